@@ -1,0 +1,78 @@
+# Pilotgate: the two commands are `make run` and `make test`.
+# Everything is created from the lock file (uv.lock) into .venv; the only
+# prerequisites are Python 3.11 and make.
+
+PYTHON ?= python3.11
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test lint format migrations-check check-deploy web web-dev worker beat migrate seed clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet "uv==$(UV_VERSION)"
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --locked --python $(PYTHON)
+	@touch $@
+
+install: $(VENV)/.synced ## Create .venv from uv.lock (runs only when the lock changes)
+
+run: install migrate seed ## Migrate, seed the demo data, start web + Celery worker + beat
+	@echo
+	@echo "  Pilotgate: http://$(HOST):$(PORT)/   (admin: http://$(HOST):$(PORT)/admin/)"
+	@echo "  Demo logins: sponsor, owner, member, ops, lead, admin (and sponsor2, owner2, ...)"
+	@echo "  Password for all: pilotgate-demo"
+	@echo "  Stop with Ctrl-C."
+	@echo
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/honcho start --no-prefix -f Procfile
+
+test: install ## Run the whole test suite (service tests skip with a reason when absent)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install ## ruff check and ruff format --check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install ## Format and fix what ruff can
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+migrations-check: install ## Fail if a model change has no migration
+	$(MANAGE) makemigrations --check --dry-run
+
+check-deploy: install ## Django's deployment checks under production settings
+	DJANGO_SETTINGS_MODULE=config.settings.production $(MANAGE) check --deploy --fail-level WARNING
+
+migrate: install
+	$(MANAGE) migrate --noinput
+
+seed: install
+	$(MANAGE) seed_demo
+
+# The process commands: Procfile (make run) and docker-compose.yml use these
+# same targets, so what runs in production is what runs on a laptop.
+web: ## gunicorn (production web process)
+	$(BIN)/gunicorn config.wsgi --bind 0.0.0.0:$(PORT) --workers $${WEB_CONCURRENCY:-3} --access-logfile - --forwarded-allow-ips='*'
+
+web-dev:
+	$(MANAGE) runserver $(HOST):$(PORT) --noreload
+
+worker: ## Celery worker
+	$(BIN)/celery -A config worker --loglevel=INFO --concurrency=$${WORKER_CONCURRENCY:-2}
+
+beat: ## Celery beat (run exactly one)
+	$(BIN)/celery -A config beat --loglevel=INFO
+
+clean: ## Remove the environment and local data (var/)
+	rm -rf $(VENV) $(TOOLS) var/*.sqlite3 var/celery-* var/celerybeat-schedule*

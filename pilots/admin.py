@@ -1,0 +1,387 @@
+"""Django admin for administrators.
+
+Stage, ownership status and the audit trail are read-only here: stage changes
+go through the gate services, offered as admin actions that report every
+missing item, exactly as the web app and API do.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+
+from pilots.errors import TransitionRefused
+from pilots.models import (
+    BusinessUnit,
+    GateDecision,
+    Heartbeat,
+    InfrastructureAnswer,
+    KnowledgeTransferTask,
+    Metric,
+    MetricReading,
+    OperatingPlan,
+    Pilot,
+    PilotEvent,
+    PilotMembership,
+)
+from pilots.services import gates
+from pilots.services.audit import event_record
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class MetricInline(admin.TabularInline):
+    model = Metric
+    extra = 0
+    fields = ("name", "kind", "unit", "direction", "baseline", "target", "target_date", "cadence")
+    show_change_link = True
+
+
+class TaskInline(admin.TabularInline):
+    model = KnowledgeTransferTask
+    extra = 0
+    fields = (
+        "position",
+        "title",
+        "kind",
+        "assignee",
+        "receiver",
+        "receiver_team",
+        "due_on",
+        "status",
+        "evidence_url",
+    )
+    autocomplete_fields = ("assignee", "receiver")
+
+
+class MembershipInline(admin.TabularInline):
+    model = PilotMembership
+    extra = 0
+    autocomplete_fields = ("user",)
+
+
+class InfrastructureInline(admin.TabularInline):
+    model = InfrastructureAnswer
+    extra = 0
+    fields = ("item", "answer", "evidence_url", "notes")
+
+
+class OperatingPlanInline(admin.StackedInline):
+    model = OperatingPlan
+    extra = 0
+
+
+class DecisionInline(ReadOnlyInline):
+    model = GateDecision
+    fields = ("decided_at", "decided_by", "from_stage", "to_stage", "rationale", "lessons_learned")
+    readonly_fields = fields
+
+
+class EventInline(ReadOnlyInline):
+    model = PilotEvent
+    fields = ("at", "actor", "action", "subject", "changes", "reason")
+    readonly_fields = fields
+    max_num = 0
+    ordering = ("-at",)
+
+
+class GateDecisionForm(forms.Form):
+    """The admin's door to the gate services: one transition, with its words."""
+
+    TRANSITIONS = (
+        ("submit", "Submit for review"),
+        ("approve", "Approve"),
+        ("reject", "Reject (back to draft)"),
+        ("start", "Start (today)"),
+        ("graduate", "Graduate (in production)"),
+        ("stop", "Stop"),
+    )
+    transition = forms.ChoiceField(choices=TRANSITIONS)
+    rationale = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text="Required to approve, reject, graduate and stop.",
+    )
+    lessons_learned = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, help_text="Required to stop."
+    )
+
+
+def _run_transition(pilot: Pilot, user: Any, data: dict[str, str]) -> None:
+    name, rationale = data["transition"], data["rationale"]
+    match name:
+        case "submit":
+            gates.pilot_submit(pilot=pilot, by=user)
+        case "approve":
+            gates.pilot_approve(pilot=pilot, by=user, rationale=rationale)
+        case "reject":
+            gates.pilot_reject(pilot=pilot, by=user, reason=rationale)
+        case "start":
+            gates.pilot_start(pilot=pilot, by=user, note=rationale)
+        case "graduate":
+            gates.pilot_graduate(pilot=pilot, by=user, rationale=rationale)
+        case "stop":
+            gates.pilot_stop(
+                pilot=pilot, by=user, rationale=rationale, lessons_learned=data["lessons_learned"]
+            )
+
+
+@admin.action(description="Record a gate decision…")
+def decide_gate(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Pilot]
+) -> TemplateResponse | None:
+    form = GateDecisionForm(request.POST if "apply" in request.POST else None)
+    if form.is_bound and form.is_valid():
+        name = form.cleaned_data["transition"]
+        for pilot in queryset:
+            try:
+                _run_transition(pilot, request.user, form.cleaned_data)
+            except TransitionRefused as refused:
+                modeladmin.message_user(
+                    request,
+                    f"{pilot.reference} not {gates.PAST_TENSE[name]}: "
+                    + " ".join(item.message for item in refused.missing),
+                    messages.ERROR,
+                )
+            except (PermissionDenied, ValidationError) as error:
+                text = " ".join(getattr(error, "messages", [str(error)]))
+                modeladmin.message_user(request, f"{pilot.reference}: {text}", messages.ERROR)
+            else:
+                modeladmin.message_user(
+                    request, f"{pilot.reference} {gates.PAST_TENSE[name]}.", messages.SUCCESS
+                )
+        return None
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": "Record a gate decision",
+        "form": form,
+        "pilots": queryset,
+        "opts": modeladmin.model._meta,
+        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+    }
+    return TemplateResponse(request, "admin/pilots/pilot/gate_decision.html", context)
+
+
+@admin.register(Pilot)
+class PilotAdmin(admin.ModelAdmin):
+    list_display = (
+        "reference",
+        "title",
+        "stage",
+        "business_unit",
+        "sponsor",
+        "owner",
+        "owner_status",
+        "planned_start",
+        "planned_end",
+    )
+    list_filter = ("stage", "owner_status", "business_unit")
+    search_fields = (
+        "reference",
+        "title",
+        "problem_statement",
+        "sponsor__username",
+        "owner__username",
+        "receiving_team",
+    )
+    list_select_related = ("business_unit", "sponsor", "owner")
+    date_hierarchy = "planned_start"
+    autocomplete_fields = ("sponsor", "operations_owner")
+    readonly_fields = (
+        "reference",
+        "stage",
+        "started_on",
+        "owner",
+        "owner_status",
+        "owner_nominated_at",
+        "owner_responded_at",
+        "owner_decline_reason",
+        "operations_accepted_at",
+        "operations_accepted_by",
+        "created_at",
+        "updated_at",
+    )
+    fieldsets = (
+        (None, {"fields": ("reference", "title", "problem_statement", "business_unit", "stage")}),
+        ("Dates", {"fields": ("planned_start", "planned_end", "started_on")}),
+        (
+            "Ownership",
+            {
+                "fields": (
+                    "sponsor",
+                    "owner",
+                    "owner_status",
+                    "owner_nominated_at",
+                    "owner_responded_at",
+                    "owner_decline_reason",
+                )
+            },
+        ),
+        (
+            "Operations",
+            {
+                "fields": (
+                    "operations_owner",
+                    "receiving_team",
+                    "operations_accepted_at",
+                    "operations_accepted_by",
+                )
+            },
+        ),
+        ("Record", {"fields": ("created_at", "updated_at")}),
+    )
+    inlines = (
+        MetricInline,
+        MembershipInline,
+        InfrastructureInline,
+        OperatingPlanInline,
+        TaskInline,
+        DecisionInline,
+        EventInline,
+    )
+    actions = (decide_gate,)
+
+    def save_model(self, request: HttpRequest, obj: Pilot, form: Any, change: bool) -> None:
+        """Record the administrator's edit in the audit history, like every other change."""
+        super().save_model(request, obj, form, change)
+        if change and form.changed_data:
+            event_record(
+                pilot=obj,
+                actor=request.user,
+                action=PilotEvent.Action.UPDATED,
+                subject="Edited in the admin",
+                changes={
+                    name: [str(form.initial.get(name)), str(form.cleaned_data.get(name))]
+                    for name in form.changed_data
+                },
+            )
+
+    def has_delete_permission(self, request: HttpRequest, obj: Pilot | None = None) -> bool:
+        # Pilots are history, stopped ones included: delete only drafts.
+        return super().has_delete_permission(request, obj) and (obj is None or obj.stage == "draft")
+
+
+@admin.register(Metric)
+class MetricAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "pilot",
+        "kind",
+        "unit",
+        "direction",
+        "baseline",
+        "target",
+        "target_date",
+        "cadence",
+    )
+    list_filter = ("kind", "direction", "cadence")
+    search_fields = ("name", "pilot__reference", "pilot__title", "data_source")
+    list_select_related = ("pilot",)
+    autocomplete_fields = ("pilot",)
+
+    class ReadingInline(admin.TabularInline):
+        model = MetricReading
+        extra = 0
+        fields = ("observed_on", "value", "note", "source", "recorded_by")
+        readonly_fields = ("recorded_by",)
+        ordering = ("-observed_on",)
+
+    inlines = (ReadingInline,)
+
+
+@admin.register(MetricReading)
+class MetricReadingAdmin(admin.ModelAdmin):
+    list_display = ("metric", "observed_on", "value", "source", "recorded_by")
+    list_filter = ("source",)
+    search_fields = ("metric__name", "metric__pilot__reference", "note")
+    list_select_related = ("metric", "recorded_by")
+    date_hierarchy = "observed_on"
+    raw_id_fields = ("metric",)
+
+
+@admin.register(KnowledgeTransferTask)
+class KnowledgeTransferTaskAdmin(admin.ModelAdmin):
+    list_display = ("title", "pilot", "kind", "assignee", "due_on", "status")
+    list_filter = ("status", "kind")
+    search_fields = ("title", "pilot__reference", "pilot__title", "assignee__username")
+    list_select_related = ("pilot", "assignee")
+    autocomplete_fields = ("pilot", "assignee", "receiver")
+    readonly_fields = ("completed_at", "completed_by")
+
+
+@admin.register(GateDecision)
+class GateDecisionAdmin(admin.ModelAdmin):
+    list_display = ("pilot", "from_stage", "to_stage", "decided_by", "decided_at")
+    list_filter = ("to_stage", "from_stage")
+    search_fields = ("pilot__reference", "pilot__title", "rationale", "lessons_learned")
+    list_select_related = ("pilot", "decided_by")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # decisions are made through the gate services
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(PilotEvent)
+class PilotEventAdmin(GateDecisionAdmin):
+    list_display = ("pilot", "action", "subject", "actor", "at")
+    list_filter = ("action",)
+    search_fields = ("pilot__reference", "subject", "reason")
+    list_select_related = ("pilot", "actor")
+
+
+@admin.register(BusinessUnit)
+class BusinessUnitAdmin(admin.ModelAdmin):
+    search_fields = ("name",)
+
+
+@admin.register(InfrastructureAnswer)
+class InfrastructureAnswerAdmin(admin.ModelAdmin):
+    list_display = ("pilot", "item", "answer", "evidence_url")
+    list_filter = ("item", "answer")
+    search_fields = ("pilot__reference", "pilot__title", "notes")
+    list_select_related = ("pilot",)
+    autocomplete_fields = ("pilot",)
+
+
+@admin.register(OperatingPlan)
+class OperatingPlanAdmin(admin.ModelAdmin):
+    list_display = ("pilot", "run_cost_per_month", "budget_holder")
+    search_fields = ("pilot__reference", "pilot__title", "budget_holder")
+    list_select_related = ("pilot",)
+    autocomplete_fields = ("pilot",)
+
+
+@admin.register(PilotMembership)
+class PilotMembershipAdmin(admin.ModelAdmin):
+    list_display = ("pilot", "user", "role")
+    search_fields = ("pilot__reference", "user__username", "role")
+    list_select_related = ("pilot", "user")
+    autocomplete_fields = ("pilot", "user")
+
+
+@admin.register(Heartbeat)
+class HeartbeatAdmin(admin.ModelAdmin):
+    list_display = ("source", "hostname", "pid", "seen_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

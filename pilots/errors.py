@@ -1,0 +1,38 @@
+"""The errors the service layer raises; web, API and admin translate them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+
+
+@dataclass(frozen=True)
+class MissingItem:
+    """One reason a transition was refused.
+
+    ``code`` is stable (tests, API clients); ``section`` names the part of the
+    registration where it is fixed (basics, metric, owner, operations,
+    infrastructure, plan, handover, decision).
+    """
+
+    code: str
+    message: str
+    section: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message, "section": self.section}
+
+
+class TransitionRefused(Exception):
+    """A gate transition was refused; ``missing`` names every reason at once."""
+
+    def __init__(self, action: str, missing: list[MissingItem]) -> None:
+        self.action = action
+        self.missing = list(missing)
+        reasons = "; ".join(item.message for item in self.missing)
+        super().__init__(f"Cannot {action}: {reasons}")
+
+
+class NotAllowed(PermissionDenied):
+    """The user may see the pilot but not do this to it (HTTP 403)."""

@@ -1,0 +1,129 @@
+"""Who may see and do what: the one place access rules live.
+
+Portfolio leads and administrators (superusers) see every pilot. Everyone else
+sees the pilots they sponsor, own (nominated and not declined), will operate,
+or work on. A pilot one may not see is a 404; one may see but not change, 403.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Exists, OuterRef, Q
+
+from pilots.models import (
+    PORTFOLIO_LEADS_GROUP,
+    SPONSORS_GROUP,
+    OwnershipStatus,
+    Pilot,
+    PilotMembership,
+)
+
+AnyUser = AbstractBaseUser | AnonymousUser
+
+
+class Role(enum.StrEnum):
+    SPONSOR = "sponsor"
+    OWNER = "owner"  # accepted ownership
+    NOMINEE = "nominee"  # nominated, not yet accepted
+    OPERATIONS = "operations"
+    MEMBER = "member"
+    LEAD = "lead"
+    ADMIN = "admin"
+
+
+def _group_names(user: AnyUser) -> frozenset[str]:
+    """The user's group names, read once per user object."""
+    if not user.is_authenticated:
+        return frozenset()
+    cached = getattr(user, "_pilotgate_groups", None)
+    if cached is None:
+        cached = frozenset(user.groups.values_list("name", flat=True))
+        user._pilotgate_groups = cached
+    return cached
+
+
+def is_portfolio_lead(user: AnyUser) -> bool:
+    return PORTFOLIO_LEADS_GROUP in _group_names(user)
+
+
+def is_sponsor(user: AnyUser) -> bool:
+    return SPONSORS_GROUP in _group_names(user)
+
+
+def is_administrator(user: AnyUser) -> bool:
+    return bool(user.is_authenticated and user.is_superuser)
+
+
+def sees_every_pilot(user: AnyUser) -> bool:
+    return is_administrator(user) or is_portfolio_lead(user)
+
+
+def can_register_pilots(user: AnyUser) -> bool:
+    return is_sponsor(user) or sees_every_pilot(user)
+
+
+def visible_pilots_filter(user: AnyUser) -> Q:
+    """The condition "this user may see the pilot", as one WHERE clause."""
+    if not user.is_authenticated:
+        return Q(pk__in=[])
+    if sees_every_pilot(user):
+        return Q()
+    is_member = Exists(PilotMembership.objects.filter(pilot=OuterRef("pk"), user=user))
+    return (
+        Q(sponsor=user)
+        | (Q(owner=user) & ~Q(owner_status=OwnershipStatus.DECLINED))
+        | Q(operations_owner=user)
+        | Q(is_member)
+    )
+
+
+def pilot_roles(user: AnyUser, pilot: Pilot) -> frozenset[Role]:
+    """Every role the user holds on this pilot (one query at most, for membership)."""
+    if not user.is_authenticated:
+        return frozenset()
+    roles: set[Role] = set()
+    if is_administrator(user):
+        roles.add(Role.ADMIN)
+    if is_portfolio_lead(user):
+        roles.add(Role.LEAD)
+    if pilot.sponsor_id == user.pk:
+        roles.add(Role.SPONSOR)
+    if pilot.owner_id == user.pk:
+        if pilot.owner_status == OwnershipStatus.ACCEPTED:
+            roles.add(Role.OWNER)
+        elif pilot.owner_status == OwnershipStatus.PENDING:
+            roles.add(Role.NOMINEE)
+    if pilot.operations_owner_id == user.pk:
+        roles.add(Role.OPERATIONS)
+    if _is_member(user, pilot):
+        roles.add(Role.MEMBER)
+    return frozenset(roles)
+
+
+def _is_member(user: AnyUser, pilot: Pilot) -> bool:
+    cache = getattr(pilot, "_prefetched_objects_cache", {})
+    if "memberships" in cache:
+        return any(m.user_id == user.pk for m in cache["memberships"])
+    return PilotMembership.objects.filter(pilot=pilot, user=user).exists()
+
+
+def can_see(user: AnyUser, pilot: Pilot) -> bool:
+    """The single-object twin of ``visible_pilots_filter`` (tests hold them equal)."""
+    return bool(pilot_roles(user, pilot))
+
+
+# --- What each role may do (the services enforce these) ------------------------
+
+EDITORS = frozenset({Role.SPONSOR, Role.LEAD})
+GATE_DECIDERS = frozenset({Role.LEAD})
+STARTERS = frozenset({Role.SPONSOR, Role.OWNER, Role.LEAD})
+CLOSERS = frozenset({Role.SPONSOR, Role.LEAD})
+READING_RECORDERS = frozenset({Role.OWNER, Role.MEMBER})
+HANDOVER_PLANNERS = frozenset({Role.OWNER, Role.SPONSOR})
+OPERATIONS_ACCEPTORS = frozenset({Role.OPERATIONS, Role.LEAD})
+
+
+def has_any_role(user: AnyUser, pilot: Pilot, allowed: frozenset[Role]) -> bool:
+    return bool(pilot_roles(user, pilot) & allowed)

@@ -1,0 +1,340 @@
+"""The stage machine: the only code that changes ``Pilot.stage``.
+
+``draft → proposed → approved → running → graduated | stopped``, with
+``proposed → draft`` on rejection. Every transition locks the pilot row,
+checks *all* its conditions, and either raises one ``TransitionRefused``
+naming every missing item or writes the new stage and its ``GateDecision``
+(who, when, from, to, why) in one transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+
+from pilots.errors import MissingItem, NotAllowed, TransitionRefused
+from pilots.models import (
+    GateDecision,
+    InfrastructureItem,
+    MetricKind,
+    OperatingPlan,
+    OwnershipStatus,
+    Pilot,
+    PilotEvent,
+    Stage,
+    TaskStatus,
+)
+from pilots.permissions import (
+    CLOSERS,
+    EDITORS,
+    GATE_DECIDERS,
+    STARTERS,
+    AnyUser,
+    Role,
+    pilot_roles,
+)
+from pilots.services.access import require_role
+from pilots.services.audit import event_record
+
+# Which stages each transition leaves from.
+SOURCES: dict[str, frozenset[Stage]] = {
+    "submit": frozenset({Stage.DRAFT}),
+    "approve": frozenset({Stage.PROPOSED}),
+    "reject": frozenset({Stage.PROPOSED}),
+    "start": frozenset({Stage.APPROVED}),
+    "graduate": frozenset({Stage.RUNNING}),
+    "stop": frozenset({Stage.APPROVED, Stage.RUNNING}),
+}
+PAST_TENSE = {
+    "submit": "submitted",
+    "approve": "approved",
+    "reject": "rejected",
+    "start": "started",
+    "graduate": "graduated",
+    "stop": "stopped",
+}
+
+
+def _stage_item(pilot: Pilot, action: str) -> list[MissingItem]:
+    if pilot.stage in SOURCES[action]:
+        return []
+    allowed = " or ".join(sorted(Stage(s).label.lower() for s in SOURCES[action]))
+    return [
+        MissingItem(
+            "stage",
+            f"The pilot is {pilot.get_stage_display().lower()}; only a {allowed} pilot can be "
+            f"{PAST_TENSE[action]}.",
+            "decision",
+        )
+    ]
+
+
+def _text_item(text: str, code: str, message: str) -> list[MissingItem]:
+    return [] if text.strip() else [MissingItem(code, message, "decision")]
+
+
+def _owner_accepted_item(pilot: Pilot) -> list[MissingItem]:
+    if pilot.owner_status == OwnershipStatus.ACCEPTED:
+        return []
+    message = {
+        OwnershipStatus.NONE: "No business owner is nominated.",
+        OwnershipStatus.PENDING: "The nominated business owner has not accepted ownership yet.",
+        OwnershipStatus.DECLINED: "The nominated business owner declined: nominate another.",
+    }[OwnershipStatus(pilot.owner_status)]
+    return [MissingItem("owner_not_accepted", message, "owner")]
+
+
+def submission_missing_items(pilot: Pilot) -> list[MissingItem]:
+    """Everything a draft still lacks before it may be submitted for review (a read)."""
+    missing: list[MissingItem] = []
+    if not pilot.planned_start:
+        missing.append(MissingItem("planned_start", "Set the planned start date.", "basics"))
+    if not pilot.planned_end:
+        missing.append(MissingItem("planned_end", "Set the planned end date.", "basics"))
+
+    primary = next((m for m in pilot.metrics.all() if m.kind == MetricKind.PRIMARY), None)
+    if primary is None:
+        missing.append(
+            MissingItem("primary_metric", "Define the primary business metric.", "metric")
+        )
+    else:
+        for field in ("unit", "direction", "baseline", "target", "target_date"):
+            if getattr(primary, field) in (None, ""):
+                label = primary._meta.get_field(field).verbose_name
+                missing.append(
+                    MissingItem(
+                        f"primary_metric_{field}",
+                        f"The primary business metric has no {label}.",
+                        "metric",
+                    )
+                )
+        if (
+            primary.target_date
+            and pilot.planned_start
+            and primary.target_date <= pilot.planned_start
+        ):
+            missing.append(
+                MissingItem(
+                    "primary_metric_target_date",
+                    "The primary metric's target date must be after the planned start.",
+                    "metric",
+                )
+            )
+
+    if pilot.owner_status in (OwnershipStatus.NONE, OwnershipStatus.DECLINED):
+        missing.append(
+            MissingItem(
+                "owner",
+                "Nominate a business owner."
+                if pilot.owner_status == OwnershipStatus.NONE
+                else "The nominated business owner declined: nominate another.",
+                "owner",
+            )
+        )
+    if pilot.operations_owner_id is None and not pilot.receiving_team.strip():
+        missing.append(
+            MissingItem(
+                "operations",
+                "Name the operations owner or the receiving team.",
+                "operations",
+            )
+        )
+
+    answered = {answer.item for answer in pilot.infrastructure.all()}
+    for item in InfrastructureItem:
+        if item.value not in answered:
+            missing.append(
+                MissingItem(
+                    f"infrastructure_{item.value}",
+                    f"Answer the infrastructure question: {item.label}.",
+                    "infrastructure",
+                )
+            )
+
+    try:
+        plan: OperatingPlan | None = pilot.operating_plan
+    except OperatingPlan.DoesNotExist:
+        plan = None
+    if plan is None:
+        missing.append(MissingItem("operating_plan", "Write the 12-month operating plan.", "plan"))
+    else:
+        for label in plan.missing_fields():
+            missing.append(
+                MissingItem(
+                    "operating_plan_incomplete",
+                    f"The 12-month operating plan has no {label}.",
+                    "plan",
+                )
+            )
+    return missing
+
+
+def _locked(pilot: Pilot) -> Pilot:
+    """Re-read the pilot under a row lock, dropping cached relations.
+
+    Two transitions on one pilot cannot interleave, and the checks read what
+    is stored now, not what a caller's instance remembers.
+    """
+    pilot.refresh_from_db(from_queryset=Pilot.objects.select_for_update())
+    return pilot
+
+
+def _move(
+    *,
+    pilot: Pilot,
+    by: AnyUser,
+    to: Stage,
+    rationale: str,
+    lessons_learned: str = "",
+) -> GateDecision:
+    from_stage = pilot.stage
+    pilot.stage = to
+    pilot.save(update_fields=["stage", "started_on", "updated_at"])
+    decision = GateDecision(
+        pilot=pilot,
+        decided_by=by,
+        from_stage=from_stage,
+        to_stage=to,
+        rationale=rationale.strip(),
+        lessons_learned=lessons_learned.strip(),
+    )
+    decision.full_clean()
+    decision.save()
+    event_record(
+        pilot=pilot,
+        actor=by,
+        action=PilotEvent.Action.STAGE_CHANGED,
+        subject=f"{Stage(from_stage).label} → {to.label}",
+        changes={"stage": [from_stage, to.value]},
+        reason=rationale.strip(),
+    )
+    return decision
+
+
+def _refuse_if(action: str, missing: list[MissingItem]) -> None:
+    if missing:
+        raise TransitionRefused(action, missing)
+
+
+@transaction.atomic
+def pilot_submit(*, pilot: Pilot, by: AnyUser) -> GateDecision:
+    """draft → proposed, once the registration is complete."""
+    require_role(by, pilot, EDITORS, "submit it for review")
+    _locked(pilot)
+    missing = _stage_item(pilot, "submit")
+    if not missing:
+        missing = submission_missing_items(pilot)
+    _refuse_if("submit", missing)
+    return _move(pilot=pilot, by=by, to=Stage.PROPOSED, rationale="Submitted for review.")
+
+
+def _require_independent_lead(pilot: Pilot, by: AnyUser, action: str) -> None:
+    require_role(by, pilot, GATE_DECIDERS, action)
+    if Role.SPONSOR in pilot_roles(by, pilot):
+        raise NotAllowed("A portfolio lead cannot decide the gate of a pilot they sponsor.")
+
+
+@transaction.atomic
+def pilot_approve(*, pilot: Pilot, by: AnyUser, rationale: str) -> GateDecision:
+    """proposed → approved: a portfolio lead, with a rationale, once ownership is accepted."""
+    _require_independent_lead(pilot, by, "approve it")
+    _locked(pilot)
+    missing = _stage_item(pilot, "approve")
+    if not missing:
+        missing = submission_missing_items(pilot) + _owner_accepted_item(pilot)
+    missing += _text_item(rationale, "rationale", "Write the rationale for approving.")
+    _refuse_if("approve", missing)
+    return _move(pilot=pilot, by=by, to=Stage.APPROVED, rationale=rationale)
+
+
+@transaction.atomic
+def pilot_reject(*, pilot: Pilot, by: AnyUser, reason: str) -> GateDecision:
+    """proposed → draft, with the reason, so the sponsor can fix and resubmit."""
+    _require_independent_lead(pilot, by, "reject it")
+    _locked(pilot)
+    missing = _stage_item(pilot, "reject")
+    missing += _text_item(reason, "rationale", "Write the reason for rejecting.")
+    _refuse_if("reject", missing)
+    return _move(pilot=pilot, by=by, to=Stage.DRAFT, rationale=reason)
+
+
+@transaction.atomic
+def pilot_start(
+    *, pilot: Pilot, by: AnyUser, note: str = "", today: date | None = None
+) -> GateDecision:
+    """approved → running, on or after the planned start, with ownership still accepted."""
+    require_role(by, pilot, STARTERS, "start it")
+    today = today or timezone.localdate()
+    _locked(pilot)
+    missing = _stage_item(pilot, "start")
+    if not missing:
+        if pilot.planned_start and today < pilot.planned_start:
+            missing.append(
+                MissingItem(
+                    "before_planned_start",
+                    f"The planned start is {pilot.planned_start:%d %b %Y}; "
+                    f"a pilot cannot start before it.",
+                    "basics",
+                )
+            )
+        missing += _owner_accepted_item(pilot)
+    _refuse_if("start", missing)
+    pilot.started_on = today
+    return _move(
+        pilot=pilot,
+        by=by,
+        to=Stage.RUNNING,
+        rationale=note.strip() or f"Started on {today:%d %b %Y}.",
+    )
+
+
+@transaction.atomic
+def pilot_graduate(*, pilot: Pilot, by: AnyUser, rationale: str) -> GateDecision:
+    """running → graduated ("in production"): handover done and operations accepted."""
+    require_role(by, pilot, CLOSERS, "record its graduation")
+    _locked(pilot)
+    missing = _stage_item(pilot, "graduate")
+    if not missing:
+        tasks = list(pilot.tasks.all())
+        if not tasks:
+            missing.append(
+                MissingItem(
+                    "handover_plan", "The handover plan has no knowledge-transfer task.", "handover"
+                )
+            )
+        open_tasks = [task for task in tasks if task.status != TaskStatus.DONE]
+        for task in open_tasks:
+            missing.append(
+                MissingItem(
+                    "task_open",
+                    f"Knowledge-transfer task not done: {task.title}.",
+                    "handover",
+                )
+            )
+        if pilot.operations_accepted_at is None:
+            missing.append(
+                MissingItem(
+                    "operations_not_accepted",
+                    "Operations has not accepted the system yet.",
+                    "operations",
+                )
+            )
+    missing += _text_item(rationale, "rationale", "Write the rationale for graduating.")
+    _refuse_if("graduate", missing)
+    return _move(pilot=pilot, by=by, to=Stage.GRADUATED, rationale=rationale)
+
+
+@transaction.atomic
+def pilot_stop(*, pilot: Pilot, by: AnyUser, rationale: str, lessons_learned: str) -> GateDecision:
+    """approved | running → stopped: a legitimate outcome, with lessons learned in writing."""
+    require_role(by, pilot, CLOSERS, "record its stop")
+    _locked(pilot)
+    missing = _stage_item(pilot, "stop")
+    missing += _text_item(rationale, "rationale", "Write why the pilot is stopped.")
+    missing += _text_item(lessons_learned, "lessons_learned", "Write the lessons learned.")
+    _refuse_if("stop", missing)
+    return _move(
+        pilot=pilot, by=by, to=Stage.STOPPED, rationale=rationale, lessons_learned=lessons_learned
+    )

@@ -1,0 +1,124 @@
+"""The handover plan: knowledge-transfer tasks, owned by the business owner."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from pilots.errors import NotAllowed
+from pilots.models import KnowledgeTransferTask, Pilot, PilotEvent, Stage, TaskStatus
+from pilots.permissions import HANDOVER_PLANNERS, AnyUser, Role, pilot_roles
+from pilots.services.access import require_role, require_stage
+from pilots.services.audit import apply_changes, event_record
+
+TASK_FIELDS = frozenset(
+    {"title", "kind", "assignee", "receiver", "receiver_team", "due_on", "evidence_url", "status"}
+)
+HANDOVER_STAGES = (Stage.DRAFT, Stage.APPROVED, Stage.RUNNING)
+
+
+@transaction.atomic
+def task_create(*, pilot: Pilot, by: AnyUser, **fields: Any) -> KnowledgeTransferTask:
+    require_role(by, pilot, HANDOVER_PLANNERS, "plan its handover")
+    require_stage(pilot, HANDOVER_STAGES, "add a knowledge-transfer task")
+    unknown = set(fields) - (TASK_FIELDS - {"status"})
+    if unknown:
+        raise TypeError(f"unexpected task fields: {sorted(unknown)}")
+    last = pilot.tasks.aggregate(last=Max("position"))["last"]
+    task = KnowledgeTransferTask(pilot=pilot, position=(last or 0) + 1, **fields)
+    task.full_clean()
+    task.save()
+    event_record(pilot=pilot, actor=by, action=PilotEvent.Action.TASK_ADDED, subject=task.title)
+    return task
+
+
+@transaction.atomic
+def task_update(
+    *, task: KnowledgeTransferTask, by: AnyUser, **fields: Any
+) -> KnowledgeTransferTask:
+    pilot = task.pilot
+    require_role(by, pilot, HANDOVER_PLANNERS, "plan its handover")
+    require_stage(pilot, HANDOVER_STAGES, "change a knowledge-transfer task")
+    unknown = set(fields) - (TASK_FIELDS - {"status"})
+    if unknown:
+        raise TypeError(f"unexpected task fields: {sorted(unknown)}")
+    diff = apply_changes(task, fields)
+    if diff:
+        task.full_clean()
+        task.save()
+        event_record(
+            pilot=pilot,
+            actor=by,
+            action=PilotEvent.Action.TASK_CHANGED,
+            subject=task.title,
+            changes=diff,
+        )
+    return task
+
+
+@transaction.atomic
+def task_complete(
+    *, task: KnowledgeTransferTask, by: AnyUser, evidence_url: str = ""
+) -> KnowledgeTransferTask:
+    """Mark a task done: by its assignee or the business owner, with an evidence link."""
+    pilot = task.pilot
+    if task.assignee_id != by.pk and Role.OWNER not in pilot_roles(by, pilot):
+        raise NotAllowed("Only the task's assignee or the business owner may complete it.")
+    require_stage(pilot, HANDOVER_STAGES, "complete a knowledge-transfer task")
+    if task.status == TaskStatus.DONE:
+        raise ValidationError("This task is already done.")
+    evidence_url = evidence_url.strip() or task.evidence_url
+    if not evidence_url:
+        raise ValidationError(
+            {"evidence_url": "Link the evidence (runbook, recording, rota…) to complete the task."}
+        )
+    diff = apply_changes(task, {"status": TaskStatus.DONE, "evidence_url": evidence_url})
+    task.completed_at = timezone.now()
+    task.completed_by = by
+    task.full_clean()
+    task.save()
+    event_record(
+        pilot=pilot,
+        actor=by,
+        action=PilotEvent.Action.TASK_COMPLETED,
+        subject=task.title,
+        changes=diff,
+    )
+    return task
+
+
+@transaction.atomic
+def task_reopen(*, task: KnowledgeTransferTask, by: AnyUser) -> KnowledgeTransferTask:
+    pilot = task.pilot
+    require_role(by, pilot, HANDOVER_PLANNERS, "plan its handover")
+    require_stage(pilot, HANDOVER_STAGES, "reopen a knowledge-transfer task")
+    diff = apply_changes(task, {"status": TaskStatus.IN_PROGRESS})
+    task.completed_at = None
+    task.completed_by = None
+    task.full_clean()
+    task.save()
+    event_record(
+        pilot=pilot,
+        actor=by,
+        action=PilotEvent.Action.TASK_CHANGED,
+        subject=task.title,
+        changes=diff,
+    )
+    return task
+
+
+@transaction.atomic
+def task_reorder(*, pilot: Pilot, by: AnyUser, task_ids: list[int]) -> None:
+    """Put the handover plan in the given order; every task must be named once."""
+    require_role(by, pilot, HANDOVER_PLANNERS, "plan its handover")
+    require_stage(pilot, HANDOVER_STAGES, "reorder the handover plan")
+    tasks = {task.pk: task for task in pilot.tasks.select_for_update()}
+    if sorted(task_ids) != sorted(tasks):
+        raise ValidationError("Name every task of this pilot exactly once to reorder them.")
+    for position, task_id in enumerate(task_ids, start=1):
+        tasks[task_id].position = position
+    KnowledgeTransferTask.objects.bulk_update(tasks.values(), ["position"])

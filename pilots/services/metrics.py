@@ -1,0 +1,144 @@
+"""Metrics, the lock on the primary metric's goalposts, and readings."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from pilots.models import Metric, MetricKind, MetricReading, Pilot, PilotEvent, ReadingSource, Stage
+from pilots.permissions import EDITORS, READING_RECORDERS, AnyUser
+from pilots.services.access import require_role, require_stage
+from pilots.services.audit import apply_changes, event_record
+
+METRIC_FIELDS = frozenset(
+    {
+        "name",
+        "kind",
+        "unit",
+        "direction",
+        "baseline",
+        "target",
+        "target_date",
+        "cadence",
+        "data_source",
+    }
+)
+# Once a pilot runs, these fields of its primary metric are the goalposts:
+# changing one needs a reason and is recorded as a locked change.
+LOCKED_FIELDS = frozenset({"kind", "baseline", "target", "target_date"})
+LOCKED_STAGES = frozenset({Stage.RUNNING, Stage.GRADUATED})
+METRIC_STAGES = (Stage.DRAFT, Stage.APPROVED, Stage.RUNNING, Stage.GRADUATED)
+READING_STAGES = (Stage.APPROVED, Stage.RUNNING, Stage.GRADUATED)
+
+
+def _check_fields(fields: dict[str, Any]) -> None:
+    unknown = set(fields) - METRIC_FIELDS
+    if unknown:
+        raise TypeError(f"unexpected metric fields: {sorted(unknown)}")
+
+
+@transaction.atomic
+def metric_create(*, pilot: Pilot, by: AnyUser, **fields: Any) -> Metric:
+    require_role(by, pilot, EDITORS, "define its metrics")
+    require_stage(pilot, METRIC_STAGES, "add a metric")
+    _check_fields(fields)
+    if fields.get("kind") == MetricKind.PRIMARY and pilot.stage in LOCKED_STAGES:
+        raise ValidationError(
+            {"kind": "The primary metric is locked while the pilot runs; it cannot be replaced."}
+        )
+    metric = Metric(pilot=pilot, **fields)
+    metric.full_clean()
+    metric.save()
+    event_record(
+        pilot=pilot,
+        actor=by,
+        action=PilotEvent.Action.METRIC_ADDED,
+        subject=f"{metric.name} ({metric.get_kind_display()})",
+    )
+    return metric
+
+
+@transaction.atomic
+def metric_update(*, metric: Metric, by: AnyUser, reason: str = "", **fields: Any) -> Metric:
+    """Change a metric. Moving a running pilot's goalposts needs a written reason."""
+    pilot = metric.pilot
+    require_role(by, pilot, EDITORS, "change its metrics")
+    require_stage(pilot, METRIC_STAGES, "change a metric")
+    _check_fields(fields)
+    was_primary = metric.kind == MetricKind.PRIMARY
+    becomes_primary = fields.get("kind", metric.kind) == MetricKind.PRIMARY
+    diff = apply_changes(metric, fields)
+    if not diff:
+        return metric
+    locked = (was_primary or becomes_primary) and pilot.stage in LOCKED_STAGES
+    moved = sorted(set(diff) & LOCKED_FIELDS)
+    if locked and moved:
+        if not reason.strip():
+            raise ValidationError(
+                {
+                    "reason": "The primary metric's baseline, target and target date are "
+                    "locked while the pilot runs: give the reason for changing "
+                    + ", ".join(field.replace("_", " ") for field in moved)
+                    + "."
+                }
+            )
+        if "kind" in diff:
+            raise ValidationError({"kind": "A running pilot's primary metric stays primary."})
+    metric.full_clean()
+    metric.save()
+    event_record(
+        pilot=pilot,
+        actor=by,
+        action=(
+            PilotEvent.Action.METRIC_LOCKED_CHANGE
+            if locked and moved
+            else PilotEvent.Action.METRIC_CHANGED
+        ),
+        subject=metric.name,
+        changes=diff,
+        reason=reason.strip(),
+    )
+    return metric
+
+
+@transaction.atomic
+def reading_record(
+    *,
+    metric: Metric,
+    by: AnyUser,
+    observed_on: date,
+    value: Decimal,
+    note: str = "",
+    source: ReadingSource = ReadingSource.WEB,
+) -> MetricReading:
+    """Record the value of a metric on a day; recording the same day again updates it."""
+    pilot = metric.pilot
+    require_role(by, pilot, READING_RECORDERS, "record its readings")
+    require_stage(pilot, READING_STAGES, "record a reading")
+    if observed_on > timezone.localdate():
+        raise ValidationError({"observed_on": "A reading cannot be dated in the future."})
+    reading, _created = MetricReading.objects.update_or_create(
+        metric=metric,
+        observed_on=observed_on,
+        defaults={"value": value, "note": note, "recorded_by": by, "source": source},
+        create_defaults={
+            "value": value,
+            "note": note,
+            "recorded_by": by,
+            "source": source,
+        },
+    )
+    return reading
+
+
+@transaction.atomic
+def reading_delete(*, reading: MetricReading, by: AnyUser) -> None:
+    pilot = reading.metric.pilot
+    require_role(by, pilot, READING_RECORDERS, "delete its readings")
+    require_stage(pilot, READING_STAGES, "delete a reading")
+    reading.delete()

@@ -1,0 +1,113 @@
+"""Business ownership (nominate, accept, decline) and the operations hand-off."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from pilots.errors import NotAllowed
+from pilots.models import CLOSED_STAGES, OwnershipStatus, Pilot, PilotEvent, Stage
+from pilots.permissions import EDITORS, OPERATIONS_ACCEPTORS, AnyUser
+from pilots.services.access import require_role, require_stage
+from pilots.services.audit import event_record
+
+OPEN_STAGES = tuple(stage for stage in Stage if stage not in CLOSED_STAGES)
+
+
+@transaction.atomic
+def owner_nominate(*, pilot: Pilot, by: AnyUser, owner: AbstractBaseUser) -> Pilot:
+    """Name the business owner; they must accept before the pilot can be approved."""
+    require_role(by, pilot, EDITORS, "nominate its business owner")
+    require_stage(pilot, OPEN_STAGES, "nominate a business owner")
+    if not owner.is_active:
+        raise ValidationError({"owner": "This account is deactivated: nominate someone active."})
+    if pilot.owner_id == owner.pk and pilot.owner_status in (
+        OwnershipStatus.PENDING,
+        OwnershipStatus.ACCEPTED,
+    ):
+        raise ValidationError(
+            {"owner": f"{owner.get_username()} is already the nominated business owner."}
+        )
+    previous = pilot.owner.get_username() if pilot.owner_id else None
+    pilot.owner = owner
+    pilot.owner_status = OwnershipStatus.PENDING
+    pilot.owner_nominated_at = timezone.now()
+    pilot.owner_responded_at = None
+    pilot.owner_decline_reason = ""
+    pilot.full_clean()
+    pilot.save()
+    event_record(
+        pilot=pilot,
+        actor=by,
+        action=PilotEvent.Action.OWNER_NOMINATED,
+        subject=owner.get_username(),
+        changes={"owner": [previous, owner.get_username()]},
+    )
+    return pilot
+
+
+def _require_pending_nominee(pilot: Pilot, by: AnyUser) -> None:
+    if pilot.owner_id != by.pk:
+        raise NotAllowed("Only the nominated business owner may answer the nomination.")
+    if pilot.owner_status != OwnershipStatus.PENDING:
+        raise ValidationError(
+            f"The nomination was already answered ({pilot.get_owner_status_display().lower()})."
+        )
+
+
+@transaction.atomic
+def ownership_accept(*, pilot: Pilot, by: AnyUser) -> Pilot:
+    _require_pending_nominee(pilot, by)
+    pilot.owner_status = OwnershipStatus.ACCEPTED
+    pilot.owner_responded_at = timezone.now()
+    pilot.full_clean()
+    pilot.save()
+    event_record(
+        pilot=pilot, actor=by, action=PilotEvent.Action.OWNER_ACCEPTED, subject=by.get_username()
+    )
+    return pilot
+
+
+@transaction.atomic
+def ownership_decline(*, pilot: Pilot, by: AnyUser, reason: str) -> Pilot:
+    _require_pending_nominee(pilot, by)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why you decline, so the sponsor can act on it."})
+    pilot.owner_status = OwnershipStatus.DECLINED
+    pilot.owner_responded_at = timezone.now()
+    pilot.owner_decline_reason = reason
+    pilot.full_clean()
+    pilot.save()
+    event_record(
+        pilot=pilot,
+        actor=by,
+        action=PilotEvent.Action.OWNER_DECLINED,
+        subject=by.get_username(),
+        reason=reason,
+    )
+    return pilot
+
+
+@transaction.atomic
+def operations_accept(*, pilot: Pilot, by: AnyUser) -> Pilot:
+    """The operations owner (or a lead, for a receiving team) accepts the running system."""
+    require_role(by, pilot, OPERATIONS_ACCEPTORS, "accept the system for operations")
+    require_stage(pilot, (Stage.RUNNING,), "accept the system for operations")
+    if pilot.operations_accepted_at is not None:
+        raise ValidationError("Operations has already accepted this system.")
+    if pilot.operations_owner_id is None and not pilot.receiving_team:
+        raise ValidationError("Name the operations owner or receiving team first.")
+    pilot.operations_accepted_at = timezone.now()
+    pilot.operations_accepted_by = by
+    pilot.full_clean()
+    pilot.save()
+    event_record(
+        pilot=pilot,
+        actor=by,
+        action=PilotEvent.Action.OPERATIONS_ACCEPTED,
+        subject=pilot.receiving_team or by.get_username(),
+    )
+    return pilot

@@ -1,0 +1,190 @@
+"""Registering a pilot: basics and dates, team, infrastructure checklist, operating plan."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from pilots.errors import NotAllowed
+from pilots.models import (
+    InfrastructureAnswer,
+    InfrastructureItem,
+    OperatingPlan,
+    Pilot,
+    PilotEvent,
+    PilotMembership,
+    Stage,
+)
+from pilots.permissions import EDITORS, AnyUser, can_register_pilots
+from pilots.services.access import require_role, require_stage
+from pilots.services.audit import apply_changes, event_record
+
+# What may change in each stage. Proposed pilots are under review (reject to
+# edit); graduated and stopped pilots are history.
+PILOT_FIELDS_BY_STAGE: dict[str, frozenset[str]] = {
+    Stage.DRAFT: frozenset(
+        {
+            "title",
+            "problem_statement",
+            "business_unit",
+            "planned_start",
+            "planned_end",
+            "operations_owner",
+            "receiving_team",
+        }
+    ),
+    Stage.APPROVED: frozenset(
+        {
+            "title",
+            "problem_statement",
+            "business_unit",
+            "planned_start",
+            "planned_end",
+            "operations_owner",
+            "receiving_team",
+        }
+    ),
+    Stage.RUNNING: frozenset(
+        {
+            "title",
+            "problem_statement",
+            "business_unit",
+            "planned_end",
+            "operations_owner",
+            "receiving_team",
+        }
+    ),
+}
+SETUP_STAGES = (Stage.DRAFT, Stage.APPROVED, Stage.RUNNING)
+
+
+@transaction.atomic
+def pilot_create(*, by: AnyUser, title: str, **fields: Any) -> Pilot:
+    """A new draft pilot sponsored by ``by``, with its reference (PIL-0042)."""
+    if not can_register_pilots(by):
+        raise NotAllowed("Only sponsors and portfolio leads may register pilots.")
+    unknown = set(fields) - PILOT_FIELDS_BY_STAGE[Stage.DRAFT]
+    if unknown:
+        raise TypeError(f"pilot_create() got unexpected fields: {sorted(unknown)}")
+    pilot = Pilot(title=title, sponsor=by, **fields)
+    pilot.full_clean(exclude=["reference"])
+    pilot.save()
+    pilot.reference = f"PIL-{pilot.pk:04d}"
+    pilot.save(update_fields=["reference"])
+    event_record(pilot=pilot, actor=by, action=PilotEvent.Action.CREATED, subject=pilot.title)
+    return pilot
+
+
+@transaction.atomic
+def pilot_update(*, pilot: Pilot, by: AnyUser, reason: str = "", **fields: Any) -> Pilot:
+    """Edit a pilot's registration; what may change depends on its stage.
+
+    Moving the planned end moves the handover window: it is recorded like
+    every other change. Changing the operations owner clears their acceptance.
+    """
+    require_role(by, pilot, EDITORS, "edit it")
+    require_stage(pilot, PILOT_FIELDS_BY_STAGE, "edit it")
+    allowed = PILOT_FIELDS_BY_STAGE[pilot.stage]
+    refused = set(fields) - allowed
+    if refused:
+        raise ValidationError(
+            {
+                name: f"Cannot change this while the pilot is {pilot.get_stage_display().lower()}."
+                for name in sorted(refused)
+            }
+        )
+    diff = apply_changes(pilot, fields)
+    if not diff:
+        return pilot
+    if "operations_owner" in diff:
+        pilot.operations_accepted_at = None
+        pilot.operations_accepted_by = None
+    pilot.full_clean()
+    pilot.save()
+    event_record(
+        pilot=pilot, actor=by, action=PilotEvent.Action.UPDATED, changes=diff, reason=reason
+    )
+    return pilot
+
+
+@transaction.atomic
+def member_add(
+    *, pilot: Pilot, by: AnyUser, user: AbstractBaseUser, role: str = ""
+) -> PilotMembership:
+    require_role(by, pilot, EDITORS, "change its team")
+    require_stage(pilot, SETUP_STAGES, "change its team")
+    membership = PilotMembership(pilot=pilot, user=user, role=role)
+    membership.full_clean()
+    membership.save()
+    event_record(
+        pilot=pilot,
+        actor=by,
+        action=PilotEvent.Action.MEMBER_ADDED,
+        subject=f"{user.get_username()} ({role})" if role else user.get_username(),
+    )
+    return membership
+
+
+@transaction.atomic
+def member_remove(*, membership: PilotMembership, by: AnyUser) -> None:
+    pilot = membership.pilot
+    require_role(by, pilot, EDITORS, "change its team")
+    require_stage(pilot, SETUP_STAGES, "change its team")
+    membership.delete()
+    event_record(
+        pilot=pilot,
+        actor=by,
+        action=PilotEvent.Action.MEMBER_REMOVED,
+        subject=membership.user.get_username(),
+    )
+
+
+@transaction.atomic
+def infrastructure_answer(
+    *,
+    pilot: Pilot,
+    by: AnyUser,
+    item: InfrastructureItem | str,
+    answer: str,
+    evidence_url: str = "",
+    notes: str = "",
+) -> InfrastructureAnswer:
+    """Answer one question of the production-infrastructure checklist (insert or update)."""
+    require_role(by, pilot, EDITORS, "answer its infrastructure checklist")
+    require_stage(pilot, SETUP_STAGES, "answer its infrastructure checklist")
+    record = InfrastructureAnswer.objects.filter(pilot=pilot, item=item).first()
+    if record is None:
+        record = InfrastructureAnswer(pilot=pilot, item=item)
+    diff = apply_changes(record, {"answer": answer, "evidence_url": evidence_url, "notes": notes})
+    record.answered_by = by
+    record.full_clean()
+    record.save()
+    if diff:
+        event_record(
+            pilot=pilot,
+            actor=by,
+            action=PilotEvent.Action.INFRASTRUCTURE_ANSWERED,
+            subject=record.get_item_display(),
+            changes=diff,
+        )
+    return record
+
+
+@transaction.atomic
+def operating_plan_update(*, pilot: Pilot, by: AnyUser, **fields: Any) -> OperatingPlan:
+    """Write the 12-month operating plan (insert or update)."""
+    require_role(by, pilot, EDITORS, "edit its operating plan")
+    require_stage(pilot, SETUP_STAGES, "edit its operating plan")
+    unknown = set(fields) - set(OperatingPlan.REQUIRED_FIELDS)
+    if unknown:
+        raise TypeError(f"operating_plan_update() got unexpected fields: {sorted(unknown)}")
+    plan = OperatingPlan.objects.filter(pilot=pilot).first() or OperatingPlan(pilot=pilot)
+    diff = apply_changes(plan, fields)
+    plan.full_clean()
+    plan.save()
+    if diff:
+        event_record(pilot=pilot, actor=by, action=PilotEvent.Action.PLAN_CHANGED, changes=diff)
+    return plan

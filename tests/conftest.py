@@ -1,0 +1,74 @@
+"""The fixed cast: one user per role, and pilots at each stage."""
+
+from __future__ import annotations
+
+import pytest
+
+from pilots.models import OwnershipStatus, Pilot
+from pilots.services import gates, ownership
+from tests import factories
+
+
+@pytest.fixture
+def sponsor(db):
+    return factories.sponsor_user("sponsor")
+
+
+@pytest.fixture
+def lead(db):
+    return factories.lead_user("lead")
+
+
+@pytest.fixture
+def owner(db):
+    return factories.UserFactory(username="owner")
+
+
+@pytest.fixture
+def member(db):
+    return factories.UserFactory(username="member")
+
+
+@pytest.fixture
+def ops(db):
+    return factories.UserFactory(username="ops")
+
+
+@pytest.fixture
+def outsider(db):
+    return factories.UserFactory(username="outsider")
+
+
+@pytest.fixture
+def admin_user(db):
+    return factories.UserFactory(username="admin", is_superuser=True, is_staff=True)
+
+
+@pytest.fixture
+def draft(sponsor, owner, member, ops) -> Pilot:
+    """A complete draft: owner nominated (pending), ops owner and one member named."""
+    pilot = factories.PilotFactory(sponsor=sponsor, operations_owner=ops)
+    factories.complete_registration(pilot, owner=owner)
+    factories.add_member(pilot, member)
+    return pilot
+
+
+@pytest.fixture
+def proposed(draft, sponsor, owner) -> Pilot:
+    gates.pilot_submit(pilot=draft, by=sponsor)
+    return draft
+
+
+@pytest.fixture
+def approved(proposed, owner, lead) -> Pilot:
+    ownership.ownership_accept(pilot=proposed, by=owner)
+    gates.pilot_approve(pilot=proposed, by=lead, rationale="Credible plan.")
+    return proposed
+
+
+@pytest.fixture
+def running(approved, sponsor) -> Pilot:
+    gates.pilot_start(pilot=approved, by=sponsor, today=approved.planned_start)
+    approved.refresh_from_db()
+    assert approved.owner_status == OwnershipStatus.ACCEPTED
+    return approved

@@ -1,0 +1,154 @@
+"""factory_boy factories: each builds a valid object with the fewest fields."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from pilots.models import (
+    PORTFOLIO_LEADS_GROUP,
+    SPONSORS_GROUP,
+    BusinessUnit,
+    Cadence,
+    Direction,
+    InfrastructureAnswer,
+    InfrastructureAnswerValue,
+    InfrastructureItem,
+    KnowledgeTransferTask,
+    Metric,
+    MetricKind,
+    MetricReading,
+    OperatingPlan,
+    OwnershipStatus,
+    Pilot,
+    PilotMembership,
+    ReadingSource,
+    TaskKind,
+)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    password = factory.django.Password("pw")
+
+    @factory.post_generation
+    def groups(self, create: bool, extracted: list[str] | None, **kwargs: object) -> None:
+        for name in extracted or []:
+            self.groups.add(Group.objects.get_or_create(name=name)[0])
+
+
+def sponsor_user(username: str = "sponsor") -> object:
+    return UserFactory(username=username, groups=[SPONSORS_GROUP])
+
+
+def lead_user(username: str = "lead") -> object:
+    return UserFactory(username=username, groups=[PORTFOLIO_LEADS_GROUP])
+
+
+class BusinessUnitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BusinessUnit
+        django_get_or_create = ("name",)
+
+    name = factory.Iterator(["Finance", "Operations", "Customer Service"])
+
+
+class PilotFactory(factory.django.DjangoModelFactory):
+    """A draft pilot. Use the services (or ``ready_pilot``) to move it on."""
+
+    class Meta:
+        model = Pilot
+
+    title = factory.Sequence(lambda n: f"Pilot {n}")
+    problem_statement = "Agents re-key data by hand."
+    business_unit = factory.SubFactory(BusinessUnitFactory)
+    sponsor = factory.SubFactory(UserFactory)
+    planned_start = date(2026, 1, 5)
+    planned_end = date(2026, 7, 5)
+    reference = factory.Sequence(lambda n: f"PIL-{n + 9000:04d}")
+
+
+class MetricFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Metric
+
+    pilot = factory.SubFactory(PilotFactory)
+    name = factory.Sequence(lambda n: f"Metric {n}")
+    kind = MetricKind.PRIMARY
+    unit = "%"
+    direction = Direction.INCREASE
+    baseline = Decimal("10")
+    target = Decimal("40")
+    target_date = factory.LazyAttribute(lambda m: m.pilot.planned_end)
+    cadence = Cadence.WEEKLY
+    data_source = "Warehouse"
+
+
+class ReadingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MetricReading
+
+    metric = factory.SubFactory(MetricFactory)
+    observed_on = date(2026, 2, 1)
+    value = Decimal("12")
+    source = ReadingSource.WEB
+
+
+class TaskFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = KnowledgeTransferTask
+
+    pilot = factory.SubFactory(PilotFactory)
+    title = factory.Sequence(lambda n: f"Handover task {n}")
+    kind = TaskKind.RUNBOOK
+    assignee = factory.SubFactory(UserFactory)
+    receiver_team = "Operations"
+    due_on = factory.LazyAttribute(lambda t: t.pilot.planned_end - timedelta(days=7))
+
+
+def complete_registration(pilot: Pilot, *, owner: object | None = None) -> Pilot:
+    """Fill in everything submission requires (owner nominated, pending)."""
+    if not pilot.metrics.filter(kind=MetricKind.PRIMARY).exists():
+        MetricFactory(pilot=pilot)
+    for item in InfrastructureItem:
+        InfrastructureAnswer.objects.get_or_create(
+            pilot=pilot,
+            item=item,
+            defaults={
+                "answer": InfrastructureAnswerValue.YES,
+                "evidence_url": f"https://example.com/{item}",
+            },
+        )
+    OperatingPlan.objects.update_or_create(
+        pilot=pilot,
+        defaults={
+            "run_cost_per_month": Decimal("1000"),
+            "support_model": "Business hours",
+            "monitoring_plan": "Dashboards",
+            "incident_process": "Service desk",
+            "model_maintenance": "Quarterly retraining",
+            "budget_holder": "Finance director",
+        },
+    )
+    if owner is not None:
+        pilot.owner = owner
+        pilot.owner_status = OwnershipStatus.PENDING
+    pilot.receiving_team = pilot.receiving_team or "Finance operations"
+    pilot.save()
+    return pilot
+
+
+def add_member(pilot: Pilot, user: object) -> PilotMembership:
+    return PilotMembership.objects.create(pilot=pilot, user=user, role="Engineer")

@@ -1,0 +1,81 @@
+"""seed_demo builds every situation of the brief, and a second run changes nothing."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from pilots.models import (
+    GateDecision,
+    KnowledgeTransferTask,
+    Metric,
+    MetricReading,
+    OwnershipStatus,
+    Pilot,
+    PilotEvent,
+    Stage,
+)
+from pilots.selectors import pilot_metric_statuses, pilot_timeline
+from pilots.timeline import Trajectory
+
+
+def snapshot() -> dict[str, object]:
+    return {
+        "users": sorted(get_user_model().objects.values_list("username", "is_superuser")),
+        "pilots": sorted(
+            Pilot.objects.values_list(
+                "reference", "title", "stage", "owner_status", "planned_start", "planned_end"
+            )
+        ),
+        "metrics": Metric.objects.count(),
+        "readings": sorted(MetricReading.objects.values_list("metric_id", "observed_on", "value")),
+        "tasks": sorted(KnowledgeTransferTask.objects.values_list("title", "status", "due_on")),
+        "decisions": GateDecision.objects.count(),
+        "events": PilotEvent.objects.count(),
+    }
+
+
+@pytest.mark.django_db
+def test_seed_demo_twice_gives_the_same_data(capsys):
+    call_command("seed_demo")
+    first = snapshot()
+    call_command("seed_demo")
+
+    assert snapshot() == first
+    assert "pilotgate-demo" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_seed_demo_covers_every_stage_and_risk_situation():
+    call_command("seed_demo")
+    pilots = list(Pilot.objects.all())
+
+    assert 20 <= len(pilots) <= 30
+    assert set(Counter(p.stage for p in pilots)) == set(Stage.values)
+    users = set(get_user_model().objects.values_list("username", flat=True))
+    assert {"sponsor", "owner", "member", "ops", "lead", "admin"} <= users
+    assert get_user_model().objects.get(username="admin").is_superuser
+
+    statuses = Counter(p.owner_status for p in pilots)
+    assert statuses[OwnershipStatus.NONE] >= 1
+    assert statuses[OwnershipStatus.PENDING] >= 1
+    assert statuses[OwnershipStatus.DECLINED] >= 1
+
+    running = [p for p in pilots if p.stage == Stage.RUNNING]
+    timelines = {p.pk: pilot_timeline(p) for p in running}
+    tasks = set(KnowledgeTransferTask.objects.values_list("pilot_id", flat=True))
+    assert any(
+        t.handover_approaching and p.pk not in tasks for p in running if (t := timelines[p.pk])
+    )
+    assert any(t.handover_open and p.pk not in tasks for p in running if (t := timelines[p.pk]))
+    assert any(t.today > t.end for t in timelines.values()), "a decision is overdue"
+
+    all_statuses = [s for p in running for s in pilot_metric_statuses(p)]
+    assert any(s.stale for s in all_statuses)
+    assert {Trajectory.BEHIND, Trajectory.ON_TRACK, Trajectory.ACHIEVED} <= {
+        s.trajectory for s in all_statuses
+    }
+    assert GateDecision.objects.filter(from_stage=Stage.PROPOSED, to_stage=Stage.DRAFT).exists()

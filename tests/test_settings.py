@@ -1,0 +1,94 @@
+"""Settings come from the environment; production refuses insecure defaults."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SECURE = {
+    "DJANGO_SECRET_KEY": "x" * 60,
+    "DJANGO_ALLOWED_HOSTS": "pilotgate.example.com",
+    "EMAIL_URL": "smtp+tls://user:pw@smtp.example.com:587",
+    "DATABASE_URL": "sqlite:///:memory:",
+}
+
+
+def load_settings(module: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "EMAIL_URL"))}
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; "
+            "print(settings.DEBUG, settings.TIME_ZONE, settings.CELERY_BROKER_URL)",
+        ],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": module, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_production_starts_with_secure_values():
+    result = load_settings("config.settings.production", **SECURE)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[0] == "False"
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ({"DJANGO_SECRET_KEY": ""}, "DJANGO_SECRET_KEY"),
+        ({"DJANGO_SECRET_KEY": "short"}, "DJANGO_SECRET_KEY is too weak"),
+        ({"DJANGO_DEBUG": "true"}, "DJANGO_DEBUG must be off"),
+        ({"EMAIL_URL": ""}, "EMAIL_URL must be set"),
+        ({"DJANGO_ALLOWED_HOSTS": ""}, "DJANGO_ALLOWED_HOSTS"),
+    ],
+)
+def test_production_refuses_insecure_defaults(override, message):
+    env = {k: v for k, v in {**SECURE, **override}.items() if v}
+    result = load_settings("config.settings.production", **env)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_embedded_defaults_need_no_server(tmp_path):
+    clean = {"DATABASE_URL": "", "CELERY_BROKER_URL": "", "TIME_ZONE": ""}
+    env = {k: v for k, v in os.environ.items() if k not in clean}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; "
+            "print(settings.DATABASES['default']['ENGINE'], settings.CELERY_BROKER_URL, "
+            "settings.EMAIL_BACKEND, settings.TIME_ZONE)",
+        ],
+        cwd=ROOT,
+        env={**env, "DJANGO_SETTINGS_MODULE": "config.settings.local"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "django.db.backends.sqlite3",
+        "filesystem://",
+        "django.core.mail.backends.console.EmailBackend",
+        "Europe/London",
+    ]
+
+
+def test_malformed_number_setting_stops_start_up():
+    result = load_settings(
+        "config.settings.local", PILOTGATE_HANDOVER_LEAD_DAYS="fortnight", DATABASE_URL="sqlite://"
+    )
+    assert result.returncode != 0
+    assert "PILOTGATE_HANDOVER_LEAD_DAYS must be a whole number" in result.stderr
