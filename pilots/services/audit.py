@@ -15,19 +15,28 @@ def _plain(value: Any) -> Any:
     """A JSON-safe rendering of a field value."""
     if isinstance(value, models.Model):
         return str(value)
-    if isinstance(value, date | datetime | Decimal):
+    if isinstance(value, Decimal):
+        # 40.0000 (stored) and 40 (typed) are the same number: write both as "40".
+        return format(value.normalize(), "f")
+    if isinstance(value, date | datetime):
         return str(value)
     return value
 
 
+def changes_between(instance: models.Model, changes: dict[str, Any]) -> dict[str, list[Any]]:
+    """``{field: [before, after]}`` for the values in ``changes`` that differ (no mutation)."""
+    return {
+        name: [_plain(getattr(instance, name)), _plain(new)]
+        for name, new in changes.items()
+        if getattr(instance, name) != new
+    }
+
+
 def apply_changes(instance: models.Model, changes: dict[str, Any]) -> dict[str, list[Any]]:
     """Set ``changes`` on ``instance``; return ``{field: [before, after]}`` of what differs."""
-    diff: dict[str, list[Any]] = {}
-    for name, new in changes.items():
-        old = getattr(instance, name)
-        if old != new:
-            diff[name] = [_plain(old), _plain(new)]
-            setattr(instance, name, new)
+    diff = changes_between(instance, changes)
+    for name in diff:
+        setattr(instance, name, changes[name])
     return diff
 
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from pilots.models import Metric, MetricKind, MetricReading, Pilot, PilotEvent, ReadingSource, Stage
 from pilots.permissions import EDITORS, READING_RECORDERS, AnyUser
 from pilots.services.access import require_role, require_stage
-from pilots.services.audit import apply_changes, event_record
+from pilots.services.audit import apply_changes, changes_between, event_record
 
 METRIC_FIELDS = frozenset(
     {
@@ -72,12 +72,14 @@ def metric_update(*, metric: Metric, by: AnyUser, reason: str = "", **fields: An
     _check_fields(fields)
     was_primary = metric.kind == MetricKind.PRIMARY
     becomes_primary = fields.get("kind", metric.kind) == MetricKind.PRIMARY
-    diff = apply_changes(metric, fields)
+    diff = changes_between(metric, fields)
     if not diff:
         return metric
     locked = (was_primary or becomes_primary) and pilot.stage in LOCKED_STAGES
     moved = sorted(set(diff) & LOCKED_FIELDS)
     if locked and moved:
+        if "kind" in diff:
+            raise ValidationError({"kind": "A running pilot's primary metric stays primary."})
         if not reason.strip():
             raise ValidationError(
                 {
@@ -87,8 +89,7 @@ def metric_update(*, metric: Metric, by: AnyUser, reason: str = "", **fields: An
                     + "."
                 }
             )
-        if "kind" in diff:
-            raise ValidationError({"kind": "A running pilot's primary metric stays primary."})
+    apply_changes(metric, fields)
     metric.full_clean()
     metric.save()
     event_record(
