@@ -54,25 +54,29 @@ migrations-check: install ## Fail if a model change has no migration
 check-deploy: install ## Django's deployment checks under production settings
 	DJANGO_SETTINGS_MODULE=config.settings.production $(MANAGE) check --deploy --fail-level WARNING
 
-migrate: install
+# migrate and seed use .venv as it is (the Docker image has no uv): `run`
+# installs first.
+migrate: ## Apply the database migrations
 	$(MANAGE) migrate --noinput
 
-seed: install
+seed:
 	$(MANAGE) seed_demo
 
 # The process commands: Procfile (make run) and docker-compose.yml use these
-# same targets, so what runs in production is what runs on a laptop.
+# same targets, so what runs in production is what runs on a laptop. `exec`
+# makes the server the recipe's process, so it receives SIGTERM and stops
+# gracefully.
 web: ## gunicorn (production web process)
-	$(BIN)/gunicorn config.wsgi --bind 0.0.0.0:$(PORT) --workers $${WEB_CONCURRENCY:-3} --access-logfile - --forwarded-allow-ips='*'
+	exec $(BIN)/gunicorn config.wsgi --bind 0.0.0.0:$(PORT) --workers $${WEB_CONCURRENCY:-3} --access-logfile - --forwarded-allow-ips='*'
 
 web-dev:
-	$(MANAGE) runserver $(HOST):$(PORT) --noreload
+	exec $(MANAGE) runserver $(HOST):$(PORT) --noreload
 
 worker: ## Celery worker
-	$(BIN)/celery -A config worker --loglevel=INFO --concurrency=$${WORKER_CONCURRENCY:-2}
+	exec $(BIN)/celery -A config worker --loglevel=INFO --concurrency=$${WORKER_CONCURRENCY:-2}
 
 beat: ## Celery beat (run exactly one)
-	$(BIN)/celery -A config beat --loglevel=INFO
+	exec $(BIN)/celery -A config beat --loglevel=INFO
 
 clean: ## Remove the environment and local data (var/)
 	rm -rf $(VENV) $(TOOLS) var/*.sqlite3 var/celery-* var/celerybeat-schedule*

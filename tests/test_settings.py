@@ -28,7 +28,7 @@ def load_settings(module: str, **env: str) -> subprocess.CompletedProcess[str]:
             "print(settings.DEBUG, settings.TIME_ZONE, settings.CELERY_BROKER_URL)",
         ],
         cwd=ROOT,
-        env={**clean, "DJANGO_SETTINGS_MODULE": module, **env},
+        env={**clean, "DJANGO_SETTINGS_MODULE": module, "DJANGO_READ_DOT_ENV_FILE": "false", **env},
         capture_output=True,
         text=True,
         timeout=60,
@@ -60,7 +60,7 @@ def test_production_refuses_insecure_defaults(override, message):
 
 
 def test_embedded_defaults_need_no_server(tmp_path):
-    clean = {"DATABASE_URL": "", "CELERY_BROKER_URL": "", "TIME_ZONE": ""}
+    clean = {"DATABASE_URL", "CELERY_BROKER_URL", "TIME_ZONE", "EMAIL_URL"}
     env = {k: v for k, v in os.environ.items() if k not in clean}
     result = subprocess.run(
         [
@@ -71,7 +71,11 @@ def test_embedded_defaults_need_no_server(tmp_path):
             "settings.EMAIL_BACKEND, settings.TIME_ZONE)",
         ],
         cwd=ROOT,
-        env={**env, "DJANGO_SETTINGS_MODULE": "config.settings.local"},
+        env={
+            **env,
+            "DJANGO_SETTINGS_MODULE": "config.settings.local",
+            "DJANGO_READ_DOT_ENV_FILE": "0",
+        },
         capture_output=True,
         text=True,
         timeout=60,

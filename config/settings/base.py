@@ -16,7 +16,8 @@ VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
 # A local .env file is a convenience for development; OS variables win.
-env.read_env(BASE_DIR / ".env", overwrite=False)
+if env.bool("DJANGO_READ_DOT_ENV_FILE", default=True):
+    env.read_env(BASE_DIR / ".env", overwrite=False)
 
 
 def env_positive_int(name: str, default: int) -> int:
