@@ -15,19 +15,24 @@ from pilots.permissions import HANDOVER_PLANNERS, AnyUser, Role, pilot_roles
 from pilots.services.access import require_role, require_stage
 from pilots.services.audit import apply_changes, event_record
 
+# Status moves only through task_complete / task_reopen.
 TASK_FIELDS = frozenset(
-    {"title", "kind", "assignee", "receiver", "receiver_team", "due_on", "evidence_url", "status"}
+    {"title", "kind", "assignee", "receiver", "receiver_team", "due_on", "evidence_url"}
 )
 HANDOVER_STAGES = (Stage.DRAFT, Stage.APPROVED, Stage.RUNNING)
+
+
+def _check_fields(fields: dict[str, Any]) -> None:
+    unknown = set(fields) - TASK_FIELDS
+    if unknown:
+        raise TypeError(f"unexpected task fields: {sorted(unknown)}")
 
 
 @transaction.atomic
 def task_create(*, pilot: Pilot, by: AnyUser, **fields: Any) -> KnowledgeTransferTask:
     require_role(by, pilot, HANDOVER_PLANNERS, "plan its handover")
     require_stage(pilot, HANDOVER_STAGES, "add a knowledge-transfer task")
-    unknown = set(fields) - (TASK_FIELDS - {"status"})
-    if unknown:
-        raise TypeError(f"unexpected task fields: {sorted(unknown)}")
+    _check_fields(fields)
     last = pilot.tasks.aggregate(last=Max("position"))["last"]
     task = KnowledgeTransferTask(pilot=pilot, position=(last or 0) + 1, **fields)
     task.full_clean()
@@ -43,9 +48,7 @@ def task_update(
     pilot = task.pilot
     require_role(by, pilot, HANDOVER_PLANNERS, "plan its handover")
     require_stage(pilot, HANDOVER_STAGES, "change a knowledge-transfer task")
-    unknown = set(fields) - (TASK_FIELDS - {"status"})
-    if unknown:
-        raise TypeError(f"unexpected task fields: {sorted(unknown)}")
+    _check_fields(fields)
     diff = apply_changes(task, fields)
     if diff:
         task.full_clean()

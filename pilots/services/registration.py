@@ -24,39 +24,22 @@ from pilots.services.audit import apply_changes, event_record
 
 # What may change in each stage. Proposed pilots are under review (reject to
 # edit); graduated and stopped pilots are history.
+_SETUP_FIELDS = frozenset(
+    {
+        "title",
+        "problem_statement",
+        "business_unit",
+        "planned_start",
+        "planned_end",
+        "operations_owner",
+        "receiving_team",
+    }
+)
 PILOT_FIELDS_BY_STAGE: dict[str, frozenset[str]] = {
-    Stage.DRAFT: frozenset(
-        {
-            "title",
-            "problem_statement",
-            "business_unit",
-            "planned_start",
-            "planned_end",
-            "operations_owner",
-            "receiving_team",
-        }
-    ),
-    Stage.APPROVED: frozenset(
-        {
-            "title",
-            "problem_statement",
-            "business_unit",
-            "planned_start",
-            "planned_end",
-            "operations_owner",
-            "receiving_team",
-        }
-    ),
-    Stage.RUNNING: frozenset(
-        {
-            "title",
-            "problem_statement",
-            "business_unit",
-            "planned_end",
-            "operations_owner",
-            "receiving_team",
-        }
-    ),
+    Stage.DRAFT: _SETUP_FIELDS,
+    Stage.APPROVED: _SETUP_FIELDS,
+    # The start has happened: its date is history.
+    Stage.RUNNING: _SETUP_FIELDS - {"planned_start"},
 }
 SETUP_STAGES = (Stage.DRAFT, Stage.APPROVED, Stage.RUNNING)
 
