@@ -30,7 +30,7 @@ from pilots.models import (
     PilotEvent,
     PilotMembership,
 )
-from pilots.services import gates
+from pilots.services import gates, registration
 from pilots.services.audit import event_record
 
 
@@ -257,9 +257,12 @@ class PilotAdmin(admin.ModelAdmin):
     actions = (decide_gate,)
 
     def save_model(self, request: HttpRequest, obj: Pilot, form: Any, change: bool) -> None:
-        """Record the administrator's edit in the audit history, like every other change."""
+        """New pilots get their reference; edits are recorded in the audit history."""
+        if not change:
+            registration.pilot_insert(pilot=obj, by=request.user)
+            return
         super().save_model(request, obj, form, change)
-        if change and form.changed_data:
+        if form.changed_data:
             event_record(
                 pilot=obj,
                 actor=request.user,

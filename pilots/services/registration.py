@@ -52,7 +52,14 @@ def pilot_create(*, by: AnyUser, title: str, **fields: Any) -> Pilot:
     unknown = set(fields) - PILOT_FIELDS_BY_STAGE[Stage.DRAFT]
     if unknown:
         raise TypeError(f"pilot_create() got unexpected fields: {sorted(unknown)}")
-    pilot = Pilot(title=title, sponsor=by, **fields)
+    return pilot_insert(pilot=Pilot(title=title, sponsor=by, **fields), by=by)
+
+
+@transaction.atomic
+def pilot_insert(*, pilot: Pilot, by: AnyUser) -> Pilot:
+    """Save a new draft pilot built elsewhere (the admin's form), with its reference."""
+    if pilot.pk is not None or pilot.stage != Stage.DRAFT:
+        raise ValueError("pilot_insert() takes a new draft pilot")
     pilot.full_clean(exclude=["reference"])
     pilot.save()
     pilot.reference = f"PIL-{pilot.pk:04d}"

@@ -132,3 +132,46 @@ def test_admin_edit_is_recorded_and_stage_is_read_only(client, draft, admin_user
     page = client.get(url)
     assert b'name="stage"' not in page.content
     assert draft.owner_status == OwnershipStatus.PENDING
+
+
+def test_admin_add_pilot_assigns_reference_and_records_creation(client, admin_user, sponsor):
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("admin:pilots_pilot_add"),
+        {
+            "title": "Added by the admin",
+            "sponsor": sponsor.pk,
+            "planned_start": "2026-12-01",
+            "planned_end": "2026-11-01",  # before the start: refused, nothing written
+            **{f"{prefix}-TOTAL_FORMS": "0" for prefix in INLINE_PREFIXES},
+            **{f"{prefix}-INITIAL_FORMS": "0" for prefix in INLINE_PREFIXES},
+        },
+    )
+    assert response.status_code == 200
+    assert "The planned end cannot be before the planned start." in response.content.decode()
+    assert not Pilot.objects.filter(title="Added by the admin").exists()
+
+    response = client.post(
+        reverse("admin:pilots_pilot_add"),
+        {
+            "title": "Added by the admin",
+            "sponsor": sponsor.pk,
+            **{f"{prefix}-TOTAL_FORMS": "0" for prefix in INLINE_PREFIXES},
+            **{f"{prefix}-INITIAL_FORMS": "0" for prefix in INLINE_PREFIXES},
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    pilot = Pilot.objects.get(title="Added by the admin")
+    assert pilot.reference == f"PIL-{pilot.pk:04d}"
+    assert list(pilot.events.values_list("action", "actor")) == [("created", admin_user.pk)]
+
+
+INLINE_PREFIXES = [
+    "metrics",
+    "memberships",
+    "infrastructure",
+    "operating_plan",
+    "tasks",
+    "decisions",
+    "events",
+]
