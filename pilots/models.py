@@ -518,11 +518,14 @@ class PilotEvent(models.Model):
         METRIC_ADDED = "metric_added", "Metric added"
         METRIC_CHANGED = "metric_changed", "Metric changed"
         METRIC_LOCKED_CHANGE = "metric_locked_change", "Locked metric changed"
+        READING_RECORDED = "reading_recorded", "Reading recorded"
+        READING_DELETED = "reading_deleted", "Reading deleted"
         INFRASTRUCTURE_ANSWERED = "infrastructure_answered", "Infrastructure answered"
         PLAN_CHANGED = "plan_changed", "Operating plan changed"
         TASK_ADDED = "task_added", "Knowledge-transfer task added"
         TASK_CHANGED = "task_changed", "Knowledge-transfer task changed"
         TASK_COMPLETED = "task_completed", "Knowledge-transfer task completed"
+        TASK_REORDERED = "task_reordered", "Handover plan reordered"
 
     pilot = models.ForeignKey(Pilot, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(

@@ -122,6 +122,7 @@ STARTERS = frozenset({Role.SPONSOR, Role.OWNER, Role.LEAD})
 CLOSERS = frozenset({Role.SPONSOR, Role.LEAD})
 READING_RECORDERS = frozenset({Role.OWNER, Role.MEMBER})
 HANDOVER_PLANNERS = frozenset({Role.OWNER, Role.SPONSOR})
+# For a receiving team with no named operations owner, a lead records acceptance.
 OPERATIONS_ACCEPTORS = frozenset({Role.OPERATIONS, Role.LEAD})
 
 

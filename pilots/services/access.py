@@ -1,4 +1,4 @@
-"""Role checks the services run before they write."""
+"""Checks the services run before they write: role, row lock, stage."""
 
 from __future__ import annotations
 
@@ -17,7 +17,21 @@ def require_role(user: AnyUser, pilot: Pilot, allowed: frozenset[Role], action: 
         raise NotAllowed(f"Only the pilot's {names} may {action}.")
 
 
-def require_stage(pilot: Pilot, stages: Iterable[Stage], action: str) -> None:
+def lock_pilot(pilot: Pilot) -> Pilot:
+    """Lock the pilot's row for this transaction and re-read it in place.
+
+    Every service that depends on a pilot's stage, or writes its row, calls
+    this first: checks see what is stored now, not what a caller's instance
+    remembers, and a concurrent transition waits instead of being overwritten.
+    Cached relations are dropped too.
+    """
+    pilot.refresh_from_db(from_queryset=Pilot.objects.select_for_update())
+    return pilot
+
+
+def lock_in_stage(pilot: Pilot, stages: Iterable[Stage], action: str) -> None:
+    """``lock_pilot``, then refuse unless the stored stage is one of ``stages``."""
+    lock_pilot(pilot)
     if pilot.stage not in set(stages):
         raise ValidationError(
             f"Cannot {action} while the pilot is {pilot.get_stage_display().lower()}.",

@@ -11,7 +11,7 @@ from django.db import models
 from pilots.models import Pilot, PilotEvent
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """A JSON-safe rendering of a field value."""
     if isinstance(value, models.Model):
         return str(value)
@@ -26,7 +26,7 @@ def _plain(value: Any) -> Any:
 def changes_between(instance: models.Model, changes: dict[str, Any]) -> dict[str, list[Any]]:
     """``{field: [before, after]}`` for the values in ``changes`` that differ (no mutation)."""
     return {
-        name: [_plain(getattr(instance, name)), _plain(new)]
+        name: [plain(getattr(instance, name)), plain(new)]
         for name, new in changes.items()
         if getattr(instance, name) != new
     }

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -35,7 +36,7 @@ from pilots.permissions import (
     Role,
     pilot_roles,
 )
-from pilots.services.access import require_role
+from pilots.services.access import lock_pilot, require_role
 from pilots.services.audit import event_record
 
 # Which stages each transition leaves from.
@@ -171,16 +172,6 @@ def submission_missing_items(pilot: Pilot) -> list[MissingItem]:
     return missing
 
 
-def _locked(pilot: Pilot) -> Pilot:
-    """Re-read the pilot under a row lock, dropping cached relations.
-
-    Two transitions on one pilot cannot interleave, and the checks read what
-    is stored now, not what a caller's instance remembers.
-    """
-    pilot.refresh_from_db(from_queryset=Pilot.objects.select_for_update())
-    return pilot
-
-
 def _move(
     *,
     pilot: Pilot,
@@ -213,6 +204,28 @@ def _move(
     return decision
 
 
+def require_complete_registration(pilot: Pilot) -> None:
+    """Past draft, an edit may not undo what the submission gate checked.
+
+    Called by the editing services after they save, inside their transaction:
+    the ValidationError rolls the edit back.
+    """
+    if pilot.stage == Stage.DRAFT:
+        return
+    missing = submission_missing_items(pilot)
+    if missing:
+        raise ValidationError(
+            [
+                ValidationError(
+                    f"The pilot is {pilot.get_stage_display().lower()}: its registration must "
+                    f"stay complete. {item.message}",
+                    code=item.code,
+                )
+                for item in missing
+            ]
+        )
+
+
 def _refuse_if(action: str, missing: list[MissingItem]) -> None:
     if missing:
         raise TransitionRefused(action, missing)
@@ -222,7 +235,7 @@ def _refuse_if(action: str, missing: list[MissingItem]) -> None:
 def pilot_submit(*, pilot: Pilot, by: AnyUser) -> GateDecision:
     """draft → proposed, once the registration is complete."""
     require_role(by, pilot, EDITORS, "submit it for review")
-    _locked(pilot)
+    lock_pilot(pilot)
     missing = _stage_item(pilot, "submit")
     if not missing:
         missing = submission_missing_items(pilot)
@@ -240,7 +253,7 @@ def _require_independent_lead(pilot: Pilot, by: AnyUser, action: str) -> None:
 def pilot_approve(*, pilot: Pilot, by: AnyUser, rationale: str) -> GateDecision:
     """proposed → approved: a portfolio lead, with a rationale, once ownership is accepted."""
     _require_independent_lead(pilot, by, "approve it")
-    _locked(pilot)
+    lock_pilot(pilot)
     missing = _stage_item(pilot, "approve")
     if not missing:
         missing = submission_missing_items(pilot) + _owner_accepted_item(pilot)
@@ -253,7 +266,7 @@ def pilot_approve(*, pilot: Pilot, by: AnyUser, rationale: str) -> GateDecision:
 def pilot_reject(*, pilot: Pilot, by: AnyUser, reason: str) -> GateDecision:
     """proposed → draft, with the reason, so the sponsor can fix and resubmit."""
     _require_independent_lead(pilot, by, "reject it")
-    _locked(pilot)
+    lock_pilot(pilot)
     missing = _stage_item(pilot, "reject")
     missing += _text_item(reason, "rationale", "Write the reason for rejecting.")
     _refuse_if("reject", missing)
@@ -267,9 +280,19 @@ def pilot_start(
     """approved → running, on or after the planned start, with ownership still accepted."""
     require_role(by, pilot, STARTERS, "start it")
     today = today or timezone.localdate()
-    _locked(pilot)
+    lock_pilot(pilot)
     missing = _stage_item(pilot, "start")
     if not missing:
+        missing += submission_missing_items(pilot)
+        if pilot.planned_end and today > pilot.planned_end:
+            missing.append(
+                MissingItem(
+                    "after_planned_end",
+                    f"The planned end was {pilot.planned_end:%d %b %Y}; move the end date "
+                    "before starting.",
+                    "basics",
+                )
+            )
         if pilot.planned_start and today < pilot.planned_start:
             missing.append(
                 MissingItem(
@@ -294,7 +317,7 @@ def pilot_start(
 def pilot_graduate(*, pilot: Pilot, by: AnyUser, rationale: str) -> GateDecision:
     """running → graduated ("in production"): handover done and operations accepted."""
     require_role(by, pilot, CLOSERS, "record its graduation")
-    _locked(pilot)
+    lock_pilot(pilot)
     missing = _stage_item(pilot, "graduate")
     if not missing:
         tasks = list(pilot.tasks.all())
@@ -330,7 +353,7 @@ def pilot_graduate(*, pilot: Pilot, by: AnyUser, rationale: str) -> GateDecision
 def pilot_stop(*, pilot: Pilot, by: AnyUser, rationale: str, lessons_learned: str) -> GateDecision:
     """approved | running → stopped: a legitimate outcome, with lessons learned in writing."""
     require_role(by, pilot, CLOSERS, "record its stop")
-    _locked(pilot)
+    lock_pilot(pilot)
     missing = _stage_item(pilot, "stop")
     missing += _text_item(rationale, "rationale", "Write why the pilot is stopped.")
     missing += _text_item(lessons_learned, "lessons_learned", "Write the lessons learned.")

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from pilots.errors import NotAllowed
 from pilots.models import KnowledgeTransferTask, Pilot, PilotEvent, Stage, TaskStatus
-from pilots.permissions import HANDOVER_PLANNERS, AnyUser, Role, pilot_roles
-from pilots.services.access import require_role, require_stage
+from pilots.permissions import HANDOVER_PLANNERS, AnyUser, Role, can_see, pilot_roles
+from pilots.services.access import lock_in_stage, require_role
 from pilots.services.audit import apply_changes, event_record
 
 # Status moves only through task_complete / task_reopen.
@@ -28,14 +28,23 @@ def _check_fields(fields: dict[str, Any]) -> None:
         raise TypeError(f"unexpected task fields: {sorted(unknown)}")
 
 
+def _require_assignee_on_pilot(task: KnowledgeTransferTask) -> None:
+    """The giver works on the pilot: they must be able to open the task's page."""
+    if task.assignee_id is not None and not can_see(task.assignee, task.pilot):
+        raise ValidationError(
+            {"assignee": "Assign the task to someone on the pilot: its team, owner or sponsor."}
+        )
+
+
 @transaction.atomic
 def task_create(*, pilot: Pilot, by: AnyUser, **fields: Any) -> KnowledgeTransferTask:
     require_role(by, pilot, HANDOVER_PLANNERS, "plan its handover")
-    require_stage(pilot, HANDOVER_STAGES, "add a knowledge-transfer task")
+    lock_in_stage(pilot, HANDOVER_STAGES, "add a knowledge-transfer task")
     _check_fields(fields)
     last = pilot.tasks.aggregate(last=Max("position"))["last"]
     task = KnowledgeTransferTask(pilot=pilot, position=(last or 0) + 1, **fields)
     task.full_clean()
+    _require_assignee_on_pilot(task)
     task.save()
     event_record(pilot=pilot, actor=by, action=PilotEvent.Action.TASK_ADDED, subject=task.title)
     return task
@@ -47,11 +56,12 @@ def task_update(
 ) -> KnowledgeTransferTask:
     pilot = task.pilot
     require_role(by, pilot, HANDOVER_PLANNERS, "plan its handover")
-    require_stage(pilot, HANDOVER_STAGES, "change a knowledge-transfer task")
+    lock_in_stage(pilot, HANDOVER_STAGES, "change a knowledge-transfer task")
     _check_fields(fields)
     diff = apply_changes(task, fields)
     if diff:
         task.full_clean()
+        _require_assignee_on_pilot(task)
         task.save()
         event_record(
             pilot=pilot,
@@ -71,7 +81,7 @@ def task_complete(
     pilot = task.pilot
     if task.assignee_id != by.pk and Role.OWNER not in pilot_roles(by, pilot):
         raise NotAllowed("Only the task's assignee or the business owner may complete it.")
-    require_stage(pilot, HANDOVER_STAGES, "complete a knowledge-transfer task")
+    lock_in_stage(pilot, HANDOVER_STAGES, "complete a knowledge-transfer task")
     if task.status == TaskStatus.DONE:
         raise ValidationError("This task is already done.")
     evidence_url = evidence_url.strip() or task.evidence_url
@@ -98,7 +108,7 @@ def task_complete(
 def task_reopen(*, task: KnowledgeTransferTask, by: AnyUser) -> KnowledgeTransferTask:
     pilot = task.pilot
     require_role(by, pilot, HANDOVER_PLANNERS, "plan its handover")
-    require_stage(pilot, HANDOVER_STAGES, "reopen a knowledge-transfer task")
+    lock_in_stage(pilot, HANDOVER_STAGES, "reopen a knowledge-transfer task")
     diff = apply_changes(task, {"status": TaskStatus.IN_PROGRESS})
     task.completed_at = None
     task.completed_by = None
@@ -118,10 +128,18 @@ def task_reopen(*, task: KnowledgeTransferTask, by: AnyUser) -> KnowledgeTransfe
 def task_reorder(*, pilot: Pilot, by: AnyUser, task_ids: list[int]) -> None:
     """Put the handover plan in the given order; every task must be named once."""
     require_role(by, pilot, HANDOVER_PLANNERS, "plan its handover")
-    require_stage(pilot, HANDOVER_STAGES, "reorder the handover plan")
+    lock_in_stage(pilot, HANDOVER_STAGES, "reorder the handover plan")
     tasks = {task.pk: task for task in pilot.tasks.select_for_update()}
     if sorted(task_ids) != sorted(tasks):
         raise ValidationError("Name every task of this pilot exactly once to reorder them.")
+    before = [task.pk for task in sorted(tasks.values(), key=lambda t: (t.position, t.pk))]
     for position, task_id in enumerate(task_ids, start=1):
         tasks[task_id].position = position
     KnowledgeTransferTask.objects.bulk_update(tasks.values(), ["position"])
+    if before != list(task_ids):
+        event_record(
+            pilot=pilot,
+            actor=by,
+            action=PilotEvent.Action.TASK_REORDERED,
+            changes={"order": [before, list(task_ids)]},
+        )

@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from pilots.models import Metric, MetricKind, MetricReading, Pilot, PilotEvent, ReadingSource, Stage
 from pilots.permissions import EDITORS, READING_RECORDERS, AnyUser
-from pilots.services.access import require_role, require_stage
-from pilots.services.audit import apply_changes, changes_between, event_record
+from pilots.services import gates
+from pilots.services.access import lock_in_stage, require_role
+from pilots.services.audit import apply_changes, changes_between, event_record, plain
 
 METRIC_FIELDS = frozenset(
     {
@@ -45,7 +46,7 @@ def _check_fields(fields: dict[str, Any]) -> None:
 @transaction.atomic
 def metric_create(*, pilot: Pilot, by: AnyUser, **fields: Any) -> Metric:
     require_role(by, pilot, EDITORS, "define its metrics")
-    require_stage(pilot, METRIC_STAGES, "add a metric")
+    lock_in_stage(pilot, METRIC_STAGES, "add a metric")
     _check_fields(fields)
     if fields.get("kind") == MetricKind.PRIMARY and pilot.stage in LOCKED_STAGES:
         raise ValidationError(
@@ -54,6 +55,7 @@ def metric_create(*, pilot: Pilot, by: AnyUser, **fields: Any) -> Metric:
     metric = Metric(pilot=pilot, **fields)
     metric.full_clean()
     metric.save()
+    gates.require_complete_registration(pilot)
     event_record(
         pilot=pilot,
         actor=by,
@@ -68,7 +70,7 @@ def metric_update(*, metric: Metric, by: AnyUser, reason: str = "", **fields: An
     """Change a metric. Moving a running pilot's goalposts needs a written reason."""
     pilot = metric.pilot
     require_role(by, pilot, EDITORS, "change its metrics")
-    require_stage(pilot, METRIC_STAGES, "change a metric")
+    lock_in_stage(pilot, METRIC_STAGES, "change a metric")
     _check_fields(fields)
     was_primary = metric.kind == MetricKind.PRIMARY
     becomes_primary = fields.get("kind", metric.kind) == MetricKind.PRIMARY
@@ -92,6 +94,7 @@ def metric_update(*, metric: Metric, by: AnyUser, reason: str = "", **fields: An
     apply_changes(metric, fields)
     metric.full_clean()
     metric.save()
+    gates.require_complete_registration(pilot)
     event_record(
         pilot=pilot,
         actor=by,
@@ -117,29 +120,49 @@ def reading_record(
     note: str = "",
     source: ReadingSource = ReadingSource.WEB,
 ) -> MetricReading:
-    """Record the value of a metric on a day; recording the same day again updates it."""
+    """Record the value of a metric on a day; recording the same day again updates it.
+
+    Each write is in the pilot's history with the value before and after.
+    """
     pilot = metric.pilot
     require_role(by, pilot, READING_RECORDERS, "record its readings")
-    require_stage(pilot, READING_STAGES, "record a reading")
-    if observed_on > timezone.localdate():
-        raise ValidationError({"observed_on": "A reading cannot be dated in the future."})
-    reading, _created = MetricReading.objects.update_or_create(
-        metric=metric,
-        observed_on=observed_on,
-        defaults={"value": value, "note": note, "recorded_by": by, "source": source},
-        create_defaults={
-            "value": value,
-            "note": note,
-            "recorded_by": by,
-            "source": source,
-        },
+    lock_in_stage(pilot, READING_STAGES, "record a reading")
+    reading = MetricReading(metric=metric, observed_on=observed_on)
+    reading.clean_fields(exclude=["value", "note", "source", "recorded_by"])  # parse the date
+    existing = (
+        MetricReading.objects.select_for_update()
+        .filter(metric=metric, observed_on=reading.observed_on)
+        .first()
     )
+    reading = existing or reading
+    before = existing.value if existing else None
+    reading.value, reading.note, reading.recorded_by, reading.source = value, note, by, source
+    reading.full_clean(validate_unique=existing is None)
+    if reading.observed_on > timezone.localdate():
+        raise ValidationError({"observed_on": "A reading cannot be dated in the future."})
+    reading.save()
+    if before != reading.value or existing is None:
+        event_record(
+            pilot=pilot,
+            actor=by,
+            action=PilotEvent.Action.READING_RECORDED,
+            subject=f"{metric.name} on {reading.observed_on:%Y-%m-%d}",
+            changes={"value": [plain(before), plain(reading.value)]},
+        )
     return reading
 
 
 @transaction.atomic
 def reading_delete(*, reading: MetricReading, by: AnyUser) -> None:
-    pilot = reading.metric.pilot
+    metric = reading.metric
+    pilot = metric.pilot
     require_role(by, pilot, READING_RECORDERS, "delete its readings")
-    require_stage(pilot, READING_STAGES, "delete a reading")
+    lock_in_stage(pilot, READING_STAGES, "delete a reading")
     reading.delete()
+    event_record(
+        pilot=pilot,
+        actor=by,
+        action=PilotEvent.Action.READING_DELETED,
+        subject=f"{metric.name} on {reading.observed_on:%Y-%m-%d}",
+        changes={"value": [plain(reading.value), None]},
+    )

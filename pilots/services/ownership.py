@@ -10,7 +10,7 @@ from django.utils import timezone
 from pilots.errors import NotAllowed
 from pilots.models import CLOSED_STAGES, OwnershipStatus, Pilot, PilotEvent, Stage
 from pilots.permissions import EDITORS, OPERATIONS_ACCEPTORS, AnyUser
-from pilots.services.access import require_role, require_stage
+from pilots.services.access import lock_in_stage, require_role
 from pilots.services.audit import event_record
 
 OPEN_STAGES = tuple(stage for stage in Stage if stage not in CLOSED_STAGES)
@@ -20,7 +20,7 @@ OPEN_STAGES = tuple(stage for stage in Stage if stage not in CLOSED_STAGES)
 def owner_nominate(*, pilot: Pilot, by: AnyUser, owner: AbstractBaseUser) -> Pilot:
     """Name the business owner; they must accept before the pilot can be approved."""
     require_role(by, pilot, EDITORS, "nominate its business owner")
-    require_stage(pilot, OPEN_STAGES, "nominate a business owner")
+    lock_in_stage(pilot, OPEN_STAGES, "nominate a business owner")
     if not owner.is_active:
         raise ValidationError({"owner": "This account is deactivated: nominate someone active."})
     if pilot.owner_id == owner.pk and pilot.owner_status in (
@@ -49,6 +49,7 @@ def owner_nominate(*, pilot: Pilot, by: AnyUser, owner: AbstractBaseUser) -> Pil
 
 
 def _require_pending_nominee(pilot: Pilot, by: AnyUser) -> None:
+    lock_in_stage(pilot, OPEN_STAGES, "answer the nomination")
     if pilot.owner_id != by.pk:
         raise NotAllowed("Only the nominated business owner may answer the nomination.")
     if pilot.owner_status != OwnershipStatus.PENDING:
@@ -93,9 +94,17 @@ def ownership_decline(*, pilot: Pilot, by: AnyUser, reason: str) -> Pilot:
 
 @transaction.atomic
 def operations_accept(*, pilot: Pilot, by: AnyUser) -> Pilot:
-    """The operations owner (or a lead, for a receiving team) accepts the running system."""
-    require_role(by, pilot, OPERATIONS_ACCEPTORS, "accept the system for operations")
-    require_stage(pilot, (Stage.RUNNING,), "accept the system for operations")
+    """The operations owner accepts the running system.
+
+    Where only a receiving team is named, a portfolio lead records the team's
+    acceptance; a named operations owner accepts for themselves.
+    """
+    lock_in_stage(pilot, (Stage.RUNNING,), "accept the system for operations")
+    if pilot.operations_owner_id is not None:
+        if pilot.operations_owner_id != by.pk:
+            raise NotAllowed("Only the named operations owner may accept the system.")
+    else:
+        require_role(by, pilot, OPERATIONS_ACCEPTORS, "accept the system for operations")
     if pilot.operations_accepted_at is not None:
         raise ValidationError("Operations has already accepted this system.")
     if pilot.operations_owner_id is None and not pilot.receiving_team:

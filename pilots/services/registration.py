@@ -19,7 +19,8 @@ from pilots.models import (
     Stage,
 )
 from pilots.permissions import EDITORS, AnyUser, can_register_pilots
-from pilots.services.access import require_role, require_stage
+from pilots.services import gates
+from pilots.services.access import lock_in_stage, require_role
 from pilots.services.audit import apply_changes, event_record
 
 # What may change in each stage. Proposed pilots are under review (reject to
@@ -76,7 +77,7 @@ def pilot_update(*, pilot: Pilot, by: AnyUser, reason: str = "", **fields: Any) 
     every other change. Changing the operations owner clears their acceptance.
     """
     require_role(by, pilot, EDITORS, "edit it")
-    require_stage(pilot, PILOT_FIELDS_BY_STAGE, "edit it")
+    lock_in_stage(pilot, PILOT_FIELDS_BY_STAGE, "edit it")
     allowed = PILOT_FIELDS_BY_STAGE[pilot.stage]
     refused = set(fields) - allowed
     if refused:
@@ -89,11 +90,13 @@ def pilot_update(*, pilot: Pilot, by: AnyUser, reason: str = "", **fields: Any) 
     diff = apply_changes(pilot, fields)
     if not diff:
         return pilot
-    if "operations_owner" in diff:
+    if {"operations_owner", "receiving_team"} & set(diff):
+        # Whoever accepted the system is no longer the one receiving it.
         pilot.operations_accepted_at = None
         pilot.operations_accepted_by = None
     pilot.full_clean()
     pilot.save()
+    gates.require_complete_registration(pilot)
     event_record(
         pilot=pilot, actor=by, action=PilotEvent.Action.UPDATED, changes=diff, reason=reason
     )
@@ -105,7 +108,7 @@ def member_add(
     *, pilot: Pilot, by: AnyUser, user: AbstractBaseUser, role: str = ""
 ) -> PilotMembership:
     require_role(by, pilot, EDITORS, "change its team")
-    require_stage(pilot, SETUP_STAGES, "change its team")
+    lock_in_stage(pilot, SETUP_STAGES, "change its team")
     membership = PilotMembership(pilot=pilot, user=user, role=role)
     membership.full_clean()
     membership.save()
@@ -122,7 +125,7 @@ def member_add(
 def member_remove(*, membership: PilotMembership, by: AnyUser) -> None:
     pilot = membership.pilot
     require_role(by, pilot, EDITORS, "change its team")
-    require_stage(pilot, SETUP_STAGES, "change its team")
+    lock_in_stage(pilot, SETUP_STAGES, "change its team")
     membership.delete()
     event_record(
         pilot=pilot,
@@ -144,7 +147,7 @@ def infrastructure_answer(
 ) -> InfrastructureAnswer:
     """Answer one question of the production-infrastructure checklist (insert or update)."""
     require_role(by, pilot, EDITORS, "answer its infrastructure checklist")
-    require_stage(pilot, SETUP_STAGES, "answer its infrastructure checklist")
+    lock_in_stage(pilot, SETUP_STAGES, "answer its infrastructure checklist")
     record = InfrastructureAnswer.objects.filter(pilot=pilot, item=item).first()
     if record is None:
         record = InfrastructureAnswer(pilot=pilot, item=item)
@@ -152,6 +155,7 @@ def infrastructure_answer(
     record.answered_by = by
     record.full_clean()
     record.save()
+    gates.require_complete_registration(pilot)
     if diff:
         event_record(
             pilot=pilot,
@@ -167,7 +171,7 @@ def infrastructure_answer(
 def operating_plan_update(*, pilot: Pilot, by: AnyUser, **fields: Any) -> OperatingPlan:
     """Write the 12-month operating plan (insert or update)."""
     require_role(by, pilot, EDITORS, "edit its operating plan")
-    require_stage(pilot, SETUP_STAGES, "edit its operating plan")
+    lock_in_stage(pilot, SETUP_STAGES, "edit its operating plan")
     unknown = set(fields) - set(OperatingPlan.REQUIRED_FIELDS)
     if unknown:
         raise TypeError(f"operating_plan_update() got unexpected fields: {sorted(unknown)}")
@@ -175,6 +179,7 @@ def operating_plan_update(*, pilot: Pilot, by: AnyUser, **fields: Any) -> Operat
     diff = apply_changes(plan, fields)
     plan.full_clean()
     plan.save()
+    gates.require_complete_registration(pilot)
     if diff:
         event_record(pilot=pilot, actor=by, action=PilotEvent.Action.PLAN_CHANGED, changes=diff)
     return plan
