@@ -1,8 +1,11 @@
-"""Django admin for administrators.
+"""Django admin for administrators: inspect everything, change nothing behind the rules.
 
-Stage, ownership status and the audit trail are read-only here: stage changes
-go through the gate services, offered as admin actions that report every
-missing item, exactly as the web app and API do.
+Administrators manage users and groups here. Pilot data is read-only in the
+admin because every change to it must go through the services (rules, locks
+and the audit history in one transaction). Two doors lead to the services:
+adding a pilot (``registration.pilot_insert``: reference and creation event)
+and the "Record a gate decision" action (``pilots.services.gates``), which
+reports every missing item exactly as the web app and API do.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 
 from pilots.errors import TransitionRefused
 from pilots.models import (
@@ -31,12 +36,12 @@ from pilots.models import (
     PilotMembership,
 )
 from pilots.services import gates, registration
-from pilots.services.audit import event_record
+
+RECENT_EVENTS = 20
 
 
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
+class ViewOnly:
+    """View permission only: the services are the one way to change these rows."""
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -44,44 +49,48 @@ class ReadOnlyInline(admin.TabularInline):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
-class MetricInline(admin.TabularInline):
-    model = Metric
+
+class ReadOnlyInline(ViewOnly, admin.TabularInline):
     extra = 0
+    select_related: tuple[str, ...] = ()
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        # Each row's title is its __str__, which names its pilot (or metric).
+        parent = "metric" if self.model is MetricReading else "pilot"
+        return super().get_queryset(request).select_related(parent, *self.select_related)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.fields or ()
+
+
+class MetricInline(ReadOnlyInline):
+    model = Metric
     fields = ("name", "kind", "unit", "direction", "baseline", "target", "target_date", "cadence")
     show_change_link = True
 
 
-class TaskInline(admin.TabularInline):
+class TaskInline(ReadOnlyInline):
     model = KnowledgeTransferTask
-    extra = 0
-    fields = (
-        "position",
-        "title",
-        "kind",
-        "assignee",
-        "receiver",
-        "receiver_team",
-        "due_on",
-        "status",
-        "evidence_url",
-    )
-    autocomplete_fields = ("assignee", "receiver")
+    fields = ("position", "title", "kind", "assignee", "receiver_team", "due_on", "status")
+    select_related = ("assignee",)
+    show_change_link = True
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(ReadOnlyInline):
     model = PilotMembership
-    extra = 0
-    autocomplete_fields = ("user",)
+    fields = ("user", "role", "added_at")
+    select_related = ("user",)
 
 
-class InfrastructureInline(admin.TabularInline):
+class InfrastructureInline(ReadOnlyInline):
     model = InfrastructureAnswer
-    extra = 0
     fields = ("item", "answer", "evidence_url", "notes")
 
 
-class OperatingPlanInline(admin.StackedInline):
+class OperatingPlanInline(ViewOnly, admin.StackedInline):
     model = OperatingPlan
     extra = 0
 
@@ -89,15 +98,7 @@ class OperatingPlanInline(admin.StackedInline):
 class DecisionInline(ReadOnlyInline):
     model = GateDecision
     fields = ("decided_at", "decided_by", "from_stage", "to_stage", "rationale", "lessons_learned")
-    readonly_fields = fields
-
-
-class EventInline(ReadOnlyInline):
-    model = PilotEvent
-    fields = ("at", "actor", "action", "subject", "changes", "reason")
-    readonly_fields = fields
-    max_num = 0
-    ordering = ("-at",)
+    select_related = ("decided_by",)
 
 
 class GateDecisionForm(forms.Form):
@@ -252,27 +253,54 @@ class PilotAdmin(admin.ModelAdmin):
         OperatingPlanInline,
         TaskInline,
         DecisionInline,
-        EventInline,
     )
     actions = (decide_gate,)
 
+    def get_inlines(self, request: HttpRequest, obj: Pilot | None) -> Any:
+        return self.inlines if obj is not None else ()
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Pilot | None = None) -> Any:
+        if obj is None:  # adding: a new draft, saved through pilot_insert
+            return self.readonly_fields
+        return [field.name for field in Pilot._meta.fields] + ["recent_history"]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Pilot | None = None) -> Any:
+        if obj is None:
+            return self.fieldsets
+        return (*self.fieldsets, ("History", {"fields": ("recent_history",)}))
+
+    def has_change_permission(self, request: HttpRequest, obj: Pilot | None = None) -> bool:
+        # The change page is a read-only view; the gate action needs the list.
+        return super().has_change_permission(request, obj) and obj is None
+
     def save_model(self, request: HttpRequest, obj: Pilot, form: Any, change: bool) -> None:
-        """New pilots get their reference; edits are recorded in the audit history."""
-        if not change:
-            registration.pilot_insert(pilot=obj, by=request.user)
-            return
-        super().save_model(request, obj, form, change)
-        if form.changed_data:
-            event_record(
-                pilot=obj,
-                actor=request.user,
-                action=PilotEvent.Action.UPDATED,
-                subject="Edited in the admin",
-                changes={
-                    name: [str(form.initial.get(name)), str(form.cleaned_data.get(name))]
-                    for name in form.changed_data
-                },
-            )
+        """Only adding reaches here: the new draft gets its reference and creation event."""
+        registration.pilot_insert(pilot=obj, by=request.user)
+
+    @admin.display(description=f"Latest {RECENT_EVENTS} changes")
+    def recent_history(self, obj: Pilot) -> str:
+        events = obj.events.select_related("actor").order_by("-at", "-id")[:RECENT_EVENTS]
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    f"{event.at:%Y-%m-%d %H:%M}",
+                    event.actor or "system",
+                    event.get_action_display(),
+                    event.subject,
+                    event.reason,
+                )
+                for event in events
+            ),
+        )
+        link = reverse("admin:pilots_pilotevent_changelist") + f"?pilot__id__exact={obj.pk}"
+        return format_html(
+            "<table><tr><th>When</th><th>Who</th><th>What</th><th>Subject</th><th>Why</th></tr>"
+            '{}</table><p><a href="{}">Full history</a></p>',
+            rows,
+            link,
+        )
 
     def has_delete_permission(self, request: HttpRequest, obj: Pilot | None = None) -> bool:
         # Pilots are history, stopped ones included: delete only drafts.
@@ -280,7 +308,7 @@ class PilotAdmin(admin.ModelAdmin):
 
 
 @admin.register(Metric)
-class MetricAdmin(admin.ModelAdmin):
+class MetricAdmin(ViewOnly, admin.ModelAdmin):
     list_display = (
         "name",
         "pilot",
@@ -297,18 +325,17 @@ class MetricAdmin(admin.ModelAdmin):
     list_select_related = ("pilot",)
     autocomplete_fields = ("pilot",)
 
-    class ReadingInline(admin.TabularInline):
+    class ReadingInline(ReadOnlyInline):
         model = MetricReading
-        extra = 0
         fields = ("observed_on", "value", "note", "source", "recorded_by")
-        readonly_fields = ("recorded_by",)
+        select_related = ("recorded_by",)
         ordering = ("-observed_on",)
 
     inlines = (ReadingInline,)
 
 
 @admin.register(MetricReading)
-class MetricReadingAdmin(admin.ModelAdmin):
+class MetricReadingAdmin(ViewOnly, admin.ModelAdmin):
     list_display = ("metric", "observed_on", "value", "source", "recorded_by")
     list_filter = ("source",)
     search_fields = ("metric__name", "metric__pilot__reference", "note")
@@ -318,7 +345,7 @@ class MetricReadingAdmin(admin.ModelAdmin):
 
 
 @admin.register(KnowledgeTransferTask)
-class KnowledgeTransferTaskAdmin(admin.ModelAdmin):
+class KnowledgeTransferTaskAdmin(ViewOnly, admin.ModelAdmin):
     list_display = ("title", "pilot", "kind", "assignee", "due_on", "status")
     list_filter = ("status", "kind")
     search_fields = ("title", "pilot__reference", "pilot__title", "assignee__username")
@@ -328,20 +355,11 @@ class KnowledgeTransferTaskAdmin(admin.ModelAdmin):
 
 
 @admin.register(GateDecision)
-class GateDecisionAdmin(admin.ModelAdmin):
+class GateDecisionAdmin(ViewOnly, admin.ModelAdmin):
     list_display = ("pilot", "from_stage", "to_stage", "decided_by", "decided_at")
     list_filter = ("to_stage", "from_stage")
     search_fields = ("pilot__reference", "pilot__title", "rationale", "lessons_learned")
     list_select_related = ("pilot", "decided_by")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # decisions are made through the gate services
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(PilotEvent)
@@ -358,7 +376,7 @@ class BusinessUnitAdmin(admin.ModelAdmin):
 
 
 @admin.register(InfrastructureAnswer)
-class InfrastructureAnswerAdmin(admin.ModelAdmin):
+class InfrastructureAnswerAdmin(ViewOnly, admin.ModelAdmin):
     list_display = ("pilot", "item", "answer", "evidence_url")
     list_filter = ("item", "answer")
     search_fields = ("pilot__reference", "pilot__title", "notes")
@@ -367,7 +385,7 @@ class InfrastructureAnswerAdmin(admin.ModelAdmin):
 
 
 @admin.register(OperatingPlan)
-class OperatingPlanAdmin(admin.ModelAdmin):
+class OperatingPlanAdmin(ViewOnly, admin.ModelAdmin):
     list_display = ("pilot", "run_cost_per_month", "budget_holder")
     search_fields = ("pilot__reference", "pilot__title", "budget_holder")
     list_select_related = ("pilot",)
@@ -375,7 +393,7 @@ class OperatingPlanAdmin(admin.ModelAdmin):
 
 
 @admin.register(PilotMembership)
-class PilotMembershipAdmin(admin.ModelAdmin):
+class PilotMembershipAdmin(ViewOnly, admin.ModelAdmin):
     list_display = ("pilot", "user", "role")
     search_fields = ("pilot__reference", "user__username", "role")
     list_select_related = ("pilot", "user")
@@ -383,8 +401,5 @@ class PilotMembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Heartbeat)
-class HeartbeatAdmin(admin.ModelAdmin):
+class HeartbeatAdmin(ViewOnly, admin.ModelAdmin):
     list_display = ("source", "hostname", "pid", "seen_at")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
