@@ -72,7 +72,10 @@ COPY . .
 #    schedule file); it belongs to the unprivileged user.
 RUN DJANGO_SECRET_KEY=build-only-collectstatic-key-never-used-at-run-time-0123456789 \
     DJANGO_ALLOWED_HOSTS=build.invalid \
-    EMAIL_URL=consolemail:// \
+    EMAIL_URL=smtp://build.invalid \
+    DATABASE_URL=postgres://build.invalid/none \
+    CELERY_BROKER_URL=redis://build.invalid \
+    SITE_URL=https://build.invalid \
     python manage.py collectstatic --noinput \
     && python -m compileall -q config pilots scorecards \
     && mkdir -p var \

@@ -66,8 +66,10 @@ seed:
 # same targets, so what runs in production is what runs on a laptop. `exec`
 # makes the server the recipe's process, so it receives SIGTERM and stops
 # gracefully.
+# gunicorn trusts forwarded headers only from FORWARDED_ALLOW_IPS (default
+# 127.0.0.1): set it to your proxy's address.
 web: ## gunicorn (production web process)
-	exec $(BIN)/gunicorn config.wsgi --bind 0.0.0.0:$(PORT) --workers $${WEB_CONCURRENCY:-3} --access-logfile - --forwarded-allow-ips='*'
+	exec $(BIN)/gunicorn config.wsgi --bind 0.0.0.0:$(PORT) --workers $${WEB_CONCURRENCY:-3} --access-logfile -
 
 web-dev:
 	exec $(MANAGE) runserver $(HOST):$(PORT) --noreload

@@ -14,12 +14,15 @@ SECURE = {
     "DJANGO_SECRET_KEY": "x" * 60,
     "DJANGO_ALLOWED_HOSTS": "pilotgate.example.com",
     "EMAIL_URL": "smtp+tls://user:pw@smtp.example.com:587",
-    "DATABASE_URL": "sqlite:///:memory:",
+    "DATABASE_URL": "postgres://pilotgate@db.example.com/pilotgate",
+    "CELERY_BROKER_URL": "redis://redis.example.com:6379/0",
+    "SITE_URL": "https://pilotgate.example.com",
 }
 
 
 def load_settings(module: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "EMAIL_URL"))}
+    ours = ("DJANGO_", "EMAIL_URL", "DATABASE_URL", "CELERY_", "SITE_URL", "PILOTGATE_")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
     return subprocess.run(
         [
             sys.executable,
@@ -50,6 +53,11 @@ def test_production_starts_with_secure_values():
         ({"DJANGO_DEBUG": "true"}, "DJANGO_DEBUG must be off"),
         ({"EMAIL_URL": ""}, "EMAIL_URL must be set"),
         ({"DJANGO_ALLOWED_HOSTS": ""}, "DJANGO_ALLOWED_HOSTS"),
+        ({"EMAIL_URL": "consolemail://"}, "does not deliver email"),
+        ({"DATABASE_URL": ""}, "DATABASE_URL must be set in production"),
+        ({"CELERY_BROKER_URL": ""}, "CELERY_BROKER_URL must be set in production"),
+        ({"SITE_URL": ""}, "SITE_URL must be set in production"),
+        ({"DJANGO_SECURE_HSTS_SECONDS": "a year"}, "DJANGO_SECURE_HSTS_SECONDS must be a whole"),
     ],
 )
 def test_production_refuses_insecure_defaults(override, message):
@@ -90,9 +98,16 @@ def test_embedded_defaults_need_no_server(tmp_path):
     ]
 
 
-def test_malformed_number_setting_stops_start_up():
+@pytest.mark.parametrize("name", ["PILOTGATE_HANDOVER_LEAD_DAYS", "DJANGO_CONN_MAX_AGE"])
+def test_malformed_number_setting_stops_start_up(name):
+    result = load_settings("config.settings.local", **{name: "abc"}, DATABASE_URL="sqlite://")
+    assert result.returncode != 0
+    assert f"{name} must be a whole number" in result.stderr
+
+
+def test_zero_lead_days_is_refused():
     result = load_settings(
-        "config.settings.local", PILOTGATE_HANDOVER_LEAD_DAYS="fortnight", DATABASE_URL="sqlite://"
+        "config.settings.local", PILOTGATE_HANDOVER_LEAD_DAYS="0", DATABASE_URL="sqlite://"
     )
     assert result.returncode != 0
-    assert "PILOTGATE_HANDOVER_LEAD_DAYS must be a whole number" in result.stderr
+    assert "PILOTGATE_HANDOVER_LEAD_DAYS must be at least 1, got 0" in result.stderr

@@ -20,14 +20,14 @@ if env.bool("DJANGO_READ_DOT_ENV_FILE", default=True):
     env.read_env(BASE_DIR / ".env", overwrite=False)
 
 
-def env_positive_int(name: str, default: int) -> int:
-    """An integer setting that must be >= 1; a malformed value stops start-up."""
+def env_int(name: str, default: int, *, minimum: int = 1) -> int:
+    """A whole-number setting; a malformed or too small value stops start-up."""
     try:
         value = env.int(name, default=default)
     except ValueError as exc:
         raise ImproperlyConfigured(f"{name} must be a whole number, got {env.str(name)!r}") from exc
-    if value < 1:
-        raise ImproperlyConfigured(f"{name} must be at least 1, got {value}")
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, got {value}")
     return value
 
 
@@ -92,7 +92,7 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'pilotgate.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_MAX_AGE"] = env_int("DJANGO_CONN_MAX_AGE", 60, minimum=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -175,9 +175,9 @@ REST_FRAMEWORK = {
 # --- Pilotgate rules ----------------------------------------------------------------
 
 # Days before the handover window opens that count as "approaching" it.
-PILOTGATE_HANDOVER_LEAD_DAYS = env_positive_int("PILOTGATE_HANDOVER_LEAD_DAYS", 14)
+PILOTGATE_HANDOVER_LEAD_DAYS = env_int("PILOTGATE_HANDOVER_LEAD_DAYS", 14)
 # Days past a metric's cadence before it counts as stale.
-PILOTGATE_STALE_GRACE_DAYS = env_positive_int("PILOTGATE_STALE_GRACE_DAYS", 3)
+PILOTGATE_STALE_GRACE_DAYS = env_int("PILOTGATE_STALE_GRACE_DAYS", 3)
 
 # --- Security (hardened further in production.py) ----------------------------------
 

@@ -3,7 +3,13 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import env
+from config.settings.base import env, env_int
+
+# Without these the embedded defaults (SQLite under var/, a broker in a local
+# folder, links to 127.0.0.1) would run silently in production.
+for _name in ("DATABASE_URL", "CELERY_BROKER_URL", "SITE_URL"):
+    if not env.str(_name, default=""):
+        raise ImproperlyConfigured(f"{_name} must be set in production.")
 
 if env.bool("DJANGO_DEBUG", default=False):
     raise ImproperlyConfigured("DJANGO_DEBUG must be off in production.")
@@ -33,10 +39,14 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind a TLS-terminating proxy that sets X-Forwarded-Proto (and strips any
+# value a client sent), Django learns the request was https from it. Without
+# such a proxy, turn this off: a client could claim https itself.
+if env.bool("DJANGO_TRUST_X_FORWARDED_PROTO", default=True):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 SECURE_REDIRECT_EXEMPT = [r"^health/$"]
-SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
+SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
@@ -44,6 +54,11 @@ CSRF_COOKIE_SECURE = True
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[SITE_URL])  # noqa: F405
 
 # Reminders are emails: a production site that prints them to a console log
-# would lose them silently.
+# (or keeps them in memory, or drops them) would lose them silently.
 if not env.str("EMAIL_URL", default=""):
     raise ImproperlyConfigured("EMAIL_URL must be set in production (e.g. smtp+tls://…).")
+if EMAIL_BACKEND.rsplit(".", 2)[-2] in {"console", "locmem", "dummy"}:  # noqa: F405
+    raise ImproperlyConfigured(
+        f"EMAIL_URL {env.str('EMAIL_URL').split(':')[0]}:// does not deliver email: "
+        "use smtp://, smtp+tls:// or smtp+ssl:// (filemail:// for a mail drop)."
+    )
