@@ -167,10 +167,6 @@ class Pilot(models.Model):
     def __str__(self) -> str:
         return f"{self.reference} {self.title}" if self.reference else self.title
 
-    @property
-    def has_accepted_owner(self) -> bool:
-        return self.owner_id is not None and self.owner_status == OwnershipStatus.ACCEPTED
-
 
 class PilotMembership(models.Model):
     """A member of the delivery team building the pilot."""

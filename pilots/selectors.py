@@ -20,7 +20,6 @@ from pilots.models import (
     CADENCE_DAYS,
     Direction,
     Metric,
-    MetricKind,
     MetricReading,
     Pilot,
     Stage,
@@ -70,7 +69,7 @@ class MetricStatus:
 
     @property
     def counts_as_success(self) -> bool:
-        return self.metric.kind != MetricKind.MODEL
+        return self.metric.counts_as_success
 
 
 TRACKED_STAGES = frozenset({Stage.RUNNING, Stage.GRADUATED})
