@@ -7,24 +7,33 @@ Every page and endpoint fetches pilots through ``pilots_visible_to`` or
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Max, Q, QuerySet
+from django.db.models import F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils import timezone
 
 from pilots import timeline
 from pilots.models import (
     CADENCE_DAYS,
+    CLOSED_STAGES,
     Direction,
+    GateDecision,
+    KnowledgeTransferTask,
     Metric,
     MetricReading,
+    OwnershipStatus,
     Pilot,
+    PilotEvent,
+    PilotMembership,
     Stage,
+    TaskStatus,
 )
-from pilots.permissions import AnyUser, visible_pilots_filter
+from pilots.permissions import AnyUser, is_portfolio_lead, visible_pilots_filter
+from pilots.services.gates import submission_missing_items
 
 
 def pilots_visible_to(user: AnyUser) -> QuerySet[Pilot]:
@@ -127,3 +136,219 @@ def pilot_metric_statuses(pilot: Pilot, *, today: date | None = None) -> list[Me
         metric_status(metric, pilot=pilot, latest=latest_by_metric.get(metric.pk), today=today)
         for metric in metrics
     ]
+
+
+# --- Pages ---------------------------------------------------------------------------
+
+
+def pilot_for_page(user: AnyUser, *, reference: str) -> Pilot:
+    """One visible pilot with its people, plan, checklist, tasks and decisions prefetched.
+
+    A fixed number of queries however many tasks, members or decisions it has.
+    """
+    queryset = (
+        pilot_list(user)
+        .select_related("operating_plan", "operations_accepted_by")
+        .prefetch_related(
+            Prefetch(
+                "memberships",
+                queryset=PilotMembership.objects.select_related("user").order_by("added_at", "pk"),
+            ),
+            Prefetch(
+                "tasks",
+                queryset=KnowledgeTransferTask.objects.select_related(
+                    "assignee", "receiver", "completed_by"
+                ),
+            ),
+            Prefetch("decisions", queryset=GateDecision.objects.select_related("decided_by")),
+            "infrastructure",
+            "metrics",
+        )
+    )
+    try:
+        return queryset.get(reference=reference.upper())
+    except Pilot.DoesNotExist:
+        raise Http404("No such pilot.") from None
+
+
+def recent_readings(
+    metric_ids: list[int], *, per_metric: int = 5
+) -> dict[int, list[MetricReading]]:
+    """The latest ``per_metric`` readings of each metric, in one query."""
+    if not metric_ids:
+        return {}
+    rows = (
+        MetricReading.objects.filter(metric_id__in=metric_ids)
+        .select_related("recorded_by")
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("metric_id")],
+                order_by=[F("observed_on").desc()],
+            )
+        )
+        .filter(rank__lte=per_metric)
+        .order_by("metric_id", "-observed_on")
+    )
+    grouped: dict[int, list[MetricReading]] = {pk: [] for pk in metric_ids}
+    for reading in rows:
+        grouped[reading.metric_id].append(reading)
+    return grouped
+
+
+def metric_series(metric: Metric) -> list[tuple[date, Decimal]]:
+    """Every reading of a metric as (day, value), oldest first, for its chart."""
+    return list(
+        MetricReading.objects.filter(metric=metric)
+        .order_by("observed_on")
+        .values_list("observed_on", "value")
+    )
+
+
+def pilot_events(pilot: Pilot) -> QuerySet[PilotEvent]:
+    return pilot.events.select_related("actor").order_by("-at", "-id")
+
+
+def review_queue(user: AnyUser) -> QuerySet[Pilot]:
+    """Proposed pilots awaiting a lead's gate decision, the longest waiting first."""
+    submitted = (
+        GateDecision.objects.filter(pilot=OuterRef("pk"), to_stage=Stage.PROPOSED)
+        .order_by("-decided_at")
+        .values("decided_at")[:1]
+    )
+    return (
+        pilot_list(user)
+        .filter(stage=Stage.PROPOSED)
+        .annotate(submitted_at=Subquery(submitted))
+        .order_by("submitted_at", "pk")
+    )
+
+
+# --- The home page: what needs this user now --------------------------------------------
+
+AGENDA_LIMIT = 10
+
+
+@dataclass(frozen=True)
+class ReadingDue:
+    metric: Metric
+    last_on: date | None
+    stale: bool
+
+
+@dataclass(frozen=True)
+class Agenda:
+    drafts: list[Pilot]  # to register or fix (with .missing and .rejection)
+    nominations: list[Pilot]
+    readings_due: list[ReadingDue]
+    tasks_due: list[KnowledgeTransferTask]
+    to_review: list[Pilot]  # leads: proposed pilots
+    to_start: list[Pilot]
+    to_close: list[Pilot]  # past their end, no graduate/stop decision
+    to_accept: list[Pilot]  # operations acceptance
+    review_total: int
+
+    @property
+    def empty(self) -> bool:
+        return not any(
+            (
+                self.drafts,
+                self.nominations,
+                self.readings_due,
+                self.tasks_due,
+                self.to_review,
+                self.to_start,
+                self.to_close,
+                self.to_accept,
+            )
+        )
+
+
+def agenda_for(user: AnyUser, *, today: date | None = None) -> Agenda:
+    """Everything waiting for this user, one query per kind whatever the portfolio's size."""
+    today = today or timezone.localdate()
+    visible = pilot_list(user)
+    lead = is_portfolio_lead(user)
+
+    last_rejection = (
+        GateDecision.objects.filter(
+            pilot=OuterRef("pk"), from_stage=Stage.PROPOSED, to_stage=Stage.DRAFT
+        )
+        .order_by("-decided_at")
+        .values("rationale")[:1]
+    )
+    drafts = list(
+        visible.filter(sponsor=user, stage=Stage.DRAFT)
+        .select_related("operating_plan")
+        .prefetch_related("metrics", "infrastructure")
+        .annotate(rejection=Subquery(last_rejection))
+        .order_by("-updated_at")[:AGENDA_LIMIT]
+    )
+    for pilot in drafts:
+        pilot.missing = submission_missing_items(pilot)
+
+    nominations = list(
+        visible.filter(owner=user, owner_status=OwnershipStatus.PENDING)
+        .exclude(stage__in=CLOSED_STAGES)
+        .order_by("owner_nominated_at")[:AGENDA_LIMIT]
+    )
+
+    recorder = Q(pilot__owner=user, pilot__owner_status=OwnershipStatus.ACCEPTED) | Q(
+        pilot__memberships__user=user
+    )
+    metrics = (
+        Metric.objects.filter(recorder, pilot__stage=Stage.RUNNING)
+        .select_related("pilot")
+        .annotate(last_on=Max("readings__observed_on"))
+        .distinct()
+        .order_by("pilot__reference", "kind", "name")
+    )
+    readings_due = []
+    for metric in metrics:
+        since = metric.last_on or metric.pilot.started_on
+        cadence_days = CADENCE_DAYS[metric.cadence]
+        if since is None or (today - since).days < cadence_days:
+            continue  # a reading within the cadence: nothing due
+        stale = timeline.is_stale(
+            last_reading_on=metric.last_on,
+            tracking_since=metric.pilot.started_on,
+            cadence_days=cadence_days,
+            grace_days=settings.PILOTGATE_STALE_GRACE_DAYS,
+            today=today,
+        )
+        readings_due.append(ReadingDue(metric=metric, last_on=metric.last_on, stale=stale))
+
+    tasks_due = list(
+        KnowledgeTransferTask.objects.filter(
+            assignee=user,
+            pilot__stage__in=[Stage.APPROVED, Stage.RUNNING],
+            due_on__lte=today + timedelta(days=14),
+        )
+        .exclude(status=TaskStatus.DONE)
+        .select_related("pilot")
+        .order_by("due_on", "pk")[:AGENDA_LIMIT]
+    )
+
+    review = review_queue(user) if lead else Pilot.objects.none()
+    startable = visible.filter(stage=Stage.APPROVED, planned_start__lte=today)
+    closable = visible.filter(stage=Stage.RUNNING, planned_end__lt=today)
+    if not lead:
+        startable = startable.filter(
+            Q(sponsor=user) | Q(owner=user, owner_status=OwnershipStatus.ACCEPTED)
+        )
+        closable = closable.filter(sponsor=user)
+    acceptable = visible.filter(
+        stage=Stage.RUNNING, operations_owner=user, operations_accepted_at__isnull=True
+    )
+    to_review = list(review[:AGENDA_LIMIT])
+    return Agenda(
+        drafts=drafts,
+        nominations=nominations,
+        readings_due=readings_due[:AGENDA_LIMIT],
+        tasks_due=tasks_due,
+        to_review=to_review,
+        to_start=list(startable.order_by("planned_start", "pk")[:AGENDA_LIMIT]),
+        to_close=list(closable.order_by("planned_end", "pk")[:AGENDA_LIMIT]),
+        to_accept=list(acceptable.order_by("planned_end", "pk")[:AGENDA_LIMIT]),
+        review_total=review.count() if len(to_review) == AGENDA_LIMIT else len(to_review),
+    )

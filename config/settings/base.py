@@ -48,7 +48,10 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.forms",
     "rest_framework",
+    "django_filters",
+    "django_htmx",
     "pilots",
     "scorecards",
 ]
@@ -62,6 +65,7 @@ MIDDLEWARE = [
     # Deny by default: every view needs a signed-in user unless marked otherwise.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -70,6 +74,9 @@ WSGI_APPLICATION = "config.wsgi.application"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Forms render through templates/forms/ (labels, help and errors wired for screen readers).
+FORM_RENDERER = "config.forms.FormRenderer"
 
 TEMPLATES = [
     {
@@ -81,6 +88,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "pilots.context_processors.navigation",
             ],
         },
     },

@@ -10,8 +10,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from pilots.errors import NotAllowed
 from pilots.models import Metric, MetricKind, MetricReading, Pilot, PilotEvent, ReadingSource, Stage
-from pilots.permissions import EDITORS, READING_RECORDERS, AnyUser
+from pilots.permissions import EDITORS, READING_RECORDERS, AnyUser, Role, pilot_roles
 from pilots.services import gates
 from pilots.services.access import lock_in_stage, require_role
 from pilots.services.audit import apply_changes, changes_between, event_record, plain
@@ -152,11 +153,35 @@ def reading_record(
     return reading
 
 
+def _require_own_reading(reading: MetricReading, by: AnyUser, action: str) -> None:
+    """Team members change their own readings; the business owner changes any."""
+    pilot = reading.metric.pilot
+    require_role(by, pilot, READING_RECORDERS, action)
+    if reading.recorded_by_id != by.pk and Role.OWNER not in pilot_roles(by, pilot):
+        raise NotAllowed(f"Only whoever recorded this reading or the business owner may {action}.")
+
+
+@transaction.atomic
+def reading_update(
+    *, reading: MetricReading, by: AnyUser, value: Decimal, note: str = ""
+) -> MetricReading:
+    """Correct a reading's value or note (its day stays: record another day instead)."""
+    _require_own_reading(reading, by, "change this reading")
+    return reading_record(
+        metric=reading.metric,
+        by=by,
+        observed_on=reading.observed_on,
+        value=value,
+        note=note,
+        source=ReadingSource(reading.source),
+    )
+
+
 @transaction.atomic
 def reading_delete(*, reading: MetricReading, by: AnyUser) -> None:
     metric = reading.metric
     pilot = metric.pilot
-    require_role(by, pilot, READING_RECORDERS, "delete its readings")
+    _require_own_reading(reading, by, "delete this reading")
     lock_in_stage(pilot, READING_STAGES, "delete a reading")
     reading.delete()
     event_record(

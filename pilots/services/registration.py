@@ -168,6 +168,23 @@ def infrastructure_answer(
 
 
 @transaction.atomic
+def infrastructure_checklist_update(
+    *, pilot: Pilot, by: AnyUser, answers: dict[str, dict[str, str]]
+) -> list[InfrastructureAnswer]:
+    """Answer several checklist questions at once: all are saved, or none.
+
+    ``answers`` maps an item to its ``answer``, ``evidence_url`` and ``notes``.
+    """
+    unknown = set(answers) - set(InfrastructureItem.values)
+    if unknown:
+        raise ValidationError(f"Unknown checklist items: {', '.join(sorted(unknown))}.")
+    return [
+        infrastructure_answer(pilot=pilot, by=by, item=item, **fields)
+        for item, fields in answers.items()
+    ]
+
+
+@transaction.atomic
 def operating_plan_update(*, pilot: Pilot, by: AnyUser, **fields: Any) -> OperatingPlan:
     """Write the 12-month operating plan (insert or update)."""
     require_role(by, pilot, EDITORS, "edit its operating plan")

@@ -1,9 +1,8 @@
-"""Web views: parse, fetch through a selector, call a service, render."""
+"""The home page (what needs me now) and the health endpoint."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_not_required
-from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -11,28 +10,22 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from pilots.models import Heartbeat
-from pilots.permissions import sees_every_pilot
-from pilots.selectors import pilot_list, pilot_timeline
-
-PAGE_SIZE = 25
+from pilots.permissions import can_register_pilots, is_portfolio_lead
+from pilots.selectors import agenda_for
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """The pilots this user may see, newest first."""
-    page = Paginator(pilot_list(request.user).order_by("-created_at", "-id"), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    """What needs this user now: drafts, nominations, readings, tasks and gates."""
     today = timezone.localdate()
-    rows = [(pilot, pilot_timeline(pilot, today=today)) for pilot in page]
     return render(
         request,
         "pilots/home.html",
         {
-            "page": page,
-            "rows": rows,
+            "agenda": agenda_for(request.user, today=today),
             "today": today,
-            "sees_all": sees_every_pilot(request.user),
+            "can_register": can_register_pilots(request.user),
+            "is_lead": is_portfolio_lead(request.user),
         },
     )
 

@@ -1,0 +1,94 @@
+"""What a user may do to one pilot now: which buttons and forms a page shows.
+
+A read, built from the same role sets (``pilots.permissions``) and stage
+tables (``pilots.services``) the services enforce, so a page never offers an
+action the service would refuse for role or stage. The services stay the
+authority: a form that is shown may still be refused for missing items.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pilots.models import KnowledgeTransferTask, MetricReading, OwnershipStatus, Pilot, Stage
+from pilots.permissions import (
+    CLOSERS,
+    EDITORS,
+    GATE_DECIDERS,
+    HANDOVER_PLANNERS,
+    OPERATIONS_ACCEPTORS,
+    READING_RECORDERS,
+    STARTERS,
+    AnyUser,
+    Role,
+    pilot_roles,
+)
+from pilots.services.gates import SOURCES
+from pilots.services.handover import HANDOVER_STAGES
+from pilots.services.metrics import METRIC_STAGES, READING_STAGES
+from pilots.services.ownership import OPEN_STAGES
+from pilots.services.registration import SETUP_STAGES
+
+
+@dataclass(frozen=True)
+class Abilities:
+    roles: frozenset[Role]
+    edit: bool
+    submit: bool
+    decide_gate: bool  # approve or reject
+    start: bool
+    close: bool  # graduate or stop
+    answer_nomination: bool
+    nominate: bool
+    edit_metrics: bool
+    record_readings: bool
+    plan_handover: bool
+    accept_operations: bool
+    handover_open_stage: bool
+    user_id: int | None
+
+    @property
+    def any_decision(self) -> bool:
+        return self.submit or self.decide_gate or self.start or self.close
+
+    def complete_task(self, task: KnowledgeTransferTask) -> bool:
+        """The assignee or the accepted owner completes (or not) a task while the plan is open."""
+        return self.handover_open_stage and (
+            Role.OWNER in self.roles or task.assignee_id == self.user_id
+        )
+
+    def change_reading(self, reading: MetricReading) -> bool:
+        """A reading is edited or deleted by whoever recorded it, or by the business owner."""
+        return self.record_readings and (
+            Role.OWNER in self.roles or reading.recorded_by_id == self.user_id
+        )
+
+
+def pilot_abilities(user: AnyUser, pilot: Pilot) -> Abilities:
+    roles = pilot_roles(user, pilot)
+    stage = pilot.stage
+    independent_lead = bool(roles & GATE_DECIDERS) and Role.SPONSOR not in roles
+    if pilot.operations_owner_id is not None:
+        may_accept_operations = Role.OPERATIONS in roles
+    else:
+        may_accept_operations = bool(roles & OPERATIONS_ACCEPTORS) and bool(pilot.receiving_team)
+    return Abilities(
+        roles=roles,
+        edit=bool(roles & EDITORS) and stage in SETUP_STAGES,
+        submit=bool(roles & EDITORS) and stage in SOURCES["submit"],
+        decide_gate=independent_lead and stage in SOURCES["approve"],
+        start=bool(roles & STARTERS) and stage in SOURCES["start"],
+        close=bool(roles & CLOSERS) and stage in (SOURCES["graduate"] | SOURCES["stop"]),
+        answer_nomination=Role.NOMINEE in roles
+        and pilot.owner_status == OwnershipStatus.PENDING
+        and stage in OPEN_STAGES,
+        nominate=bool(roles & EDITORS) and stage in OPEN_STAGES,
+        edit_metrics=bool(roles & EDITORS) and stage in METRIC_STAGES,
+        record_readings=bool(roles & READING_RECORDERS) and stage in READING_STAGES,
+        plan_handover=bool(roles & HANDOVER_PLANNERS) and stage in HANDOVER_STAGES,
+        accept_operations=may_accept_operations
+        and stage == Stage.RUNNING
+        and pilot.operations_accepted_at is None,
+        handover_open_stage=stage in HANDOVER_STAGES,
+        user_id=user.pk if user.is_authenticated else None,
+    )

@@ -1,0 +1,33 @@
+"""The web app's pages. Pilots are addressed by their reference (PIL-0042)."""
+
+from django.urls import path
+
+from pilots.views import gates, handover, pilot, readings, registration
+
+app_name = "pilots"
+
+P = "pilots/<str:reference>/"
+
+urlpatterns = [
+    path("pilots/", pilot.pilot_list_view, name="list"),
+    path("pilots/new/", registration.pilot_new, name="new"),
+    path("review/", pilot.review_queue_view, name="review"),
+    path(P, pilot.pilot_detail, name="detail"),
+    path(P + "history/", pilot.pilot_history, name="history"),
+    path(P + "register/<slug:step>/", registration.pilot_register, name="register"),
+    path(P + "metrics/new/", registration.metric_edit, name="metric_new"),
+    path(P + "metrics/<int:metric_id>/", pilot.metric_detail, name="metric"),
+    path(P + "metrics/<int:metric_id>/edit/", registration.metric_edit, name="metric_edit"),
+    path(P + "metrics/<int:metric_id>/readings/", readings.reading_create, name="reading_new"),
+    path(P + "readings/<int:reading_id>/edit/", readings.reading_edit, name="reading_edit"),
+    path(P + "readings/<int:reading_id>/delete/", readings.reading_delete, name="reading_delete"),
+    path(P + "team/<int:membership_id>/remove/", registration.member_remove, name="member_remove"),
+    path(P + "ownership/", gates.ownership_respond, name="ownership"),
+    path(P + "decide/", gates.pilot_decide, name="decide"),
+    path(P + "operations/accept/", gates.operations_accept, name="operations_accept"),
+    path(P + "tasks/new/", handover.task_edit, name="task_new"),
+    path(P + "tasks/<int:task_id>/edit/", handover.task_edit, name="task_edit"),
+    path(P + "tasks/<int:task_id>/complete/", handover.task_complete, name="task_complete"),
+    path(P + "tasks/<int:task_id>/reopen/", handover.task_reopen, name="task_reopen"),
+    path(P + "tasks/<int:task_id>/move/", handover.task_move, name="task_move"),
+]

@@ -1,0 +1,132 @@
+"""What every web view shares: fetching what the user may see, and turning the
+services' errors into form errors and messages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from pilots.abilities import Abilities, pilot_abilities
+from pilots.errors import NotAllowed, TransitionRefused
+from pilots.models import KnowledgeTransferTask, Metric, MetricReading, Pilot
+from pilots.selectors import pilot_get_for_user
+
+T = TypeVar("T")
+
+# Which registration step fixes each section named by a MissingItem.
+SECTION_STEPS = {
+    "basics": "basics",
+    "metric": "metric",
+    "owner": "owner",
+    "operations": "operations",
+    "infrastructure": "infrastructure",
+    "plan": "plan",
+}
+
+
+def visible_pilot(request: HttpRequest, reference: str) -> Pilot:
+    """The pilot if this user may see it; 404 whether it is hidden or absent."""
+    return pilot_get_for_user(request.user, reference=reference)
+
+
+def require(allowed: bool, message: str) -> None:
+    """403 for a user who may see the pilot but not do this."""
+    if not allowed:
+        raise NotAllowed(message)
+
+
+def metric_of(pilot: Pilot, metric_id: int) -> Metric:
+    try:
+        metric = pilot.metrics.get(pk=metric_id)
+    except Metric.DoesNotExist:
+        raise Http404("No such metric on this pilot.") from None
+    metric.pilot = pilot
+    return metric
+
+
+def reading_of(pilot: Pilot, reading_id: int) -> MetricReading:
+    try:
+        reading = MetricReading.objects.select_related("metric").get(
+            pk=reading_id, metric__pilot=pilot
+        )
+    except MetricReading.DoesNotExist:
+        raise Http404("No such reading on this pilot.") from None
+    reading.metric.pilot = pilot
+    return reading
+
+
+def task_of(pilot: Pilot, task_id: int) -> KnowledgeTransferTask:
+    try:
+        task = pilot.tasks.get(pk=task_id)
+    except KnowledgeTransferTask.DoesNotExist:
+        raise Http404("No such task on this pilot.") from None
+    task.pilot = pilot
+    return task
+
+
+def abilities(request: HttpRequest, pilot: Pilot) -> Abilities:
+    return pilot_abilities(request.user, pilot)
+
+
+def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
+    """Put a service's ValidationError on the form: on its field when the form has it."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            target = field if field in form.fields and not form.fields[field].disabled else None
+            for message in ValidationError(errors).messages:
+                form.add_error(target, message)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+
+
+def call_service(form: forms.BaseForm, service: Callable[[], T]) -> T | None:
+    """Run ``service``; on a ValidationError put it on ``form`` and return None.
+
+    NotAllowed (403) and TransitionRefused (shown as a list) propagate.
+    """
+    try:
+        return service()
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return None
+
+
+def pilot_url(pilot: Pilot, anchor: str = "") -> str:
+    url = reverse("pilots:detail", args=[pilot.reference])
+    return f"{url}#{anchor}" if anchor else url
+
+
+def step_url(pilot: Pilot, section: str) -> str:
+    step = SECTION_STEPS.get(section)
+    if step is None:
+        return pilot_url(pilot, section)
+    return reverse("pilots:register", args=[pilot.reference, step])
+
+
+def missing_with_links(pilot: Pilot, refused: TransitionRefused) -> list[dict[str, str]]:
+    return [{**item.as_dict(), "url": step_url(pilot, item.section)} for item in refused.missing]
+
+
+def redirect_back(request: HttpRequest, pilot: Pilot, anchor: str = "") -> HttpResponse:
+    return redirect(pilot_url(pilot, anchor))
+
+
+def run_or_report(request: HttpRequest, service: Callable[[], object]) -> bool:
+    """For buttons without a form: run ``service``; report a refusal as an error message."""
+    try:
+        service()
+    except TransitionRefused as refused:
+        messages.error(request, " ".join(item.message for item in refused.missing))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        return True
+    return False

@@ -1,0 +1,119 @@
+"""Decisions on a pilot: answering a nomination, gate decisions, operations acceptance."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from pilots.errors import TransitionRefused
+from pilots.forms import DecisionForm, DeclineForm
+from pilots.selectors import pilot_for_page
+from pilots.services import gates, ownership
+from pilots.views.common import (
+    abilities,
+    call_service,
+    missing_with_links,
+    pilot_url,
+    require,
+    run_or_report,
+    visible_pilot,
+)
+from pilots.views.pilot import decisions_open_to, pilot_page_context
+
+DECISION_MESSAGES = {
+    "approve": "approved",
+    "reject": "sent back to the sponsor as a draft",
+    "start": "started",
+    "graduate": "recorded as graduated to production",
+    "stop": "recorded as stopped",
+}
+
+
+@require_POST
+def ownership_respond(request: HttpRequest, reference: str) -> HttpResponse:
+    """The nominee accepts, or declines with a reason."""
+    pilot = pilot_for_page(request.user, reference=reference)
+    require(
+        abilities(request, pilot).answer_nomination,
+        "Only the nominated business owner may answer the nomination.",
+    )
+    if request.POST.get("decision") == "accept":
+        if run_or_report(request, lambda: ownership.ownership_accept(pilot=pilot, by=request.user)):
+            messages.success(request, f"You are now the business owner of {pilot.reference}.")
+        return redirect(pilot_url(pilot))
+    form = DeclineForm(request.POST)
+    if form.is_valid() and call_service(
+        form,
+        lambda: ownership.ownership_decline(
+            pilot=pilot, by=request.user, reason=form.cleaned_data["reason"]
+        ),
+    ):
+        messages.success(request, "You declined the nomination; the sponsor has your reason.")
+        return redirect("home")
+    return render(
+        request,
+        "pilots/pilot_detail.html",
+        pilot_page_context(request, pilot, decline_form=form),
+    )
+
+
+def _decide(request: HttpRequest, pilot, decision: str, form: DecisionForm):
+    rationale = form.cleaned_data.get("rationale", "")
+    by = request.user
+    if decision == "approve":
+        return gates.pilot_approve(pilot=pilot, by=by, rationale=rationale)
+    if decision == "reject":
+        return gates.pilot_reject(pilot=pilot, by=by, reason=rationale)
+    if decision == "start":
+        return gates.pilot_start(pilot=pilot, by=by, note=rationale)
+    if decision == "graduate":
+        return gates.pilot_graduate(pilot=pilot, by=by, rationale=rationale)
+    return gates.pilot_stop(
+        pilot=pilot,
+        by=by,
+        rationale=rationale,
+        lessons_learned=form.cleaned_data.get("lessons_learned", ""),
+    )
+
+
+@require_POST
+def pilot_decide(request: HttpRequest, reference: str) -> HttpResponse:
+    """Record a gate decision; a refusal re-renders the page with every missing item."""
+    pilot = pilot_for_page(request.user, reference=reference)
+    open_decisions = decisions_open_to(abilities(request, pilot), pilot)
+    decision = request.POST.get("decision", "")
+    require(
+        decision in open_decisions,
+        "You may not record this decision on this pilot now.",
+    )
+    form = DecisionForm(request.POST, decisions=open_decisions)
+    refused = None
+    if form.is_valid():
+        try:
+            if call_service(form, lambda: _decide(request, pilot, decision, form)):
+                messages.success(request, f"{pilot.reference} {DECISION_MESSAGES[decision]}.")
+                return redirect(pilot_url(pilot))
+        except TransitionRefused as error:
+            refused = missing_with_links(pilot, error)
+    pilot = pilot_for_page(request.user, reference=reference)
+    return render(
+        request,
+        "pilots/pilot_detail.html",
+        pilot_page_context(
+            request, pilot, decision_form=form, refused=refused, refused_decision=decision
+        ),
+    )
+
+
+@require_POST
+def operations_accept(request: HttpRequest, reference: str) -> HttpResponse:
+    pilot = visible_pilot(request, reference)
+    require(
+        abilities(request, pilot).accept_operations,
+        "Only the operations owner (or a lead, for a receiving team) may accept the system.",
+    )
+    if run_or_report(request, lambda: ownership.operations_accept(pilot=pilot, by=request.user)):
+        messages.success(request, "Operations acceptance recorded.")
+    return redirect(pilot_url(pilot, "people"))

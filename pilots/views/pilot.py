@@ -1,0 +1,192 @@
+"""Reading pilots: the list, the review queue, the pilot page, its history and metrics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from pilots import charts
+from pilots.abilities import Abilities
+from pilots.filters import PilotFilter
+from pilots.forms import DecisionForm, DeclineForm, ReadingForm
+from pilots.models import Metric, MetricKind, MetricReading, Pilot, Stage, TaskStatus
+from pilots.permissions import is_portfolio_lead
+from pilots.selectors import (
+    MetricStatus,
+    metric_series,
+    pilot_events,
+    pilot_for_page,
+    pilot_list,
+    pilot_metric_statuses,
+    pilot_timeline,
+    recent_readings,
+    review_queue,
+)
+from pilots.services.gates import submission_missing_items
+from pilots.views.common import abilities, metric_of, require, step_url, visible_pilot
+
+PAGE_SIZE = 25
+RECENT_EVENTS = 10
+
+
+@require_GET
+def pilot_list_view(request: HttpRequest) -> HttpResponse:
+    """Every pilot this user may see, searched, filtered, sorted and paginated."""
+    pilot_filter = PilotFilter(request.GET, queryset=pilot_list(request.user), request=request)
+    page = Paginator(pilot_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "pilots/pilot_list.html",
+        {
+            "filter": pilot_filter,
+            "page": page,
+            "rows": [(pilot, pilot_timeline(pilot, today=today)) for pilot in page],
+            "query": query.urlencode(),
+            "filtered": any(value for key, value in request.GET.items() if key != "page"),
+        },
+    )
+
+
+@require_GET
+def review_queue_view(request: HttpRequest) -> HttpResponse:
+    """Proposed pilots waiting for a portfolio lead's gate decision."""
+    require(is_portfolio_lead(request.user), "Only portfolio leads review proposed pilots.")
+    page = Paginator(review_queue(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "pilots/review_queue.html", {"page": page})
+
+
+def decisions_open_to(ab: Abilities, pilot: Pilot) -> tuple[str, ...]:
+    """The gate decisions this user may record on the pilot now, in the order shown."""
+    decisions: list[str] = []
+    if ab.decide_gate:
+        decisions += ["approve", "reject"]
+    if ab.start:
+        decisions.append("start")
+    if ab.close:
+        if pilot.stage == Stage.RUNNING:
+            decisions.append("graduate")
+        decisions.append("stop")
+    return tuple(decisions)
+
+
+def with_rights(ab: Abilities, readings: list[MetricReading]) -> list[MetricReading]:
+    """Mark each reading the user may correct or delete (``reading.can_change``)."""
+    for reading in readings:
+        reading.can_change = ab.change_reading(reading)
+    return readings
+
+
+def metric_cards(
+    pilot: Pilot, statuses: list[MetricStatus], ab: Abilities, forms: dict[int, ReadingForm]
+) -> list[dict[str, Any]]:
+    recent = recent_readings([status.metric.pk for status in statuses])
+    return [
+        {
+            "status": status,
+            "readings": with_rights(ab, recent.get(status.metric.pk, [])),
+            "form": forms.get(status.metric.pk)
+            or (ReadingForm(prefix=f"m{status.metric.pk}") if ab.record_readings else None),
+        }
+        for status in statuses
+    ]
+
+
+def metric_chart(pilot: Pilot, metric: Metric, tl: Any) -> charts.Chart | None:
+    return charts.readings_chart(
+        readings=metric_series(metric),
+        baseline=metric.baseline,
+        target=metric.target,
+        start=pilot.started_on or pilot.planned_start,
+        target_date=metric.target_date,
+        end=pilot.planned_end,
+        handover_opens=tl.handover_opens if tl else None,
+        today=timezone.localdate(),
+    )
+
+
+def pilot_page_context(request: HttpRequest, pilot: Pilot, **overrides: Any) -> dict[str, Any]:
+    """Everything the pilot page shows, in a fixed number of queries."""
+    today = timezone.localdate()
+    ab = abilities(request, pilot)
+    tl = pilot_timeline(pilot, today=today)
+    statuses = pilot_metric_statuses(pilot, today=today)
+    primary = next((s.metric for s in statuses if s.metric.kind == MetricKind.PRIMARY), None)
+    tasks = sorted(pilot.tasks.all(), key=lambda task: (task.position, task.due_on, task.pk))
+    for task in tasks:
+        task.can_complete = ab.complete_task(task)
+    missing = []
+    if pilot.stage == Stage.DRAFT:
+        missing = [
+            {**item.as_dict(), "url": step_url(pilot, item.section)}
+            for item in submission_missing_items(pilot)
+        ]
+    decisions = decisions_open_to(ab, pilot)
+    context = {
+        "pilot": pilot,
+        "ab": ab,
+        "tl": tl,
+        "bar": charts.timeline_bar(
+            start=tl.start, end=tl.end, handover_opens=tl.handover_opens, today=today
+        )
+        if tl
+        else None,
+        "today": today,
+        "cards": metric_cards(pilot, statuses, ab, overrides.pop("reading_forms", {})),
+        "primary": primary,
+        "chart": metric_chart(pilot, primary, tl) if primary else None,
+        "tasks": tasks,
+        "tasks_done": sum(task.status == TaskStatus.DONE for task in tasks),
+        "missing": missing,
+        "decisions": decisions,
+        "decision_form": DecisionForm(decisions=decisions) if decisions else None,
+        "decline_form": DeclineForm() if ab.answer_nomination else None,
+        "events": list(pilot_events(pilot)[:RECENT_EVENTS]),
+        "members": list(pilot.memberships.all()),
+        "infrastructure": {answer.item: answer for answer in pilot.infrastructure.all()},
+    }
+    context.update(overrides)
+    return context
+
+
+@require_GET
+def pilot_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    pilot = pilot_for_page(request.user, reference=reference)
+    return render(request, "pilots/pilot_detail.html", pilot_page_context(request, pilot))
+
+
+@require_GET
+def pilot_history(request: HttpRequest, reference: str) -> HttpResponse:
+    """The whole audit history of a pilot, newest first."""
+    pilot = visible_pilot(request, reference)
+    page = Paginator(pilot_events(pilot), 50).get_page(request.GET.get("page"))
+    return render(request, "pilots/pilot_history.html", {"pilot": pilot, "page": page})
+
+
+@require_GET
+def metric_detail(request: HttpRequest, reference: str, metric_id: int) -> HttpResponse:
+    """One metric: its chart and every reading, newest first."""
+    pilot = visible_pilot(request, reference)
+    metric = metric_of(pilot, metric_id)
+    tl = pilot_timeline(pilot)
+    page = Paginator(
+        metric.readings.select_related("recorded_by").order_by("-observed_on"), 50
+    ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "pilots/metric_detail.html",
+        {
+            "pilot": pilot,
+            "metric": metric,
+            "ab": abilities(request, pilot),
+            "chart": metric_chart(pilot, metric, tl),
+            "page": page,
+        },
+    )

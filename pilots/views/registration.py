@@ -1,0 +1,360 @@
+"""The sponsor's guided registration: a draft saved at every step, then "Submit for review".
+
+Steps: basics → metric → owner → operations → infrastructure → plan → review.
+Each step is one form (two on the owner step) and one service call; "Save and
+continue" moves on, "Save draft" stays. Any step can be reopened while the
+pilot may be edited.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from pilots.errors import TransitionRefused
+from pilots.forms import (
+    InfrastructureAnswerForm,
+    MemberForm,
+    MetricForm,
+    OperatingPlanForm,
+    OperationsForm,
+    OwnerNominationForm,
+    PilotBasicsForm,
+)
+from pilots.models import (
+    InfrastructureItem,
+    Metric,
+    MetricKind,
+    OperatingPlan,
+    Pilot,
+    PilotMembership,
+    Stage,
+)
+from pilots.permissions import can_register_pilots
+from pilots.selectors import pilot_for_page
+from pilots.services import gates, metrics, ownership, registration
+from pilots.views.common import (
+    abilities,
+    call_service,
+    metric_of,
+    missing_with_links,
+    pilot_url,
+    require,
+    run_or_report,
+    visible_pilot,
+)
+
+
+@dataclass(frozen=True)
+class Step:
+    slug: str
+    title: str
+
+
+STEPS = (
+    Step("basics", "Basics and dates"),
+    Step("metric", "Business metric"),
+    Step("owner", "Business owner and team"),
+    Step("operations", "Operations"),
+    Step("infrastructure", "Production infrastructure"),
+    Step("plan", "12-month operating plan"),
+    Step("review", "Review and submit"),
+)
+SLUGS = [step.slug for step in STEPS]
+
+
+def _next_url(pilot: Pilot, slug: str) -> str:
+    following = SLUGS[min(SLUGS.index(slug) + 1, len(SLUGS) - 1)]
+    return reverse("pilots:register", args=[pilot.reference, following])
+
+
+def _saved(request: HttpRequest, pilot: Pilot, slug: str, what: str) -> HttpResponse:
+    messages.success(request, f"{what} saved.")
+    if request.POST.get("then") == "stay" or pilot.stage != Stage.DRAFT:
+        return redirect(reverse("pilots:register", args=[pilot.reference, slug]))
+    return redirect(_next_url(pilot, slug))
+
+
+def _changed(form: Any) -> dict[str, Any]:
+    """The submitted values of the fields the user may change."""
+    return {
+        name: value
+        for name, value in form.cleaned_data.items()
+        if name in form.fields and not form.fields[name].disabled
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def pilot_new(request: HttpRequest) -> HttpResponse:
+    """Step one for a new pilot: creating it saves the first draft."""
+    require(can_register_pilots(request.user), "Only sponsors and portfolio leads register pilots.")
+    form = PilotBasicsForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        pilot = call_service(
+            form, lambda: registration.pilot_create(by=request.user, **form.cleaned_data)
+        )
+        if pilot is not None:
+            messages.success(request, f"Draft {pilot.reference} created.")
+            if request.POST.get("then") == "stay":
+                return redirect(reverse("pilots:register", args=[pilot.reference, "basics"]))
+            return redirect(_next_url(pilot, "basics"))
+    return render(
+        request,
+        "pilots/register.html",
+        {"step": STEPS[0], "steps": STEPS, "form": form, "pilot": None, "done": set()},
+    )
+
+
+# --- One handler per step: (request, pilot) -> response or context --------------------
+
+Handler = Callable[[HttpRequest, Pilot], "HttpResponse | dict[str, Any]"]
+
+
+def _basics(request: HttpRequest, pilot: Pilot) -> HttpResponse | dict[str, Any]:
+    form = PilotBasicsForm(request.POST or None, instance=pilot)
+    if request.method == "POST" and form.is_valid():
+        fields = _changed(form)
+        if call_service(
+            form, lambda: registration.pilot_update(pilot=pilot, by=request.user, **fields)
+        ):
+            return _saved(request, pilot, "basics", "Basics")
+    return {"form": form}
+
+
+def _primary(pilot: Pilot) -> Metric | None:
+    return next((m for m in pilot.metrics.all() if m.kind == MetricKind.PRIMARY), None)
+
+
+def _metric(request: HttpRequest, pilot: Pilot) -> HttpResponse | dict[str, Any]:
+    primary = _primary(pilot)
+    form = MetricForm(
+        request.POST or None,
+        instance=primary or Metric(pilot=pilot, kind=MetricKind.PRIMARY),
+        primary=True,
+    )
+    if request.method == "POST" and form.is_valid():
+        fields = form.service_fields()
+        if primary is None:
+            saved = call_service(
+                form, lambda: metrics.metric_create(pilot=pilot, by=request.user, **fields)
+            )
+        else:
+            saved = call_service(
+                form,
+                lambda: metrics.metric_update(
+                    metric=primary,
+                    by=request.user,
+                    reason=form.cleaned_data.get("reason", ""),
+                    **fields,
+                ),
+            )
+        if saved:
+            return _saved(request, pilot, "metric", "Primary business metric")
+    others = [m for m in pilot.metrics.all() if m.kind != MetricKind.PRIMARY]
+    return {"form": form, "others": others}
+
+
+def _owner(request: HttpRequest, pilot: Pilot) -> HttpResponse | dict[str, Any]:
+    action = request.POST.get("action") if request.method == "POST" else None
+    nominate = OwnerNominationForm(
+        request.POST if action == "nominate" else None,
+        prefix="nominate",
+        initial={"owner": pilot.owner_id},
+    )
+    member = MemberForm(request.POST if action == "member" else None, prefix="member")
+    if action == "nominate" and nominate.is_valid():
+        owner = nominate.cleaned_data["owner"]
+        if call_service(
+            nominate,
+            lambda: ownership.owner_nominate(pilot=pilot, by=request.user, owner=owner),
+        ):
+            messages.success(
+                request,
+                f"{owner.get_full_name() or owner.get_username()} nominated as business "
+                "owner. They will be asked to accept.",
+            )
+            return _saved(request, pilot, "owner", "Nomination")
+    if action == "member" and member.is_valid():
+        if call_service(
+            member,
+            lambda: registration.member_add(
+                pilot=pilot,
+                by=request.user,
+                user=member.cleaned_data["user"],
+                role=member.cleaned_data["role"],
+            ),
+        ):
+            messages.success(request, "Team member added.")
+            return redirect(reverse("pilots:register", args=[pilot.reference, "owner"]))
+    return {"nominate": nominate, "member": member, "members": list(pilot.memberships.all())}
+
+
+def _operations(request: HttpRequest, pilot: Pilot) -> HttpResponse | dict[str, Any]:
+    form = OperationsForm(request.POST or None, instance=pilot)
+    if request.method == "POST" and form.is_valid():
+        fields = _changed(form)
+        if call_service(
+            form, lambda: registration.pilot_update(pilot=pilot, by=request.user, **fields)
+        ):
+            return _saved(request, pilot, "operations", "Operations")
+    return {"form": form}
+
+
+def _infrastructure(request: HttpRequest, pilot: Pilot) -> HttpResponse | dict[str, Any]:
+    existing = {answer.item: answer for answer in pilot.infrastructure.all()}
+    forms = [
+        InfrastructureAnswerForm(
+            request.POST or None,
+            item=item,
+            instance=existing.get(item.value) or None,
+        )
+        for item in InfrastructureItem
+    ]
+    if request.method == "POST" and all(form.is_valid() for form in forms):
+        answers = {
+            form.item.value: {
+                "answer": form.cleaned_data["answer"],
+                "evidence_url": form.cleaned_data["evidence_url"],
+                "notes": form.cleaned_data["notes"],
+            }
+            for form in forms
+            if form.cleaned_data.get("answer")
+        }
+        if (
+            call_service(
+                forms[0],
+                lambda: registration.infrastructure_checklist_update(
+                    pilot=pilot, by=request.user, answers=answers
+                ),
+            )
+            is not None
+        ):
+            return _saved(request, pilot, "infrastructure", "Checklist")
+    return {"forms": forms}
+
+
+def _plan(request: HttpRequest, pilot: Pilot) -> HttpResponse | dict[str, Any]:
+    plan = getattr(pilot, "operating_plan", None) or OperatingPlan(pilot=pilot)
+    form = OperatingPlanForm(request.POST or None, instance=plan)
+    if request.method == "POST" and form.is_valid():
+        if call_service(
+            form,
+            lambda: registration.operating_plan_update(
+                pilot=pilot, by=request.user, **form.cleaned_data
+            ),
+        ):
+            return _saved(request, pilot, "plan", "Operating plan")
+    return {"form": form}
+
+
+def _review(request: HttpRequest, pilot: Pilot) -> HttpResponse | dict[str, Any]:
+    if request.method == "POST":
+        try:
+            gates.pilot_submit(pilot=pilot, by=request.user)
+        except TransitionRefused as refused:
+            return {"missing": missing_with_links(pilot, refused), "refused": True}
+        messages.success(
+            request, f"{pilot.reference} submitted for review. A portfolio lead will decide."
+        )
+        return redirect(pilot_url(pilot))
+    missing = gates.submission_missing_items(pilot)
+    return {
+        "missing": missing_with_links(pilot, TransitionRefused("submit", missing)),
+        "refused": False,
+    }
+
+
+HANDLERS: dict[str, Handler] = {
+    "basics": _basics,
+    "metric": _metric,
+    "owner": _owner,
+    "operations": _operations,
+    "infrastructure": _infrastructure,
+    "plan": _plan,
+    "review": _review,
+}
+
+
+@require_http_methods(["GET", "POST"])
+def pilot_register(request: HttpRequest, reference: str, step: str) -> HttpResponse:
+    if step not in HANDLERS:
+        raise Http404("No such registration step.")
+    pilot = pilot_for_page(request.user, reference=reference)
+    ab = abilities(request, pilot)
+    require(ab.edit, "Only the pilot's sponsor or a portfolio lead may edit its registration.")
+    if step == "review" and pilot.stage != Stage.DRAFT:
+        messages.info(request, "This pilot has already been submitted.")
+        return redirect(pilot_url(pilot))
+    result = HANDLERS[step](request, pilot)
+    if isinstance(result, HttpResponse):
+        return result
+    missing_sections = {item.section for item in gates.submission_missing_items(pilot)}
+    steps = STEPS if pilot.stage == Stage.DRAFT else STEPS[:-1]
+    return render(
+        request,
+        "pilots/register.html",
+        {
+            "pilot": pilot,
+            "ab": ab,
+            "step": STEPS[SLUGS.index(step)],
+            "steps": steps,
+            "done": {s.slug for s in STEPS[:-1] if s.slug not in missing_sections},
+            "next_step": STEPS[SLUGS.index(step) + 1] if step != "review" else None,
+            **result,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def metric_edit(request: HttpRequest, reference: str, metric_id: int | None = None) -> HttpResponse:
+    """Add or change a secondary metric: business, critical-segment or model."""
+    pilot = visible_pilot(request, reference)
+    ab = abilities(request, pilot)
+    require(ab.edit_metrics, "Only the pilot's sponsor or a portfolio lead may change its metrics.")
+    metric = metric_of(pilot, metric_id) if metric_id else None
+    if metric is not None and metric.kind == MetricKind.PRIMARY:
+        return redirect(reverse("pilots:register", args=[pilot.reference, "metric"]))
+    form = MetricForm(
+        request.POST or None,
+        instance=metric or Metric(pilot=pilot, kind=MetricKind.BUSINESS),
+        primary=False,
+    )
+    if request.method == "POST" and form.is_valid():
+        fields = form.service_fields()
+        if metric is None:
+            saved = call_service(
+                form, lambda: metrics.metric_create(pilot=pilot, by=request.user, **fields)
+            )
+        else:
+            saved = call_service(
+                form, lambda: metrics.metric_update(metric=metric, by=request.user, **fields)
+            )
+        if saved:
+            messages.success(request, f"Metric “{saved.name}” saved.")
+            return redirect(reverse("pilots:register", args=[pilot.reference, "metric"]))
+    return render(
+        request, "pilots/metric_form.html", {"pilot": pilot, "metric": metric, "form": form}
+    )
+
+
+@require_POST
+def member_remove(request: HttpRequest, reference: str, membership_id: int) -> HttpResponse:
+    pilot = visible_pilot(request, reference)
+    require(abilities(request, pilot).edit, "Only the sponsor or a lead may change the team.")
+    try:
+        membership = pilot.memberships.select_related("user").get(pk=membership_id)
+    except PilotMembership.DoesNotExist:
+        raise Http404("No such team member.") from None
+    membership.pilot = pilot
+    if run_or_report(
+        request, lambda: registration.member_remove(membership=membership, by=request.user)
+    ):
+        messages.success(request, f"{membership.user.get_username()} removed from the team.")
+    return redirect(reverse("pilots:register", args=[pilot.reference, "owner"]))
