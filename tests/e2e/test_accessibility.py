@@ -1,0 +1,82 @@
+"""axe-core (WCAG 2 A and AA rules) on the main pages: no serious or critical violation."""
+
+from __future__ import annotations
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page
+
+from pilots.models import MetricReading
+from tests import factories
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+AXE_OPTIONS = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+    "resultTypes": ["violations"],
+}
+BLOCKING = {"serious", "critical"}
+
+
+def blocking_violations(page: Page) -> list[str]:
+    results = Axe().run(page, options=AXE_OPTIONS)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at "
+        + ", ".join(str(node["target"]) for node in v["nodes"][:3])
+        for v in results.response["violations"]
+        if v["impact"] in BLOCKING
+    ]
+
+
+def check(page: Page, url: str) -> list[str]:
+    response = page.goto(url)
+    assert response is not None
+    assert response.status < 500, url
+    return [f"{url}: {problem}" for problem in blocking_violations(page)]
+
+
+def test_public_pages_have_no_serious_violations(live_server, page: Page):
+    problems = []
+    for path in ("/accounts/login/", "/accounts/password_reset/"):
+        problems += check(page, live_server.url + path)
+    assert problems == []
+
+
+def test_pilot_pages_have_no_serious_violations(
+    live_server, sign_in, live_running, live_draft, owner, sponsor, lead, member
+):
+    metric = live_running.metrics.get()
+    MetricReading.objects.create(
+        metric=metric,
+        observed_on=live_running.started_on,
+        value=12,
+        source="web",
+        recorded_by=owner,
+    )
+    factories.TaskFactory(pilot=live_running, assignee=member)
+    other = factories.PilotFactory(sponsor=sponsor, title="A second draft")
+    ref, base = live_running.reference, live_server.url
+
+    problems = []
+    page = sign_in(owner)
+    for path in (
+        "/",
+        "/pilots/",
+        f"/pilots/{ref}/",
+        f"/pilots/{ref}/history/",
+        f"/pilots/{ref}/metrics/{metric.pk}/",
+        f"/pilots/{ref}/tasks/new/",
+        "/pilots/PIL-9999/",  # the 404 page
+        "/accounts/password_change/",
+    ):
+        problems += check(page, base + path)
+
+    page = sign_in(sponsor)
+    for step in ("basics", "metric", "owner", "operations", "infrastructure", "plan", "review"):
+        problems += check(page, f"{base}/pilots/{other.reference}/register/{step}/")
+    problems += check(page, f"{base}/pilots/new/")
+
+    page = sign_in(lead)
+    for path in ("/", "/review/", "/pilots/?stage=running&sort=title"):
+        problems += check(page, base + path)
+    assert problems == []
