@@ -1,0 +1,131 @@
+"""The frame: sign-in pages, navigation by role, error pages, assets from packages."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core import mail
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from tests import factories
+
+
+def _nav(response) -> str:
+    return re.search(r'<nav aria-label="Main".*?</nav>', response.content.decode(), re.S).group(0)
+
+
+def test_navigation_fits_the_roles(client, sponsor, lead, member):
+    client.force_login(sponsor)
+    nav = _nav(client.get("/"))
+    assert "Register a pilot" in nav
+    assert "Review queue" not in nav
+
+    client.force_login(lead)
+    nav = _nav(client.get("/"))
+    assert "Register a pilot" in nav
+    assert "Review queue" in nav
+
+    client.force_login(member)
+    nav = _nav(client.get("/"))
+    assert "Register a pilot" not in nav
+    assert "Review queue" not in nav
+    assert 'href="/pilots/"' in nav
+
+
+def test_assets_come_from_installed_packages_not_a_cdn(client, member):
+    client.force_login(member)
+    html = client.get("/").content.decode()
+    assert '<script src="/static/django_htmx/htmx-2.min.js"' in html
+    assert "/static/css/pilotgate.css" in html
+    assert not re.search(r'(src|href)="(https?:)?//', html)
+    assert "<style" not in html
+    assert " style=" not in html
+
+
+def test_password_reset_sends_a_working_link(client, db):
+    user = factories.UserFactory(username="forgetful", email="forgetful@example.com")
+    response = client.post(reverse("password_reset"), {"email": "forgetful@example.com"})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.subject == "Reset your Pilotgate password"
+    link = re.search(r"http://testserver(/accounts/reset/\S+/)", message.body).group(1)
+
+    form = client.get(link, follow=True)
+    assert b"Choose a new password" in form.content
+    done = client.post(
+        form.redirect_chain[-1][0],
+        {"new_password1": "a-long-new-passphrase", "new_password2": "a-long-new-passphrase"},
+        follow=True,
+    )
+    assert b"Password set" in done.content
+    user.refresh_from_db()
+    assert user.check_password("a-long-new-passphrase")
+
+
+def test_password_reset_for_an_unknown_address_sends_nothing_and_says_the_same(client, db):
+    response = client.post(reverse("password_reset"), {"email": "nobody@example.com"}, follow=True)
+    assert b"Check your email" in response.content
+    assert mail.outbox == []
+
+
+def test_password_change_validates_and_changes(client, db):
+    user = factories.UserFactory(username="changer")
+    client.force_login(user)
+    wrong = client.post(
+        reverse("password_change"),
+        {"old_password": "nope", "new_password1": "x", "new_password2": "y"},
+    )
+    assert "Your old password was entered incorrectly" in wrong.content.decode()
+    assert "The two password fields didn’t match." in wrong.content.decode()
+    user.refresh_from_db()
+    assert user.check_password("pw")
+
+    client.post(
+        reverse("password_change"),
+        {
+            "old_password": "pw",
+            "new_password1": "a-long-new-passphrase",
+            "new_password2": "a-long-new-passphrase",
+        },
+    )
+    user.refresh_from_db()
+    assert user.check_password("a-long-new-passphrase")
+
+
+def test_login_refuses_a_wrong_password_with_a_message(client, db):
+    factories.UserFactory(username="someone")
+    response = client.post(reverse("login"), {"username": "someone", "password": "wrong"})
+    assert response.status_code == 200
+    assert "Please enter a correct username and password" in response.content.decode()
+
+
+def test_logout_is_a_post_and_lands_on_sign_in(client, member):
+    client.force_login(member)
+    response = client.post(reverse("logout"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("login")
+
+
+@pytest.mark.parametrize(
+    ("url", "status", "text"),
+    [
+        ("/pilots/PIL-9999/", 404, "belongs to a pilot you are not part of"),
+        ("/review/", 403, "Only portfolio leads review proposed pilots."),
+    ],
+)
+def test_error_pages_share_the_frame(client, member, url, status, text):
+    client.force_login(member)
+    response = client.get(url)
+    assert response.status_code == status
+    html = response.content.decode()
+    assert text in html
+    assert 'aria-label="Main"' in html  # the site's navigation, not Django's bare page
+
+
+def test_server_error_page_needs_no_context():
+    html = render_to_string("500.html")
+    assert "Something went wrong on our side" in html
+    assert "/static/css/pilotgate.css" in html
