@@ -7,6 +7,7 @@ views pass ``cleaned_data`` to a service.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -53,6 +54,11 @@ class UserChoiceField(forms.ModelChoiceField):
 
 def active_users() -> QuerySet:
     return User.objects.filter(is_active=True).order_by("first_name", "last_name", "username")
+
+
+def plain_decimal(value: Decimal | None) -> str | None:
+    """``12.0000`` as stored → ``12`` as a person would type it."""
+    return None if value is None else format(value.normalize(), "f")
 
 
 def short_text(rows: int = 3) -> forms.Textarea:
@@ -132,6 +138,8 @@ class MetricForm(forms.ModelForm):
             self.fields["kind"].choices = [
                 (value, label) for value, label in MetricKind.choices if value != MetricKind.PRIMARY
             ]
+        for name in ("baseline", "target"):
+            self.initial[name] = plain_decimal(self.initial.get(name))
         locked = primary and self.instance.pilot.stage in LOCKED_STAGES
         if not locked:
             del self.fields["reason"]

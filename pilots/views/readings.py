@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from pilots.forms import ReadingEditForm, ReadingForm
+from pilots.forms import ReadingEditForm, ReadingForm, plain_decimal
 from pilots.models import MetricKind
 from pilots.selectors import metric_status, pilot_for_page, pilot_timeline, recent_readings
 from pilots.services import metrics
@@ -85,7 +85,7 @@ def reading_edit(request: HttpRequest, reference: str, reading_id: int) -> HttpR
         "Only whoever recorded this reading, or the business owner, may change it.",
     )
     form = ReadingEditForm(
-        request.POST or None, initial={"value": reading.value, "note": reading.note}
+        request.POST or None, initial={"value": plain_decimal(reading.value), "note": reading.note}
     )
     if request.method == "POST" and form.is_valid():
         if call_service(
