@@ -232,6 +232,7 @@ class OperatingPlanForm(forms.ModelForm):
 
 class DeclineForm(forms.Form):
     reason = forms.CharField(
+        required=False,  # the service says why a reason is needed
         widget=short_text(3),
         help_text="The sponsor reads this to nominate someone else or fix the pilot.",
     )

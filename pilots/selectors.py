@@ -350,5 +350,5 @@ def agenda_for(user: AnyUser, *, today: date | None = None) -> Agenda:
         to_start=list(startable.order_by("planned_start", "pk")[:AGENDA_LIMIT]),
         to_close=list(closable.order_by("planned_end", "pk")[:AGENDA_LIMIT]),
         to_accept=list(acceptable.order_by("planned_end", "pk")[:AGENDA_LIMIT]),
-        review_total=review.count() if len(to_review) == AGENDA_LIMIT else len(to_review),
+        review_total=review.count() if lead else 0,
     )

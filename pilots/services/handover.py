@@ -57,6 +57,7 @@ def task_update(
     pilot = task.pilot
     require_role(by, pilot, HANDOVER_PLANNERS, "plan its handover")
     lock_in_stage(pilot, HANDOVER_STAGES, "change a knowledge-transfer task")
+    task.refresh_from_db()  # compare with what is stored, not with a form's edited copy
     _check_fields(fields)
     diff = apply_changes(task, fields)
     if diff:

@@ -72,6 +72,7 @@ def metric_update(*, metric: Metric, by: AnyUser, reason: str = "", **fields: An
     pilot = metric.pilot
     require_role(by, pilot, EDITORS, "change its metrics")
     lock_in_stage(pilot, METRIC_STAGES, "change a metric")
+    metric.refresh_from_db()  # compare with what is stored, not with a form's edited copy
     _check_fields(fields)
     was_primary = metric.kind == MetricKind.PRIMARY
     becomes_primary = fields.get("kind", metric.kind) == MetricKind.PRIMARY

@@ -37,7 +37,7 @@ from pilots.models import (
     PilotMembership,
     Stage,
 )
-from pilots.permissions import can_register_pilots
+from pilots.permissions import EDITORS, can_register_pilots
 from pilots.selectors import pilot_for_page
 from pilots.services import gates, metrics, ownership, registration
 from pilots.views.common import (
@@ -288,10 +288,10 @@ def pilot_register(request: HttpRequest, reference: str, step: str) -> HttpRespo
         raise Http404("No such registration step.")
     pilot = pilot_for_page(request.user, reference=reference)
     ab = abilities(request, pilot)
-    require(ab.edit, "Only the pilot's sponsor or a portfolio lead may edit its registration.")
-    if step == "review" and pilot.stage != Stage.DRAFT:
+    if step == "review" and pilot.stage != Stage.DRAFT and ab.roles & EDITORS:
         messages.info(request, "This pilot has already been submitted.")
         return redirect(pilot_url(pilot))
+    require(ab.edit, "Only the pilot's sponsor or a portfolio lead may edit its registration.")
     result = HANDLERS[step](request, pilot)
     if isinstance(result, HttpResponse):
         return result
