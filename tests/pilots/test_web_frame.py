@@ -79,7 +79,7 @@ def test_password_change_validates_and_changes(client, db):
         {"old_password": "nope", "new_password1": "x", "new_password2": "y"},
     )
     assert "Your old password was entered incorrectly" in wrong.content.decode()
-    assert "The two password fields didn’t match." in wrong.content.decode()
+    assert "The two password fields didn’t match." in wrong.content.decode()  # noqa: RUF001
     user.refresh_from_db()
     assert user.check_password("pw")
 

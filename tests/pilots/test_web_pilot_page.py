@@ -1,0 +1,402 @@
+"""The pilot page: who sees it, the nomination, gate decisions and operations acceptance."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils.html import escape
+
+from pilots.models import (
+    GateDecision,
+    MetricReading,
+    OwnershipStatus,
+    Pilot,
+    PilotEvent,
+    ReadingSource,
+    Stage,
+)
+from pilots.services import ownership
+from pilots.services.audit import event_record
+from tests import factories
+
+TODAY = date(2026, 3, 1)
+ROLES = ["sponsor", "lead", "owner", "member", "ops", "admin_user"]
+
+
+@pytest.fixture(autouse=True)
+def _today(time_machine):
+    """Inside the fixtures' pilot dates (build phase), for every fixture and request."""
+    time_machine.move_to(datetime(2026, 3, 1, 12, tzinfo=UTC), tick=False)
+
+
+def detail_url(pilot: Pilot) -> str:
+    return reverse("pilots:detail", args=[pilot.reference])
+
+
+def shows(response, message: str) -> bool:
+    return escape(message) in response.content.decode()
+
+
+def stored(pilot: Pilot) -> Pilot:
+    return Pilot.objects.get(pk=pilot.pk)
+
+
+def decide(client, pilot: Pilot, decision: str, **data: str):
+    return client.post(
+        reverse("pilots:decide", args=[pilot.reference]), {"decision": decision, **data}
+    )
+
+
+# --- Who sees the page ----------------------------------------------------------------
+
+
+def test_pilot_page_outsider_gets_404_on_every_page(client, running, outsider):
+    metric = running.metrics.get()
+    client.force_login(outsider)
+    urls = [
+        detail_url(running),
+        reverse("pilots:history", args=[running.reference]),
+        reverse("pilots:metric", args=[running.reference, metric.pk]),
+    ]
+    assert [client.get(url).status_code for url in urls] == [404, 404, 404]
+
+
+def test_pilot_page_unknown_reference_is_404(client, sponsor):
+    client.force_login(sponsor)
+    assert client.get(reverse("pilots:detail", args=["PIL-0404"])).status_code == 404
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_pilot_page_renders_for_each_role(client, running, request, role):
+    client.force_login(request.getfixturevalue(role))
+    response = client.get(detail_url(running))
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert f"<h1>{running.title}</h1>" in content
+    assert '<span class="badge stage-running">Running</span>' in content
+
+
+def test_pilot_page_reference_is_case_insensitive(client, running, sponsor):
+    client.force_login(sponsor)
+    response = client.get(reverse("pilots:detail", args=[running.reference.lower()]))
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_history_renders_every_event_for_each_role(client, running, request, role):
+    client.force_login(request.getfixturevalue(role))
+    response = client.get(reverse("pilots:history", args=[running.reference]))
+    assert response.status_code == 200
+    assert shows(response, "Ownership accepted")
+    assert shows(response, "Approved → Running")
+
+
+def test_metric_page_lists_the_readings(client, running, member):
+    metric = running.metrics.get()
+    factories.ReadingFactory(metric=metric, observed_on=date(2026, 2, 1), value=Decimal("17.5"))
+    client.force_login(member)
+    response = client.get(reverse("pilots:metric", args=[running.reference, metric.pk]))
+    assert response.status_code == 200
+    assert "<td>1 Feb 2026</td><td>17.5</td>" in response.content.decode()
+    assert 'class="chart-point"' in response.content.decode()
+
+
+def test_metric_page_of_another_pilots_metric_is_404(client, running, sponsor):
+    other = factories.MetricFactory()
+    client.force_login(sponsor)
+    response = client.get(reverse("pilots:metric", args=[running.reference, other.pk]))
+    assert response.status_code == 404
+
+
+def test_pilot_page_draft_lists_what_is_missing_to_its_sponsor(client, sponsor):
+    pilot = factories.PilotFactory(sponsor=sponsor)
+    client.force_login(sponsor)
+    response = client.get(detail_url(pilot))
+    register = reverse("pilots:register", args=[pilot.reference, "metric"])
+    assert f'<a href="{register}">Define the primary business metric.</a>' in (
+        response.content.decode()
+    )
+    assert shows(response, "Continue registration")
+
+
+# --- The nomination ---------------------------------------------------------------------
+
+
+def test_nominee_sees_the_accept_and_decline_forms(client, draft, owner):
+    client.force_login(owner)
+    response = client.get(detail_url(draft))
+    content = response.content.decode()
+    assert "You are nominated as business owner" in content
+    assert 'name="decision" value="accept"' in content
+    assert 'name="decision" value="decline"' in content
+    assert f'action="{reverse("pilots:ownership", args=[draft.reference])}"' in content
+
+
+@pytest.mark.parametrize("role", ["sponsor", "lead", "member", "ops"])
+def test_others_do_not_see_the_nomination_forms(client, draft, request, role):
+    client.force_login(request.getfixturevalue(role))
+    content = client.get(detail_url(draft)).content.decode()
+    assert "You are nominated as business owner" not in content
+    assert reverse("pilots:ownership", args=[draft.reference]) not in content
+
+
+def test_accept_moves_the_owner_to_accepted(client, draft, owner):
+    client.force_login(owner)
+    response = client.post(
+        reverse("pilots:ownership", args=[draft.reference]), {"decision": "accept"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == detail_url(draft)
+    pilot = stored(draft)
+    assert pilot.owner_status == OwnershipStatus.ACCEPTED
+    assert pilot.owner_responded_at is not None
+    assert draft.events.filter(action=PilotEvent.Action.OWNER_ACCEPTED, actor=owner).exists()
+
+
+def test_decline_without_reason_rerenders_and_changes_nothing(client, draft, owner):
+    client.force_login(owner)
+    response = client.post(
+        reverse("pilots:ownership", args=[draft.reference]), {"decision": "decline", "reason": " "}
+    )
+    assert response.status_code == 200
+    assert "<details open>" in response.content.decode()  # the decline form, with its error
+    assert 'class="errorlist' in response.content.decode()
+    pilot = stored(draft)
+    assert (pilot.owner_status, pilot.owner_decline_reason) == (OwnershipStatus.PENDING, "")
+    assert not draft.events.filter(action=PilotEvent.Action.OWNER_DECLINED).exists()
+
+
+def test_decline_without_reason_says_why_a_reason_is_needed(client, draft, owner):
+    client.force_login(owner)
+    response = client.post(
+        reverse("pilots:ownership", args=[draft.reference]), {"decision": "decline", "reason": ""}
+    )
+    assert shows(response, "Say why you decline")
+
+
+def test_decline_with_reason_records_it_and_goes_home(client, draft, owner):
+    client.force_login(owner)
+    response = client.post(
+        reverse("pilots:ownership", args=[draft.reference]),
+        {"decision": "decline", "reason": "I run a different unit."},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("home")
+    pilot = stored(draft)
+    assert (pilot.owner_status, pilot.owner_decline_reason) == (
+        OwnershipStatus.DECLINED,
+        "I run a different unit.",
+    )
+    event = draft.events.get(action=PilotEvent.Action.OWNER_DECLINED)
+    assert event.reason == "I run a different unit."
+    assert client.get(detail_url(draft)).status_code == 404  # a declined owner no longer sees it
+
+
+@pytest.mark.parametrize("role", ["sponsor", "member"])
+def test_ownership_answer_by_someone_else_is_403(client, draft, request, role):
+    client.force_login(request.getfixturevalue(role))
+    response = client.post(
+        reverse("pilots:ownership", args=[draft.reference]), {"decision": "accept"}
+    )
+    assert response.status_code == 403
+    assert stored(draft).owner_status == OwnershipStatus.PENDING
+
+
+def test_ownership_answer_by_an_outsider_is_404(client, draft, outsider):
+    client.force_login(outsider)
+    response = client.post(
+        reverse("pilots:ownership", args=[draft.reference]), {"decision": "accept"}
+    )
+    assert response.status_code == 404
+
+
+# --- Gate decisions ---------------------------------------------------------------------
+
+
+def test_lead_approves_a_proposed_pilot_whose_owner_accepted(client, proposed, owner, lead):
+    ownership.ownership_accept(pilot=proposed, by=owner)
+    client.force_login(lead)
+    response = decide(client, proposed, "approve", rationale="Clear metric and owner.")
+    assert response.status_code == 302
+    assert response["Location"] == detail_url(proposed)
+    assert stored(proposed).stage == Stage.APPROVED
+    decision = GateDecision.objects.get(pilot=proposed, to_stage=Stage.APPROVED)
+    assert (decision.decided_by, decision.rationale) == (lead, "Clear metric and owner.")
+
+
+def test_lead_sees_the_gate_decision_form_on_a_proposed_pilot(client, proposed, lead):
+    client.force_login(lead)
+    content = client.get(detail_url(proposed)).content.decode()
+    assert 'name="decision" value="approve"' in content
+    assert 'name="decision" value="reject"' in content
+
+
+def test_approve_while_the_owner_is_pending_lists_the_missing_item(client, proposed, lead):
+    client.force_login(lead)
+    response = decide(client, proposed, "approve", rationale="Looks good.")
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "Cannot approve yet." in content
+    assert shows(response, "The nominated business owner has not accepted ownership yet.")
+    owner_step = reverse("pilots:register", args=[proposed.reference, "owner"])
+    assert f'<a href="{owner_step}">' in content
+    assert stored(proposed).stage == Stage.PROPOSED
+    assert not GateDecision.objects.filter(pilot=proposed, to_stage=Stage.APPROVED).exists()
+
+
+def test_approve_without_rationale_lists_both_missing_items(client, proposed, lead):
+    client.force_login(lead)
+    response = decide(client, proposed, "approve", rationale="")
+    assert shows(response, "The nominated business owner has not accepted ownership yet.")
+    assert shows(response, "Write the rationale for approving.")
+    assert "2 items missing" in response.content.decode()
+    assert stored(proposed).stage == Stage.PROPOSED
+
+
+def test_sponsor_posting_approve_is_403(client, proposed, owner, sponsor):
+    ownership.ownership_accept(pilot=proposed, by=owner)
+    client.force_login(sponsor)
+    response = decide(client, proposed, "approve", rationale="Mine is great.")
+    assert response.status_code == 403
+    assert shows(response, "You may not record this decision on this pilot now.")
+    assert stored(proposed).stage == Stage.PROPOSED
+
+
+def test_lead_rejects_with_a_reason_back_to_draft(client, proposed, lead):
+    client.force_login(lead)
+    response = decide(client, proposed, "reject", rationale="The baseline is a guess.")
+    assert response.status_code == 302
+    assert stored(proposed).stage == Stage.DRAFT
+    assert GateDecision.objects.get(pilot=proposed, to_stage=Stage.DRAFT).rationale == (
+        "The baseline is a guess."
+    )
+
+
+def test_sponsor_starts_an_approved_pilot_today(client, approved, sponsor):
+    client.force_login(sponsor)
+    response = decide(client, approved, "start", rationale="")
+    assert response.status_code == 302
+    pilot = stored(approved)
+    assert (pilot.stage, pilot.started_on) == (Stage.RUNNING, date(2026, 3, 1))
+
+
+def test_stop_without_lessons_learned_is_refused(client, running, sponsor):
+    client.force_login(sponsor)
+    response = decide(client, running, "stop", rationale="No uplift.", lessons_learned="")
+    assert response.status_code == 200
+    assert "Cannot stop yet." in response.content.decode()
+    assert shows(response, "Write the lessons learned.")
+    assert stored(running).stage == Stage.RUNNING
+    assert not GateDecision.objects.filter(pilot=running, to_stage=Stage.STOPPED).exists()
+
+
+def test_stop_with_lessons_learned_stops_the_pilot(client, running, sponsor):
+    client.force_login(sponsor)
+    response = decide(
+        client,
+        running,
+        "stop",
+        rationale="No uplift.",
+        lessons_learned="Agree the data source first.",
+    )
+    assert response.status_code == 302
+    assert stored(running).stage == Stage.STOPPED
+    decision = GateDecision.objects.get(pilot=running, to_stage=Stage.STOPPED)
+    assert decision.lessons_learned == "Agree the data source first."
+
+
+def test_graduate_is_refused_with_every_missing_item(client, running, sponsor):
+    client.force_login(sponsor)
+    response = decide(client, running, "graduate", rationale="Live.")
+    assert response.status_code == 200
+    assert "Cannot graduate yet." in response.content.decode()
+    assert shows(response, "Operations has not accepted the system yet.")
+    assert shows(response, "The handover plan has no knowledge-transfer task.")
+    assert stored(running).stage == Stage.RUNNING
+
+
+def test_member_cannot_record_any_decision(client, running, member):
+    client.force_login(member)
+    response = decide(client, running, "stop", rationale="x", lessons_learned="y")
+    assert response.status_code == 403
+    assert stored(running).stage == Stage.RUNNING
+
+
+def test_decide_by_an_outsider_is_404(client, running, outsider):
+    client.force_login(outsider)
+    response = decide(client, running, "stop", rationale="x", lessons_learned="y")
+    assert response.status_code == 404
+    assert stored(running).stage == Stage.RUNNING
+
+
+# --- Operations acceptance --------------------------------------------------------------
+
+
+def test_operations_accept_by_the_operations_owner(client, running, ops):
+    client.force_login(ops)
+    response = client.post(reverse("pilots:operations_accept", args=[running.reference]))
+    assert response.status_code == 302
+    assert response["Location"] == detail_url(running) + "#people"
+    pilot = stored(running)
+    assert pilot.operations_accepted_by == ops
+    assert pilot.operations_accepted_at is not None
+    assert running.events.filter(action=PilotEvent.Action.OPERATIONS_ACCEPTED).exists()
+
+
+def test_operations_owner_sees_the_accept_button(client, running, ops, member):
+    url = reverse("pilots:operations_accept", args=[running.reference])
+    client.force_login(ops)
+    assert url in client.get(detail_url(running)).content.decode()
+    client.force_login(member)
+    assert url not in client.get(detail_url(running)).content.decode()
+
+
+@pytest.mark.parametrize("role", ["member", "sponsor", "owner"])
+def test_operations_accept_by_anyone_else_is_403(client, running, request, role):
+    client.force_login(request.getfixturevalue(role))
+    response = client.post(reverse("pilots:operations_accept", args=[running.reference]))
+    assert response.status_code == 403
+    assert stored(running).operations_accepted_at is None
+
+
+def test_operations_accept_before_running_is_403(client, approved, ops):
+    client.force_login(ops)
+    response = client.post(reverse("pilots:operations_accept", args=[approved.reference]))
+    assert response.status_code == 403
+    assert stored(approved).operations_accepted_at is None
+
+
+# --- A fixed number of queries ------------------------------------------------------------
+
+
+def fill_running_pilot(pilot: Pilot, owner, n: int) -> None:
+    """n readings, team members (who record them), tasks and events on a running pilot."""
+    metric = pilot.metrics.get()
+    people = [factories.UserFactory(username=f"person{i}") for i in range(n)]
+    for i, person in enumerate(people):
+        factories.add_member(pilot, person)
+        MetricReading.objects.create(
+            metric=metric,
+            observed_on=date(2026, 1, 6) + timedelta(days=i),
+            value=Decimal(11 + i),
+            recorded_by=person,
+            source=ReadingSource.WEB,
+        )
+        factories.TaskFactory(pilot=pilot, assignee=person, receiver=owner, position=i)
+        event_record(pilot=pilot, actor=person, action=PilotEvent.Action.UPDATED, subject=str(i))
+
+
+@pytest.mark.parametrize("n", [1, 10])
+def test_pilot_page_query_count_does_not_grow(client, running, owner, n, django_assert_num_queries):
+    fill_running_pilot(running, owner, n)
+    client.force_login(owner)
+    # session, user, groups, the pilot (with its plan and people), 5 prefetches (members,
+    # tasks, decisions, checklist, metrics), metrics with their latest day, the latest
+    # readings, the recent readings, the chart's series, the recent events
+    with django_assert_num_queries(14):
+        response = client.get(detail_url(running))
+    assert response.status_code == 200
+    assert f"0 of {n} knowledge-transfer task" in response.content.decode()

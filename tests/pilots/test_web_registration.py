@@ -1,0 +1,747 @@
+"""The registration wizard: creating a draft, each step, the review and who may use them."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils.html import escape
+
+from pilots.models import (
+    GateDecision,
+    InfrastructureAnswer,
+    InfrastructureItem,
+    Metric,
+    MetricKind,
+    OperatingPlan,
+    OwnershipStatus,
+    Pilot,
+    PilotEvent,
+    PilotMembership,
+    Stage,
+)
+from pilots.services import gates
+from tests import factories
+
+TODAY = date(2026, 3, 1)
+STEPS = ["basics", "metric", "owner", "operations", "infrastructure", "plan", "review"]
+NEXT_STEP = dict(itertools.pairwise(STEPS))
+TARGET_NOT_BEYOND = (
+    "The target must be above the baseline when higher is better, "
+    "and below it when lower is better."
+)
+
+
+@pytest.fixture(autouse=True)
+def _today(time_machine):
+    """Inside the fixtures' pilot dates, for every fixture and request."""
+    time_machine.move_to(datetime(2026, 3, 1, 12, tzinfo=UTC), tick=False)
+
+
+@pytest.fixture
+def empty_draft(sponsor) -> Pilot:
+    """A draft with only basics: no metric, owner, operations, checklist or plan."""
+    return factories.PilotFactory(sponsor=sponsor, title="Invoice triage")
+
+
+def step_url(pilot: Pilot, step: str) -> str:
+    return reverse("pilots:register", args=[pilot.reference, step])
+
+
+def shows(response, message: str) -> bool:
+    return escape(message) in response.content.decode()
+
+
+def basics_data(**overrides) -> dict[str, str]:
+    return {
+        "title": "Claims triage",
+        "problem_statement": "Claims wait days for a first look.",
+        "business_unit": "",
+        "planned_start": "2026-04-01",
+        "planned_end": "2026-09-30",
+        **overrides,
+    }
+
+
+def metric_data(**overrides) -> dict[str, str]:
+    return {
+        "name": "Claims triaged per hour",
+        "unit": "claims",
+        "direction": "increase",
+        "baseline": "10",
+        "target": "25",
+        "target_date": "2026-06-30",
+        "cadence": "weekly",
+        "data_source": "Claims warehouse",
+        **overrides,
+    }
+
+
+def infrastructure_data(**per_item: dict[str, str]) -> dict[str, str]:
+    """Every checklist item answered "yes" with evidence, unless overridden per item."""
+    data: dict[str, str] = {}
+    for item in InfrastructureItem:
+        fields = {
+            "answer": "yes",
+            "evidence_url": f"https://ci.example.com/{item.value}",
+            "notes": "",
+            **per_item.get(item.value, {}),
+        }
+        data.update({f"{item.value}-{name}": value for name, value in fields.items()})
+    return data
+
+
+def plan_data(**overrides) -> dict[str, str]:
+    return {
+        "run_cost_per_month": "1500",
+        "support_model": "Service desk, business hours",
+        "monitoring_plan": "Drift and error dashboards",
+        "incident_process": "Raised in the service desk",
+        "model_maintenance": "Quarterly retraining",
+        "budget_holder": "Claims director",
+        **overrides,
+    }
+
+
+def step_data(step: str, owner, ops) -> dict[str, str]:
+    return {
+        "basics": lambda: basics_data(),
+        "metric": lambda: metric_data(),
+        "owner": lambda: {"action": "nominate", "nominate-owner": str(owner.pk)},
+        "operations": lambda: {"operations_owner": str(ops.pk), "receiving_team": "Claims IT"},
+        "infrastructure": lambda: infrastructure_data(),
+        "plan": lambda: plan_data(),
+    }[step]()
+
+
+STEP_EVENTS = {
+    "basics": PilotEvent.Action.UPDATED,
+    "metric": PilotEvent.Action.METRIC_ADDED,
+    "owner": PilotEvent.Action.OWNER_NOMINATED,
+    "operations": PilotEvent.Action.UPDATED,
+    "infrastructure": PilotEvent.Action.INFRASTRUCTURE_ANSWERED,
+    "plan": PilotEvent.Action.PLAN_CHANGED,
+}
+
+
+# --- Creating a draft -----------------------------------------------------------------
+
+
+def test_new_get_shows_the_basics_form_to_a_sponsor(client, sponsor):
+    client.force_login(sponsor)
+    response = client.get(reverse("pilots:new"))
+    assert response.status_code == 200
+    assert "<h1>Register a pilot</h1>" in response.content.decode()
+    assert 'name="title"' in response.content.decode()
+
+
+def test_new_sponsor_creates_a_draft_and_continues_to_the_metric(client, sponsor):
+    client.force_login(sponsor)
+    response = client.post(reverse("pilots:new"), {**basics_data(), "then": "next"})
+
+    pilot = Pilot.objects.get(title="Claims triage")
+    assert response.status_code == 302
+    assert response["Location"] == step_url(pilot, "metric")
+    assert pilot.reference == f"PIL-{pilot.pk:04d}"
+    assert (pilot.stage, pilot.sponsor, pilot.planned_start, pilot.planned_end) == (
+        Stage.DRAFT,
+        sponsor,
+        date(2026, 4, 1),
+        date(2026, 9, 30),
+    )
+    assert list(pilot.events.values_list("action", "actor")) == [
+        (PilotEvent.Action.CREATED, sponsor.pk)
+    ]
+
+
+def test_new_then_stay_returns_to_the_basics_step(client, sponsor):
+    client.force_login(sponsor)
+    response = client.post(reverse("pilots:new"), {**basics_data(), "then": "stay"})
+    pilot = Pilot.objects.get(title="Claims triage")
+    assert response["Location"] == step_url(pilot, "basics")
+
+
+def test_new_lead_may_register_a_pilot(client, lead):
+    client.force_login(lead)
+    response = client.post(reverse("pilots:new"), {**basics_data(), "then": "next"})
+    pilot = Pilot.objects.get(title="Claims triage")
+    assert response.status_code == 302
+    assert pilot.sponsor == lead
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_new_user_in_no_group_gets_403_and_nothing_is_created(client, outsider, method):
+    client.force_login(outsider)
+    response = getattr(client, method)(reverse("pilots:new"), basics_data())
+    assert response.status_code == 403
+    assert shows(response, "Only sponsors and portfolio leads register pilots.")
+    assert not Pilot.objects.exists()
+
+
+def test_new_without_title_rerenders_with_the_error_and_writes_nothing(client, sponsor):
+    client.force_login(sponsor)
+    response = client.post(reverse("pilots:new"), basics_data(title=""))
+    assert response.status_code == 200
+    assert shows(response, "This field is required.")
+    assert not Pilot.objects.exists()
+    assert not PilotEvent.objects.exists()
+
+
+def test_new_end_before_start_rerenders_with_the_constraint_message(client, sponsor):
+    client.force_login(sponsor)
+    response = client.post(
+        reverse("pilots:new"), basics_data(planned_start="2026-05-01", planned_end="2026-04-01")
+    )
+    assert response.status_code == 200
+    assert shows(response, "The planned end cannot be before the planned start.")
+    assert not Pilot.objects.exists()
+
+
+# --- Each step saves through its service and moves on or stays ------------------------
+
+
+@pytest.mark.parametrize("step", list(STEP_EVENTS))
+def test_step_then_next_saves_and_redirects_to_the_next_step(
+    client, empty_draft, sponsor, owner, ops, step
+):
+    client.force_login(sponsor)
+    response = client.post(
+        step_url(empty_draft, step), {**step_data(step, owner, ops), "then": "next"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == step_url(empty_draft, NEXT_STEP[step])
+    assert PilotEvent.objects.filter(
+        pilot=empty_draft, action=STEP_EVENTS[step], actor=sponsor
+    ).exists()
+
+
+@pytest.mark.parametrize("step", list(STEP_EVENTS))
+def test_step_then_stay_saves_and_redirects_to_the_same_step(
+    client, empty_draft, sponsor, owner, ops, step
+):
+    client.force_login(sponsor)
+    response = client.post(
+        step_url(empty_draft, step), {**step_data(step, owner, ops), "then": "stay"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == step_url(empty_draft, step)
+    assert PilotEvent.objects.filter(
+        pilot=empty_draft, action=STEP_EVENTS[step], actor=sponsor
+    ).exists()
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_step_get_renders_for_the_sponsor(client, empty_draft, sponsor, step):
+    client.force_login(sponsor)
+    response = client.get(step_url(empty_draft, step))
+    assert response.status_code == 200
+    assert 'aria-current="step"' in response.content.decode()
+
+
+# --- basics ---------------------------------------------------------------------------
+
+
+def test_basics_step_updates_the_pilot_and_records_the_change(client, empty_draft, sponsor):
+    client.force_login(sponsor)
+    client.post(step_url(empty_draft, "basics"), {**basics_data(), "then": "next"})
+
+    empty_draft.refresh_from_db()
+    assert (empty_draft.title, empty_draft.planned_start, empty_draft.planned_end) == (
+        "Claims triage",
+        date(2026, 4, 1),
+        date(2026, 9, 30),
+    )
+    event = PilotEvent.objects.get(pilot=empty_draft, action=PilotEvent.Action.UPDATED)
+    assert event.changes["title"] == ["Invoice triage", "Claims triage"]
+
+
+def test_basics_step_without_title_writes_nothing(client, empty_draft, sponsor):
+    client.force_login(sponsor)
+    response = client.post(step_url(empty_draft, "basics"), basics_data(title=""))
+    assert response.status_code == 200
+    assert shows(response, "This field is required.")
+    assert Pilot.objects.get(pk=empty_draft.pk).title == "Invoice triage"
+    assert not empty_draft.events.exists()
+
+
+def test_basics_step_end_before_start_writes_nothing(client, empty_draft, sponsor):
+    client.force_login(sponsor)
+    response = client.post(
+        step_url(empty_draft, "basics"),
+        basics_data(planned_start="2026-05-01", planned_end="2026-04-01"),
+    )
+    assert response.status_code == 200
+    assert shows(response, "The planned end cannot be before the planned start.")
+    stored = Pilot.objects.get(pk=empty_draft.pk)
+    assert (stored.title, stored.planned_start, stored.planned_end) == (
+        "Invoice triage",
+        date(2026, 1, 5),
+        date(2026, 7, 5),
+    )
+    assert not empty_draft.events.exists()
+
+
+def test_basics_step_on_a_running_pilot_keeps_the_start_fixed(client, running, sponsor):
+    client.force_login(sponsor)
+    response = client.post(
+        step_url(running, "basics"),
+        basics_data(title="Renamed", planned_start="2026-02-01", planned_end="2026-08-01"),
+    )
+    assert response["Location"] == step_url(running, "basics")  # not a draft: stays
+    stored = Pilot.objects.get(pk=running.pk)
+    assert (stored.title, stored.planned_start, stored.planned_end) == (
+        "Renamed",
+        date(2026, 1, 5),
+        date(2026, 8, 1),
+    )
+
+
+# --- metric ---------------------------------------------------------------------------
+
+
+def test_metric_step_creates_the_primary_metric(client, empty_draft, sponsor):
+    client.force_login(sponsor)
+    client.post(step_url(empty_draft, "metric"), {**metric_data(), "then": "next"})
+
+    metric = Metric.objects.get(pilot=empty_draft)
+    assert (metric.kind, metric.name, metric.baseline, metric.target, metric.target_date) == (
+        MetricKind.PRIMARY,
+        "Claims triaged per hour",
+        Decimal("10"),
+        Decimal("25"),
+        date(2026, 6, 30),
+    )
+
+
+def test_metric_step_target_not_beyond_baseline_rerenders_and_writes_nothing(
+    client, empty_draft, sponsor
+):
+    client.force_login(sponsor)
+    response = client.post(step_url(empty_draft, "metric"), metric_data(baseline="25", target="10"))
+    assert response.status_code == 200
+    assert shows(response, TARGET_NOT_BEYOND)
+    assert not Metric.objects.exists()
+    assert not empty_draft.events.exists()
+
+
+def test_metric_step_on_a_running_pilot_asks_for_a_reason(client, running, sponsor):
+    client.force_login(sponsor)
+    response = client.get(step_url(running, "metric"))
+    assert 'name="reason"' in response.content.decode()
+
+
+def test_metric_step_on_a_draft_has_no_reason_field(client, draft, sponsor):
+    client.force_login(sponsor)
+    response = client.get(step_url(draft, "metric"))
+    assert 'name="reason"' not in response.content.decode()
+
+
+def test_metric_step_changes_the_primary_metric_of_a_draft(client, draft, sponsor):
+    client.force_login(sponsor)
+    metric = draft.metrics.get()
+    response = client.post(
+        step_url(draft, "metric"),
+        metric_data(name=metric.name, baseline="10", target="55", then="stay"),
+    )
+    assert response.status_code == 302
+    assert Metric.objects.get(pk=metric.pk).target == Decimal("55")
+
+
+def test_metric_step_locked_target_change_without_reason_shows_the_reason_error(
+    client, running, sponsor
+):
+    client.force_login(sponsor)
+    metric = running.metrics.get()
+    response = client.post(
+        step_url(running, "metric"),
+        metric_data(
+            name=metric.name,
+            unit="%",
+            baseline="10",
+            target="55",
+            target_date="2026-07-05",
+            data_source="Warehouse",
+            reason="",
+        ),
+    )
+    assert response.status_code == 200
+    assert shows(
+        response,
+        "The primary metric's baseline, target and target date are locked while the pilot "
+        "runs: give the reason for changing target.",
+    )
+    assert Metric.objects.get(pk=metric.pk).target == Decimal("40")
+
+
+def test_metric_step_locked_target_change_with_reason_is_recorded(client, running, sponsor):
+    client.force_login(sponsor)
+    metric = running.metrics.get()
+    client.post(
+        step_url(running, "metric"),
+        metric_data(
+            name=metric.name,
+            unit="%",
+            baseline="10",
+            target="55",
+            target_date="2026-07-05",
+            data_source="Warehouse",
+            reason="The board raised the bar.",
+        ),
+    )
+    assert Metric.objects.get(pk=metric.pk).target == Decimal("55")
+    event = PilotEvent.objects.get(pilot=running, action=PilotEvent.Action.METRIC_LOCKED_CHANGE)
+    assert event.reason == "The board raised the bar."
+
+
+def test_metric_new_adds_a_secondary_metric(client, draft, sponsor):
+    client.force_login(sponsor)
+    response = client.post(
+        reverse("pilots:metric_new", args=[draft.reference]),
+        metric_data(kind="model", name="F1 score", unit="", baseline="0.6", target="0.8"),
+    )
+    assert response["Location"] == step_url(draft, "metric")
+    metric = Metric.objects.get(pilot=draft, name="F1 score")
+    assert (metric.kind, metric.target) == (MetricKind.MODEL, Decimal("0.8"))
+    assert PilotEvent.objects.filter(
+        pilot=draft, action=PilotEvent.Action.METRIC_ADDED, subject__startswith="F1 score"
+    ).exists()
+
+
+def test_metric_new_offers_no_second_primary(client, draft, sponsor):
+    client.force_login(sponsor)
+    response = client.post(
+        reverse("pilots:metric_new", args=[draft.reference]),
+        metric_data(kind="primary", name="Another primary"),
+    )
+    assert response.status_code == 200
+    assert shows(response, "Select a valid choice.")
+    assert draft.metrics.count() == 1
+
+
+def test_metric_new_target_not_beyond_baseline_writes_nothing(client, draft, sponsor):
+    client.force_login(sponsor)
+    response = client.post(
+        reverse("pilots:metric_new", args=[draft.reference]),
+        metric_data(kind="business", direction="decrease", baseline="5", target="9"),
+    )
+    assert response.status_code == 200
+    assert shows(response, TARGET_NOT_BEYOND)
+    assert draft.metrics.count() == 1
+
+
+def test_metric_edit_changes_a_secondary_metric(client, draft, sponsor):
+    metric = factories.MetricFactory(pilot=draft, kind=MetricKind.BUSINESS, name="Backlog")
+    client.force_login(sponsor)
+    client.post(
+        reverse("pilots:metric_edit", args=[draft.reference, metric.pk]),
+        metric_data(kind="business", name="Backlog", target="90"),
+    )
+    assert Metric.objects.get(pk=metric.pk).target == Decimal("90")
+
+
+def test_metric_edit_of_the_primary_goes_to_the_metric_step(client, draft, sponsor):
+    client.force_login(sponsor)
+    primary = draft.metrics.get(kind=MetricKind.PRIMARY)
+    response = client.get(reverse("pilots:metric_edit", args=[draft.reference, primary.pk]))
+    assert response.status_code == 302
+    assert response["Location"] == step_url(draft, "metric")
+
+
+def test_metric_edit_unknown_metric_is_404(client, draft, sponsor):
+    client.force_login(sponsor)
+    other = factories.MetricFactory()  # on another pilot
+    response = client.get(reverse("pilots:metric_edit", args=[draft.reference, other.pk]))
+    assert response.status_code == 404
+
+
+# --- owner and team -------------------------------------------------------------------
+
+
+def test_owner_step_nominates_the_owner(client, empty_draft, sponsor, owner):
+    client.force_login(sponsor)
+    client.post(
+        step_url(empty_draft, "owner"),
+        {"action": "nominate", "nominate-owner": owner.pk, "then": "next"},
+    )
+    stored = Pilot.objects.get(pk=empty_draft.pk)
+    assert (stored.owner, stored.owner_status) == (owner, OwnershipStatus.PENDING)
+    assert stored.owner_nominated_at is not None
+
+
+def test_owner_step_deactivated_user_is_not_a_choice(client, empty_draft, sponsor):
+    gone = factories.UserFactory(username="gone", is_active=False)
+    client.force_login(sponsor)
+    page = client.get(step_url(empty_draft, "owner"))
+    assert f'value="{gone.pk}"' not in page.content.decode()
+
+    response = client.post(
+        step_url(empty_draft, "owner"), {"action": "nominate", "nominate-owner": gone.pk}
+    )
+    assert response.status_code == 200
+    assert shows(response, "Select a valid choice.")
+    stored = Pilot.objects.get(pk=empty_draft.pk)
+    assert (stored.owner, stored.owner_status) == (None, OwnershipStatus.NONE)
+    assert not empty_draft.events.exists()
+
+
+def test_owner_step_renominating_the_pending_owner_is_refused(client, draft, sponsor, owner):
+    client.force_login(sponsor)
+    response = client.post(
+        step_url(draft, "owner"), {"action": "nominate", "nominate-owner": owner.pk}
+    )
+    assert response.status_code == 200
+    assert shows(response, "owner is already the nominated business owner.")
+    assert not draft.events.filter(action=PilotEvent.Action.OWNER_NOMINATED).exists()
+
+
+def test_owner_step_adds_a_team_member(client, empty_draft, sponsor, member):
+    client.force_login(sponsor)
+    response = client.post(
+        step_url(empty_draft, "owner"),
+        {"action": "member", "member-user": member.pk, "member-role": "Analyst"},
+    )
+    assert response["Location"] == step_url(empty_draft, "owner")
+    assert list(empty_draft.memberships.values_list("user", "role")) == [(member.pk, "Analyst")]
+
+
+def test_owner_step_adding_a_member_twice_writes_nothing(client, draft, sponsor, member):
+    client.force_login(sponsor)
+    response = client.post(step_url(draft, "owner"), {"action": "member", "member-user": member.pk})
+    assert response.status_code == 200
+    assert shows(response, "Pilot membership with this Pilot and User already exists.")
+    assert draft.memberships.count() == 1
+
+
+def test_member_remove_deletes_the_membership(client, draft, sponsor, member):
+    membership = draft.memberships.get(user=member)
+    client.force_login(sponsor)
+    response = client.post(reverse("pilots:member_remove", args=[draft.reference, membership.pk]))
+    assert response["Location"] == step_url(draft, "owner")
+    assert not PilotMembership.objects.filter(pk=membership.pk).exists()
+    assert draft.events.filter(action=PilotEvent.Action.MEMBER_REMOVED, subject="member").exists()
+
+
+def test_member_remove_by_a_member_is_403(client, draft, member):
+    membership = draft.memberships.get(user=member)
+    client.force_login(member)
+    response = client.post(reverse("pilots:member_remove", args=[draft.reference, membership.pk]))
+    assert response.status_code == 403
+    assert PilotMembership.objects.filter(pk=membership.pk).exists()
+
+
+def test_member_remove_by_an_outsider_is_404(client, draft, member, outsider):
+    membership = draft.memberships.get(user=member)
+    client.force_login(outsider)
+    response = client.post(reverse("pilots:member_remove", args=[draft.reference, membership.pk]))
+    assert response.status_code == 404
+    assert PilotMembership.objects.filter(pk=membership.pk).exists()
+
+
+def test_member_remove_of_another_pilots_member_is_404(client, draft, sponsor):
+    elsewhere = factories.add_member(factories.PilotFactory(), factories.UserFactory())
+    client.force_login(sponsor)
+    response = client.post(reverse("pilots:member_remove", args=[draft.reference, elsewhere.pk]))
+    assert response.status_code == 404
+    assert PilotMembership.objects.filter(pk=elsewhere.pk).exists()
+
+
+# --- operations -----------------------------------------------------------------------
+
+
+def test_operations_step_names_the_operations_owner_and_team(client, empty_draft, sponsor, ops):
+    client.force_login(sponsor)
+    client.post(
+        step_url(empty_draft, "operations"),
+        {"operations_owner": ops.pk, "receiving_team": "Claims IT", "then": "next"},
+    )
+    stored = Pilot.objects.get(pk=empty_draft.pk)
+    assert (stored.operations_owner, stored.receiving_team) == (ops, "Claims IT")
+
+
+# --- infrastructure -------------------------------------------------------------------
+
+
+def test_infrastructure_step_saves_every_answer(client, empty_draft, sponsor):
+    client.force_login(sponsor)
+    client.post(
+        step_url(empty_draft, "infrastructure"),
+        infrastructure_data(monitoring={"answer": "planned", "evidence_url": ""}),
+    )
+    answers = dict(
+        InfrastructureAnswer.objects.filter(pilot=empty_draft).values_list("item", "answer")
+    )
+    assert answers == {item.value: "yes" for item in InfrastructureItem} | {"monitoring": "planned"}
+
+
+def test_infrastructure_step_blank_answer_leaves_the_item_unanswered(client, empty_draft, sponsor):
+    client.force_login(sponsor)
+    client.post(
+        step_url(empty_draft, "infrastructure"),
+        infrastructure_data(ci_cd={"answer": "", "evidence_url": ""}),
+    )
+    answered = set(
+        InfrastructureAnswer.objects.filter(pilot=empty_draft).values_list("item", flat=True)
+    )
+    assert answered == {item.value for item in InfrastructureItem} - {"ci_cd"}
+
+
+def test_infrastructure_yes_without_evidence_rerenders_and_saves_none(client, empty_draft, sponsor):
+    client.force_login(sponsor)
+    response = client.post(
+        step_url(empty_draft, "infrastructure"),
+        infrastructure_data(security_review={"answer": "yes", "evidence_url": ""}),
+    )
+    assert response.status_code == 200
+    assert shows(response, "A 'yes' needs an evidence link.")
+    assert not InfrastructureAnswer.objects.exists()
+    assert not empty_draft.events.exists()
+
+
+def test_infrastructure_invalid_url_on_one_item_saves_none(client, empty_draft, sponsor):
+    client.force_login(sponsor)
+    response = client.post(
+        step_url(empty_draft, "infrastructure"),
+        infrastructure_data(environments={"answer": "yes", "evidence_url": "not a link"}),
+    )
+    assert response.status_code == 200
+    assert shows(response, "Enter a valid URL.")
+    assert not InfrastructureAnswer.objects.exists()
+    assert not empty_draft.events.exists()
+
+
+# --- plan -----------------------------------------------------------------------------
+
+
+def test_plan_step_writes_the_operating_plan(client, empty_draft, sponsor):
+    client.force_login(sponsor)
+    response = client.post(step_url(empty_draft, "plan"), {**plan_data(), "then": "next"})
+    assert response["Location"] == step_url(empty_draft, "review")
+    plan = OperatingPlan.objects.get(pilot=empty_draft)
+    assert (plan.run_cost_per_month, plan.budget_holder) == (Decimal("1500"), "Claims director")
+    assert plan.missing_fields() == []
+
+
+def test_plan_step_invalid_cost_writes_nothing(client, empty_draft, sponsor):
+    client.force_login(sponsor)
+    response = client.post(step_url(empty_draft, "plan"), plan_data(run_cost_per_month="lots"))
+    assert response.status_code == 200
+    assert shows(response, "Enter a number.")
+    assert not OperatingPlan.objects.exists()
+
+
+# --- review ---------------------------------------------------------------------------
+
+
+def test_review_get_lists_what_is_missing(client, empty_draft, sponsor):
+    client.force_login(sponsor)
+    response = client.get(step_url(empty_draft, "review"))
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "Not submitted" not in content
+    assert shows(response, "Define the primary business metric.")
+
+
+def test_review_submit_incomplete_draft_lists_every_missing_item_with_links(client, sponsor):
+    pilot = factories.PilotFactory(sponsor=sponsor, planned_start=None, planned_end=None)
+    expected = gates.submission_missing_items(pilot)
+    client.force_login(sponsor)
+
+    response = client.post(step_url(pilot, "review"))
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert f"Not submitted: {len(expected)} items missing." in content
+    for item in expected:
+        assert f'<a href="{step_url(pilot, item.section)}">{escape(item.message)}</a>' in content
+    assert {item.section for item in expected} == {
+        "basics",
+        "metric",
+        "owner",
+        "operations",
+        "infrastructure",
+        "plan",
+    }
+    assert Pilot.objects.get(pk=pilot.pk).stage == Stage.DRAFT
+    assert not GateDecision.objects.exists()
+
+
+def test_review_submit_complete_draft_moves_to_proposed(client, draft, sponsor):
+    client.force_login(sponsor)
+    response = client.post(step_url(draft, "review"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("pilots:detail", args=[draft.reference])
+    assert Pilot.objects.get(pk=draft.pk).stage == Stage.PROPOSED
+    decision = GateDecision.objects.get(pilot=draft)
+    assert (decision.from_stage, decision.to_stage, decision.decided_by) == (
+        Stage.DRAFT,
+        Stage.PROPOSED,
+        sponsor,
+    )
+
+
+@pytest.mark.parametrize("fixture", ["approved", "running"])
+def test_review_step_on_a_pilot_past_draft_redirects_to_its_page(client, sponsor, request, fixture):
+    pilot = request.getfixturevalue(fixture)
+    client.force_login(sponsor)
+    for method in (client.get, client.post):
+        response = method(step_url(pilot, "review"))
+        assert response.status_code == 302
+        assert response["Location"] == reverse("pilots:detail", args=[pilot.reference])
+    assert Pilot.objects.get(pk=pilot.pk).stage == pilot.stage
+
+
+def test_review_step_on_a_proposed_pilot_redirects_to_its_page(client, proposed, sponsor):
+    client.force_login(sponsor)
+    response = client.get(step_url(proposed, "review"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("pilots:detail", args=[proposed.reference])
+
+
+# --- Who may use the wizard -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_step_outsider_gets_404(client, draft, outsider, step):
+    client.force_login(outsider)
+    assert client.get(step_url(draft, step)).status_code == 404
+    assert client.post(step_url(draft, step), {"then": "next"}).status_code == 404
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_step_member_who_cannot_edit_gets_403(client, draft, member, step):
+    client.force_login(member)
+    response = client.post(step_url(draft, step), {**basics_data(title="Hijacked")})
+    assert response.status_code == 403
+    assert client.get(step_url(draft, step)).status_code == 403
+    assert Pilot.objects.get(pk=draft.pk).title == draft.title
+    assert Pilot.objects.get(pk=draft.pk).stage == Stage.DRAFT
+
+
+def test_step_unknown_is_404(client, draft, sponsor):
+    client.force_login(sponsor)
+    assert client.get(step_url(draft, "launch")).status_code == 404
+
+
+def test_step_lead_may_edit_anyones_draft(client, draft, lead):
+    client.force_login(lead)
+    response = client.post(step_url(draft, "basics"), basics_data(title="Led", then="stay"))
+    assert response.status_code == 302
+    assert Pilot.objects.get(pk=draft.pk).title == "Led"
+
+
+def test_metric_pages_outsider_404_and_member_403(client, draft, outsider, member):
+    primary = draft.metrics.get()
+    urls = [
+        reverse("pilots:metric_new", args=[draft.reference]),
+        reverse("pilots:metric_edit", args=[draft.reference, primary.pk]),
+    ]
+    client.force_login(outsider)
+    assert [client.get(url).status_code for url in urls] == [404, 404]
+    client.force_login(member)
+    assert [client.get(url).status_code for url in urls] == [403, 403]
+    response = client.post(urls[0], metric_data(kind="business", name="Sneaky"))
+    assert response.status_code == 403
+    assert not Metric.objects.filter(name="Sneaky").exists()
