@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from pilots.errors import TransitionRefused
 from pilots.forms import DecisionForm, DeclineForm
+from pilots.models import GateDecision, Pilot
 from pilots.selectors import pilot_for_page
 from pilots.services import gates, ownership
 from pilots.views.common import (
@@ -59,7 +60,8 @@ def ownership_respond(request: HttpRequest, reference: str) -> HttpResponse:
     )
 
 
-def _decide(request: HttpRequest, pilot, decision: str, form: DecisionForm):
+def _decide(request: HttpRequest, pilot: Pilot, decision: str, form: DecisionForm) -> GateDecision:
+    """Call the gate service for ``decision`` with the form's words."""
     rationale = form.cleaned_data.get("rationale", "")
     by = request.user
     if decision == "approve":
