@@ -47,10 +47,6 @@ class Abilities:
     handover_open_stage: bool
     user_id: int | None
 
-    @property
-    def any_decision(self) -> bool:
-        return self.submit or self.decide_gate or self.start or self.close
-
     def complete_task(self, task: KnowledgeTransferTask) -> bool:
         """The assignee or the accepted owner completes (or not) a task while the plan is open."""
         return self.handover_open_stage and (

@@ -254,7 +254,6 @@ class DecisionForm(forms.Form):
 
     def __init__(self, *args: Any, decisions: tuple[str, ...], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.decisions = decisions
         if "stop" not in decisions:
             del self.fields["lessons_learned"]
         if decisions == ("start",):
@@ -264,19 +263,21 @@ class DecisionForm(forms.Form):
 # --- Readings --------------------------------------------------------------------------
 
 
-class ReadingForm(forms.Form):
-    observed_on = forms.DateField(label="Date", widget=DateInput())
+class ReadingEditForm(forms.Form):
+    """A correction: the value and note of a reading whose day stays."""
+
     value = forms.DecimalField(max_digits=16, decimal_places=4)
     note = forms.CharField(max_length=500, required=False)
+
+
+class ReadingForm(ReadingEditForm):
+    observed_on = forms.DateField(label="Date", widget=DateInput())
+
+    field_order = ["observed_on", "value", "note"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {"observed_on": timezone.localdate()})
         super().__init__(*args, **kwargs)
-
-
-class ReadingEditForm(forms.Form):
-    value = forms.DecimalField(max_digits=16, decimal_places=4)
-    note = forms.CharField(max_length=500, required=False)
 
 
 # --- Handover ------------------------------------------------------------------------

@@ -20,15 +20,11 @@ from pilots.selectors import pilot_get_for_user
 
 T = TypeVar("T")
 
-# Which registration step fixes each section named by a MissingItem.
-SECTION_STEPS = {
-    "basics": "basics",
-    "metric": "metric",
-    "owner": "owner",
-    "operations": "operations",
-    "infrastructure": "infrastructure",
-    "plan": "plan",
-}
+# The sections a MissingItem names that are registration steps of the same name;
+# the others (handover, decision) are parts of the pilot page.
+REGISTRATION_SECTIONS = frozenset(
+    {"basics", "metric", "owner", "operations", "infrastructure", "plan"}
+)
 
 
 def visible_pilot(request: HttpRequest, reference: str) -> Pilot:
@@ -105,10 +101,9 @@ def pilot_url(pilot: Pilot, anchor: str = "") -> str:
 
 
 def step_url(pilot: Pilot, section: str) -> str:
-    step = SECTION_STEPS.get(section)
-    if step is None:
+    if section not in REGISTRATION_SECTIONS:
         return pilot_url(pilot, section)
-    return reverse("pilots:register", args=[pilot.reference, step])
+    return reverse("pilots:register", args=[pilot.reference, section])
 
 
 def missing_with_links(pilot: Pilot, refused: TransitionRefused) -> list[dict[str, str]]:

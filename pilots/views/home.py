@@ -10,7 +10,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from pilots.models import Heartbeat
-from pilots.permissions import can_register_pilots, is_portfolio_lead
 from pilots.selectors import agenda_for
 
 
@@ -24,8 +23,6 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "agenda": agenda_for(request.user, today=today),
             "today": today,
-            "can_register": can_register_pilots(request.user),
-            "is_lead": is_portfolio_lead(request.user),
         },
     )
 

@@ -51,7 +51,7 @@ def reading_create(request: HttpRequest, reference: str, metric_id: int) -> Http
     if request.htmx:
         today = timezone.localdate()
         readings = recent_readings([metric.pk])[metric.pk]
-        latest = max(readings, key=lambda r: r.observed_on) if readings else None
+        latest = readings[0] if readings else None  # newest first
         card = {
             "status": metric_status(metric, pilot=pilot, latest=latest, today=today),
             "readings": with_rights(ab, readings),

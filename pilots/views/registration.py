@@ -132,6 +132,23 @@ def _primary(pilot: Pilot) -> Metric | None:
     return next((m for m in pilot.metrics.all() if m.kind == MetricKind.PRIMARY), None)
 
 
+def _save_metric(
+    request: HttpRequest, form: MetricForm, pilot: Pilot, metric: Metric | None
+) -> Metric | None:
+    """Create the metric, or update it (with the reason a locked change needs)."""
+    fields = form.service_fields()
+    if metric is None:
+        return call_service(
+            form, lambda: metrics.metric_create(pilot=pilot, by=request.user, **fields)
+        )
+    return call_service(
+        form,
+        lambda: metrics.metric_update(
+            metric=metric, by=request.user, reason=form.cleaned_data.get("reason", ""), **fields
+        ),
+    )
+
+
 def _metric(request: HttpRequest, pilot: Pilot) -> HttpResponse | dict[str, Any]:
     primary = _primary(pilot)
     form = MetricForm(
@@ -140,22 +157,7 @@ def _metric(request: HttpRequest, pilot: Pilot) -> HttpResponse | dict[str, Any]
         primary=True,
     )
     if request.method == "POST" and form.is_valid():
-        fields = form.service_fields()
-        if primary is None:
-            saved = call_service(
-                form, lambda: metrics.metric_create(pilot=pilot, by=request.user, **fields)
-            )
-        else:
-            saved = call_service(
-                form,
-                lambda: metrics.metric_update(
-                    metric=primary,
-                    by=request.user,
-                    reason=form.cleaned_data.get("reason", ""),
-                    **fields,
-                ),
-            )
-        if saved:
+        if _save_metric(request, form, pilot, primary):
             return _saved(request, pilot, "metric", "Primary business metric")
     others = [m for m in pilot.metrics.all() if m.kind != MetricKind.PRIMARY]
     return {"form": form, "others": others}
@@ -327,15 +329,7 @@ def metric_edit(request: HttpRequest, reference: str, metric_id: int | None = No
         primary=False,
     )
     if request.method == "POST" and form.is_valid():
-        fields = form.service_fields()
-        if metric is None:
-            saved = call_service(
-                form, lambda: metrics.metric_create(pilot=pilot, by=request.user, **fields)
-            )
-        else:
-            saved = call_service(
-                form, lambda: metrics.metric_update(metric=metric, by=request.user, **fields)
-            )
+        saved = _save_metric(request, form, pilot, metric)
         if saved:
             messages.success(request, f"Metric “{saved.name}” saved.")
             return redirect(reverse("pilots:register", args=[pilot.reference, "metric"]))
