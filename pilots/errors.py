@@ -36,3 +36,27 @@ class TransitionRefused(Exception):
 
 class NotAllowed(PermissionDenied):
     """The user may see the pilot but not do this to it (HTTP 403)."""
+
+
+@dataclass(frozen=True)
+class RowError:
+    """What is wrong with one row of a bulk request (rows count from 1)."""
+
+    row: int
+    errors: dict[str, list[str]]
+
+    def as_dict(self) -> dict[str, object]:
+        return {"row": self.row, "errors": self.errors}
+
+
+class RowsInvalid(Exception):
+    """A bulk request had invalid rows; nothing was written."""
+
+    def __init__(self, rows: list[RowError], total: int) -> None:
+        self.rows = list(rows)
+        self.total = total
+        super().__init__(
+            f"{len(self.rows)} of {total} rows are invalid; nothing was written."
+            if total
+            else "Send at least one row."
+        )

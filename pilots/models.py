@@ -516,6 +516,7 @@ class PilotEvent(models.Model):
         METRIC_LOCKED_CHANGE = "metric_locked_change", "Locked metric changed"
         READING_RECORDED = "reading_recorded", "Reading recorded"
         READING_DELETED = "reading_deleted", "Reading deleted"
+        READINGS_INGESTED = "readings_ingested", "Readings ingested in bulk"
         INFRASTRUCTURE_ANSWERED = "infrastructure_answered", "Infrastructure answered"
         PLAN_CHANGED = "plan_changed", "Operating plan changed"
         TASK_ADDED = "task_added", "Knowledge-transfer task added"
@@ -555,3 +556,43 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} seen {self.seen_at:%Y-%m-%d %H:%M:%S} on {self.hostname}"
+
+
+class TokenScope(models.TextChoices):
+    """What an API token may do, within what its user may do."""
+
+    FULL = "full", "Full: everything its user may do"
+    READ = "read", "Read only"
+    INGEST = "ingest", "Metric ingest: read, and record readings"
+
+
+class ApiToken(models.Model):
+    """A key for the API (``Authorization: Token <key>``), created and revoked by its user.
+
+    Only a SHA-256 digest of the key is stored: the key itself is shown once,
+    when it is created. ``prefix`` lets its user recognise it in a list.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(
+        max_length=100, help_text="What uses it, e.g. “nightly claims pipeline”."
+    )
+    scope = models.CharField(max_length=10, choices=TokenScope.choices, default=TokenScope.READ)
+    key_digest = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(max_length=8, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(scope__in=TokenScope.values), name="token_scope"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

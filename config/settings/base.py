@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "django.forms",
     "rest_framework",
     "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
     "pilots",
     "scorecards",
@@ -172,12 +174,65 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # --- Django REST Framework ----------------------------------------------------------
 
 REST_FRAMEWORK = {
+    # Token first, so an anonymous request is answered 401 with WWW-Authenticate.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "pilots.api.auth.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "pilots.api.auth.TokenScopeAllows",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "pilots.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_METADATA_CLASS": None,  # OPTIONS is not part of the contract: 405
+    "DEFAULT_SCHEMA_CLASS": "pilots.api.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "pilots.api.errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("PILOTGATE_API_ANON_RATE", default="60/minute"),
+        "user": env.str("PILOTGATE_API_USER_RATE", default="6000/hour"),
+        # POST /api/v1/auth/token/ checks a password: throttled like a login form.
+        "token": env.str("PILOTGATE_API_TOKEN_RATE", default="10/minute"),
+    },
+    "UNICODE_JSON": True,
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Pilotgate API",
+    "DESCRIPTION": (
+        "Everything the Pilotgate web app does, for integrations and production "
+        "pipelines, with the same rules and permissions. Authenticate with a "
+        "session (and its CSRF token) or with `Authorization: Token <key>`."
+    ),
+    "VERSION": "1.0.0",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI and Redoc from the sidecar package's static files: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "PATH_CONVERTER_OVERRIDES": {
+        "reference": {"type": "string", "pattern": "^PIL-[0-9]{4,}$", "example": "PIL-0042"},
+    },
+    "ENUM_NAME_OVERRIDES": {
+        "Stage": "pilots.models.Stage",
+        "MetricKind": "pilots.models.MetricKind",
+        "TaskKind": "pilots.models.TaskKind",
+        "TaskStatus": "pilots.models.TaskStatus",
+        "TokenScope": "pilots.models.TokenScope",
+        "ReadingSource": "pilots.models.ReadingSource",
+        "EventAction": "pilots.models.PilotEvent.Action",
+    },
+    "ENUM_ADD_EXPLICIT_BLANK_NULL_CHOICE": False,
 }
 
 # --- Pilotgate rules ----------------------------------------------------------------
@@ -186,6 +241,8 @@ REST_FRAMEWORK = {
 PILOTGATE_HANDOVER_LEAD_DAYS = env_int("PILOTGATE_HANDOVER_LEAD_DAYS", 14)
 # Days past a metric's cadence before it counts as stale.
 PILOTGATE_STALE_GRACE_DAYS = env_int("PILOTGATE_STALE_GRACE_DAYS", 3)
+# Most readings one bulk request (API) or CSV file (web) may carry.
+PILOTGATE_INGEST_MAX_ROWS = env_int("PILOTGATE_INGEST_MAX_ROWS", 10_000)
 
 # --- Security (hardened further in production.py) ----------------------------------
 

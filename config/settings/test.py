@@ -11,3 +11,14 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# Tests make many requests as the same few users; throttling has its own test.
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,  # noqa: F405
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": "10000/minute",
+        "user": "10000/minute",
+        "token": "10000/minute",
+    },
+}

@@ -1,0 +1,6 @@
+"""The REST API, version 1: the web app's journeys for integrations and pipelines.
+
+Views parse with a serializer, fetch with a visibility-scoped selector, call
+one service and render with an output serializer. Errors have one shape
+(``pilots.api.errors``); the OpenAPI schema documents every one of them.
+"""

@@ -1,0 +1,114 @@
+"""Filters and orderings of the API's lists (the pilot list shares the web's ``PilotFilter``).
+
+Each list orders by ``sort`` (prefix ``-`` for descending) and ends with its
+primary key, so pages never repeat or skip a row.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
+
+from pilots.models import (
+    GateDecision,
+    KnowledgeTransferTask,
+    Metric,
+    MetricKind,
+    MetricReading,
+    PilotEvent,
+    ReadingSource,
+    Stage,
+    TaskKind,
+    TaskStatus,
+)
+
+
+class _TotalOrder(django_filters.FilterSet):
+    default_order: tuple[str, ...] = ("pk",)
+
+    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        queryset = super().filter_queryset(queryset)
+        return queryset.order_by(*(queryset.query.order_by or self.default_order), "pk")
+
+
+class MetricFilter(_TotalOrder):
+    kind = django_filters.ChoiceFilter(choices=MetricKind.choices)
+    sort = django_filters.OrderingFilter(fields=("name", "kind", "created_at"))
+    default_order = ("kind", "name")
+
+    class Meta:
+        model = Metric
+        fields: list[str] = []
+
+
+class ReadingFilter(_TotalOrder):
+    observed_after = django_filters.DateFilter(
+        field_name="observed_on", lookup_expr="gte", label="On or after (YYYY-MM-DD)"
+    )
+    observed_before = django_filters.DateFilter(
+        field_name="observed_on", lookup_expr="lte", label="On or before (YYYY-MM-DD)"
+    )
+    source = django_filters.ChoiceFilter(choices=ReadingSource.choices)
+    sort = django_filters.OrderingFilter(fields=("observed_on", "updated_at"))
+    default_order = ("-observed_on",)
+
+    class Meta:
+        model = MetricReading
+        fields: list[str] = []
+
+
+class TaskFilter(_TotalOrder):
+    status = django_filters.ChoiceFilter(choices=TaskStatus.choices)
+    kind = django_filters.ChoiceFilter(choices=TaskKind.choices)
+    assignee = django_filters.NumberFilter(field_name="assignee_id", label="Assignee's user id")
+    sort = django_filters.OrderingFilter(fields=("position", "due_on", "created_at"))
+    default_order = ("position", "due_on")
+
+    class Meta:
+        model = KnowledgeTransferTask
+        fields: list[str] = []
+
+
+class DecisionFilter(_TotalOrder):
+    to_stage = django_filters.ChoiceFilter(choices=Stage.choices)
+    sort = django_filters.OrderingFilter(fields=("decided_at",))
+    default_order = ("-decided_at",)
+
+    class Meta:
+        model = GateDecision
+        fields: list[str] = []
+
+
+class EventFilter(_TotalOrder):
+    action = django_filters.ChoiceFilter(choices=PilotEvent.Action.choices)
+    sort = django_filters.OrderingFilter(fields=("at",))
+    default_order = ("-at",)
+
+    class Meta:
+        model = PilotEvent
+        fields: list[str] = []
+
+
+class UserFilter(_TotalOrder):
+    q = django_filters.CharFilter(
+        method="search", label="Search", help_text="Part of a username, first or last name."
+    )
+    sort = django_filters.OrderingFilter(fields=("username", "last_name"))
+    default_order = ("username",)
+
+    class Meta:
+        model = get_user_model()
+        fields: list[str] = []
+
+    def search(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(username__icontains=value)
+            | Q(first_name__icontains=value)
+            | Q(last_name__icontains=value)
+        )

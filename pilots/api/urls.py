@@ -1,0 +1,70 @@
+"""/api/v1/: pilots by reference (PIL-0042), their parts by id."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_not_required
+from django.urls import URLPattern, path, register_converter
+
+from pilots.api.views import handover, metrics, people, pilots
+
+app_name = "api"
+
+
+class ReferenceConverter:
+    regex = "PIL-[0-9]{4,}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(ReferenceConverter, "reference")
+
+
+def route(pattern: str, view: Any, name: str) -> URLPattern:
+    """DRF authenticates API requests itself (token or session) and answers 401 in
+    JSON, so the site's login redirect does not apply."""
+    return path(pattern, login_not_required(view.as_view()), name=name)
+
+
+P = "pilots/<reference:reference>/"
+
+urlpatterns = [
+    route("auth/token/", people.TokenObtain, "token-obtain"),
+    route("auth/tokens/", people.TokenList, "token-list"),
+    route("auth/tokens/<int:token_id>/", people.TokenRevoke, "token-revoke"),
+    route("auth/me/", people.Me, "me"),
+    route("users/", people.UserList, "user-list"),
+    route("business-units/", people.BusinessUnitList, "business-unit-list"),
+    route("pilots/", pilots.PilotList, "pilot-list"),
+    route(P, pilots.PilotDetail, "pilot-detail"),
+    route(P + "submit/", pilots.Submit, "pilot-submit"),
+    route(P + "accept-ownership/", pilots.AcceptOwnership, "pilot-accept-ownership"),
+    route(P + "decline-ownership/", pilots.DeclineOwnership, "pilot-decline-ownership"),
+    route(P + "approve/", pilots.Approve, "pilot-approve"),
+    route(P + "reject/", pilots.Reject, "pilot-reject"),
+    route(P + "start/", pilots.Start, "pilot-start"),
+    route(P + "graduate/", pilots.Graduate, "pilot-graduate"),
+    route(P + "stop/", pilots.Stop, "pilot-stop"),
+    route(P + "accept-operations/", pilots.AcceptOperations, "pilot-accept-operations"),
+    route(P + "decisions/", pilots.DecisionList, "decision-list"),
+    route(P + "events/", pilots.EventList, "event-list"),
+    route(P + "members/", handover.MemberList, "member-list"),
+    route(P + "members/<int:membership_id>/", handover.MemberDetail, "member-detail"),
+    route(P + "infrastructure/", handover.Infrastructure, "infrastructure"),
+    route(P + "operating-plan/", handover.OperatingPlanView, "operating-plan"),
+    route(P + "metrics/", metrics.MetricList, "metric-list"),
+    route(P + "metrics/<int:metric_id>/", metrics.MetricDetail, "metric-detail"),
+    route(P + "metrics/<int:metric_id>/readings/", metrics.ReadingList, "reading-list"),
+    route(P + "readings/<int:reading_id>/", metrics.ReadingDetail, "reading-detail"),
+    route(P + "tasks/", handover.TaskList, "task-list"),
+    route(P + "tasks/order/", handover.TaskOrder, "task-order"),
+    route(P + "tasks/<int:task_id>/", handover.TaskDetail, "task-detail"),
+    route(P + "tasks/<int:task_id>/complete/", handover.TaskComplete, "task-complete"),
+    route(P + "tasks/<int:task_id>/reopen/", handover.TaskReopen, "task-reopen"),
+    route("readings/bulk/", metrics.BulkReadings, "readings-bulk"),
+]

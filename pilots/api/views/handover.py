@@ -1,0 +1,199 @@
+"""The handover plan (knowledge-transfer tasks), the team, the checklist and the plan."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from pilots.api import serializers as s
+from pilots.api.filters import TaskFilter
+from pilots.api.views.base import ApiView
+from pilots.models import (
+    InfrastructureAnswer,
+    KnowledgeTransferTask,
+    OperatingPlan,
+    PilotMembership,
+)
+from pilots.services import handover, registration
+from pilots.views.common import task_of
+
+
+class TaskList(ApiView, generics.ListAPIView):
+    serializer_class = s.TaskSerializer
+    filterset_class = TaskFilter
+    queryset = KnowledgeTransferTask.objects.none()  # for the schema; scoped in get_queryset
+
+    def get_queryset(self) -> QuerySet[KnowledgeTransferTask]:
+        return self.pilot.tasks.select_related("assignee", "receiver", "completed_by")
+
+    @extend_schema(summary="The handover plan, in order")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Add a knowledge-transfer task",
+        description="Business owner or sponsor. The assignee must be on the pilot.",
+        request=s.TaskInput,
+        responses={201: s.TaskSerializer},
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        task = handover.task_create(pilot=self.pilot, by=request.user, **self.parse(s.TaskInput))
+        return Response(s.TaskSerializer(task).data, status=status.HTTP_201_CREATED)
+
+
+class TaskFromUrl(ApiView):
+    serializer_class = s.TaskSerializer
+
+    @cached_property
+    def task(self) -> KnowledgeTransferTask:
+        return task_of(self.pilot, self.kwargs["task_id"])
+
+
+class TaskDetail(TaskFromUrl):
+    @extend_schema(summary="A knowledge-transfer task")
+    def get(self, request: Request, reference: str, task_id: int) -> Response:
+        return Response(s.TaskSerializer(self.task).data)
+
+    @extend_schema(summary="Change a task", request=s.TaskUpdateInput, responses=s.TaskSerializer)
+    def patch(self, request: Request, reference: str, task_id: int) -> Response:
+        data = self.parse(s.TaskUpdateInput, partial=True)
+        task = handover.task_update(task=self.task, by=request.user, **data)
+        return Response(s.TaskSerializer(task).data)
+
+
+class TaskComplete(TaskFromUrl):
+    @extend_schema(
+        summary="Complete a task",
+        description="Its assignee or the business owner, with a link to the evidence.",
+        request=s.TaskCompleteInput,
+        responses=s.TaskSerializer,
+    )
+    def post(self, request: Request, reference: str, task_id: int) -> Response:
+        data = self.parse(s.TaskCompleteInput)
+        task = handover.task_complete(task=self.task, by=request.user, **data)
+        return Response(s.TaskSerializer(task).data)
+
+
+class TaskReopen(TaskFromUrl):
+    @extend_schema(summary="Reopen a done task", request=None, responses=s.TaskSerializer)
+    def post(self, request: Request, reference: str, task_id: int) -> Response:
+        task = handover.task_reopen(task=self.task, by=request.user)
+        return Response(s.TaskSerializer(task).data)
+
+
+class TaskOrder(ApiView):
+    serializer_class = s.TaskSerializer
+    queryset = KnowledgeTransferTask.objects.none()
+
+    @extend_schema(
+        summary="Reorder the handover plan",
+        request=s.TaskOrderInput,
+        responses=s.TaskSerializer(many=True),
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        order = self.parse(s.TaskOrderInput)["order"]
+        handover.task_reorder(pilot=self.pilot, by=request.user, task_ids=order)
+        tasks = self.pilot.tasks.select_related("assignee", "receiver", "completed_by")
+        return Response(s.TaskSerializer(tasks, many=True).data)
+
+
+class MemberList(ApiView, generics.ListAPIView):
+    serializer_class = s.MembershipSerializer
+    queryset = PilotMembership.objects.none()
+
+    def get_queryset(self) -> QuerySet[PilotMembership]:
+        return self.pilot.memberships.select_related("user").order_by("added_at", "pk")
+
+    @extend_schema(summary="The delivery team")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Add a team member",
+        description="Sponsor or lead.",
+        request=s.MembershipInput,
+        responses={201: s.MembershipSerializer},
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        membership = registration.member_add(
+            pilot=self.pilot, by=request.user, **self.parse(s.MembershipInput)
+        )
+        return Response(s.MembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
+
+
+class MemberDetail(ApiView):
+    serializer_class = s.MembershipSerializer
+
+    @cached_property
+    def membership(self) -> PilotMembership:
+        return generics.get_object_or_404(
+            self.pilot.memberships.select_related("user"), pk=self.kwargs["membership_id"]
+        )
+
+    @extend_schema(summary="A team member")
+    def get(self, request: Request, reference: str, membership_id: int) -> Response:
+        return Response(s.MembershipSerializer(self.membership).data)
+
+    @extend_schema(summary="Remove a team member", description="Sponsor or lead.")
+    def delete(self, request: Request, reference: str, membership_id: int) -> Response:
+        registration.member_remove(membership=self.membership, by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class Infrastructure(ApiView):
+    serializer_class = s.InfrastructureAnswerSerializer
+    queryset = InfrastructureAnswer.objects.none()
+
+    def _answers(self) -> Response:
+        return Response(
+            s.InfrastructureAnswerSerializer(self.pilot.infrastructure.all(), many=True).data
+        )
+
+    @extend_schema(summary="The production-infrastructure checklist's answers")
+    def get(self, request: Request, reference: str) -> Response:
+        return self._answers()
+
+    @extend_schema(
+        summary="Answer checklist items",
+        description="Sponsor or lead. All the answers are saved, or none. A 'yes' needs "
+        "an evidence link.",
+        request=s.InfrastructureInput,
+        responses=s.InfrastructureAnswerSerializer(many=True),
+    )
+    def patch(self, request: Request, reference: str) -> Response:
+        answers = self.parse(s.InfrastructureInput)["answers"]
+        registration.infrastructure_checklist_update(
+            pilot=self.pilot,
+            by=request.user,
+            answers={answer.pop("item"): answer for answer in answers},
+        )
+        return self._answers()
+
+
+class OperatingPlanView(ApiView):
+    serializer_class = s.OperatingPlanSerializer
+
+    def _plan(self) -> Response:
+        plan = OperatingPlan.objects.filter(pilot=self.pilot).first() or OperatingPlan()
+        return Response(s.OperatingPlanSerializer(plan).data)
+
+    @extend_schema(summary="The 12-month operating plan")
+    def get(self, request: Request, reference: str) -> Response:
+        return self._plan()
+
+    @extend_schema(
+        summary="Write the operating plan",
+        description="Sponsor or lead; the fields sent are changed.",
+        request=s.OperatingPlanInput,
+        responses=s.OperatingPlanSerializer,
+    )
+    def patch(self, request: Request, reference: str) -> Response:
+        data = self.parse(s.OperatingPlanInput, partial=True)
+        registration.operating_plan_update(pilot=self.pilot, by=request.user, **data)
+        return self._plan()

@@ -1,0 +1,204 @@
+"""Pilots: list, register, read, edit; and every gate as its own endpoint."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from pilots.api import serializers as s
+from pilots.api.filters import DecisionFilter, EventFilter
+from pilots.api.views.base import ApiView
+from pilots.filters import PilotFilter
+from pilots.models import GateDecision, Pilot, PilotEvent, Stage
+from pilots.selectors import pilot_events, pilot_for_page, pilot_list
+from pilots.services import gates, ownership, registration
+from pilots.services.gates import submission_missing_items
+
+
+def _summary(pilot: Pilot) -> dict[str, Any]:
+    """The pilot as it is now, after a service changed it (its caches were dropped)."""
+    fresh = Pilot.objects.select_related(
+        "sponsor", "owner", "operations_owner", "business_unit"
+    ).get(pk=pilot.pk)
+    return s.PilotSerializer(fresh).data
+
+
+def _nominate_if_changed(pilot: Pilot, by: Any, owner: Any) -> None:
+    if owner is not None and owner.pk != pilot.owner_id:
+        ownership.owner_nominate(pilot=pilot, by=by, owner=owner)
+
+
+class PilotList(ApiView, generics.ListAPIView):
+    serializer_class = s.PilotSerializer
+    filterset_class = PilotFilter
+
+    def get_queryset(self) -> QuerySet[Pilot]:
+        return pilot_list(self.request.user)
+
+    @extend_schema(summary="Pilots you can see")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Register a draft pilot",
+        description="Sponsors and portfolio leads. Giving `owner` nominates the business owner.",
+        request=s.PilotCreateInput,
+        responses={201: s.PilotDetailSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        data = dict(self.parse(s.PilotCreateInput))
+        owner = data.pop("owner", None)
+        with transaction.atomic():
+            pilot = registration.pilot_create(by=request.user, **data)
+            _nominate_if_changed(pilot, request.user, owner)
+        return _detail(request, pilot.reference, status.HTTP_201_CREATED)
+
+
+def _detail(request: Request, reference: str, code: int = status.HTTP_200_OK) -> Response:
+    pilot = pilot_for_page(request.user, reference=reference)
+    missing = submission_missing_items(pilot) if pilot.stage == Stage.DRAFT else []
+    return Response(s.PilotDetailSerializer(pilot, context={"missing": missing}).data, status=code)
+
+
+class PilotDetail(ApiView):
+    serializer_class = s.PilotDetailSerializer
+
+    @extend_schema(summary="A pilot, with its people, metrics, plan, tasks and decisions")
+    def get(self, request: Request, reference: str) -> Response:
+        return _detail(request, reference)
+
+    @extend_schema(
+        summary="Edit a pilot's registration",
+        description="What may change depends on the stage. Changing `owner` nominates a new "
+        "business owner, who must accept.",
+        request=s.PilotUpdateInput,
+        responses={200: s.PilotDetailSerializer},
+    )
+    def patch(self, request: Request, reference: str) -> Response:
+        data = dict(self.parse(s.PilotUpdateInput, partial=True))
+        owner = data.pop("owner", None)
+        reason = data.pop("reason", "")
+        with transaction.atomic():
+            if data:
+                registration.pilot_update(pilot=self.pilot, by=request.user, reason=reason, **data)
+            _nominate_if_changed(self.pilot, request.user, owner)
+        return _detail(request, reference)
+
+
+class PilotAction(ApiView):
+    """One gate or ownership step: ``POST`` runs it, or answers 409 with what is missing."""
+
+    serializer_class = s.PilotSerializer
+    input_serializer: type[s.serializers.Serializer] | None = None
+
+    def perform(self, pilot: Pilot, by: Any, data: dict[str, Any]) -> object:
+        raise NotImplementedError
+
+    def post(self, request: Request, reference: str) -> Response:
+        data = self.parse(self.input_serializer) if self.input_serializer else {}
+        self.perform(self.pilot, request.user, data)
+        return Response(_summary(self.pilot))
+
+
+def _action_schema(summary: str, description: str, request: Any = None) -> Any:
+    return extend_schema(
+        summary=summary, description=description, request=request, responses=s.PilotSerializer
+    )
+
+
+@_action_schema("Submit for review", "Sponsor or lead: draft → proposed, once complete.")
+class Submit(PilotAction):
+    def perform(self, pilot: Pilot, by: Any, data: dict[str, Any]) -> object:
+        return gates.pilot_submit(pilot=pilot, by=by)
+
+
+@_action_schema("Accept ownership", "The nominated business owner accepts.")
+class AcceptOwnership(PilotAction):
+    def perform(self, pilot: Pilot, by: Any, data: dict[str, Any]) -> object:
+        return ownership.ownership_accept(pilot=pilot, by=by)
+
+
+@_action_schema("Decline ownership", "The nominee declines, with a reason.", s.ReasonInput)
+class DeclineOwnership(PilotAction):
+    input_serializer = s.ReasonInput
+
+    def perform(self, pilot: Pilot, by: Any, data: dict[str, Any]) -> object:
+        return ownership.ownership_decline(pilot=pilot, by=by, reason=data["reason"])
+
+
+@_action_schema(
+    "Approve", "A portfolio lead who is not its sponsor: proposed → approved.", s.RationaleInput
+)
+class Approve(PilotAction):
+    input_serializer = s.RationaleInput
+
+    def perform(self, pilot: Pilot, by: Any, data: dict[str, Any]) -> object:
+        return gates.pilot_approve(pilot=pilot, by=by, rationale=data["rationale"])
+
+
+@_action_schema("Reject", "A portfolio lead: proposed → draft, with the reason.", s.ReasonInput)
+class Reject(PilotAction):
+    input_serializer = s.ReasonInput
+
+    def perform(self, pilot: Pilot, by: Any, data: dict[str, Any]) -> object:
+        return gates.pilot_reject(pilot=pilot, by=by, reason=data["reason"])
+
+
+@_action_schema("Start", "Sponsor, owner or lead: approved → running, today.", s.StartInput)
+class Start(PilotAction):
+    input_serializer = s.StartInput
+
+    def perform(self, pilot: Pilot, by: Any, data: dict[str, Any]) -> object:
+        return gates.pilot_start(pilot=pilot, by=by, note=data["note"])
+
+
+@_action_schema(
+    "Graduate", "Sponsor or lead: running → graduated (in production).", s.RationaleInput
+)
+class Graduate(PilotAction):
+    input_serializer = s.RationaleInput
+
+    def perform(self, pilot: Pilot, by: Any, data: dict[str, Any]) -> object:
+        return gates.pilot_graduate(pilot=pilot, by=by, rationale=data["rationale"])
+
+
+@_action_schema(
+    "Stop", "Sponsor or lead: approved or running → stopped, with lessons learned.", s.StopInput
+)
+class Stop(PilotAction):
+    input_serializer = s.StopInput
+
+    def perform(self, pilot: Pilot, by: Any, data: dict[str, Any]) -> object:
+        return gates.pilot_stop(pilot=pilot, by=by, **data)
+
+
+@_action_schema("Accept operations", "The operations owner accepts the running system.")
+class AcceptOperations(PilotAction):
+    def perform(self, pilot: Pilot, by: Any, data: dict[str, Any]) -> object:
+        return ownership.operations_accept(pilot=pilot, by=by)
+
+
+class DecisionList(ApiView, generics.ListAPIView):
+    serializer_class = s.DecisionSerializer
+    filterset_class = DecisionFilter
+    queryset = GateDecision.objects.none()  # for the schema; get_queryset scopes to the pilot
+
+    def get_queryset(self) -> QuerySet[GateDecision]:
+        return self.pilot.decisions.select_related("decided_by")
+
+
+class EventList(ApiView, generics.ListAPIView):
+    """The pilot's audit history: who changed what, when, from what to what."""
+
+    serializer_class = s.EventSerializer
+    filterset_class = EventFilter
+    queryset = PilotEvent.objects.none()
+
+    def get_queryset(self) -> QuerySet[PilotEvent]:
+        return pilot_events(self.pilot)

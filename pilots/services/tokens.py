@@ -1,0 +1,65 @@
+"""API tokens: created and revoked by their own user.
+
+A key is shown once, when it is created; only its SHA-256 digest is stored, so
+a copy of the database does not hand out working keys.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from pilots.errors import NotAllowed
+from pilots.models import ApiToken, TokenScope
+
+KEY_BYTES = 30  # 40 URL-safe characters
+# last_used_at is a hint for its owner, not an audit trail: write it at most this often.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def key_digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@transaction.atomic
+def token_create(
+    *, user: AbstractBaseUser, name: str, scope: TokenScope | str = TokenScope.READ
+) -> tuple[ApiToken, str]:
+    """A new token for ``user``; returns it with its key, which is not stored."""
+    key = secrets.token_urlsafe(KEY_BYTES)
+    token = ApiToken(
+        user=user, name=name.strip(), scope=scope, key_digest=key_digest(key), prefix=key[:8]
+    )
+    token.full_clean()
+    token.save()
+    return token, key
+
+
+@transaction.atomic
+def token_revoke(*, token: ApiToken, by: AbstractBaseUser) -> ApiToken:
+    """Revoke a token at once; revoking twice keeps the first time."""
+    if token.user_id != by.pk:
+        raise NotAllowed("Only its owner may revoke a token.")
+    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    token.refresh_from_db(fields=["revoked_at"])
+    return token
+
+
+def token_authenticate(key: str) -> ApiToken | None:
+    """The active token with this key and an active user, or None."""
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_digest=key_digest(key), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if token is not None:
+        now = timezone.now()
+        if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+            token.last_used_at = now
+    return token
