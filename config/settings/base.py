@@ -232,7 +232,6 @@ SPECTACULAR_SETTINGS = {
         "ReadingSource": "pilots.models.ReadingSource",
         "EventAction": "pilots.models.PilotEvent.Action",
     },
-    "ENUM_ADD_EXPLICIT_BLANK_NULL_CHOICE": False,
 }
 
 # --- Pilotgate rules ----------------------------------------------------------------

@@ -127,6 +127,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             "code": codes if isinstance(codes, str) else "error",
             "detail": str(exc.detail),
         }
+        if response.status_code == status.HTTP_400_BAD_REQUEST:  # e.g. malformed JSON
+            response.data["errors"] = {api_settings.NON_FIELD_ERRORS_KEY: [str(exc.detail)]}
     return response
 
 

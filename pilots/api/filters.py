@@ -46,10 +46,16 @@ class MetricFilter(_TotalOrder):
 
 class ReadingFilter(_TotalOrder):
     observed_after = django_filters.DateFilter(
-        field_name="observed_on", lookup_expr="gte", label="On or after (YYYY-MM-DD)"
+        field_name="observed_on",
+        lookup_expr="gte",
+        label="On or after (YYYY-MM-DD)",
+        input_formats=["%Y-%m-%d"],
     )
     observed_before = django_filters.DateFilter(
-        field_name="observed_on", lookup_expr="lte", label="On or before (YYYY-MM-DD)"
+        field_name="observed_on",
+        lookup_expr="lte",
+        label="On or before (YYYY-MM-DD)",
+        input_formats=["%Y-%m-%d"],
     )
     source = django_filters.ChoiceFilter(choices=ReadingSource.choices)
     sort = django_filters.OrderingFilter(fields=("observed_on", "updated_at"))

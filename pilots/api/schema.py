@@ -10,7 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular import openapi
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.extensions import (
+    OpenApiAuthenticationExtension,
+    OpenApiSerializerFieldExtension,
+)
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from rest_framework.permissions import AllowAny
 
@@ -43,6 +46,9 @@ class AutoSchema(openapi.AutoSchema):
             )
         if self.method in {"POST", "PUT", "PATCH"}:
             errors["415"] = (ErrorSerializer, "Send JSON (Content-Type: application/json).")
+        if self.method == "GET":
+            # From the HTTP server in front (gunicorn: a request line over 4094 bytes), not JSON.
+            responses.setdefault("414", {"description": "The URL is too long."})
         for code, (serializer, description) in errors.items():
             if code not in responses:
                 response = self._get_response_for_code(serializer, code, direction=direction)
@@ -65,3 +71,10 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
             "POST your username and password to /api/v1/auth/token/."
         )
         return scheme
+
+
+class DecimalValueField(OpenApiSerializerFieldExtension):
+    target_class = "pilots.api.fields.DecimalValue"
+
+    def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        return self.target.schema()

@@ -12,16 +12,17 @@ from rest_framework import serializers
 
 from pilots.api.errors import MissingItemSerializer
 from pilots.api.fields import (
+    BlankableURLField,
     DecimalValue,
     StrictCharField,
     StrictIntegerField,
     StrictModelSerializer,
     StrictPrimaryKeyRelatedField,
-    StrictURLField,
 )
 from pilots.models import (
     ApiToken,
     BusinessUnit,
+    Direction,
     GateDecision,
     InfrastructureAnswer,
     InfrastructureAnswerValue,
@@ -108,6 +109,9 @@ class PilotSerializer(serializers.ModelSerializer):
 
 
 class MetricSerializer(serializers.ModelSerializer):
+    direction = serializers.ChoiceField(
+        choices=Direction.choices, allow_blank=True, read_only=True, help_text="Empty: not set."
+    )
     baseline = DecimalValue(read_only=True, allow_null=True)
     target = DecimalValue(read_only=True, allow_null=True)
     counts_as_success = serializers.BooleanField(read_only=True)
@@ -141,6 +145,7 @@ class MetricWithLatestSerializer(MetricSerializer):
 
 
 class TaskSerializer(serializers.ModelSerializer):
+    evidence_url = BlankableURLField(read_only=True)
     assignee = UserSummarySerializer(read_only=True)
     receiver = UserSummarySerializer(read_only=True, allow_null=True)
     completed_by = UserSummarySerializer(read_only=True, allow_null=True)
@@ -183,6 +188,8 @@ class DecisionSerializer(serializers.ModelSerializer):
 
 
 class InfrastructureAnswerSerializer(serializers.ModelSerializer):
+    evidence_url = BlankableURLField(read_only=True)
+
     class Meta:
         model = InfrastructureAnswer
         fields = ["item", "answer", "evidence_url", "notes", "answered_at"]
@@ -191,7 +198,10 @@ class InfrastructureAnswerSerializer(serializers.ModelSerializer):
 
 class OperatingPlanSerializer(serializers.ModelSerializer):
     run_cost_per_month = DecimalValue(
-        read_only=True, allow_null=True, max_digits=12, decimal_places=2
+        read_only=True, allow_null=True, max_digits=12, decimal_places=2, min_value=0
+    )
+    updated_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="Null until the plan is first written."
     )
 
     class Meta:
@@ -425,9 +435,8 @@ class TaskUpdateInput(TaskInput):
 
 
 class TaskCompleteInput(serializers.Serializer):
-    evidence_url = StrictURLField(
+    evidence_url = BlankableURLField(
         required=False,
-        allow_blank=True,
         default="",
         help_text="Link to the evidence; the task's own link is used when left out.",
     )
@@ -443,12 +452,12 @@ class TaskOrderInput(serializers.Serializer):
 class InfrastructureAnswerInput(serializers.Serializer):
     item = serializers.ChoiceField(choices=InfrastructureItem.choices)
     answer = serializers.ChoiceField(choices=InfrastructureAnswerValue.choices)
-    evidence_url = StrictURLField(required=False, allow_blank=True, default="")
+    evidence_url = BlankableURLField(required=False, default="")
     notes = StrictCharField(required=False, allow_blank=True, default="")
 
 
 class InfrastructureInput(serializers.Serializer):
-    answers = InfrastructureAnswerInput(many=True)
+    answers = InfrastructureAnswerInput(many=True, allow_empty=False)
 
     def validate_answers(self, answers: list[dict[str, str]]) -> list[dict[str, str]]:
         items = [answer["item"] for answer in answers]

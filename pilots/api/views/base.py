@@ -6,9 +6,13 @@ from functools import cached_property
 from typing import Any
 
 from rest_framework import generics, serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
 
 from pilots.models import Pilot
 from pilots.selectors import pilot_get_for_user
+
+FREE_TEXT_PARAMETERS = frozenset({"q"})
 
 
 class ApiView(generics.GenericAPIView):
@@ -16,6 +20,22 @@ class ApiView(generics.GenericAPIView):
     the visibility query, so one the user may not see is a 404 like one that
     does not exist. Writes go to the services, which answer 403 for a user who
     may see but not change."""
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        params = request.query_params
+        problems = {
+            # One value each: a repeated parameter would be silently cut to its last value.
+            **{k: ["Give this parameter once."] for k in params if len(params.getlist(k)) > 1},
+            # An empty filter would be silently ignored: say so instead.
+            **{
+                k: ["Give a value, or leave the parameter out."]
+                for k, v in params.items()
+                if v == "" and k not in FREE_TEXT_PARAMETERS
+            },
+        }
+        if problems:
+            raise ValidationError(problems)
 
     @cached_property
     def pilot(self) -> Pilot:

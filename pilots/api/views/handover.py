@@ -89,6 +89,7 @@ class TaskReopen(TaskFromUrl):
 
 class TaskOrder(ApiView):
     serializer_class = s.TaskSerializer
+    pagination_class = None
     queryset = KnowledgeTransferTask.objects.none()
 
     @extend_schema(
@@ -149,13 +150,17 @@ class MemberDetail(ApiView):
 class Infrastructure(ApiView):
     serializer_class = s.InfrastructureAnswerSerializer
     queryset = InfrastructureAnswer.objects.none()
+    pagination_class = None
 
     def _answers(self) -> Response:
         return Response(
             s.InfrastructureAnswerSerializer(self.pilot.infrastructure.all(), many=True).data
         )
 
-    @extend_schema(summary="The production-infrastructure checklist's answers")
+    @extend_schema(
+        summary="The production-infrastructure checklist's answers",
+        responses=s.InfrastructureAnswerSerializer(many=True),
+    )
     def get(self, request: Request, reference: str) -> Response:
         return self._answers()
 
