@@ -13,7 +13,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format migrations-check check-deploy web web-dev worker beat migrate seed clean
+.PHONY: help install run test bench fuzz lint format migrations-check check-deploy web web-dev worker beat migrate seed clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -39,6 +39,18 @@ run: install migrate seed ## Migrate, seed the demo data, start web + Celery wor
 
 test: install ## Run the whole test suite (service tests skip with a reason when absent)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Not a test: times the bulk reading ingest (API request and service) against
+# executemany and COPY of the same rows, on a PostgreSQL database of its own
+# (migrated first, so a fresh one works). It creates and deletes a scratch
+# pilot. Options: BENCH_ARGS="--rows 10000 --repeat 5 --metrics 4".
+bench: install ## Time the bulk ingest; needs PostgreSQL: DATABASE_URL=postgres://postgres@127.0.0.1:5432/pilotgate_bench make bench
+	$(MANAGE) migrate --noinput
+	$(MANAGE) bench_ingest $(BENCH_ARGS)
+
+# Not a test either: schemathesis against a live server (see .ci/fuzz); CI runs it.
+fuzz: install ## Fuzz the API from its OpenAPI schema; needs PostgreSQL on 127.0.0.1:5432
+	.ci/fuzz
 
 lint: install ## ruff check and ruff format --check
 	$(BIN)/ruff check .
