@@ -39,7 +39,7 @@ class TokenScopeAllows(permissions.BasePermission):
         if token.scope == TokenScope.INGEST and getattr(view, "ingest", False):
             return True
         self.message = (
-            f"This token is limited to {token.get_scope_display().lower()}: "
-            "use a token with full scope for this request."
+            f"This token's scope is “{token.scope}”, which does not allow this request: "
+            "use a token with full scope."
         )
         return False

@@ -100,7 +100,7 @@ def test_a_read_only_token_reads_but_never_writes(running, owner):
         {"observed_on": "2026-02-01", "value": "1"},
     )
     assert response.status_code == 403
-    assert "limited to read only" in response.json()["detail"]
+    assert "scope is “read”" in response.json()["detail"]
     assert not MetricReading.objects.exists()
 
 
