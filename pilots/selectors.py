@@ -20,6 +20,7 @@ from pilots import timeline
 from pilots.models import (
     CADENCE_DAYS,
     CLOSED_STAGES,
+    ApiToken,
     Direction,
     GateDecision,
     KnowledgeTransferTask,
@@ -46,6 +47,11 @@ def pilot_list(user: AnyUser) -> QuerySet[Pilot]:
     return pilots_visible_to(user).select_related(
         "sponsor", "owner", "operations_owner", "business_unit"
     )
+
+
+def api_tokens_of(user: AnyUser) -> QuerySet[ApiToken]:
+    """A user's own API tokens, active and revoked, newest first; nobody else's."""
+    return ApiToken.objects.filter(user_id=user.pk)
 
 
 def pilot_get_for_user(user: AnyUser, *, reference: str) -> Pilot:

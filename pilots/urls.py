@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from pilots.views import gates, handover, pilot, readings, registration
+from pilots.views import gates, handover, imports, pilot, readings, registration, tokens
 
 app_name = "pilots"
 
@@ -12,6 +12,8 @@ urlpatterns = [
     path("pilots/", pilot.pilot_list_view, name="list"),
     path("pilots/new/", registration.pilot_new, name="new"),
     path("review/", pilot.review_queue_view, name="review"),
+    path("account/tokens/", tokens.token_list, name="tokens"),
+    path("account/tokens/<int:token_id>/revoke/", tokens.token_revoke, name="token_revoke"),
     path(P, pilot.pilot_detail, name="detail"),
     path(P + "history/", pilot.pilot_history, name="history"),
     path(P + "register/<slug:step>/", registration.pilot_register, name="register"),
@@ -19,6 +21,7 @@ urlpatterns = [
     path(P + "metrics/<int:metric_id>/", pilot.metric_detail, name="metric"),
     path(P + "metrics/<int:metric_id>/edit/", registration.metric_edit, name="metric_edit"),
     path(P + "metrics/<int:metric_id>/readings/", readings.reading_create, name="reading_new"),
+    path(P + "readings/import/", imports.reading_import, name="reading_import"),
     path(P + "readings/<int:reading_id>/edit/", readings.reading_edit, name="reading_edit"),
     path(P + "readings/<int:reading_id>/delete/", readings.reading_delete, name="reading_delete"),
     path(P + "team/<int:membership_id>/remove/", registration.member_remove, name="member_remove"),
