@@ -32,6 +32,7 @@ from pilots.models import (
     Stage,
     TokenScope,
 )
+from pilots.selectors import active_users
 from pilots.services.ingest import max_rows
 from pilots.services.metrics import LOCKED_STAGES
 from pilots.services.registration import PILOT_FIELDS_BY_STAGE
@@ -57,10 +58,6 @@ class UserChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         name = obj.get_full_name()
         return f"{name} ({obj.get_username()})" if name else obj.get_username()
-
-
-def active_users() -> QuerySet:
-    return User.objects.filter(is_active=True).order_by("first_name", "last_name", "username")
 
 
 def plain_decimal(value: Decimal | None) -> str | None:

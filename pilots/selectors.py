@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db.models import F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
@@ -357,4 +358,13 @@ def agenda_for(user: AnyUser, *, today: date | None = None) -> Agenda:
         to_close=list(closable.order_by("planned_end", "pk")[:AGENDA_LIMIT]),
         to_accept=list(acceptable.order_by("planned_end", "pk")[:AGENDA_LIMIT]),
         review_total=review.count() if lead else 0,
+    )
+
+
+def active_users() -> QuerySet:
+    """Whom a pilot's owner, team, operations or task may name (forms and API)."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .order_by("first_name", "last_name", "username")
     )

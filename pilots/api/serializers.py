@@ -36,12 +36,11 @@ from pilots.models import (
     PilotMembership,
     TokenScope,
 )
+from pilots.selectors import active_users
+from pilots.services.handover import TASK_FIELDS
+from pilots.services.metrics import METRIC_FIELDS
 
 User = get_user_model()
-
-
-def active_users() -> Any:
-    return User.objects.filter(is_active=True)
 
 
 # --- People ----------------------------------------------------------------------------
@@ -308,17 +307,7 @@ class MetricInput(StrictModelSerializer):
 
     class Meta:
         model = Metric
-        fields = [
-            "name",
-            "kind",
-            "unit",
-            "direction",
-            "baseline",
-            "target",
-            "target_date",
-            "cadence",
-            "data_source",
-        ]
+        fields = sorted(METRIC_FIELDS)  # what metric_create and metric_update take
         # The services validate against the stored pilot: no unique-together check here.
         validators: list[Any] = []
 
@@ -417,15 +406,7 @@ class TaskInput(StrictModelSerializer):
 
     class Meta:
         model = KnowledgeTransferTask
-        fields = [
-            "title",
-            "kind",
-            "assignee",
-            "receiver",
-            "receiver_team",
-            "due_on",
-            "evidence_url",
-        ]
+        fields = sorted(TASK_FIELDS)  # what task_create and task_update take
         validators: list[Any] = []
 
 
