@@ -20,12 +20,5 @@ def _create_filesystem_broker_folders(sender: Celery, **kwargs: object) -> None:
             os.makedirs(options[key], exist_ok=True)
 
 
-# Periodic jobs. Each job is safe to run twice (a second beat is harmless).
-app.conf.beat_schedule = {
-    # Proves to operators (health page, admin) that beat and a worker are alive.
-    "heartbeat": {
-        "task": "pilots.heartbeat_record",
-        "schedule": 60.0,
-        "kwargs": {"source": "beat"},
-    },
-}
+# The beat schedule is CELERY_BEAT_SCHEDULE in config/settings/base.py (its
+# times come from the environment). Every job is safe to run twice.

@@ -34,6 +34,8 @@ from pilots.models import (
     Pilot,
     PilotEvent,
     PilotMembership,
+    Reminder,
+    ReminderMute,
 )
 from pilots.services import gates, registration
 
@@ -403,3 +405,33 @@ class PilotMembershipAdmin(ViewOnly, admin.ModelAdmin):
 @admin.register(Heartbeat)
 class HeartbeatAdmin(ViewOnly, admin.ModelAdmin):
     list_display = ("source", "hostname", "pid", "seen_at")
+
+
+@admin.register(Reminder)
+class ReminderAdmin(ViewOnly, admin.ModelAdmin):
+    """Recorded by the sweep, changed only by delivery and the recipient's inbox."""
+
+    list_display = (
+        "kind",
+        "pilot",
+        "recipient",
+        "period",
+        "status",
+        "created_at",
+        "emailed_at",
+        "read_at",
+    )
+    list_filter = ("kind", "status")
+    search_fields = ("pilot__reference", "recipient__username")
+    list_select_related = ("pilot", "recipient")
+    date_hierarchy = "created_at"
+
+
+@admin.register(ReminderMute)
+class ReminderMuteAdmin(ViewOnly, admin.ModelAdmin):
+    """Each user sets their own in their profile (``reminder_mutes_set``)."""
+
+    list_display = ("user", "kind", "muted_at")
+    list_filter = ("kind",)
+    search_fields = ("user__username",)
+    list_select_related = ("user",)

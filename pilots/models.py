@@ -596,3 +596,101 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class ReminderKind(models.TextChoices):
+    HANDOVER_UNPLANNED = "handover_unplanned", "Handover window near, no knowledge-transfer tasks"
+    HANDOVER_ESCALATION = "handover_escalation", "Handover window open a week, still no tasks"
+    TASK_OVERDUE = "task_overdue", "Knowledge-transfer task overdue"
+    METRIC_STALE = "metric_stale", "Primary metric stale"
+    OWNERSHIP_PENDING = "ownership_pending", "Ownership not yet accepted"
+    DECISION_OVERDUE = "decision_overdue", "Final decision overdue"
+
+
+# The kinds a user may mute in their profile. The handover and decision
+# reminders are the product's point and cannot be muted.
+MUTABLE_REMINDER_KINDS = frozenset(
+    {ReminderKind.TASK_OVERDUE, ReminderKind.METRIC_STALE, ReminderKind.OWNERSHIP_PENDING}
+)
+
+
+class ReminderStatus(models.TextChoices):
+    PENDING = "pending", "Waiting to be emailed"
+    SENDING = "sending", "Being emailed"
+    EMAILED = "emailed", "Emailed"
+    IN_APP = "in_app", "In the inbox only (no email address)"
+    FAILED = "failed", "Email failed"
+    CANCELLED = "cancelled", "Not sent: fixed before it went out"
+
+
+class Reminder(models.Model):
+    """One reminder to one person about one pilot, at most once per kind and period.
+
+    The unique constraint on (pilot, kind, recipient, period) is what makes
+    delivery exactly-once: a sweep records reminders with ``ON CONFLICT DO
+    NOTHING`` and only the sweep whose row was inserted sends it. The row is
+    also the in-app notification (``read_at``) and the record leads review.
+    """
+
+    pilot = models.ForeignKey(Pilot, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(max_length=30, choices=ReminderKind.choices)
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="reminders")
+    period = models.CharField(max_length=10, help_text="ISO week of the sweep, e.g. 2026-W48.")
+    day = models.DateField(help_text="The day of the sweep that recorded it.")
+    sweep = models.UUIDField(editable=False, help_text="The sweep run that recorded it.")
+    reason = models.CharField(max_length=300, help_text="Why, in one sentence.")
+    action = models.CharField(max_length=300, help_text="What to do about it.")
+    link = models.CharField(max_length=300, help_text="Path of the page where it is fixed.")
+    created_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(
+        max_length=10, choices=ReminderStatus.choices, default=ReminderStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="reminder_inbox"),
+            models.Index(fields=["sweep"], name="reminder_sweep"),
+            models.Index(fields=["period"], name="reminder_period"),
+            models.Index(fields=["status", "claimed_at"], name="reminder_delivery"),
+            models.Index(fields=["-created_at", "-id"], name="reminder_sent_log"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pilot", "kind", "recipient", "period"], name="reminder_once_per_period"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=ReminderKind.values), name="reminder_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ReminderStatus.values), name="reminder_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.recipient} ({self.period})"
+
+
+class ReminderMute(models.Model):
+    """A user's choice not to receive one non-critical kind of reminder."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="reminder_mutes")
+    kind = models.CharField(max_length=30, choices=ReminderKind.choices)
+    muted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="reminder_mute_once"),
+            models.CheckConstraint(
+                condition=Q(kind__in=sorted(MUTABLE_REMINDER_KINDS)),
+                name="reminder_mute_only_non_critical",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} mutes {self.get_kind_display()}"

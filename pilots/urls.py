@@ -2,7 +2,16 @@
 
 from django.urls import path
 
-from pilots.views import gates, handover, imports, pilot, readings, registration, tokens
+from pilots.views import (
+    gates,
+    handover,
+    imports,
+    pilot,
+    readings,
+    registration,
+    reminders,
+    tokens,
+)
 
 app_name = "pilots"
 
@@ -12,6 +21,11 @@ urlpatterns = [
     path("pilots/", pilot.pilot_list_view, name="list"),
     path("pilots/new/", registration.pilot_new, name="new"),
     path("review/", pilot.review_queue_view, name="review"),
+    path("reminders/", reminders.reminder_log_view, name="reminders"),
+    path("inbox/", reminders.inbox, name="inbox"),
+    path("inbox/read-all/", reminders.inbox_read_all, name="inbox_read_all"),
+    path("inbox/<int:reminder_id>/read/", reminders.inbox_read, name="inbox_read"),
+    path("account/", reminders.profile, name="profile"),
     path("account/tokens/", tokens.token_list, name="tokens"),
     path("account/tokens/<int:token_id>/revoke/", tokens.token_revoke, name="token_revoke"),
     path(P, pilot.pilot_detail, name="detail"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import factory
@@ -27,6 +27,7 @@ from pilots.models import (
     Pilot,
     PilotMembership,
     ReadingSource,
+    Stage,
     TaskKind,
 )
 
@@ -152,3 +153,27 @@ def complete_registration(pilot: Pilot, *, owner: object | None = None) -> Pilot
 
 def add_member(pilot: Pilot, user: object) -> PilotMembership:
     return PilotMembership.objects.create(pilot=pilot, user=user, role="Engineer")
+
+
+def due_portfolio(n: int, *, sponsor: object, owner: object, assignee: object) -> list[Pilot]:
+    """``n`` running pilots (5 Jan to 5 Jul 2026) with reminders due on 6 Jul 2026.
+
+    Each has a task overdue (to the assignee and the owner), a primary metric
+    never read (stale, to the owner) and no final decision (to the sponsor and
+    every portfolio lead).
+    """
+    pilots = []
+    for _ in range(n):
+        pilot = PilotFactory(
+            sponsor=sponsor,
+            owner=owner,
+            owner_status=OwnershipStatus.ACCEPTED,
+            owner_responded_at=datetime(2026, 1, 2, tzinfo=UTC),
+            stage=Stage.RUNNING,
+            started_on=date(2026, 1, 5),
+            receiving_team="Operations",
+        )
+        MetricFactory(pilot=pilot)
+        TaskFactory(pilot=pilot, assignee=assignee, due_on=date(2026, 6, 1))
+        pilots.append(pilot)
+    return pilots

@@ -111,3 +111,57 @@ def test_zero_lead_days_is_refused():
     )
     assert result.returncode != 0
     assert "PILOTGATE_HANDOVER_LEAD_DAYS must be at least 1, got 0" in result.stderr
+
+
+def beat_schedule(**env: str) -> subprocess.CompletedProcess[str]:
+    ours = ("DJANGO_", "PILOTGATE_", "TIME_ZONE")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from config.celery import app; "
+            "s = app.conf.beat_schedule['reminders']; "
+            "print(s['task'], repr(s['schedule']), app.conf.timezone)",
+        ],
+        cwd=ROOT,
+        env={
+            **clean,
+            "DJANGO_SETTINGS_MODULE": "config.settings.local",
+            "DJANGO_READ_DOT_ENV_FILE": "false",
+            "DATABASE_URL": "sqlite://",
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_reminders_run_daily_at_the_configured_local_time():
+    result = beat_schedule(PILOTGATE_REMINDERS_AT="06:45", TIME_ZONE="America/New_York")
+    assert result.returncode == 0, result.stderr
+    task, *schedule, zone = result.stdout.split()
+    assert task == "pilots.reminders_sweep"
+    assert " ".join(schedule) == "<crontab: 45 6 * * * (m/h/dM/MY/d)>"
+    assert zone == "America/New_York"
+
+
+def test_reminders_default_to_seven_in_the_morning():
+    result = beat_schedule()
+    assert result.returncode == 0, result.stderr
+    assert "<crontab: 0 7 * * *" in result.stdout
+
+
+def test_reminders_can_run_every_few_seconds():
+    result = beat_schedule(PILOTGATE_REMINDERS_EVERY_SECONDS="30")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[1] == "30.0"
+
+
+@pytest.mark.parametrize("value", ["7am", "24:00", "07:60", "7"])
+def test_malformed_reminder_time_stops_start_up(value):
+    result = beat_schedule(PILOTGATE_REMINDERS_AT=value)
+    assert result.returncode != 0
+    assert f"PILOTGATE_REMINDERS_AT must be a time like 07:00, got '{value}'" in result.stderr

@@ -9,6 +9,7 @@ insecure defaults and refuses to start without real values.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -154,10 +155,13 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    # Redis re-delivers an unacknowledged message after this many seconds; it
-    # must exceed every task's time limit plus its retry backoff, or a slow
-    # task runs twice (checked by a test).
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {}
+# Redis re-delivers an unacknowledged message after this many seconds; it must
+# exceed every task's time limit plus its longest retry countdown, or a slow
+# task runs twice (tests/integration/test_celery_worker.py checks every task).
+CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = 2 * 60 * 60
+# One Redis may serve several deployments: give each its own queue name.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_IGNORE_RESULT = True  # outcomes are recorded in domain rows
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -170,6 +174,41 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+
+def reminders_time(name: str, default: str) -> tuple[int, int]:
+    """``HH:MM`` (24-hour, local time) as (hour, minute); anything else stops start-up."""
+    value = env.str(name, default=default)
+    hour, _, minute = value.partition(":")
+    if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60):
+        raise ImproperlyConfigured(f"{name} must be a time like 07:00, got {value!r}")
+    return int(hour), int(minute)
+
+
+# The reminder sweep runs once a day at this local time (TIME_ZONE), or every
+# N seconds when PILOTGATE_REMINDERS_EVERY_SECONDS is set (demos, tests; the
+# sweep is idempotent, so running it often sends nothing twice).
+PILOTGATE_REMINDERS_AT = reminders_time("PILOTGATE_REMINDERS_AT", "07:00")
+PILOTGATE_REMINDERS_EVERY_SECONDS = env_int("PILOTGATE_REMINDERS_EVERY_SECONDS", 0, minimum=0)
+CELERY_BEAT_SCHEDULE = {
+    # Proves to operators (health page, admin) that beat and a worker are alive.
+    "heartbeat": {
+        "task": "pilots.heartbeat_record",
+        "schedule": 60.0,
+        "kwargs": {"source": "beat"},
+    },
+    "reminders": {
+        "task": "pilots.reminders_sweep",
+        "schedule": (
+            float(PILOTGATE_REMINDERS_EVERY_SECONDS)
+            if PILOTGATE_REMINDERS_EVERY_SECONDS
+            else crontab(hour=PILOTGATE_REMINDERS_AT[0], minute=PILOTGATE_REMINDERS_AT[1])
+        ),
+    },
+    # Re-queues reminders whose delivery task was lost (broker down at enqueue
+    # time, worker killed); the claim in the database keeps it to one email.
+    "reminders-redeliver": {"task": "pilots.reminders_redeliver", "schedule": 15 * 60.0},
+}
 
 # --- Django REST Framework ----------------------------------------------------------
 
@@ -240,6 +279,13 @@ SPECTACULAR_SETTINGS = {
 PILOTGATE_HANDOVER_LEAD_DAYS = env_int("PILOTGATE_HANDOVER_LEAD_DAYS", 14)
 # Days past a metric's cadence before it counts as stale.
 PILOTGATE_STALE_GRACE_DAYS = env_int("PILOTGATE_STALE_GRACE_DAYS", 3)
+# Reminders: days into the open handover window, still without tasks, before
+# portfolio leads are told; days a nomination may wait unanswered; days past a
+# task's due date and past a pilot's end before the overdue reminders start.
+PILOTGATE_HANDOVER_ESCALATION_DAYS = env_int("PILOTGATE_HANDOVER_ESCALATION_DAYS", 7, minimum=0)
+PILOTGATE_OWNERSHIP_PENDING_DAYS = env_int("PILOTGATE_OWNERSHIP_PENDING_DAYS", 3)
+PILOTGATE_TASK_OVERDUE_GRACE_DAYS = env_int("PILOTGATE_TASK_OVERDUE_GRACE_DAYS", 0, minimum=0)
+PILOTGATE_DECISION_GRACE_DAYS = env_int("PILOTGATE_DECISION_GRACE_DAYS", 0, minimum=0)
 # Most readings one bulk request (API) or CSV file (web) may carry.
 PILOTGATE_INGEST_MAX_ROWS = env_int("PILOTGATE_INGEST_MAX_ROWS", 10_000)
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.utils import timezone
 from playwright.sync_api import Page
 
-from pilots.models import MetricReading
+from pilots.models import MetricReading, Reminder, ReminderKind, ReminderStatus
 from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -55,6 +58,24 @@ def test_pilot_pages_have_no_serious_violations(
     )
     factories.TaskFactory(pilot=live_running, assignee=member)
     other = factories.PilotFactory(sponsor=sponsor, title="A second draft")
+    for kind, status, read_at in (
+        (ReminderKind.METRIC_STALE, ReminderStatus.EMAILED, None),
+        (ReminderKind.TASK_OVERDUE, ReminderStatus.FAILED, timezone.now()),
+    ):
+        Reminder.objects.create(
+            pilot=live_running,
+            kind=kind,
+            recipient=owner,
+            period="2026-W01",
+            day=timezone.localdate(),
+            sweep=uuid.uuid4(),
+            reason=f"Why the {kind.label.lower()} reminder was sent.",
+            action="What to do about it.",
+            link=f"/pilots/{live_running.reference}/",
+            status=status,
+            last_error="SMTPServerDisconnected: gone" if status == ReminderStatus.FAILED else "",
+            read_at=read_at,
+        )
     ref, base = live_running.reference, live_server.url
 
     problems = []
@@ -68,6 +89,9 @@ def test_pilot_pages_have_no_serious_violations(
         f"/pilots/{ref}/tasks/new/",
         "/pilots/PIL-9999/",  # the 404 page
         "/accounts/password_change/",
+        "/inbox/",
+        "/inbox/?show=unread",
+        "/account/",
     ):
         problems += check(page, base + path)
 
@@ -77,6 +101,13 @@ def test_pilot_pages_have_no_serious_violations(
     problems += check(page, f"{base}/pilots/new/")
 
     page = sign_in(lead)
-    for path in ("/", "/review/", "/pilots/?stage=running&sort=title"):
+    for path in (
+        "/",
+        "/review/",
+        "/pilots/?stage=running&sort=title",
+        "/reminders/",
+        "/reminders/?kind=bogus&status=failed",
+        "/inbox/",  # empty
+    ):
         problems += check(page, base + path)
     assert problems == []

@@ -445,7 +445,8 @@ def test_import_preview_query_count_does_not_grow(
     text = weekly("Invoices per hour", n, date(2025, 1, 6))
     # session, user, the user's groups and the pilot (visibility), the user's membership
     # (roles), the pilot's metrics; the service: its savepoint, the metrics, their pilots,
-    # the user's memberships, the readings already stored, its savepoint's release
-    with django_assert_num_queries(12):
+    # the user's memberships, the readings already stored, its savepoint's release, the
+    # unread reminders (the header's inbox badge)
+    with django_assert_num_queries(13):
         response = preview(client, running, text)
     assert f"Import {n} readings" in response.content.decode()

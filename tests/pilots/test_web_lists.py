@@ -206,8 +206,9 @@ def test_list_query_count_does_not_grow(client, sponsor, n, django_assert_num_qu
     fill_portfolio(sponsor, n)
     client.force_login(sponsor)
     # session, user, the page count, the page's pilots (with their people and unit), the
-    # business-unit choices of the filter form, the user's groups (navigation)
-    with django_assert_num_queries(6):
+    # business-unit choices of the filter form, the user's groups and unread reminders
+    # (navigation)
+    with django_assert_num_queries(7):
         response = client.get(LIST)
     assert len(listed(response)) == n
 
@@ -255,8 +256,9 @@ def test_review_queue_query_count_does_not_grow(
             business_unit=factories.BusinessUnitFactory(name=f"Unit {i}"),
         )
     client.force_login(lead)
-    # session, user, the user's groups, the page count, the page's pilots
-    with django_assert_num_queries(5):
+    # session, user, the user's groups, the page count, the page's pilots, the unread
+    # reminders (the header's inbox badge)
+    with django_assert_num_queries(6):
         response = client.get(REVIEW)
     assert response.content.decode().count('#decision">PIL-') == n
 
@@ -321,8 +323,9 @@ def test_home_query_count_for_a_sponsor_does_not_grow(
     fill_portfolio(sponsor, n)
     client.force_login(sponsor)
     # session, user, groups, the drafts and their metrics and checklists, then one query
-    # per agenda list: nominations, readings due, tasks due, to start, to close, to accept
-    with django_assert_num_queries(12):
+    # per agenda list: nominations, readings due, tasks due, to start, to close, to accept,
+    # and the unread reminders (the header's inbox badge)
+    with django_assert_num_queries(13):
         response = client.get(HOME)
     assert response.content.decode().count("ready to submit") == min(n, AGENDA_LIMIT)
 
@@ -335,8 +338,8 @@ def test_home_query_count_for_a_nominee_does_not_grow(
         factories.complete_registration(factories.PilotFactory(sponsor=sponsor), owner=owner)
     client.force_login(owner)
     # session, user, groups, then one query per agenda list: drafts, nominations, readings
-    # due, tasks due, to start, to close, to accept
-    with django_assert_num_queries(10):
+    # due, tasks due, to start, to close, to accept, and the unread reminders (inbox badge)
+    with django_assert_num_queries(11):
         response = client.get(HOME)
     assert response.content.decode().count("#nomination") == min(n, AGENDA_LIMIT)
 
@@ -349,7 +352,8 @@ def test_home_query_count_for_a_lead_does_not_grow(
         proposed_pilot(sponsor, factories.UserFactory(username=f"owner{i}"))
     client.force_login(lead)
     # session, user, groups, then one query per agenda list: drafts, nominations, readings
-    # due, tasks due, to review, to start, to close, to accept, and the queue's total.
-    with django_assert_num_queries(12):
+    # due, tasks due, to review, to start, to close, to accept, the queue's total, and the
+    # unread reminders (the header's inbox badge).
+    with django_assert_num_queries(13):
         response = client.get(HOME)
     assert f"{n} proposed pilot" in response.content.decode()

@@ -65,6 +65,7 @@ class Spec:
     sponsor: str = "sponsor"
     owner: str | None = "owner"
     owner_answer: str = "accept"  # accept | decline | pending
+    nominated_days_ago: int = 0  # a pending nomination this old (reminders chase it)
     ops: str | None = "ops"
     member: str | None = "member"
     complete: bool = True  # registration complete (checklist and plan)
@@ -159,6 +160,7 @@ SPECS = [
         stage="proposed",
         owner="owner3",
         owner_answer="pending",
+        nominated_days_ago=5,
         sponsor="sponsor2",
     ),
     Spec(
@@ -538,6 +540,11 @@ class Command(BaseCommand):
                 )
             elif spec.owner_answer == "accept":
                 ownership.ownership_accept(pilot=pilot, by=owner)
+            elif spec.nominated_days_ago:
+                # History, not a new action: the nomination was made days ago.
+                Pilot.objects.filter(pk=pilot.pk).update(
+                    owner_nominated_at=timezone.now() - timedelta(days=spec.nominated_days_ago)
+                )
         if spec.rejected_once:
             gates.pilot_submit(pilot=pilot, by=sponsor)
             gates.pilot_reject(

@@ -1,0 +1,90 @@
+"""Send the reminders due on a day: the same sweep beat runs, for operators and tests.
+
+    python manage.py send_reminders                      # today (local time)
+    python manage.py send_reminders --date 2026-11-25    # catch up a missed day
+    python manage.py send_reminders --dry-run            # list, write and send nothing
+    python manage.py send_reminders --queue              # let the Celery workers email
+
+Running it twice for the same week sends nothing the second time: each
+reminder is recorded once per pilot, kind, recipient and ISO week.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from pilots.models import Pilot, ReminderKind
+from pilots.services.reminders import reminders_sweep
+
+
+def iso_day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"--date must be a day like 2026-11-25, got {value!r}") from None
+
+
+class Command(BaseCommand):
+    help = "Record and send the reminders due on a day (default: today in TIME_ZONE)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--date", type=str, help="The day to sweep, YYYY-MM-DD.")
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="List the reminders that would be sent; write and send nothing.",
+        )
+        parser.add_argument(
+            "--queue",
+            action="store_true",
+            help="Hand the emails to the Celery workers instead of sending them here.",
+        )
+
+    def handle(self, *args: object, **options: object) -> None:
+        day = iso_day(options["date"]) if options["date"] else None
+        result = reminders_sweep(
+            day=day,
+            dry_run=bool(options["dry_run"]),
+            deliver="queue" if options["queue"] else "inline",
+        )
+        references = dict(
+            Pilot.objects.filter(pk__in={item.pilot_id for item in result.new}).values_list(
+                "pk", "reference"
+            )
+        )
+        usernames = dict(
+            get_user_model()
+            .objects.filter(pk__in={item.recipient_id for item in result.new})
+            .values_list("pk", "username")
+        )
+        verb = "would send" if result.dry_run else "recorded"
+        self.stdout.write(
+            f"{result.day} ({result.period}): {result.due} reminders due, "
+            f"{len(result.new)} new {verb}; "
+            f"{result.due - len(result.new)} already sent this week."
+        )
+        for item in sorted(result.new, key=lambda i: (references[i.pilot_id], i.kind)):
+            self.stdout.write(
+                f"  {references[item.pilot_id]}  {ReminderKind(item.kind).label:<52} "
+                f"→ {usernames[item.recipient_id]}"
+            )
+        if result.dry_run:
+            self.stdout.write("Dry run: nothing written, nothing sent.")
+        elif options["queue"]:
+            self.stdout.write(f"Queued {len(result.reminder_ids)} emails for the Celery workers.")
+        else:
+            counts = Counter(result.outcomes)
+            self.stdout.write(
+                "Delivered: "
+                + (", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) or "none")
+                + "."
+            )
+            if counts.get("retry"):
+                raise CommandError(
+                    f"{counts['retry']} emails failed; they stay pending and the Celery "
+                    "worker retries them (pilots.reminders_redeliver)."
+                )

@@ -1,0 +1,98 @@
+"""Reminders on the web: the user's inbox, their muting choices, and the leads' log."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+
+from pilots.forms import ReminderLogFilter, ReminderMuteForm
+from pilots.models import MUTABLE_REMINDER_KINDS, ReminderKind
+from pilots.permissions import is_portfolio_lead
+from pilots.selectors import inbox_of, reminder_log, reminder_mutes_of
+from pilots.services import reminders
+from pilots.views.common import call_service, require
+
+INBOX_PAGE_SIZE = 25
+LOG_PAGE_SIZE = 50
+
+
+def inbox(request: HttpRequest) -> HttpResponse:
+    """The user's reminders, newest first; ``?show=unread`` for the unread ones only."""
+    unread_only = request.GET.get("show") == "unread"
+    items = inbox_of(request.user, unread_only=unread_only)
+    page = Paginator(items, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "pilots/inbox.html",
+        {"page": page, "unread_only": unread_only, "query": "show=unread" if unread_only else ""},
+    )
+
+
+def _back_to_inbox(request: HttpRequest) -> HttpResponse:
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return redirect(target)
+    return redirect("pilots:inbox")
+
+
+@require_POST
+def inbox_read(request: HttpRequest, reminder_id: int) -> HttpResponse:
+    """Mark one reminder read (only the user's own: anyone else's id changes nothing)."""
+    reminders.reminder_mark_read(user=request.user, reminder_id=reminder_id)
+    return _back_to_inbox(request)
+
+
+@require_POST
+def inbox_read_all(request: HttpRequest) -> HttpResponse:
+    if count := reminders.reminders_mark_all_read(user=request.user):
+        messages.success(request, f"Marked {count} reminder{'s' if count != 1 else ''} as read.")
+    else:
+        messages.info(request, "Nothing unread.")
+    return _back_to_inbox(request)
+
+
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    """The user's profile: who they are, and which non-critical reminders they mute."""
+    form = ReminderMuteForm(
+        request.POST if request.method == "POST" else None,  # no box ticked: an empty POST
+        initial={"muted": sorted(reminder_mutes_of(request.user))},
+    )
+    if request.method == "POST" and form.is_valid():
+        kinds = form.cleaned_data["muted"]
+        muted = call_service(
+            form, lambda: reminders.reminder_mutes_set(user=request.user, kinds=kinds)
+        )
+        if muted is not None:
+            messages.success(
+                request,
+                f"Saved: {len(muted)} kind{'s' if len(muted) != 1 else ''} of reminder muted."
+                if muted
+                else "Saved: you receive every reminder.",
+            )
+            return redirect("pilots:profile")
+    always_sent = [kind.label for kind in ReminderKind if kind not in MUTABLE_REMINDER_KINDS]
+    return render(request, "pilots/profile.html", {"form": form, "always_sent": always_sent})
+
+
+def reminder_log_view(request: HttpRequest) -> HttpResponse:
+    """Portfolio leads: every reminder recorded, to whom, when and whether it was emailed."""
+    require(is_portfolio_lead(request.user), "Only portfolio leads see the reminders sent.")
+    form = ReminderLogFilter(request.GET or None)
+    filters = {}
+    if form.is_bound:
+        form.is_valid()  # as the pilot list: a field with a bad value shows its error, unused
+        filters = form.cleaned_data
+    items = reminder_log(**filters)
+    query = request.GET.copy()
+    query.pop("page", None)
+    page = Paginator(items, LOG_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "pilots/reminder_log.html",
+        {"form": form, "page": page, "query": query.urlencode()},
+    )
