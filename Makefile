@@ -40,13 +40,18 @@ run: install migrate seed ## Migrate, seed the demo data, start web + Celery wor
 test: install ## Run the whole test suite (service tests skip with a reason when absent)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-# Not a test: times the bulk reading ingest (API request and service) against
-# executemany and COPY of the same rows, on a PostgreSQL database of its own
-# (migrated first, so a fresh one works). It creates and deletes a scratch
-# pilot. Options: BENCH_ARGS="--rows 10000 --repeat 5 --metrics 4".
-bench: install ## Time the bulk ingest; needs PostgreSQL: DATABASE_URL=postgres://postgres@127.0.0.1:5432/pilotgate_bench make bench
+# Not a test: two benchmarks on a PostgreSQL database of their own (migrated
+# first, so a fresh one works), each creating and deleting its scratch data.
+# bench_ingest times the bulk reading ingest (API request and service) against
+# executemany and COPY of the same rows; BENCH_ARGS="--rows 10000 --repeat 5
+# --metrics 4". bench_reminders times the reminder sweep (finding, recording,
+# the no-op re-run) on scratch portfolios against one SQL query finding the
+# same reminders; REMINDER_BENCH_ARGS="--pilots 10000 --small 1000 --repeat 5
+# --explain".
+bench: install ## Time the bulk ingest and the reminder sweep; needs PostgreSQL: DATABASE_URL=postgres://postgres@127.0.0.1:5432/pilotgate_bench make bench
 	$(MANAGE) migrate --noinput
 	$(MANAGE) bench_ingest $(BENCH_ARGS)
+	$(MANAGE) bench_reminders $(REMINDER_BENCH_ARGS)
 
 # Not a test either: schemathesis against a live server (see .ci/fuzz); CI runs it.
 fuzz: install ## Fuzz the API from its OpenAPI schema; needs PostgreSQL on 127.0.0.1:5432

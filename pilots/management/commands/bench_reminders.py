@@ -1,0 +1,909 @@
+"""Time the reminder sweep against one plain SQL query that finds the same reminders.
+
+Not a test: ``make bench`` runs it against a PostgreSQL database of its own
+(``DATABASE_URL=postgres://postgres@127.0.0.1:5432/pilotgate_bench``). For each
+portfolio size (``--small`` and ``--pilots``) it builds a scratch portfolio
+with bulk inserts (a business unit "Bench reminders <run>", its users and
+pilots, metrics, readings and knowledge-transfer tasks spread so that every
+kind of reminder has candidates, and about half the pilots have nothing due),
+then times, for today (local), ``--repeat`` times each:
+
+- the floor: ONE SQL query (``cursor.execute``) selecting every due
+  (pilot, kind, recipient), all the rules at once; its rows must be exactly
+  ``{d.key for d in reminders_due(day)}``, or the command fails;
+- ``reminders_due(day)``, the sweep's candidate finding;
+- ``reminders_sweep(day=day, deliver="queue")`` writing the reminder rows, in a
+  transaction rolled back after each run (so each run does the same work, and
+  the on-commit delivery never runs: no broker needed); the deferred foreign
+  key checks a commit would run are forced (``SET CONSTRAINTS ALL IMMEDIATE``)
+  and timed with it;
+- the same sweep run again after a first one (the idempotent re-run, which
+  records nothing), also rolled back with the first one's rows (a committed
+  first sweep would queue one Celery task per reminder).
+
+It prints medians, query counts, rows and ratios against the floor measured in
+the same run, and the median time of each rule's query. The scratch data is
+deleted when it ends, also when it fails (a run killed outright leaves a
+business unit named "Bench reminders <run>": delete its pilots, then its users
+``bench-reminders-<run>-*``).
+
+DEBUG is off while it runs, as in production; query counts come from an
+untimed warm-up run (counting queries records them, which would be timed too).
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import statistics
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from datetime import time as clock
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext, override_settings
+from django.utils import timezone
+from psycopg import sql
+
+from pilots.models import (
+    CADENCE_DAYS,
+    CLOSED_STAGES,
+    PORTFOLIO_LEADS_GROUP,
+    BusinessUnit,
+    Cadence,
+    KnowledgeTransferTask,
+    Metric,
+    MetricKind,
+    MetricReading,
+    OwnershipStatus,
+    Pilot,
+    ReadingSource,
+    Reminder,
+    ReminderKind,
+    ReminderMute,
+    Stage,
+    TaskKind,
+    TaskStatus,
+)
+from pilots.services import reminders
+from pilots.services.reminders import HANDOVER_STAGES, TRACKED_STAGES, reminders_due
+
+BENCH_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/pilotgate_bench"
+FLOOR = "SQL floor (1 query)"
+DUE = "reminders_due"
+SWEEP = "sweep (records)"
+RERUN = "sweep re-run (no-op)"
+
+# Every due (pilot, kind, recipient) on %(day)s, all the rules of
+# ``pilots.services.reminders`` at once, less muted kinds and inactive
+# recipients, one row per key.
+FLOOR_SQL = """
+WITH leads AS (
+    SELECT u.id
+    FROM {user} u
+    JOIN {user_groups} ug ON ug.user_id = u.id
+    JOIN {group} g ON g.id = ug.group_id
+    WHERE g.name = %(leads_group)s AND u.is_active
+),
+handover AS (
+    SELECT p.id AS pilot_id, p.owner_id, p.sponsor_id,
+           %(day)s - (w.start + ceil(2 * (p.planned_end - w.start) / 3.0)::int) AS days_open
+    FROM {pilot} p
+    CROSS JOIN LATERAL (SELECT coalesce(p.started_on, p.planned_start) AS start) w
+    WHERE p.stage = ANY(%(handover_stages)s)
+      AND p.planned_end >= %(day)s
+      AND w.start <= %(day)s + %(lead_days)s
+      AND p.planned_end >= w.start
+      AND NOT EXISTS (SELECT FROM {task} t WHERE t.pilot_id = p.id)
+),
+candidates (pilot_id, kind, recipient_id) AS (
+    SELECT h.pilot_id, %(k_unplanned)s::text, r.id
+    FROM handover h
+    CROSS JOIN LATERAL (VALUES (h.owner_id), (h.sponsor_id)) r (id)
+    WHERE -h.days_open <= %(lead_days)s AND r.id IS NOT NULL
+  UNION ALL
+    SELECT h.pilot_id, %(k_escalation)s::text, l.id
+    FROM handover h
+    CROSS JOIN leads l
+    WHERE -h.days_open <= %(lead_days)s AND h.days_open >= %(escalation_days)s
+  UNION ALL
+    SELECT t.pilot_id, %(k_task)s::text, r.id
+    FROM {task} t
+    JOIN {pilot} p ON p.id = t.pilot_id
+    CROSS JOIN LATERAL (
+        VALUES (t.assignee_id), (CASE WHEN p.owner_status = %(accepted)s THEN p.owner_id END)
+    ) r (id)
+    WHERE p.stage = ANY(%(handover_stages)s)
+      AND t.due_on <= %(day)s - (%(task_grace)s + 1)
+      AND t.status <> %(done)s
+      AND r.id IS NOT NULL
+  UNION ALL
+    SELECT m.pilot_id, %(k_stale)s::text, p.owner_id
+    FROM {metric} m
+    JOIN {pilot} p ON p.id = m.pilot_id
+    JOIN unnest(%(cadences)s::text[], %(cadence_days)s::int[]) c (cadence, days)
+      ON c.cadence = m.cadence
+    LEFT JOIN LATERAL (
+        SELECT max(r.observed_on) AS last_on FROM {reading} r WHERE r.metric_id = m.id
+    ) l ON true
+    WHERE m.kind = %(primary)s
+      AND p.stage = ANY(%(tracked_stages)s)
+      AND p.owner_status = %(accepted)s
+      AND p.started_on < %(day)s - (c.days + %(stale_grace)s)
+      AND (l.last_on IS NULL OR l.last_on < %(day)s - (c.days + %(stale_grace)s))
+  UNION ALL
+    SELECT p.id, %(k_ownership)s::text, r.id
+    FROM {pilot} p
+    CROSS JOIN LATERAL (VALUES (p.owner_id), (p.sponsor_id)) r (id)
+    WHERE p.owner_status = %(pending)s
+      AND NOT p.stage = ANY(%(closed_stages)s)
+      AND p.owner_nominated_at
+          < (%(day)s - (%(pending_days)s - 1))::timestamp AT TIME ZONE %(time_zone)s
+  UNION ALL
+    SELECT p.id, %(k_decision)s::text, r.id
+    FROM {pilot} p
+    CROSS JOIN LATERAL (SELECT p.sponsor_id UNION SELECT leads.id FROM leads) r (id)
+    WHERE p.stage = %(running)s AND p.planned_end <= %(day)s - (%(decision_grace)s + 1)
+)
+SELECT DISTINCT c.pilot_id, c.kind, c.recipient_id
+FROM candidates c
+JOIN {user} u ON u.id = c.recipient_id
+WHERE u.is_active
+  AND NOT EXISTS (
+      SELECT FROM {mute} m WHERE m.user_id = c.recipient_id AND m.kind = c.kind
+  )
+"""
+
+
+class _Rollback(Exception):
+    """Raised to roll back a timed sweep, so the next run does the same work."""
+
+
+@dataclass
+class Method:
+    name: str
+    run: Callable[[], tuple[float, Any]]  # (timed seconds, outcome)
+    rows: Callable[[Any], int]
+    times: list[float] = field(default_factory=list)
+    queries: int = 0
+    row_count: int = 0
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times)
+
+    @property
+    def best(self) -> float:
+        return min(self.times)
+
+
+@dataclass
+class Rule:
+    name: str
+    run: Callable[[], list[Any]]
+    times: list[float] = field(default_factory=list)
+    row_count: int = 0
+    sql: str = ""
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times)
+
+
+@dataclass
+class SizeResult:
+    pilots: int
+    total_pilots: int
+    portfolio: dict[str, int]
+    methods: list[Method]
+    rules: list[Rule]
+    due_by_kind: Counter[str]
+
+
+def _timed(function: Callable[[], Any]) -> tuple[float, Any]:
+    started = time.perf_counter()
+    outcome = function()
+    return time.perf_counter() - started, outcome
+
+
+class Command(BaseCommand):
+    help = (
+        "Time the reminder sweep (candidate finding, recording, idempotent re-run) against "
+        "one SQL query finding the same reminders. Needs PostgreSQL; creates and deletes "
+        "its own scratch portfolio."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--pilots", type=int, default=10_000, help="Pilots in the portfolio.")
+        parser.add_argument(
+            "--small",
+            type=int,
+            default=1_000,
+            help="Pilots in a smaller portfolio timed first, to show growth (0: skip).",
+        )
+        parser.add_argument("--repeat", type=int, default=5, help="Timed runs per method.")
+        parser.add_argument(
+            "--explain",
+            action="store_true",
+            help="Print EXPLAIN ANALYZE of the slowest rule's query at the largest size.",
+        )
+
+    def handle(
+        self, *args: Any, pilots: int, small: int, repeat: int, explain: bool, **options: Any
+    ) -> None:
+        if connection.vendor != "postgresql":
+            raise CommandError(
+                f"bench_reminders measures PostgreSQL, but the default database is "
+                f"{connection.vendor}. Point it at a scratch PostgreSQL database, e.g. "
+                f"createdb -h 127.0.0.1 -U postgres pilotgate_bench, then "
+                f"DATABASE_URL={BENCH_DATABASE_URL} make bench"
+            )
+        if pilots < 20 or not (small == 0 or small >= 20):
+            raise CommandError("--pilots (and --small, unless 0) must be at least 20.")
+        if repeat < 1:
+            raise CommandError("--repeat must be at least 1.")
+        sizes = sorted({pilots, small} - {0})
+        started = time.perf_counter()
+        # The sweep logs one INFO line per run: not part of what is measured.
+        service_log = logging.getLogger(reminders.__name__)
+        level = service_log.level
+        service_log.setLevel(logging.WARNING)
+        try:
+            with override_settings(DEBUG=False):
+                results = [
+                    self.bench(size, repeat=repeat, explain=explain and size == sizes[-1])
+                    for size in sizes
+                ]
+        finally:
+            service_log.setLevel(level)
+        self.report(results, repeat=repeat, elapsed=time.perf_counter() - started)
+
+    # --- Scaffolding -------------------------------------------------------------------
+
+    def bench(self, size: int, *, repeat: int, explain: bool) -> SizeResult:
+        run = uuid.uuid4().hex[:8]
+        self.stdout.write(f"\n{size:,} pilots (scratch run {run}): building the portfolio...")
+        group_created = False
+        try:
+            started = time.perf_counter()
+            group, group_created = Group.objects.get_or_create(name=PORTFOLIO_LEADS_GROUP)
+            portfolio = self.build(size, run=run, group=group)
+            self.stdout.write(
+                f"  built in {time.perf_counter() - started:.1f}s: "
+                + ", ".join(f"{count:,} {name}" for name, count in portfolio.items())
+            )
+            result = self.measure(size, repeat=repeat, explain=explain)
+            result.portfolio = portfolio
+            return result
+        finally:
+            started = time.perf_counter()
+            self.cleanup(run, group_created=group_created)
+            self.stdout.write(f"  scratch data deleted in {time.perf_counter() - started:.1f}s")
+
+    def build(self, size: int, *, run: str, group: Group) -> dict[str, int]:
+        """The scratch portfolio, every row in bulk; the counts of what it made."""
+        User = get_user_model()
+        day = timezone.localdate()
+        now = timezone.now()
+        zone = timezone.get_current_timezone()
+        unusable = make_password(None)
+
+        def user(role: str, number: int, *, active: bool = True) -> Any:
+            return User(
+                username=f"bench-reminders-{run}-{role}-{number}",
+                first_name=role.capitalize(),
+                last_name=str(number),
+                email="" if number == 3 else f"{role}{number}@bench.invalid",
+                password=unusable,
+                is_active=active,
+            )
+
+        business_unit = BusinessUnit.objects.create(name=f"Bench reminders {run}")
+        people = User.objects.bulk_create(
+            [user("sponsor", n) for n in range(3)]
+            # owner 0 is deactivated: nothing goes to them.
+            + [user("owner", n, active=n != 0) for n in range(20)]
+            + [user("assignee", n) for n in range(10)]
+            + [user("lead", n) for n in range(2)]
+        )
+        sponsors, owners, assignees, leads = people[:3], people[3:23], people[23:33], people[33:]
+        group.user_set.add(*leads)
+        ReminderMute.objects.bulk_create(
+            [
+                ReminderMute(user=owners[1], kind=ReminderKind.METRIC_STALE),
+                ReminderMute(user=owners[2], kind=ReminderKind.OWNERSHIP_PENDING),
+                ReminderMute(user=assignees[0], kind=ReminderKind.TASK_OVERDUE),
+            ]
+        )
+
+        def ago(days: int) -> date:
+            return day - timedelta(days=days)
+
+        def local(on: date, hour: int, minute: int = 0) -> datetime:
+            return datetime.combine(on, clock(hour, minute), tzinfo=zone)
+
+        def accepted(owner: Any) -> dict[str, Any]:
+            return {
+                "owner": owner,
+                "owner_status": OwnershipStatus.ACCEPTED,
+                "owner_nominated_at": now - timedelta(days=40),
+                "owner_responded_at": now - timedelta(days=39),
+            }
+
+        def pending(owner: Any, nominated_at: datetime) -> dict[str, Any]:
+            return {
+                "owner": owner,
+                "owner_status": OwnershipStatus.PENDING,
+                "owner_nominated_at": nominated_at,
+            }
+
+        def declined(owner: Any) -> dict[str, Any]:
+            return {
+                "owner": owner,
+                "owner_status": OwnershipStatus.DECLINED,
+                "owner_nominated_at": now - timedelta(days=20),
+                "owner_responded_at": now - timedelta(days=19),
+                "owner_decline_reason": "Bench: not my area.",
+            }
+
+        def dates(start: date | None, end: date | None, **extra: Any) -> dict[str, Any]:
+            return {"planned_start": start, "planned_end": end, **extra}
+
+        def running(start: date, end: date, **extra: Any) -> dict[str, Any]:
+            return {"stage": Stage.RUNNING, "started_on": start, **dates(start, end), **extra}
+
+        def graduated(start: date, end: date) -> dict[str, Any]:
+            return {
+                "stage": Stage.GRADUATED,
+                "started_on": start,
+                "operations_accepted_at": now - timedelta(days=1),
+                **dates(start, end),
+            }
+
+        # (pilot fields, primary metric (cadence, [days ago of readings]) or None,
+        #  tasks [(status, due on, assignee)]) for pilot number i.
+        def plan(i: int) -> tuple[dict[str, Any], tuple[str, list[int]] | None, list[Any]]:
+            k, j = i % 20, i // 20
+            owner, sponsor = owners[j % 20], sponsors[j % 3]
+            assignee = assignees[j % 10]
+            fields: dict[str, Any] = {"sponsor": sponsor, **accepted(owner)}
+            metric = None
+            tasks: list[Any] = []
+            if k == 0:  # approved, window opens in 4 to 18 days, no tasks
+                start = ago(40)
+                fields |= {"stage": Stage.APPROVED, **dates(start, start + timedelta(66 + j % 12))}
+                if j % 5 == 0:
+                    fields |= declined(owner)
+                elif j % 5 == 1:
+                    fields |= pending(owner, now - timedelta(days=10))
+                elif j % 5 == 2:
+                    fields |= {"owner": None, "owner_status": OwnershipStatus.NONE}
+                    fields |= {"owner_nominated_at": None, "owner_responded_at": None}
+            elif k == 1:  # running, window opens today to in 6 days, no tasks
+                start = ago(60)
+                fields |= running(start, start + timedelta(90 + j % 9))
+                fields["planned_start"] = start - timedelta(days=j % 3)
+            elif k == 2:  # running, window open 4 to 13 days (escalation from 7), no tasks
+                start = ago(80)
+                fields |= running(start, start + timedelta(100 + j % 15))
+                if j % 6 == 0:
+                    fields |= {"owner": None, "owner_status": OwnershipStatus.NONE}
+                    fields |= {"owner_nominated_at": None, "owner_responded_at": None}
+            elif k == 3:  # running, window open, tasks: one overdue, one done, one not due
+                fields |= running(ago(70), ago(-20))
+                if j % 6 == 0:
+                    fields |= pending(owner, now - timedelta(days=1))
+                tasks = [
+                    (TaskStatus.TODO, ago(1 + j % 5), owner if j % 4 == 0 else assignee),
+                    (TaskStatus.DONE, ago(3), assignees[(j + 1) % 10]),
+                    (TaskStatus.IN_PROGRESS, ago(0 if j % 3 == 0 else -5), assignee),
+                ]
+            elif k == 4:  # running, daily metric, last reading 2 to 7 days ago
+                fields |= running(ago(100), ago(-100))
+                if j % 7 == 0:
+                    fields |= pending(owner, now - timedelta(days=1))
+                last = 2 + j % 6
+                metric = (Cadence.DAILY, [last, last + 1, last + 2])
+            elif k == 5:  # running, weekly metric, last reading 0 to 13 days ago
+                fields |= running(ago(100), ago(-150))
+                last = j % 14
+                metric = (Cadence.WEEKLY, [last, last + 7, last + 14])
+            elif k == 6:  # graduated, monthly metric never read, started 20 to 59 days ago
+                start = ago(20 + j % 40)
+                fields |= graduated(start, start + timedelta(10))
+                metric = (Cadence.MONTHLY, [])
+            elif k == 7:  # draft, nominated 0 to 5 days ago (sometimes the sponsor)
+                nominee = sponsor if j % 5 == 0 else owner
+                fields |= {"stage": Stage.DRAFT, **pending(nominee, local(ago(j % 6), 10))}
+            elif k == 8:  # approved, nominated late 2 or 3 days ago (the day boundary)
+                fields |= {"stage": Stage.APPROVED, **dates(ago(-60), ago(-120))}
+                fields |= pending(owner, local(ago(2 + j % 2), 23, 30))
+            elif k == 9:  # running, ended 0 to 3 days ago (sometimes a lead sponsors it)
+                fields |= running(ago(120), ago(j % 4))
+                if j % 3 == 0:
+                    fields["sponsor"] = leads[0]
+            elif k == 10:  # graduated, nomination long unanswered (closed: nothing due)
+                fields |= graduated(ago(200), ago(50))
+                fields |= pending(owner, now - timedelta(days=30))
+            elif k == 11:  # running, building, fresh weekly metric, tasks not yet due
+                fields |= running(ago(10), ago(-200))
+                metric = (Cadence.WEEKLY, [1, 8, 15])
+                tasks = [(TaskStatus.TODO, ago(-30), assignee)]
+            elif k == 12:  # approved, starts in a month
+                fields |= {"stage": Stage.APPROVED, **dates(ago(-30), ago(-120))}
+            elif k == 13:  # running, started after its planned end (no window at all)
+                fields |= running(ago(-10), ago(-5), planned_start=ago(50))
+            elif k == 14:  # graduated, fresh monthly metric
+                fields |= graduated(ago(300), ago(100))
+                metric = (Cadence.MONTHLY, [5, 36])
+            elif k == 15:  # draft, nobody nominated
+                fields |= {"stage": Stage.DRAFT, "owner": None, "owner_status": "none"}
+                fields |= {"owner_nominated_at": None, "owner_responded_at": None}
+            elif k == 16:  # running, window open, every task done
+                fields |= running(ago(70), ago(-20))
+                tasks = [(TaskStatus.DONE, ago(10), assignee), (TaskStatus.DONE, ago(2), owner)]
+            elif k == 17:  # approved, starts in 5 days, window in 65
+                fields |= {"stage": Stage.APPROVED, **dates(ago(-5), ago(-95))}
+            elif k == 18:  # draft, nomination declined
+                fields |= {"stage": Stage.DRAFT, **declined(owner)}
+            else:  # running, building, fresh weekly metric
+                fields |= running(ago(30), ago(-60))
+                metric = (Cadence.WEEKLY, [3, 10])
+            return fields, metric, tasks
+
+        plans = [plan(i) for i in range(size)]
+        pilots = Pilot.objects.bulk_create(
+            [
+                Pilot(
+                    title=f"Bench reminders pilot {i}",
+                    problem_statement="Scratch pilot of bench_reminders; deleted when it ends.",
+                    business_unit=business_unit,
+                    **fields,
+                )
+                for i, (fields, _, _) in enumerate(plans)
+            ],
+            batch_size=2_000,
+        )
+        # References as the registration service assigns them (PIL-0042): from the
+        # primary key, so they cannot collide with a real pilot's.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                sql.SQL(
+                    "UPDATE {} SET reference = 'PIL-' || lpad(id::text, greatest(4, length("
+                    "id::text)), '0') WHERE business_unit_id = %s"
+                ).format(sql.Identifier(Pilot._meta.db_table)),
+                [business_unit.pk],
+            )
+        metrics = Metric.objects.bulk_create(
+            [
+                Metric(
+                    pilot=pilot,
+                    name=name,
+                    kind=kind,
+                    unit="%",
+                    direction="increase",
+                    baseline=Decimal(10),
+                    target=Decimal(20),
+                    cadence=cadence,
+                )
+                for pilot, (_, metric, _) in zip(pilots, plans, strict=True)
+                if metric is not None
+                for name, kind, cadence in (
+                    ("Bench primary metric", MetricKind.PRIMARY, metric[0]),
+                    # Never read, daily: stale if it counted (only the primary one does).
+                    ("Bench business metric", MetricKind.BUSINESS, Cadence.DAILY),
+                )
+            ],
+            batch_size=2_000,
+        )
+        readings_of = iter(
+            [metric for _, metric, _ in plans if metric is not None for _ in range(2)]
+        )
+        readings = MetricReading.objects.bulk_create(
+            [
+                MetricReading(
+                    metric=metric,
+                    observed_on=ago(days),
+                    value=Decimal(12 + n),
+                    source=ReadingSource.IMPORT,
+                )
+                for metric, spec in zip(metrics, readings_of, strict=True)
+                if metric.kind == MetricKind.PRIMARY
+                for n, days in enumerate(spec[1])
+            ],
+            batch_size=5_000,
+        )
+        tasks = KnowledgeTransferTask.objects.bulk_create(
+            [
+                KnowledgeTransferTask(
+                    pilot=pilot,
+                    title=f"Bench task {position}",
+                    kind=TaskKind.RUNBOOK,
+                    assignee=assignee,
+                    receiver_team="Bench operations",
+                    due_on=due_on,
+                    status=status,
+                    position=position,
+                    **(
+                        {
+                            "evidence_url": "https://bench.invalid/runbook",
+                            "completed_at": now - timedelta(days=1),
+                            "completed_by": assignee,
+                        }
+                        if status == TaskStatus.DONE
+                        else {}
+                    ),
+                )
+                for pilot, (_, _, specs) in zip(pilots, plans, strict=True)
+                for position, (status, due_on, assignee) in enumerate(specs)
+            ],
+            batch_size=5_000,
+        )
+        with connection.cursor() as cursor:  # statistics as a live database would have
+            for model in (Pilot, Metric, MetricReading, KnowledgeTransferTask, Reminder):
+                cursor.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(model._meta.db_table)))
+        return {
+            "pilots": len(pilots),
+            "users": len(people),
+            "metrics": len(metrics),
+            "readings": len(readings),
+            "tasks": len(tasks),
+        }
+
+    def cleanup(self, run: str, *, group_created: bool) -> None:
+        """Delete the scratch run's rows in bulk, children first."""
+        User = get_user_model()
+        tables = {
+            "pilot": Pilot,
+            "metric": Metric,
+            "reading": MetricReading,
+            "task": KnowledgeTransferTask,
+            "reminder": Reminder,
+            "mute": ReminderMute,
+            "unit": BusinessUnit,
+            "user": User,
+            "user_groups": User.groups.through,
+        }
+        names = {key: sql.Identifier(model._meta.db_table) for key, model in tables.items()}
+        pilots = sql.SQL(
+            "SELECT p.id FROM {pilot} p JOIN {unit} b ON b.id = p.business_unit_id "
+            "WHERE b.name = %(unit)s"
+        ).format(**names)
+        users = sql.SQL("SELECT id FROM {user} WHERE username LIKE %(users)s").format(**names)
+        statements = [
+            "DELETE FROM {reminder} WHERE pilot_id IN ({pilots}) OR recipient_id IN ({users})",
+            "DELETE FROM {reading} WHERE metric_id IN "
+            "(SELECT id FROM {metric} WHERE pilot_id IN ({pilots}))",
+            "DELETE FROM {metric} WHERE pilot_id IN ({pilots})",
+            "DELETE FROM {task} WHERE pilot_id IN ({pilots})",
+            "DELETE FROM {pilot} WHERE id IN ({pilots})",
+            "DELETE FROM {mute} WHERE user_id IN ({users})",
+            "DELETE FROM {user_groups} WHERE user_id IN ({users})",
+            "DELETE FROM {user} WHERE id IN ({users})",
+            "DELETE FROM {unit} WHERE name = %(unit)s",
+        ]
+        params = {"unit": f"Bench reminders {run}", "users": f"bench-reminders-{run}-%"}
+        with transaction.atomic(), connection.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(
+                    sql.SQL(statement).format(pilots=pilots, users=users, **names), params
+                )
+        if group_created:
+            Group.objects.filter(name=PORTFOLIO_LEADS_GROUP, user__isnull=True).delete()
+
+    # --- Measuring -----------------------------------------------------------------------
+
+    def floor_query(self, day: date) -> tuple[sql.Composed, dict[str, Any]]:
+        User = get_user_model()
+        tables = {
+            "pilot": Pilot,
+            "metric": Metric,
+            "reading": MetricReading,
+            "task": KnowledgeTransferTask,
+            "mute": ReminderMute,
+            "user": User,
+            "user_groups": User.groups.through,
+            "group": Group,
+        }
+        query = sql.SQL(FLOOR_SQL).format(
+            **{key: sql.Identifier(model._meta.db_table) for key, model in tables.items()}
+        )
+        params = {
+            "day": day,
+            "leads_group": PORTFOLIO_LEADS_GROUP,
+            "handover_stages": [str(stage) for stage in HANDOVER_STAGES],
+            "tracked_stages": [str(stage) for stage in TRACKED_STAGES],
+            "closed_stages": sorted(str(stage) for stage in CLOSED_STAGES),
+            "running": str(Stage.RUNNING),
+            "accepted": str(OwnershipStatus.ACCEPTED),
+            "pending": str(OwnershipStatus.PENDING),
+            "done": str(TaskStatus.DONE),
+            "primary": str(MetricKind.PRIMARY),
+            "cadences": [str(cadence) for cadence in CADENCE_DAYS],
+            "cadence_days": list(CADENCE_DAYS.values()),
+            "lead_days": settings.PILOTGATE_HANDOVER_LEAD_DAYS,
+            "escalation_days": settings.PILOTGATE_HANDOVER_ESCALATION_DAYS,
+            "task_grace": settings.PILOTGATE_TASK_OVERDUE_GRACE_DAYS,
+            "stale_grace": settings.PILOTGATE_STALE_GRACE_DAYS,
+            "pending_days": settings.PILOTGATE_OWNERSHIP_PENDING_DAYS,
+            "decision_grace": settings.PILOTGATE_DECISION_GRACE_DAYS,
+            "time_zone": timezone.get_current_timezone_name(),
+            "k_unplanned": str(ReminderKind.HANDOVER_UNPLANNED),
+            "k_escalation": str(ReminderKind.HANDOVER_ESCALATION),
+            "k_task": str(ReminderKind.TASK_OVERDUE),
+            "k_stale": str(ReminderKind.METRIC_STALE),
+            "k_ownership": str(ReminderKind.OWNERSHIP_PENDING),
+            "k_decision": str(ReminderKind.DECISION_OVERDUE),
+        }
+        return query, params
+
+    def measure(self, size: int, *, repeat: int, explain: bool) -> SizeResult:
+        day = timezone.localdate()
+        query, params = self.floor_query(day)
+        # In the warm-up, the measured part of each run counts its queries instead.
+        counted: list[int] | None = None
+
+        def measured(
+            function: Callable[[], Any], then: Callable[[], None] | None = None
+        ) -> tuple[float, Any]:
+            """Time ``function`` then ``then``; or, in the warm-up, count ``function``'s queries."""
+            if counted is None:
+                started = time.perf_counter()
+                outcome = function()
+                if then is not None:
+                    then()
+                return time.perf_counter() - started, outcome
+            with CaptureQueriesContext(connection) as captured:
+                outcome = function()
+            counted.append(len(captured.captured_queries))
+            return 0.0, outcome
+
+        def select() -> list[tuple[int, str, int]]:
+            with connection.cursor() as cursor:
+                cursor.execute(query, params)
+                return cursor.fetchall()
+
+        def sweep_once() -> Any:
+            return reminders.reminders_sweep(day=day, deliver="queue")
+
+        def check_constraints() -> None:
+            # The foreign keys are deferred to the commit, which never comes: check
+            # them now, so the time includes what committing would add.
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+        def floor() -> tuple[float, Any]:
+            return measured(select)
+
+        def due() -> tuple[float, Any]:
+            return measured(lambda: reminders_due(day))
+
+        def sweep() -> tuple[float, Any]:
+            try:
+                with transaction.atomic():
+                    outcome = measured(sweep_once, check_constraints)
+                    raise _Rollback
+            except _Rollback:
+                return outcome
+
+        def rerun() -> tuple[float, Any]:
+            try:
+                with transaction.atomic():
+                    if not sweep_once().reminder_ids:
+                        raise CommandError("The first sweep recorded nothing: no re-run to time.")
+                    check_constraints()
+                    outcome = measured(sweep_once, check_constraints)
+                    raise _Rollback
+            except _Rollback:
+                return outcome
+
+        methods = [
+            Method(FLOOR, floor, len),
+            Method(DUE, due, len),
+            Method(SWEEP, sweep, lambda result: len(result.reminder_ids)),
+            Method(RERUN, rerun, lambda result: len(result.reminder_ids)),
+        ]
+
+        # The rules one by one (the queries reminders_due runs, and their rows).
+        links = reminders._Links()
+        leads = list(
+            get_user_model()
+            .objects.filter(is_active=True, groups__name=PORTFOLIO_LEADS_GROUP)
+            .values_list("pk", flat=True)
+        )
+        rules = [
+            Rule("handover (both kinds)", lambda: reminders._handover(day, links, leads, None)),
+            Rule("task_overdue", lambda: reminders._tasks_overdue(day, links, None)),
+            Rule("metric_stale", lambda: reminders._metric_stale(day, links, None)),
+            Rule("ownership_pending", lambda: reminders._ownership_pending(day, links, None)),
+            Rule(
+                "decision_overdue",
+                lambda: reminders._decision_overdue(day, links, leads, None),
+            ),
+        ]
+
+        self.stdout.write("  warming up (one untimed run of each, counting queries)...")
+        outcomes: dict[str, Any] = {}
+        for method in methods:
+            counted = []
+            _, outcome = method.run()
+            method.queries = counted[0]
+            method.row_count = method.rows(outcome)
+            outcomes[method.name] = outcome
+        counted = None
+        for rule in rules:
+            with CaptureQueriesContext(connection) as captured:
+                rule.row_count = len(rule.run())
+            rule.sql = captured.captured_queries[-1]["sql"]
+
+        due_items = outcomes[DUE]
+        self.check_same(set(outcomes[FLOOR]), due_items, outcomes[FLOOR])
+        if outcomes[RERUN].reminder_ids:
+            raise CommandError(
+                f"The re-run recorded {len(outcomes[RERUN].reminder_ids)} reminders, not 0."
+            )
+        due_by_kind = Counter(item.kind for item in due_items)
+        missing = sorted(set(ReminderKind.values) - set(due_by_kind))
+        if missing:
+            self.stderr.write(f"  warning: no reminder of kind {', '.join(missing)} is due")
+
+        for repetition in range(1, repeat + 1):
+            self.stdout.write(f"  repetition {repetition} of {repeat}...")
+            for method in methods:  # interleaved, so drift affects every method alike
+                gc.collect()
+                seconds, outcome = method.run()
+                method.times.append(seconds)
+                if method.rows(outcome) != method.row_count:
+                    raise CommandError(
+                        f"{method.name}: {method.rows(outcome)} rows, "
+                        f"{method.row_count} in the warm-up."
+                    )
+            for rule in rules:
+                gc.collect()
+                seconds, _ = _timed(rule.run)
+                rule.times.append(seconds)
+
+        if explain:
+            slowest = max(rules, key=lambda rule: rule.median)
+            self.stdout.write(f"\n  EXPLAIN ANALYZE of the slowest rule, {slowest.name}:")
+            self.stdout.write("    " + slowest.sql)
+            with connection.cursor() as cursor:
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + slowest.sql)
+                for (line,) in cursor.fetchall():
+                    self.stdout.write("    " + line)
+
+        return SizeResult(
+            pilots=size,
+            total_pilots=Pilot.objects.count(),
+            portfolio={},
+            methods=methods,
+            rules=rules,
+            due_by_kind=due_by_kind,
+        )
+
+    def check_same(self, floor: set[tuple[int, str, int]], due: list[Any], rows: list[Any]) -> None:
+        """The floor must find exactly the reminders the service finds, once each."""
+        keys = [(pilot, str(kind), user) for pilot, kind, user in (item.key for item in due)]
+        problems = []
+        if len(keys) != len(set(keys)):
+            problems.append(f"reminders_due returned {len(keys) - len(set(keys))} duplicate keys")
+        if len(rows) != len(floor):
+            problems.append(f"the SQL floor returned {len(rows) - len(floor)} duplicate rows")
+        only_sql, only_due = sorted(floor - set(keys)), sorted(set(keys) - floor)
+        for label, extra in (
+            ("only in the SQL floor", only_sql),
+            ("only in reminders_due", only_due),
+        ):
+            if extra:
+                problems.append(f"{len(extra)} keys {label}, e.g. {extra[:10]}")
+        self.stdout.write(
+            f"  rows: SQL floor {len(floor):,}, reminders_due {len(set(keys)):,}"
+            + ("" if problems else " (the same keys)")
+        )
+        if problems:
+            raise CommandError("The SQL floor and reminders_due differ: " + "; ".join(problems))
+
+    # --- Output ------------------------------------------------------------------------
+
+    def report(self, results: list[SizeResult], *, repeat: int, elapsed: float) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW server_version")
+            (version,) = cursor.fetchone()
+        out = self.stdout.write
+
+        def table(header: tuple[str, ...], lines: list[tuple[str, ...]]) -> None:
+            widths = [max(len(line[i]) for line in [header, *lines]) for i in range(len(header))]
+
+            def row(cells: tuple[str, ...]) -> str:
+                return "  ".join(
+                    cell.rjust(width) if i in (0, *range(2, len(cells))) else cell.ljust(width)
+                    for i, (cell, width) in enumerate(zip(cells, widths, strict=True))
+                )
+
+            out(row(header))
+            out(row(tuple("-" * width for width in widths)))
+            for line in lines:
+                out(row(line))
+
+        out("")
+        out("Reminder sweep benchmark")
+        out(
+            f"PostgreSQL {version}; day {timezone.localdate()} "
+            f"({timezone.get_current_timezone_name()}); {repeat} repetitions; "
+            "wall time (time.perf_counter), DEBUG off"
+        )
+        out("Sweeps are rolled back after each run; ratios use the medians.")
+        out("")
+        lines = []
+        for result in results:
+            by_name = {method.name: method for method in result.methods}
+            floor = by_name[FLOOR].median
+            for method in result.methods:
+                lines.append(
+                    (
+                        f"{result.pilots:,}",
+                        method.name,
+                        f"{method.median:.4f}",
+                        f"{method.best:.4f}",
+                        str(method.queries),
+                        f"{method.row_count:,}",
+                        f"{method.median / floor:.1f}x",
+                    )
+                )
+        table(("pilots", "method", "median s", "best s", "queries", "rows", "x SQL floor"), lines)
+
+        out("")
+        out("The rules one by one (one query each; rows before muting and deactivation):")
+        lines = []
+        for result in results:
+            due = {method.name: method for method in result.methods}[DUE].median
+            for rule in result.rules:
+                lines.append(
+                    (
+                        f"{result.pilots:,}",
+                        rule.name,
+                        f"{rule.median:.4f}",
+                        f"{rule.row_count:,}",
+                        f"{rule.median / due:.0%}",
+                    )
+                )
+        table(("pilots", "rule", "median s", "rows", "of reminders_due"), lines)
+
+        out("")
+        for result in results:
+            kinds = ", ".join(
+                f"{kind} {count:,}" for kind, count in sorted(result.due_by_kind.items())
+            )
+            out(f"{result.pilots:,} pilots ({result.total_pilots:,} in the database): due {kinds}")
+            by_name = {method.name: method for method in result.methods}
+            out(
+                f"  the sweep takes {by_name[SWEEP].median / by_name[FLOOR].median:.1f}x the SQL "
+                f"floor's time; reminders_due {by_name[DUE].median / by_name[FLOOR].median:.1f}x; "
+                f"the no-op re-run {by_name[RERUN].median / by_name[FLOOR].median:.1f}x."
+            )
+            writing = by_name[SWEEP].median - by_name[DUE].median
+            out(
+                f"  recording (the sweep less reminders_due): {writing:.4f}s, "
+                f"{writing / by_name[SWEEP].median:.0%} of the sweep."
+            )
+        if len(results) > 1:
+            small, large = results[0], results[-1]
+            growth = large.pilots / small.pilots
+            small_by = {method.name: method for method in small.methods}
+            changes = ", ".join(
+                f"{method.name} {method.median / small_by[method.name].median:.1f}x"
+                for method in large.methods
+            )
+            out(f"{growth:.0f}x the pilots: {changes}.")
+        out(f"Whole run: {elapsed:.0f}s.")
