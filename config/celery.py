@@ -3,6 +3,8 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
@@ -20,5 +22,26 @@ def _create_filesystem_broker_folders(sender: Celery, **kwargs: object) -> None:
             os.makedirs(options[key], exist_ok=True)
 
 
-# The beat schedule is CELERY_BEAT_SCHEDULE in config/settings/base.py (its
-# times come from the environment). Every job is safe to run twice.
+# Periodic jobs: the one place they are scheduled. Each is safe to run twice
+# (a second beat by mistake sends nothing twice). Times come from settings,
+# read once Celery has loaded its configuration (not at import time).
+@app.on_after_configure.connect
+def _schedule_periodic_jobs(sender: Celery, **kwargs: object) -> None:
+    if settings.PILOTGATE_REMINDERS_EVERY_SECONDS:
+        reminders = float(settings.PILOTGATE_REMINDERS_EVERY_SECONDS)
+    else:
+        hour, minute = settings.PILOTGATE_REMINDERS_AT
+        reminders = crontab(hour=hour, minute=minute)  # in CELERY_TIMEZONE = TIME_ZONE
+    sender.conf.beat_schedule = {
+        # Proves to operators (health page, admin) that beat and a worker are alive.
+        "heartbeat": {
+            "task": "pilots.heartbeat_record",
+            "schedule": 60.0,
+            "kwargs": {"source": "beat"},
+        },
+        # The day's reminders (pilots.services.reminders).
+        "reminders": {"task": "pilots.reminders_sweep", "schedule": reminders},
+        # Re-queues reminders whose delivery was lost (broker down at enqueue
+        # time, worker killed); the claim in the database keeps it to one email.
+        "reminders-redeliver": {"task": "pilots.reminders_redeliver", "schedule": 15 * 60.0},
+    }

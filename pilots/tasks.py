@@ -15,7 +15,7 @@ from datetime import date
 from celery import shared_task
 from django.utils import timezone
 
-from pilots.models import Heartbeat
+from pilots.models import Heartbeat, ReminderStatus
 from pilots.services import reminders
 
 # Retry countdowns for a failed email: 30 s, 1, 2, 4, 8 min, capped at 10 min,
@@ -53,17 +53,18 @@ def reminders_sweep(*, day: str | None = None) -> dict[str, object]:
     name="pilots.reminder_deliver",
     time_limit=60,
     soft_time_limit=45,
-    max_retries=reminders.MAX_ATTEMPTS - 1,
+    # The reminder's own attempt count (MAX_ATTEMPTS, in the database) decides when to
+    # give up, also across redeliveries, which start Celery's count again at zero.
+    max_retries=None,
 )
 def reminder_deliver(self, *, reminder_id: int) -> str:
-    """Email one reminder; on an SMTP failure retry with backoff, then mark it failed."""
+    """Email one reminder; on an SMTP failure retry with backoff until it is marked failed."""
     try:
         return reminders.reminder_deliver(reminder_id=reminder_id)
     except reminders.DeliveryFailed as exc:
-        if self.request.retries >= self.max_retries:
-            reminders.reminder_give_up(reminder_id=reminder_id, error=f"Gave up: {exc}")
-            return "failed"
-        raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries)) from exc
+        if exc.final:
+            return ReminderStatus.FAILED
+        raise self.retry(exc=exc, countdown=retry_countdown(exc.attempts - 1)) from exc
 
 
 @shared_task(name="pilots.reminders_redeliver", time_limit=5 * 60, soft_time_limit=4 * 60)

@@ -9,7 +9,6 @@ insecure defaults and refuses to start without real values.
 from pathlib import Path
 
 import environ
-from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -138,6 +137,9 @@ STORAGES = {
 # --- Email ------------------------------------------------------------------------
 
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# Seconds an SMTP connection may block: well inside the delivery task's soft
+# time limit (45 s), so a hung server fails the attempt instead of the task.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Pilotgate <pilotgate@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -187,28 +189,10 @@ def reminders_time(name: str, default: str) -> tuple[int, int]:
 
 # The reminder sweep runs once a day at this local time (TIME_ZONE), or every
 # N seconds when PILOTGATE_REMINDERS_EVERY_SECONDS is set (demos, tests; the
-# sweep is idempotent, so running it often sends nothing twice).
+# sweep is idempotent, so running it often sends nothing twice). The schedule
+# itself is in config/celery.py.
 PILOTGATE_REMINDERS_AT = reminders_time("PILOTGATE_REMINDERS_AT", "07:00")
 PILOTGATE_REMINDERS_EVERY_SECONDS = env_int("PILOTGATE_REMINDERS_EVERY_SECONDS", 0, minimum=0)
-CELERY_BEAT_SCHEDULE = {
-    # Proves to operators (health page, admin) that beat and a worker are alive.
-    "heartbeat": {
-        "task": "pilots.heartbeat_record",
-        "schedule": 60.0,
-        "kwargs": {"source": "beat"},
-    },
-    "reminders": {
-        "task": "pilots.reminders_sweep",
-        "schedule": (
-            float(PILOTGATE_REMINDERS_EVERY_SECONDS)
-            if PILOTGATE_REMINDERS_EVERY_SECONDS
-            else crontab(hour=PILOTGATE_REMINDERS_AT[0], minute=PILOTGATE_REMINDERS_AT[1])
-        ),
-    },
-    # Re-queues reminders whose delivery task was lost (broker down at enqueue
-    # time, worker killed); the claim in the database keeps it to one email.
-    "reminders-redeliver": {"task": "pilots.reminders_redeliver", "schedule": 15 * 60.0},
-}
 
 # --- Django REST Framework ----------------------------------------------------------
 

@@ -11,7 +11,8 @@ handover_unplanned     window opens within lead days, or is open,  business owne
 handover_escalation    the same, escalation days into the window   portfolio leads
 task_overdue           a task not done, due date + grace passed    assignee, business owner
 metric_stale           the primary metric has no reading within    business owner
-                       its cadence + grace (running, graduated)
+                       its cadence + grace (running, or graduated
+                       in the last 12 months)
 ownership_pending      nominated owner silent for N local days     nominee, sponsor
 decision_overdue       running, end date + grace passed            sponsor, portfolio leads
 =====================  ==========================================  =========================
@@ -46,7 +47,7 @@ from typing import Literal
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -60,6 +61,7 @@ from pilots.models import (
     CLOSED_STAGES,
     MUTABLE_REMINDER_KINDS,
     PORTFOLIO_LEADS_GROUP,
+    GateDecision,
     KnowledgeTransferTask,
     Metric,
     MetricKind,
@@ -77,10 +79,14 @@ from pilots.permissions import AnyUser
 
 log = logging.getLogger(__name__)
 
+# Every day of these rules is a day in the deployment's zone (TIME_ZONE), never
+# whatever zone a request may have activated.
+LOCAL = timezone.get_default_timezone
+
 # Stages in which a pilot's handover is being prepared (window, tasks).
 HANDOVER_STAGES = (Stage.APPROVED, Stage.RUNNING)
-# Stages in which the primary metric is tracked (as ``selectors.metric_status``).
-TRACKED_STAGES = (Stage.RUNNING, Stage.GRADUATED)
+# The primary metric is chased while the pilot runs and for a year after it graduates.
+TRACKED_AFTER_GRADUATION = timedelta(days=365)
 
 # A claim older than this is abandoned (its worker died): longer than the
 # delivery task's hard time limit (``pilots.tasks``), so a live send is never
@@ -113,6 +119,13 @@ def period_of(day: date) -> str:
     """The period a reminder is sent at most once in: the ISO week (``2026-W48``)."""
     year, week, _ = day.isocalendar()
     return f"{year}-W{week:02d}"
+
+
+REASON_LENGTH = Reminder._meta.get_field("reason").max_length
+
+
+def _fit(text: str, length: int) -> str:
+    return text if len(text) <= length else text[: length - 1] + "…"
 
 
 def _plural(n: int, word: str) -> str:
@@ -274,8 +287,20 @@ def _metric_stale(day: date, links: _Links, pilot_id: int | None) -> list[Due]:
     rows = (
         _scope(Metric.objects, "pilot_id", pilot_id)
         .filter(
+            Q(pilot__stage=Stage.RUNNING)
+            | Q(
+                Exists(
+                    GateDecision.objects.filter(
+                        pilot=OuterRef("pilot"),
+                        to_stage=Stage.GRADUATED,
+                        decided_at__gte=timezone.make_aware(
+                            datetime.combine(day - TRACKED_AFTER_GRADUATION, time.min), LOCAL()
+                        ),
+                    )
+                ),
+                pilot__stage=Stage.GRADUATED,
+            ),
             kind=MetricKind.PRIMARY,
-            pilot__stage__in=TRACKED_STAGES,
             pilot__owner_status=OwnershipStatus.ACCEPTED,
         )
         # The latest reading through the (metric, observed_on) unique index: one
@@ -315,7 +340,9 @@ def _ownership_pending(day: date, links: _Links, pilot_id: int | None) -> list[D
     waited = settings.PILOTGATE_OWNERSHIP_PENDING_DAYS
     # Nominated on local day N, due from day N + waited: nominated before the
     # start of local day ``day - waited + 1``.
-    cutoff = timezone.make_aware(datetime.combine(day - timedelta(days=waited - 1), time.min))
+    cutoff = timezone.make_aware(
+        datetime.combine(day - timedelta(days=waited - 1), time.min), LOCAL()
+    )
     rows = (
         _scope(Pilot.objects, "pk", pilot_id)
         .filter(owner_status=OwnershipStatus.PENDING, owner_nominated_at__lt=cutoff)
@@ -334,8 +361,8 @@ def _ownership_pending(day: date, links: _Links, pilot_id: int | None) -> list[D
     )
     due = []
     for pk, reference, owner, sponsor, nominated_at, first, last, username in rows:
-        days = (day - timezone.localdate(nominated_at)).days
-        nominee = f"{first} {last}".strip() or username
+        days = (day - timezone.localdate(nominated_at, LOCAL())).days
+        nominee = (f"{first} {last}".strip() or username)[:80]
         due.append(
             Due(
                 pk,
@@ -463,7 +490,7 @@ def reminders_sweep(
     management command: works with no worker running). A dry run writes
     nothing and reports what a real run would record.
     """
-    day = day or timezone.localdate()
+    day = day or timezone.localdate(timezone=LOCAL())
     period = period_of(day)
     due = reminders_due(day)
     result = SweepResult(day=day, period=period, due=len(due), dry_run=dry_run)
@@ -472,9 +499,11 @@ def reminders_sweep(
     recorded = set(
         Reminder.objects.filter(period=period).values_list("pilot_id", "kind", "recipient_id")
     )
-    due = [item for item in due if item.key not in recorded]
+    due = sorted((item for item in due if item.key not in recorded), key=lambda item: item.key)
     if dry_run or not due:
         result.new = due if dry_run else []
+        if deliver == "inline" and not dry_run:
+            _deliver_inline(result)
         return result
 
     with transaction.atomic():
@@ -489,9 +518,7 @@ def reminders_sweep(
         "reminder sweep %s (%s): %d due, %d new", day, period, result.due, len(result.reminder_ids)
     )
     if deliver == "inline":
-        for reminder_id in result.reminder_ids:
-            outcome = _deliver_or_record_failure(reminder_id)
-            result.outcomes[outcome] = result.outcomes.get(outcome, 0) + 1
+        _deliver_inline(result)
     return result
 
 
@@ -505,6 +532,18 @@ def _record(due: list[Due], *, period: str, day: date) -> list[tuple[int, int, s
     """
     sweep = uuid.uuid4()
     now = timezone.now()
+    # Texts fit their columns whatever the names and titles in them.
+    due = [
+        Due(
+            item.pilot_id,
+            item.kind,
+            item.recipient_id,
+            _fit(item.reason, REASON_LENGTH),
+            _fit(item.action, REASON_LENGTH),
+            item.link[:REASON_LENGTH],
+        )
+        for item in due
+    ]
     if connection.vendor == "postgresql":
         meta = Reminder._meta
         column = {f.name: connection.ops.quote_name(f.column) for f in meta.concrete_fields}
@@ -562,20 +601,50 @@ def _enqueue(reminder_ids: list[int]) -> None:
         deliver_task.delay(reminder_id=reminder_id)
 
 
-def _deliver_or_record_failure(reminder_id: int) -> str:
-    """Inline delivery for the command: a failed email stays pending for redelivery."""
-    try:
-        return reminder_deliver(reminder_id=reminder_id)
-    except DeliveryFailed as exc:
-        log.warning("reminder %s: email failed (%s); it will be retried", reminder_id, exc)
-        return "retry"
+def _deliver_inline(result: SweepResult) -> None:
+    """Email this sweep's new reminders here, then the week's earlier ones still unsent.
+
+    The second part is the catch-up after an outage: reminders recorded earlier
+    this week whose email failed, or whose task was lost, go out now (the claim
+    keeps each to one email even if a worker is on it too). One reminder's
+    error never stops the others.
+    """
+    earlier = (
+        Reminder.objects.filter(period=result.period)
+        .filter(
+            Q(status=ReminderStatus.PENDING)
+            | Q(status=ReminderStatus.SENDING, claimed_at__lt=timezone.now() - CLAIM_TIMEOUT)
+        )
+        .exclude(pk__in=result.reminder_ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for reminder_id in [*result.reminder_ids, *earlier]:
+        try:
+            outcome = reminder_deliver(reminder_id=reminder_id)
+        except DeliveryFailed as exc:
+            log.warning("reminder %s: email failed (%s)", reminder_id, exc)
+            outcome = ReminderStatus.FAILED if exc.final else "retry"
+        except Exception:  # one broken reminder must not hold back the rest
+            log.exception("reminder %s: delivery failed", reminder_id)
+            outcome = "error"
+        result.outcomes[outcome] = result.outcomes.get(outcome, 0) + 1
 
 
 # --- Delivery ----------------------------------------------------------------------------
 
 
 class DeliveryFailed(Exception):
-    """The email could not be handed to the mail server; the reminder stays pending."""
+    """The email could not be handed to the mail server.
+
+    ``final``: that was the last attempt and the reminder is now failed;
+    otherwise it is pending again and ``attempts`` tells how many were made.
+    """
+
+    def __init__(self, message: str, *, attempts: int, final: bool) -> None:
+        super().__init__(message)
+        self.attempts = attempts
+        self.final = final
 
 
 def reminder_deliver(*, reminder_id: int) -> str:
@@ -584,6 +653,9 @@ def reminder_deliver(*, reminder_id: int) -> str:
     Outcomes: ``emailed``, ``in_app`` (the recipient has no email address),
     ``cancelled`` (the cause was fixed, or the kind muted, before it went
     out) or ``skipped`` (already delivered, or being delivered, elsewhere).
+    Raises ``DeliveryFailed`` when the mail server refused or could not be
+    reached: the reminder is then pending again, or failed after
+    ``MAX_ATTEMPTS`` attempts however they were queued.
     """
     now = timezone.now()
     claimed = (
@@ -609,38 +681,59 @@ def reminder_deliver(*, reminder_id: int) -> str:
     if not reminder.recipient.email:
         mine.update(status=ReminderStatus.IN_APP)
         return ReminderStatus.IN_APP
+
+    message = reminder_email(reminder)
+    server = get_connection()  # timeouts: EMAIL_TIMEOUT, well inside the task's time limit
     try:
-        reminder_email(reminder).send()
+        server.open()
+        server.send_messages([message])
     except (SMTPException, OSError) as exc:
-        mine.update(status=ReminderStatus.PENDING, last_error=f"{type(exc).__name__}: {exc}"[:500])
-        raise DeliveryFailed(str(exc)) from exc
+        _close_quietly(server)
+        final = reminder.attempts >= MAX_ATTEMPTS
+        mine.update(
+            status=ReminderStatus.FAILED if final else ReminderStatus.PENDING,
+            last_error=f"{type(exc).__name__}: {exc}"[:500],
+        )
+        raise DeliveryFailed(str(exc), attempts=reminder.attempts, final=final) from exc
     mine.update(status=ReminderStatus.EMAILED, emailed_at=timezone.now(), last_error="")
+    # The server has accepted the message: an error while saying goodbye is not a
+    # failed delivery, and must not lead to a second email.
+    _close_quietly(server)
     return ReminderStatus.EMAILED
 
 
-def reminder_give_up(*, reminder_id: int, error: str) -> None:
-    """Mark a reminder whose email kept failing; it stays in the recipient's inbox."""
-    Reminder.objects.filter(
-        pk=reminder_id, status__in=[ReminderStatus.PENDING, ReminderStatus.SENDING]
-    ).update(status=ReminderStatus.FAILED, last_error=error[:500])
+def _close_quietly(server) -> None:
+    try:
+        server.close()
+    except (SMTPException, OSError) as exc:
+        log.warning("closing the mail connection failed after delivery: %s", exc)
 
 
 def reminders_redeliver(*, now: datetime | None = None, limit: int = 500) -> list[int]:
-    """Reminders whose delivery was lost (never queued, worker killed): ids to queue again.
+    """Release reminders whose delivery was lost (never queued, worker killed); return their ids.
 
-    Those out of attempts are marked failed instead.
+    Stuck means pending or sending, untouched for ``REDELIVER_AFTER`` (longer than
+    any retry countdown and any task's time limit). Those out of attempts are
+    marked failed; the others are set pending and stamped, so the next run does
+    not queue them again while their new task is on its way.
     """
     now = now or timezone.now()
-    stuck = (
-        Reminder.objects.filter(status__in=[ReminderStatus.PENDING, ReminderStatus.SENDING])
-        .annotate(touched=Coalesce("claimed_at", "created_at"))
-        .filter(touched__lt=now - REDELIVER_AFTER)
+    cut = now - REDELIVER_AFTER
+    stuck = Q(status__in=[ReminderStatus.PENDING, ReminderStatus.SENDING]) & (
+        Q(claimed_at__lt=cut) | Q(claimed_at__isnull=True, created_at__lt=cut)
     )
-    stuck.filter(attempts__gte=MAX_ATTEMPTS).update(
+    Reminder.objects.filter(stuck, attempts__gte=MAX_ATTEMPTS).update(
         status=ReminderStatus.FAILED, last_error="Gave up: no delivery after repeated attempts."
     )
+    batch = Reminder.objects.filter(stuck).order_by("pk").values("pk")[:limit]
+    # Conditional on still being stuck: a row a worker claims meanwhile is left alone.
+    Reminder.objects.filter(stuck, pk__in=Subquery(batch)).update(
+        status=ReminderStatus.PENDING, claimed_at=now
+    )
     return list(
-        stuck.filter(attempts__lt=MAX_ATTEMPTS).order_by("pk").values_list("pk", flat=True)[:limit]
+        Reminder.objects.filter(status=ReminderStatus.PENDING, claimed_at=now)
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
 
 

@@ -52,6 +52,8 @@ def test_broker_redelivery_outlasts_every_task_time_limit_and_retry_countdown():
     # A delivery's claim outlives the delivery task, so a live send is never taken over.
     assert ours["pilots.reminder_deliver"].time_limit < reminders.CLAIM_TIMEOUT.total_seconds()
     assert reminders.REDELIVER_AFTER.total_seconds() > tasks.RETRY_MAX_SECONDS
+    # A hung mail server fails the attempt before the task's soft time limit.
+    assert ours["pilots.reminder_deliver"].soft_time_limit > settings.EMAIL_TIMEOUT
     assert settings.CELERY_TASK_ACKS_LATE
     assert settings.CELERY_TASK_REJECT_ON_WORKER_LOST
     assert settings.CELERY_WORKER_PREFETCH_MULTIPLIER == 1
@@ -155,7 +157,8 @@ def test_beat_and_worker_on_redis_email_a_reminder_once(tmp_path):
         receiving_team="Operations",
     )
     factories.ReadingFactory(metric=factories.MetricFactory(pilot=pilot), observed_on=today)
-    factories.TaskFactory(pilot=pilot, assignee=owner, due_on=today)
+    # Due next week: not overdue even if the test runs across local midnight.
+    factories.TaskFactory(pilot=pilot, assignee=owner, due_on=today + timedelta(days=7))
     assert {(d.kind, d.recipient_id) for d in reminders.reminders_due(today)} == {
         (ReminderKind.DECISION_OVERDUE, sponsor.pk)
     }

@@ -105,8 +105,45 @@ def test_handover_stops_once_a_task_exists_whatever_its_state(running, member):
     assert due(ESCALATION, K.HANDOVER_ESCALATION) == set()
 
 
-def test_drafts_and_closed_pilots_get_no_handover_reminder(draft):
+def test_drafts_get_no_handover_reminder(draft):
     assert due(ESCALATION, K.HANDOVER_UNPLANNED) == set()
+
+
+@pytest.mark.parametrize("stage", [Stage.STOPPED, Stage.GRADUATED])
+def test_closed_pilots_get_no_handover_task_or_decision_reminder(running, lead, member, stage):
+    factories.TaskFactory(pilot=running, assignee=member, due_on=date(2026, 6, 1))
+    assert due(date(2026, 7, 6), K.TASK_OVERDUE)
+    assert due(date(2026, 7, 6), K.DECISION_OVERDUE)
+    running.tasks.all().delete()
+    Pilot.objects.filter(pk=running.pk).update(
+        stage=stage, operations_accepted_at=datetime(2026, 7, 1, tzinfo=UTC)
+    )
+    factories.TaskFactory(pilot=running, assignee=member, due_on=date(2026, 6, 1))
+    kinds = {item.kind for item in reminders_due(date(2026, 7, 6))}
+    assert kinds & {K.HANDOVER_UNPLANNED, K.TASK_OVERDUE, K.DECISION_OVERDUE} == set()
+
+
+def graduate(pilot: Pilot, on: datetime) -> None:
+    from pilots.models import GateDecision
+
+    Pilot.objects.filter(pk=pilot.pk).update(stage=Stage.GRADUATED, operations_accepted_at=on)
+    GateDecision.objects.create(
+        pilot=pilot,
+        decided_by=pilot.sponsor,
+        decided_at=on,
+        from_stage=Stage.RUNNING,
+        to_stage=Stage.GRADUATED,
+        rationale="In production.",
+    )
+
+
+def test_metric_stale_is_chased_for_a_year_after_graduation(running):
+    graduate(running, datetime(2026, 7, 6, 10, tzinfo=UTC))
+    read_reading(running, date(2026, 7, 6))
+    assert due(date(2026, 7, 16), K.METRIC_STALE) == set()
+    assert due(date(2026, 7, 17), K.METRIC_STALE) == {"owner"}
+    assert due(date(2027, 7, 6), K.METRIC_STALE) == {"owner"}  # a year to the day
+    assert due(date(2027, 7, 7), K.METRIC_STALE) == set()
 
 
 def test_task_overdue_the_day_after_its_due_date(running, member):
@@ -307,7 +344,11 @@ def test_muting_after_recording_cancels_the_unsent_email(running):
     reminders.reminder_mutes_set(user=running.owner, kinds=[K.METRIC_STALE])
     (stale,) = Reminder.objects.filter(pk__in=result.reminder_ids, kind=K.METRIC_STALE)
     assert reminders.reminder_deliver(reminder_id=stale.pk) == ReminderStatus.CANCELLED
-    assert not [m for m in mail.outbox if "stale" in m.subject.lower()]
+    stale.refresh_from_db()
+    assert stale.status == ReminderStatus.CANCELLED
+    reminders.reminder_mutes_set(user=running.owner, kinds=[])
+    assert reminders.reminder_deliver(reminder_id=stale.pk) == "skipped"  # cancelled for good
+    assert mail.outbox == []
 
 
 # --- The sweep: records once per period, sends only what it recorded ---------------------
@@ -432,19 +473,19 @@ def test_a_live_claim_is_not_taken_but_an_abandoned_one_is(recorded):
 
 
 def failing_then_working(failures: int):
-    """An EmailMultiAlternatives.send that raises an SMTP error ``failures`` times."""
-    from django.core.mail import EmailMultiAlternatives
+    """The test mail backend's send_messages raising an SMTP error ``failures`` times."""
+    from django.core.mail.backends.locmem import EmailBackend
 
-    real_send = EmailMultiAlternatives.send
+    real_send = EmailBackend.send_messages
     calls = {"n": 0}
 
-    def send(message, *args, **kwargs):
+    def send_messages(backend, messages):
         calls["n"] += 1
         if calls["n"] <= failures:
             raise SMTPServerDisconnected("Connection unexpectedly closed")
-        return real_send(message, *args, **kwargs)
+        return real_send(backend, messages)
 
-    return mock.patch.object(EmailMultiAlternatives, "send", send)
+    return mock.patch.object(EmailBackend, "send_messages", send_messages)
 
 
 def test_smtp_failure_releases_the_claim_and_the_retry_delivers_once(recorded):
@@ -477,20 +518,40 @@ def test_task_retries_with_backoff_on_smtp_failure_and_delivers_once(recorded):
     assert len(mail.outbox) == 1
 
 
-def test_task_gives_up_after_its_last_retry(recorded):
+def test_celery_retries_the_real_task_until_the_email_goes_out_once(recorded):
+    """Through Celery's own retry (eager apply runs each retry at once)."""
     from pilots import tasks
 
-    task = tasks.reminder_deliver
-    task.push_request(retries=task.max_retries)
-    try:
-        with failing_then_working(99):
-            assert task.run(reminder_id=recorded.pk) == "failed"
-    finally:
-        task.pop_request()
+    with failing_then_working(2):
+        result = tasks.reminder_deliver.apply(kwargs={"reminder_id": recorded.pk})
+    assert result.get() == ReminderStatus.EMAILED
     recorded.refresh_from_db()
-    assert recorded.status == ReminderStatus.FAILED
-    assert recorded.last_error.startswith("Gave up:")
+    assert (recorded.status, recorded.attempts) == (ReminderStatus.EMAILED, 3)
+    assert len(mail.outbox) == 1
+
+
+def test_the_last_attempt_marks_the_reminder_failed_whoever_queued_it(recorded):
+    """The database counts attempts, so a redelivered task (Celery's count at 0) stops too."""
+    from pilots import tasks
+
+    Reminder.objects.filter(pk=recorded.pk).update(attempts=reminders.MAX_ATTEMPTS - 1)
+    with failing_then_working(99):
+        assert tasks.reminder_deliver.run(reminder_id=recorded.pk) == ReminderStatus.FAILED
+    recorded.refresh_from_db()
+    assert (recorded.status, recorded.attempts) == (ReminderStatus.FAILED, reminders.MAX_ATTEMPTS)
+    assert recorded.last_error.startswith("SMTPServerDisconnected")
+    assert reminders.reminder_deliver(reminder_id=recorded.pk) == "skipped"
     assert mail.outbox == []
+
+
+def test_an_error_after_the_server_accepted_the_email_is_not_a_failed_send(recorded):
+    from django.core.mail.backends.locmem import EmailBackend
+
+    with mock.patch.object(EmailBackend, "close", side_effect=SMTPServerDisconnected("QUIT")):
+        assert reminders.reminder_deliver(reminder_id=recorded.pk) == ReminderStatus.EMAILED
+    recorded.refresh_from_db()
+    assert recorded.status == ReminderStatus.EMAILED
+    assert len(mail.outbox) == 1
 
 
 def test_retry_countdowns_double_and_stay_under_ten_minutes():
@@ -502,16 +563,78 @@ def test_retry_countdowns_double_and_stay_under_ten_minutes():
         assert max(countdowns) <= ceiling
 
 
-def test_redeliver_requeues_lost_reminders_and_gives_up_on_exhausted_ones(recorded, running):
+def test_redeliver_requeues_lost_reminders_once_per_interval(recorded, running):
     later = datetime.now(UTC) + reminders.REDELIVER_AFTER + timedelta(minutes=1)
     unsent = list(Reminder.objects.order_by("pk").values_list("pk", flat=True))
     assert len(unsent) == 2  # owner and sponsor, never queued
     assert reminders.reminders_redeliver() == []  # too fresh: its task is on its way
     assert reminders.reminders_redeliver(now=later) == unsent
+    # Stamped: the next run (15 minutes on) leaves them to the tasks just queued.
+    assert reminders.reminders_redeliver(now=later + timedelta(minutes=15)) == []
+    assert reminders.reminder_deliver(reminder_id=recorded.pk) == ReminderStatus.EMAILED
+
+
+def test_redeliver_releases_a_dead_claim_but_not_a_live_one(recorded):
+    now = datetime.now(UTC)
+    Reminder.objects.filter(pk=recorded.pk).update(
+        status=ReminderStatus.SENDING, claimed_at=now - timedelta(minutes=1)
+    )
+    assert recorded.pk not in reminders.reminders_redeliver(now=now)
+    recorded.refresh_from_db()
+    assert recorded.status == ReminderStatus.SENDING  # a worker is on it
+    dead = now + reminders.REDELIVER_AFTER
+    assert recorded.pk in reminders.reminders_redeliver(now=dead)
+    recorded.refresh_from_db()
+    assert (recorded.status, recorded.claimed_at) == (ReminderStatus.PENDING, dead)
+
+
+def test_redeliver_gives_up_on_reminders_out_of_attempts(recorded):
+    later = datetime.now(UTC) + reminders.REDELIVER_AFTER + timedelta(minutes=1)
     Reminder.objects.filter(pk=recorded.pk).update(attempts=reminders.MAX_ATTEMPTS)
     assert recorded.pk not in reminders.reminders_redeliver(now=later)
     recorded.refresh_from_db()
     assert recorded.status == ReminderStatus.FAILED
+    assert recorded.last_error.startswith("Gave up:")
+
+
+def test_the_command_catches_up_the_weeks_failed_emails(running, lead, capsys):
+    with failing_then_working(99), pytest.raises(CommandError, match="3 reminders could not"):
+        call_command("send_reminders", "--date", "2026-07-06")
+    assert Reminder.objects.filter(status=ReminderStatus.PENDING).count() == 3
+    assert mail.outbox == []
+    capsys.readouterr()
+    call_command("send_reminders", "--date", "2026-07-07")  # the mail server is back
+    out = capsys.readouterr().out
+    assert "0 new recorded" in out
+    assert "Delivered: 3 emailed." in out
+    assert len(mail.outbox) == 3
+
+
+def test_one_broken_reminder_does_not_hold_back_the_others(running, lead):
+    real = reminders.reminder_email
+    calls = []
+
+    def broken_first(reminder):
+        calls.append(reminder.pk)
+        if len(calls) == 1:
+            raise RuntimeError("template bug")
+        return real(reminder)
+
+    with mock.patch.object(reminders, "reminder_email", broken_first):
+        result = reminders_sweep(day=date(2026, 7, 6), deliver="inline")
+    assert result.outcomes == {"error": 1, ReminderStatus.EMAILED: 2}
+    assert len(mail.outbox) == 2
+
+
+def test_long_names_and_titles_fit_the_reminder(draft, sponsor):
+    nominee = factories.UserFactory(username="n" * 150, first_name="F" * 150, last_name="L" * 150)
+    Pilot.objects.filter(pk=draft.pk).update(owner=nominee, title="T" * 200)
+    nominated_at(draft, datetime(2026, 6, 2, 9, 0, tzinfo=UTC))
+    result = reminders_sweep(day=date(2026, 6, 5), deliver="inline")
+    assert len(result.reminder_ids) == 2
+    for reminder in Reminder.objects.all():
+        assert len(reminder.reason) <= 300
+    assert Reminder.objects.get(recipient=sponsor).reason.startswith("F" * 80 + " has not")
 
 
 # --- Query count: set-based whatever the size -------------------------------------------

@@ -649,3 +649,20 @@ def test_admin_shows_reminders_and_mutes_read_only(client, admin_user, member):
     assert refused.status_code == 403
     reminder.refresh_from_db()
     assert reminder.status == S.EMAILED
+
+
+def test_inbox_and_profile_posts_need_the_csrf_token(member):
+    from django.test import Client
+
+    reminder = remind(member)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(member)
+    for url, data in (
+        (read_url(reminder), {}),
+        (READ_ALL, {}),
+        (PROFILE, {"muted": ["metric_stale"]}),
+    ):
+        assert client.post(url, data).status_code == 403
+    reminder.refresh_from_db()
+    assert reminder.read_at is None
+    assert not ReminderMute.objects.exists()

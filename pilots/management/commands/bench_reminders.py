@@ -62,6 +62,7 @@ from pilots.models import (
     PORTFOLIO_LEADS_GROUP,
     BusinessUnit,
     Cadence,
+    GateDecision,
     KnowledgeTransferTask,
     Metric,
     MetricKind,
@@ -77,7 +78,11 @@ from pilots.models import (
     TaskStatus,
 )
 from pilots.services import reminders
-from pilots.services.reminders import HANDOVER_STAGES, TRACKED_STAGES, reminders_due
+from pilots.services.reminders import (
+    HANDOVER_STAGES,
+    TRACKED_AFTER_GRADUATION,
+    reminders_due,
+)
 
 BENCH_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/pilotgate_bench"
 FLOOR = "SQL floor (1 query)"
@@ -138,7 +143,15 @@ candidates (pilot_id, kind, recipient_id) AS (
         SELECT max(r.observed_on) AS last_on FROM {reading} r WHERE r.metric_id = m.id
     ) l ON true
     WHERE m.kind = %(primary)s
-      AND p.stage = ANY(%(tracked_stages)s)
+      AND (
+          p.stage = %(running)s
+          OR p.stage = %(graduated)s AND EXISTS (
+              SELECT FROM {decision} d
+              WHERE d.pilot_id = p.id AND d.to_stage = %(graduated)s
+                AND d.decided_at >= (%(day)s - %(tracked_after_days)s)::timestamp
+                    AT TIME ZONE %(time_zone)s
+          )
+      )
       AND p.owner_status = %(accepted)s
       AND p.started_on < %(day)s - (c.days + %(stale_grace)s)
       AND (l.last_on IS NULL OR l.last_on < %(day)s - (c.days + %(stale_grace)s))
@@ -550,8 +563,32 @@ class Command(BaseCommand):
             ],
             batch_size=5_000,
         )
+        # Graduation decisions (on the end date): a graduated pilot's metric is chased
+        # for 12 months after its graduation, so the rule reads them.
+        decisions = GateDecision.objects.bulk_create(
+            [
+                GateDecision(
+                    pilot=pilot,
+                    decided_by=leads[0],
+                    decided_at=local(pilot.planned_end, 12),
+                    from_stage=Stage.RUNNING,
+                    to_stage=Stage.GRADUATED,
+                    rationale="Scratch graduation of bench_reminders.",
+                )
+                for pilot in pilots
+                if pilot.stage == Stage.GRADUATED
+            ],
+            batch_size=5_000,
+        )
         with connection.cursor() as cursor:  # statistics as a live database would have
-            for model in (Pilot, Metric, MetricReading, KnowledgeTransferTask, Reminder):
+            for model in (
+                Pilot,
+                Metric,
+                MetricReading,
+                KnowledgeTransferTask,
+                GateDecision,
+                Reminder,
+            ):
                 cursor.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(model._meta.db_table)))
         return {
             "pilots": len(pilots),
@@ -559,6 +596,7 @@ class Command(BaseCommand):
             "metrics": len(metrics),
             "readings": len(readings),
             "tasks": len(tasks),
+            "graduations": len(decisions),
         }
 
     def cleanup(self, run: str, *, group_created: bool) -> None:
@@ -569,6 +607,7 @@ class Command(BaseCommand):
             "metric": Metric,
             "reading": MetricReading,
             "task": KnowledgeTransferTask,
+            "decision": GateDecision,
             "reminder": Reminder,
             "mute": ReminderMute,
             "unit": BusinessUnit,
@@ -587,6 +626,7 @@ class Command(BaseCommand):
             "(SELECT id FROM {metric} WHERE pilot_id IN ({pilots}))",
             "DELETE FROM {metric} WHERE pilot_id IN ({pilots})",
             "DELETE FROM {task} WHERE pilot_id IN ({pilots})",
+            "DELETE FROM {decision} WHERE pilot_id IN ({pilots})",
             "DELETE FROM {pilot} WHERE id IN ({pilots})",
             "DELETE FROM {mute} WHERE user_id IN ({users})",
             "DELETE FROM {user_groups} WHERE user_id IN ({users})",
@@ -611,6 +651,7 @@ class Command(BaseCommand):
             "metric": Metric,
             "reading": MetricReading,
             "task": KnowledgeTransferTask,
+            "decision": GateDecision,
             "mute": ReminderMute,
             "user": User,
             "user_groups": User.groups.through,
@@ -623,7 +664,8 @@ class Command(BaseCommand):
             "day": day,
             "leads_group": PORTFOLIO_LEADS_GROUP,
             "handover_stages": [str(stage) for stage in HANDOVER_STAGES],
-            "tracked_stages": [str(stage) for stage in TRACKED_STAGES],
+            "graduated": str(Stage.GRADUATED),
+            "tracked_after_days": TRACKED_AFTER_GRADUATION.days,
             "closed_stages": sorted(str(stage) for stage in CLOSED_STAGES),
             "running": str(Stage.RUNNING),
             "accepted": str(OwnershipStatus.ACCEPTED),

@@ -5,8 +5,10 @@
     python manage.py send_reminders --dry-run            # list, write and send nothing
     python manage.py send_reminders --queue              # let the Celery workers email
 
-Running it twice for the same week sends nothing the second time: each
-reminder is recorded once per pilot, kind, recipient and ISO week.
+Running it twice for the same week sends nothing new the second time: each
+reminder is recorded once per pilot, kind, recipient and ISO week. It does
+email, though, what earlier runs this week recorded but could not send (the
+mail server was down): the catch-up after an outage.
 """
 
 from __future__ import annotations
@@ -83,8 +85,10 @@ class Command(BaseCommand):
                 + (", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) or "none")
                 + "."
             )
-            if counts.get("retry"):
+            unsent = counts.get("retry", 0) + counts.get("error", 0)
+            if unsent:
                 raise CommandError(
-                    f"{counts['retry']} emails failed; they stay pending and the Celery "
-                    "worker retries them (pilots.reminders_redeliver)."
+                    f"{unsent} reminders could not be emailed (see the log above); they stay "
+                    "pending: run this command again once the mail server is back, or let the "
+                    "Celery worker retry them."
                 )
