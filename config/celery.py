@@ -13,11 +13,13 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
-@app.on_configure.connect
+# After configuration: reading ``sender.conf`` while it is being loaded
+# (on_configure) would load it again, endlessly.
+@app.on_after_configure.connect
 def _create_filesystem_broker_folders(sender: Celery, **kwargs: object) -> None:
     """kombu's filesystem transport (the embedded default) needs its folders to exist."""
     options = sender.conf.broker_transport_options or {}
-    for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+    for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
         if key in options:
             os.makedirs(options[key], exist_ok=True)
 
@@ -41,6 +43,13 @@ def _schedule_periodic_jobs(sender: Celery, **kwargs: object) -> None:
         },
         # The day's reminders (pilots.services.reminders).
         "reminders": {"task": "pilots.reminders_sweep", "schedule": reminders},
+        # Every scorecard for the new day (time moves reasons), and the weekly snapshot.
+        "scorecards-nightly": {
+            "task": "scorecards.nightly",
+            "schedule": crontab(
+                hour=settings.PILOTGATE_SCORECARDS_AT[0], minute=settings.PILOTGATE_SCORECARDS_AT[1]
+            ),
+        },
         # Re-queues reminders whose delivery was lost (broker down at enqueue
         # time, worker killed); the claim in the database keeps it to one email.
         "reminders-redeliver": {"task": "pilots.reminders_redeliver", "schedule": 15 * 60.0},

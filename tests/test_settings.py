@@ -165,3 +165,29 @@ def test_malformed_reminder_time_stops_start_up(value):
     result = beat_schedule(PILOTGATE_REMINDERS_AT=value)
     assert result.returncode != 0
     assert f"PILOTGATE_REMINDERS_AT must be a time like 07:00, got '{value}'" in result.stderr
+
+
+def test_scorecards_are_recomputed_nightly_at_the_configured_time():
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from config.celery import app; "
+            "s = app.conf.beat_schedule['scorecards-nightly']; "
+            "print(s['task'], repr(s['schedule']))",
+        ],
+        cwd=ROOT,
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PILOTGATE_"))},
+            "DJANGO_SETTINGS_MODULE": "config.settings.local",
+            "DJANGO_READ_DOT_ENV_FILE": "false",
+            "DATABASE_URL": "sqlite://",
+            "PILOTGATE_SCORECARDS_AT": "03:15",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("scorecards.nightly <crontab: 15 3 * * *")

@@ -154,6 +154,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(CELERY_BROKER_FOLDER),
         "data_folder_out": str(CELERY_BROKER_FOLDER),
         "processed_folder": str(VAR_DIR / "celery-processed"),
+        # kombu's broadcast (worker control) folder; it would be ./control otherwise.
+        "control_folder": str(VAR_DIR / "celery-control"),
         "store_processed": False,
     }
 else:
@@ -178,7 +180,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 
-def reminders_time(name: str, default: str) -> tuple[int, int]:
+def clock_time(name: str, default: str) -> tuple[int, int]:
     """``HH:MM`` (24-hour, local time) as (hour, minute); anything else stops start-up."""
     value = env.str(name, default=default)
     hour, _, minute = value.partition(":")
@@ -191,8 +193,10 @@ def reminders_time(name: str, default: str) -> tuple[int, int]:
 # N seconds when PILOTGATE_REMINDERS_EVERY_SECONDS is set (demos, tests; the
 # sweep is idempotent, so running it often sends nothing twice). The schedule
 # itself is in config/celery.py.
-PILOTGATE_REMINDERS_AT = reminders_time("PILOTGATE_REMINDERS_AT", "07:00")
+PILOTGATE_REMINDERS_AT = clock_time("PILOTGATE_REMINDERS_AT", "07:00")
 PILOTGATE_REMINDERS_EVERY_SECONDS = env_int("PILOTGATE_REMINDERS_EVERY_SECONDS", 0, minimum=0)
+# Local time of the nightly scorecard recompute (and the weekly snapshot).
+PILOTGATE_SCORECARDS_AT = clock_time("PILOTGATE_SCORECARDS_AT", "02:30")
 
 # --- Django REST Framework ----------------------------------------------------------
 

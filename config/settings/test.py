@@ -22,3 +22,11 @@ REST_FRAMEWORK = {
         "token": "10000/minute",
     },
 }
+
+# Tasks the tests queue stay in this process (kombu's in-memory transport) unless
+# CELERY_BROKER_URL names a real broker (CI's Redis, for the worker tests).
+if not env.str("CELERY_BROKER_URL", default=""):
+    CELERY_BROKER_URL = "memory://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]  # noqa: F405
+    }

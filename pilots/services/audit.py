@@ -6,9 +6,15 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
 
+from config.celery import app as celery_app
 from pilots.models import Pilot, PilotEvent
+
+# Derived data about a pilot (its readiness scorecard) is refreshed by this task
+# after every audited change. Sent by name: the scorecards app depends on
+# pilots, never the other way round.
+REFRESH_TASK = "scorecards.recompute"
 
 
 def plain(value: Any) -> Any:
@@ -49,6 +55,8 @@ def event_record(
     changes: dict[str, list[Any]] | None = None,
     reason: str = "",
 ) -> PilotEvent:
+    # Every audited change may move the pilot's readiness scorecard.
+    refresh_after_commit(pilot.pk)
     return PilotEvent.objects.create(
         pilot=pilot,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
@@ -57,3 +65,38 @@ def event_record(
         changes=changes or {},
         reason=reason,
     )
+
+
+def refresh_after_commit(pilot_id: int) -> None:
+    """Queue the refresh of this pilot's derived data once the change is committed.
+
+    The pilots changed within one atomic block are sent in one task; nothing is
+    sent if it rolls back.
+    """
+    conn = transaction.get_connection()
+    if not conn.in_atomic_block:
+        _send([pilot_id])
+        return
+    # Reuse the callback this atomic block (same savepoints) already registered.
+    here = set(conn.savepoint_ids)
+    queued = next(
+        (
+            func
+            for sids, func, _ in conn.run_on_commit
+            if sids == here and hasattr(func, "refresh_pilot_ids")
+        ),
+        None,
+    )
+    if queued is None:
+        pilot_ids: set[int] = set()
+
+        def queued() -> None:
+            _send(sorted(pilot_ids))
+
+        queued.refresh_pilot_ids = pilot_ids
+        transaction.on_commit(queued, robust=True)
+    queued.refresh_pilot_ids.add(pilot_id)
+
+
+def _send(pilot_ids: list[int]) -> None:
+    celery_app.send_task(REFRESH_TASK, kwargs={"pilot_ids": pilot_ids})

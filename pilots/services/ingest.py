@@ -36,7 +36,7 @@ from pilots.models import (
     ReadingSource,
 )
 from pilots.permissions import READING_RECORDERS, AnyUser, pilot_roles, visible_pilots_filter
-from pilots.services.audit import plain
+from pilots.services.audit import plain, refresh_after_commit
 from pilots.services.metrics import READING_STAGES
 
 # A reading's value: up to 12 digits before the point and 4 after (the column's size).
@@ -335,4 +335,6 @@ def readings_ingest(
         for outcome in outcomes.values()
         if outcome.changes
     )
+    for pilot_id in sorted({outcome.metric.pilot_id for outcome in outcomes.values()}):
+        refresh_after_commit(pilot_id)
     return result

@@ -9,7 +9,7 @@ relative to the day of the first run so each risk situation is live.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
@@ -26,6 +26,7 @@ from pilots.models import (
     Direction,
     InfrastructureAnswerValue,
     InfrastructureItem,
+    KnowledgeTransferTask,
     MetricKind,
     Pilot,
     ReadingSource,
@@ -575,6 +576,12 @@ class Command(BaseCommand):
                 receiver=users[spec.ops] if spec.ops else None,
                 receiver_team="" if spec.ops else f"{spec.unit} operations",
                 due_on=min(end, today + timedelta(days=due)),
+            )
+            # History: the plan was written in the pilot's first weeks, not today.
+            KnowledgeTransferTask.objects.filter(pk=task.pk).update(
+                created_at=timezone.make_aware(
+                    datetime.combine(min(today, start + timedelta(days=14)), time(10))
+                )
             )
             if done:
                 handover.task_complete(

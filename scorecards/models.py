@@ -1,0 +1,110 @@
+"""Stored readiness scorecards, their reasons, and weekly snapshots for trends.
+
+A scorecard is derived data: ``scorecards.services`` writes it from the rules
+in ``scorecards.rules``; nothing else does. It is denormalised for the
+dashboard, which reads one row per pilot and never the readings themselves.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from pilots.models import Pilot
+from scorecards.rules import Practice, Risk
+
+
+class RiskLevel(models.IntegerChoices):
+    ON_TRACK = Risk.ON_TRACK, "On track"
+    WATCH = Risk.WATCH, "Watch"
+    AT_RISK = Risk.AT_RISK, "At risk"
+    CRITICAL = Risk.CRITICAL, "Critical"
+
+
+class Scorecard(models.Model):
+    pilot = models.OneToOneField(
+        Pilot, on_delete=models.CASCADE, primary_key=True, related_name="scorecard"
+    )
+    infrastructure = models.PositiveSmallIntegerField()
+    metric = models.PositiveSmallIntegerField()
+    ownership = models.PositiveSmallIntegerField()
+    handover = models.PositiveSmallIntegerField()
+    overall = models.PositiveSmallIntegerField()
+    risk = models.PositiveSmallIntegerField(choices=RiskLevel.choices)
+    # [{code, practice, points, risk, sentence, link}], worst first: what the pages show.
+    reasons = models.JSONField(default=list)
+    next_date = models.DateField(null=True, blank=True, help_text="The soonest date that bites.")
+    has_accepted_owner = models.BooleanField()
+    has_primary_metric = models.BooleanField()
+    handover_planned_early = models.BooleanField(
+        null=True, help_text="Tasks existed before the window opened (unknown until it opens)."
+    )
+    # The primary metric's latest readings, oldest first: [[ISO day, value], ...].
+    sparkline = models.JSONField(default=list)
+    computed_for = models.DateField(help_text="The day the rules were evaluated for.")
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            # The dashboard's order: worst risk, then the soonest date (PostgreSQL puts
+            # NULLs last in ascending order, as the dashboard wants).
+            models.Index(fields=["-risk", "next_date", "pilot"], name="scorecard_dashboard_order"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(risk__in=RiskLevel.values), name="scorecard_risk_valid"
+            ),
+            *(
+                models.CheckConstraint(
+                    condition=Q(**{f"{practice}__lte": 100}), name=f"scorecard_{practice}_max"
+                )
+                for practice in (*Practice, "overall")
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pilot_id}: {self.get_risk_display()} ({self.overall})"
+
+    def score_of(self, practice: Practice) -> int:
+        return getattr(self, practice.value)
+
+
+class ScorecardReason(models.Model):
+    """One reason of a current scorecard, as a row: what the reason filter queries."""
+
+    scorecard = models.ForeignKey(Scorecard, on_delete=models.CASCADE, related_name="reason_rows")
+    code = models.CharField(max_length=40)
+    risk = models.PositiveSmallIntegerField(choices=RiskLevel.choices)
+
+    class Meta:
+        indexes = [models.Index(fields=["code", "scorecard"], name="scorecard_reason_code")]
+        constraints = [
+            models.UniqueConstraint(fields=["scorecard", "code"], name="scorecard_reason_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class ScorecardSnapshot(models.Model):
+    """A pilot's scorecard as it stood in one ISO week (the first evaluation of the week)."""
+
+    pilot = models.ForeignKey(Pilot, on_delete=models.CASCADE, related_name="scorecard_snapshots")
+    week = models.DateField(help_text="Monday of the ISO week.")
+    infrastructure = models.PositiveSmallIntegerField()
+    metric = models.PositiveSmallIntegerField()
+    ownership = models.PositiveSmallIntegerField()
+    handover = models.PositiveSmallIntegerField()
+    overall = models.PositiveSmallIntegerField()
+    risk = models.PositiveSmallIntegerField(choices=RiskLevel.choices)
+    reason_codes = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["pilot", "week"]
+        indexes = [models.Index(fields=["week", "risk"], name="snapshot_week_risk")]
+        constraints = [
+            models.UniqueConstraint(fields=["pilot", "week"], name="snapshot_once_per_week")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pilot_id} {self.week}: {self.get_risk_display()}"

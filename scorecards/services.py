@@ -1,0 +1,332 @@
+"""Writes of the scorecards app: recompute stored scorecards, take the weekly snapshot.
+
+``scorecards_recompute`` gathers every fact the rules need for any number of
+pilots in a fixed number of queries (one per kind of fact), evaluates
+``scorecards.rules`` in Python, and writes the scorecards and their reason rows
+in bulk. It runs after commit for the pilots a change touched (the
+``scorecards.recompute`` task, which ``pilots.services.audit`` queues for every
+audited change) and nightly for all of them, since time alone moves reasons.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, F, Min, Q, Window
+from django.db.models.functions import RowNumber
+from django.urls import reverse
+from django.utils import timezone
+
+from pilots.models import (
+    CADENCE_DAYS,
+    Direction,
+    GateDecision,
+    InfrastructureAnswer,
+    InfrastructureAnswerValue,
+    KnowledgeTransferTask,
+    Metric,
+    MetricKind,
+    MetricReading,
+    OwnershipStatus,
+    Pilot,
+    Stage,
+    TaskStatus,
+)
+from scorecards import rules
+from scorecards.models import Scorecard, ScorecardReason, ScorecardSnapshot
+
+log = logging.getLogger(__name__)
+
+# Readings kept on the scorecard for the dashboard's sparkline (and for DEGRADING).
+SPARKLINE_READINGS = 12
+# Registration steps a draft's reason links to; other sections are parts of the pilot page.
+REGISTRATION_STEPS = {"owner", "operations", "metric", "infrastructure"}
+PAGE_ANCHORS = {
+    "owner": "people",
+    "operations": "people",
+    "metric": "metrics",
+    "metrics": "metrics",
+    "infrastructure": "infrastructure",
+    "handover": "handover",
+    "decision": "decision",
+}
+
+
+def rule_settings() -> rules.Settings:
+    return rules.Settings(
+        lead_days=settings.PILOTGATE_HANDOVER_LEAD_DAYS,
+        stale_grace_days=settings.PILOTGATE_STALE_GRACE_DAYS,
+        escalation_days=settings.PILOTGATE_HANDOVER_ESCALATION_DAYS,
+    )
+
+
+def reason_link(reference: str, stage: str, section: str) -> str:
+    """Where a reason is fixed: the registration step of a draft, else the pilot page."""
+    if stage == Stage.DRAFT and section in REGISTRATION_STEPS:
+        return reverse("pilots:register", kwargs={"reference": reference, "step": section})
+    anchor = PAGE_ANCHORS.get(section, "")
+    path = reverse("pilots:detail", kwargs={"reference": reference})
+    return f"{path}#{anchor}" if anchor else path
+
+
+# --- Facts, gathered in bulk --------------------------------------------------------------
+
+
+def _facts(pilot_ids: list[int] | None, today: date) -> list[tuple[dict, rules.Facts, list]]:
+    """(pilot values, facts, sparkline) for every scored pilot in scope: 6 queries."""
+    scope = Q(pk__in=pilot_ids) if pilot_ids is not None else Q()
+    pilots = list(
+        Pilot.objects.filter(scope)
+        .order_by("pk")
+        .values(
+            "pk",
+            "reference",
+            "stage",
+            "planned_start",
+            "planned_end",
+            "started_on",
+            "owner_status",
+            "owner__is_active",
+            "operations_owner_id",
+            "receiving_team",
+        )
+    )
+    related = {f"pilot__{key}": value for key, value in _scope_filter(pilot_ids).items()}
+    infrastructure = dict(
+        InfrastructureAnswer.objects.filter(answer=InfrastructureAnswerValue.YES, **related)
+        .values("pilot_id")
+        .annotate(n=Count("pk"))
+        .values_list("pilot_id", "n")
+    )
+    metrics: dict[int, list[dict]] = defaultdict(list)
+    for metric in Metric.objects.filter(**related).values(
+        "pk",
+        "pilot_id",
+        "name",
+        "kind",
+        "direction",
+        "baseline",
+        "target",
+        "target_date",
+        "cadence",
+    ):
+        metrics[metric["pilot_id"]].append(metric)
+    series: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
+    for metric_id, observed_on, value in (
+        MetricReading.objects.filter(
+            metric__kind=MetricKind.PRIMARY,
+            **{f"metric__{key}": value for key, value in related.items()},
+        )
+        .annotate(
+            rank=Window(
+                RowNumber(), partition_by=[F("metric_id")], order_by=[F("observed_on").desc()]
+            )
+        )
+        .filter(rank__lte=SPARKLINE_READINGS)
+        .values_list("metric_id", "observed_on", "value")
+    ):
+        series[metric_id].append((observed_on, value))
+    graduated_on = {
+        pilot_id: timezone.localdate(decided_at)
+        for pilot_id, decided_at in GateDecision.objects.filter(
+            to_stage=Stage.GRADUATED, **related
+        ).values_list("pilot_id", "decided_at")
+    }
+    tasks = {
+        row["pilot_id"]: row
+        for row in KnowledgeTransferTask.objects.filter(**related)
+        .values("pilot_id")
+        .annotate(
+            n=Count("pk"),
+            overdue=Count("pk", filter=~Q(status=TaskStatus.DONE) & Q(due_on__lt=today)),
+            next_due=Min("due_on", filter=~Q(status=TaskStatus.DONE)),
+            first=Min("created_at"),
+        )
+    }
+
+    gathered = []
+    for pilot in pilots:
+        pk = pilot["pk"]
+        own = metrics.get(pk, [])
+        primary_row = next((m for m in own if m["kind"] == MetricKind.PRIMARY), None)
+        readings = sorted(series.get(primary_row["pk"], [])) if primary_row else []
+        primary = _primary(primary_row, readings, graduated_on.get(pk)) if primary_row else None
+        task = tasks.get(pk, {})
+        first = task.get("first")
+        facts = rules.Facts(
+            stage=pilot["stage"],
+            planned_start=pilot["planned_start"],
+            planned_end=pilot["planned_end"],
+            started_on=pilot["started_on"],
+            owner_status=pilot["owner_status"],
+            owner_active=pilot["owner__is_active"] is not False,
+            has_operations_owner=bool(pilot["operations_owner_id"] or pilot["receiving_team"]),
+            infrastructure_yes=infrastructure.get(pk, 0),
+            metric_kinds=frozenset(m["kind"] for m in own),
+            primary=primary,
+            task_count=task.get("n", 0),
+            tasks_overdue=task.get("overdue", 0),
+            next_task_due=task.get("next_due"),
+            first_task_on=timezone.localdate(first) if first else None,
+        )
+        sparkline = [[day.isoformat(), format(value.normalize(), "f")] for day, value in readings]
+        gathered.append((pilot, facts, sparkline))
+    return gathered
+
+
+def _scope_filter(pilot_ids: list[int] | None) -> dict:
+    """The lookup (relative to a pilot) that limits related rows to the pilots in scope."""
+    return {"pk__in": pilot_ids} if pilot_ids is not None else {}
+
+
+def _primary(row: dict, readings: list[tuple[date, Decimal]], graduated: date | None):
+    latest_on, latest_value = readings[-1] if readings else (None, None)
+    at_graduation = None
+    after: tuple[Decimal, ...] = ()
+    if graduated is not None:
+        before = [value for day, value in readings if day <= graduated]
+        at_graduation = before[-1] if before else None
+        after = tuple(value for day, value in readings if day > graduated)
+    return rules.PrimaryMetric(
+        name=row["name"],
+        kind=row["kind"],
+        increasing=(row["direction"] == Direction.INCREASE) if row["direction"] else None,
+        baseline=row["baseline"],
+        target=row["target"],
+        target_date=row["target_date"],
+        cadence_days=CADENCE_DAYS[row["cadence"]],
+        latest_value=latest_value,
+        latest_on=latest_on,
+        after_graduation=after,
+        at_graduation=at_graduation,
+    )
+
+
+# --- Recompute ---------------------------------------------------------------------------
+
+
+SCORE_FIELDS = [
+    "infrastructure",
+    "metric",
+    "ownership",
+    "handover",
+    "overall",
+    "risk",
+    "reasons",
+    "next_date",
+    "has_accepted_owner",
+    "has_primary_metric",
+    "handover_planned_early",
+    "sparkline",
+    "computed_for",
+    "computed_at",
+]
+
+
+def scorecards_recompute(
+    *, pilot_ids: Iterable[int] | None = None, today: date | None = None
+) -> int:
+    """Recompute the stored scorecards of ``pilot_ids`` (default: every pilot); return how many.
+
+    A fixed number of queries whatever the number of pilots; every pilot has one.
+    """
+    today = today or timezone.localdate(timezone=timezone.get_default_timezone())
+    ids = sorted(set(pilot_ids)) if pilot_ids is not None else None
+    settings_ = rule_settings()
+    now = timezone.now()
+    cards: list[Scorecard] = []
+    reason_rows: list[ScorecardReason] = []
+    for pilot, facts, sparkline in _facts(ids, today):
+        result = rules.evaluate(facts, today=today, settings=settings_)
+        reasons = [
+            {
+                "code": reason.code,
+                "practice": reason.practice.value,
+                "points": reason.points,
+                "risk": int(reason.risk),
+                "sentence": reason.sentence,
+                "link": reason_link(pilot["reference"], pilot["stage"], reason.section),
+            }
+            for reason in result.reasons
+        ]
+        cards.append(
+            Scorecard(
+                pilot_id=pilot["pk"],
+                **{practice.value: score for practice, score in result.scores.items()},
+                overall=result.overall,
+                risk=int(result.risk),
+                reasons=reasons,
+                next_date=result.next_date,
+                has_accepted_owner=facts.owner_status == OwnershipStatus.ACCEPTED,
+                has_primary_metric=facts.primary is not None,
+                handover_planned_early=result.handover_planned_early,
+                sparkline=sparkline,
+                computed_for=today,
+                computed_at=now,
+            )
+        )
+        reason_rows += [
+            ScorecardReason(scorecard_id=pilot["pk"], code=r.code, risk=int(r.risk))
+            for r in result.reasons
+        ]
+    with transaction.atomic():
+        Scorecard.objects.bulk_create(
+            cards,
+            update_conflicts=True,
+            unique_fields=["pilot"],
+            update_fields=SCORE_FIELDS,
+            batch_size=2_000,
+        )
+        reasons_in_scope = ScorecardReason.objects.all()
+        if ids is not None:
+            reasons_in_scope = reasons_in_scope.filter(scorecard_id__in=ids)
+        reasons_in_scope.delete()
+        ScorecardReason.objects.bulk_create(reason_rows, batch_size=5_000)
+    log.info("scorecards recomputed for %s: %d", today, len(cards))
+    return len(cards)
+
+
+def week_of(day: date) -> date:
+    """Monday of the ISO week of ``day``."""
+    return day - timedelta(days=day.weekday())
+
+
+def scorecards_snapshot(*, today: date | None = None) -> int:
+    """Keep this week's snapshot of every scorecard (the first of the week stays); return new."""
+    today = today or timezone.localdate(timezone=timezone.get_default_timezone())
+    week = week_of(today)
+    before = ScorecardSnapshot.objects.filter(week=week).count()
+    ScorecardSnapshot.objects.bulk_create(
+        [
+            ScorecardSnapshot(
+                pilot_id=card["pilot_id"],
+                week=week,
+                infrastructure=card["infrastructure"],
+                metric=card["metric"],
+                ownership=card["ownership"],
+                handover=card["handover"],
+                overall=card["overall"],
+                risk=card["risk"],
+                reason_codes=[reason["code"] for reason in card["reasons"]],
+            )
+            for card in Scorecard.objects.values(
+                "pilot_id",
+                "infrastructure",
+                "metric",
+                "ownership",
+                "handover",
+                "overall",
+                "risk",
+                "reasons",
+            )
+        ],
+        ignore_conflicts=True,
+        batch_size=2_000,
+    )
+    return ScorecardSnapshot.objects.filter(week=week).count() - before

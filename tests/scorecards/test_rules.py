@@ -1,0 +1,289 @@
+"""The scoring rules, rule by rule: pure facts in, no database."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+
+from scorecards.rules import (
+    REASON_CODES,
+    Facts,
+    Practice,
+    PrimaryMetric,
+    Risk,
+    Settings,
+    evaluate,
+)
+
+TODAY = date(2026, 3, 2)
+START = date(2026, 1, 5)
+END = date(2026, 7, 5)  # window opens 6 May 2026 (S + ceil(2D/3))
+WINDOW_OPENS = date(2026, 5, 6)
+
+
+def metric(**changes) -> PrimaryMetric:
+    base = PrimaryMetric(
+        name="Invoices matched",
+        kind="primary",
+        increasing=True,
+        baseline=Decimal(10),
+        target=Decimal(40),
+        target_date=END,
+        cadence_days=7,
+        latest_value=Decimal(40),  # achieved: never behind
+        latest_on=TODAY - timedelta(days=1),
+    )
+    return replace(base, **changes)
+
+
+def healthy(**changes) -> Facts:
+    """A running pilot with nothing wrong on TODAY."""
+    base = Facts(
+        stage="running",
+        planned_start=START,
+        planned_end=END,
+        started_on=START,
+        owner_status="accepted",
+        owner_active=True,
+        has_operations_owner=True,
+        infrastructure_yes=6,
+        metric_kinds=frozenset({"primary"}),
+        primary=metric(),
+        task_count=3,
+        tasks_overdue=0,
+        next_task_due=date(2026, 4, 1),
+        first_task_on=date(2026, 1, 20),
+    )
+    return replace(base, **changes)
+
+
+def codes(facts: Facts, today: date = TODAY) -> dict[str, Risk]:
+    return {reason.code: reason.risk for reason in evaluate(facts, today=today).reasons}
+
+
+def test_a_healthy_pilot_is_on_track_with_full_scores():
+    result = evaluate(healthy(), today=TODAY)
+    assert result.reasons == ()
+    assert result.risk == Risk.ON_TRACK
+    assert result.scores == dict.fromkeys(Practice, 100)
+    assert result.overall == 100
+
+
+# --- Each reason fires on its own, and clears when its fact is fixed ------------------------
+
+CASES = [
+    ("NO_OWNER", {"owner_status": "none"}, Risk.AT_RISK),
+    ("NO_OWNER", {"owner_status": "declined"}, Risk.AT_RISK),
+    ("OWNER_PENDING", {"owner_status": "pending"}, Risk.WATCH),
+    ("OWNER_INACTIVE", {"owner_active": False}, Risk.CRITICAL),
+    ("NO_OPERATIONS_OWNER", {"has_operations_owner": False}, Risk.AT_RISK),
+    ("NO_PRIMARY_METRIC", {"primary": None}, Risk.AT_RISK),
+    ("INFRA_MISSING", {"infrastructure_yes": 4}, Risk.AT_RISK),
+    ("HANDOVER_BEHIND", {"tasks_overdue": 1}, Risk.AT_RISK),
+]
+
+
+@pytest.mark.parametrize(("code", "change", "risk"), CASES)
+def test_each_reason_fires_alone_and_clears(code, change, risk):
+    assert codes(healthy(**change)) == {code: risk}
+    assert codes(healthy()) == {}
+
+
+def test_only_model_metrics_is_the_metric_mirage():
+    facts = healthy(primary=None, metric_kinds=frozenset({"model"}))
+    assert codes(facts) == {"ONLY_MODEL_METRICS": Risk.AT_RISK, "NO_PRIMARY_METRIC": Risk.AT_RISK}
+    with_business = healthy(primary=None, metric_kinds=frozenset({"model", "business"}))
+    assert "ONLY_MODEL_METRICS" not in codes(with_business)
+
+
+def test_metric_stale_after_cadence_plus_grace_and_at_risk_after_twice_that():
+    last = TODAY - timedelta(days=10)  # weekly: 7 + 3 grace = 10 days allowed
+    assert codes(healthy(primary=metric(latest_on=last))) == {}
+    assert codes(healthy(primary=metric(latest_on=last - timedelta(days=1)))) == {
+        "METRIC_STALE": Risk.WATCH
+    }
+    assert codes(healthy(primary=metric(latest_on=TODAY - timedelta(days=20)))) == {
+        "METRIC_STALE": Risk.WATCH
+    }
+    assert codes(healthy(primary=metric(latest_on=TODAY - timedelta(days=21)))) == {
+        "METRIC_STALE": Risk.AT_RISK
+    }
+
+
+def test_metric_stale_counts_from_the_start_when_never_read():
+    never = metric(latest_on=None, latest_value=None)
+    assert codes(healthy(primary=never), START + timedelta(days=10)) == {}
+    assert "METRIC_STALE" in codes(healthy(primary=never), START + timedelta(days=11))
+
+
+def behind_by(share: str) -> PrimaryMetric:
+    """A reading on TODAY that is ``share`` of the 10 -> 40 distance below the line."""
+    on_track = Decimal(10) + Decimal(30) * Decimal((TODAY - START).days) / Decimal(
+        (END - START).days
+    )
+    return metric(latest_on=TODAY, latest_value=on_track - Decimal(30) * Decimal(share))
+
+
+def test_metric_behind_is_watch_below_a_quarter_and_at_risk_from_it():
+    assert codes(healthy(primary=behind_by("0"))) == {}
+    assert codes(healthy(primary=behind_by("0.24"))) == {"METRIC_BEHIND": Risk.WATCH}
+    assert codes(healthy(primary=behind_by("0.25"))) == {"METRIC_BEHIND": Risk.AT_RISK}
+
+
+def test_degrading_after_graduation():
+    graduated = {"stage": "graduated", "task_count": 3, "next_task_due": None}
+    falling = metric(at_graduation=Decimal(40), after_graduation=(Decimal(37), Decimal(36)))
+    assert codes(healthy(**graduated, primary=falling)) == {"DEGRADING": Risk.AT_RISK}
+    one_dip = metric(at_graduation=Decimal(40), after_graduation=(Decimal(36), Decimal(40)))
+    assert codes(healthy(**graduated, primary=one_dip)) == {}
+    small = metric(at_graduation=Decimal(40), after_graduation=(Decimal(38), Decimal("37.5")))
+    assert codes(healthy(**graduated, primary=small)) == {}  # less than 10% of 30 = 3
+    assert codes(healthy(primary=falling)) == {}  # only after graduation
+
+
+def handover(facts: Facts, today: date) -> dict[str, Risk]:
+    """The handover reasons only (the metric goes stale over these months)."""
+    return {code: risk for code, risk in codes(facts, today).items() if code.startswith("HANDO")}
+
+
+def test_handover_unplanned_watch_then_at_risk_then_critical():
+    none = healthy(task_count=0, tasks_overdue=0, next_task_due=None, first_task_on=None)
+    assert handover(none, WINDOW_OPENS - timedelta(days=15)) == {}
+    assert handover(none, WINDOW_OPENS - timedelta(days=14)) == {"HANDOVER_UNPLANNED": Risk.WATCH}
+    assert handover(none, WINDOW_OPENS) == {"HANDOVER_UNPLANNED": Risk.AT_RISK}
+    assert handover(none, WINDOW_OPENS + timedelta(days=6)) == {"HANDOVER_UNPLANNED": Risk.AT_RISK}
+    assert handover(none, WINDOW_OPENS + timedelta(days=7)) == {"HANDOVER_UNPLANNED": Risk.CRITICAL}
+
+
+def test_handover_unplanned_clears_with_any_task():
+    planned = healthy(task_count=1)
+    assert "HANDOVER_UNPLANNED" not in codes(planned, WINDOW_OPENS + timedelta(days=7))
+
+
+def test_handover_behind_is_critical_from_three_overdue_tasks():
+    assert codes(healthy(tasks_overdue=2)) == {"HANDOVER_BEHIND": Risk.AT_RISK}
+    assert codes(healthy(tasks_overdue=3)) == {"HANDOVER_BEHIND": Risk.CRITICAL}
+
+
+def test_decision_overdue_the_day_after_the_end():
+    assert "DECISION_OVERDUE" not in codes(healthy(), END)
+    assert codes(healthy(), END + timedelta(days=1))["DECISION_OVERDUE"] == Risk.CRITICAL
+
+
+def test_every_documented_code_is_produced_by_some_case():
+    produced = {code for code, _, _ in CASES} | {
+        "ONLY_MODEL_METRICS",
+        "METRIC_STALE",
+        "METRIC_BEHIND",
+        "DEGRADING",
+        "HANDOVER_UNPLANNED",
+        "DECISION_OVERDUE",
+    }
+    assert produced == set(REASON_CODES)
+
+
+# --- Scores and risk levels ------------------------------------------------------------------
+
+
+def test_points_come_off_the_reasons_practice_never_below_zero():
+    result = evaluate(healthy(owner_status="none", has_operations_owner=False), today=TODAY)
+    assert result.scores[Practice.OWNERSHIP] == 0  # 60 + 40
+    assert result.scores[Practice.METRIC] == 100
+    infra = evaluate(healthy(infrastructure_yes=3), today=TODAY)
+    assert infra.scores[Practice.INFRASTRUCTURE] == 50
+    assert infra.overall == round((50 + 100 + 100 + 100) / 4)
+
+
+PROPOSED = {"stage": "proposed", "started_on": None, "planned_start": date(2026, 4, 1)}
+
+
+def test_risk_is_the_worst_reason():
+    assert evaluate(healthy(**PROPOSED, owner_status="pending"), today=TODAY).risk == Risk.WATCH
+    mixed = healthy(owner_status="pending", owner_active=False)
+    assert evaluate(mixed, today=TODAY).risk == Risk.CRITICAL
+
+
+@pytest.mark.parametrize(("threshold", "risk"), [(88, Risk.WATCH), (89, Risk.AT_RISK)])
+def test_an_overall_score_below_the_threshold_is_at_risk(monkeypatch, threshold, risk):
+    from scorecards import rules
+
+    facts = healthy(**PROPOSED, infrastructure_yes=3)  # one watch reason, overall 88
+    assert evaluate(facts, today=TODAY).overall == 88
+    monkeypatch.setattr(rules, "AT_RISK_BELOW", threshold)
+    assert evaluate(facts, today=TODAY).risk == risk
+
+
+def test_the_default_threshold_is_half_the_readiness():
+    from scorecards import rules
+
+    assert rules.AT_RISK_BELOW == 50
+    worst_watch_only = healthy(
+        **PROPOSED, infrastructure_yes=0, owner_status="pending", has_operations_owner=False
+    )
+    result = evaluate(worst_watch_only, today=TODAY)
+    assert (result.overall, result.risk) == (58, Risk.WATCH)  # (0 + 100 + 30 + 100) / 4
+
+
+def test_a_draft_counts_no_worse_than_watch():
+    draft = healthy(
+        stage="draft",
+        started_on=None,
+        owner_status="none",
+        primary=None,
+        infrastructure_yes=0,
+        has_operations_owner=False,
+    )
+    result = evaluate(draft, today=TODAY)
+    assert result.overall < 50
+    assert result.risk == Risk.WATCH
+    assert {r.code for r in result.reasons} >= {"NO_OWNER", "NO_PRIMARY_METRIC", "INFRA_MISSING"}
+
+
+def test_a_stopped_pilot_is_a_recorded_outcome_not_a_risk():
+    result = evaluate(healthy(stage="stopped", owner_status="none", primary=None), today=TODAY)
+    assert (result.risk, result.reasons, result.next_date) == (Risk.ON_TRACK, (), None)
+
+
+def test_reasons_are_sorted_worst_first():
+    facts = healthy(owner_status="pending", owner_active=False, tasks_overdue=1)
+    assert [r.code for r in evaluate(facts, today=TODAY).reasons] == [
+        "OWNER_INACTIVE",
+        "HANDOVER_BEHIND",
+        "OWNER_PENDING",
+    ]
+
+
+# --- Dates ----------------------------------------------------------------------------------
+
+
+def test_next_date_is_the_soonest_that_bites():
+    assert evaluate(healthy(), today=TODAY).next_date == date(2026, 4, 1)  # a task due
+    no_tasks = healthy(next_task_due=None)
+    assert evaluate(no_tasks, today=TODAY).next_date == WINDOW_OPENS
+    assert evaluate(no_tasks, today=WINDOW_OPENS + timedelta(days=1)).next_date == END
+    overdue = healthy(next_task_due=date(2026, 2, 1))
+    assert evaluate(overdue, today=TODAY).next_date == date(2026, 2, 1)  # already biting
+    assert evaluate(healthy(stage="graduated"), today=TODAY).next_date is None
+
+
+def test_handover_planned_early_is_known_once_the_window_opens():
+    assert evaluate(healthy(), today=TODAY).handover_planned_early is None
+    assert evaluate(healthy(), today=WINDOW_OPENS).handover_planned_early is True
+    late = healthy(first_task_on=WINDOW_OPENS)
+    assert evaluate(late, today=WINDOW_OPENS).handover_planned_early is False
+    never = healthy(first_task_on=None, task_count=0)
+    assert evaluate(never, today=WINDOW_OPENS).handover_planned_early is False
+
+
+def test_settings_move_the_handover_rule():
+    none = healthy(task_count=0, next_task_due=None, first_task_on=None)
+    short = Settings(lead_days=3, stale_grace_days=3, escalation_days=2)
+    day = WINDOW_OPENS - timedelta(days=4)
+    assert "HANDOVER_UNPLANNED" not in {
+        r.code for r in evaluate(none, today=day, settings=short).reasons
+    }
+    escalated = evaluate(none, today=WINDOW_OPENS + timedelta(days=2), settings=short)
+    assert escalated.risk == Risk.CRITICAL

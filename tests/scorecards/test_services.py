@@ -1,0 +1,264 @@
+"""Stored scorecards: recomputed from the database in bulk, after every change
+(after commit, in a task), nightly, and snapshotted once a week."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from unittest import mock
+
+import pytest
+import time_machine
+from django.db import transaction
+
+from config.celery import app as celery_app
+from pilots.models import GateDecision, MetricKind, Pilot, Stage
+from pilots.services import handover, ingest
+from scorecards import tasks
+from scorecards.models import RiskLevel, Scorecard, ScorecardReason, ScorecardSnapshot
+from scorecards.services import scorecards_recompute, scorecards_snapshot, week_of
+from tests import factories
+
+DAY = date(2026, 3, 2)  # a Monday; the running fixture started 5 Jan, ends 5 Jul
+
+
+def card(pilot: Pilot) -> Scorecard:
+    return Scorecard.objects.get(pilot=pilot)
+
+
+def reading(pilot: Pilot, day: date, value: str) -> None:
+    factories.ReadingFactory(
+        metric=pilot.metrics.get(kind=MetricKind.PRIMARY), observed_on=day, value=Decimal(value)
+    )
+
+
+def test_recompute_stores_scores_risk_reasons_and_links(running, draft):
+    reading(running, DAY - timedelta(days=20), "12")  # stale, behind
+    assert scorecards_recompute(today=DAY) == 1  # running and draft are the same pilot
+    stored = card(running)
+    codes = [reason["code"] for reason in stored.reasons]
+    assert codes == ["METRIC_BEHIND", "METRIC_STALE"]  # worst first, then by points, code
+    assert stored.reasons[1] == {
+        "code": "METRIC_STALE",
+        "practice": "metric",
+        "points": 30,
+        "risk": RiskLevel.WATCH,
+        "sentence": f"No reading of “{running.metrics.get().name}” since 10 Feb 2026.",
+        "link": f"/pilots/{running.reference}/#metrics",
+    }
+    assert (stored.metric, stored.overall, stored.risk) == (40, 85, RiskLevel.WATCH)
+    assert sorted(ScorecardReason.objects.values_list("code", flat=True)) == sorted(codes)
+    assert stored.sparkline == [[(DAY - timedelta(days=20)).isoformat(), "12"]]
+    assert stored.computed_for == DAY
+    assert stored.has_accepted_owner
+    assert stored.has_primary_metric
+
+
+def test_a_drafts_reasons_link_to_its_registration_steps(sponsor):
+    pilot = factories.PilotFactory(sponsor=sponsor)
+    scorecards_recompute(today=DAY)
+    links = {reason["code"]: reason["link"] for reason in card(pilot).reasons}
+    assert links["NO_OWNER"] == f"/pilots/{pilot.reference}/register/owner/"
+    assert links["NO_PRIMARY_METRIC"] == f"/pilots/{pilot.reference}/register/metric/"
+    assert card(pilot).risk == RiskLevel.WATCH  # a draft counts no worse than watch
+
+
+def test_recompute_of_some_pilots_leaves_the_others(running, sponsor):
+    other = factories.PilotFactory(sponsor=sponsor)
+    scorecards_recompute(today=DAY)
+    before = card(other).computed_at
+    scorecards_recompute(pilot_ids=[running.pk], today=DAY + timedelta(days=1))
+    assert card(running).computed_for == DAY + timedelta(days=1)
+    assert card(other).computed_at == before
+
+
+def test_a_reason_clears_when_the_fact_is_fixed(running, member):
+    scorecards_recompute(today=date(2026, 5, 6))
+    assert "HANDOVER_UNPLANNED" in [r["code"] for r in card(running).reasons]
+    factories.TaskFactory(pilot=running, assignee=member, due_on=date(2026, 6, 1))
+    scorecards_recompute(today=date(2026, 5, 6))
+    assert "HANDOVER_UNPLANNED" not in [r["code"] for r in card(running).reasons]
+    assert not ScorecardReason.objects.filter(code="HANDOVER_UNPLANNED").exists()
+
+
+def test_degrading_after_graduation_from_the_readings(running, lead):
+    for days, value in [(40, "38"), (30, "40"), (10, "36"), (3, "35")]:
+        reading(running, DAY - timedelta(days=days), value)
+    Pilot.objects.filter(pk=running.pk).update(
+        stage=Stage.GRADUATED, operations_accepted_at=datetime(2026, 2, 5, tzinfo=UTC)
+    )
+    GateDecision.objects.create(
+        pilot=running,
+        decided_by=lead,
+        decided_at=datetime(2026, 2, 5, 12, tzinfo=UTC),  # after the 40 of 31 Jan
+        from_stage=Stage.RUNNING,
+        to_stage=Stage.GRADUATED,
+        rationale="In production.",
+    )
+    scorecards_recompute(today=DAY)
+    assert [r["code"] for r in card(running).reasons] == ["DEGRADING"]
+
+
+def test_deactivating_the_owner_is_critical(running):
+    running.owner.is_active = False
+    running.owner.save()
+    reading(running, DAY, "30")
+    scorecards_recompute(today=DAY)
+    assert card(running).risk == RiskLevel.CRITICAL
+    assert card(running).reasons[0]["code"] == "OWNER_INACTIVE"
+
+
+def portfolio(n: int, sponsor, owner, member) -> None:
+    for pilot in factories.due_portfolio(n, sponsor=sponsor, owner=owner, assignee=member):
+        factories.ReadingFactory(metric=pilot.metrics.get(), observed_on=date(2026, 6, 30))
+
+
+# 6 fact queries; then, in a savepoint (2), the upsert, deleting and writing the reason rows.
+RECOMPUTE_QUERIES = 6 + 2 + 3
+
+
+@pytest.mark.parametrize("size", [3, 12])
+def test_recompute_runs_a_fixed_number_of_queries(
+    size, sponsor, owner, member, django_assert_num_queries
+):
+    portfolio(size, sponsor, owner, member)
+    with django_assert_num_queries(RECOMPUTE_QUERIES):
+        assert scorecards_recompute(today=date(2026, 7, 6)) == size
+
+
+# --- After a change, in a task, after commit -----------------------------------------------
+
+
+def test_a_change_queues_a_recompute_of_its_pilot_after_commit(
+    running, member, django_capture_on_commit_callbacks
+):
+    with (
+        mock.patch.object(celery_app, "send_task") as send_task,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        handover.task_create(
+            pilot=running,
+            by=running.owner,
+            title="Runbook",
+            kind="runbook",
+            assignee=member,
+            receiver_team="Ops",
+            due_on=date(2026, 6, 1),
+        )
+        assert send_task.call_count == 0  # not before the commit
+    send_task.assert_called_once_with("scorecards.recompute", kwargs={"pilot_ids": [running.pk]})
+
+
+def test_a_rolled_back_change_queues_nothing(running, member, django_capture_on_commit_callbacks):
+    def change_then_fail() -> None:
+        with transaction.atomic():
+            handover.task_create(
+                pilot=running,
+                by=running.owner,
+                title="Runbook",
+                kind="runbook",
+                assignee=member,
+                receiver_team="Ops",
+                due_on=date(2026, 6, 1),
+            )
+            raise RuntimeError("boom")
+
+    with (
+        mock.patch.object(celery_app, "send_task") as send_task,
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+    ):
+        change_then_fail()
+    send_task.assert_not_called()
+
+
+def test_one_transaction_changing_several_pilots_queues_one_task(
+    running, sponsor, member, django_capture_on_commit_callbacks
+):
+    (other,) = factories.due_portfolio(1, sponsor=sponsor, owner=running.owner, assignee=member)
+    rows = [
+        {"metric": pilot.metrics.get(kind=MetricKind.PRIMARY).pk, "observed_on": day, "value": v}
+        for pilot in (running, other)
+        for day, v in (("2026-03-01", "20"), ("2026-03-02", "21"))
+    ]
+    with (
+        mock.patch.object(celery_app, "send_task") as send_task,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        ingest.readings_ingest(by=running.owner, rows=rows, source="api")
+    send_task.assert_called_once_with(
+        "scorecards.recompute", kwargs={"pilot_ids": sorted([running.pk, other.pk])}
+    )
+
+
+def test_the_recompute_task_recomputes_those_pilots(running):
+    with time_machine.travel(datetime(2026, 3, 2, 9, tzinfo=UTC), tick=False):
+        assert tasks.scorecards_recompute.run(pilot_ids=[running.pk]) == 1
+    assert card(running).computed_for == DAY
+
+
+# --- Nightly and weekly ---------------------------------------------------------------------
+
+
+def test_nightly_recompute_picks_up_reasons_time_alone_brings(running, lead):
+    reading(running, date(2026, 7, 1), "40")
+    factories.TaskFactory(pilot=running, assignee=lead, due_on=date(2026, 7, 20))
+    with time_machine.travel(datetime(2026, 7, 5, 2, 30, tzinfo=UTC), tick=False):
+        tasks.scorecards_nightly.run()
+    assert "DECISION_OVERDUE" not in [r["code"] for r in card(running).reasons]
+    with time_machine.travel(datetime(2026, 7, 6, 2, 30, tzinfo=UTC), tick=False):
+        result = tasks.scorecards_nightly.run()
+    assert result == {"recomputed": 1, "snapshotted": 1}
+    assert card(running).reasons[0]["code"] == "DECISION_OVERDUE"
+    assert card(running).risk == RiskLevel.CRITICAL
+
+
+def test_one_snapshot_per_pilot_per_week_the_first_one_stays(running):
+    scorecards_recompute(today=DAY)
+    assert scorecards_snapshot(today=DAY) == 1
+    first = ScorecardSnapshot.objects.get()
+    assert first.week == DAY  # a Monday
+    running.owner.is_active = False
+    running.owner.save()
+    scorecards_recompute(today=DAY + timedelta(days=3))
+    assert scorecards_snapshot(today=DAY + timedelta(days=3)) == 0  # same week
+    assert ScorecardSnapshot.objects.get().risk == first.risk
+    scorecards_recompute(today=DAY + timedelta(days=7))
+    assert scorecards_snapshot(today=DAY + timedelta(days=7)) == 1
+    latest = ScorecardSnapshot.objects.order_by("week").last()
+    assert (latest.week, latest.risk) == (DAY + timedelta(days=7), RiskLevel.CRITICAL)
+    assert "OWNER_INACTIVE" in latest.reason_codes
+
+
+def test_week_of_is_the_monday():
+    assert week_of(date(2026, 3, 8)) == date(2026, 3, 2)
+    assert week_of(date(2026, 3, 2)) == date(2026, 3, 2)
+
+
+def test_the_refresh_task_pilots_sends_by_name_exists():
+    from pilots.services import audit
+
+    celery_app.loader.import_default_modules()
+    assert audit.REFRESH_TASK in celery_app.tasks  # a typo here would lose every refresh
+    assert celery_app.tasks[audit.REFRESH_TASK].run.__module__ == "scorecards.tasks"
+
+
+def test_recompute_command_keeps_history_and_this_weeks_snapshot(running, capsys):
+    from django.core.management import call_command
+
+    call_command("recompute_scorecards", "--date", "2026-03-04", "--history", "3")
+    assert "1 scorecards recomputed for 2026-03-04; 1 new snapshots this week" in (
+        capsys.readouterr().out
+    )
+    weeks = list(ScorecardSnapshot.objects.order_by("week").values_list("week", flat=True))
+    assert weeks == [date(2026, 2, 9), date(2026, 2, 16), date(2026, 2, 23), date(2026, 3, 2)]
+    assert card(running).computed_for == date(2026, 3, 4)
+
+
+def test_recompute_command_refuses_bad_input(db):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="--date must be a day"):
+        call_command("recompute_scorecards", "--date", "4/3/2026")
+    with pytest.raises(CommandError, match="--history must be between"):
+        call_command("recompute_scorecards", "--history", "500")
