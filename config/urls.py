@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("pilots.api.urls")),
+    path("api/v1/", include("scorecards.api_urls")),
     path("api/schema/", login_not_required(SpectacularAPIView.as_view()), name="api-schema"),
     path(
         "api/docs/",
@@ -27,6 +28,7 @@ urlpatterns = [
         login_not_required(SpectacularRedocView.as_view(url_name="api-schema")),
         name="api-redoc",
     ),
+    path("", include("scorecards.urls")),
     path("", include("pilots.urls")),
 ]
 

@@ -258,6 +258,8 @@ SPECTACULAR_SETTINGS = {
         "TokenScope": "pilots.models.TokenScope",
         "ReadingSource": "pilots.models.ReadingSource",
         "EventAction": "pilots.models.PilotEvent.Action",
+        # A scorecard reason's ``code`` and a snapshot's ``reason_codes``: one enum.
+        "ReasonCode": "scorecards.api.REASON_CHOICES",
     },
 }
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from playwright.sync_api import Page
 
 from pilots.models import MetricReading, Reminder, ReminderKind, ReminderStatus
+from scorecards.services import scorecards_recompute, scorecards_snapshot
 from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -76,6 +77,8 @@ def test_pilot_pages_have_no_serious_violations(
             last_error="SMTPServerDisconnected: gone" if status == ReminderStatus.FAILED else "",
             read_at=read_at,
         )
+    scorecards_recompute()
+    scorecards_snapshot()
     ref, base = live_running.reference, live_server.url
 
     problems = []
@@ -92,6 +95,8 @@ def test_pilot_pages_have_no_serious_violations(
         "/inbox/",
         "/inbox/?show=unread",
         "/account/",
+        "/portfolio/",
+        f"/pilots/{ref}/scorecard/",
     ):
         problems += check(page, base + path)
 
@@ -108,6 +113,10 @@ def test_pilot_pages_have_no_serious_violations(
         "/reminders/",
         "/reminders/?kind=bogus&status=failed",
         "/inbox/",  # empty
+        "/portfolio/",
+        "/portfolio/?stage=running&risk=bogus",
+        "/portfolio/?reason=DEGRADING",  # no pilot matches
+        f"/pilots/{other.reference}/scorecard/",
     ):
         problems += check(page, base + path)
     assert problems == []

@@ -1,0 +1,310 @@
+"""The portfolio dashboard, its CSV export and a pilot's scorecard page.
+
+Every page here fetches all it shows in the view, in a fixed number of queries
+whatever the size of the portfolio, and renders its template inside
+``zen_queries.queries_disabled()``: a template that would run a query (a lazy
+queryset, a related object not selected, the header's lazy navigation) raises
+``QueriesDisabledError`` instead of quietly adding one query per row.
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+from zen_queries import queries_disabled
+
+from pilots.context_processors import Navigation
+from pilots.models import Pilot, Stage
+from pilots.permissions import sees_every_pilot
+from pilots.views.common import visible_pilot
+from scorecards import charts
+from scorecards.filters import DashboardFilter
+from scorecards.models import RiskLevel, Scorecard
+from scorecards.rules import PRACTICE_LABELS, REASON_CODES, Practice
+from scorecards.selectors import (
+    Summary,
+    dashboard_scorecards,
+    dashboard_summary,
+    filter_choices,
+    risk_trend,
+    scorecard_for_pilot,
+    scorecard_history,
+)
+
+PAGE_SIZE = 25
+TREND_WEEKS_ON_PAGE = 26  # a pilot's scorecard page: about six months of weekly snapshots
+PRACTICES = tuple(Practice)
+SHORT_PRACTICE = {
+    Practice.INFRASTRUCTURE: "Infra",
+    Practice.METRIC: "Metric",
+    Practice.OWNERSHIP: "Owner",
+    Practice.HANDOVER: "Handover",
+}
+
+
+# --- Shared: the frame and the filters -----------------------------------------------------
+
+
+def evaluated_navigation(request: HttpRequest) -> Navigation:
+    """The header's navigation with every lazy value read now, before rendering.
+
+    Passed to the template as ``nav``, it takes the place of the context
+    processor's lazy one, so rendering the frame runs no query.
+    """
+    nav = Navigation(request)
+    for value in ("can_register", "is_lead", "unread"):
+        getattr(nav, value)
+    return nav
+
+
+def query_without_page(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+def is_filtered(request: HttpRequest) -> bool:
+    return any(value for key, value in request.GET.items() if key != "page")
+
+
+# --- The dashboard --------------------------------------------------------------------------
+
+
+class CountedPaginator(Paginator):
+    """A paginator told how many rows there are (the summary counted them): no COUNT query."""
+
+    def __init__(self, object_list: QuerySet, per_page: int, *, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self.count = count
+
+
+def percent(share: float | None) -> str:
+    return "—" if share is None else f"{share:.0%}"
+
+
+def summary_figures(summary: Summary) -> list[dict[str, str]]:
+    """The four shares the dashboard shows, each with what it is a share of."""
+
+    def of(part: int, whole: int, noun: str, none: str) -> str:
+        """``3 of 4 pilots``; ``noun`` holds ``{s}`` where the plural adds an s."""
+        return f"{part} of {whole} {noun.format(s='' if whole == 1 else 's')}" if whole else none
+
+    return [
+        {
+            "label": "Graduation rate",
+            "value": percent(summary.graduation_rate),
+            "detail": of(
+                summary.graduated,
+                summary.graduated + summary.stopped,
+                "decided pilot{s} graduated",
+                "No pilot graduated or stopped yet",
+            ),
+        },
+        {
+            "label": "Accepted business owner",
+            "value": percent(summary.accepted_owner_share),
+            "detail": of(summary.with_accepted_owner, summary.total, "pilot{s}", "No pilot"),
+        },
+        {
+            "label": "Primary business metric",
+            "value": percent(summary.primary_metric_share),
+            "detail": of(summary.with_primary_metric, summary.total, "pilot{s}", "No pilot"),
+        },
+        {
+            "label": "Handover planned before the window",
+            "value": percent(summary.planned_early_share),
+            "detail": of(
+                summary.planned_before_window,
+                summary.window_reached,
+                "pilot{s} whose window has opened",
+                "No pilot's handover window has opened yet",
+            ),
+        },
+    ]
+
+
+def when(day: date | None, today: date) -> str:
+    """``in 3 days``, ``today``, ``2 days ago``; empty without a date."""
+    if day is None:
+        return ""
+    days = (day - today).days
+    if days == 0:
+        return "today"
+    count = f"{abs(days)} day{'' if abs(days) == 1 else 's'}"
+    return f"in {count}" if days > 0 else f"{count} ago"
+
+
+def dashboard_row(card: Scorecard, today: date) -> dict[str, Any]:
+    return {
+        "card": card,
+        "pilot": card.pilot,
+        "practices": [(SHORT_PRACTICE[p], PRACTICE_LABELS[p], card.score_of(p)) for p in PRACTICES],
+        "sparkline": charts.sparkline(card.sparkline),
+        "next_when": when(card.next_date, today),
+        "next_passed": card.next_date is not None and card.next_date < today,
+    }
+
+
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """The pilots this user may see, at risk first, with why, what moves, and the totals."""
+    today = timezone.localdate()
+    user = request.user
+    portfolio = DashboardFilter(
+        request.GET, queryset=dashboard_scorecards(user), choices=filter_choices(user)
+    )
+    scorecards = portfolio.qs
+    summary = dashboard_summary(scorecards)
+    page = CountedPaginator(scorecards, PAGE_SIZE, count=summary.total).get_page(
+        request.GET.get("page")
+    )
+    page.object_list = list(page.object_list)
+    trend = risk_trend(scorecards, today=today)
+    filtered = is_filtered(request)
+    context = {
+        "nav": evaluated_navigation(request),
+        "sees_all": sees_every_pilot(user),
+        "filter": portfolio,
+        "form": portfolio.form,
+        "page": page,
+        "rows": [dashboard_row(card, today) for card in page.object_list],
+        "summary": summary,
+        "figures": summary_figures(summary),
+        "per_stage": [(label, summary.per_stage.get(value, 0)) for value, label in Stage.choices],
+        "per_risk": [
+            (level, label, summary.per_risk.get(level, 0))
+            for level, label in reversed(RiskLevel.choices)
+        ],
+        "risk_chart": charts.risk_chart([(week.week, week.per_risk) for week in trend]),
+        "funnel": charts.funnel(summary.funnel),
+        "query": query_without_page(request),
+        "filtered": filtered,
+        "today": today,
+    }
+    with queries_disabled():
+        return render(request, "scorecards/dashboard.html", context)
+
+
+# --- The CSV export -------------------------------------------------------------------------
+
+CSV_HEADER = [
+    "reference",
+    "title",
+    "stage",
+    "business unit",
+    "sponsor",
+    "owner",
+    "risk",
+    "overall",
+    "infrastructure",
+    "metric",
+    "ownership",
+    "handover",
+    "next date",
+    "reason codes",
+    "reasons",
+]
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value: object) -> str:
+    """A text cell a spreadsheet will not run as a formula (CSV injection)."""
+    text = "" if value is None else str(value)
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
+def person(user: Any) -> str:
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()
+
+
+def csv_row(card: Scorecard) -> list[object]:
+    pilot: Pilot = card.pilot
+    return [
+        pilot.reference,
+        cell(pilot.title),
+        pilot.get_stage_display(),
+        cell(pilot.business_unit.name if pilot.business_unit else ""),
+        cell(person(pilot.sponsor)),
+        cell(person(pilot.owner)),
+        card.get_risk_display(),
+        card.overall,
+        card.infrastructure,
+        card.metric,
+        card.ownership,
+        card.handover,
+        card.next_date.isoformat() if card.next_date else "",
+        ";".join(reason["code"] for reason in card.reasons),
+        cell("; ".join(reason["sentence"] for reason in card.reasons)),
+    ]
+
+
+@require_GET
+def export_csv(request: HttpRequest) -> HttpResponse:
+    """Exactly the rows the dashboard's filters show, every page, in the same order."""
+    portfolio = DashboardFilter(request.GET, queryset=dashboard_scorecards(request.user))
+    cards = list(portfolio.qs)
+    filename = f"pilotgate-portfolio-{timezone.localdate():%Y-%m-%d}.csv"
+    response = HttpResponse(
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+    writer = csv.writer(response)
+    writer.writerow(CSV_HEADER)
+    with queries_disabled():
+        writer.writerows(csv_row(card) for card in cards)
+    return response
+
+
+# --- A pilot's scorecard page ---------------------------------------------------------------
+
+
+def practice_rows(card: Scorecard) -> list[dict[str, Any]]:
+    reasons = [{**reason, "risk_label": RiskLevel(reason["risk"]).label} for reason in card.reasons]
+    return [
+        {
+            "practice": practice.value,
+            "label": PRACTICE_LABELS[practice],
+            "score": card.score_of(practice),
+            "band": charts.score_band(card.score_of(practice)),
+            "reasons": [r for r in reasons if r["practice"] == practice.value],
+        }
+        for practice in PRACTICES
+    ]
+
+
+@require_GET
+def pilot_scorecard(request: HttpRequest, reference: str) -> HttpResponse:
+    """One visible pilot's scorecard: each practice's score, the reasons, and the trend."""
+    pilot = visible_pilot(request, reference)
+    card = scorecard_for_pilot(pilot.pk)
+    snapshots = scorecard_history(pilot, weeks=TREND_WEEKS_ON_PAGE)
+    today = timezone.localdate()
+    context = {
+        "nav": evaluated_navigation(request),
+        "pilot": pilot,
+        "card": card,
+        "practices": practice_rows(card) if card else [],
+        "next_when": when(card.next_date, today) if card else "",
+        "next_passed": bool(card and card.next_date and card.next_date < today),
+        "snapshots": [
+            {
+                "snapshot": snapshot,
+                "reasons": [REASON_CODES.get(code, code) for code in snapshot.reason_codes],
+            }
+            for snapshot in reversed(snapshots)
+        ],
+        "trend": charts.score_trend([(s.week, s.overall) for s in snapshots]),
+        "sparkline": charts.sparkline(card.sparkline) if card else None,
+    }
+    with queries_disabled():
+        return render(request, "scorecards/pilot_scorecard.html", context)
