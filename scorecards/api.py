@@ -23,6 +23,7 @@ from rest_framework.response import Response
 from pilots.api.serializers import BusinessUnitSerializer, UserSummarySerializer
 from pilots.api.views.base import ApiView
 from pilots.models import Pilot, Stage
+from pilots.permissions import sees_every_pilot
 from scorecards.filters import RISK_CHOICES, DashboardFilter
 from scorecards.models import Scorecard, ScorecardSnapshot
 from scorecards.rules import PRACTICE_LABELS, REASON_CODES, Practice, Risk
@@ -294,7 +295,12 @@ class PortfolioSummary(ApiView):
     def get(self, request: Request) -> Response:
         scorecards = self.filter_queryset(self.get_queryset())
         summary = dashboard_summary(scorecards)
-        trend = risk_trend(scorecards, today=timezone.localdate())
+        filtered = any(request.query_params.get(name) for name in DashboardFilter.base_filters)
+        trend = risk_trend(
+            scorecards,
+            today=timezone.localdate(),
+            whole_portfolio=sees_every_pilot(request.user) and not filtered,
+        )
         return Response(self.get_serializer((summary, trend)).data)
 
 

@@ -108,3 +108,22 @@ class ScorecardSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pilot_id} {self.week}: {self.get_risk_display()}"
+
+
+class PortfolioWeek(models.Model):
+    """How many pilots stood at each risk level in one week's snapshot (all pilots).
+
+    Written with the snapshot, so the unfiltered dashboard draws its trend from a
+    few rows instead of counting every pilot's snapshot on every request.
+    """
+
+    week = models.DateField()
+    risk = models.PositiveSmallIntegerField(choices=RiskLevel.choices)
+    pilots = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["week", "risk"]
+        constraints = [models.UniqueConstraint(fields=["week", "risk"], name="portfolio_week_once")]
+
+    def __str__(self) -> str:
+        return f"{self.week} {self.get_risk_display()}: {self.pilots}"

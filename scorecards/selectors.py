@@ -16,7 +16,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from pilots.models import BusinessUnit, Pilot, Stage
 from pilots.permissions import AnyUser, sees_every_pilot
 from pilots.selectors import pilots_visible_to
-from scorecards.models import RiskLevel, Scorecard, ScorecardSnapshot
+from scorecards.models import PortfolioWeek, RiskLevel, Scorecard, ScorecardSnapshot
 from scorecards.services import week_of
 
 # The order of the dashboard: worst risk first, then the soonest date that bites.
@@ -153,25 +153,38 @@ class TrendWeek:
 
 
 def risk_trend(
-    scorecards: QuerySet[Scorecard], *, today: date, weeks: int = TREND_WEEKS
+    scorecards: QuerySet[Scorecard],
+    *,
+    today: date,
+    weeks: int = TREND_WEEKS,
+    whole_portfolio: bool = False,
 ) -> list[TrendWeek]:
     """Pilots per risk level in each of the last ``weeks`` weekly snapshots, oldest first.
 
     Limited to the pilots of ``scorecards`` (the dashboard's filters), one query.
+    ``whole_portfolio`` (a lead, no filter) reads the weekly totals written with
+    the snapshots instead of counting every pilot's snapshot.
     """
     last = week_of(today)
     first = last - timedelta(weeks=weeks - 1)
     counts: dict[date, dict[int, int]] = {
         first + timedelta(weeks=n): dict.fromkeys(RiskLevel.values, 0) for n in range(weeks)
     }
-    rows = (
-        ScorecardSnapshot.objects.filter(
-            week__gte=first, week__lte=last, pilot_id__in=scorecards.order_by().values("pilot_id")
+    if whole_portfolio:
+        rows = PortfolioWeek.objects.filter(week__gte=first, week__lte=last).values(
+            "week", "risk", n=F("pilots")
         )
-        .values("week", "risk")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+    else:
+        rows = (
+            ScorecardSnapshot.objects.filter(
+                week__gte=first,
+                week__lte=last,
+                pilot_id__in=scorecards.order_by().values("pilot_id"),
+            )
+            .values("week", "risk")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
     for row in rows:
         counts[row["week"]][row["risk"]] = row["n"]
     return [TrendWeek(week=week, per_risk=per_risk) for week, per_risk in counts.items()]

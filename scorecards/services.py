@@ -39,7 +39,7 @@ from pilots.models import (
     TaskStatus,
 )
 from scorecards import rules
-from scorecards.models import Scorecard, ScorecardReason, ScorecardSnapshot
+from scorecards.models import PortfolioWeek, Scorecard, ScorecardReason, ScorecardSnapshot
 
 log = logging.getLogger(__name__)
 
@@ -234,7 +234,8 @@ def scorecards_recompute(
 ) -> int:
     """Recompute the stored scorecards of ``pilot_ids`` (default: every pilot); return how many.
 
-    A fixed number of queries whatever the number of pilots; every pilot has one.
+    A fixed number of queries whatever the number of pilots on PostgreSQL (SQLite
+    splits the bulk writes at its parameter limit); every pilot has one.
     """
     today = today or timezone.localdate(timezone=timezone.get_default_timezone())
     ids = sorted(set(pilot_ids)) if pilot_ids is not None else None
@@ -281,13 +282,12 @@ def scorecards_recompute(
             update_conflicts=True,
             unique_fields=["pilot"],
             update_fields=SCORE_FIELDS,
-            batch_size=2_000,
         )
         reasons_in_scope = ScorecardReason.objects.all()
         if ids is not None:
             reasons_in_scope = reasons_in_scope.filter(scorecard_id__in=ids)
         reasons_in_scope.delete()
-        ScorecardReason.objects.bulk_create(reason_rows, batch_size=5_000)
+        ScorecardReason.objects.bulk_create(reason_rows)
     log.info("scorecards recomputed for %s: %d", today, len(cards))
     return len(cards)
 
@@ -327,6 +327,17 @@ def scorecards_snapshot(*, today: date | None = None) -> int:
             )
         ],
         ignore_conflicts=True,
-        batch_size=2_000,
     )
+    # The week's totals, for the unfiltered trend chart.
+    totals = (
+        ScorecardSnapshot.objects.filter(week=week)
+        .values("risk")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    with transaction.atomic():
+        PortfolioWeek.objects.filter(week=week).delete()
+        PortfolioWeek.objects.bulk_create(
+            [PortfolioWeek(week=week, risk=row["risk"], pilots=row["n"]) for row in totals]
+        )
     return ScorecardSnapshot.objects.filter(week=week).count() - before

@@ -167,8 +167,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     page.object_list = list(page.object_list)
-    trend = risk_trend(scorecards, today=today)
     filtered = is_filtered(request)
+    trend = risk_trend(
+        scorecards, today=today, whole_portfolio=sees_every_pilot(user) and not filtered
+    )
     context = {
         "nav": evaluated_navigation(request),
         "sees_all": sees_every_pilot(user),

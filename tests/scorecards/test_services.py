@@ -262,3 +262,19 @@ def test_recompute_command_refuses_bad_input(db):
         call_command("recompute_scorecards", "--date", "4/3/2026")
     with pytest.raises(CommandError, match="--history must be between"):
         call_command("recompute_scorecards", "--history", "500")
+
+
+def test_the_weekly_totals_match_counting_the_snapshots(running, sponsor, owner, member, lead):
+    from scorecards.selectors import dashboard_scorecards, risk_trend
+
+    factories.due_portfolio(3, sponsor=sponsor, owner=owner, assignee=member)
+    for day in (date(2026, 6, 22), date(2026, 6, 29), date(2026, 7, 6)):
+        scorecards_recompute(today=day)
+        scorecards_snapshot(today=day)
+    scorecards_snapshot(today=date(2026, 7, 8))  # again in the same week: totals unchanged
+    everything = dashboard_scorecards(lead)
+    counted = risk_trend(everything, today=date(2026, 7, 8), weeks=4)
+    totals = risk_trend(everything, today=date(2026, 7, 8), weeks=4, whole_portfolio=True)
+    assert totals == counted
+    assert [week.total for week in totals] == [0, 4, 4, 4]
+    assert totals[-1].per_risk[RiskLevel.CRITICAL] == 4  # past their end on 6 July
