@@ -40,18 +40,24 @@ run: install migrate seed ## Migrate, seed the demo data, start web + Celery wor
 test: install ## Run the whole test suite (service tests skip with a reason when absent)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-# Not a test: two benchmarks on a PostgreSQL database of their own (migrated
+# Not a test: three benchmarks on a PostgreSQL database of their own (migrated
 # first, so a fresh one works), each creating and deleting its scratch data.
 # bench_ingest times the bulk reading ingest (API request and service) against
 # executemany and COPY of the same rows; BENCH_ARGS="--rows 10000 --repeat 5
 # --metrics 4". bench_reminders times the reminder sweep (finding, recording,
 # the no-op re-run) on scratch portfolios against one SQL query finding the
 # same reminders; REMINDER_BENCH_ARGS="--pilots 10000 --small 1000 --repeat 5
-# --explain".
-bench: install ## Time the bulk ingest and the reminder sweep; needs PostgreSQL: DATABASE_URL=postgres://postgres@127.0.0.1:5432/pilotgate_bench make bench
+# --explain". bench_dashboard times the portfolio dashboard (GET /portfolio/,
+# first and filtered page, as a lead) against one SQL query returning the same
+# rows, and the nightly recompute of every scorecard, on portfolios of 1,000
+# and 10,000 pilots (4 metrics, 100 readings and 6 tasks a pilot);
+# DASHBOARD_BENCH_ARGS="--pilots 10000 --small 1000 --readings 25 --repeat 5
+# --recompute-repeat 3 --page auto --explain".
+bench: install ## Time the ingest, the reminder sweep and the dashboard; needs PostgreSQL: DATABASE_URL=postgres://postgres@127.0.0.1:5432/pilotgate_bench make bench
 	$(MANAGE) migrate --noinput
 	$(MANAGE) bench_ingest $(BENCH_ARGS)
 	$(MANAGE) bench_reminders $(REMINDER_BENCH_ARGS)
+	$(MANAGE) bench_dashboard $(DASHBOARD_BENCH_ARGS)
 
 # Not a test either: schemathesis against a live server (see .ci/fuzz); CI runs it.
 fuzz: install ## Fuzz the API from its OpenAPI schema; needs PostgreSQL on 127.0.0.1:5432
@@ -78,6 +84,7 @@ migrate: ## Apply the database migrations
 
 seed:
 	$(MANAGE) seed_demo
+	$(MANAGE) recompute_scorecards --history 8
 
 # The process commands: Procfile (make run) and docker-compose.yml use these
 # same targets, so what runs in production is what runs on a laptop. `exec`
