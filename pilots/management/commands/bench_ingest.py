@@ -14,10 +14,7 @@ every query's SQL in memory, which would be timed too.
 
 from __future__ import annotations
 
-import gc
 import json
-import statistics
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,12 +26,21 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
-from django.test.utils import override_settings
 from django.urls import reverse
 from django.utils import timezone
 from psycopg import sql
 from rest_framework.test import APIClient
 
+from pilots.bench import (
+    Timings,
+    bench_settings,
+    repetitions,
+    require_postgresql,
+    server_version,
+    table,
+    timed,
+    vacuum,
+)
 from pilots.models import (
     Metric,
     MetricKind,
@@ -46,7 +52,6 @@ from pilots.models import (
 )
 from pilots.services.ingest import max_rows, readings_ingest
 
-BENCH_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/pilotgate_bench"
 COLUMNS = (
     "metric_id",
     "observed_on",
@@ -62,20 +67,12 @@ EXECUTEMANY = "executemany"
 
 
 @dataclass
-class Method:
+class Method(Timings):
     name: str
     prepare: Callable[[], None]  # untimed: leaves the table as the timed run expects
     run: Callable[[], Any]  # timed
     check: Callable[[Any], None]  # untimed: the run did what it should
     times: list[float]
-
-    @property
-    def median(self) -> float:
-        return statistics.median(self.times)
-
-    @property
-    def best(self) -> float:
-        return min(self.times)
 
 
 class Command(BaseCommand):
@@ -90,20 +87,13 @@ class Command(BaseCommand):
         parser.add_argument("--metrics", type=int, default=4, help="Metrics the rows span.")
 
     def handle(self, *args: Any, rows: int, repeat: int, metrics: int, **options: Any) -> None:
-        if connection.vendor != "postgresql":
-            raise CommandError(
-                f"bench_ingest measures PostgreSQL, but the default database is "
-                f"{connection.vendor}. Point it at a scratch PostgreSQL database, e.g. "
-                f"createdb -h 127.0.0.1 -U postgres pilotgate_bench, then "
-                f"DATABASE_URL={BENCH_DATABASE_URL} make bench"
-            )
+        require_postgresql("bench_ingest")
         if not 1 <= rows <= max_rows():
             raise CommandError(f"--rows must be between 1 and {max_rows():,} (one request).")
         if repeat < 1 or metrics < 1:
             raise CommandError("--repeat and --metrics must be at least 1.")
 
-        hosts = [*settings.ALLOWED_HOSTS, "testserver"]
-        with override_settings(DEBUG=False, ALLOWED_HOSTS=hosts):
+        with bench_settings(allowed_hosts=[*settings.ALLOWED_HOSTS, "testserver"]):
             self.bench(rows=rows, repeat=repeat, metric_count=metrics)
 
     # --- Scaffolding -------------------------------------------------------------------
@@ -158,13 +148,12 @@ class Command(BaseCommand):
         url = reverse("api:readings-bulk")
         client = APIClient()
         client.force_authenticate(user)
-        table = MetricReading._meta.db_table
+        readings_table = sql.Identifier(MetricReading._meta.db_table)
         stored = MetricReading.objects.filter(metric_id__in=metric_ids)
 
         def clear() -> None:
             stored.delete()
-            with connection.cursor() as cursor:  # no dead rows left for the next run
-                cursor.execute(sql.SQL("VACUUM ANALYZE {}").format(sql.Identifier(table)))
+            vacuum(MetricReading)  # no dead rows left for the next run
 
         def fill() -> None:
             if stored.count() != rows:
@@ -195,9 +184,9 @@ class Command(BaseCommand):
 
         columns = sql.SQL(", ").join(map(sql.Identifier, COLUMNS))
         insert = sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
-            sql.Identifier(table), columns, sql.SQL(", ").join(sql.Placeholder() * len(COLUMNS))
+            readings_table, columns, sql.SQL(", ").join(sql.Placeholder() * len(COLUMNS))
         )
-        copy_statement = sql.SQL("COPY {} ({}) FROM STDIN").format(sql.Identifier(table), columns)
+        copy_statement = sql.SQL("COPY {} ({}) FROM STDIN").format(readings_table, columns)
 
         def executemany() -> None:
             with transaction.atomic(), connection.cursor() as cursor:
@@ -242,14 +231,11 @@ class Command(BaseCommand):
         for method in methods:
             method.prepare()
             method.check(method.run())
-        for repetition in range(1, repeat + 1):
-            self.stdout.write(f"Repetition {repetition} of {repeat}...")
-            for method in methods:  # interleaved, so drift affects every method alike
+        for _ in repetitions(self.stdout.write, repeat, "Repetition {} of {}..."):
+            for method in methods:
                 method.prepare()
-                gc.collect()  # every run starts from the same heap, not mid-way to a sweep
-                started = time.perf_counter()
-                outcome = method.run()
-                method.times.append(time.perf_counter() - started)
+                seconds, outcome = timed(method.run)
+                method.times.append(seconds)
                 method.check(outcome)
         clear()
         self.report(methods, rows=rows, repeat=repeat, metric_count=len(metric_ids))
@@ -257,9 +243,7 @@ class Command(BaseCommand):
     # --- Output ------------------------------------------------------------------------
 
     def report(self, methods: list[Method], *, rows: int, repeat: int, metric_count: int) -> None:
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW server_version")
-            (version,) = cursor.fetchone()
+        version = server_version()
         by_name = {method.name: method for method in methods}
         copy, executemany = by_name[COPY].median, by_name[EXECUTEMANY].median
         header = (
@@ -283,15 +267,6 @@ class Command(BaseCommand):
             )
             for method in methods
         ]
-        widths = [max(len(line[i]) for line in [header, *lines]) for i in range(len(header))]
-
-        def row(cells: tuple[str, ...]) -> str:
-            first, *rest = cells
-            return "  ".join(
-                [first.ljust(widths[0])]
-                + [cell.rjust(width) for cell, width in zip(rest, widths[1:], strict=True)]
-            )
-
         out = self.stdout.write
         out("")
         out("Bulk reading ingest benchmark")
@@ -300,10 +275,7 @@ class Command(BaseCommand):
         )
         out("Wall time per batch (time.perf_counter), DEBUG off; ratios use the medians.")
         out("")
-        out(row(header))
-        out(row(tuple("-" * width for width in widths)))
-        for line in lines:
-            out(row(line))
+        table(out, header, lines, left=0)
         out("")
         for method in methods:
             if method.name in (COPY, EXECUTEMANY):

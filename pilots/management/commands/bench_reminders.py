@@ -34,10 +34,7 @@ untimed warm-up run (counting queries records them, which would be timed too).
 from __future__ import annotations
 
 import gc
-import logging
-import statistics
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -52,10 +49,28 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
-from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 from psycopg import sql
 
+from pilots.bench import (
+    Scratch,
+    Timings,
+    add_size_arguments,
+    analyze,
+    assign_references,
+    bench_settings,
+    captured_queries,
+    delete_scratch,
+    identifiers,
+    method_line,
+    portfolio_sizes,
+    repetitions,
+    require_postgresql,
+    scratch_portfolio,
+    server_version,
+    table,
+    timed,
+)
 from pilots.models import (
     CADENCE_DAYS,
     CLOSED_STAGES,
@@ -84,7 +99,6 @@ from pilots.services.reminders import (
     reminders_due,
 )
 
-BENCH_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/pilotgate_bench"
 FLOOR = "SQL floor (1 query)"
 DUE = "reminders_due"
 SWEEP = "sweep (records)"
@@ -184,7 +198,7 @@ class _Rollback(Exception):
 
 
 @dataclass
-class Method:
+class Method(Timings):
     name: str
     run: Callable[[], tuple[float, Any]]  # (timed seconds, outcome)
     rows: Callable[[Any], int]
@@ -192,26 +206,14 @@ class Method:
     queries: int = 0
     row_count: int = 0
 
-    @property
-    def median(self) -> float:
-        return statistics.median(self.times)
-
-    @property
-    def best(self) -> float:
-        return min(self.times)
-
 
 @dataclass
-class Rule:
+class Rule(Timings):
     name: str
     run: Callable[[], list[Any]]
     times: list[float] = field(default_factory=list)
     row_count: int = 0
     sql: str = ""
-
-    @property
-    def median(self) -> float:
-        return statistics.median(self.times)
 
 
 @dataclass
@@ -224,12 +226,6 @@ class SizeResult:
     due_by_kind: Counter[str]
 
 
-def _timed(function: Callable[[], Any]) -> tuple[float, Any]:
-    started = time.perf_counter()
-    outcome = function()
-    return time.perf_counter() - started, outcome
-
-
 class Command(BaseCommand):
     help = (
         "Time the reminder sweep (candidate finding, recording, idempotent re-run) against "
@@ -238,13 +234,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--pilots", type=int, default=10_000, help="Pilots in the portfolio.")
-        parser.add_argument(
-            "--small",
-            type=int,
-            default=1_000,
-            help="Pilots in a smaller portfolio timed first, to show growth (0: skip).",
-        )
+        add_size_arguments(parser, first="timed")
         parser.add_argument("--repeat", type=int, default=5, help="Timed runs per method.")
         parser.add_argument(
             "--explain",
@@ -255,54 +245,27 @@ class Command(BaseCommand):
     def handle(
         self, *args: Any, pilots: int, small: int, repeat: int, explain: bool, **options: Any
     ) -> None:
-        if connection.vendor != "postgresql":
-            raise CommandError(
-                f"bench_reminders measures PostgreSQL, but the default database is "
-                f"{connection.vendor}. Point it at a scratch PostgreSQL database, e.g. "
-                f"createdb -h 127.0.0.1 -U postgres pilotgate_bench, then "
-                f"DATABASE_URL={BENCH_DATABASE_URL} make bench"
-            )
-        if pilots < 20 or not (small == 0 or small >= 20):
-            raise CommandError("--pilots (and --small, unless 0) must be at least 20.")
+        require_postgresql("bench_reminders")
+        sizes = portfolio_sizes(pilots, small, minimum=20)
         if repeat < 1:
             raise CommandError("--repeat must be at least 1.")
-        sizes = sorted({pilots, small} - {0})
         started = time.perf_counter()
-        # The sweep logs one INFO line per run: not part of what is measured.
-        service_log = logging.getLogger(reminders.__name__)
-        level = service_log.level
-        service_log.setLevel(logging.WARNING)
-        try:
-            with override_settings(DEBUG=False):
-                results = [
-                    self.bench(size, repeat=repeat, explain=explain and size == sizes[-1])
-                    for size in sizes
-                ]
-        finally:
-            service_log.setLevel(level)
+        with bench_settings(quiet=reminders.__name__):  # the sweep logs one line per run
+            results = [
+                self.bench(size, repeat=repeat, explain=explain and size == sizes[-1])
+                for size in sizes
+            ]
         self.report(results, repeat=repeat, elapsed=time.perf_counter() - started)
 
     # --- Scaffolding -------------------------------------------------------------------
 
     def bench(self, size: int, *, repeat: int, explain: bool) -> SizeResult:
-        run = uuid.uuid4().hex[:8]
-        self.stdout.write(f"\n{size:,} pilots (scratch run {run}): building the portfolio...")
-        group_created = False
-        try:
-            started = time.perf_counter()
-            group, group_created = Group.objects.get_or_create(name=PORTFOLIO_LEADS_GROUP)
-            portfolio = self.build(size, run=run, group=group)
-            self.stdout.write(
-                f"  built in {time.perf_counter() - started:.1f}s: "
-                + ", ".join(f"{count:,} {name}" for name, count in portfolio.items())
-            )
+        with scratch_portfolio(self.stdout.write, size, self.cleanup) as scratch:
+            portfolio = self.build(size, run=scratch.run, group=scratch.group)
+            scratch.built(portfolio)
             result = self.measure(size, repeat=repeat, explain=explain)
             result.portfolio = portfolio
             return result
-        finally:
-            started = time.perf_counter()
-            self.cleanup(run, group_created=group_created)
-            self.stdout.write(f"  scratch data deleted in {time.perf_counter() - started:.1f}s")
 
     def build(self, size: int, *, run: str, group: Group) -> dict[str, int]:
         """The scratch portfolio, every row in bulk; the counts of what it made."""
@@ -488,16 +451,7 @@ class Command(BaseCommand):
             ],
             batch_size=2_000,
         )
-        # References as the registration service assigns them (PIL-0042): from the
-        # primary key, so they cannot collide with a real pilot's.
-        with connection.cursor() as cursor:
-            cursor.execute(
-                sql.SQL(
-                    "UPDATE {} SET reference = 'PIL-' || lpad(id::text, greatest(4, length("
-                    "id::text)), '0') WHERE business_unit_id = %s"
-                ).format(sql.Identifier(Pilot._meta.db_table)),
-                [business_unit.pk],
-            )
+        assign_references([business_unit.pk])
         metrics = Metric.objects.bulk_create(
             [
                 Metric(
@@ -580,16 +534,7 @@ class Command(BaseCommand):
             ],
             batch_size=5_000,
         )
-        with connection.cursor() as cursor:  # statistics as a live database would have
-            for model in (
-                Pilot,
-                Metric,
-                MetricReading,
-                KnowledgeTransferTask,
-                GateDecision,
-                Reminder,
-            ):
-                cursor.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(model._meta.db_table)))
+        analyze(Pilot, Metric, MetricReading, KnowledgeTransferTask, GateDecision, Reminder)
         return {
             "pilots": len(pilots),
             "users": len(people),
@@ -599,7 +544,7 @@ class Command(BaseCommand):
             "graduations": len(decisions),
         }
 
-    def cleanup(self, run: str, *, group_created: bool) -> None:
+    def cleanup(self, scratch: Scratch) -> None:
         """Delete the scratch run's rows in bulk, children first."""
         User = get_user_model()
         tables = {
@@ -614,12 +559,6 @@ class Command(BaseCommand):
             "user": User,
             "user_groups": User.groups.through,
         }
-        names = {key: sql.Identifier(model._meta.db_table) for key, model in tables.items()}
-        pilots = sql.SQL(
-            "SELECT p.id FROM {pilot} p JOIN {unit} b ON b.id = p.business_unit_id "
-            "WHERE b.name = %(unit)s"
-        ).format(**names)
-        users = sql.SQL("SELECT id FROM {user} WHERE username LIKE %(users)s").format(**names)
         statements = [
             "DELETE FROM {reminder} WHERE pilot_id IN ({pilots}) OR recipient_id IN ({users})",
             "DELETE FROM {reading} WHERE metric_id IN "
@@ -633,14 +572,9 @@ class Command(BaseCommand):
             "DELETE FROM {user} WHERE id IN ({users})",
             "DELETE FROM {unit} WHERE name = %(unit)s",
         ]
+        run = scratch.run
         params = {"unit": f"Bench reminders {run}", "users": f"bench-reminders-{run}-%"}
-        with transaction.atomic(), connection.cursor() as cursor:
-            for statement in statements:
-                cursor.execute(
-                    sql.SQL(statement).format(pilots=pilots, users=users, **names), params
-                )
-        if group_created:
-            Group.objects.filter(name=PORTFOLIO_LEADS_GROUP, user__isnull=True).delete()
+        delete_scratch(tables, statements, params, units="b.name = %(unit)s", scratch=scratch)
 
     # --- Measuring -----------------------------------------------------------------------
 
@@ -657,9 +591,7 @@ class Command(BaseCommand):
             "user_groups": User.groups.through,
             "group": Group,
         }
-        query = sql.SQL(FLOOR_SQL).format(
-            **{key: sql.Identifier(model._meta.db_table) for key, model in tables.items()}
-        )
+        query = sql.SQL(FLOOR_SQL).format(**identifiers(tables))
         params = {
             "day": day,
             "leads_group": PORTFOLIO_LEADS_GROUP,
@@ -700,15 +632,10 @@ class Command(BaseCommand):
             function: Callable[[], Any], then: Callable[[], None] | None = None
         ) -> tuple[float, Any]:
             """Time ``function`` then ``then``; or, in the warm-up, count ``function``'s queries."""
-            if counted is None:
-                started = time.perf_counter()
-                outcome = function()
-                if then is not None:
-                    then()
-                return time.perf_counter() - started, outcome
-            with CaptureQueriesContext(connection) as captured:
-                outcome = function()
-            counted.append(len(captured.captured_queries))
+            if counted is None:  # the repetitions collect the heap before the transaction
+                return timed(function, then=then, collect=False)
+            queries, outcome = captured_queries(function)
+            counted.append(len(queries))
             return 0.0, outcome
 
         def select() -> list[tuple[int, str, int]]:
@@ -785,9 +712,8 @@ class Command(BaseCommand):
             outcomes[method.name] = outcome
         counted = None
         for rule in rules:
-            with CaptureQueriesContext(connection) as captured:
-                rule.row_count = len(rule.run())
-            rule.sql = captured.captured_queries[-1]["sql"]
+            queries, outcome = captured_queries(rule.run)
+            rule.row_count, rule.sql = len(outcome), queries[-1]
 
         due_items = outcomes[DUE]
         self.check_same(set(outcomes[FLOOR]), due_items, outcomes[FLOOR])
@@ -800,9 +726,8 @@ class Command(BaseCommand):
         if missing:
             self.stderr.write(f"  warning: no reminder of kind {', '.join(missing)} is due")
 
-        for repetition in range(1, repeat + 1):
-            self.stdout.write(f"  repetition {repetition} of {repeat}...")
-            for method in methods:  # interleaved, so drift affects every method alike
+        for _ in repetitions(self.stdout.write, repeat):
+            for method in methods:
                 gc.collect()
                 seconds, outcome = method.run()
                 method.times.append(seconds)
@@ -812,9 +737,7 @@ class Command(BaseCommand):
                         f"{method.row_count} in the warm-up."
                     )
             for rule in rules:
-                gc.collect()
-                seconds, _ = _timed(rule.run)
-                rule.times.append(seconds)
+                rule.times.append(timed(rule.run)[0])
 
         if explain:
             slowest = max(rules, key=lambda rule: rule.median)
@@ -859,29 +782,11 @@ class Command(BaseCommand):
     # --- Output ------------------------------------------------------------------------
 
     def report(self, results: list[SizeResult], *, repeat: int, elapsed: float) -> None:
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW server_version")
-            (version,) = cursor.fetchone()
         out = self.stdout.write
-
-        def table(header: tuple[str, ...], lines: list[tuple[str, ...]]) -> None:
-            widths = [max(len(line[i]) for line in [header, *lines]) for i in range(len(header))]
-
-            def row(cells: tuple[str, ...]) -> str:
-                return "  ".join(
-                    cell.rjust(width) if i in (0, *range(2, len(cells))) else cell.ljust(width)
-                    for i, (cell, width) in enumerate(zip(cells, widths, strict=True))
-                )
-
-            out(row(header))
-            out(row(tuple("-" * width for width in widths)))
-            for line in lines:
-                out(row(line))
-
         out("")
         out("Reminder sweep benchmark")
         out(
-            f"PostgreSQL {version}; day {timezone.localdate()} "
+            f"PostgreSQL {server_version()}; day {timezone.localdate()} "
             f"({timezone.get_current_timezone_name()}); {repeat} repetitions; "
             "wall time (time.perf_counter), DEBUG off"
         )
@@ -889,21 +794,11 @@ class Command(BaseCommand):
         out("")
         lines = []
         for result in results:
-            by_name = {method.name: method for method in result.methods}
-            floor = by_name[FLOOR].median
-            for method in result.methods:
-                lines.append(
-                    (
-                        f"{result.pilots:,}",
-                        method.name,
-                        f"{method.median:.4f}",
-                        f"{method.best:.4f}",
-                        str(method.queries),
-                        f"{method.row_count:,}",
-                        f"{method.median / floor:.1f}x",
-                    )
-                )
-        table(("pilots", "method", "median s", "best s", "queries", "rows", "x SQL floor"), lines)
+            floor = {method.name: method for method in result.methods}[FLOOR].median
+            lines += [method_line(result.pilots, method, floor) for method in result.methods]
+        table(
+            out, ("pilots", "method", "median s", "best s", "queries", "rows", "x SQL floor"), lines
+        )
 
         out("")
         out("The rules one by one (one query each; rows before muting and deactivation):")
@@ -920,7 +815,7 @@ class Command(BaseCommand):
                         f"{rule.median / due:.0%}",
                     )
                 )
-        table(("pilots", "rule", "median s", "rows", "of reminders_due"), lines)
+        table(out, ("pilots", "rule", "median s", "rows", "of reminders_due"), lines)
 
         out("")
         for result in results:

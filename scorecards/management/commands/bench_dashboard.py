@@ -52,10 +52,8 @@ from __future__ import annotations
 
 import gc
 import importlib.util
-import logging
 import statistics
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -63,6 +61,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as clock
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -71,17 +70,34 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.contrib.sessions.models import Session
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Count
 from django.template import base as template_base
 from django.test import Client
-from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 from psycopg import sql
 
+from pilots.bench import (
+    Scratch,
+    Timings,
+    add_size_arguments,
+    assign_references,
+    bench_settings,
+    captured_queries,
+    delete_scratch,
+    identifiers,
+    method_line,
+    portfolio_sizes,
+    repetitions,
+    require_postgresql,
+    scratch_portfolio,
+    server_version,
+    table,
+    timed,
+    vacuum,
+)
 from pilots.models import (
-    PORTFOLIO_LEADS_GROUP,
     BusinessUnit,
     Cadence,
     Direction,
@@ -111,7 +127,6 @@ from scorecards.rules import REASON_CODES, Risk
 from scorecards.selectors import TREND_WEEKS, dashboard_scorecards, dashboard_summary, risk_trend
 from scorecards.services import scorecards_recompute, week_of
 
-BENCH_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/pilotgate_bench"
 PORTFOLIO_PATH = "/portfolio/"
 PAGE_ROWS = 25
 FIRST: dict[str, str] = {}
@@ -172,7 +187,7 @@ class Recording:
 
 
 @dataclass
-class Method:
+class Method(Timings):
     name: str
     run: Callable[[], Any]
     rows: Callable[[Any], int]
@@ -199,14 +214,6 @@ class Method:
             for profile in self.profiles
             if len(profile.queries) > position
         )
-
-    @property
-    def median(self) -> float:
-        return statistics.median(self.times)
-
-    @property
-    def best(self) -> float:
-        return min(self.times)
 
 
 @dataclass
@@ -321,15 +328,6 @@ def touched_models() -> list[Any]:
     ]
 
 
-def vacuum(*models: Any) -> None:
-    """VACUUM ANALYZE these tables: no dead rows, fresh statistics (untimed)."""
-    with connection.cursor() as cursor:
-        for model in models:
-            cursor.execute(
-                sql.SQL("VACUUM ANALYZE {}").format(sql.Identifier(model._meta.db_table))
-            )
-
-
 class Command(BaseCommand):
     help = (
         "Time the portfolio dashboard (first and filtered page) and the nightly scorecard "
@@ -338,13 +336,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--pilots", type=int, default=10_000, help="Pilots in the portfolio.")
-        parser.add_argument(
-            "--small",
-            type=int,
-            default=1_000,
-            help="Pilots in a smaller portfolio measured first, to show growth (0: skip).",
-        )
+        add_size_arguments(parser, first="measured")
         parser.add_argument(
             "--readings",
             type=int,
@@ -380,41 +372,26 @@ class Command(BaseCommand):
         explain: bool,
         **options: Any,
     ) -> None:
-        if connection.vendor != "postgresql":
-            raise CommandError(
-                f"bench_dashboard measures PostgreSQL, but the default database is "
-                f"{connection.vendor}. Point it at a scratch PostgreSQL database, e.g. "
-                f"createdb -h 127.0.0.1 -U postgres pilotgate_bench, then "
-                f"DATABASE_URL={BENCH_DATABASE_URL} make bench"
-            )
-        if pilots < 40 or not (small == 0 or small >= 40):
-            raise CommandError("--pilots (and --small, unless 0) must be at least 40.")
+        require_postgresql("bench_dashboard")
+        sizes = portfolio_sizes(pilots, small, minimum=40)
         if repeat < 1 or recompute_repeat < 1:
             raise CommandError("--repeat and --recompute-repeat must be at least 1.")
         if readings < 12:
             raise CommandError("--readings must be at least 12.")
         self.readings_per_metric = readings
-        sizes = sorted({pilots, small} - {0})
         self.page_mode = self.choose_page(page)
         self.host, hosts = self.server_name()
         started = time.perf_counter()
-        # The recompute logs one INFO line per run: not part of what is measured.
-        service_log = logging.getLogger(services.__name__)
-        level = service_log.level
-        service_log.setLevel(logging.WARNING)
-        try:
-            with override_settings(DEBUG=False, ALLOWED_HOSTS=hosts):
-                results = [
-                    self.bench(
-                        size,
-                        repeat=repeat,
-                        recompute_repeat=recompute_repeat,
-                        explain=explain and size == sizes[-1],
-                    )
-                    for size in sizes
-                ]
-        finally:
-            service_log.setLevel(level)
+        with bench_settings(allowed_hosts=hosts, quiet=services.__name__):  # logs every run
+            results = [
+                self.bench(
+                    size,
+                    repeat=repeat,
+                    recompute_repeat=recompute_repeat,
+                    explain=explain and size == sizes[-1],
+                )
+                for size in sizes
+            ]
         self.report(
             results,
             repeat=repeat,
@@ -459,25 +436,24 @@ class Command(BaseCommand):
     # --- Scaffolding -------------------------------------------------------------------
 
     def bench(self, size: int, *, repeat: int, recompute_repeat: int, explain: bool) -> SizeResult:
-        run = uuid.uuid4().hex[:8]
-        self.stdout.write(f"\n{size:,} pilots (scratch run {run}): building the portfolio...")
-        group_created = False
         foreign: list[int] = []
         client: Client | None = None
-        try:
-            started = time.perf_counter()
-            group, group_created = Group.objects.get_or_create(name=PORTFOLIO_LEADS_GROUP)
-            portfolio, lead = self.build(size, run=run, group=group)
+
+        def cleanup(scratch: Scratch) -> None:  # the client and foreign as they are by then
+            if client is not None:
+                client.logout()
+            self.cleanup(scratch, foreign=foreign)
+
+        with scratch_portfolio(self.stdout.write, size, cleanup) as scratch:
+            run = scratch.run
+            portfolio, lead = self.build(size, run=run, group=scratch.group)
             # Pilots not of this run that have no scorecard yet: the recompute makes one.
-            foreign = list(
+            foreign += (
                 Pilot.objects.exclude(business_unit__name__startswith=self.unit_prefix(run))
                 .filter(scorecard__isnull=True)
                 .values_list("pk", flat=True)
             )
-            self.stdout.write(
-                f"  built in {time.perf_counter() - started:.1f}s: "
-                + ", ".join(f"{count:,} {name}" for name, count in portfolio.items())
-            )
+            scratch.built(portfolio)
             if self.page_mode == "view":
                 client = Client(SERVER_NAME=self.host)
                 client.force_login(lead)
@@ -492,12 +468,6 @@ class Command(BaseCommand):
             )
             result.portfolio = portfolio
             return result
-        finally:
-            started = time.perf_counter()
-            if client is not None:
-                client.logout()
-            self.cleanup(run, group_created=group_created, foreign=foreign)
-            self.stdout.write(f"  scratch data deleted in {time.perf_counter() - started:.1f}s")
 
     @staticmethod
     def unit_prefix(run: str) -> str:
@@ -704,15 +674,7 @@ class Command(BaseCommand):
             batch_size=2_000,
         )
         unit_ids = [unit.pk for unit in units]
-        with connection.cursor() as cursor:
-            # References as the registration service assigns them (PIL-0042).
-            cursor.execute(
-                sql.SQL(
-                    "UPDATE {} SET reference = 'PIL-' || lpad(id::text, greatest(4, length("
-                    "id::text)), '0') WHERE business_unit_id = ANY(%s)"
-                ).format(sql.Identifier(Pilot._meta.db_table)),
-                [unit_ids],
-            )
+        assign_references(unit_ids)
 
         metrics = Metric.objects.bulk_create(
             [
@@ -912,7 +874,7 @@ class Command(BaseCommand):
         }
         return portfolio, lead
 
-    def cleanup(self, run: str, *, group_created: bool, foreign: list[int]) -> None:
+    def cleanup(self, scratch: Scratch, *, foreign: list[int]) -> None:
         """Delete the scratch run's rows in bulk, children first."""
         User = get_user_model()
         tables = {
@@ -934,12 +896,6 @@ class Command(BaseCommand):
             "user": User,
             "user_groups": User.groups.through,
         }
-        names = {key: sql.Identifier(model._meta.db_table) for key, model in tables.items()}
-        pilots = sql.SQL(
-            "SELECT p.id FROM {pilot} p JOIN {unit} b ON b.id = p.business_unit_id "
-            "WHERE b.name LIKE %(units)s"
-        ).format(**names)
-        users = sql.SQL("SELECT id FROM {user} WHERE username LIKE %(users)s").format(**names)
         statements = [
             "DELETE FROM {reason} WHERE scorecard_id IN ({pilots}) "
             "OR scorecard_id = ANY(%(foreign)s)",
@@ -961,17 +917,11 @@ class Command(BaseCommand):
             "DELETE FROM {unit} WHERE name LIKE %(units)s",
         ]
         params = {
-            "units": f"{self.unit_prefix(run)}%",
-            "users": f"bench-dashboard-{run}-%",
+            "units": f"{self.unit_prefix(scratch.run)}%",
+            "users": f"bench-dashboard-{scratch.run}-%",
             "foreign": foreign,
         }
-        with transaction.atomic(), connection.cursor() as cursor:
-            for statement in statements:
-                cursor.execute(
-                    sql.SQL(statement).format(pilots=pilots, users=users, **names), params
-                )
-        if group_created:
-            Group.objects.filter(name=PORTFOLIO_LEADS_GROUP, user__isnull=True).delete()
+        delete_scratch(tables, statements, params, units="b.name LIKE %(units)s", scratch=scratch)
         vacuum(*touched_models())  # leave no dead rows to the next run
 
     # --- Measuring -----------------------------------------------------------------------
@@ -985,7 +935,7 @@ class Command(BaseCommand):
             "unit": BusinessUnit,
             "user": User,
         }
-        names = {key: sql.Identifier(model._meta.db_table) for key, model in tables.items()}
+        names = identifiers(tables)
         where = sql.SQL(FLOOR_FILTER_SQL if params else "").format(**names)
         query = sql.SQL(FLOOR_SQL).format(where=where, **names)
         arguments = {"rows": PAGE_ROWS, **params}
@@ -1016,16 +966,16 @@ class Command(BaseCommand):
         # dashboard reads), then the timed runs, each from a vacuumed table.
         recompute = Method(RECOMPUTE, scorecards_recompute, lambda count: count)
         self.stdout.write("  recompute: warming up (one untimed run, counting queries)...")
-        with CaptureQueriesContext(connection) as captured:
-            recompute.warm_up, recompute.row_count = recorded(scorecards_recompute)
-        recompute.queries = len(captured.captured_queries)
+        queries, (recompute.warm_up, recompute.row_count) = captured_queries(
+            partial(recorded, scorecards_recompute)
+        )
+        recompute.queries = len(queries)
         vacuum(*tables)
-        for repetition in range(1, recompute_repeat + 1):
-            self.stdout.write(f"  recompute: repetition {repetition} of {recompute_repeat}...")
-            gc.collect()
-            started = time.perf_counter()
-            count = scorecards_recompute()
-            recompute.times.append(time.perf_counter() - started)
+        for _ in repetitions(
+            self.stdout.write, recompute_repeat, "  recompute: repetition {} of {}..."
+        ):
+            seconds, count = timed(scorecards_recompute)
+            recompute.times.append(seconds)
             if count != recompute.row_count:
                 raise CommandError(f"The recompute scored {count}, {recompute.row_count} before.")
             vacuum(*tables)
@@ -1117,14 +1067,13 @@ class Command(BaseCommand):
         self.stdout.write("  pages: warming up (one untimed run of each, counting queries)...")
         outcomes: dict[str, Any] = {}
         for method in methods:
-            with CaptureQueriesContext(connection) as captured:
-                try:
-                    method.warm_up, outcome = recorded(method.run)
-                except _Failed as failure:
-                    raise CommandError(
-                        f"{failure} (--page stand-in times the selectors instead)"
-                    ) from failure
-            method.queries = len(captured.captured_queries)
+            try:
+                queries, (method.warm_up, outcome) = captured_queries(partial(recorded, method.run))
+            except _Failed as failure:
+                raise CommandError(
+                    f"{failure} (--page stand-in times the selectors instead)"
+                ) from failure
+            method.queries = len(queries)
             method.row_count = method.rows(outcome)
             outcomes[method.name] = outcome
         for method in methods:
@@ -1133,13 +1082,9 @@ class Command(BaseCommand):
                 floor_rows = outcomes[method.floor]
                 self.check_same(method.name, cards, floor_rows, outcomes[method.name])
 
-        for repetition in range(1, repeat + 1):
-            self.stdout.write(f"  pages: repetition {repetition} of {repeat}...")
-            for method in methods:  # interleaved, so drift affects every method alike
-                gc.collect()
-                started = time.perf_counter()
-                method.run()
-                method.times.append(time.perf_counter() - started)
+        for _ in repetitions(self.stdout.write, repeat, "  pages: repetition {} of {}..."):
+            for method in methods:
+                method.times.append(timed(method.run)[0])
         self.stdout.write(f"  pages: {repeat} untimed runs of each, recording every query...")
         for _ in range(repeat):
             for method in methods:
@@ -1225,50 +1170,26 @@ class Command(BaseCommand):
     def report(
         self, results: list[SizeResult], *, repeat: int, recompute_repeat: int, elapsed: float
     ) -> None:
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW server_version")
-            (version,) = cursor.fetchone()
         out = self.stdout.write
-
-        def table(header: tuple[str, ...], lines: list[tuple[str, ...]]) -> None:
-            widths = [max(len(line[i]) for line in [header, *lines]) for i in range(len(header))]
-
-            def row(cells: tuple[str, ...]) -> str:
-                return "  ".join(
-                    cell.ljust(width) if i == 1 else cell.rjust(width)
-                    for i, (cell, width) in enumerate(zip(cells, widths, strict=True))
-                )
-
-            out(row(header))
-            out(row(tuple("-" * width for width in widths)))
-            for line in lines:
-                out(row(line))
-
         out("")
         out("Portfolio dashboard and scorecard recompute benchmark")
         out(
-            f"PostgreSQL {version}; day {timezone.localdate()} "
+            f"PostgreSQL {server_version()}; day {timezone.localdate()} "
             f"({timezone.get_current_timezone_name()}); pages {repeat} repetitions, recompute "
             f"{recompute_repeat}; wall time (time.perf_counter), DEBUG off; ratios use medians."
         )
         out(self.page_note + ".")
         out("")
-        lines = []
-        for result in results:
-            for method in result.methods:
-                floor = result.method(method.floor).median if method.floor else None
-                lines.append(
-                    (
-                        f"{result.pilots:,}",
-                        method.name,
-                        f"{method.median:.4f}",
-                        f"{method.best:.4f}",
-                        str(method.queries),
-                        f"{method.row_count:,}",
-                        f"{method.median / floor:.1f}x" if floor else "",
-                    )
-                )
-        table(("pilots", "what", "median s", "best s", "queries", "rows", "x floor"), lines)
+        lines = [
+            method_line(
+                result.pilots,
+                method,
+                result.method(method.floor).median if method.floor else None,
+            )
+            for result in results
+            for method in result.methods
+        ]
+        table(out, ("pilots", "what", "median s", "best s", "queries", "rows", "x floor"), lines)
 
         out("")
         for result in results:
