@@ -17,9 +17,13 @@ OWNER_PENDING           ownership       30      watch
 OWNER_INACTIVE          ownership       60      critical (the account is deactivated)
 NO_OPERATIONS_OWNER     ownership       40      watch; at risk once approved
 NO_PRIMARY_METRIC       business metric 100     at risk
-ONLY_MODEL_METRICS      business metric 60      at risk (the metric mirage)
+ONLY_MODEL_METRICS      business metric 100     at risk: no primary metric, and every
+                                                metric is a model metric (the metric
+                                                mirage; instead of NO_PRIMARY_METRIC)
 METRIC_STALE            business metric 30      watch; at risk when stale for more
                                                 than twice its cadence + grace
+                                                (running, and for 12 months after
+                                                graduation)
 METRIC_BEHIND           business metric 30      watch; at risk when the gap to the
                                                 trajectory is 25% of the distance
                                                 from baseline to target or more
@@ -36,8 +40,9 @@ HANDOVER_BEHIND         handover        20 per  at risk; critical with 3 or more
                                         overdue overdue tasks
                                         task
                                         (max 60)
-DECISION_OVERDUE        handover        100     critical (past its end, no graduate
-                                                or stop decision)
+DECISION_OVERDUE        handover        100     critical: past its end (+ grace days)
+                                                with no graduate or stop decision,
+                                                running or approved and never started
 ======================  ==============  ======  ======================================
 """
 
@@ -86,6 +91,8 @@ PRACTICE_LABELS = {
 AT_RISK_BELOW = 50
 # METRIC_BEHIND is at risk from this share of the baseline-to-target distance.
 BEHIND_AT_RISK_SHARE = Decimal("0.25")
+# After graduation the primary metric is followed (stale, degrading) for this long.
+TRACKED_AFTER_GRADUATION_DAYS = 365
 # DEGRADING: the readings after graduation that must all be worse, and by how much.
 DEGRADING_READINGS = 2
 DEGRADING_SHARE = Decimal("0.10")
@@ -156,6 +163,7 @@ class Facts:
     tasks_overdue: int
     next_task_due: date | None
     first_task_on: date | None  # the day the first task was created
+    graduated_on: date | None = None  # the day of the graduate decision
 
 
 @dataclass(frozen=True)
@@ -176,6 +184,7 @@ class Settings:
     lead_days: int = 14
     stale_grace_days: int = 3
     escalation_days: int = 7
+    decision_grace_days: int = 0
 
 
 @dataclass
@@ -273,32 +282,43 @@ def _ownership(facts: Facts, found: _Found, approved: bool) -> None:
 
 
 def _metric(facts: Facts, found: _Found, today: date, rules: Settings) -> None:
-    if facts.metric_kinds and facts.metric_kinds <= {"model"}:
-        found.add(
-            "ONLY_MODEL_METRICS",
-            Practice.METRIC,
-            60,
-            Risk.AT_RISK,
-            "Only model metrics are tracked: accuracy is not business value.",
-            "metric",
-        )
     primary = facts.primary
     if primary is None:
-        found.add(
-            "NO_PRIMARY_METRIC",
-            Practice.METRIC,
-            100,
-            Risk.AT_RISK,
-            "There is no primary business metric: no number says whether it worked.",
-            "metric",
-        )
+        if facts.metric_kinds and facts.metric_kinds <= {"model"}:
+            found.add(
+                "ONLY_MODEL_METRICS",
+                Practice.METRIC,
+                100,
+                Risk.AT_RISK,
+                "Only model metrics are tracked: accuracy is not business value.",
+                "metric",
+            )
+        else:
+            found.add(
+                "NO_PRIMARY_METRIC",
+                Practice.METRIC,
+                100,
+                Risk.AT_RISK,
+                "There is no primary business metric: no number says whether it worked.",
+                "metric",
+            )
         return
-    tracked = facts.stage in ("running", "graduated") and facts.started_on is not None
-    if tracked:
+    followed = facts.stage == "running" or (
+        facts.stage == "graduated"
+        and facts.graduated_on is not None
+        and (today - facts.graduated_on).days <= TRACKED_AFTER_GRADUATION_DAYS
+    )
+    if followed and facts.started_on is not None:
         reference = max(primary.latest_on or facts.started_on, facts.started_on)
         allowed = primary.cadence_days + rules.stale_grace_days
         silent = (today - reference).days
-        if silent > allowed:
+        if timeline.is_stale(
+            last_reading_on=primary.latest_on,
+            tracking_since=facts.started_on,
+            cadence_days=primary.cadence_days,
+            grace_days=rules.stale_grace_days,
+            today=today,
+        ):
             since = f"since {primary.latest_on:%d %b %Y}" if primary.latest_on else "yet"
             found.add(
                 "METRIC_STALE",
@@ -346,7 +366,7 @@ def _metric(facts: Facts, found: _Found, today: date, rules: Settings) -> None:
                 + " of the way to its target.",
                 "metrics",
             )
-    if facts.stage == "graduated" and _degrading(primary):
+    if facts.stage == "graduated" and followed and _degrading(primary):
         found.add(
             "DEGRADING",
             Practice.METRIC,
@@ -398,25 +418,10 @@ def _window(facts: Facts, today: date, rules: Settings) -> timeline.Timeline | N
 
 def _handover(facts: Facts, found: _Found, today: date, rules: Settings):
     window = _window(facts, today, rules)
-    if facts.stage not in IN_FLIGHT or window is None:
+    if facts.stage not in IN_FLIGHT:
         return window
-    days_to_go = window.days_until_handover
-    if facts.task_count == 0 and today <= window.end and days_to_go <= rules.lead_days:
-        if days_to_go > 0:
-            risk, when = Risk.WATCH, f"opens in {_plural(days_to_go, 'day')}"
-        elif -days_to_go >= rules.escalation_days:
-            risk, when = Risk.CRITICAL, f"opened {_plural(-days_to_go, 'day')} ago"
-        else:
-            risk = Risk.AT_RISK
-            when = "opens today" if days_to_go == 0 else f"opened {-days_to_go} days ago"
-        found.add(
-            "HANDOVER_UNPLANNED",
-            Practice.HANDOVER,
-            60,
-            risk,
-            f"The handover window {when} and no knowledge-transfer task exists.",
-            "handover",
-        )
+    if window is not None:
+        _unplanned(facts, found, today, rules, window)
     if facts.tasks_overdue:
         found.add(
             "HANDOVER_BEHIND",
@@ -426,17 +431,43 @@ def _handover(facts: Facts, found: _Found, today: date, rules: Settings):
             f"{_plural(facts.tasks_overdue, 'knowledge-transfer task')} overdue.",
             "handover",
         )
-    if facts.stage == "running" and today > window.end:
+    end = facts.planned_end
+    if end is not None and (today - end).days > rules.decision_grace_days:
+        ago = _plural((today - end).days, "day")
         found.add(
             "DECISION_OVERDUE",
             Practice.HANDOVER,
             100,
             Risk.CRITICAL,
-            f"It ended {_plural((today - window.end).days, 'day')} ago with no graduate or "
-            "stop decision.",
+            f"It ended {ago} ago with no graduate or stop decision."
+            if facts.stage == "running"
+            else f"Its planned end passed {ago} ago and it never started: stop it, or "
+            "plan new dates.",
             "decision",
         )
     return window
+
+
+def _unplanned(facts: Facts, found: _Found, today: date, rules: Settings, window) -> None:
+    days_to_go = window.days_until_handover
+    if facts.task_count or today > window.end or days_to_go > rules.lead_days:
+        return
+    if days_to_go > 0:
+        risk, when = Risk.WATCH, f"opens in {_plural(days_to_go, 'day')}"
+    elif days_to_go == 0:
+        risk, when = Risk.AT_RISK, "opens today"
+    else:
+        escalated = -days_to_go >= rules.escalation_days
+        risk = Risk.CRITICAL if escalated else Risk.AT_RISK
+        when = f"opened {_plural(-days_to_go, 'day')} ago"
+    found.add(
+        "HANDOVER_UNPLANNED",
+        Practice.HANDOVER,
+        60,
+        risk,
+        f"The handover window {when} and no knowledge-transfer task exists.",
+        "handover",
+    )
 
 
 def _next_date(facts: Facts, today: date, window: timeline.Timeline | None) -> date | None:

@@ -17,9 +17,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Count, F, Min, Q, Window
-from django.db.models.functions import RowNumber
+from django.db import connection, transaction
+from django.db.models import Count, F, Min, OuterRef, Q, Subquery, Window
+from django.db.models.functions import RowNumber, TruncDate
 from django.urls import reverse
 from django.utils import timezone
 
@@ -39,10 +39,18 @@ from pilots.models import (
     TaskStatus,
 )
 from scorecards import rules
-from scorecards.models import PortfolioWeek, Scorecard, ScorecardReason, ScorecardSnapshot
+from scorecards.models import (
+    PortfolioWeek,
+    RiskLevel,
+    Scorecard,
+    ScorecardReason,
+    ScorecardSnapshot,
+)
 
 log = logging.getLogger(__name__)
 
+# pg_advisory_xact_lock key serialising recomputes (any constant unique to it).
+RECOMPUTE_LOCK = 7_204_311_006
 # Readings kept on the scorecard for the dashboard's sparkline (and for DEGRADING).
 SPARKLINE_READINGS = 12
 # Registration steps a draft's reason links to; other sections are parts of the pilot page.
@@ -63,6 +71,7 @@ def rule_settings() -> rules.Settings:
         lead_days=settings.PILOTGATE_HANDOVER_LEAD_DAYS,
         stale_grace_days=settings.PILOTGATE_STALE_GRACE_DAYS,
         escalation_days=settings.PILOTGATE_HANDOVER_ESCALATION_DAYS,
+        decision_grace_days=settings.PILOTGATE_DECISION_GRACE_DAYS,
     )
 
 
@@ -79,7 +88,7 @@ def reason_link(reference: str, stage: str, section: str) -> str:
 
 
 def _facts(pilot_ids: list[int] | None, today: date) -> list[tuple[dict, rules.Facts, list]]:
-    """(pilot values, facts, sparkline) for every scored pilot in scope: 6 queries."""
+    """(pilot values, facts, sparkline) for every scored pilot in scope: 7 queries."""
     scope = Q(pk__in=pilot_ids) if pilot_ids is not None else Q()
     pilots = list(
         Pilot.objects.filter(scope)
@@ -138,6 +147,32 @@ def _facts(pilot_ids: list[int] | None, today: date) -> list[tuple[dict, rules.F
             to_stage=Stage.GRADUATED, **related
         ).values_list("pilot_id", "decided_at")
     }
+    # The primary metric's level at graduation: its last reading on or before that
+    # (local) day, which may be older than the readings kept above. One query.
+    graduation_day = (
+        GateDecision.objects.filter(pilot=OuterRef("pilot"), to_stage=Stage.GRADUATED)
+        .annotate(day=TruncDate("decided_at", tzinfo=timezone.get_default_timezone()))
+        .order_by("decided_at")
+        .values("day")[:1]
+    )
+    level = (
+        MetricReading.objects.filter(
+            metric=OuterRef("pk"), observed_on__lte=OuterRef("graduation_day")
+        )
+        .order_by("-observed_on")
+        .values("value")[:1]
+    )
+    at_graduation = dict(
+        Metric.objects.filter(
+            kind=MetricKind.PRIMARY,
+            pilot__stage=Stage.GRADUATED,
+            **{f"pilot__{key}": value for key, value in _scope_filter(pilot_ids).items()},
+        )
+        .annotate(graduation_day=Subquery(graduation_day))
+        .annotate(level=Subquery(level))
+        .filter(level__isnull=False)
+        .values_list("pilot_id", "level")
+    )
     tasks = {
         row["pilot_id"]: row
         for row in KnowledgeTransferTask.objects.filter(**related)
@@ -156,7 +191,11 @@ def _facts(pilot_ids: list[int] | None, today: date) -> list[tuple[dict, rules.F
         own = metrics.get(pk, [])
         primary_row = next((m for m in own if m["kind"] == MetricKind.PRIMARY), None)
         readings = sorted(series.get(primary_row["pk"], [])) if primary_row else []
-        primary = _primary(primary_row, readings, graduated_on.get(pk)) if primary_row else None
+        primary = (
+            _primary(primary_row, readings, graduated_on.get(pk), at_graduation.get(pk))
+            if primary_row
+            else None
+        )
         task = tasks.get(pk, {})
         first = task.get("first")
         facts = rules.Facts(
@@ -174,6 +213,7 @@ def _facts(pilot_ids: list[int] | None, today: date) -> list[tuple[dict, rules.F
             tasks_overdue=task.get("overdue", 0),
             next_task_due=task.get("next_due"),
             first_task_on=timezone.localdate(first) if first else None,
+            graduated_on=graduated_on.get(pk),
         )
         sparkline = [[day.isoformat(), format(value.normalize(), "f")] for day, value in readings]
         gathered.append((pilot, facts, sparkline))
@@ -185,13 +225,15 @@ def _scope_filter(pilot_ids: list[int] | None) -> dict:
     return {"pk__in": pilot_ids} if pilot_ids is not None else {}
 
 
-def _primary(row: dict, readings: list[tuple[date, Decimal]], graduated: date | None):
+def _primary(
+    row: dict,
+    readings: list[tuple[date, Decimal]],
+    graduated: date | None,
+    at_graduation: Decimal | None,
+):
     latest_on, latest_value = readings[-1] if readings else (None, None)
-    at_graduation = None
     after: tuple[Decimal, ...] = ()
     if graduated is not None:
-        before = [value for day, value in readings if day <= graduated]
-        at_graduation = before[-1] if before else None
         after = tuple(value for day, value in readings if day > graduated)
     return rules.PrimaryMetric(
         name=row["name"],
@@ -239,6 +281,24 @@ def scorecards_recompute(
     """
     today = today or timezone.localdate(timezone=timezone.get_default_timezone())
     ids = sorted(set(pilot_ids)) if pilot_ids is not None else None
+    with transaction.atomic():
+        # One recompute at a time: a later one reads its facts after an earlier one
+        # has written, so a slow nightly run never overwrites a newer scorecard.
+        _serialise()
+        count = _recompute(ids, today)
+    log.info("scorecards recomputed for %s: %d", today, count)
+    return count
+
+
+def _serialise() -> None:
+    """Hold the scorecards' lock until the transaction ends (PostgreSQL; SQLite writes
+    one at a time anyway)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [RECOMPUTE_LOCK])
+
+
+def _recompute(ids: list[int] | None, today: date) -> int:
     settings_ = rule_settings()
     now = timezone.now()
     cards: list[Scorecard] = []
@@ -276,20 +336,46 @@ def scorecards_recompute(
             ScorecardReason(scorecard_id=pilot["pk"], code=r.code, risk=int(r.risk))
             for r in result.reasons
         ]
-    with transaction.atomic():
-        Scorecard.objects.bulk_create(
-            cards,
-            update_conflicts=True,
-            unique_fields=["pilot"],
-            update_fields=SCORE_FIELDS,
-        )
-        reasons_in_scope = ScorecardReason.objects.all()
-        if ids is not None:
-            reasons_in_scope = reasons_in_scope.filter(scorecard_id__in=ids)
-        reasons_in_scope.delete()
-        ScorecardReason.objects.bulk_create(reason_rows)
-    log.info("scorecards recomputed for %s: %d", today, len(cards))
+    Scorecard.objects.bulk_create(
+        cards,
+        update_conflicts=True,
+        unique_fields=["pilot"],
+        update_fields=SCORE_FIELDS,
+    )
+    reasons_in_scope = ScorecardReason.objects.all()
+    if ids is not None:
+        reasons_in_scope = reasons_in_scope.filter(scorecard_id__in=ids)
+    reasons_in_scope.delete()
+    ScorecardReason.objects.bulk_create(reason_rows)
     return len(cards)
+
+
+TOTAL_WEEKS = 12  # as many weeks as the dashboard's trend shows
+
+
+def portfolio_weeks_refresh(*, last: date, weeks: int = TOTAL_WEEKS) -> None:
+    """Count the snapshots per risk level of each of the ``weeks`` weeks up to ``last``.
+
+    Recounted every night (a deleted pilot takes its snapshots with it), written
+    as upserts of every level, so two runs at once cannot collide. Two queries.
+    """
+    first = last - timedelta(weeks=weeks - 1)
+    counts = {
+        (first + timedelta(weeks=n), risk): 0 for n in range(weeks) for risk in RiskLevel.values
+    }
+    for row in (
+        ScorecardSnapshot.objects.filter(week__gte=first, week__lte=last)
+        .values("week", "risk")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        counts[(row["week"], row["risk"])] = row["n"]
+    PortfolioWeek.objects.bulk_create(
+        [PortfolioWeek(week=week, risk=risk, pilots=n) for (week, risk), n in counts.items()],
+        update_conflicts=True,
+        unique_fields=["week", "risk"],
+        update_fields=["pilots"],
+    )
 
 
 def week_of(day: date) -> date:
@@ -328,16 +414,5 @@ def scorecards_snapshot(*, today: date | None = None) -> int:
         ],
         ignore_conflicts=True,
     )
-    # The week's totals, for the unfiltered trend chart.
-    totals = (
-        ScorecardSnapshot.objects.filter(week=week)
-        .values("risk")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    with transaction.atomic():
-        PortfolioWeek.objects.filter(week=week).delete()
-        PortfolioWeek.objects.bulk_create(
-            [PortfolioWeek(week=week, risk=row["risk"], pilots=row["n"]) for row in totals]
-        )
+    portfolio_weeks_refresh(last=week)
     return ScorecardSnapshot.objects.filter(week=week).count() - before

@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.db import DatabaseError
 
 from scorecards import services
 
+# A pilot deleted mid-run (its scorecard's insert fails) or a dropped connection:
+# the recompute is idempotent, so it simply runs again a little later.
+RETRY = {
+    "autoretry_for": (DatabaseError,),
+    "retry_backoff": 30,
+    "retry_backoff_max": 300,
+    "max_retries": 3,
+}
 
-@shared_task(name="scorecards.recompute", time_limit=5 * 60, soft_time_limit=4 * 60)
+
+@shared_task(name="scorecards.recompute", time_limit=5 * 60, soft_time_limit=4 * 60, **RETRY)
 def scorecards_recompute(*, pilot_ids: list[int]) -> int:
     """Recompute the scorecards of pilots a committed change touched."""
     return services.scorecards_recompute(pilot_ids=pilot_ids)
 
 
-@shared_task(name="scorecards.nightly", time_limit=30 * 60, soft_time_limit=25 * 60)
+@shared_task(name="scorecards.nightly", time_limit=30 * 60, soft_time_limit=25 * 60, **RETRY)
 def scorecards_nightly() -> dict[str, int]:
     """Every scorecard for today (time alone moves many reasons), then this week's snapshot."""
     return {

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -254,6 +254,14 @@ def csv_row(card: Scorecard) -> list[object]:
 def export_csv(request: HttpRequest) -> HttpResponse:
     """Exactly the rows the dashboard's filters show, every page, in the same order."""
     portfolio = DashboardFilter(request.GET, queryset=dashboard_scorecards(request.user))
+    if not portfolio.is_valid():  # never export more than the filters asked for
+        problems = "; ".join(
+            f"{field}: {' '.join(messages)}" for field, messages in portfolio.errors.items()
+        )
+        return HttpResponseBadRequest(
+            f"Nothing exported: the filters are not valid ({problems}).",
+            content_type="text/plain; charset=utf-8",
+        )
     cards = list(portfolio.qs)
     filename = f"pilotgate-portfolio-{timezone.localdate():%Y-%m-%d}.csv"
     response = HttpResponse(

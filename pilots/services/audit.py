@@ -70,8 +70,9 @@ def event_record(
 def refresh_after_commit(pilot_id: int) -> None:
     """Queue the refresh of this pilot's derived data once the change is committed.
 
-    The pilots changed within one atomic block are sent in one task; nothing is
-    sent if it rolls back.
+    The pilots changed within one atomic block are sent in one task (a service
+    that calls another service's atomic block adds one more); nothing is sent
+    if it rolls back. Outside any transaction it is sent at once.
     """
     conn = transaction.get_connection()
     if not conn.in_atomic_block:

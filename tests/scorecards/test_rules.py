@@ -94,9 +94,9 @@ def test_each_reason_fires_alone_and_clears(code, change, risk):
 
 def test_only_model_metrics_is_the_metric_mirage():
     facts = healthy(primary=None, metric_kinds=frozenset({"model"}))
-    assert codes(facts) == {"ONLY_MODEL_METRICS": Risk.AT_RISK, "NO_PRIMARY_METRIC": Risk.AT_RISK}
+    assert codes(facts) == {"ONLY_MODEL_METRICS": Risk.AT_RISK}
     with_business = healthy(primary=None, metric_kinds=frozenset({"model", "business"}))
-    assert "ONLY_MODEL_METRICS" not in codes(with_business)
+    assert codes(with_business) == {"NO_PRIMARY_METRIC": Risk.AT_RISK}
 
 
 def test_metric_stale_after_cadence_plus_grace_and_at_risk_after_twice_that():
@@ -134,7 +134,12 @@ def test_metric_behind_is_watch_below_a_quarter_and_at_risk_from_it():
 
 
 def test_degrading_after_graduation():
-    graduated = {"stage": "graduated", "task_count": 3, "next_task_due": None}
+    graduated = {
+        "stage": "graduated",
+        "task_count": 3,
+        "next_task_due": None,
+        "graduated_on": TODAY - timedelta(days=30),
+    }
     falling = metric(at_graduation=Decimal(40), after_graduation=(Decimal(37), Decimal(36)))
     assert codes(healthy(**graduated, primary=falling)) == {"DEGRADING": Risk.AT_RISK}
     one_dip = metric(at_graduation=Decimal(40), after_graduation=(Decimal(36), Decimal(40)))
@@ -287,3 +292,55 @@ def test_settings_move_the_handover_rule():
     }
     escalated = evaluate(none, today=WINDOW_OPENS + timedelta(days=2), settings=short)
     assert escalated.risk == Risk.CRITICAL
+
+
+def test_a_graduated_pilot_is_followed_for_twelve_months_only():
+    falling = metric(
+        latest_on=TODAY - timedelta(days=60),
+        at_graduation=Decimal(40),
+        after_graduation=(Decimal(37), Decimal(36)),
+    )
+    year_ago = healthy(stage="graduated", primary=falling, graduated_on=TODAY - timedelta(days=365))
+    assert set(codes(year_ago)) == {"METRIC_STALE", "DEGRADING"}
+    older = replace(year_ago, graduated_on=TODAY - timedelta(days=366))
+    assert codes(older) == {}
+
+
+def test_an_approved_pilot_past_its_end_that_never_started_is_overdue():
+    never = healthy(stage="approved", started_on=None, primary=metric(latest_on=None))
+    result = evaluate(never, today=END + timedelta(days=30))
+    assert result.risk == Risk.CRITICAL
+    (reason,) = [r for r in result.reasons if r.code == "DECISION_OVERDUE"]
+    assert reason.sentence.startswith("Its planned end passed 30 days ago and it never started")
+
+
+def test_an_end_moved_before_the_start_still_counts_overdue_tasks_and_the_decision():
+    moved = healthy(planned_end=START - timedelta(days=1), tasks_overdue=1)
+    assert set(codes(moved)) == {"HANDOVER_BEHIND", "DECISION_OVERDUE"}
+
+
+def test_the_decision_grace_days_delay_the_overdue_decision():
+    graceful = Settings(decision_grace_days=2)
+    day = END + timedelta(days=2)
+    assert "DECISION_OVERDUE" not in {
+        r.code for r in evaluate(healthy(), today=day, settings=graceful).reasons
+    }
+    later = evaluate(healthy(), today=day + timedelta(days=1), settings=graceful)
+    assert "DECISION_OVERDUE" in {r.code for r in later.reasons}
+
+
+def test_one_day_reads_as_one_day():
+    none = healthy(task_count=0, next_task_due=None, first_task_on=None)
+    (reason,) = [
+        r
+        for r in evaluate(none, today=WINDOW_OPENS + timedelta(days=1)).reasons
+        if r.code == "HANDOVER_UNPLANNED"
+    ]
+    assert "opened 1 day ago" in reason.sentence
+
+
+def test_the_checklist_has_as_many_items_as_the_rules_count():
+    from pilots.models import InfrastructureItem
+    from scorecards.rules import INFRASTRUCTURE_ITEMS
+
+    assert len(InfrastructureItem) == INFRASTRUCTURE_ITEMS

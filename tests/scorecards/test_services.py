@@ -113,8 +113,12 @@ def portfolio(n: int, sponsor, owner, member) -> None:
         factories.ReadingFactory(metric=pilot.metrics.get(), observed_on=date(2026, 6, 30))
 
 
-# 6 fact queries; then, in a savepoint (2), the upsert, deleting and writing the reason rows.
-RECOMPUTE_QUERIES = 6 + 2 + 3
+# In a savepoint (2): the recompute lock (PostgreSQL only), 7 fact queries, then the
+# upsert, deleting and writing the reason rows.
+def recompute_queries() -> int:
+    from django.db import connection
+
+    return 2 + (1 if connection.vendor == "postgresql" else 0) + 7 + 3
 
 
 @pytest.mark.parametrize("size", [3, 12])
@@ -122,7 +126,7 @@ def test_recompute_runs_a_fixed_number_of_queries(
     size, sponsor, owner, member, django_assert_num_queries
 ):
     portfolio(size, sponsor, owner, member)
-    with django_assert_num_queries(RECOMPUTE_QUERIES):
+    with django_assert_num_queries(recompute_queries()):
         assert scorecards_recompute(today=date(2026, 7, 6)) == size
 
 
@@ -278,3 +282,38 @@ def test_the_weekly_totals_match_counting_the_snapshots(running, sponsor, owner,
     assert totals == counted
     assert [week.total for week in totals] == [0, 4, 4, 4]
     assert totals[-1].per_risk[RiskLevel.CRITICAL] == 4  # past their end on 6 July
+
+
+def test_degrading_sees_the_level_at_graduation_beyond_the_sparkline(running, lead):
+    """More readings after graduation than the sparkline keeps: still compared with the
+    level the metric had on graduation day."""
+    graduated = date(2026, 1, 31)
+    reading(running, graduated, "40")
+    for week in range(1, 15):  # 14 weekly readings after graduation, all lower
+        reading(running, graduated + timedelta(weeks=week), "35")
+    Pilot.objects.filter(pk=running.pk).update(
+        stage=Stage.GRADUATED, operations_accepted_at=datetime(2026, 1, 31, tzinfo=UTC)
+    )
+    GateDecision.objects.create(
+        pilot=running,
+        decided_by=lead,
+        decided_at=datetime(2026, 1, 31, 16, tzinfo=UTC),
+        from_stage=Stage.RUNNING,
+        to_stage=Stage.GRADUATED,
+        rationale="In production.",
+    )
+    today = graduated + timedelta(weeks=14, days=1)
+    scorecards_recompute(today=today)
+    assert len(card(running).sparkline) == 12  # the graduation reading is not among them
+    assert [r["code"] for r in card(running).reasons] == ["DEGRADING"]
+    scorecards_recompute(today=graduated + timedelta(days=366))
+    assert "DEGRADING" not in [r["code"] for r in card(running).reasons]  # a year on
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_refresh_is_sent_at_once():
+    from pilots.services import audit
+
+    with mock.patch.object(celery_app, "send_task") as send_task:
+        audit.refresh_after_commit(42)
+    send_task.assert_called_once_with("scorecards.recompute", kwargs={"pilot_ids": [42]})

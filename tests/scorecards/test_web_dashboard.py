@@ -254,7 +254,8 @@ def test_dashboard_invalid_filter_values_do_not_fail(client, lead, two_pilots, q
     response = client.get(DASHBOARD, query)
     assert response.status_code == 200
     assert set(shown(response)) == {pilot.reference for pilot in two_pilots}
-    assert client.get(EXPORT, query).status_code == 200
+    # The CSV refuses a filter it cannot apply rather than export everything.
+    assert client.get(EXPORT, query).status_code == (200 if "page" in query else 400)
 
 
 def test_dashboard_an_unknown_id_narrows_to_nothing(client, lead, two_pilots):
@@ -613,3 +614,13 @@ def test_sparkline_reading_values_are_decimals():
     spark = charts.sparkline([["2026-02-01", "1.5"], ["2026-02-01", "bad"], ["x", "2"]])
     assert spark.label == "Primary metric, 1 reading: 1.5"
     assert Decimal(spark.last) == Decimal("1.5")
+
+
+def test_the_csv_refuses_invalid_filters_instead_of_exporting_everything(client, lead):
+    client.force_login(lead)
+    response = client.get("/portfolio/export.csv", {"owner": "abc", "risk": "bogus"})
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert text.startswith("Nothing exported: the filters are not valid")
+    assert "owner" in text
+    assert "risk" in text
