@@ -50,6 +50,8 @@ def _schedule_periodic_jobs(sender: Celery, **kwargs: object) -> None:
                 hour=settings.PILOTGATE_SCORECARDS_AT[0], minute=settings.PILOTGATE_SCORECARDS_AT[1]
             ),
         },
+        # Scorecards a lost refresh (or a deactivated owner) left out of date.
+        "scorecards-catch-up": {"task": "scorecards.catch_up", "schedule": 15 * 60.0},
         # Re-queues reminders whose delivery was lost (broker down at enqueue
         # time, worker killed); the claim in the database keeps it to one email.
         "reminders-redeliver": {"task": "pilots.reminders_redeliver", "schedule": 15 * 60.0},

@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, F, Min, OuterRef, Q, Subquery, Window
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, Subquery, Window
 from django.db.models.functions import RowNumber, TruncDate
 from django.urls import reverse
 from django.utils import timezone
@@ -35,6 +35,7 @@ from pilots.models import (
     MetricReading,
     OwnershipStatus,
     Pilot,
+    PilotEvent,
     Stage,
     TaskStatus,
 )
@@ -375,6 +376,29 @@ def portfolio_weeks_refresh(*, last: date, weeks: int = TOTAL_WEEKS) -> None:
         update_conflicts=True,
         unique_fields=["week", "risk"],
         update_fields=["pilots"],
+    )
+
+
+def scorecards_out_of_date(*, limit: int = 2_000) -> list[int]:
+    """Pilots whose stored scorecard misses a change: the catch-up job's work list.
+
+    No scorecard yet; an audited change after it was computed (its refresh task
+    was lost, say with the broker down at commit); or an owner deactivated since
+    (not a pilot change, so nothing queued a refresh). One query.
+    """
+    changed_since = PilotEvent.objects.filter(
+        pilot=OuterRef("pk"), at__gt=OuterRef("scorecard__computed_at")
+    )
+    inactive_unseen = Q(
+        owner__is_active=False,
+        owner_status__in=[OwnershipStatus.PENDING, OwnershipStatus.ACCEPTED],
+    ) & ~Exists(
+        ScorecardReason.objects.filter(scorecard=OuterRef("scorecard"), code="OWNER_INACTIVE")
+    )
+    return list(
+        Pilot.objects.filter(Q(scorecard__isnull=True) | Exists(changed_since) | inactive_unseen)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
     )
 
 

@@ -30,3 +30,10 @@ def scorecards_nightly() -> dict[str, int]:
         "recomputed": services.scorecards_recompute(),
         "snapshotted": services.scorecards_snapshot(),
     }
+
+
+@shared_task(name="scorecards.catch_up", time_limit=10 * 60, soft_time_limit=9 * 60, **RETRY)
+def scorecards_catch_up() -> int:
+    """Recompute the scorecards a lost refresh or a deactivated owner left out of date."""
+    pilot_ids = services.scorecards_out_of_date()
+    return services.scorecards_recompute(pilot_ids=pilot_ids) if pilot_ids else 0

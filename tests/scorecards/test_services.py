@@ -317,3 +317,40 @@ def test_outside_a_transaction_the_refresh_is_sent_at_once():
     with mock.patch.object(celery_app, "send_task") as send_task:
         audit.refresh_after_commit(42)
     send_task.assert_called_once_with("scorecards.recompute", kwargs={"pilot_ids": [42]})
+
+
+# --- Catching up what a lost refresh left out of date ------------------------------------------
+
+
+def test_catch_up_finds_pilots_without_a_scorecard_or_changed_since(running, sponsor, member):
+    from scorecards.services import scorecards_out_of_date
+
+    fresh = factories.PilotFactory(sponsor=sponsor)
+    Scorecard.objects.all().delete()
+    assert scorecards_out_of_date() == sorted([running.pk, fresh.pk])  # none has one yet
+    scorecards_recompute(today=DAY)
+    assert scorecards_out_of_date() == []
+    handover.task_create(  # a change whose refresh task never ran
+        pilot=running,
+        by=running.owner,
+        title="Runbook",
+        kind="runbook",
+        assignee=member,
+        receiver_team="Ops",
+        due_on=date(2026, 6, 1),
+    )
+    assert scorecards_out_of_date() == [running.pk]
+
+
+def test_catch_up_notices_a_deactivated_owner_and_the_task_fixes_it(running):
+    from scorecards.services import scorecards_out_of_date
+
+    reading(running, DAY, "30")
+    scorecards_recompute(today=DAY)
+    running.owner.is_active = False
+    running.owner.save()  # not a pilot change: no refresh was queued
+    assert scorecards_out_of_date() == [running.pk]
+    assert tasks.scorecards_catch_up.run() == 1
+    assert "OWNER_INACTIVE" in [reason["code"] for reason in card(running).reasons]
+    assert scorecards_out_of_date() == []
+    assert tasks.scorecards_catch_up.run() == 0  # nothing left to catch up
