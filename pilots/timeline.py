@@ -14,6 +14,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+# After graduation the primary metric is still followed (stale, degrading) for this
+# long: the brief's "tracked for 12 months". Reminders and scorecards share it.
+TRACKED_AFTER_GRADUATION = timedelta(days=365)
+
 
 class Phase(enum.StrEnum):
     NOT_STARTED = "not_started"

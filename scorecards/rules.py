@@ -91,8 +91,6 @@ PRACTICE_LABELS = {
 AT_RISK_BELOW = 50
 # METRIC_BEHIND is at risk from this share of the baseline-to-target distance.
 BEHIND_AT_RISK_SHARE = Decimal("0.25")
-# After graduation the primary metric is followed (stale, degrading) for this long.
-TRACKED_AFTER_GRADUATION_DAYS = 365
 # DEGRADING: the readings after graduation that must all be worse, and by how much.
 DEGRADING_READINGS = 2
 DEGRADING_SHARE = Decimal("0.10")
@@ -306,7 +304,7 @@ def _metric(facts: Facts, found: _Found, today: date, rules: Settings) -> None:
     followed = facts.stage == "running" or (
         facts.stage == "graduated"
         and facts.graduated_on is not None
-        and (today - facts.graduated_on).days <= TRACKED_AFTER_GRADUATION_DAYS
+        and today - facts.graduated_on <= timeline.TRACKED_AFTER_GRADUATION
     )
     if followed and facts.started_on is not None:
         reference = max(primary.latest_on or facts.started_on, facts.started_on)

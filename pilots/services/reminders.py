@@ -85,8 +85,6 @@ LOCAL = timezone.get_default_timezone
 
 # Stages in which a pilot's handover is being prepared (window, tasks).
 HANDOVER_STAGES = (Stage.APPROVED, Stage.RUNNING)
-# The primary metric is chased while the pilot runs and for a year after it graduates.
-TRACKED_AFTER_GRADUATION = timedelta(days=365)
 
 # A claim older than this is abandoned (its worker died): longer than the
 # delivery task's hard time limit (``pilots.tasks``), so a live send is never
@@ -294,7 +292,8 @@ def _metric_stale(day: date, links: _Links, pilot_id: int | None) -> list[Due]:
                         pilot=OuterRef("pilot"),
                         to_stage=Stage.GRADUATED,
                         decided_at__gte=timezone.make_aware(
-                            datetime.combine(day - TRACKED_AFTER_GRADUATION, time.min), LOCAL()
+                            datetime.combine(day - timeline.TRACKED_AFTER_GRADUATION, time.min),
+                            LOCAL(),
                         ),
                     )
                 ),

@@ -52,6 +52,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from psycopg import sql
 
+from pilots import timeline
 from pilots.bench import (
     Scratch,
     Timings,
@@ -95,7 +96,6 @@ from pilots.models import (
 from pilots.services import reminders
 from pilots.services.reminders import (
     HANDOVER_STAGES,
-    TRACKED_AFTER_GRADUATION,
     reminders_due,
 )
 
@@ -597,7 +597,7 @@ class Command(BaseCommand):
             "leads_group": PORTFOLIO_LEADS_GROUP,
             "handover_stages": [str(stage) for stage in HANDOVER_STAGES],
             "graduated": str(Stage.GRADUATED),
-            "tracked_after_days": TRACKED_AFTER_GRADUATION.days,
+            "tracked_after_days": timeline.TRACKED_AFTER_GRADUATION.days,
             "closed_stages": sorted(str(stage) for stage in CLOSED_STAGES),
             "running": str(Stage.RUNNING),
             "accepted": str(OwnershipStatus.ACCEPTED),
