@@ -20,9 +20,9 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Exists, F, Min, OuterRef, Q, Subquery, Window
 from django.db.models.functions import RowNumber, TruncDate
-from django.urls import reverse
 from django.utils import timezone
 
+from pilots.links import PilotLinks
 from pilots.models import (
     CADENCE_DAYS,
     Direction,
@@ -54,8 +54,8 @@ log = logging.getLogger(__name__)
 RECOMPUTE_LOCK = 7_204_311_006
 # Readings kept on the scorecard for the dashboard's sparkline (and for DEGRADING).
 SPARKLINE_READINGS = 12
-# Registration steps a draft's reason links to; other sections are parts of the pilot page.
-REGISTRATION_STEPS = {"owner", "operations", "metric", "infrastructure"}
+# The pilot page's section where each reason of a running pilot is fixed (a draft's
+# reasons link to the registration step of the same name instead).
 PAGE_ANCHORS = {
     "owner": "people",
     "operations": "people",
@@ -76,13 +76,11 @@ def rule_settings() -> rules.Settings:
     )
 
 
-def reason_link(reference: str, stage: str, section: str) -> str:
+def reason_link(links: PilotLinks, reference: str, stage: str, section: str) -> str:
     """Where a reason is fixed: the registration step of a draft, else the pilot page."""
-    if stage == Stage.DRAFT and section in REGISTRATION_STEPS:
-        return reverse("pilots:register", kwargs={"reference": reference, "step": section})
-    anchor = PAGE_ANCHORS.get(section, "")
-    path = reverse("pilots:detail", kwargs={"reference": reference})
-    return f"{path}#{anchor}" if anchor else path
+    if stage == Stage.DRAFT:
+        return links.step(reference, section)
+    return links.detail(reference, PAGE_ANCHORS.get(section, ""))
 
 
 # --- Facts, gathered in bulk --------------------------------------------------------------
@@ -301,6 +299,7 @@ def _serialise() -> None:
 
 def _recompute(ids: list[int] | None, today: date) -> int:
     settings_ = rule_settings()
+    links = PilotLinks()
     now = timezone.now()
     cards: list[Scorecard] = []
     reason_rows: list[ScorecardReason] = []
@@ -313,7 +312,7 @@ def _recompute(ids: list[int] | None, today: date) -> int:
                 "points": reason.points,
                 "risk": int(reason.risk),
                 "sentence": reason.sentence,
-                "link": reason_link(pilot["reference"], pilot["stage"], reason.section),
+                "link": reason_link(links, pilot["reference"], pilot["stage"], reason.section),
             }
             for reason in result.reasons
         ]

@@ -56,6 +56,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from pilots import timeline
+from pilots.links import PilotLinks
 from pilots.models import (
     CADENCE_DAYS,
     CLOSED_STAGES,
@@ -134,21 +135,6 @@ def _when(day: date) -> str:
     return f"{day.day} {day:%b %Y}"
 
 
-class _Links:
-    """Paths of the pages where each reminder is fixed, built without a reverse() per row."""
-
-    def __init__(self) -> None:
-        self._detail = reverse("pilots:detail", kwargs={"reference": "PIL-0000"})
-        self._task_new = reverse("pilots:task_new", kwargs={"reference": "PIL-0000"})
-
-    def detail(self, reference: str, anchor: str = "") -> str:
-        path = self._detail.replace("PIL-0000", reference)
-        return f"{path}#{anchor}" if anchor else path
-
-    def task_new(self, reference: str) -> str:
-        return self._task_new.replace("PIL-0000", reference)
-
-
 # --- The rules: one function per kind, one query each --------------------------------
 
 
@@ -156,7 +142,7 @@ def _scope(queryset, pilot_field: str, pilot_id: int | None):
     return queryset.filter(**{pilot_field: pilot_id}) if pilot_id is not None else queryset
 
 
-def _handover(day: date, links: _Links, leads: list[int], pilot_id: int | None) -> list[Due]:
+def _handover(day: date, links: PilotLinks, leads: list[int], pilot_id: int | None) -> list[Due]:
     """No knowledge-transfer tasks as the window nears or is open; leads after a week in it."""
     lead_days = settings.PILOTGATE_HANDOVER_LEAD_DAYS
     escalate_after = settings.PILOTGATE_HANDOVER_ESCALATION_DAYS
@@ -220,7 +206,7 @@ def _handover(day: date, links: _Links, leads: list[int], pilot_id: int | None) 
     return due
 
 
-def _tasks_overdue(day: date, links: _Links, pilot_id: int | None) -> list[Due]:
+def _tasks_overdue(day: date, links: PilotLinks, pilot_id: int | None) -> list[Due]:
     """Tasks not done past their due date (+ grace): to the assignee and the business owner."""
     last_due = day - timedelta(days=settings.PILOTGATE_TASK_OVERDUE_GRACE_DAYS + 1)
     rows = (
@@ -268,7 +254,7 @@ def _tasks_overdue(day: date, links: _Links, pilot_id: int | None) -> list[Due]:
     return due
 
 
-def _metric_stale(day: date, links: _Links, pilot_id: int | None) -> list[Due]:
+def _metric_stale(day: date, links: PilotLinks, pilot_id: int | None) -> list[Due]:
     """The primary metric without a reading within its cadence + grace: to the business owner.
 
     The same rule as ``timeline.is_stale``, written as a query: the reference
@@ -334,7 +320,7 @@ def _metric_stale(day: date, links: _Links, pilot_id: int | None) -> list[Due]:
     return due
 
 
-def _ownership_pending(day: date, links: _Links, pilot_id: int | None) -> list[Due]:
+def _ownership_pending(day: date, links: PilotLinks, pilot_id: int | None) -> list[Due]:
     """A nomination unanswered for N local days: to the nominee and the sponsor."""
     waited = settings.PILOTGATE_OWNERSHIP_PENDING_DAYS
     # Nominated on local day N, due from day N + waited: nominated before the
@@ -389,7 +375,7 @@ def _ownership_pending(day: date, links: _Links, pilot_id: int | None) -> list[D
 
 
 def _decision_overdue(
-    day: date, links: _Links, leads: list[int], pilot_id: int | None
+    day: date, links: PilotLinks, leads: list[int], pilot_id: int | None
 ) -> list[Due]:
     """Running past the end date (+ grace) with no decision: to the sponsor and the leads."""
     last_end = day - timedelta(days=settings.PILOTGATE_DECISION_GRACE_DAYS + 1)
@@ -429,7 +415,7 @@ def reminders_due(
     ``kinds`` narrow it (a delivery re-checks its own reminder this way).
     """
     wanted = set(kinds) if kinds is not None else set(ReminderKind.values)
-    links = _Links()
+    links = PilotLinks()
     User = get_user_model()
     leads = list(
         User.objects.filter(is_active=True, groups__name=PORTFOLIO_LEADS_GROUP)

@@ -3,28 +3,21 @@ services' errors into form errors and messages."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
-from django.urls import reverse
+from django.http import Http404, HttpRequest
 
 from pilots.abilities import Abilities, pilot_abilities
-from pilots.errors import NotAllowed, TransitionRefused
+from pilots.errors import MissingItem, NotAllowed, TransitionRefused
+from pilots.links import PilotLinks
 from pilots.models import KnowledgeTransferTask, Metric, MetricReading, Pilot
 from pilots.selectors import pilot_get_for_user
 
 T = TypeVar("T")
-
-# The sections a MissingItem names that are registration steps of the same name;
-# the others (handover, decision) are parts of the pilot page.
-REGISTRATION_SECTIONS = frozenset(
-    {"basics", "metric", "owner", "operations", "infrastructure", "plan"}
-)
 
 
 def visible_pilot(request: HttpRequest, reference: str) -> Pilot:
@@ -96,22 +89,20 @@ def call_service(form: forms.BaseForm, service: Callable[[], T]) -> T | None:
 
 
 def pilot_url(pilot: Pilot, anchor: str = "") -> str:
-    url = reverse("pilots:detail", args=[pilot.reference])
-    return f"{url}#{anchor}" if anchor else url
+    return PilotLinks().detail(pilot.reference, anchor)
 
 
 def step_url(pilot: Pilot, section: str) -> str:
-    if section not in REGISTRATION_SECTIONS:
-        return pilot_url(pilot, section)
-    return reverse("pilots:register", args=[pilot.reference, section])
+    """The registration step of that name, else that part of the pilot page."""
+    return PilotLinks().step(pilot.reference, section)
 
 
-def missing_with_links(pilot: Pilot, refused: TransitionRefused) -> list[dict[str, str]]:
-    return [{**item.as_dict(), "url": step_url(pilot, item.section)} for item in refused.missing]
-
-
-def redirect_back(request: HttpRequest, pilot: Pilot, anchor: str = "") -> HttpResponse:
-    return redirect(pilot_url(pilot, anchor))
+def missing_with_links(pilot: Pilot, missing: Iterable[MissingItem]) -> list[dict[str, str]]:
+    """Each missing item with a link to the step or section where it is fixed."""
+    links = PilotLinks()
+    return [
+        {**item.as_dict(), "url": links.step(pilot.reference, item.section)} for item in missing
+    ]
 
 
 def run_or_report(request: HttpRequest, service: Callable[[], object]) -> bool:

@@ -98,7 +98,7 @@ def pilot_decide(request: HttpRequest, reference: str) -> HttpResponse:
                 messages.success(request, f"{pilot.reference} {DECISION_MESSAGES[decision]}.")
                 return redirect(pilot_url(pilot))
         except TransitionRefused as error:
-            refused = missing_with_links(pilot, error)
+            refused = missing_with_links(pilot, error.missing)
     pilot = pilot_for_page(request.user, reference=reference)
     return render(
         request,

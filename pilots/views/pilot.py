@@ -28,7 +28,13 @@ from pilots.selectors import (
     review_queue,
 )
 from pilots.services.gates import submission_missing_items
-from pilots.views.common import abilities, metric_of, require, step_url, visible_pilot
+from pilots.views.common import (
+    abilities,
+    metric_of,
+    missing_with_links,
+    require,
+    visible_pilot,
+)
 
 PAGE_SIZE = 25
 RECENT_EVENTS = 10
@@ -119,15 +125,12 @@ def pilot_page_context(request: HttpRequest, pilot: Pilot, **overrides: Any) -> 
     tl = pilot_timeline(pilot, today=today)
     statuses = pilot_metric_statuses(pilot, today=today)
     primary = next((s.metric for s in statuses if s.metric.kind == MetricKind.PRIMARY), None)
-    tasks = sorted(pilot.tasks.all(), key=lambda task: (task.position, task.due_on, task.pk))
+    tasks = list(pilot.tasks.all())  # the model's order: position, due date, id
     for task in tasks:
         task.can_complete = ab.complete_task(task)
     missing = []
     if pilot.stage == Stage.DRAFT:
-        missing = [
-            {**item.as_dict(), "url": step_url(pilot, item.section)}
-            for item in submission_missing_items(pilot)
-        ]
+        missing = missing_with_links(pilot, submission_missing_items(pilot))
     decisions = decisions_open_to(ab, pilot)
     context = {
         "pilot": pilot,

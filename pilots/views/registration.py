@@ -48,6 +48,7 @@ from pilots.views.common import (
     pilot_url,
     require,
     run_or_report,
+    step_url,
     visible_pilot,
 )
 
@@ -103,7 +104,7 @@ def pilot_new(request: HttpRequest) -> HttpResponse:
         if pilot is not None:
             messages.success(request, f"Draft {pilot.reference} created.")
             if request.POST.get("then") == "stay":
-                return redirect(reverse("pilots:register", args=[pilot.reference, "basics"]))
+                return redirect(step_url(pilot, "basics"))
             return redirect(_next_url(pilot, "basics"))
     return render(
         request,
@@ -194,7 +195,7 @@ def _owner(request: HttpRequest, pilot: Pilot) -> HttpResponse | dict[str, Any]:
             ),
         ):
             messages.success(request, "Team member added.")
-            return redirect(reverse("pilots:register", args=[pilot.reference, "owner"]))
+            return redirect(step_url(pilot, "owner"))
     return {"nominate": nominate, "member": member, "members": list(pilot.memberships.all())}
 
 
@@ -261,14 +262,14 @@ def _review(request: HttpRequest, pilot: Pilot) -> HttpResponse | dict[str, Any]
         try:
             gates.pilot_submit(pilot=pilot, by=request.user)
         except TransitionRefused as refused:
-            return {"missing": missing_with_links(pilot, refused), "refused": True}
+            return {"missing": missing_with_links(pilot, refused.missing), "refused": True}
         messages.success(
             request, f"{pilot.reference} submitted for review. A portfolio lead will decide."
         )
         return redirect(pilot_url(pilot))
     missing = gates.submission_missing_items(pilot)
     return {
-        "missing": missing_with_links(pilot, TransitionRefused("submit", missing)),
+        "missing": missing_with_links(pilot, missing),
         "refused": False,
     }
 
@@ -322,7 +323,7 @@ def metric_edit(request: HttpRequest, reference: str, metric_id: int | None = No
     require(ab.edit_metrics, "Only the pilot's sponsor or a portfolio lead may change its metrics.")
     metric = metric_of(pilot, metric_id) if metric_id else None
     if metric is not None and metric.kind == MetricKind.PRIMARY:
-        return redirect(reverse("pilots:register", args=[pilot.reference, "metric"]))
+        return redirect(step_url(pilot, "metric"))
     form = MetricForm(
         request.POST or None,
         instance=metric or Metric(pilot=pilot, kind=MetricKind.BUSINESS),
@@ -332,7 +333,7 @@ def metric_edit(request: HttpRequest, reference: str, metric_id: int | None = No
         saved = _save_metric(request, form, pilot, metric)
         if saved:
             messages.success(request, f"Metric “{saved.name}” saved.")
-            return redirect(reverse("pilots:register", args=[pilot.reference, "metric"]))
+            return redirect(step_url(pilot, "metric"))
     return render(
         request, "pilots/metric_form.html", {"pilot": pilot, "metric": metric, "form": form}
     )
@@ -351,4 +352,4 @@ def member_remove(request: HttpRequest, reference: str, membership_id: int) -> H
         request, lambda: registration.member_remove(membership=membership, by=request.user)
     ):
         messages.success(request, f"{membership.user.get_username()} removed from the team.")
-    return redirect(reverse("pilots:register", args=[pilot.reference, "owner"]))
+    return redirect(step_url(pilot, "owner"))

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from pilots.forms import ReminderLogFilter, ReminderMuteForm
+from pilots.forms import ReminderLogFilter, ReminderMuteForm, pluralize
 from pilots.models import MUTABLE_REMINDER_KINDS, ReminderKind
 from pilots.permissions import is_portfolio_lead
 from pilots.selectors import inbox_of, reminder_log, reminder_mutes_of
@@ -49,7 +49,7 @@ def inbox_read(request: HttpRequest, reminder_id: int) -> HttpResponse:
 @require_POST
 def inbox_read_all(request: HttpRequest) -> HttpResponse:
     if count := reminders.reminders_mark_all_read(user=request.user):
-        messages.success(request, f"Marked {count} reminder{'s' if count != 1 else ''} as read.")
+        messages.success(request, f"Marked {count} reminder{pluralize(count)} as read.")
     else:
         messages.info(request, "Nothing unread.")
     return _back_to_inbox(request)
@@ -70,7 +70,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         if muted is not None:
             messages.success(
                 request,
-                f"Saved: {len(muted)} kind{'s' if len(muted) != 1 else ''} of reminder muted."
+                f"Saved: {len(muted)} kind{pluralize(len(muted))} of reminder muted."
                 if muted
                 else "Saved: you receive every reminder.",
             )

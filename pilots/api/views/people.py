@@ -16,6 +16,7 @@ from pilots.api import serializers as s
 from pilots.api.filters import UserFilter
 from pilots.api.views.base import ApiView
 from pilots.models import ApiToken, BusinessUnit
+from pilots.selectors import api_tokens_of
 from pilots.services import tokens
 
 
@@ -79,7 +80,7 @@ class TokenList(ApiView, generics.ListAPIView):
     queryset = ApiToken.objects.none()  # for the schema; get_queryset scopes to the user
 
     def get_queryset(self) -> QuerySet[ApiToken]:
-        return ApiToken.objects.filter(user=self.request.user, revoked_at__isnull=True)
+        return api_tokens_of(self.request.user).filter(revoked_at__isnull=True)
 
 
 class TokenRevoke(ApiView):
@@ -88,7 +89,7 @@ class TokenRevoke(ApiView):
     @extend_schema(summary="Revoke one of your tokens")
     def delete(self, request: Request, token_id: int) -> Response:
         token = generics.get_object_or_404(
-            ApiToken.objects.filter(user=request.user, revoked_at__isnull=True), pk=token_id
+            api_tokens_of(request.user).filter(revoked_at__isnull=True), pk=token_id
         )
         tokens.token_revoke(token=token, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -72,6 +72,7 @@ from pilots.bench import (
     table,
     timed,
 )
+from pilots.links import PilotLinks
 from pilots.models import (
     CADENCE_DAYS,
     CLOSED_STAGES,
@@ -685,7 +686,7 @@ class Command(BaseCommand):
         ]
 
         # The rules one by one (the queries reminders_due runs, and their rows).
-        links = reminders._Links()
+        links = PilotLinks()
         leads = list(
             get_user_model()
             .objects.filter(is_active=True, groups__name=PORTFOLIO_LEADS_GROUP)
