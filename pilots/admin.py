@@ -37,6 +37,7 @@ from pilots.models import (
     Reminder,
     ReminderMute,
 )
+from pilots.selectors import pilot_events
 from pilots.services import gates, registration
 
 RECENT_EVENTS = 20
@@ -281,7 +282,7 @@ class PilotAdmin(admin.ModelAdmin):
 
     @admin.display(description=f"Latest {RECENT_EVENTS} changes")
     def recent_history(self, obj: Pilot) -> str:
-        events = obj.events.select_related("actor").order_by("-at", "-id")[:RECENT_EVENTS]
+        events = pilot_events(obj)[:RECENT_EVENTS]
         rows = format_html_join(
             "",
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",

@@ -28,6 +28,8 @@ class Stage(models.TextChoices):
 
 
 CLOSED_STAGES = frozenset({Stage.GRADUATED, Stage.STOPPED})
+# Approved or running: the handover and the final decision still lie ahead.
+IN_FLIGHT_STAGES = (Stage.APPROVED, Stage.RUNNING)
 
 
 class OwnershipStatus(models.TextChoices):

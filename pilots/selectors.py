@@ -21,6 +21,7 @@ from pilots import timeline
 from pilots.models import (
     CADENCE_DAYS,
     CLOSED_STAGES,
+    IN_FLIGHT_STAGES,
     ApiToken,
     Direction,
     GateDecision,
@@ -331,7 +332,7 @@ def agenda_for(user: AnyUser, *, today: date | None = None) -> Agenda:
     tasks_due = list(
         KnowledgeTransferTask.objects.filter(
             assignee=user,
-            pilot__stage__in=[Stage.APPROVED, Stage.RUNNING],
+            pilot__stage__in=IN_FLIGHT_STAGES,
             due_on__lte=today + timedelta(days=14),
         )
         .exclude(status=TaskStatus.DONE)

@@ -71,6 +71,5 @@ def reminder_deliver(self, *, reminder_id: int) -> str:
 def reminders_redeliver() -> int:
     """Queue again the reminders whose delivery was lost; the claim keeps it to one email."""
     ids = reminders.reminders_redeliver()
-    for reminder_id in ids:
-        reminder_deliver.delay(reminder_id=reminder_id)
+    reminders.enqueue_deliveries(ids)
     return len(ids)

@@ -60,6 +60,7 @@ from pilots.links import PilotLinks
 from pilots.models import (
     CADENCE_DAYS,
     CLOSED_STAGES,
+    IN_FLIGHT_STAGES,
     MUTABLE_REMINDER_KINDS,
     PORTFOLIO_LEADS_GROUP,
     GateDecision,
@@ -84,8 +85,6 @@ log = logging.getLogger(__name__)
 # whatever zone a request may have activated.
 LOCAL = timezone.get_default_timezone
 
-# Stages in which a pilot's handover is being prepared (window, tasks).
-HANDOVER_STAGES = (Stage.APPROVED, Stage.RUNNING)
 
 # A claim older than this is abandoned (its worker died): longer than the
 # delivery task's hard time limit (``pilots.tasks``), so a live send is never
@@ -151,7 +150,7 @@ def _handover(day: date, links: PilotLinks, leads: list[int], pilot_id: int | No
         .annotate(start=Coalesce("started_on", "planned_start"))
         .filter(
             ~Exists(KnowledgeTransferTask.objects.filter(pilot=OuterRef("pk"))),
-            stage__in=HANDOVER_STAGES,
+            stage__in=IN_FLIGHT_STAGES,
             planned_end__gte=day,
             # The window opens after the start: no start within the lead time, no window.
             start__lte=day + timedelta(days=lead_days),
@@ -211,7 +210,7 @@ def _tasks_overdue(day: date, links: PilotLinks, pilot_id: int | None) -> list[D
     last_due = day - timedelta(days=settings.PILOTGATE_TASK_OVERDUE_GRACE_DAYS + 1)
     rows = (
         _scope(KnowledgeTransferTask.objects, "pilot_id", pilot_id)
-        .filter(pilot__stage__in=HANDOVER_STAGES, due_on__lte=last_due)
+        .filter(pilot__stage__in=IN_FLIGHT_STAGES, due_on__lte=last_due)
         .exclude(status=TaskStatus.DONE)
         .values_list(
             "pilot_id",
@@ -406,6 +405,19 @@ def _decision_overdue(
     return due
 
 
+LEAD_KINDS = frozenset({ReminderKind.HANDOVER_ESCALATION, ReminderKind.DECISION_OVERDUE})
+
+
+def portfolio_lead_ids() -> list[int]:
+    """The active portfolio leads, who hear of escalations and overdue decisions."""
+    return list(
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=PORTFOLIO_LEADS_GROUP)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
 def reminders_due(
     day: date, *, pilot_id: int | None = None, kinds: Iterable[str] | None = None
 ) -> list[Due]:
@@ -417,11 +429,8 @@ def reminders_due(
     wanted = set(kinds) if kinds is not None else set(ReminderKind.values)
     links = PilotLinks()
     User = get_user_model()
-    leads = list(
-        User.objects.filter(is_active=True, groups__name=PORTFOLIO_LEADS_GROUP)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
+    # Only two rules write to leads; a delivery re-checking another kind skips the query.
+    leads = portfolio_lead_ids() if wanted & LEAD_KINDS else []
     due: list[Due] = []
     if wanted & {ReminderKind.HANDOVER_UNPLANNED, ReminderKind.HANDOVER_ESCALATION}:
         due += _handover(day, links, leads, pilot_id)
@@ -498,7 +507,7 @@ def reminders_sweep(
             result.new.append(by_key[tuple(key)])
         if deliver == "queue" and result.reminder_ids:
             ids = list(result.reminder_ids)
-            transaction.on_commit(lambda: _enqueue(ids), robust=True)
+            transaction.on_commit(lambda: enqueue_deliveries(ids), robust=True)
     log.info(
         "reminder sweep %s (%s): %d due, %d new", day, period, result.due, len(result.reminder_ids)
     )
@@ -579,7 +588,8 @@ def _record(due: list[Due], *, period: str, day: date) -> list[tuple[int, int, s
     )
 
 
-def _enqueue(reminder_ids: list[int]) -> None:
+def enqueue_deliveries(reminder_ids: list[int]) -> None:
+    """One delivery task per reminder (after the sweep's commit, and on redelivery)."""
     from pilots.tasks import reminder_deliver as deliver_task  # tasks import this module
 
     for reminder_id in reminder_ids:

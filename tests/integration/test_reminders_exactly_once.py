@@ -77,7 +77,7 @@ def test_parallel_sweeps_of_the_same_day_send_each_reminder_once():
 def test_parallel_deliveries_of_one_reminder_send_one_email():
     """A redelivered task racing the original: the claim lets exactly one of them send."""
     due_portfolio(1)
-    with mock.patch.object(reminders, "_enqueue"):  # recorded, not yet delivered
+    with mock.patch.object(reminders, "enqueue_deliveries"):  # recorded, not yet delivered
         result = reminders.reminders_sweep(day=DAY)
     reminder_id = result.reminder_ids[0]
 

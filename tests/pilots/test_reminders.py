@@ -339,7 +339,7 @@ def test_critical_kinds_cannot_be_muted(owner, kind):
 
 def test_muting_after_recording_cancels_the_unsent_email(running):
     read_reading(running, date(2026, 6, 1))
-    with mock.patch.object(reminders, "_enqueue"):
+    with mock.patch.object(reminders, "enqueue_deliveries"):
         result = reminders_sweep(day=date(2026, 6, 12))
     reminders.reminder_mutes_set(user=running.owner, kinds=[K.METRIC_STALE])
     (stale,) = Reminder.objects.filter(pk__in=result.reminder_ids, kind=K.METRIC_STALE)
@@ -382,7 +382,7 @@ def test_no_reminder_once_the_cause_is_fixed(running, member):
 
 def test_a_reminder_fixed_before_its_email_goes_out_is_cancelled(running, member):
     read_reading(running, WINDOW_APPROACHING)
-    with mock.patch.object(reminders, "_enqueue"):
+    with mock.patch.object(reminders, "enqueue_deliveries"):
         result = reminders_sweep(day=WINDOW_APPROACHING)
     factories.TaskFactory(pilot=running, assignee=member)
     outcomes = {reminders.reminder_deliver(reminder_id=pk) for pk in result.reminder_ids}
@@ -449,7 +449,7 @@ def test_recipient_without_email_gets_the_inbox_only(running):
 def recorded(running) -> Reminder:
     """One recorded, not yet emailed reminder (the handover one, to the owner)."""
     read_reading(running, WINDOW_APPROACHING)  # the metric is fresh: only handover is due
-    with mock.patch.object(reminders, "_enqueue"):
+    with mock.patch.object(reminders, "enqueue_deliveries"):
         result = reminders_sweep(day=WINDOW_APPROACHING)
     return Reminder.objects.get(pk__in=result.reminder_ids, recipient=running.owner)
 
@@ -642,7 +642,7 @@ def test_long_names_and_titles_fit_the_reminder(draft, sponsor):
 
 def sweep_queries(django_assert_num_queries, expected: int) -> int:
     with (
-        mock.patch.object(reminders, "_enqueue"),
+        mock.patch.object(reminders, "enqueue_deliveries"),
         django_assert_num_queries(expected),
     ):
         return len(reminders_sweep(day=date(2026, 7, 6)).reminder_ids)

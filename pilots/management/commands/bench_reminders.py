@@ -76,6 +76,7 @@ from pilots.links import PilotLinks
 from pilots.models import (
     CADENCE_DAYS,
     CLOSED_STAGES,
+    IN_FLIGHT_STAGES,
     PORTFOLIO_LEADS_GROUP,
     BusinessUnit,
     Cadence,
@@ -96,7 +97,6 @@ from pilots.models import (
 )
 from pilots.services import reminders
 from pilots.services.reminders import (
-    HANDOVER_STAGES,
     reminders_due,
 )
 
@@ -596,7 +596,7 @@ class Command(BaseCommand):
         params = {
             "day": day,
             "leads_group": PORTFOLIO_LEADS_GROUP,
-            "handover_stages": [str(stage) for stage in HANDOVER_STAGES],
+            "handover_stages": [str(stage) for stage in IN_FLIGHT_STAGES],
             "graduated": str(Stage.GRADUATED),
             "tracked_after_days": timeline.TRACKED_AFTER_GRADUATION.days,
             "closed_stages": sorted(str(stage) for stage in CLOSED_STAGES),
@@ -687,11 +687,7 @@ class Command(BaseCommand):
 
         # The rules one by one (the queries reminders_due runs, and their rows).
         links = PilotLinks()
-        leads = list(
-            get_user_model()
-            .objects.filter(is_active=True, groups__name=PORTFOLIO_LEADS_GROUP)
-            .values_list("pk", flat=True)
-        )
+        leads = reminders.portfolio_lead_ids()
         rules = [
             Rule("handover (both kinds)", lambda: reminders._handover(day, links, leads, None)),
             Rule("task_overdue", lambda: reminders._tasks_overdue(day, links, None)),
