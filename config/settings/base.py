@@ -251,6 +251,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "PATH_CONVERTER_OVERRIDES": {
         "reference": {"type": "string", "pattern": "^PIL-[0-9]{4,}$", "example": "PIL-0042"},
+        "int": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},  # ids (BigAutoField)
     },
     "ENUM_NAME_OVERRIDES": {
         "Stage": "pilots.models.Stage",
