@@ -71,7 +71,7 @@ def test_a_method_not_offered_is_a_json_405_with_allow(client_as, method):
 def test_the_schema_and_docs_answer_errors_in_json_too(path):
     response = Client().post(path)
     api_error(response, 405, "method_not_allowed")
-    assert "GET" in response.headers["Allow"]
+    assert response.headers["Allow"] == "GET, HEAD"
     api_error(Client().get(path, {"format": "xml"}), 404, "not_found")
 
 

@@ -16,6 +16,8 @@ from rest_framework.response import Response
 
 
 class JsonErrors:
+    http_method_names = ["get", "head"]  # OPTIONS too answers 405 (no metadata), as in the API
+
     def finalize_response(
         self, request: Request, response: Any, *args: Any, **kwargs: Any
     ) -> Response:
