@@ -3,8 +3,8 @@
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from pilots.api.views.docs import RedocView, SchemaView, SwaggerView
 from pilots.views import home
 
 admin.site.site_header = "Pilotgate administration"
@@ -17,20 +17,23 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("pilots.api.urls")),
     path("api/v1/", include("scorecards.api_urls")),
-    path("api/schema/", login_not_required(SpectacularAPIView.as_view()), name="api-schema"),
+    path("api/schema/", login_not_required(SchemaView.as_view()), name="api-schema"),
     path(
         "api/docs/",
-        login_not_required(SpectacularSwaggerView.as_view(url_name="api-schema")),
+        login_not_required(SwaggerView.as_view(url_name="api-schema")),
         name="api-docs",
     ),
     path(
         "api/redoc/",
-        login_not_required(SpectacularRedocView.as_view(url_name="api-schema")),
+        login_not_required(RedocView.as_view(url_name="api-schema")),
         name="api-redoc",
     ),
     path("", include("scorecards.urls")),
     path("", include("pilots.urls")),
 ]
 
-# JSON under /api/, the HTML page elsewhere.
+# JSON under /api/ (the API's error shape), the HTML page elsewhere.
+handler400 = "pilots.api.errors.bad_request"
+handler403 = "pilots.api.errors.permission_denied"
 handler404 = "pilots.api.errors.not_found"
+handler500 = "pilots.api.errors.server_error"

@@ -13,6 +13,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 User = settings.AUTH_USER_MODEL
+# The largest id a BigAutoField (DEFAULT_AUTO_FIELD) holds.
+ID_MAX = 2**63 - 1
 
 PORTFOLIO_LEADS_GROUP = "Portfolio leads"
 SPONSORS_GROUP = "Sponsors"

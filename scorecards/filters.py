@@ -16,23 +16,13 @@ import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, QuerySet
 
+from pilots.filters import IdFilter
 from pilots.models import Stage
 from scorecards.models import Scorecard, ScorecardReason
 from scorecards.rules import REASON_CODES, Risk
 from scorecards.selectors import FilterChoices
 
 RISK_CHOICES = [(risk.slug, risk.label) for risk in Risk]
-
-
-class IdField(forms.IntegerField):
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(min_value=1, max_value=2**63 - 1, **kwargs)  # a database id
-
-
-class IdFilter(django_filters.Filter):
-    """Filter on a related object's id: validated as an integer, with no query."""
-
-    field_class = IdField
 
 
 class DashboardFilter(django_filters.FilterSet):

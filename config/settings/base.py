@@ -76,6 +76,8 @@ WSGI_APPLICATION = "config.wsgi.application"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# JSON under /api/ (the API's error shape), Django's page elsewhere.
+CSRF_FAILURE_VIEW = "pilots.api.errors.csrf_failure"
 
 # Forms render through templates/forms/ (labels, help and errors wired for screen readers).
 FORM_RENDERER = "config.forms.FormRenderer"
@@ -249,6 +251,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "PATH_CONVERTER_OVERRIDES": {
         "reference": {"type": "string", "pattern": "^PIL-[0-9]{4,}$", "example": "PIL-0042"},
+        "int": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},  # ids (BigAutoField)
     },
     "ENUM_NAME_OVERRIDES": {
         "Stage": "pilots.models.Stage",

@@ -10,16 +10,31 @@ Every error is ``{"code": ..., "detail": ...}``, plus:
 
 The services raise Django's ``ValidationError``, ``NotAllowed`` (403),
 ``TransitionRefused`` (409) and ``RowsInvalid``; this module translates them.
+
+What goes wrong outside a DRF view (an unknown path, a body over Django's
+size limit, a bad Host header, a CSRF failure, an uncaught error such as a
+lost database connection) reaches Django's error handlers, set in
+``config.urls``: under ``/api/`` they answer the same JSON shape, elsewhere
+Django's HTML pages.
 """
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
+from django.conf import settings
+from django.core.exceptions import (
+    NON_FIELD_ERRORS,
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.views import defaults
+from django.views import csrf, defaults
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -132,8 +147,82 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return response
 
 
+# --- Django's error handlers (config.urls) and CSRF failure view (settings) ----------------
+
+
+def _under_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def _error(status_code: int, code: str, detail: str) -> JsonResponse:
+    body: dict[str, Any] = {"code": code, "detail": detail}
+    if status_code == status.HTTP_400_BAD_REQUEST:  # the documented 400 always has errors
+        body["errors"] = {api_settings.NON_FIELD_ERRORS_KEY: [detail]}
+    return JsonResponse(body, status=status_code)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """A request Django refused before any view ran (body too large, bad Host...)."""
+    if not _under_api(request):
+        return defaults.bad_request(request, exception)
+    if isinstance(exception, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return _error(
+            status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+            "too_large",
+            f"The request body is larger than the {limit:,} bytes allowed: send less at once.",
+        )
+    if isinstance(exception, TooManyFieldsSent | TooManyFilesSent):
+        return _error(
+            status.HTTP_400_BAD_REQUEST, "bad_request", "The request has too many fields."
+        )
+    return _error(status.HTTP_400_BAD_REQUEST, "bad_request", "The request could not be read.")
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if not _under_api(request):
+        return defaults.permission_denied(request, exception)
+    detail = str(exception) or "You do not have permission to perform this action."
+    return _error(status.HTTP_403_FORBIDDEN, "permission_denied", detail)
+
+
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """The site's 404: JSON under /api/, the HTML page elsewhere."""
-    if request.path.startswith("/api/"):
-        return JsonResponse({"code": "not_found", "detail": "Not found."}, status=404)
-    return defaults.page_not_found(request, exception)
+    if not _under_api(request):
+        return defaults.page_not_found(request, exception)
+    return _error(status.HTTP_404_NOT_FOUND, "not_found", "Not found.")
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """An uncaught error (already logged with its traceback by Django).
+
+    Under /api/, a lost or refused database connection is a 503 a client may
+    retry; anything else a 500. Django calls this inside its ``except``
+    block, so the exception is at hand.
+    """
+    if not _under_api(request):
+        return defaults.server_error(request)
+    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+        return _error(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            "unavailable",
+            "The database is unavailable: retry shortly.",
+        )
+    return _error(
+        status.HTTP_500_INTERNAL_SERVER_ERROR,
+        "server_error",
+        "Something went wrong on our side; it has been logged.",
+    )
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW. DRF checks a session's CSRF token itself (a JSON 403);
+    this covers anything under /api/ that Django's middleware checks."""
+    if not _under_api(request):
+        return csrf.csrf_failure(request, reason)
+    return _error(
+        status.HTTP_403_FORBIDDEN,
+        "csrf_failed",
+        f"CSRF check failed: {reason.rstrip('.')}. Send the session's CSRF token, "
+        "or use an API token.",
+    )

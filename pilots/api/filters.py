@@ -1,4 +1,4 @@
-"""Filters and orderings of the API's lists (the pilot list shares the web's ``PilotFilter``).
+"""Filters and orderings of the API's lists (the pilot list extends the web's ``PilotFilter``).
 
 Each list orders by ``sort`` (prefix ``-`` for descending) and ends with its
 primary key, so pages never repeat or skip a row.
@@ -12,6 +12,7 @@ import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
+from pilots.filters import IdFilter, PilotFilter
 from pilots.models import (
     GateDecision,
     KnowledgeTransferTask,
@@ -24,6 +25,13 @@ from pilots.models import (
     TaskKind,
     TaskStatus,
 )
+
+
+class ApiPilotFilter(PilotFilter):
+    """The web's pilot filters; a business unit is taken by id, checked with no query, so
+    an unknown one matches nothing (the web page offers a select box instead)."""
+
+    business_unit = IdFilter(field_name="business_unit", label="Business unit's id")
 
 
 class _TotalOrder(django_filters.FilterSet):
@@ -69,7 +77,7 @@ class ReadingFilter(_TotalOrder):
 class TaskFilter(_TotalOrder):
     status = django_filters.ChoiceFilter(choices=TaskStatus.choices)
     kind = django_filters.ChoiceFilter(choices=TaskKind.choices)
-    assignee = django_filters.NumberFilter(field_name="assignee_id", label="Assignee's user id")
+    assignee = IdFilter(field_name="assignee", label="Assignee's user id")
     sort = django_filters.OrderingFilter(fields=("position", "due_on", "created_at"))
     default_order = ("position", "due_on")
 

@@ -1,8 +1,13 @@
-"""The OpenAPI schema: every operation documents the errors it can answer.
+"""The OpenAPI schema: every operation documents the errors it can answer, and
+every input states the constraints the code enforces.
 
 drf-spectacular documents the success response from the view's serializers;
 ``AutoSchema`` adds the error responses from what the view does, so the
-contract lists every status a client can meet (schemathesis checks it).
+contract lists every status a client can meet, and the bounds drf-spectacular
+leaves out (list sizes, page sizes, non-empty list parameters, text without a
+NUL character). The field extensions below publish what the strict fields of
+``pilots.api.fields`` check. A request valid by the schema is refused only by
+a business rule the schema cannot express (schemathesis checks both ways).
 """
 
 from __future__ import annotations
@@ -14,12 +19,15 @@ from drf_spectacular.extensions import (
     OpenApiAuthenticationExtension,
     OpenApiSerializerFieldExtension,
 )
-from drf_spectacular.plumbing import build_bearer_security_scheme_object
+from drf_spectacular.plumbing import build_bearer_security_scheme_object, is_list_serializer
 from rest_framework.permissions import AllowAny
 
 from pilots.api.errors import ConflictSerializer, ErrorSerializer, ValidationErrorSerializer
+from pilots.api.fields import TEXT_PATTERN, RejectsUnknownFields, StrictCharField
+from pilots.models import ID_MAX
 
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": ID_MAX}
 
 
 class AutoSchema(openapi.AutoSchema):
@@ -30,6 +38,7 @@ class AutoSchema(openapi.AutoSchema):
         public = any(isinstance(p, AllowAny) for p in self.view.get_permissions())
         errors: dict[str, tuple[Any, str]] = {
             "429": (ErrorSerializer, "Too many requests: wait and retry."),
+            "503": (ErrorSerializer, "The database is unavailable: retry shortly."),
         }
         if self.method in UNSAFE or self._is_list_view() or self.get_filter_backends():
             errors["400"] = (ValidationErrorSerializer, "Invalid input; nothing was changed.")
@@ -45,7 +54,9 @@ class AutoSchema(openapi.AutoSchema):
                 "Refused in the pilot's current state; `missing` lists every reason.",
             )
         if self.method in {"POST", "PUT", "PATCH"}:
-            errors["415"] = (ErrorSerializer, "Send JSON (Content-Type: application/json).")
+            errors["413"] = (ErrorSerializer, "The request body is too large.")
+            media = " or ".join(self.map_parsers())
+            errors["415"] = (ErrorSerializer, f"Unsupported media type: send {media}.")
         if self.method == "GET":
             # From the HTTP server in front (gunicorn: a request line over 4094 bytes), not JSON.
             responses.setdefault("414", {"description": "The URL is too long."})
@@ -55,6 +66,48 @@ class AutoSchema(openapi.AutoSchema):
                 response["description"] = description
                 responses[code] = response
         return responses
+
+    def resolve_serializer(self, serializer: Any, direction: Any, bypass_extensions: bool = False):
+        """A PATCH body is partial (drf-spectacular's default) unless the view parses it whole."""
+        if self.method == "PATCH" and not getattr(self.view, "patch_is_partial", True):
+            serializer.partial = False  # drf-spectacular passes a copy for PATCH
+        return super().resolve_serializer(serializer, direction, bypass_extensions)
+
+    def _map_basic_serializer(self, serializer: Any, direction: Any) -> dict[str, Any]:
+        schema = super()._map_basic_serializer(serializer, direction)
+        if direction == "request" and isinstance(serializer, RejectsUnknownFields):
+            schema["additionalProperties"] = False
+        return schema
+
+    def _map_serializer_field(self, field: Any, direction: Any, bypass_extensions: bool = False):
+        """A list of objects states its allowed length (drf-spectacular leaves it out)."""
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if schema and is_list_serializer(field) and direction == "request":
+            if not field.allow_empty or field.min_length:
+                schema["minItems"] = max(1, field.min_length or 0)
+            if field.max_length is not None:
+                schema["maxItems"] = field.max_length
+        return schema
+
+    def _insert_field_validators(self, field: Any, schema: dict[str, Any]) -> None:
+        """drf-spectacular wraps a blankable string with a pattern in ``oneOf: [it, ""]``;
+        a strict field's pattern already says whether "" is valid (and a ``oneOf`` both of
+        whose branches match "" would refuse it)."""
+        pattern = schema.pop("pattern", None) if isinstance(field, StrictCharField) else None
+        super()._insert_field_validators(field, schema)
+        if pattern is not None:
+            schema["pattern"] = pattern
+
+    def _get_filter_parameters(self) -> list[dict[str, Any]]:
+        parameters = super()._get_filter_parameters()
+        for parameter in parameters:
+            schema = parameter["schema"]
+            if schema.get("type") == "array":
+                # An empty list (`sort=`) is refused: give a value or leave the parameter out.
+                schema["minItems"] = 1
+            elif schema.get("type") == "string" and not {"enum", "format", "pattern"} & set(schema):
+                schema["pattern"] = TEXT_PATTERN  # free text: Django's forms refuse NUL
+        return parameters
 
 
 class ApiTokenScheme(OpenApiAuthenticationExtension):
@@ -78,3 +131,25 @@ class DecimalValueField(OpenApiSerializerFieldExtension):
 
     def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
         return self.target.schema()
+
+
+class StrictTextField(OpenApiSerializerFieldExtension):
+    """Text (and links): the pattern of what is accepted, on input; output is as stored."""
+
+    target_class = "pilots.api.fields.StrictCharField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        if direction == "request" and not self.target.read_only:
+            schema["pattern"] = self.target.pattern
+        return schema
+
+
+class IdReference(OpenApiSerializerFieldExtension):
+    """An object by its id: a positive 64-bit integer."""
+
+    target_class = "pilots.api.fields.StrictPrimaryKeyRelatedField"
+
+    def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        return dict(ID_SCHEMA)

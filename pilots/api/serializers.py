@@ -14,10 +14,12 @@ from pilots.api.errors import MissingItemSerializer
 from pilots.api.fields import (
     BlankableURLField,
     DecimalValue,
+    IdField,
     StrictCharField,
-    StrictIntegerField,
+    StrictDateField,
     StrictModelSerializer,
     StrictPrimaryKeyRelatedField,
+    StrictSerializer,
 )
 from pilots.models import (
     ApiToken,
@@ -38,6 +40,7 @@ from pilots.models import (
 )
 from pilots.selectors import active_users
 from pilots.services.handover import TASK_FIELDS
+from pilots.services.ingest import max_rows
 from pilots.services.metrics import METRIC_FIELDS
 
 User = get_user_model()
@@ -64,7 +67,7 @@ class MembershipSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class MembershipInput(serializers.Serializer):
+class MembershipInput(StrictSerializer):
     user = StrictPrimaryKeyRelatedField(queryset=active_users())
     role = StrictCharField(max_length=100, required=False, default="", allow_blank=True)
 
@@ -246,13 +249,13 @@ class PilotDetailSerializer(PilotSerializer):
         return [item.as_dict() for item in self.context.get("missing", [])]
 
 
-class _PilotFieldsInput(serializers.Serializer):
+class _PilotFieldsInput(StrictSerializer):
     problem_statement = StrictCharField(required=False, allow_blank=True)
     business_unit = StrictPrimaryKeyRelatedField(
         queryset=BusinessUnit.objects.all(), required=False, allow_null=True
     )
-    planned_start = serializers.DateField(required=False, allow_null=True)
-    planned_end = serializers.DateField(required=False, allow_null=True)
+    planned_start = StrictDateField(required=False, allow_null=True)
+    planned_end = StrictDateField(required=False, allow_null=True)
     operations_owner = StrictPrimaryKeyRelatedField(
         queryset=active_users(),
         required=False,
@@ -281,19 +284,19 @@ class PilotUpdateInput(_PilotFieldsInput):
 # --- Transitions ---------------------------------------------------------------------------
 
 
-class RationaleInput(serializers.Serializer):
+class RationaleInput(StrictSerializer):
     rationale = StrictCharField(help_text="Why: recorded with the gate decision.")
 
 
-class ReasonInput(serializers.Serializer):
+class ReasonInput(StrictSerializer):
     reason = StrictCharField()
 
 
-class StartInput(serializers.Serializer):
+class StartInput(StrictSerializer):
     note = StrictCharField(required=False, allow_blank=True, default="")
 
 
-class StopInput(serializers.Serializer):
+class StopInput(StrictSerializer):
     rationale = StrictCharField()
     lessons_learned = StrictCharField()
 
@@ -345,34 +348,35 @@ class ReadingSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ReadingInput(serializers.Serializer):
-    observed_on = serializers.DateField()
+class ReadingInput(StrictSerializer):
+    observed_on = StrictDateField()
     value = DecimalValue()
     note = StrictCharField(max_length=500, required=False, allow_blank=True, default="")
 
 
-class ReadingUpdateInput(serializers.Serializer):
+class ReadingUpdateInput(StrictSerializer):
     value = DecimalValue()
     note = StrictCharField(max_length=500, required=False, allow_blank=True, default="")
 
 
-class BulkReadingRow(serializers.Serializer):
+class BulkReadingRow(StrictSerializer):
     """Documents one row; rows are parsed by ``pilots.services.ingest`` as a whole."""
 
-    metric = StrictIntegerField(min_value=1, help_text="The metric's id.")
-    observed_on = serializers.DateField()
+    metric = IdField(help_text="The metric's id.")
+    observed_on = StrictDateField()
     value = DecimalValue()
     note = StrictCharField(max_length=500, required=False, allow_blank=True, default="")
 
 
-class BulkReadingsInput(serializers.Serializer):
+class BulkReadingsInput(StrictSerializer):
     """Documents the request; the view checks its envelope and the service its rows."""
 
     readings = BulkReadingRow(
         many=True,
         min_length=1,
-        max_length=10_000,
-        help_text="Up to 10,000 rows (PILOTGATE_INGEST_MAX_ROWS), for one or many metrics.",
+        max_length=max_rows(),
+        help_text=f"Up to {max_rows():,} rows (PILOTGATE_INGEST_MAX_ROWS), for one or many "
+        "metrics.",
     )
     dry_run = serializers.BooleanField(
         required=False, default=False, help_text="Validate and count, write nothing."
@@ -415,7 +419,7 @@ class TaskUpdateInput(TaskInput):
         extra_kwargs = {name: {"required": False} for name in TaskInput.Meta.fields}
 
 
-class TaskCompleteInput(serializers.Serializer):
+class TaskCompleteInput(StrictSerializer):
     evidence_url = BlankableURLField(
         required=False,
         default="",
@@ -423,21 +427,21 @@ class TaskCompleteInput(serializers.Serializer):
     )
 
 
-class TaskOrderInput(serializers.Serializer):
+class TaskOrderInput(StrictSerializer):
     order = serializers.ListField(
-        child=StrictIntegerField(min_value=1),
+        child=IdField(),
         help_text="Every task id of the pilot, once, in the new order.",
     )
 
 
-class InfrastructureAnswerInput(serializers.Serializer):
+class InfrastructureAnswerInput(StrictSerializer):
     item = serializers.ChoiceField(choices=InfrastructureItem.choices)
     answer = serializers.ChoiceField(choices=InfrastructureAnswerValue.choices)
     evidence_url = BlankableURLField(required=False, default="")
     notes = StrictCharField(required=False, allow_blank=True, default="")
 
 
-class InfrastructureInput(serializers.Serializer):
+class InfrastructureInput(StrictSerializer):
     answers = InfrastructureAnswerInput(many=True, allow_empty=False)
 
     def validate_answers(self, answers: list[dict[str, str]]) -> list[dict[str, str]]:
@@ -447,7 +451,7 @@ class InfrastructureInput(serializers.Serializer):
         return answers
 
 
-class OperatingPlanInput(serializers.Serializer):
+class OperatingPlanInput(StrictSerializer):
     run_cost_per_month = DecimalValue(
         required=False, allow_null=True, max_digits=12, decimal_places=2, min_value=0
     )
@@ -475,7 +479,7 @@ class EventSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class TokenObtainInput(serializers.Serializer):
+class TokenObtainInput(StrictSerializer):
     username = StrictCharField(max_length=150)
     password = StrictCharField(max_length=4096, style={"input_type": "password"})
     name = StrictCharField(

@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from django.conf import settings
@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from pilots.errors import NotAllowed, RowError, RowsInvalid
 from pilots.models import (
+    ID_MAX,
     Metric,
     MetricReading,
     Pilot,
@@ -41,7 +42,7 @@ from pilots.services.metrics import READING_STAGES
 
 # A reading's value: up to 12 digits before the point and 4 after (the column's size).
 VALUE_PATTERN = r"^-?[0-9]{1,12}(\.[0-9]{1,4})?$"
-VALUE_LIMIT = Decimal("1e12")
+VALUE_MAX = Decimal("999999999999.9999")
 NOTE_MAX_LENGTH = MetricReading._meta.get_field("note").max_length
 _VALUE_RE = re.compile(VALUE_PATTERN)
 _DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
@@ -90,8 +91,24 @@ class IngestResult:
 # --- Parsing: one row's fields ----------------------------------------------------------
 
 
+def number_to_decimal(
+    raw: int | float, *, places: int, lowest: Decimal, highest: Decimal
+) -> Decimal:
+    """A JSON number as a decimal with ``places`` decimal places.
+
+    To most senders a JSON number is a binary float (0.1 + 0.2 is
+    0.30000000000000004), so it is rounded (half to even) rather than refused
+    for its trailing digits; the range is checked before rounding.
+    """
+    value = Decimal(repr(raw)) if isinstance(raw, float) else Decimal(raw)
+    if not value.is_finite() or not lowest <= value <= highest:
+        raise ValueError(f"Enter a number between {lowest} and {highest}.")
+    # Adding 0 turns a negative zero (a tiny negative number, rounded) into 0.
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN) + 0
+
+
 def parse_value(raw: Any) -> Decimal:
-    """A decimal from a JSON number or a string such as ``"12.5"``."""
+    """A decimal from a JSON number (rounded to 4 places) or a string such as ``"12.5"``."""
     if isinstance(raw, bool) or not isinstance(raw, int | float | str):
         raise ValueError("Give the value as a number or a string such as “12.5”.")
     if isinstance(raw, str):
@@ -102,15 +119,7 @@ def parse_value(raw: Any) -> Decimal:
                 "such as 12.5 (no thousands separators)."
             )
         return Decimal(text)
-    try:
-        value = Decimal(str(raw))
-    except InvalidOperation:
-        raise ValueError("Enter a finite number.") from None
-    if not value.is_finite() or abs(value) >= VALUE_LIMIT:
-        raise ValueError("Enter a number between -999999999999.9999 and 999999999999.9999.")
-    if value != value.quantize(Decimal("0.0001"), rounding="ROUND_DOWN"):
-        raise ValueError("Enter a number with at most 4 digits after the point.")
-    return value
+    return number_to_decimal(raw, places=4, lowest=-VALUE_MAX, highest=VALUE_MAX)
 
 
 def parse_day(raw: Any) -> date:
@@ -123,7 +132,7 @@ def parse_day(raw: Any) -> date:
 
 
 def parse_metric(raw: Any) -> int:
-    if isinstance(raw, bool) or not isinstance(raw, int) or raw < 1:
+    if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= ID_MAX:
         raise ValueError("Give the metric's id, a positive whole number.")
     return raw
 
@@ -159,7 +168,11 @@ def parse_rows(
             errors.append(RowError(number, {"non_field_errors": ["Each row is an object."]}))
             continue
         parsed: dict[str, Any] = {}
-        problems: dict[str, list[str]] = {}
+        problems: dict[str, list[str]] = {
+            str(name): ["Unknown field: a row has metric, observed_on, value and note."]
+            for name in raw
+            if name not in parsers
+        }
         for name, parse in parsers.items():
             if name not in raw:
                 if name != "note":

@@ -112,7 +112,7 @@ def test_one_bad_row_writes_nothing_and_is_named(client_as, metrics):
         ({"metric": "{m}", "observed_on": "2099-01-01", "value": "1"}, "observed_on", "future"),
         ({"metric": "{m}", "observed_on": "2026-01-01", "value": "1e3"}, "value", "at most 12"),
         ({"metric": "{m}", "observed_on": "2026-01-01", "value": True}, "value", "number"),
-        ({"metric": "{m}", "observed_on": "2026-01-01", "value": 1.23456}, "value", "4 digits"),
+        ({"metric": "{m}", "observed_on": "2026-01-01", "value": "1.23456"}, "value", "4 after"),
         ({"metric": "{m}", "observed_on": "2026-01-01", "value": 1e13}, "value", "between"),
         ({"metric": "{m}", "observed_on": "2026-01-01", "value": 1, "note": 5}, "note", "text"),
         ({"metric": 999999, "observed_on": "2026-01-01", "value": "1"}, "metric", "no metric"),
@@ -125,6 +125,19 @@ def test_each_field_is_checked(client_as, metrics, row, field, message):
     errors = response.json()["rows"][0]["errors"]
     assert list(errors) == [field]
     assert message in errors[field][0]
+
+
+@pytest.mark.parametrize(
+    ("sent", "stored"),
+    [(0.1 + 0.2, "0.3000"), (1.23456, "1.2346"), (-1e-300, "0.0000"), (7, "7.0000")],
+)
+def test_a_json_number_is_rounded_to_four_places(client_as, metrics, sent, stored):
+    """A JSON number is a binary float to most senders: refusing 0.30000000000000004 for its
+    trailing digits would refuse what the schema calls valid; a string is taken exactly."""
+    row = {"metric": metrics[0].pk, "observed_on": "2026-02-01", "value": sent}
+    response = client_as("owner").post(BULK, {"readings": [row]})
+    assert response.status_code == 200, response.content
+    assert str(MetricReading.objects.get().value) == stored
 
 
 def test_the_same_day_twice_in_one_request_is_refused(client_as, metrics):

@@ -83,7 +83,7 @@ def test_approve_is_refused_until_ownership_is_accepted(client_as, proposed, own
 
 @pytest.mark.parametrize("action", ["approve", "reject"])
 def test_only_an_independent_lead_decides_the_gate(client_as, proposed, sponsor, action):
-    body = {"rationale": "x", "reason": "x"}
+    body = {"approve": {"rationale": "x"}, "reject": {"reason": "x"}}[action]
     assert post(client_as("sponsor"), proposed, action, body).status_code == 403
     assert post(client_as("owner"), proposed, action, body).status_code == 403
     assert post(client_as("outsider"), proposed, action, body).status_code == 404

@@ -19,7 +19,12 @@ class ApiView(generics.GenericAPIView):
     """Lists are scoped in ``get_queryset``; a pilot in the URL is fetched through
     the visibility query, so one the user may not see is a 404 like one that
     does not exist. Writes go to the services, which answer 403 for a user who
-    may see but not change."""
+    may see but not change.
+
+    OPTIONS is not part of the contract (no metadata): it answers 405 like any
+    other method not offered, and ``Allow`` does not list it."""
+
+    http_method_names = [m for m in generics.GenericAPIView.http_method_names if m != "options"]
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)

@@ -151,6 +151,7 @@ class Infrastructure(ApiView):
     serializer_class = s.InfrastructureAnswerSerializer
     queryset = InfrastructureAnswer.objects.none()
     pagination_class = None
+    patch_is_partial = False  # PATCH changes the items sent, but `answers` itself is required
 
     def _answers(self) -> Response:
         return Response(

@@ -120,13 +120,18 @@ class ReadingDetail(ApiView):
 
     @extend_schema(
         summary="Correct a reading",
-        description="Whoever recorded it, or the business owner. Its day stays.",
+        description="Whoever recorded it, or the business owner. Its day stays; the fields "
+        "sent are changed.",
         request=s.ReadingUpdateInput,
         responses=s.ReadingSerializer,
     )
     def patch(self, request: Request, reference: str, reading_id: int) -> Response:
+        data = self.parse(s.ReadingUpdateInput, partial=True)
         reading = metrics.reading_update(
-            reading=self.reading, by=request.user, **self.parse(s.ReadingUpdateInput)
+            reading=self.reading,
+            by=request.user,
+            value=data.get("value", self.reading.value),
+            note=data.get("note", self.reading.note),
         )
         return Response(s.ReadingSerializer(reading).data)
 
@@ -157,7 +162,11 @@ class BulkReadings(ApiView):
         if not isinstance(data, dict):
             raise ValidationError({"non_field_errors": ["Send an object with a readings list."]})
         rows, dry_run = data.get("readings"), data.get("dry_run", False)
-        problems = {}
+        problems = {
+            str(name): ["Unknown field: send readings and, optionally, dry_run."]
+            for name in data
+            if name not in {"readings", "dry_run"}
+        }
         if not isinstance(rows, list):
             problems["readings"] = ["Send the readings as a list."]
         if not isinstance(dry_run, bool):

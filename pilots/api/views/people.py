@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib.auth import authenticate, get_user_model
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, permissions, status, throttling
+from rest_framework import generics, parsers, permissions, status, throttling
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -46,18 +46,24 @@ class Me(ApiView):
 
 
 class TokenObtain(ApiView):
-    """Exchange a username and password for a new token (throttled like a login form)."""
+    """Exchange a username and password for a new token (throttled like a login form).
+
+    Credentials come as JSON or as a form (url-encoded or multipart), which is
+    what most HTTP clients send by default and DRF's own token view takes.
+    """
 
     serializer_class = s.NewTokenSerializer
     authentication_classes: list[Any] = []
     permission_classes = [permissions.AllowAny]
+    parser_classes = [parsers.JSONParser, parsers.FormParser, parsers.MultiPartParser]
     throttle_classes = [throttling.ScopedRateThrottle]
     throttle_scope = "token"
 
     @extend_schema(
         summary="Obtain a token",
-        description="The key is in the response only: store it. Revoke it in the web app "
-        "(Account > API tokens) or with DELETE /api/v1/auth/tokens/{id}/.",
+        description="Send the credentials as JSON or as form data. The key is in the response "
+        "only: store it. Revoke it in the web app (Account > API tokens) or with "
+        "DELETE /api/v1/auth/tokens/{id}/.",
         request=s.TokenObtainInput,
         responses={201: s.NewTokenSerializer},
     )

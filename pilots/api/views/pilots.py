@@ -12,9 +12,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from pilots.api import serializers as s
-from pilots.api.filters import DecisionFilter, EventFilter
+from pilots.api.filters import ApiPilotFilter, DecisionFilter, EventFilter
 from pilots.api.views.base import ApiView
-from pilots.filters import PilotFilter
 from pilots.models import GateDecision, Pilot, PilotEvent, Stage
 from pilots.selectors import pilot_events, pilot_for_page, pilot_list
 from pilots.services import gates, ownership, registration
@@ -36,7 +35,7 @@ def _nominate_if_changed(pilot: Pilot, by: Any, owner: Any) -> None:
 
 class PilotList(ApiView, generics.ListAPIView):
     serializer_class = s.PilotSerializer
-    filterset_class = PilotFilter
+    filterset_class = ApiPilotFilter
 
     def get_queryset(self) -> QuerySet[Pilot]:
         return pilot_list(self.request.user)
