@@ -341,7 +341,7 @@ def pilot_graduate(*, pilot: Pilot, by: AnyUser, rationale: str) -> GateDecision
                 MissingItem(
                     "operations_not_accepted",
                     "Operations has not accepted the system yet.",
-                    "operations",
+                    "acceptance",
                 )
             )
     missing += _text_item(rationale, "rationale", "Write the rationale for graduating.")

@@ -5,8 +5,8 @@ The rules (``PRODUCT.md``, "Reminders"), each evaluated for one local day:
 =====================  ==========================================  =========================
 kind                   due when                                    to
 =====================  ==========================================  =========================
-handover_unplanned     window opens within lead days, or is open,  business owner, sponsor
-                       and the pilot has no knowledge-transfer
+handover_unplanned     window opens within lead days, or is open,  business owner (once
+                       and the pilot has no knowledge-transfer     accepted), sponsor
                        tasks (approved or running)
 handover_escalation    the same, escalation days into the window   portfolio leads
 task_overdue           a task not done, due date + grace passed    assignee, business owner
@@ -155,11 +155,13 @@ def _handover(day: date, links: PilotLinks, leads: list[int], pilot_id: int | No
             # The window opens after the start: no start within the lead time, no window.
             start__lte=day + timedelta(days=lead_days),
         )
-        .values_list("pk", "reference", "start", "planned_end", "sponsor_id", "owner_id")
+        .values_list(
+            "pk", "reference", "start", "planned_end", "sponsor_id", "owner_id", "owner_status"
+        )
         .order_by("pk")
     )
     due: list[Due] = []
-    for pk, reference, start, end, sponsor_id, owner_id in rows:
+    for pk, reference, start, end, sponsor_id, owner_id, owner_status in rows:
         if end < start:
             continue
         opens = timeline.handover_window_opens(start, end)
@@ -176,7 +178,10 @@ def _handover(day: date, links: PilotLinks, leads: list[int], pilot_id: int | No
             f"The handover window of {reference} {when} and it has no knowledge-transfer tasks."
         )
         action = "Plan the handover: add knowledge-transfer tasks to the team that will run it."
-        for recipient in (owner_id, sponsor_id):
+        # The link adds a task: the sponsor and the owner who accepted may (a nominee
+        # who has not answered may not, and one who declined no longer sees the pilot).
+        owner = owner_id if owner_status == OwnershipStatus.ACCEPTED else None
+        for recipient in (owner, sponsor_id):
             if recipient is not None:
                 due.append(
                     Due(

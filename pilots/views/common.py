@@ -93,15 +93,21 @@ def pilot_url(pilot: Pilot, anchor: str = "") -> str:
 
 
 def step_url(pilot: Pilot, section: str) -> str:
-    """The registration step of that name, else that part of the pilot page."""
+    """The registration step of that name."""
     return PilotLinks().step(pilot.reference, section)
 
 
-def missing_with_links(pilot: Pilot, missing: Iterable[MissingItem]) -> list[dict[str, str]]:
-    """Each missing item with a link to the step or section where it is fixed."""
+def missing_with_links(
+    pilot: Pilot, missing: Iterable[MissingItem], *, may_edit: bool
+) -> list[dict[str, str]]:
+    """Each missing item with a link to where this user fixes it ("" if they cannot).
+
+    ``may_edit``: the user may edit the registration now (``Abilities.edit``).
+    """
     links = PilotLinks()
     return [
-        {**item.as_dict(), "url": links.step(pilot.reference, item.section)} for item in missing
+        {**item.as_dict(), "url": links.fix(pilot.reference, item.section, may_edit=may_edit)}
+        for item in missing
     ]
 
 

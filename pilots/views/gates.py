@@ -84,7 +84,8 @@ def _decide(request: HttpRequest, pilot: Pilot, decision: str, form: DecisionFor
 def pilot_decide(request: HttpRequest, reference: str) -> HttpResponse:
     """Record a gate decision; a refusal re-renders the page with every missing item."""
     pilot = pilot_for_page(request.user, reference=reference)
-    open_decisions = decisions_open_to(abilities(request, pilot), pilot)
+    ab = abilities(request, pilot)
+    open_decisions = decisions_open_to(ab, pilot)
     decision = request.POST.get("decision", "")
     require(
         decision in open_decisions,
@@ -98,7 +99,7 @@ def pilot_decide(request: HttpRequest, reference: str) -> HttpResponse:
                 messages.success(request, f"{pilot.reference} {DECISION_MESSAGES[decision]}.")
                 return redirect(pilot_url(pilot))
         except TransitionRefused as error:
-            refused = missing_with_links(pilot, error.missing)
+            refused = missing_with_links(pilot, error.missing, may_edit=ab.edit)
     pilot = pilot_for_page(request.user, reference=reference)
     return render(
         request,

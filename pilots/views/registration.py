@@ -262,16 +262,15 @@ def _review(request: HttpRequest, pilot: Pilot) -> HttpResponse | dict[str, Any]
         try:
             gates.pilot_submit(pilot=pilot, by=request.user)
         except TransitionRefused as refused:
-            return {"missing": missing_with_links(pilot, refused.missing), "refused": True}
+            missing = missing_with_links(pilot, refused.missing, may_edit=True)
+            return {"missing": missing, "refused": True}
         messages.success(
             request, f"{pilot.reference} submitted for review. A portfolio lead will decide."
         )
         return redirect(pilot_url(pilot))
     missing = gates.submission_missing_items(pilot)
-    return {
-        "missing": missing_with_links(pilot, missing),
-        "refused": False,
-    }
+    # Only those who may edit the registration reach its steps.
+    return {"missing": missing_with_links(pilot, missing, may_edit=True), "refused": False}
 
 
 HANDLERS: dict[str, Handler] = {

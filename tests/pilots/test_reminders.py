@@ -27,7 +27,7 @@ from pilots.models import (
     Stage,
     TaskStatus,
 )
-from pilots.services import reminders
+from pilots.services import ownership, reminders
 from pilots.services.reminders import period_of, reminders_due, reminders_sweep
 from tests import factories
 
@@ -74,6 +74,18 @@ def test_handover_reason_says_when_the_window_opens(running):
         "and it has no knowledge-transfer tasks."
     )
     assert item.link == f"/pilots/{running.reference}/tasks/new/"
+
+
+def test_handover_link_goes_only_to_people_who_may_add_a_task(running, sponsor, client):
+    """Its link adds a task: a newly nominated owner may not yet (403), so is not told."""
+    newcomer = factories.UserFactory(username="newcomer")
+    ownership.owner_nominate(pilot=running, by=sponsor, owner=newcomer)
+    assert due(WINDOW_APPROACHING, K.HANDOVER_UNPLANNED) == {"sponsor"}
+    (item,) = [i for i in reminders_due(WINDOW_APPROACHING) if i.kind == K.HANDOVER_UNPLANNED]
+    client.force_login(newcomer)
+    assert client.get(item.link).status_code == 403
+    client.force_login(sponsor)
+    assert client.get(item.link).status_code == 200
 
 
 def test_handover_escalates_to_leads_seven_days_into_the_window(running, lead, lead2):

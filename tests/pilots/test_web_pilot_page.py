@@ -20,6 +20,7 @@ from pilots.models import (
 )
 from pilots.services import ownership
 from pilots.services.audit import event_record
+from pilots.services.gates import submission_missing_items
 from tests import factories
 
 TODAY = date(2026, 3, 1)
@@ -120,6 +121,32 @@ def test_pilot_page_draft_lists_what_is_missing_to_its_sponsor(client, sponsor):
         response.content.decode()
     )
     assert shows(response, "Continue registration")
+
+
+def test_pilot_page_draft_links_missing_items_only_for_those_who_may_edit_it(
+    client, sponsor, owner, lead, admin_user
+):
+    """The nominee of an unfinished draft saw every item linked to a step that was 403."""
+    pilot = factories.PilotFactory(sponsor=sponsor, planned_start=None, planned_end=None)
+    ownership.owner_nominate(pilot=pilot, by=sponsor, owner=owner)
+    missing = submission_missing_items(pilot)
+    assert len(missing) >= 8
+    steps = {reverse("pilots:register", args=[pilot.reference, item.section]) for item in missing}
+
+    for viewer in (owner, admin_user):  # may see it, may not edit its registration
+        client.force_login(viewer)
+        content = client.get(detail_url(pilot)).content.decode()
+        assert all(escape(item.message) in content for item in missing)
+        assert [step for step in steps if step in content] == []
+        assert {client.get(step).status_code for step in steps} == {403}
+
+    for editor in (sponsor, lead):
+        client.force_login(editor)
+        content = client.get(detail_url(pilot)).content.decode()
+        for item in missing:
+            step = reverse("pilots:register", args=[pilot.reference, item.section])
+            assert f'<a href="{step}">{escape(item.message)}</a>' in content
+        assert {client.get(step).status_code for step in steps} == {200}
 
 
 # --- The nomination ---------------------------------------------------------------------
@@ -241,8 +268,10 @@ def test_approve_while_the_owner_is_pending_lists_the_missing_item(client, propo
     content = response.content.decode()
     assert "Cannot approve yet." in content
     assert shows(response, "The nominated business owner has not accepted ownership yet.")
+    # Fixed by the nominee; a proposed pilot's registration opens to nobody: no link.
     owner_step = reverse("pilots:register", args=[proposed.reference, "owner"])
-    assert f'<a href="{owner_step}">' in content
+    assert owner_step not in content
+    assert client.get(owner_step).status_code == 403
     assert stored(proposed).stage == Stage.PROPOSED
     assert not GateDecision.objects.filter(pilot=proposed, to_stage=Stage.APPROVED).exists()
 
@@ -313,7 +342,11 @@ def test_graduate_is_refused_with_every_missing_item(client, running, sponsor):
     response = decide(client, running, "graduate", rationale="Live.")
     assert response.status_code == 200
     assert "Cannot graduate yet." in response.content.decode()
-    assert shows(response, "Operations has not accepted the system yet.")
+    # Where acceptance is recorded (the people section), not the step naming operations.
+    people = detail_url(running) + "#people"
+    assert f'<a href="{people}">Operations has not accepted the system yet.</a>' in (
+        response.content.decode()
+    )
     assert shows(response, "The handover plan has no knowledge-transfer task.")
     assert stored(running).stage == Stage.RUNNING
 
