@@ -6,9 +6,10 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from pilots.forms import ReadingEditForm, ReadingForm, plain_decimal
+from pilots.links import PilotLinks
 from pilots.models import MetricKind
 from pilots.selectors import metric_status, pilot_for_page, pilot_timeline, recent_readings
 from pilots.services import metrics
@@ -17,6 +18,7 @@ from pilots.views.common import (
     call_service,
     metric_of,
     pilot_url,
+    post_only,
     reading_of,
     require,
     run_or_report,
@@ -27,7 +29,7 @@ from pilots.views.pilot import metric_chart, pilot_page_context, with_rights
 ONLY_RECORDERS = "Only the pilot's business owner and team record readings."
 
 
-@require_POST
+@post_only(lambda reference, metric_id: PilotLinks().detail(reference, f"metric-{metric_id}"))
 def reading_create(request: HttpRequest, reference: str, metric_id: int) -> HttpResponse:
     """Record a reading. With htmx the metric's card is swapped in place, else a redirect."""
     pilot = pilot_for_page(request.user, reference=reference)

@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from pilots.errors import TransitionRefused
 from pilots.forms import (
@@ -28,6 +28,7 @@ from pilots.forms import (
     OwnerNominationForm,
     PilotBasicsForm,
 )
+from pilots.links import PilotLinks
 from pilots.models import (
     InfrastructureItem,
     Metric,
@@ -46,6 +47,7 @@ from pilots.views.common import (
     metric_of,
     missing_with_links,
     pilot_url,
+    post_only,
     require,
     run_or_report,
     step_url,
@@ -338,7 +340,7 @@ def metric_edit(request: HttpRequest, reference: str, metric_id: int | None = No
     )
 
 
-@require_POST
+@post_only(lambda reference, membership_id: PilotLinks().step(reference, "owner"))
 def member_remove(request: HttpRequest, reference: str, membership_id: int) -> HttpResponse:
     pilot = visible_pilot(request, reference)
     require(abilities(request, pilot).edit, "Only the sponsor or a lead may change the team.")

@@ -351,6 +351,32 @@ def test_graduate_is_refused_with_every_missing_item(client, running, sponsor):
     assert stored(running).stage == Stage.RUNNING
 
 
+@pytest.mark.parametrize(
+    ("fixture", "decision", "data"),
+    [
+        ("proposed", "approve", {"rationale": "Looks good."}),
+        ("running", "graduate", {"rationale": "Live."}),
+        ("running", "stop", {"rationale": "No uplift."}),  # no lessons learned
+    ],
+)
+def test_refused_decision_address_answers_a_get_with_the_decision_section(
+    client, request, lead, fixture, decision, data
+):
+    """The refusal is rendered at /decide/; reloading or sharing that address is a GET."""
+    pilot = request.getfixturevalue(fixture)
+    client.force_login(lead)
+    refused = decide(client, pilot, decision, **data)
+    assert (refused.status_code, refused.wsgi_request.path) == (200, f"{detail_url(pilot)}decide/")
+    assert f"Cannot {decision} yet." in refused.content.decode()
+
+    response = client.get(reverse("pilots:decide", args=[pilot.reference]))
+    assert (response.status_code, response["Location"]) == (302, f"{detail_url(pilot)}#decision")
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    assert 'id="decision"' in page.content.decode()
+    assert stored(pilot).stage == pilot.stage  # the GET decided nothing
+
+
 def test_member_cannot_record_any_decision(client, running, member):
     client.force_login(member)
     response = decide(client, running, "stop", rationale="x", lessons_learned="y")

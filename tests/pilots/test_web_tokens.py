@@ -178,10 +178,11 @@ def test_tokens_revoke_of_another_users_token_is_404(client, member, owner):
     assert api_me(key).status_code == 200
 
 
-def test_tokens_revoke_needs_a_post(client, member):
+def test_tokens_revoke_needs_a_post_its_address_leads_to_the_tokens(client, member):
     token, _ = tokens.token_create(user=member, name="Script")
     client.force_login(member)
-    assert client.get(reverse("pilots:token_revoke", args=[token.pk])).status_code == 405
+    response = client.get(reverse("pilots:token_revoke", args=[token.pk]))
+    assert (response.status_code, response["Location"]) == (302, TOKENS)
     token.refresh_from_db()
     assert token.revoked_at is None
 
