@@ -39,7 +39,14 @@ SECRET_KEY = env.str(
     "DJANGO_SECRET_KEY", default="insecure-local-development-key-not-for-production"
 )
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# The start of the links in emails. Unset (development only: production.py requires
+# it), where `make run` serves: HOST and PORT, as the Makefile reads them.
+SITE_URL = env.str("SITE_URL", default="").rstrip("/")
+if not SITE_URL:
+    _host = env.str("HOST", default="127.0.0.1")
+    # A server bound to every address is reached on this machine at the loopback one.
+    _host = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(_host, _host)  # noqa: S104
+    SITE_URL = f"http://{_host}:{env_int('PORT', 8000)}"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
