@@ -438,6 +438,29 @@ def test_email_has_text_and_html_the_reason_and_a_direct_link(running, settings)
     assert "mute" not in message.body  # the handover reminder cannot be muted
 
 
+@pytest.mark.parametrize(
+    ("day", "when"),
+    [(WINDOW_APPROACHING, "opens in 14 days"), (ESCALATION, "opened 7 days ago")],
+)
+def test_handover_subject_holds_whether_the_window_is_near_or_open(running, lead, day, when):
+    """The subject said "window near" above a body saying it had opened days ago."""
+    read_reading(running, day)
+    reminders_sweep(day=day, deliver="inline")
+    subject = f"{running.reference} {running.title}: "
+    told = {(m.to[0], m.subject) for m in mail.outbox}
+    assert told == {
+        (running.owner.email, subject + "Handover not planned"),
+        (running.sponsor.email, subject + "Handover not planned"),
+        *(
+            {(lead.email, subject + "Handover still not planned in the open window")}
+            if day == ESCALATION
+            else set()
+        ),
+    }
+    assert all(when in m.body for m in mail.outbox)
+    assert not any("near" in m.subject or "a week" in m.subject for m in mail.outbox)
+
+
 def test_mutable_kinds_link_to_the_profile_to_mute_them(running, settings):
     settings.SITE_URL = "https://pilotgate.example.com"
     reminders_sweep(day=date(2026, 1, 16), deliver="inline")
