@@ -55,7 +55,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from pilots import timeline
+from pilots import formats, timeline
 from pilots.links import PilotLinks
 from pilots.models import (
     CADENCE_DAYS,
@@ -130,10 +130,6 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-def _when(day: date) -> str:
-    return f"{day.day} {day:%b %Y}"
-
-
 # --- The rules: one function per kind, one query each --------------------------------
 
 
@@ -169,11 +165,11 @@ def _handover(day: date, links: PilotLinks, leads: list[int], pilot_id: int | No
         if days_to_go > lead_days:
             continue
         if days_to_go > 0:
-            when = f"opens in {_plural(days_to_go, 'day')} ({_when(opens)})"
+            when = f"opens in {_plural(days_to_go, 'day')} ({formats.day(opens)})"
         elif days_to_go == 0:
             when = "opens today"
         else:
-            when = f"opened {_plural(-days_to_go, 'day')} ago ({_when(opens)})"
+            when = f"opened {_plural(-days_to_go, 'day')} ago ({formats.day(opens)})"
         reason = (
             f"The handover window of {reference} {when} and it has no knowledge-transfer tasks."
         )
@@ -309,7 +305,7 @@ def _metric_stale(day: date, links: PilotLinks, pilot_id: int | None) -> list[Du
     )
     due = []
     for pilot, reference, owner, name, last_on, cadence in rows:
-        since = f"since {_when(last_on)}" if last_on else "since the pilot started"
+        since = f"since {formats.day(last_on)}" if last_on else "since the pilot started"
         due.append(
             Due(
                 pilot,
@@ -392,7 +388,7 @@ def _decision_overdue(
     due = []
     for pk, reference, end, sponsor in rows:
         reason = (
-            f"{reference} ended on {_when(end)} ({_plural((day - end).days, 'day')} ago) "
+            f"{reference} ended on {formats.day(end)} ({_plural((day - end).days, 'day')} ago) "
             "and has no graduate or stop decision."
         )
         action = "Record the decision: graduate it into production, or stop it with the lessons."

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from pilots import formats
 from pilots.forms import ReadingEditForm, ReadingForm, plain_decimal
 from pilots.links import PilotLinks
 from pilots.models import MetricKind
@@ -49,7 +50,9 @@ def reading_create(request: HttpRequest, reference: str, metric_id: int) -> Http
     )
     message = ""
     if saved:
-        message = f"Reading of {saved.value.normalize():f} on {saved.observed_on:%d %b %Y} saved."
+        message = (
+            f"Reading of {saved.value.normalize():f} on {formats.day(saved.observed_on)} saved."
+        )
     if request.htmx:
         today = timezone.localdate()
         readings = recent_readings([metric.pk])[metric.pk]
@@ -94,7 +97,7 @@ def reading_edit(request: HttpRequest, reference: str, reading_id: int) -> HttpR
             form,
             lambda: metrics.reading_update(reading=reading, by=request.user, **form.cleaned_data),
         ):
-            messages.success(request, f"Reading of {reading.observed_on:%d %b %Y} corrected.")
+            messages.success(request, f"Reading of {formats.day(reading.observed_on)} corrected.")
             return redirect(pilot_url(pilot, f"metric-{reading.metric_id}"))
     return render(
         request, "pilots/reading_form.html", {"pilot": pilot, "reading": reading, "form": form}
@@ -111,6 +114,6 @@ def reading_delete(request: HttpRequest, reference: str, reading_id: int) -> Htt
     )
     if request.method == "POST":
         if run_or_report(request, lambda: metrics.reading_delete(reading=reading, by=request.user)):
-            messages.success(request, f"Reading of {reading.observed_on:%d %b %Y} deleted.")
+            messages.success(request, f"Reading of {formats.day(reading.observed_on)} deleted.")
         return redirect(pilot_url(pilot, f"metric-{reading.metric_id}"))
     return render(request, "pilots/reading_delete.html", {"pilot": pilot, "reading": reading})
