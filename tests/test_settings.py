@@ -121,6 +121,23 @@ def test_site_url_defaults_to_where_the_development_server_runs(env, site_url):
     assert result.stdout.split() == [site_url]
 
 
+@pytest.mark.parametrize(
+    ("code", "ok"), [("EUR", True), ("eur", False), ("GB", False), ("GB1", False)]
+)
+def test_currency_is_an_iso_code(code, ok):
+    result = load_settings(
+        "config.settings.local",
+        "PILOTGATE_CURRENCY",
+        PILOTGATE_CURRENCY=code,
+        DATABASE_URL="sqlite://",
+    )
+    if ok:
+        assert (result.returncode, result.stdout.split()) == (0, [code]), result.stderr
+    else:
+        assert result.returncode != 0
+        assert "PILOTGATE_CURRENCY must be an ISO 4217 code like GBP" in result.stderr
+
+
 @pytest.mark.parametrize("name", ["PILOTGATE_HANDOVER_LEAD_DAYS", "DJANGO_CONN_MAX_AGE"])
 def test_malformed_number_setting_stops_start_up(name):
     result = load_settings("config.settings.local", **{name: "abc"}, DATABASE_URL="sqlite://")

@@ -6,6 +6,7 @@ the console, so nothing but Python is needed. ``production.py`` removes the
 insecure defaults and refuses to start without real values.
 """
 
+import re
 from pathlib import Path
 
 import environ
@@ -285,6 +286,12 @@ PILOTGATE_TASK_OVERDUE_GRACE_DAYS = env_int("PILOTGATE_TASK_OVERDUE_GRACE_DAYS",
 PILOTGATE_DECISION_GRACE_DAYS = env_int("PILOTGATE_DECISION_GRACE_DAYS", 0, minimum=0)
 # Most readings one bulk request (API) or CSV file (web) may carry.
 PILOTGATE_INGEST_MAX_ROWS = env_int("PILOTGATE_INGEST_MAX_ROWS", 10_000)
+# The currency of every amount of money (an operating plan's run cost): an ISO 4217 code.
+PILOTGATE_CURRENCY = env.str("PILOTGATE_CURRENCY", default="GBP")
+if not re.fullmatch(r"[A-Z]{3}", PILOTGATE_CURRENCY):
+    raise ImproperlyConfigured(
+        f"PILOTGATE_CURRENCY must be an ISO 4217 code like GBP, got {PILOTGATE_CURRENCY!r}"
+    )
 
 # --- Security (hardened further in production.py) ----------------------------------
 
