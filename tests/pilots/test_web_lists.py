@@ -28,7 +28,8 @@ def _today(time_machine):
 def listed(response) -> list[str]:
     """The references in a pilot table, in the order shown."""
     return re.findall(
-        r'<td class="mono"><a href="[^"]+">(PIL-\d+)</a></td>', response.content.decode()
+        r'<td class="mono" data-label="Reference"><a href="[^"]+">(PIL-\d+)</a></td>',
+        response.content.decode(),
     )
 
 

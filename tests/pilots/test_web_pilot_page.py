@@ -101,7 +101,9 @@ def test_metric_page_lists_the_readings(client, running, member):
     client.force_login(member)
     response = client.get(reverse("pilots:metric", args=[running.reference, metric.pk]))
     assert response.status_code == 200
-    assert "<td>1 Feb 2026</td><td>17.5</td>" in response.content.decode()
+    assert '<td data-label="Date">1 Feb 2026</td><td data-label="Value">17.5</td>' in (
+        response.content.decode()
+    )
     assert 'class="chart-point"' in response.content.decode()
 
 

@@ -103,10 +103,12 @@ def test_tokens_list_shows_name_scope_prefix_and_use(client, member):
     client.force_login(member)
     html = client.get(TOKENS).content.decode()
     row = re.search(rf'<tr id="token-{token.pk}">.*?</tr>', html, re.S).group()
-    assert "<td>Dashboard</td>" in row
+    assert '<td data-label="Name">Dashboard</td>' in row
     assert "Full: everything its user may do" in row
-    assert f'<td class="mono">{key[:8]}…</td>' in row
-    assert "<td>1 Mar 2026 12:00</td><td>never</td>" in row.replace("\n        ", "")
+    assert f'<td class="mono" data-label="Key">{key[:8]}…</td>' in row
+    assert (
+        '<td data-label="Created">1 Mar 2026 12:00</td><td data-label="Last used">never</td>'
+    ) in row.replace("\n        ", "")
     assert key not in html
 
     api_me(key)
