@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 
 from pilots.api.views.docs import RedocView, SchemaView, SwaggerView
-from pilots.views import home
+from pilots.views import account, home
 
 admin.site.site_header = "Pilotgate administration"
 admin.site.site_title = "Pilotgate admin"
@@ -13,6 +13,7 @@ admin.site.site_title = "Pilotgate admin"
 urlpatterns = [
     path("", home.home, name="home"),
     path("health/", home.health, name="health"),
+    path("accounts/logout/", account.SignOutView.as_view(), name="logout"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("pilots.api.urls")),

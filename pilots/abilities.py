@@ -21,6 +21,7 @@ from pilots.permissions import (
     STARTERS,
     AnyUser,
     Role,
+    is_portfolio_lead,
     pilot_roles,
 )
 from pilots.services.gates import SOURCES
@@ -58,6 +59,18 @@ class Abilities:
         return self.record_readings and (
             Role.OWNER in self.roles or reading.recorded_by_id == self.user_id
         )
+
+
+def may_edit_registration(user: AnyUser, pilot: Pilot) -> bool:
+    """``Abilities.edit`` alone, with no query (no membership is read): for lists of pilots.
+
+    The editors are the sponsor and the portfolio leads; a test holds it equal
+    to ``pilot_abilities(...).edit``.
+    """
+    roles = {Role.SPONSOR} if user.is_authenticated and pilot.sponsor_id == user.pk else set()
+    if is_portfolio_lead(user):
+        roles.add(Role.LEAD)
+    return bool(roles & EDITORS) and pilot.stage in SETUP_STAGES
 
 
 def pilot_abilities(user: AnyUser, pilot: Pilot) -> Abilities:

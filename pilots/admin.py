@@ -21,6 +21,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from pilots import formats
 from pilots.errors import TransitionRefused
 from pilots.models import (
     BusinessUnit,
@@ -389,8 +390,13 @@ class InfrastructureAnswerAdmin(ViewOnly, admin.ModelAdmin):
 
 @admin.register(OperatingPlan)
 class OperatingPlanAdmin(ViewOnly, admin.ModelAdmin):
-    list_display = ("pilot", "run_cost_per_month", "budget_holder")
+    list_display = ("pilot", "run_cost", "budget_holder")
     search_fields = ("pilot__reference", "pilot__title", "budget_holder")
+
+    @admin.display(description="Run cost per month", ordering="run_cost_per_month")
+    def run_cost(self, plan: OperatingPlan) -> str:
+        return formats.money(plan.run_cost_per_month)
+
     list_select_related = ("pilot",)
     autocomplete_fields = ("pilot",)
 

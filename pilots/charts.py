@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from pilots.formats import month_ticks
+
 WIDTH, HEIGHT = 640, 260
 LEFT, RIGHT, TOP, BOTTOM = 64, 16, 16, 36
 
@@ -126,6 +128,7 @@ def readings_chart(
     handover = None
     if handover_opens and end:
         handover = (x(handover_opens), x(end) - x(handover_opens))
+    months = _month_starts(first, last)
     y_ticks, tick = [], low
     while tick <= high:
         y_ticks.append(Tick(y(tick), _number(tick)))
@@ -142,7 +145,9 @@ def readings_chart(
         target_y=y(target) if target is not None else None,
         handover=handover,
         today_x=x(today) if first <= today <= last else None,
-        x_ticks=[Tick(x(month), f"{month:%b %y}") for month in _month_starts(first, last)],
+        x_ticks=[
+            Tick(x(month), label) for month, label in zip(months, month_ticks(months), strict=True)
+        ],
         y_ticks=y_ticks,
     )
 

@@ -11,9 +11,11 @@ from django.core.exceptions import PermissionDenied
 class MissingItem:
     """One reason a transition was refused.
 
-    ``code`` is stable (tests, API clients); ``section`` names the part of the
-    registration where it is fixed (basics, metric, owner, operations,
-    infrastructure, plan, handover, decision).
+    ``code`` is stable (tests, API clients); ``section`` names where it is
+    fixed: a registration step (basics, metric, owner, operations,
+    infrastructure, plan) or a part of the pilot page (metrics, handover,
+    acceptance: operations' acceptance of the system, decision). See
+    ``pilots.links``.
     """
 
     code: str

@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from pilots import formats
 from pilots.models import (
     MUTABLE_REMINDER_KINDS,
     ApiToken,
@@ -232,6 +233,15 @@ class OperatingPlanForm(forms.ModelForm):
             )
         }
         labels = {"run_cost_per_month": "Run cost per month"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cost = self.fields["run_cost_per_month"]
+        cost.label = f"Run cost per month ({formats.currency()})"
+        cost.help_text = (
+            f"Expected monthly cost in production, in {formats.currency()}: "
+            "infrastructure, licences, people."
+        )
 
 
 # --- Ownership and gates -------------------------------------------------------------

@@ -3,18 +3,35 @@
 ``PilotLinks`` resolves each URL pattern once and then fills in references, so
 a sweep or a recompute building thousands of links does not call ``reverse()``
 per row; a view builds one and uses it for the request.
+
+A *section* (of a ``MissingItem`` or a scorecard reason) names where a thing is
+done. The registration sections are the registration steps of the same name,
+which only those who may edit the registration can open; the others are done
+on the pilot page, which everyone on the pilot can open.
 """
 
 from __future__ import annotations
 
 from django.urls import reverse
 
-# The sections a MissingItem (or a scorecard reason) names that are registration
-# steps of the same name; the others (handover, decision, ...) are parts of the
-# pilot page.
 REGISTRATION_SECTIONS = frozenset(
     {"basics", "metric", "owner", "operations", "infrastructure", "plan"}
 )
+# The part of the pilot page where each section is shown: where the sections done
+# on the page are done (readings, the handover plan, operations' acceptance, the
+# gate decision), and where a registration section can be seen by everyone.
+PAGE_ANCHORS = {
+    "basics": "timeline",
+    "metric": "metrics",
+    "owner": "people",
+    "operations": "people",
+    "infrastructure": "infrastructure",
+    "plan": "plan",
+    "metrics": "metrics",
+    "handover": "handover",
+    "acceptance": "people",
+    "decision": "decision",
+}
 _REFERENCE = "PIL-0000"
 
 
@@ -35,7 +52,21 @@ class PilotLinks:
         return self._task_new.replace(_REFERENCE, reference)
 
     def step(self, reference: str, section: str) -> str:
-        """The registration step of that name, else that part of the pilot page."""
-        if section in self._steps:
-            return self._steps[section].replace(_REFERENCE, reference)
-        return self.detail(reference, section)
+        """The registration step of that name."""
+        return self._steps[section].replace(_REFERENCE, reference)
+
+    def shown(self, reference: str, section: str) -> str:
+        """The part of the pilot page that shows the section."""
+        return self.detail(reference, PAGE_ANCHORS.get(section, ""))
+
+    def fix(self, reference: str, section: str, *, may_edit: bool) -> str:
+        """Where someone does what ``section`` names, or "" when they can do nothing there.
+
+        A registration section is done on its step, which only opens to
+        someone who may edit the registration now (``may_edit``: their role
+        and the pilot's stage, as ``Abilities.edit``); a section of the pilot
+        page is done there.
+        """
+        if section in REGISTRATION_SECTIONS:
+            return self.step(reference, section) if may_edit else ""
+        return self.shown(reference, section)

@@ -603,8 +603,10 @@ class ApiToken(models.Model):
 
 
 class ReminderKind(models.TextChoices):
-    HANDOVER_UNPLANNED = "handover_unplanned", "Handover window near, no knowledge-transfer tasks"
-    HANDOVER_ESCALATION = "handover_escalation", "Handover window open a week, still no tasks"
+    # A label is an email's subject and an inbox item's title: it must hold whatever
+    # the reason says (the window may be near, open today or open for days).
+    HANDOVER_UNPLANNED = "handover_unplanned", "Handover not planned"
+    HANDOVER_ESCALATION = "handover_escalation", "Handover still not planned in the open window"
     TASK_OVERDUE = "task_overdue", "Knowledge-transfer task overdue"
     METRIC_STALE = "metric_stale", "Primary metric stale"
     OWNERSHIP_PENDING = "ownership_pending", "Ownership not yet accepted"

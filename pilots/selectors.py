@@ -47,10 +47,23 @@ def pilots_visible_to(user: AnyUser) -> QuerySet[Pilot]:
     return Pilot.objects.filter(visible_pilots_filter(user))
 
 
+def _closing_decision() -> QuerySet[GateDecision]:
+    return GateDecision.objects.filter(to_stage__in=CLOSED_STAGES).order_by("-decided_at")
+
+
 def pilot_list(user: AnyUser) -> QuerySet[Pilot]:
-    """Visible pilots with what a list row shows, in a fixed number of queries."""
-    return pilots_visible_to(user).select_related(
-        "sponsor", "owner", "operations_owner", "business_unit"
+    """Visible pilots with what a list row shows, in a fixed number of queries.
+
+    ``closed_at``: when a graduated or stopped pilot was, else None.
+    """
+    return (
+        pilots_visible_to(user)
+        .select_related("sponsor", "owner", "operations_owner", "business_unit")
+        .annotate(
+            closed_at=Subquery(
+                _closing_decision().filter(pilot=OuterRef("pk")).values("decided_at")[:1]
+            )
+        )
     )
 
 
@@ -68,15 +81,30 @@ def pilot_get_for_user(user: AnyUser, *, reference: str) -> Pilot:
 
 
 def pilot_timeline(pilot: Pilot, *, today: date | None = None) -> timeline.Timeline | None:
-    """The pilot's timeline in the deployment's time zone, once both dates are set."""
+    """The pilot's timeline in the deployment's time zone, once both dates are set.
+
+    A graduated or stopped pilot's is closed on the day of that decision
+    (``closed_at`` from ``pilot_list``; read here for a pilot fetched otherwise).
+    """
     start = pilot.started_on or pilot.planned_start
     if start is None or pilot.planned_end is None or pilot.planned_end < start:
         return None
+    closed_on = None
+    if pilot.stage in CLOSED_STAGES:
+        if hasattr(pilot, "closed_at"):
+            closed_at = pilot.closed_at
+        else:
+            closed_at = (
+                _closing_decision().filter(pilot=pilot).values_list("decided_at", flat=True).first()
+            )
+        # The gate service records a decision with every stage change.
+        closed_on = timezone.localdate(closed_at) if closed_at else None
     return timeline.timeline(
         start=start,
         end=pilot.planned_end,
         today=today or timezone.localdate(),
         lead_days=settings.PILOTGATE_HANDOVER_LEAD_DAYS,
+        closed_on=closed_on,
     )
 
 

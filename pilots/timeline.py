@@ -4,7 +4,8 @@ For a pilot with start ``S`` and end ``E`` (dates) the duration is ``D = E - S``
 days; the build phase is ``[S, S + 2D/3)`` and the handover window
 ``[S + 2D/3, E]``. Days are points, so the window opens on the first whole day
 on or after ``S + 2D/3``: ``S + ceil(2D/3)``. A one-day pilot (``S == E``) is
-all handover window.
+all handover window. A pilot graduated or stopped on day ``C`` is closed from
+then: it has no phase left, and no window approaches or is open.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ class Phase(enum.StrEnum):
     BUILD = "build"
     HANDOVER = "handover"
     ENDED = "ended"
+    CLOSED = "closed"  # graduated or stopped: ``Timeline.closed_on``
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class Timeline:
     handover_opens: date
     today: date
     lead_days: int
+    closed_on: date | None = None
 
     @property
     def duration_days(self) -> int:
@@ -40,6 +43,8 @@ class Timeline:
 
     @property
     def phase(self) -> Phase:
+        if self.closed_on is not None:
+            return Phase.CLOSED
         if self.today < self.start:
             return Phase.NOT_STARTED
         if self.today > self.end:
@@ -56,11 +61,11 @@ class Timeline:
     @property
     def handover_approaching(self) -> bool:
         """The window opens within ``lead_days`` (and has not opened yet)."""
-        return 0 < self.days_until_handover <= self.lead_days
+        return self.closed_on is None and 0 < self.days_until_handover <= self.lead_days
 
     @property
     def handover_open(self) -> bool:
-        return self.handover_opens <= self.today <= self.end
+        return self.closed_on is None and self.handover_opens <= self.today <= self.end
 
     @property
     def elapsed_fraction(self) -> float:
@@ -79,13 +84,16 @@ def handover_window_opens(start: date, end: date) -> date:
     return start + timedelta(days=-(-2 * duration // 3))
 
 
-def timeline(*, start: date, end: date, today: date, lead_days: int) -> Timeline:
+def timeline(
+    *, start: date, end: date, today: date, lead_days: int, closed_on: date | None = None
+) -> Timeline:
     return Timeline(
         start=start,
         end=end,
         handover_opens=handover_window_opens(start, end),
         today=today,
         lead_days=lead_days,
+        closed_on=closed_on,
     )
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from pilots import formats
 from scorecards.rules import Risk
 
 # Stacked from the baseline up: the worst level sits on the axis, where growth reads best.
@@ -25,8 +26,8 @@ class Tick:
 
 
 def _day(on: date, *, year: bool = True) -> str:
-    """``5 Oct 2026`` (or ``5 Oct``), without platform-specific strftime flags."""
-    return f"{on.day} {on:%b %Y}" if year else f"{on.day} {on:%b}"
+    """``5 Oct 2026`` (or ``5 Oct`` on an axis, where weeks are close together)."""
+    return formats.day(on) if year else f"{on.day} {on:%b}"
 
 
 def _number(value: Decimal) -> str:

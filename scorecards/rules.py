@@ -53,7 +53,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from pilots import timeline
+from pilots import formats, timeline
 
 
 class Risk(enum.IntEnum):
@@ -317,7 +317,7 @@ def _metric(facts: Facts, found: _Found, today: date, rules: Settings) -> None:
             grace_days=rules.stale_grace_days,
             today=today,
         ):
-            since = f"since {primary.latest_on:%d %b %Y}" if primary.latest_on else "yet"
+            since = f"since {formats.day(primary.latest_on)}" if primary.latest_on else "yet"
             found.add(
                 "METRIC_STALE",
                 Practice.METRIC,

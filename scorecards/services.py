@@ -39,6 +39,7 @@ from pilots.models import (
     Stage,
     TaskStatus,
 )
+from pilots.services.registration import SETUP_STAGES
 from scorecards import rules
 from scorecards.models import (
     PortfolioWeek,
@@ -54,17 +55,6 @@ log = logging.getLogger(__name__)
 RECOMPUTE_LOCK = 7_204_311_006
 # Readings kept on the scorecard for the dashboard's sparkline (and for DEGRADING).
 SPARKLINE_READINGS = 12
-# The pilot page's section where each reason of a running pilot is fixed (a draft's
-# reasons link to the registration step of the same name instead).
-PAGE_ANCHORS = {
-    "owner": "people",
-    "operations": "people",
-    "metric": "metrics",
-    "metrics": "metrics",
-    "infrastructure": "infrastructure",
-    "handover": "handover",
-    "decision": "decision",
-}
 
 
 def rule_settings() -> rules.Settings:
@@ -77,10 +67,14 @@ def rule_settings() -> rules.Settings:
 
 
 def reason_link(links: PilotLinks, reference: str, stage: str, section: str) -> str:
-    """Where a reason is fixed: the registration step of a draft, else the pilot page."""
-    if stage == Stage.DRAFT:
-        return links.step(reference, section)
-    return links.detail(reference, PAGE_ANCHORS.get(section, ""))
+    """Where a reason is fixed (the API's link): its registration step while the
+    registration may be edited, else the part of the pilot page that shows it.
+
+    A page shows a viewer the link only if they may follow it (``links.fix``).
+    """
+    return links.fix(reference, section, may_edit=stage in SETUP_STAGES) or links.shown(
+        reference, section
+    )
 
 
 # --- Facts, gathered in bulk --------------------------------------------------------------
@@ -312,6 +306,7 @@ def _recompute(ids: list[int] | None, today: date) -> int:
                 "points": reason.points,
                 "risk": int(reason.risk),
                 "sentence": reason.sentence,
+                "section": reason.section,
                 "link": reason_link(links, pilot["reference"], pilot["stage"], reason.section),
             }
             for reason in result.reasons

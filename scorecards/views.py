@@ -21,9 +21,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 from zen_queries import queries_disabled
 
+from pilots.abilities import may_edit_registration
 from pilots.context_processors import Navigation
+from pilots.links import PilotLinks
 from pilots.models import Pilot, Stage
-from pilots.permissions import sees_every_pilot
+from pilots.permissions import AnyUser, sees_every_pilot
 from pilots.views.common import visible_pilot
 from scorecards import charts
 from scorecards.filters import DashboardFilter
@@ -142,10 +144,29 @@ def when(day: date | None, today: date) -> str:
     return f"in {count}" if days > 0 else f"{count} ago"
 
 
-def dashboard_row(card: Scorecard, today: date) -> dict[str, Any]:
+def reasons_for(user: AnyUser, card: Scorecard, links: PilotLinks) -> list[dict[str, Any]]:
+    """The card's reasons, each linked only where this user may follow (``link`` "" if not).
+
+    The stored link says where a reason is fixed for whoever may fix it; a
+    registration step is no use to someone who may not edit the registration.
+    """
+    pilot = card.pilot
+    may_edit = may_edit_registration(user, pilot)
+    shown = []
+    for reason in card.reasons:
+        if "section" in reason:
+            link = links.fix(pilot.reference, reason["section"], may_edit=may_edit)
+        else:  # stored before reasons kept their section: until the next recompute
+            link = reason["link"] if may_edit else ""
+        shown.append({**reason, "link": link, "risk_label": RiskLevel(reason["risk"]).label})
+    return shown
+
+
+def dashboard_row(user: AnyUser, card: Scorecard, today: date, links: PilotLinks) -> dict[str, Any]:
     return {
         "card": card,
         "pilot": card.pilot,
+        "reasons": reasons_for(user, card, links),
         "practices": [(SHORT_PRACTICE[p], PRACTICE_LABELS[p], card.score_of(p)) for p in PRACTICES],
         "sparkline": charts.sparkline(card.sparkline),
         "next_when": when(card.next_date, today),
@@ -171,13 +192,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     trend = risk_trend(
         scorecards, today=today, whole_portfolio=sees_every_pilot(user) and not filtered
     )
+    links = PilotLinks()
     context = {
         "nav": evaluated_navigation(request),
         "sees_all": sees_every_pilot(user),
         "filter": portfolio,
         "form": portfolio.form,
         "page": page,
-        "rows": [dashboard_row(card, today) for card in page.object_list],
+        "rows": [dashboard_row(user, card, today, links) for card in page.object_list],
         "summary": summary,
         "figures": summary_figures(summary),
         "per_stage": [(label, summary.per_stage.get(value, 0)) for value, label in Stage.choices],
@@ -278,8 +300,8 @@ def export_csv(request: HttpRequest) -> HttpResponse:
 # --- A pilot's scorecard page ---------------------------------------------------------------
 
 
-def practice_rows(card: Scorecard) -> list[dict[str, Any]]:
-    reasons = [{**reason, "risk_label": RiskLevel(reason["risk"]).label} for reason in card.reasons]
+def practice_rows(user: AnyUser, card: Scorecard) -> list[dict[str, Any]]:
+    reasons = reasons_for(user, card, PilotLinks())
     return [
         {
             "practice": practice.value,
@@ -297,13 +319,15 @@ def pilot_scorecard(request: HttpRequest, reference: str) -> HttpResponse:
     """One visible pilot's scorecard: each practice's score, the reasons, and the trend."""
     pilot = visible_pilot(request, reference)
     card = scorecard_for_pilot(pilot.pk)
+    if card:
+        card.pilot = pilot
     snapshots = scorecard_history(pilot, weeks=TREND_WEEKS_ON_PAGE)
     today = timezone.localdate()
     context = {
         "nav": evaluated_navigation(request),
         "pilot": pilot,
         "card": card,
-        "practices": practice_rows(card) if card else [],
+        "practices": practice_rows(request.user, card) if card else [],
         "next_when": when(card.next_date, today) if card else "",
         "next_passed": bool(card and card.next_date and card.next_date < today),
         "snapshots": [

@@ -20,15 +20,20 @@ SECURE = {
 }
 
 
-def load_settings(module: str, **env: str) -> subprocess.CompletedProcess[str]:
+def load_settings(
+    module: str, show: str = "DEBUG TIME_ZONE CELERY_BROKER_URL", **env: str
+) -> subprocess.CompletedProcess[str]:
+    """Start Django with ``module`` and only ``env`` of ours; print the ``show`` settings."""
     ours = ("DJANGO_", "EMAIL_URL", "DATABASE_URL", "CELERY_", "SITE_URL", "PILOTGATE_")
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith(ours) and k not in ("HOST", "PORT")
+    }
+    values = ", ".join(f"settings.{name}" for name in show.split())
     return subprocess.run(
         [
             sys.executable,
             "-c",
-            "import django; django.setup(); from django.conf import settings; "
-            "print(settings.DEBUG, settings.TIME_ZONE, settings.CELERY_BROKER_URL)",
+            f"import django; django.setup(); from django.conf import settings; print({values})",
         ],
         cwd=ROOT,
         env={**clean, "DJANGO_SETTINGS_MODULE": module, "DJANGO_READ_DOT_ENV_FILE": "false", **env},
@@ -96,6 +101,41 @@ def test_embedded_defaults_need_no_server(tmp_path):
         "django.core.mail.backends.console.EmailBackend",
         "Europe/London",
     ]
+
+
+@pytest.mark.parametrize(
+    ("env", "site_url"),
+    [
+        ({}, "http://127.0.0.1:8000"),
+        ({"PORT": "8791"}, "http://127.0.0.1:8791"),
+        ({"HOST": "0.0.0.0", "PORT": "8080"}, "http://127.0.0.1:8080"),  # noqa: S104
+        (
+            {"HOST": "localhost", "PORT": "8080", "SITE_URL": "https://demo.example/"},
+            "https://demo.example",
+        ),
+    ],
+)
+def test_site_url_defaults_to_where_the_development_server_runs(env, site_url):
+    result = load_settings("config.settings.local", "SITE_URL", DATABASE_URL="sqlite://", **env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [site_url]
+
+
+@pytest.mark.parametrize(
+    ("code", "ok"), [("EUR", True), ("eur", False), ("GB", False), ("GB1", False)]
+)
+def test_currency_is_an_iso_code(code, ok):
+    result = load_settings(
+        "config.settings.local",
+        "PILOTGATE_CURRENCY",
+        PILOTGATE_CURRENCY=code,
+        DATABASE_URL="sqlite://",
+    )
+    if ok:
+        assert (result.returncode, result.stdout.split()) == (0, [code]), result.stderr
+    else:
+        assert result.returncode != 0
+        assert "PILOTGATE_CURRENCY must be an ISO 4217 code like GBP" in result.stderr
 
 
 @pytest.mark.parametrize("name", ["PILOTGATE_HANDOVER_LEAD_DAYS", "DJANGO_CONN_MAX_AGE"])

@@ -6,6 +6,7 @@ the console, so nothing but Python is needed. ``production.py`` removes the
 insecure defaults and refuses to start without real values.
 """
 
+import re
 from pathlib import Path
 
 import environ
@@ -39,7 +40,14 @@ SECRET_KEY = env.str(
     "DJANGO_SECRET_KEY", default="insecure-local-development-key-not-for-production"
 )
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# The start of the links in emails. Unset (development only: production.py requires
+# it), where `make run` serves: HOST and PORT, as the Makefile reads them.
+SITE_URL = env.str("SITE_URL", default="").rstrip("/")
+if not SITE_URL:
+    _host = env.str("HOST", default="127.0.0.1")
+    # A server bound to every address is reached on this machine at the loopback one.
+    _host = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(_host, _host)  # noqa: S104
+    SITE_URL = f"http://{_host}:{env_int('PORT', 8000)}"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -281,6 +289,12 @@ PILOTGATE_TASK_OVERDUE_GRACE_DAYS = env_int("PILOTGATE_TASK_OVERDUE_GRACE_DAYS",
 PILOTGATE_DECISION_GRACE_DAYS = env_int("PILOTGATE_DECISION_GRACE_DAYS", 0, minimum=0)
 # Most readings one bulk request (API) or CSV file (web) may carry.
 PILOTGATE_INGEST_MAX_ROWS = env_int("PILOTGATE_INGEST_MAX_ROWS", 10_000)
+# The currency of every amount of money (an operating plan's run cost): an ISO 4217 code.
+PILOTGATE_CURRENCY = env.str("PILOTGATE_CURRENCY", default="GBP")
+if not re.fullmatch(r"[A-Z]{3}", PILOTGATE_CURRENCY):
+    raise ImproperlyConfigured(
+        f"PILOTGATE_CURRENCY must be an ISO 4217 code like GBP, got {PILOTGATE_CURRENCY!r}"
+    )
 
 # --- Security (hardened further in production.py) ----------------------------------
 

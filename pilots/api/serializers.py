@@ -7,9 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.utils.functional import lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from pilots import formats
 from pilots.api.errors import MissingItemSerializer
 from pilots.api.fields import (
     BlankableURLField,
@@ -198,9 +200,21 @@ class InfrastructureAnswerSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+# Lazy: read when the schema is built, after the settings (PILOTGATE_CURRENCY) are.
+RUN_COST_HELP = lazy(
+    lambda: f"Expected monthly cost in production, in {formats.currency()} (an ISO 4217 code).",
+    str,
+)()
+
+
 class OperatingPlanSerializer(serializers.ModelSerializer):
     run_cost_per_month = DecimalValue(
-        read_only=True, allow_null=True, max_digits=12, decimal_places=2, min_value=0
+        read_only=True,
+        allow_null=True,
+        max_digits=12,
+        decimal_places=2,
+        min_value=0,
+        help_text=RUN_COST_HELP,
     )
     updated_at = serializers.DateTimeField(
         read_only=True, allow_null=True, help_text="Null until the plan is first written."
@@ -453,7 +467,12 @@ class InfrastructureInput(StrictSerializer):
 
 class OperatingPlanInput(StrictSerializer):
     run_cost_per_month = DecimalValue(
-        required=False, allow_null=True, max_digits=12, decimal_places=2, min_value=0
+        required=False,
+        allow_null=True,
+        max_digits=12,
+        decimal_places=2,
+        min_value=0,
+        help_text=RUN_COST_HELP,
     )
     support_model = StrictCharField(required=False, allow_blank=True)
     monitoring_plan = StrictCharField(required=False, allow_blank=True)

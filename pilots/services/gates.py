@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from pilots import formats
 from pilots.errors import MissingItem, NotAllowed, TransitionRefused
 from pilots.models import (
     GateDecision,
@@ -288,7 +289,7 @@ def pilot_start(
             missing.append(
                 MissingItem(
                     "after_planned_end",
-                    f"The planned end was {pilot.planned_end:%d %b %Y}; move the end date "
+                    f"The planned end was {formats.day(pilot.planned_end)}; move the end date "
                     "before starting.",
                     "basics",
                 )
@@ -297,7 +298,7 @@ def pilot_start(
             missing.append(
                 MissingItem(
                     "before_planned_start",
-                    f"The planned start is {pilot.planned_start:%d %b %Y}; "
+                    f"The planned start is {formats.day(pilot.planned_start)}; "
                     f"a pilot cannot start before it.",
                     "basics",
                 )
@@ -309,7 +310,7 @@ def pilot_start(
         pilot=pilot,
         by=by,
         to=Stage.RUNNING,
-        rationale=note.strip() or f"Started on {today:%d %b %Y}.",
+        rationale=note.strip() or f"Started on {formats.day(today)}.",
     )
 
 
@@ -341,7 +342,7 @@ def pilot_graduate(*, pilot: Pilot, by: AnyUser, rationale: str) -> GateDecision
                 MissingItem(
                     "operations_not_accepted",
                     "Operations has not accepted the system yet.",
-                    "operations",
+                    "acceptance",
                 )
             )
     missing += _text_item(rationale, "rationale", "Write the rationale for graduating.")

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from pilots import formats
 from pilots.errors import NotAllowed
 from pilots.models import Metric, MetricKind, MetricReading, Pilot, PilotEvent, ReadingSource, Stage
 from pilots.permissions import EDITORS, READING_RECORDERS, AnyUser, Role, pilot_roles
@@ -148,7 +149,7 @@ def reading_record(
             pilot=pilot,
             actor=by,
             action=PilotEvent.Action.READING_RECORDED,
-            subject=f"{metric.name} on {reading.observed_on:%Y-%m-%d}",
+            subject=f"{metric.name} on {formats.day(reading.observed_on)}",
             changes={"value": [plain(before), plain(reading.value)]},
         )
     return reading
@@ -189,6 +190,6 @@ def reading_delete(*, reading: MetricReading, by: AnyUser) -> None:
         pilot=pilot,
         actor=by,
         action=PilotEvent.Action.READING_DELETED,
-        subject=f"{metric.name} on {reading.observed_on:%Y-%m-%d}",
+        subject=f"{metric.name} on {formats.day(reading.observed_on)}",
         changes={"value": [plain(reading.value), None]},
     )

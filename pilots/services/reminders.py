@@ -5,8 +5,8 @@ The rules (``PRODUCT.md``, "Reminders"), each evaluated for one local day:
 =====================  ==========================================  =========================
 kind                   due when                                    to
 =====================  ==========================================  =========================
-handover_unplanned     window opens within lead days, or is open,  business owner, sponsor
-                       and the pilot has no knowledge-transfer
+handover_unplanned     window opens within lead days, or is open,  business owner (once
+                       and the pilot has no knowledge-transfer     accepted), sponsor
                        tasks (approved or running)
 handover_escalation    the same, escalation days into the window   portfolio leads
 task_overdue           a task not done, due date + grace passed    assignee, business owner
@@ -55,7 +55,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from pilots import timeline
+from pilots import formats, timeline
 from pilots.links import PilotLinks
 from pilots.models import (
     CADENCE_DAYS,
@@ -130,10 +130,6 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-def _when(day: date) -> str:
-    return f"{day.day} {day:%b %Y}"
-
-
 # --- The rules: one function per kind, one query each --------------------------------
 
 
@@ -155,11 +151,13 @@ def _handover(day: date, links: PilotLinks, leads: list[int], pilot_id: int | No
             # The window opens after the start: no start within the lead time, no window.
             start__lte=day + timedelta(days=lead_days),
         )
-        .values_list("pk", "reference", "start", "planned_end", "sponsor_id", "owner_id")
+        .values_list(
+            "pk", "reference", "start", "planned_end", "sponsor_id", "owner_id", "owner_status"
+        )
         .order_by("pk")
     )
     due: list[Due] = []
-    for pk, reference, start, end, sponsor_id, owner_id in rows:
+    for pk, reference, start, end, sponsor_id, owner_id, owner_status in rows:
         if end < start:
             continue
         opens = timeline.handover_window_opens(start, end)
@@ -167,16 +165,19 @@ def _handover(day: date, links: PilotLinks, leads: list[int], pilot_id: int | No
         if days_to_go > lead_days:
             continue
         if days_to_go > 0:
-            when = f"opens in {_plural(days_to_go, 'day')} ({_when(opens)})"
+            when = f"opens in {_plural(days_to_go, 'day')} ({formats.day(opens)})"
         elif days_to_go == 0:
             when = "opens today"
         else:
-            when = f"opened {_plural(-days_to_go, 'day')} ago ({_when(opens)})"
+            when = f"opened {_plural(-days_to_go, 'day')} ago ({formats.day(opens)})"
         reason = (
             f"The handover window of {reference} {when} and it has no knowledge-transfer tasks."
         )
         action = "Plan the handover: add knowledge-transfer tasks to the team that will run it."
-        for recipient in (owner_id, sponsor_id):
+        # The link adds a task: the sponsor and the owner who accepted may (a nominee
+        # who has not answered may not, and one who declined no longer sees the pilot).
+        owner = owner_id if owner_status == OwnershipStatus.ACCEPTED else None
+        for recipient in (owner, sponsor_id):
             if recipient is not None:
                 due.append(
                     Due(
@@ -304,7 +305,7 @@ def _metric_stale(day: date, links: PilotLinks, pilot_id: int | None) -> list[Du
     )
     due = []
     for pilot, reference, owner, name, last_on, cadence in rows:
-        since = f"since {_when(last_on)}" if last_on else "since the pilot started"
+        since = f"since {formats.day(last_on)}" if last_on else "since the pilot started"
         due.append(
             Due(
                 pilot,
@@ -387,7 +388,7 @@ def _decision_overdue(
     due = []
     for pk, reference, end, sponsor in rows:
         reason = (
-            f"{reference} ended on {_when(end)} ({_plural((day - end).days, 'day')} ago) "
+            f"{reference} ended on {formats.day(end)} ({_plural((day - end).days, 'day')} ago) "
             "and has no graduate or stop decision."
         )
         action = "Record the decision: graduate it into production, or stop it with the lessons."

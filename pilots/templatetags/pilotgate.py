@@ -6,13 +6,24 @@ from decimal import Decimal, InvalidOperation
 
 from django import template
 
+from pilots import formats
+
 register = template.Library()
+# Fields that hold an amount of money: their label names the currency.
+MONEY_FIELDS = frozenset({"run_cost_per_month"})
 
 
 @register.filter
 def field_label(name: str) -> str:
-    """``run_cost_per_month`` → ``Run cost per month`` (audit history field names)."""
-    return str(name).replace("_", " ").capitalize()
+    """``run_cost_per_month`` → ``Run cost per month (GBP)`` (audit history field names)."""
+    label = str(name).replace("_", " ").capitalize()
+    return f"{label} ({formats.currency()})" if name in MONEY_FIELDS else label
+
+
+@register.filter
+def money(amount: Decimal | None) -> str:
+    """``4,200.00 GBP`` in ``PILOTGATE_CURRENCY``; an em dash for none."""
+    return formats.money(amount)
 
 
 @register.filter

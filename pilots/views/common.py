@@ -4,12 +4,14 @@ services' errors into form errors and messages."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TypeVar
+from functools import wraps
+from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect
 
 from pilots.abilities import Abilities, pilot_abilities
 from pilots.errors import MissingItem, NotAllowed, TransitionRefused
@@ -18,6 +20,33 @@ from pilots.models import KnowledgeTransferTask, Metric, MetricReading, Pilot
 from pilots.selectors import pilot_get_for_user
 
 T = TypeVar("T")
+
+
+View = Callable[..., HttpResponse]
+
+
+def post_only(form_is_at: Callable[..., str]) -> Callable[[View], View]:
+    """An action a form POSTs to, whose address still answers a GET.
+
+    A page re-rendered after a refused POST (a gate decision with items
+    missing, an invalid reading) leaves the action's address in the address
+    bar; reloading, bookmarking or sharing it makes a GET. That GET is sent to
+    where the form lives, ``form_is_at(**url_kwargs)``, which decides access
+    itself: never a 405 and an empty page. The GET changes nothing.
+    """
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def action(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.method in ("GET", "HEAD"):
+                return redirect(form_is_at(*args, **kwargs))
+            if request.method != "POST":
+                return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
+            return view(request, *args, **kwargs)
+
+        return action
+
+    return decorate
 
 
 def visible_pilot(request: HttpRequest, reference: str) -> Pilot:
@@ -93,15 +122,21 @@ def pilot_url(pilot: Pilot, anchor: str = "") -> str:
 
 
 def step_url(pilot: Pilot, section: str) -> str:
-    """The registration step of that name, else that part of the pilot page."""
+    """The registration step of that name."""
     return PilotLinks().step(pilot.reference, section)
 
 
-def missing_with_links(pilot: Pilot, missing: Iterable[MissingItem]) -> list[dict[str, str]]:
-    """Each missing item with a link to the step or section where it is fixed."""
+def missing_with_links(
+    pilot: Pilot, missing: Iterable[MissingItem], *, may_edit: bool
+) -> list[dict[str, str]]:
+    """Each missing item with a link to where this user fixes it ("" if they cannot).
+
+    ``may_edit``: the user may edit the registration now (``Abilities.edit``).
+    """
     links = PilotLinks()
     return [
-        {**item.as_dict(), "url": links.step(pilot.reference, item.section)} for item in missing
+        {**item.as_dict(), "url": links.fix(pilot.reference, item.section, may_edit=may_edit)}
+        for item in missing
     ]
 
 

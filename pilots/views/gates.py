@@ -5,10 +5,10 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
 
 from pilots.errors import TransitionRefused
 from pilots.forms import DecisionForm, DeclineForm
+from pilots.links import PilotLinks
 from pilots.models import GateDecision, Pilot
 from pilots.selectors import pilot_for_page
 from pilots.services import gates, ownership
@@ -17,6 +17,7 @@ from pilots.views.common import (
     call_service,
     missing_with_links,
     pilot_url,
+    post_only,
     require,
     run_or_report,
     visible_pilot,
@@ -32,7 +33,7 @@ DECISION_MESSAGES = {
 }
 
 
-@require_POST
+@post_only(lambda reference: PilotLinks().detail(reference, "nomination"))
 def ownership_respond(request: HttpRequest, reference: str) -> HttpResponse:
     """The nominee accepts, or declines with a reason."""
     pilot = pilot_for_page(request.user, reference=reference)
@@ -80,11 +81,12 @@ def _decide(request: HttpRequest, pilot: Pilot, decision: str, form: DecisionFor
     )
 
 
-@require_POST
+@post_only(lambda reference: PilotLinks().detail(reference, "decision"))
 def pilot_decide(request: HttpRequest, reference: str) -> HttpResponse:
     """Record a gate decision; a refusal re-renders the page with every missing item."""
     pilot = pilot_for_page(request.user, reference=reference)
-    open_decisions = decisions_open_to(abilities(request, pilot), pilot)
+    ab = abilities(request, pilot)
+    open_decisions = decisions_open_to(ab, pilot)
     decision = request.POST.get("decision", "")
     require(
         decision in open_decisions,
@@ -98,7 +100,7 @@ def pilot_decide(request: HttpRequest, reference: str) -> HttpResponse:
                 messages.success(request, f"{pilot.reference} {DECISION_MESSAGES[decision]}.")
                 return redirect(pilot_url(pilot))
         except TransitionRefused as error:
-            refused = missing_with_links(pilot, error.missing)
+            refused = missing_with_links(pilot, error.missing, may_edit=ab.edit)
     pilot = pilot_for_page(request.user, reference=reference)
     return render(
         request,
@@ -109,7 +111,7 @@ def pilot_decide(request: HttpRequest, reference: str) -> HttpResponse:
     )
 
 
-@require_POST
+@post_only(lambda reference: PilotLinks().detail(reference, "people"))
 def operations_accept(request: HttpRequest, reference: str) -> HttpResponse:
     pilot = visible_pilot(request, reference)
     require(

@@ -5,15 +5,17 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from pilots.forms import TaskCompleteForm, TaskForm, TaskMoveForm
+from pilots.links import PilotLinks
 from pilots.models import KnowledgeTransferTask
 from pilots.services import handover
 from pilots.views.common import (
     abilities,
     call_service,
     pilot_url,
+    post_only,
     require,
     run_or_report,
     task_of,
@@ -74,7 +76,11 @@ def task_complete(request: HttpRequest, reference: str, task_id: int) -> HttpRes
     )
 
 
-@require_POST
+def task_in_plan(reference: str, task_id: int) -> str:
+    return PilotLinks().detail(reference, f"task-{task_id}")
+
+
+@post_only(task_in_plan)
 def task_reopen(request: HttpRequest, reference: str, task_id: int) -> HttpResponse:
     pilot = visible_pilot(request, reference)
     require(abilities(request, pilot).plan_handover, ONLY_PLANNERS)
@@ -84,7 +90,7 @@ def task_reopen(request: HttpRequest, reference: str, task_id: int) -> HttpRespo
     return redirect(pilot_url(pilot, "handover"))
 
 
-@require_POST
+@post_only(task_in_plan)
 def task_move(request: HttpRequest, reference: str, task_id: int) -> HttpResponse:
     """Move a task one place up or down the plan (keyboard-friendly reordering)."""
     pilot = visible_pilot(request, reference)

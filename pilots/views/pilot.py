@@ -130,7 +130,7 @@ def pilot_page_context(request: HttpRequest, pilot: Pilot, **overrides: Any) -> 
         task.can_complete = ab.complete_task(task)
     missing = []
     if pilot.stage == Stage.DRAFT:
-        missing = missing_with_links(pilot, submission_missing_items(pilot))
+        missing = missing_with_links(pilot, submission_missing_items(pilot), may_edit=ab.edit)
     decisions = decisions_open_to(ab, pilot)
     context = {
         "pilot": pilot,

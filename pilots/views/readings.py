@@ -6,9 +6,11 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
+from pilots import formats
 from pilots.forms import ReadingEditForm, ReadingForm, plain_decimal
+from pilots.links import PilotLinks
 from pilots.models import MetricKind
 from pilots.selectors import metric_status, pilot_for_page, pilot_timeline, recent_readings
 from pilots.services import metrics
@@ -17,6 +19,7 @@ from pilots.views.common import (
     call_service,
     metric_of,
     pilot_url,
+    post_only,
     reading_of,
     require,
     run_or_report,
@@ -27,7 +30,7 @@ from pilots.views.pilot import metric_chart, pilot_page_context, with_rights
 ONLY_RECORDERS = "Only the pilot's business owner and team record readings."
 
 
-@require_POST
+@post_only(lambda reference, metric_id: PilotLinks().detail(reference, f"metric-{metric_id}"))
 def reading_create(request: HttpRequest, reference: str, metric_id: int) -> HttpResponse:
     """Record a reading. With htmx the metric's card is swapped in place, else a redirect."""
     pilot = pilot_for_page(request.user, reference=reference)
@@ -47,7 +50,9 @@ def reading_create(request: HttpRequest, reference: str, metric_id: int) -> Http
     )
     message = ""
     if saved:
-        message = f"Reading of {saved.value.normalize():f} on {saved.observed_on:%d %b %Y} saved."
+        message = (
+            f"Reading of {saved.value.normalize():f} on {formats.day(saved.observed_on)} saved."
+        )
     if request.htmx:
         today = timezone.localdate()
         readings = recent_readings([metric.pk])[metric.pk]
@@ -92,7 +97,7 @@ def reading_edit(request: HttpRequest, reference: str, reading_id: int) -> HttpR
             form,
             lambda: metrics.reading_update(reading=reading, by=request.user, **form.cleaned_data),
         ):
-            messages.success(request, f"Reading of {reading.observed_on:%d %b %Y} corrected.")
+            messages.success(request, f"Reading of {formats.day(reading.observed_on)} corrected.")
             return redirect(pilot_url(pilot, f"metric-{reading.metric_id}"))
     return render(
         request, "pilots/reading_form.html", {"pilot": pilot, "reading": reading, "form": form}
@@ -109,6 +114,6 @@ def reading_delete(request: HttpRequest, reference: str, reading_id: int) -> Htt
     )
     if request.method == "POST":
         if run_or_report(request, lambda: metrics.reading_delete(reading=reading, by=request.user)):
-            messages.success(request, f"Reading of {reading.observed_on:%d %b %Y} deleted.")
+            messages.success(request, f"Reading of {formats.day(reading.observed_on)} deleted.")
         return redirect(pilot_url(pilot, f"metric-{reading.metric_id}"))
     return render(request, "pilots/reading_delete.html", {"pilot": pilot, "reading": reading})

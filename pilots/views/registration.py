@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from pilots.errors import TransitionRefused
 from pilots.forms import (
@@ -28,6 +28,7 @@ from pilots.forms import (
     OwnerNominationForm,
     PilotBasicsForm,
 )
+from pilots.links import PilotLinks
 from pilots.models import (
     InfrastructureItem,
     Metric,
@@ -46,6 +47,7 @@ from pilots.views.common import (
     metric_of,
     missing_with_links,
     pilot_url,
+    post_only,
     require,
     run_or_report,
     step_url,
@@ -262,16 +264,15 @@ def _review(request: HttpRequest, pilot: Pilot) -> HttpResponse | dict[str, Any]
         try:
             gates.pilot_submit(pilot=pilot, by=request.user)
         except TransitionRefused as refused:
-            return {"missing": missing_with_links(pilot, refused.missing), "refused": True}
+            missing = missing_with_links(pilot, refused.missing, may_edit=True)
+            return {"missing": missing, "refused": True}
         messages.success(
             request, f"{pilot.reference} submitted for review. A portfolio lead will decide."
         )
         return redirect(pilot_url(pilot))
     missing = gates.submission_missing_items(pilot)
-    return {
-        "missing": missing_with_links(pilot, missing),
-        "refused": False,
-    }
+    # Only those who may edit the registration reach its steps.
+    return {"missing": missing_with_links(pilot, missing, may_edit=True), "refused": False}
 
 
 HANDLERS: dict[str, Handler] = {
@@ -339,7 +340,7 @@ def metric_edit(request: HttpRequest, reference: str, metric_id: int | None = No
     )
 
 
-@require_POST
+@post_only(lambda reference, membership_id: PilotLinks().step(reference, "owner"))
 def member_remove(request: HttpRequest, reference: str, membership_id: int) -> HttpResponse:
     pilot = visible_pilot(request, reference)
     require(abilities(request, pilot).edit, "Only the sponsor or a lead may change the team.")

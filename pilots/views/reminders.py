@@ -6,15 +6,16 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from pilots.forms import ReminderLogFilter, ReminderMuteForm, pluralize
 from pilots.models import MUTABLE_REMINDER_KINDS, ReminderKind
 from pilots.permissions import is_portfolio_lead
 from pilots.selectors import inbox_of, reminder_log, reminder_mutes_of
 from pilots.services import reminders
-from pilots.views.common import call_service, require
+from pilots.views.common import call_service, post_only, require
 
 INBOX_PAGE_SIZE = 25
 LOG_PAGE_SIZE = 50
@@ -39,14 +40,18 @@ def _back_to_inbox(request: HttpRequest) -> HttpResponse:
     return redirect("pilots:inbox")
 
 
-@require_POST
+def the_inbox(**_: object) -> str:
+    return reverse("pilots:inbox")
+
+
+@post_only(the_inbox)
 def inbox_read(request: HttpRequest, reminder_id: int) -> HttpResponse:
     """Mark one reminder read (only the user's own: anyone else's id changes nothing)."""
     reminders.reminder_mark_read(user=request.user, reminder_id=reminder_id)
     return _back_to_inbox(request)
 
 
-@require_POST
+@post_only(the_inbox)
 def inbox_read_all(request: HttpRequest) -> HttpResponse:
     if count := reminders.reminders_mark_all_read(user=request.user):
         messages.success(request, f"Marked {count} reminder{pluralize(count)} as read.")

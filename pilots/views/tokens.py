@@ -5,14 +5,15 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from pilots.forms import ApiTokenForm
 from pilots.models import ApiToken
 from pilots.selectors import api_tokens_of
 from pilots.services import tokens
-from pilots.views.common import call_service
+from pilots.views.common import call_service, post_only
 
 
 def token_of(request: HttpRequest, token_id: int) -> ApiToken:
@@ -52,7 +53,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_POST
+@post_only(lambda token_id: reverse("pilots:tokens"))
 def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     token = token_of(request, token_id)
     if token.is_active:

@@ -193,8 +193,15 @@ def test_readings_chart_value_axis_rounds_outwards():
 
 def test_readings_chart_date_axis_labels_month_starts_inside_the_range():
     labels = [tick.label for tick in chart().x_ticks]
-    assert labels == ["Feb 26", "Mar 26", "Apr 26", "May 26", "Jun 26", "Jul 26"]
+    # "Feb 26" read as the 26th of February: the year is written out where it is needed.
+    assert labels == ["Feb 2026", "Mar", "Apr", "May", "Jun", "Jul"]
     assert chart().x_ticks[0].at == pytest.approx(x_of(date(2026, 2, 1)))
+
+
+def test_readings_chart_month_labels_name_the_year_where_it_turns():
+    result = chart(end=date(2027, 3, 5), target_date=date(2027, 3, 5))
+    labels = [tick.label for tick in result.x_ticks]
+    assert labels == ["Feb 2026", "Apr", "Jun", "Aug", "Oct", "Dec", "Feb 2027"]
 
 
 def test_readings_chart_date_axis_has_at_most_eight_labels():

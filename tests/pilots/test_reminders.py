@@ -27,7 +27,7 @@ from pilots.models import (
     Stage,
     TaskStatus,
 )
-from pilots.services import reminders
+from pilots.services import ownership, reminders
 from pilots.services.reminders import period_of, reminders_due, reminders_sweep
 from tests import factories
 
@@ -74,6 +74,18 @@ def test_handover_reason_says_when_the_window_opens(running):
         "and it has no knowledge-transfer tasks."
     )
     assert item.link == f"/pilots/{running.reference}/tasks/new/"
+
+
+def test_handover_link_goes_only_to_people_who_may_add_a_task(running, sponsor, client):
+    """Its link adds a task: a newly nominated owner may not yet (403), so is not told."""
+    newcomer = factories.UserFactory(username="newcomer")
+    ownership.owner_nominate(pilot=running, by=sponsor, owner=newcomer)
+    assert due(WINDOW_APPROACHING, K.HANDOVER_UNPLANNED) == {"sponsor"}
+    (item,) = [i for i in reminders_due(WINDOW_APPROACHING) if i.kind == K.HANDOVER_UNPLANNED]
+    client.force_login(newcomer)
+    assert client.get(item.link).status_code == 403
+    client.force_login(sponsor)
+    assert client.get(item.link).status_code == 200
 
 
 def test_handover_escalates_to_leads_seven_days_into_the_window(running, lead, lead2):
@@ -424,6 +436,29 @@ def test_email_has_text_and_html_the_reason_and_a_direct_link(running, settings)
     assert f'href="{link}"' in html
     assert "opens in 14 days" in html
     assert "mute" not in message.body  # the handover reminder cannot be muted
+
+
+@pytest.mark.parametrize(
+    ("day", "when"),
+    [(WINDOW_APPROACHING, "opens in 14 days"), (ESCALATION, "opened 7 days ago")],
+)
+def test_handover_subject_holds_whether_the_window_is_near_or_open(running, lead, day, when):
+    """The subject said "window near" above a body saying it had opened days ago."""
+    read_reading(running, day)
+    reminders_sweep(day=day, deliver="inline")
+    subject = f"{running.reference} {running.title}: "
+    told = {(m.to[0], m.subject) for m in mail.outbox}
+    assert told == {
+        (running.owner.email, subject + "Handover not planned"),
+        (running.sponsor.email, subject + "Handover not planned"),
+        *(
+            {(lead.email, subject + "Handover still not planned in the open window")}
+            if day == ESCALATION
+            else set()
+        ),
+    }
+    assert all(when in m.body for m in mail.outbox)
+    assert not any("near" in m.subject or "a week" in m.subject for m in mail.outbox)
 
 
 def test_mutable_kinds_link_to_the_profile_to_mute_them(running, settings):

@@ -97,6 +97,15 @@ def test_timeline_phase_of_one_day_pilot(today, phase):
     assert timeline(start=S, end=S, today=today, lead_days=14).phase == phase
 
 
+@pytest.mark.parametrize("today", [S + days(10), OPENS - days(5), OPENS + days(5), END + days(9)])
+def test_timeline_of_a_closed_pilot_has_no_phase_or_window_left(today):
+    """A pilot stopped in its build phase said "build phase" ever after."""
+    closed = timeline(start=S, end=END, today=today, lead_days=14, closed_on=S + days(9))
+    assert closed.phase == Phase.CLOSED
+    assert (closed.handover_approaching, closed.handover_open) == (False, False)
+    assert closed.handover_opens == OPENS  # the plan is still the plan
+
+
 def test_timeline_handover_opens_is_computed_from_start_and_end():
     assert ninety_day(S).handover_opens == OPENS
     assert ninety_day(S).duration_days == 90

@@ -6,6 +6,8 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
+from pilots.abilities import may_edit_registration, pilot_abilities
+from pilots.models import Stage
 from pilots.permissions import Role, can_see, pilot_roles
 from pilots.selectors import pilot_get_for_user, pilots_visible_to
 from pilots.services import ownership
@@ -91,3 +93,15 @@ def test_visibility_is_one_query(portfolio, member, django_assert_num_queries):
     member = type(member).objects.get(pk=member.pk)  # fresh: group names not cached
     with django_assert_num_queries(2):  # the user's groups, then the pilots
         list(pilots_visible_to(member))
+
+
+@pytest.mark.parametrize("stage", list(Stage))
+def test_may_edit_registration_agrees_with_the_abilities(draft, stage, request):
+    """The query-free twin lists use (the dashboard's reasons) holds ``Abilities.edit``."""
+    pilot = draft
+    pilot.stage = stage  # what they read; the rest of a pilot at that stage is not needed
+    cast = ["sponsor", "owner", "member", "ops", "lead", "admin_user", "outsider"]
+    users = [request.getfixturevalue(name) for name in cast] + [AnonymousUser()]
+    assert [may_edit_registration(user, pilot) for user in users] == [
+        pilot_abilities(user, pilot).edit for user in users
+    ]

@@ -109,6 +109,21 @@ def test_logout_is_a_post_and_lands_on_sign_in(client, member):
     assert response["Location"] == reverse("login")
 
 
+def test_logout_address_answers_a_get_by_asking_first(client, member):
+    """Django 5's LogoutView answered a GET (a typed or reloaded address) 405, empty."""
+    client.force_login(member)
+    response = client.get(reverse("logout"))
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "<h1>Sign out?</h1>" in content
+    assert f'<form method="post" action="{reverse("logout")}">' in content
+    assert client.get(reverse("home")).status_code == 200  # still signed in
+
+    client.post(reverse("logout"))
+    response = client.get(reverse("logout"))  # the address again, signed out
+    assert (response.status_code, response["Location"]) == (302, reverse("login"))
+
+
 @pytest.mark.parametrize(
     ("url", "status", "text"),
     [

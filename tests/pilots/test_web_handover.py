@@ -113,7 +113,7 @@ def test_reading_with_htmx_returns_the_metric_card_only(client, running, metric,
     assert response.status_code == 200
     assert "<html" not in content
     assert content.lstrip().startswith(f'<article class="metric-card" id="metric-{metric.pk}"')
-    assert "<td>20 Feb 2026</td><td>33.5</td>" in content
+    assert '<td data-label="Date">20 Feb 2026</td><td data-label="Value">33.5</td>' in content
     assert "Reading of 33.5 on 20 Feb 2026 saved." in content
     assert 'id="primary-chart" hx-swap-oob="true"' in content  # the chart is redrawn too
     assert MetricReading.objects.filter(metric=metric, value=Decimal("33.5")).exists()

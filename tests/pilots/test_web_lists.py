@@ -11,7 +11,7 @@ from django.utils.html import escape
 
 from pilots.models import Pilot
 from pilots.selectors import AGENDA_LIMIT
-from pilots.services import gates
+from pilots.services import gates, handover, ownership
 from tests import factories
 
 LIST = reverse("pilots:list")
@@ -28,7 +28,8 @@ def _today(time_machine):
 def listed(response) -> list[str]:
     """The references in a pilot table, in the order shown."""
     return re.findall(
-        r'<td class="mono"><a href="[^"]+">(PIL-\d+)</a></td>', response.content.decode()
+        r'<td class="mono" data-label="Reference"><a href="[^"]+">(PIL-\d+)</a></td>',
+        response.content.decode(),
     )
 
 
@@ -44,6 +45,50 @@ def proposed_pilot(sponsor, owner, **fields) -> Pilot:
 
 
 # --- The pilot list ---------------------------------------------------------------------
+
+
+def test_list_and_page_of_closed_pilots_say_when_they_closed_not_a_phase(
+    client, running, sponsor, owner, ops, lead, time_machine
+):
+    """A stopped pilot's row said "opens 6 May 2026", its page "build phase"."""
+    other = factories.PilotFactory(sponsor=sponsor, operations_owner=ops, title="Graduates")
+    factories.complete_registration(other, owner=owner)
+    gates.pilot_submit(pilot=other, by=sponsor)
+    ownership.ownership_accept(pilot=other, by=owner)
+    gates.pilot_approve(pilot=other, by=lead, rationale="Fine.")
+    gates.pilot_start(pilot=other, by=sponsor)
+    other.tasks.create(
+        title="Runbook",
+        kind="runbook",
+        assignee=owner,
+        receiver_team="Ops",
+        due_on=date(2026, 3, 1),
+    )
+    handover.task_complete(task=other.tasks.get(), by=owner, evidence_url="https://x.example/r")
+    ownership.operations_accept(pilot=other, by=ops)
+    gates.pilot_graduate(pilot=other, by=sponsor, rationale="Live.")
+    gates.pilot_stop(pilot=running, by=sponsor, rationale="No uplift.", lessons_learned="Data.")
+    time_machine.move_to(datetime(2026, 3, 20, 12, tzinfo=UTC), tick=False)
+
+    client.force_login(sponsor)
+    rows = client.get(LIST, {"stage": ""}).content.decode()
+    assert "stopped on 1 Mar 2026" in rows
+    assert "graduated on 1 Mar 2026" in rows
+    assert "opens" not in rows
+    assert "opened" not in rows
+    for pilot, outcome in ((running, "stopped"), (other, "graduated")):
+        page = client.get(reverse("pilots:detail", args=[pilot.reference])).content.decode()
+        assert f"20 Mar 2026 · {outcome} on 1 Mar 2026</dd>" in page
+        assert "build phase" not in page
+        assert "handover window in" not in page
+
+
+def test_list_says_a_window_opened_once_it_has(client, running, sponsor, time_machine):
+    client.force_login(sponsor)
+    assert "opens 6 May 2026" in client.get(LIST).content.decode()
+    time_machine.move_to(datetime(2026, 5, 7, 12, tzinfo=UTC), tick=False)
+    client.force_login(sponsor)  # the session of 1 Mar has expired
+    assert "opened 6 May 2026" in client.get(LIST).content.decode()
 
 
 def test_list_outsider_sees_no_pilot(client, running, outsider):

@@ -20,6 +20,7 @@ from pilots.models import (
 )
 from pilots.services import ownership
 from pilots.services.audit import event_record
+from pilots.services.gates import submission_missing_items
 from tests import factories
 
 TODAY = date(2026, 3, 1)
@@ -100,7 +101,9 @@ def test_metric_page_lists_the_readings(client, running, member):
     client.force_login(member)
     response = client.get(reverse("pilots:metric", args=[running.reference, metric.pk]))
     assert response.status_code == 200
-    assert "<td>1 Feb 2026</td><td>17.5</td>" in response.content.decode()
+    assert '<td data-label="Date">1 Feb 2026</td><td data-label="Value">17.5</td>' in (
+        response.content.decode()
+    )
     assert 'class="chart-point"' in response.content.decode()
 
 
@@ -120,6 +123,32 @@ def test_pilot_page_draft_lists_what_is_missing_to_its_sponsor(client, sponsor):
         response.content.decode()
     )
     assert shows(response, "Continue registration")
+
+
+def test_pilot_page_draft_links_missing_items_only_for_those_who_may_edit_it(
+    client, sponsor, owner, lead, admin_user
+):
+    """The nominee of an unfinished draft saw every item linked to a step that was 403."""
+    pilot = factories.PilotFactory(sponsor=sponsor, planned_start=None, planned_end=None)
+    ownership.owner_nominate(pilot=pilot, by=sponsor, owner=owner)
+    missing = submission_missing_items(pilot)
+    assert len(missing) >= 8
+    steps = {reverse("pilots:register", args=[pilot.reference, item.section]) for item in missing}
+
+    for viewer in (owner, admin_user):  # may see it, may not edit its registration
+        client.force_login(viewer)
+        content = client.get(detail_url(pilot)).content.decode()
+        assert all(escape(item.message) in content for item in missing)
+        assert [step for step in steps if step in content] == []
+        assert {client.get(step).status_code for step in steps} == {403}
+
+    for editor in (sponsor, lead):
+        client.force_login(editor)
+        content = client.get(detail_url(pilot)).content.decode()
+        for item in missing:
+            step = reverse("pilots:register", args=[pilot.reference, item.section])
+            assert f'<a href="{step}">{escape(item.message)}</a>' in content
+        assert {client.get(step).status_code for step in steps} == {200}
 
 
 # --- The nomination ---------------------------------------------------------------------
@@ -241,8 +270,10 @@ def test_approve_while_the_owner_is_pending_lists_the_missing_item(client, propo
     content = response.content.decode()
     assert "Cannot approve yet." in content
     assert shows(response, "The nominated business owner has not accepted ownership yet.")
+    # Fixed by the nominee; a proposed pilot's registration opens to nobody: no link.
     owner_step = reverse("pilots:register", args=[proposed.reference, "owner"])
-    assert f'<a href="{owner_step}">' in content
+    assert owner_step not in content
+    assert client.get(owner_step).status_code == 403
     assert stored(proposed).stage == Stage.PROPOSED
     assert not GateDecision.objects.filter(pilot=proposed, to_stage=Stage.APPROVED).exists()
 
@@ -313,9 +344,39 @@ def test_graduate_is_refused_with_every_missing_item(client, running, sponsor):
     response = decide(client, running, "graduate", rationale="Live.")
     assert response.status_code == 200
     assert "Cannot graduate yet." in response.content.decode()
-    assert shows(response, "Operations has not accepted the system yet.")
+    # Where acceptance is recorded (the people section), not the step naming operations.
+    people = detail_url(running) + "#people"
+    assert f'<a href="{people}">Operations has not accepted the system yet.</a>' in (
+        response.content.decode()
+    )
     assert shows(response, "The handover plan has no knowledge-transfer task.")
     assert stored(running).stage == Stage.RUNNING
+
+
+@pytest.mark.parametrize(
+    ("fixture", "decision", "data"),
+    [
+        ("proposed", "approve", {"rationale": "Looks good."}),
+        ("running", "graduate", {"rationale": "Live."}),
+        ("running", "stop", {"rationale": "No uplift."}),  # no lessons learned
+    ],
+)
+def test_refused_decision_address_answers_a_get_with_the_decision_section(
+    client, request, lead, fixture, decision, data
+):
+    """The refusal is rendered at /decide/; reloading or sharing that address is a GET."""
+    pilot = request.getfixturevalue(fixture)
+    client.force_login(lead)
+    refused = decide(client, pilot, decision, **data)
+    assert (refused.status_code, refused.wsgi_request.path) == (200, f"{detail_url(pilot)}decide/")
+    assert f"Cannot {decision} yet." in refused.content.decode()
+
+    response = client.get(reverse("pilots:decide", args=[pilot.reference]))
+    assert (response.status_code, response["Location"]) == (302, f"{detail_url(pilot)}#decision")
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    assert 'id="decision"' in page.content.decode()
+    assert stored(pilot).stage == pilot.stage  # the GET decided nothing
 
 
 def test_member_cannot_record_any_decision(client, running, member):

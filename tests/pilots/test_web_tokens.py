@@ -103,10 +103,12 @@ def test_tokens_list_shows_name_scope_prefix_and_use(client, member):
     client.force_login(member)
     html = client.get(TOKENS).content.decode()
     row = re.search(rf'<tr id="token-{token.pk}">.*?</tr>', html, re.S).group()
-    assert "<td>Dashboard</td>" in row
+    assert '<td data-label="Name">Dashboard</td>' in row
     assert "Full: everything its user may do" in row
-    assert f'<td class="mono">{key[:8]}…</td>' in row
-    assert "<td>1 Mar 2026 12:00</td><td>never</td>" in row.replace("\n        ", "")
+    assert f'<td class="mono" data-label="Key">{key[:8]}…</td>' in row
+    assert (
+        '<td data-label="Created">1 Mar 2026 12:00</td><td data-label="Last used">never</td>'
+    ) in row.replace("\n        ", "")
     assert key not in html
 
     api_me(key)
@@ -178,10 +180,11 @@ def test_tokens_revoke_of_another_users_token_is_404(client, member, owner):
     assert api_me(key).status_code == 200
 
 
-def test_tokens_revoke_needs_a_post(client, member):
+def test_tokens_revoke_needs_a_post_its_address_leads_to_the_tokens(client, member):
     token, _ = tokens.token_create(user=member, name="Script")
     client.force_login(member)
-    assert client.get(reverse("pilots:token_revoke", args=[token.pk])).status_code == 405
+    response = client.get(reverse("pilots:token_revoke", args=[token.pk]))
+    assert (response.status_code, response["Location"]) == (302, TOKENS)
     token.refresh_from_db()
     assert token.revoked_at is None
 

@@ -44,6 +44,7 @@ def test_recompute_stores_scores_risk_reasons_and_links(running, draft):
         "points": 30,
         "risk": RiskLevel.WATCH,
         "sentence": f"No reading of “{running.metrics.get().name}” since 10 Feb 2026.",
+        "section": "metrics",
         "link": f"/pilots/{running.reference}/#metrics",
     }
     assert (stored.metric, stored.overall, stored.risk) == (40, 85, RiskLevel.WATCH)
@@ -61,6 +62,23 @@ def test_a_drafts_reasons_link_to_its_registration_steps(sponsor):
     assert links["NO_OWNER"] == f"/pilots/{pilot.reference}/register/owner/"
     assert links["NO_PRIMARY_METRIC"] == f"/pilots/{pilot.reference}/register/metric/"
     assert card(pilot).risk == RiskLevel.WATCH  # a draft counts no worse than watch
+
+
+def test_a_running_pilots_reasons_link_where_they_are_fixed(running, sponsor):
+    """Naming an operations owner is done on the registration step, editable while running;
+    readings on the pilot page."""
+    Pilot.objects.filter(pk=running.pk).update(operations_owner=None, receiving_team="")
+    scorecards_recompute(today=DAY)
+    links = {reason["code"]: reason["link"] for reason in card(running).reasons}
+    assert links["NO_OPERATIONS_OWNER"] == f"/pilots/{running.reference}/register/operations/"
+    assert links["METRIC_STALE"] == f"/pilots/{running.reference}/#metrics"
+
+
+def test_a_proposed_pilots_reasons_link_to_the_pilot_page(proposed):
+    """Nobody edits a proposed pilot's registration: its page shows where things stand."""
+    scorecards_recompute(today=DAY)
+    links = {reason["code"]: reason["link"] for reason in card(proposed).reasons}
+    assert links["OWNER_PENDING"] == f"/pilots/{proposed.reference}/#people"
 
 
 def test_recompute_of_some_pilots_leaves_the_others(running, sponsor):

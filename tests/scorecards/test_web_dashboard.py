@@ -20,6 +20,7 @@ from django.utils.html import escape
 from zen_queries import QueriesDisabledError
 
 from pilots.models import OwnershipStatus, Pilot, Stage
+from pilots.services import ownership
 from scorecards import charts
 from scorecards.models import Scorecard, ScorecardSnapshot
 from scorecards.rules import Risk
@@ -347,6 +348,35 @@ def test_dashboard_row_shows_reasons_with_links_and_a_sparkline(client, lead, ru
     assert '<polyline class="spark-line"' in html
     assert f'href="{reverse("pilots:detail", args=[running.reference])}"' in html
     assert f'href="{reverse("scorecards:pilot", args=[running.reference])}"' in html
+
+
+def test_reasons_link_to_registration_steps_only_for_those_who_may_edit(
+    client, sponsor, owner, member
+):
+    """A draft's reasons are fixed on its registration steps, which open only to editors."""
+    pilot = factories.PilotFactory(sponsor=sponsor)
+    ownership.owner_nominate(pilot=pilot, by=sponsor, owner=owner)
+    factories.add_member(pilot, member)
+    recompute()
+    reasons = Scorecard.objects.get(pilot=pilot).reasons
+    steps = {reason["link"] for reason in reasons}
+    assert steps == {
+        reverse("pilots:register", args=[pilot.reference, section])
+        for section in ("owner", "operations", "metric", "infrastructure")
+    }
+    scorecard = reverse("scorecards:pilot", args=[pilot.reference])
+    for viewer in (owner, member):
+        client.force_login(viewer)
+        for page in (DASHBOARD, scorecard):
+            html = client.get(page).content.decode()
+            assert all(escape(reason["sentence"]) in html for reason in reasons)
+            assert [step for step in steps if step in html] == []
+        assert {client.get(step).status_code for step in steps} == {403}
+    client.force_login(sponsor)
+    for page in (DASHBOARD, scorecard):
+        html = client.get(page).content.decode()
+        for reason in reasons:
+            assert f'<a href="{reason["link"]}">{escape(reason["sentence"])}</a>' in html
 
 
 def test_portfolio_link_in_the_header_for_everyone_signed_in(client, member, lead):

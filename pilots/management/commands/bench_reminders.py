@@ -117,7 +117,8 @@ WITH leads AS (
     WHERE g.name = %(leads_group)s AND u.is_active
 ),
 handover AS (
-    SELECT p.id AS pilot_id, p.owner_id, p.sponsor_id,
+    SELECT p.id AS pilot_id, p.sponsor_id,
+           CASE WHEN p.owner_status = %(accepted)s THEN p.owner_id END AS owner_id,
            %(day)s - (w.start + ceil(2 * (p.planned_end - w.start) / 3.0)::int) AS days_open
     FROM {pilot} p
     CROSS JOIN LATERAL (SELECT coalesce(p.started_on, p.planned_start) AS start) w

@@ -1,0 +1,39 @@
+"""How dates and money read to people: one format everywhere.
+
+A day is ``9 Nov 2026`` in every sentence the product writes (messages,
+reminders, scorecard reasons, audit subjects), as the templates write it with
+Django's ``j M Y``. A month on a chart axis is ``Nov`` or, on the first tick and
+where the year turns, ``Nov 2026``: never ``Nov 26``, which reads as a day.
+An amount of money names its currency, ``PILOTGATE_CURRENCY``: ``4,200.00 GBP``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+
+
+def day(on: date) -> str:
+    """``9 Nov 2026``: no zero padding, without platform-specific strftime flags."""
+    return f"{on.day} {on:%b %Y}"
+
+
+def month_ticks(months: list[date]) -> list[str]:
+    """Axis labels for consecutive month starts: the year on the first and where it turns."""
+    labels, year = [], None
+    for month in months:
+        labels.append(f"{month:%b}" if month.year == year else f"{month:%b %Y}")
+        year = month.year
+    return labels
+
+
+def currency() -> str:
+    """The ISO 4217 code every amount of money is in (``PILOTGATE_CURRENCY``)."""
+    return settings.PILOTGATE_CURRENCY
+
+
+def money(amount: Decimal | None) -> str:
+    """``4,200.00 GBP``; an em dash for no amount."""
+    return "—" if amount is None else f"{amount:,.2f} {currency()}"
