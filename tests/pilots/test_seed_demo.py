@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+from celery.signals import before_task_publish
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
@@ -19,7 +20,9 @@ from pilots.models import (
     Stage,
 )
 from pilots.selectors import pilot_metric_statuses, pilot_timeline
+from pilots.services import audit
 from pilots.timeline import Trajectory
+from scorecards.models import Scorecard, ScorecardSnapshot
 
 
 def snapshot() -> dict[str, object]:
@@ -79,3 +82,46 @@ def test_seed_demo_covers_every_stage_and_risk_situation():
         s.trajectory for s in all_statuses
     }
     assert GateDecision.objects.filter(from_stage=Stage.PROPOSED, to_stage=Stage.DRAFT).exists()
+
+
+@pytest.mark.django_db
+def test_seed_demo_queues_no_refresh_and_make_seed_scores_every_pilot(
+    django_capture_on_commit_callbacks,
+):
+    """The seed's ~650 service calls queue nothing; `make seed`'s recompute does it once."""
+    published: list[str] = []
+
+    def count(sender: str, **kwargs: object) -> None:
+        published.append(sender)
+
+    before_task_publish.connect(count)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            call_command("seed_demo")
+            call_command("recompute_scorecards", "--history", "8")
+    finally:
+        before_task_publish.disconnect(count)
+
+    assert published == []
+    pilots = set(Pilot.objects.values_list("pk", flat=True))
+    assert set(Scorecard.objects.values_list("pilot_id", flat=True)) == pilots
+    assert ScorecardSnapshot.objects.values("week").distinct().count() == 9
+
+
+@pytest.mark.django_db
+def test_refresh_skipped_holds_only_inside_its_block(django_capture_on_commit_callbacks):
+    published: list[dict] = []
+
+    def count(sender: str, headers: dict, body: tuple, **kwargs: object) -> None:
+        published.append(body[1])
+
+    before_task_publish.connect(count)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            with audit.refresh_skipped():
+                audit.refresh_after_commit(1)
+            audit.refresh_after_commit(2)
+    finally:
+        before_task_publish.disconnect(count)
+
+    assert published == [{"pilot_ids": [2]}]
