@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -33,26 +33,17 @@ def wait_for(path: Path) -> None:
 def setup(pilots: int) -> dict:
     from django.core.management import call_command
 
-    from pilots.models import OwnershipStatus, Stage
     from tests import factories
 
     call_command("migrate", verbosity=0)
 
     sponsor = factories.sponsor_user("sponsor")
     owner = factories.UserFactory(username="owner")
-    cast: dict = {"drafts": [], "metrics": []}
-    for _ in range(pilots):
-        cast["drafts"].append(factories.PilotFactory(sponsor=sponsor).pk)
-        running = factories.PilotFactory(
-            sponsor=sponsor,
-            owner=owner,
-            owner_status=OwnershipStatus.ACCEPTED,
-            owner_responded_at=datetime(2026, 1, 2, tzinfo=UTC),
-            stage=Stage.RUNNING,
-            started_on=date(2026, 1, 5),
-        )
-        cast["metrics"].append(factories.MetricFactory(pilot=running).pk)
-    return cast
+    running = factories.due_portfolio(pilots, sponsor=sponsor, owner=owner, assignee=owner)
+    return {
+        "drafts": [factories.PilotFactory(sponsor=sponsor).pk for _ in range(pilots)],
+        "metrics": [pilot.metrics.get().pk for pilot in running],
+    }
 
 
 def web(index: int, draft_id: int, metric_id: int, writes: int, go: Path) -> dict:
