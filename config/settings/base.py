@@ -12,12 +12,15 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
-VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
 # A local .env file is a convenience for development; OS variables win.
 if env.bool("DJANGO_READ_DOT_ENV_FILE", default=True):
     env.read_env(BASE_DIR / ".env", overwrite=False)
+
+# Local data of the embedded default: the SQLite database, the broker's folders,
+# beat's schedule. Another folder runs a second copy beside the first.
+VAR_DIR = Path(env.str("PILOTGATE_VAR_DIR", default=str(BASE_DIR / "var")))
 
 
 def env_int(name: str, default: int, *, minimum: int = 1) -> int:
