@@ -4,7 +4,7 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
-from celery.signals import worker_process_init
+from celery.signals import beat_init, worker_process_init
 from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
@@ -70,3 +70,11 @@ def _schedule_periodic_jobs(sender: Celery, **kwargs: object) -> None:
         # time, worker killed); the claim in the database keeps it to one email.
         "reminders-redeliver": {"task": "pilots.reminders_redeliver", "schedule": 15 * 60.0},
     }
+
+
+@beat_init.connect
+def _heartbeat_as_beat_starts(**kwargs: object) -> None:
+    """Send the heartbeat as beat starts: its schedule would first send it a minute
+    later, and until a worker has run it /health/ reports no worker."""
+    heartbeat = app.conf.beat_schedule["heartbeat"]
+    app.send_task(heartbeat["task"], kwargs=heartbeat["kwargs"])
