@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
@@ -20,15 +21,19 @@ SECURE = {
 }
 
 
-def load_settings(module: str, **env: str) -> subprocess.CompletedProcess[str]:
+def load_settings(
+    module: str,
+    show: str = "settings.DEBUG, settings.TIME_ZONE, settings.CELERY_BROKER_URL",
+    **env: str,
+) -> subprocess.CompletedProcess[str]:
+    """Start Django with ``module`` and only ``env``; print ``show`` (settings expressions)."""
     ours = ("DJANGO_", "EMAIL_URL", "DATABASE_URL", "CELERY_", "SITE_URL", "PILOTGATE_")
     clean = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
     return subprocess.run(
         [
             sys.executable,
             "-c",
-            "import django; django.setup(); from django.conf import settings; "
-            "print(settings.DEBUG, settings.TIME_ZONE, settings.CELERY_BROKER_URL)",
+            f"import django; django.setup(); from django.conf import settings; print({show})",
         ],
         cwd=ROOT,
         env={**clean, "DJANGO_SETTINGS_MODULE": module, "DJANGO_READ_DOT_ENV_FILE": "false", **env},
@@ -95,6 +100,44 @@ def test_embedded_defaults_need_no_server(tmp_path):
         "filesystem://",
         "django.core.mail.backends.console.EmailBackend",
         "Europe/London",
+    ]
+
+
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
+
+
+@pytest.mark.parametrize(
+    ("url", "options"),
+    [
+        ("", SQLITE_OPTIONS),  # the embedded default
+        ("sqlite:////tmp/pilotgate.sqlite3?timeout=5", {**SQLITE_OPTIONS, "timeout": 5}),
+        ("postgres://pilotgate@db.example.com/pilotgate", {}),
+    ],
+)
+def test_sqlite_waits_for_the_write_lock_and_uses_wal(url, options):
+    env = {"DATABASE_URL": url} if url else {}
+    show = "repr(settings.DATABASES['default'].get('OPTIONS', {}))"
+    result = load_settings("config.settings.local", show=show, **env)
+    assert result.returncode == 0, result.stderr
+    assert ast.literal_eval(result.stdout.strip()) == options
+
+
+def test_var_dir_moves_the_embedded_defaults_local_data(tmp_path):
+    show = (
+        "settings.DATABASES['default']['NAME'], "
+        "settings.CELERY_BROKER_TRANSPORT_OPTIONS['data_folder_in'], "
+        "settings.CELERY_BEAT_SCHEDULE_FILENAME"
+    )
+    result = load_settings("config.settings.local", show=show, PILOTGATE_VAR_DIR=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        str(tmp_path / "pilotgate.sqlite3"),
+        str(tmp_path / "celery-broker"),
+        str(tmp_path / "celerybeat-schedule"),
     ]
 
 
