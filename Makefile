@@ -20,7 +20,7 @@ PORT ?= 8000
 HONCHO := $(BIN)/python -c "import sys, honcho.command, honcho.manager; honcho.manager.KILL_WAIT = 30; sys.exit(honcho.command.main())"
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test bench fuzz lint format migrations-check check-deploy web web-dev worker beat migrate seed clean
+.PHONY: help install run test bench fuzz soak lint format migrations-check check-deploy web web-dev worker beat migrate seed clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -67,6 +67,12 @@ bench: install ## Time the ingest, the reminder sweep and the dashboard; needs P
 	$(MANAGE) bench_ingest $(BENCH_ARGS)
 	$(MANAGE) bench_reminders $(REMINDER_BENCH_ARGS)
 	$(MANAGE) bench_dashboard $(DASHBOARD_BENCH_ARGS)
+
+# Not a test: make run with no services (SQLite, file-system broker), driven by
+# every demo role at once in headless Chromium, three rounds; fails on any 5xx,
+# "database is locked", Traceback or ERROR, or an unclean stop (see .ci/soak).
+soak: install ## Soak the embedded default: make run under concurrent browser journeys of every role
+	$(BIN)/python .ci/soak
 
 # Not a test either: schemathesis against a live server (see .ci/fuzz); CI runs it.
 fuzz: install ## Fuzz the API from its OpenAPI schema; needs PostgreSQL on 127.0.0.1:5432
