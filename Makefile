@@ -120,4 +120,4 @@ beat: ## Celery beat (run exactly one)
 	exec $(BIN)/celery -A config beat --loglevel=INFO
 
 clean: ## Remove the environment and local data (var/)
-	rm -rf $(VENV) $(TOOLS) var/*.sqlite3* var/celery-* var/celerybeat-schedule*
+	rm -rf $(VENV) $(TOOLS) var/*.sqlite3* var/celery-* var/celerybeat-schedule* var/soak
