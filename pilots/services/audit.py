@@ -116,8 +116,8 @@ def refresh_skipped() -> Iterator[None]:
     """Queue no refresh of derived data for the changes made inside this block.
 
     For bulk jobs that recompute every scorecard themselves once they are done:
-    the demo seed builds ~25 pilots through ~650 service calls, and `make seed`
-    recomputes everything right after it, so ~650 refresh tasks would only keep
+    the demo seed builds ~25 pilots through ~700 service calls, and `make seed`
+    recomputes everything right after it, so ~700 refresh tasks would only keep
     the worker busy. Whatever such a job leaves out of date, the catch-up job
     (``scorecards.catch_up``, every 15 minutes) finds.
     """

@@ -88,7 +88,7 @@ def test_seed_demo_covers_every_stage_and_risk_situation():
 def test_seed_demo_queues_no_refresh_and_make_seed_scores_every_pilot(
     django_capture_on_commit_callbacks,
 ):
-    """The seed's ~650 service calls queue nothing; `make seed`'s recompute does it once."""
+    """The seed's ~700 service calls queue nothing; `make seed`'s recompute does it once."""
     published: list[str] = []
 
     def count(sender: str, **kwargs: object) -> None:

@@ -5,7 +5,7 @@ title) is left as it is, so a second run changes nothing. Every pilot is built
 through the services, exactly as the web app would build it; dates are set
 relative to the day of the first run so each risk situation is live.
 
-It queues no scorecard refresh (one per service call would be ~650 tasks):
+It queues no scorecard refresh (one per service call would be ~700 tasks):
 `make seed` recomputes every scorecard right after it (`recompute_scorecards
 --history 8`), and on its own the worker's catch-up job scores new pilots
 within 15 minutes.
