@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
+from unittest import mock
 
 import pytest
-from celery.signals import before_task_publish
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
+from config.celery import app as celery_app
 from pilots.models import (
     GateDecision,
     KnowledgeTransferTask,
@@ -89,20 +90,14 @@ def test_seed_demo_queues_no_refresh_and_make_seed_scores_every_pilot(
     django_capture_on_commit_callbacks,
 ):
     """The seed's ~700 service calls queue nothing; `make seed`'s recompute does it once."""
-    published: list[str] = []
+    with (
+        mock.patch.object(celery_app, "send_task") as send_task,  # the broker lives outside
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        call_command("seed_demo")
+        call_command("recompute_scorecards", "--history", "8")
 
-    def count(sender: str, **kwargs: object) -> None:
-        published.append(sender)
-
-    before_task_publish.connect(count)
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            call_command("seed_demo")
-            call_command("recompute_scorecards", "--history", "8")
-    finally:
-        before_task_publish.disconnect(count)
-
-    assert published == []
+    assert send_task.call_args_list == []
     pilots = set(Pilot.objects.values_list("pk", flat=True))
     assert set(Scorecard.objects.values_list("pilot_id", flat=True)) == pilots
     assert ScorecardSnapshot.objects.values("week").distinct().count() == 9
@@ -110,18 +105,12 @@ def test_seed_demo_queues_no_refresh_and_make_seed_scores_every_pilot(
 
 @pytest.mark.django_db
 def test_refresh_skipped_holds_only_inside_its_block(django_capture_on_commit_callbacks):
-    published: list[dict] = []
+    with (
+        mock.patch.object(celery_app, "send_task") as send_task,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        with audit.refresh_skipped():
+            audit.refresh_after_commit(1)
+        audit.refresh_after_commit(2)
 
-    def count(sender: str, headers: dict, body: tuple, **kwargs: object) -> None:
-        published.append(body[1])
-
-    before_task_publish.connect(count)
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            with audit.refresh_skipped():
-                audit.refresh_after_commit(1)
-            audit.refresh_after_commit(2)
-    finally:
-        before_task_publish.disconnect(count)
-
-    assert published == [{"pilot_ids": [2]}]
+    send_task.assert_called_once_with(audit.REFRESH_TASK, kwargs={"pilot_ids": [2]})
