@@ -55,9 +55,13 @@ def make_run(tmp_path):
     reader = threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True)
     reader.start()
     yield process, lines
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+    if process.poll() is None:  # the test failed: stop it as Ctrl-C does, then by force
+        os.killpg(process.pid, signal.SIGINT)
+        try:
+            process.wait(timeout=40)  # honcho kills what still runs 30 s after it began
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)  # honcho's own processes are left
+            process.wait()
     reader.join(timeout=5)
 
 
