@@ -12,8 +12,15 @@ MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
+# make run's process manager. On Ctrl-C honcho sends SIGTERM to each process,
+# then SIGKILL to any still running 5 s after the first one stopped, with no
+# option to wait longer (its KILL_WAIT; honcho issue #189). The worker's warm
+# shutdown, which lets running tasks finish, takes about 5 s on the filesystem
+# broker (its loop and its pool's threads wake only every 1-2 s): allow 30.
+HONCHO := $(BIN)/python -c "import sys, honcho.command, honcho.manager; honcho.manager.KILL_WAIT = 30; sys.exit(honcho.command.main())"
+
 .DEFAULT_GOAL := help
-.PHONY: help install run test bench fuzz lint format migrations-check check-deploy web web-dev worker beat migrate seed clean
+.PHONY: help install run test bench fuzz soak lint format migrations-check check-deploy web web-dev worker beat migrate seed clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -35,7 +42,9 @@ run: install migrate seed ## Migrate, seed the demo data, start web + Celery wor
 	@echo "  Password for all: pilotgate-demo"
 	@echo "  Stop with Ctrl-C."
 	@echo
-	HOST=$(HOST) PORT=$(PORT) $(BIN)/honcho start --no-prefix -f Procfile
+	@# Ctrl-C reaches honcho, which stops the three and exits 130: the normal way
+	@# to stop, so the recipe's shell ignores the interrupt and takes 130 as success.
+	trap '' INT; HOST=$(HOST) PORT=$(PORT) $(HONCHO) start --no-prefix -f Procfile || [ $$? -eq 130 ]
 
 test: install ## Run the whole test suite (service tests skip with a reason when absent)
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -58,6 +67,12 @@ bench: install ## Time the ingest, the reminder sweep and the dashboard; needs P
 	$(MANAGE) bench_ingest $(BENCH_ARGS)
 	$(MANAGE) bench_reminders $(REMINDER_BENCH_ARGS)
 	$(MANAGE) bench_dashboard $(DASHBOARD_BENCH_ARGS)
+
+# Not a test: make run with no services (SQLite, file-system broker), driven by
+# every demo role at once in headless Chromium, three rounds; fails on any 5xx,
+# "database is locked", Traceback or ERROR, or an unclean stop (see .ci/soak).
+soak: install ## Soak the embedded default: make run under concurrent browser journeys of every role
+	$(BIN)/python .ci/soak
 
 # Not a test either: schemathesis against a live server (see .ci/fuzz); CI runs it.
 fuzz: install ## Fuzz the API from its OpenAPI schema; needs PostgreSQL on 127.0.0.1:5432
@@ -86,10 +101,10 @@ seed:
 	$(MANAGE) seed_demo
 	$(MANAGE) recompute_scorecards --history 8
 
-# The process commands: Procfile (make run) and docker-compose.yml use these
-# same targets, so what runs in production is what runs on a laptop. `exec`
-# makes the server the recipe's process, so it receives SIGTERM and stops
-# gracefully.
+# The process commands: docker-compose.yml runs these targets, and the
+# Procfile (make run) the same commands, so what runs in production is what
+# runs on a laptop. `exec` makes the server the recipe's process, so it
+# receives the SIGTERM make passes on and stops gracefully.
 # gunicorn trusts forwarded headers only from FORWARDED_ALLOW_IPS (default
 # 127.0.0.1): set it to your proxy's address.
 web: ## gunicorn (production web process)
@@ -105,4 +120,4 @@ beat: ## Celery beat (run exactly one)
 	exec $(BIN)/celery -A config beat --loglevel=INFO
 
 clean: ## Remove the environment and local data (var/)
-	rm -rf $(VENV) $(TOOLS) var/*.sqlite3 var/celery-* var/celerybeat-schedule*
+	rm -rf $(VENV) $(TOOLS) var/*.sqlite3* var/celery-* var/celerybeat-schedule* var/soak

@@ -4,6 +4,7 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import beat_init, worker_process_init
 from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
@@ -22,6 +23,19 @@ def _create_filesystem_broker_folders(sender: Celery, **kwargs: object) -> None:
     for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
         if key in options:
             os.makedirs(options[key], exist_ok=True)
+
+
+@worker_process_init.connect
+def _leave_the_workers_process_group(**kwargs: object) -> None:
+    """Put each pool process in a process group of its own.
+
+    A stop signal for the worker's group (honcho's SIGTERM when `make run` is
+    stopped, a supervisor's "stop as group") then reaches only the main process,
+    which lets running tasks finish and stops its pool itself: SIGTERM straight
+    to a pool process would kill its task mid-way (WorkerLostError). Celery
+    already has the kernel kill a pool process whose main process dies.
+    """
+    os.setpgid(0, 0)
 
 
 # Periodic jobs: the one place they are scheduled. Each is safe to run twice
@@ -56,3 +70,11 @@ def _schedule_periodic_jobs(sender: Celery, **kwargs: object) -> None:
         # time, worker killed); the claim in the database keeps it to one email.
         "reminders-redeliver": {"task": "pilots.reminders_redeliver", "schedule": 15 * 60.0},
     }
+
+
+@beat_init.connect
+def _heartbeat_as_beat_starts(**kwargs: object) -> None:
+    """Send the heartbeat as beat starts: its schedule would first send it a minute
+    later, and until a worker has run it /health/ reports no worker."""
+    heartbeat = app.conf.beat_schedule["heartbeat"]
+    app.send_task(heartbeat["task"], kwargs=heartbeat["kwargs"])

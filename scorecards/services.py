@@ -284,8 +284,8 @@ def scorecards_recompute(
 
 
 def _serialise() -> None:
-    """Hold the scorecards' lock until the transaction ends (PostgreSQL; SQLite writes
-    one at a time anyway)."""
+    """Hold the scorecards' lock until the transaction ends (PostgreSQL; on SQLite the
+    transaction already holds the database's write lock from its BEGIN IMMEDIATE)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [RECOMPUTE_LOCK])

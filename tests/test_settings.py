@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
@@ -21,19 +22,20 @@ SECURE = {
 
 
 def load_settings(
-    module: str, show: str = "DEBUG TIME_ZONE CELERY_BROKER_URL", **env: str
+    module: str,
+    show: str = "settings.DEBUG, settings.TIME_ZONE, settings.CELERY_BROKER_URL",
+    **env: str,
 ) -> subprocess.CompletedProcess[str]:
-    """Start Django with ``module`` and only ``env`` of ours; print the ``show`` settings."""
+    """Start Django with ``module`` and only ``env`` of ours; print ``show`` (expressions)."""
     ours = ("DJANGO_", "EMAIL_URL", "DATABASE_URL", "CELERY_", "SITE_URL", "PILOTGATE_")
     clean = {
         k: v for k, v in os.environ.items() if not k.startswith(ours) and k not in ("HOST", "PORT")
     }
-    values = ", ".join(f"settings.{name}" for name in show.split())
     return subprocess.run(
         [
             sys.executable,
             "-c",
-            f"import django; django.setup(); from django.conf import settings; print({values})",
+            f"import django; django.setup(); from django.conf import settings; print({show})",
         ],
         cwd=ROOT,
         env={**clean, "DJANGO_SETTINGS_MODULE": module, "DJANGO_READ_DOT_ENV_FILE": "false", **env},
@@ -116,7 +118,9 @@ def test_embedded_defaults_need_no_server(tmp_path):
     ],
 )
 def test_site_url_defaults_to_where_the_development_server_runs(env, site_url):
-    result = load_settings("config.settings.local", "SITE_URL", DATABASE_URL="sqlite://", **env)
+    result = load_settings(
+        "config.settings.local", "settings.SITE_URL", DATABASE_URL="sqlite://", **env
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [site_url]
 
@@ -127,7 +131,7 @@ def test_site_url_defaults_to_where_the_development_server_runs(env, site_url):
 def test_currency_is_an_iso_code(code, ok):
     result = load_settings(
         "config.settings.local",
-        "PILOTGATE_CURRENCY",
+        "settings.PILOTGATE_CURRENCY",
         PILOTGATE_CURRENCY=code,
         DATABASE_URL="sqlite://",
     )
@@ -136,6 +140,44 @@ def test_currency_is_an_iso_code(code, ok):
     else:
         assert result.returncode != 0
         assert "PILOTGATE_CURRENCY must be an ISO 4217 code like GBP" in result.stderr
+
+
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
+
+
+@pytest.mark.parametrize(
+    ("url", "options"),
+    [
+        ("", SQLITE_OPTIONS),  # the embedded default
+        ("sqlite:////tmp/pilotgate.sqlite3?timeout=5", {**SQLITE_OPTIONS, "timeout": 5}),
+        ("postgres://pilotgate@db.example.com/pilotgate", {}),
+    ],
+)
+def test_sqlite_waits_for_the_write_lock_and_uses_wal(url, options):
+    env = {"DATABASE_URL": url} if url else {}
+    show = "repr(settings.DATABASES['default'].get('OPTIONS', {}))"
+    result = load_settings("config.settings.local", show=show, **env)
+    assert result.returncode == 0, result.stderr
+    assert ast.literal_eval(result.stdout.strip()) == options
+
+
+def test_var_dir_moves_the_embedded_defaults_local_data(tmp_path):
+    show = (
+        "settings.DATABASES['default']['NAME'], "
+        "settings.CELERY_BROKER_TRANSPORT_OPTIONS['data_folder_in'], "
+        "settings.CELERY_BEAT_SCHEDULE_FILENAME"
+    )
+    result = load_settings("config.settings.local", show=show, PILOTGATE_VAR_DIR=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        str(tmp_path / "pilotgate.sqlite3"),
+        str(tmp_path / "celery-broker"),
+        str(tmp_path / "celerybeat-schedule"),
+    ]
 
 
 @pytest.mark.parametrize("name", ["PILOTGATE_HANDOVER_LEAD_DAYS", "DJANGO_CONN_MAX_AGE"])

@@ -13,12 +13,15 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
-VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
 # A local .env file is a convenience for development; OS variables win.
 if env.bool("DJANGO_READ_DOT_ENV_FILE", default=True):
     env.read_env(BASE_DIR / ".env", overwrite=False)
+
+# Local data of the embedded default: the SQLite database, the broker's folders,
+# beat's schedule. Another folder runs a second copy beside the first.
+VAR_DIR = Path(env.str("PILOTGATE_VAR_DIR", default=str(BASE_DIR / "var")))
 
 
 def env_int(name: str, default: int, *, minimum: int = 1) -> int:
@@ -114,6 +117,19 @@ DATABASES = {
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DJANGO_CONN_MAX_AGE", 60, minimum=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default serves several writers at once (web threads, the
+    # worker's processes, beat's tasks). WAL lets readers and one writer work
+    # side by side. A transaction that reads and then writes (every service)
+    # would be refused the lock upgrade at once, busy timeout or not, so each
+    # takes the write lock up front (IMMEDIATE) and waits up to `timeout`
+    # seconds for it; single statements outside a transaction wait the same.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth -----------------------------------------------------------------------

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -15,6 +18,8 @@ from pilots.models import Pilot, PilotEvent
 # after every audited change. Sent by name: the scorecards app depends on
 # pilots, never the other way round.
 REFRESH_TASK = "scorecards.recompute"
+# Set inside ``refresh_skipped()``: changes made there queue no refresh.
+_skipping_refresh: ContextVar[bool] = ContextVar("skipping_refresh", default=False)
 
 
 def plain(value: Any) -> Any:
@@ -72,8 +77,11 @@ def refresh_after_commit(pilot_id: int) -> None:
 
     The pilots changed within one atomic block are sent in one task (a service
     that calls another service's atomic block adds one more); nothing is sent
-    if it rolls back. Outside any transaction it is sent at once.
+    if it rolls back. Outside any transaction it is sent at once; inside
+    ``refresh_skipped()``, never.
     """
+    if _skipping_refresh.get():
+        return
     conn = transaction.get_connection()
     if not conn.in_atomic_block:
         _send([pilot_id])
@@ -101,3 +109,20 @@ def refresh_after_commit(pilot_id: int) -> None:
 
 def _send(pilot_ids: list[int]) -> None:
     celery_app.send_task(REFRESH_TASK, kwargs={"pilot_ids": pilot_ids})
+
+
+@contextmanager
+def refresh_skipped() -> Iterator[None]:
+    """Queue no refresh of derived data for the changes made inside this block.
+
+    For bulk jobs that recompute every scorecard themselves once they are done:
+    the demo seed builds ~25 pilots through ~700 service calls, and `make seed`
+    recomputes everything right after it, so ~700 refresh tasks would only keep
+    the worker busy. Whatever such a job leaves out of date, the catch-up job
+    (``scorecards.catch_up``, every 15 minutes) finds.
+    """
+    token = _skipping_refresh.set(True)
+    try:
+        yield
+    finally:
+        _skipping_refresh.reset(token)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
+from unittest import mock
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
+from config.celery import app as celery_app
 from pilots.models import (
     GateDecision,
     KnowledgeTransferTask,
@@ -19,7 +21,9 @@ from pilots.models import (
     Stage,
 )
 from pilots.selectors import pilot_metric_statuses, pilot_timeline
+from pilots.services import audit
 from pilots.timeline import Trajectory
+from scorecards.models import Scorecard, ScorecardSnapshot
 
 
 def snapshot() -> dict[str, object]:
@@ -79,3 +83,34 @@ def test_seed_demo_covers_every_stage_and_risk_situation():
         s.trajectory for s in all_statuses
     }
     assert GateDecision.objects.filter(from_stage=Stage.PROPOSED, to_stage=Stage.DRAFT).exists()
+
+
+@pytest.mark.django_db
+def test_seed_demo_queues_no_refresh_and_make_seed_scores_every_pilot(
+    django_capture_on_commit_callbacks,
+):
+    """The seed's ~700 service calls queue nothing; `make seed`'s recompute does it once."""
+    with (
+        mock.patch.object(celery_app, "send_task") as send_task,  # the broker lives outside
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        call_command("seed_demo")
+        call_command("recompute_scorecards", "--history", "8")
+
+    assert send_task.call_args_list == []
+    pilots = set(Pilot.objects.values_list("pk", flat=True))
+    assert set(Scorecard.objects.values_list("pilot_id", flat=True)) == pilots
+    assert ScorecardSnapshot.objects.values("week").distinct().count() == 9
+
+
+@pytest.mark.django_db
+def test_refresh_skipped_holds_only_inside_its_block(django_capture_on_commit_callbacks):
+    with (
+        mock.patch.object(celery_app, "send_task") as send_task,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        with audit.refresh_skipped():
+            audit.refresh_after_commit(1)
+        audit.refresh_after_commit(2)
+
+    send_task.assert_called_once_with(audit.REFRESH_TASK, kwargs={"pilot_ids": [2]})

@@ -4,6 +4,11 @@ Idempotent: users are updated in place and a pilot that already exists (by
 title) is left as it is, so a second run changes nothing. Every pilot is built
 through the services, exactly as the web app would build it; dates are set
 relative to the day of the first run so each risk situation is live.
+
+It queues no scorecard refresh (one per service call would be ~700 tasks):
+`make seed` recomputes every scorecard right after it (`recompute_scorecards
+--history 8`), and on its own the worker's catch-up job scores new pilots
+within 15 minutes.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from pilots.models import (
     TaskKind,
 )
 from pilots.services import gates, handover, metrics, ownership, registration
+from pilots.services.audit import refresh_skipped
 
 DEMO_PASSWORD = "pilotgate-demo"
 
@@ -401,7 +407,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         today = timezone.localdate()
-        with transaction.atomic():
+        with refresh_skipped(), transaction.atomic():
             users = self._users()
             created = 0
             for spec in SPECS:
