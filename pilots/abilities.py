@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pilots.models import KnowledgeTransferTask, MetricReading, OwnershipStatus, Pilot, Stage
+from pilots.enums import OwnershipStatus, Stage
+from pilots.models import KnowledgeTransferTask, MetricReading, Pilot
 from pilots.permissions import (
     CLOSERS,
     EDITORS,
@@ -25,10 +26,6 @@ from pilots.permissions import (
     pilot_roles,
 )
 from pilots.services.gates import SOURCES
-from pilots.services.handover import HANDOVER_STAGES
-from pilots.services.metrics import METRIC_STAGES, READING_STAGES
-from pilots.services.ownership import OPEN_STAGES
-from pilots.services.registration import SETUP_STAGES
 
 
 @dataclass(frozen=True)
@@ -70,7 +67,7 @@ def may_edit_registration(user: AnyUser, pilot: Pilot) -> bool:
     roles = {Role.SPONSOR} if user.is_authenticated and pilot.sponsor_id == user.pk else set()
     if is_portfolio_lead(user):
         roles.add(Role.LEAD)
-    return bool(roles & EDITORS) and pilot.stage in SETUP_STAGES
+    return bool(roles & EDITORS) and pilot.stage in Stage.SETUP
 
 
 def pilot_abilities(user: AnyUser, pilot: Pilot) -> Abilities:
@@ -83,21 +80,21 @@ def pilot_abilities(user: AnyUser, pilot: Pilot) -> Abilities:
         may_accept_operations = bool(roles & OPERATIONS_ACCEPTORS) and bool(pilot.receiving_team)
     return Abilities(
         roles=roles,
-        edit=bool(roles & EDITORS) and stage in SETUP_STAGES,
+        edit=bool(roles & EDITORS) and stage in Stage.SETUP,
         submit=bool(roles & EDITORS) and stage in SOURCES["submit"],
         decide_gate=independent_lead and stage in SOURCES["approve"],
         start=bool(roles & STARTERS) and stage in SOURCES["start"],
         close=bool(roles & CLOSERS) and stage in (SOURCES["graduate"] | SOURCES["stop"]),
         answer_nomination=Role.NOMINEE in roles
         and pilot.owner_status == OwnershipStatus.PENDING
-        and stage in OPEN_STAGES,
-        nominate=bool(roles & EDITORS) and stage in OPEN_STAGES,
-        edit_metrics=bool(roles & EDITORS) and stage in METRIC_STAGES,
-        record_readings=bool(roles & READING_RECORDERS) and stage in READING_STAGES,
-        plan_handover=bool(roles & HANDOVER_PLANNERS) and stage in HANDOVER_STAGES,
+        and stage in Stage.OPEN,
+        nominate=bool(roles & EDITORS) and stage in Stage.OPEN,
+        edit_metrics=bool(roles & EDITORS) and stage in Stage.METRICS,
+        record_readings=bool(roles & READING_RECORDERS) and stage in Stage.READINGS,
+        plan_handover=bool(roles & HANDOVER_PLANNERS) and stage in Stage.SETUP,
         accept_operations=may_accept_operations
         and stage == Stage.RUNNING
         and pilot.operations_accepted_at is None,
-        handover_open_stage=stage in HANDOVER_STAGES,
+        handover_open_stage=stage in Stage.SETUP,
         user_id=user.pk if user.is_authenticated else None,
     )

@@ -32,7 +32,8 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext, override_settings
 from psycopg import sql
 
-from pilots.models import PORTFOLIO_LEADS_GROUP, Pilot
+from pilots.enums import PORTFOLIO_LEADS_GROUP
+from pilots.models import Pilot
 
 BENCH_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/pilotgate_bench"
 

@@ -13,7 +13,8 @@ from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from drf_spectacular.utils import extend_schema_field
 
-from pilots.models import ID_MAX, BusinessUnit, OwnershipStatus, Pilot, PilotMembership, Stage
+from pilots.enums import ID_MAX, OwnershipStatus, Stage
+from pilots.models import BusinessUnit, Pilot, PilotMembership
 
 ROLE_CHOICES = [
     ("sponsor", "I sponsor"),

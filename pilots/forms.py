@@ -20,25 +20,25 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from pilots import formats
-from pilots.models import (
-    MUTABLE_REMINDER_KINDS,
-    ApiToken,
-    InfrastructureAnswer,
+from pilots.enums import (
     InfrastructureAnswerValue,
     InfrastructureItem,
-    KnowledgeTransferTask,
-    Metric,
     MetricKind,
-    OperatingPlan,
-    Pilot,
     ReminderKind,
     ReminderStatus,
     Stage,
     TokenScope,
 )
+from pilots.models import (
+    ApiToken,
+    InfrastructureAnswer,
+    KnowledgeTransferTask,
+    Metric,
+    OperatingPlan,
+    Pilot,
+)
 from pilots.selectors import active_users
 from pilots.services.ingest import max_rows
-from pilots.services.metrics import LOCKED_STAGES
 from pilots.services.registration import PILOT_FIELDS_BY_STAGE
 
 User = get_user_model()
@@ -148,7 +148,7 @@ class MetricForm(forms.ModelForm):
             ]
         for name in ("baseline", "target"):
             self.initial[name] = plain_decimal(self.initial.get(name))
-        locked = primary and self.instance.pilot.stage in LOCKED_STAGES
+        locked = primary and self.instance.pilot.stage in Stage.STARTED
         if not locked:
             del self.fields["reason"]
 
@@ -560,7 +560,7 @@ class ReminderMuteForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["muted"].choices = [
-            (kind.value, kind.label) for kind in ReminderKind if kind in MUTABLE_REMINDER_KINDS
+            (kind.value, kind.label) for kind in ReminderKind if kind in ReminderKind.MUTABLE
         ]
 
 

@@ -12,13 +12,8 @@ import enum
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Exists, OuterRef, Q
 
-from pilots.models import (
-    PORTFOLIO_LEADS_GROUP,
-    SPONSORS_GROUP,
-    OwnershipStatus,
-    Pilot,
-    PilotMembership,
-)
+from pilots.enums import PORTFOLIO_LEADS_GROUP, SPONSORS_GROUP, OwnershipStatus
+from pilots.models import Pilot, PilotMembership
 
 AnyUser = AbstractBaseUser | AnonymousUser
 

@@ -18,25 +18,18 @@ from django.http import Http404
 from django.utils import timezone
 
 from pilots import timeline
+from pilots.enums import Cadence, Direction, OwnershipStatus, ReminderStatus, Stage, TaskStatus
 from pilots.models import (
-    CADENCE_DAYS,
-    CLOSED_STAGES,
-    IN_FLIGHT_STAGES,
     ApiToken,
-    Direction,
     GateDecision,
     KnowledgeTransferTask,
     Metric,
     MetricReading,
-    OwnershipStatus,
     Pilot,
     PilotEvent,
     PilotMembership,
     Reminder,
     ReminderMute,
-    ReminderStatus,
-    Stage,
-    TaskStatus,
 )
 from pilots.permissions import AnyUser, is_portfolio_lead, visible_pilots_filter
 from pilots.services.gates import submission_missing_items
@@ -48,7 +41,7 @@ def pilots_visible_to(user: AnyUser) -> QuerySet[Pilot]:
 
 
 def _closing_decision() -> QuerySet[GateDecision]:
-    return GateDecision.objects.filter(to_stage__in=CLOSED_STAGES).order_by("-decided_at")
+    return GateDecision.objects.filter(to_stage__in=Stage.CLOSED).order_by("-decided_at")
 
 
 def pilot_list(user: AnyUser) -> QuerySet[Pilot]:
@@ -90,7 +83,7 @@ def pilot_timeline(pilot: Pilot, *, today: date | None = None) -> timeline.Timel
     if start is None or pilot.planned_end is None or pilot.planned_end < start:
         return None
     closed_on = None
-    if pilot.stage in CLOSED_STAGES:
+    if pilot.stage in Stage.CLOSED:
         if hasattr(pilot, "closed_at"):
             closed_at = pilot.closed_at
         else:
@@ -120,9 +113,6 @@ class MetricStatus:
         return self.metric.counts_as_success
 
 
-TRACKED_STAGES = frozenset({Stage.RUNNING, Stage.GRADUATED})
-
-
 def metric_status(
     metric: Metric, *, pilot: Pilot, latest: MetricReading | None, today: date
 ) -> MetricStatus:
@@ -147,12 +137,12 @@ def metric_status(
             latest_on=latest.observed_on,
         )
     stale = (
-        pilot.stage in TRACKED_STAGES
+        pilot.stage in Stage.STARTED
         and pilot.started_on is not None
         and timeline.is_stale(
             last_reading_on=latest.observed_on if latest else None,
             tracking_since=pilot.started_on,
-            cadence_days=CADENCE_DAYS[metric.cadence],
+            cadence_days=Cadence.DAYS[metric.cadence],
             grace_days=settings.PILOTGATE_STALE_GRACE_DAYS,
             today=today,
         )
@@ -328,7 +318,7 @@ def agenda_for(user: AnyUser, *, today: date | None = None) -> Agenda:
 
     nominations = list(
         visible.filter(owner=user, owner_status=OwnershipStatus.PENDING)
-        .exclude(stage__in=CLOSED_STAGES)
+        .exclude(stage__in=Stage.CLOSED)
         .order_by("owner_nominated_at")[:AGENDA_LIMIT]
     )
 
@@ -345,7 +335,7 @@ def agenda_for(user: AnyUser, *, today: date | None = None) -> Agenda:
     readings_due = []
     for metric in metrics:
         since = metric.last_on or metric.pilot.started_on
-        cadence_days = CADENCE_DAYS[metric.cadence]
+        cadence_days = Cadence.DAYS[metric.cadence]
         if since is None or (today - since).days < cadence_days:
             continue  # a reading within the cadence: nothing due
         stale = timeline.is_stale(
@@ -360,7 +350,7 @@ def agenda_for(user: AnyUser, *, today: date | None = None) -> Agenda:
     tasks_due = list(
         KnowledgeTransferTask.objects.filter(
             assignee=user,
-            pilot__stage__in=IN_FLIGHT_STAGES,
+            pilot__stage__in=Stage.IN_FLIGHT,
             due_on__lte=today + timedelta(days=14),
         )
         .exclude(status=TaskStatus.DONE)

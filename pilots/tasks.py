@@ -15,7 +15,8 @@ from datetime import date
 from celery import shared_task
 from django.utils import timezone
 
-from pilots.models import Heartbeat, ReminderStatus
+from pilots.enums import ReminderStatus
+from pilots.models import Heartbeat
 from pilots.services import reminders
 
 # Retry countdowns for a failed email: 30 s, 1, 2, 4, 8 min, capped at 10 min,

@@ -22,7 +22,8 @@ from rest_framework.response import Response
 
 from pilots.api.serializers import BusinessUnitSerializer, UserSummarySerializer
 from pilots.api.views.base import ApiView
-from pilots.models import Pilot, Stage
+from pilots.enums import Stage
+from pilots.models import Pilot
 from pilots.permissions import sees_every_pilot
 from scorecards.filters import RISK_CHOICES, DashboardFilter
 from scorecards.models import Scorecard, ScorecardSnapshot

@@ -16,8 +16,8 @@ import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, QuerySet
 
+from pilots.enums import Stage
 from pilots.filters import IdFilter
-from pilots.models import Stage
 from scorecards.models import Scorecard, ScorecardReason
 from scorecards.rules import REASON_CODES, Risk
 from scorecards.selectors import FilterChoices

@@ -13,7 +13,8 @@ from datetime import date, timedelta
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
-from pilots.models import BusinessUnit, Pilot, Stage
+from pilots.enums import Stage
+from pilots.models import BusinessUnit, Pilot
 from pilots.permissions import AnyUser, sees_every_pilot
 from pilots.selectors import pilots_visible_to
 from scorecards.models import PortfolioWeek, RiskLevel, Scorecard, ScorecardSnapshot

@@ -22,24 +22,25 @@ from django.db.models import Count, Exists, F, Min, OuterRef, Q, Subquery, Windo
 from django.db.models.functions import RowNumber, TruncDate
 from django.utils import timezone
 
-from pilots.links import PilotLinks
-from pilots.models import (
-    CADENCE_DAYS,
+from pilots.enums import (
+    Cadence,
     Direction,
-    GateDecision,
-    InfrastructureAnswer,
     InfrastructureAnswerValue,
-    KnowledgeTransferTask,
-    Metric,
     MetricKind,
-    MetricReading,
     OwnershipStatus,
-    Pilot,
-    PilotEvent,
     Stage,
     TaskStatus,
 )
-from pilots.services.registration import SETUP_STAGES
+from pilots.links import PilotLinks
+from pilots.models import (
+    GateDecision,
+    InfrastructureAnswer,
+    KnowledgeTransferTask,
+    Metric,
+    MetricReading,
+    Pilot,
+    PilotEvent,
+)
 from scorecards import rules
 from scorecards.models import (
     PortfolioWeek,
@@ -72,7 +73,7 @@ def reason_link(links: PilotLinks, reference: str, stage: str, section: str) -> 
 
     A page shows a viewer the link only if they may follow it (``links.fix``).
     """
-    return links.fix(reference, section, may_edit=stage in SETUP_STAGES) or links.shown(
+    return links.fix(reference, section, may_edit=stage in Stage.SETUP) or links.shown(
         reference, section
     )
 
@@ -235,7 +236,7 @@ def _primary(
         baseline=row["baseline"],
         target=row["target"],
         target_date=row["target_date"],
-        cadence_days=CADENCE_DAYS[row["cadence"]],
+        cadence_days=Cadence.DAYS[row["cadence"]],
         latest_value=latest_value,
         latest_on=latest_on,
         after_graduation=after,

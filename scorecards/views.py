@@ -23,8 +23,9 @@ from zen_queries import queries_disabled
 
 from pilots.abilities import may_edit_registration
 from pilots.context_processors import Navigation
+from pilots.enums import Stage
 from pilots.links import PilotLinks
-from pilots.models import Pilot, Stage
+from pilots.models import Pilot
 from pilots.permissions import AnyUser, sees_every_pilot
 from pilots.views.common import visible_pilot
 from scorecards import charts

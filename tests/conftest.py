@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pilots.models import OwnershipStatus, Pilot
+from pilots.enums import OwnershipStatus
+from pilots.models import Pilot
 from pilots.services import gates, ownership
 from tests import factories
 

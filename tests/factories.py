@@ -9,26 +9,28 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from pilots.models import (
+from pilots.enums import (
     PORTFOLIO_LEADS_GROUP,
     SPONSORS_GROUP,
-    BusinessUnit,
     Cadence,
     Direction,
-    InfrastructureAnswer,
     InfrastructureAnswerValue,
     InfrastructureItem,
-    KnowledgeTransferTask,
-    Metric,
     MetricKind,
-    MetricReading,
-    OperatingPlan,
     OwnershipStatus,
-    Pilot,
-    PilotMembership,
     ReadingSource,
     Stage,
     TaskKind,
+)
+from pilots.models import (
+    BusinessUnit,
+    InfrastructureAnswer,
+    KnowledgeTransferTask,
+    Metric,
+    MetricReading,
+    OperatingPlan,
+    Pilot,
+    PilotMembership,
 )
 
 

@@ -12,8 +12,9 @@ from django.forms.models import model_to_dict
 from django.urls import reverse
 
 from pilots import formats
+from pilots.enums import Stage
 from pilots.errors import TransitionRefused
-from pilots.models import GateDecision, Stage
+from pilots.models import GateDecision
 from pilots.services import gates
 
 ROOT = Path(__file__).resolve().parents[1]

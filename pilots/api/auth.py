@@ -7,7 +7,8 @@ from typing import Any
 from rest_framework import authentication, exceptions, permissions
 from rest_framework.request import Request
 
-from pilots.models import ApiToken, TokenScope
+from pilots.enums import TokenScope
+from pilots.models import ApiToken
 from pilots.services.tokens import token_authenticate
 
 

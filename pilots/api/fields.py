@@ -27,7 +27,7 @@ from django.core.validators import URLValidator
 from django.db import models
 from rest_framework import serializers
 
-from pilots.models import ID_MAX
+from pilots.enums import ID_MAX
 from pilots.services.ingest import number_to_decimal
 
 

@@ -12,19 +12,9 @@ import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
+from pilots.enums import MetricKind, ReadingSource, Stage, TaskKind, TaskStatus
 from pilots.filters import IdFilter, PilotFilter
-from pilots.models import (
-    GateDecision,
-    KnowledgeTransferTask,
-    Metric,
-    MetricKind,
-    MetricReading,
-    PilotEvent,
-    ReadingSource,
-    Stage,
-    TaskKind,
-    TaskStatus,
-)
+from pilots.models import GateDecision, KnowledgeTransferTask, Metric, MetricReading, PilotEvent
 
 
 class ApiPilotFilter(PilotFilter):

@@ -24,7 +24,7 @@ from rest_framework.permissions import AllowAny
 
 from pilots.api.errors import ConflictSerializer, ErrorSerializer, ValidationErrorSerializer
 from pilots.api.fields import TEXT_PATTERN, RejectsUnknownFields, StrictCharField
-from pilots.models import ID_MAX
+from pilots.enums import ID_MAX
 
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": ID_MAX}

@@ -23,14 +23,12 @@ from pilots.api.fields import (
     StrictPrimaryKeyRelatedField,
     StrictSerializer,
 )
+from pilots.enums import Direction, InfrastructureAnswerValue, InfrastructureItem, TokenScope
 from pilots.models import (
     ApiToken,
     BusinessUnit,
-    Direction,
     GateDecision,
     InfrastructureAnswer,
-    InfrastructureAnswerValue,
-    InfrastructureItem,
     KnowledgeTransferTask,
     Metric,
     MetricReading,
@@ -38,7 +36,6 @@ from pilots.models import (
     Pilot,
     PilotEvent,
     PilotMembership,
-    TokenScope,
 )
 from pilots.selectors import active_users
 from pilots.services.handover import TASK_FIELDS

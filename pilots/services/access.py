@@ -6,8 +6,9 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 
+from pilots.enums import Stage
 from pilots.errors import NotAllowed
-from pilots.models import Pilot, Stage
+from pilots.models import Pilot
 from pilots.permissions import AnyUser, Role, has_any_role
 
 

@@ -16,18 +16,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from pilots import formats
+from pilots.enums import InfrastructureItem, MetricKind, OwnershipStatus, Stage, TaskStatus
 from pilots.errors import MissingItem, NotAllowed, TransitionRefused
-from pilots.models import (
-    GateDecision,
-    InfrastructureItem,
-    MetricKind,
-    OperatingPlan,
-    OwnershipStatus,
-    Pilot,
-    PilotEvent,
-    Stage,
-    TaskStatus,
-)
+from pilots.models import GateDecision, OperatingPlan, Pilot, PilotEvent
 from pilots.permissions import (
     CLOSERS,
     EDITORS,

@@ -9,8 +9,9 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from pilots.enums import Stage, TaskStatus
 from pilots.errors import NotAllowed
-from pilots.models import KnowledgeTransferTask, Pilot, PilotEvent, Stage, TaskStatus
+from pilots.models import KnowledgeTransferTask, Pilot, PilotEvent
 from pilots.permissions import HANDOVER_PLANNERS, AnyUser, Role, can_see, pilot_roles
 from pilots.services.access import lock_in_stage, require_role
 from pilots.services.audit import apply_changes, event_record
@@ -19,7 +20,6 @@ from pilots.services.audit import apply_changes, event_record
 TASK_FIELDS = frozenset(
     {"title", "kind", "assignee", "receiver", "receiver_team", "due_on", "evidence_url"}
 )
-HANDOVER_STAGES = (Stage.DRAFT, Stage.APPROVED, Stage.RUNNING)
 
 
 def _check_fields(fields: dict[str, Any]) -> None:
@@ -39,7 +39,7 @@ def _require_assignee_on_pilot(task: KnowledgeTransferTask) -> None:
 @transaction.atomic
 def task_create(*, pilot: Pilot, by: AnyUser, **fields: Any) -> KnowledgeTransferTask:
     require_role(by, pilot, HANDOVER_PLANNERS, "plan its handover")
-    lock_in_stage(pilot, HANDOVER_STAGES, "add a knowledge-transfer task")
+    lock_in_stage(pilot, Stage.SETUP, "add a knowledge-transfer task")
     _check_fields(fields)
     last = pilot.tasks.aggregate(last=Max("position"))["last"]
     task = KnowledgeTransferTask(pilot=pilot, position=(last or 0) + 1, **fields)
@@ -56,7 +56,7 @@ def task_update(
 ) -> KnowledgeTransferTask:
     pilot = task.pilot
     require_role(by, pilot, HANDOVER_PLANNERS, "plan its handover")
-    lock_in_stage(pilot, HANDOVER_STAGES, "change a knowledge-transfer task")
+    lock_in_stage(pilot, Stage.SETUP, "change a knowledge-transfer task")
     task.refresh_from_db()  # compare with what is stored, not with a form's edited copy
     _check_fields(fields)
     diff = apply_changes(task, fields)
@@ -82,7 +82,7 @@ def task_complete(
     pilot = task.pilot
     if task.assignee_id != by.pk and Role.OWNER not in pilot_roles(by, pilot):
         raise NotAllowed("Only the task's assignee or the business owner may complete it.")
-    lock_in_stage(pilot, HANDOVER_STAGES, "complete a knowledge-transfer task")
+    lock_in_stage(pilot, Stage.SETUP, "complete a knowledge-transfer task")
     if task.status == TaskStatus.DONE:
         raise ValidationError("This task is already done.")
     evidence_url = evidence_url.strip() or task.evidence_url
@@ -109,7 +109,7 @@ def task_complete(
 def task_reopen(*, task: KnowledgeTransferTask, by: AnyUser) -> KnowledgeTransferTask:
     pilot = task.pilot
     require_role(by, pilot, HANDOVER_PLANNERS, "plan its handover")
-    lock_in_stage(pilot, HANDOVER_STAGES, "reopen a knowledge-transfer task")
+    lock_in_stage(pilot, Stage.SETUP, "reopen a knowledge-transfer task")
     diff = apply_changes(task, {"status": TaskStatus.IN_PROGRESS})
     task.completed_at = None
     task.completed_by = None
@@ -129,7 +129,7 @@ def task_reopen(*, task: KnowledgeTransferTask, by: AnyUser) -> KnowledgeTransfe
 def task_reorder(*, pilot: Pilot, by: AnyUser, task_ids: list[int]) -> None:
     """Put the handover plan in the given order; every task must be named once."""
     require_role(by, pilot, HANDOVER_PLANNERS, "plan its handover")
-    lock_in_stage(pilot, HANDOVER_STAGES, "reorder the handover plan")
+    lock_in_stage(pilot, Stage.SETUP, "reorder the handover plan")
     tasks = {task.pk: task for task in pilot.tasks.select_for_update()}
     if sorted(task_ids) != sorted(tasks):
         raise ValidationError("Name every task of this pilot exactly once to reorder them.")

@@ -26,19 +26,11 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from pilots.enums import ID_MAX, ReadingSource, Stage
 from pilots.errors import NotAllowed, RowError, RowsInvalid
-from pilots.models import (
-    ID_MAX,
-    Metric,
-    MetricReading,
-    Pilot,
-    PilotEvent,
-    PilotMembership,
-    ReadingSource,
-)
+from pilots.models import Metric, MetricReading, Pilot, PilotEvent, PilotMembership
 from pilots.permissions import READING_RECORDERS, AnyUser, pilot_roles, visible_pilots_filter
 from pilots.services.audit import plain, refresh_after_commit
-from pilots.services.metrics import READING_STAGES
 
 # A reading's value: up to 12 digits before the point and 4 after (the column's size).
 VALUE_PATTERN = r"^-?[0-9]{1,12}(\.[0-9]{1,4})?$"
@@ -271,7 +263,7 @@ def readings_ingest(
             problems["metric"] = [f"There is no metric {row.metric_id} that you can see."]
         else:
             pilot = pilots[metric.pilot_id]
-            if pilot.stage not in READING_STAGES:
+            if pilot.stage not in Stage.READINGS:
                 problems["metric"] = [
                     f"{pilot.reference} is {pilot.get_stage_display().lower()}: readings are "
                     "recorded once it is approved, and not after it is stopped."

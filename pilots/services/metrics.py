@@ -11,8 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from pilots import formats
+from pilots.enums import MetricKind, ReadingSource, Stage
 from pilots.errors import NotAllowed
-from pilots.models import Metric, MetricKind, MetricReading, Pilot, PilotEvent, ReadingSource, Stage
+from pilots.models import Metric, MetricReading, Pilot, PilotEvent
 from pilots.permissions import EDITORS, READING_RECORDERS, AnyUser, Role, pilot_roles
 from pilots.services import gates
 from pilots.services.access import lock_in_stage, require_role
@@ -34,9 +35,6 @@ METRIC_FIELDS = frozenset(
 # Once a pilot runs, these fields of its primary metric are the goalposts:
 # changing one needs a reason and is recorded as a locked change.
 LOCKED_FIELDS = frozenset({"kind", "baseline", "target", "target_date"})
-LOCKED_STAGES = frozenset({Stage.RUNNING, Stage.GRADUATED})
-METRIC_STAGES = (Stage.DRAFT, Stage.APPROVED, Stage.RUNNING, Stage.GRADUATED)
-READING_STAGES = (Stage.APPROVED, Stage.RUNNING, Stage.GRADUATED)
 
 
 def _check_fields(fields: dict[str, Any]) -> None:
@@ -48,9 +46,9 @@ def _check_fields(fields: dict[str, Any]) -> None:
 @transaction.atomic
 def metric_create(*, pilot: Pilot, by: AnyUser, **fields: Any) -> Metric:
     require_role(by, pilot, EDITORS, "define its metrics")
-    lock_in_stage(pilot, METRIC_STAGES, "add a metric")
+    lock_in_stage(pilot, Stage.METRICS, "add a metric")
     _check_fields(fields)
-    if fields.get("kind") == MetricKind.PRIMARY and pilot.stage in LOCKED_STAGES:
+    if fields.get("kind") == MetricKind.PRIMARY and pilot.stage in Stage.STARTED:
         raise ValidationError(
             {"kind": "The primary metric is locked while the pilot runs; it cannot be replaced."}
         )
@@ -72,7 +70,7 @@ def metric_update(*, metric: Metric, by: AnyUser, reason: str = "", **fields: An
     """Change a metric. Moving a running pilot's goalposts needs a written reason."""
     pilot = metric.pilot
     require_role(by, pilot, EDITORS, "change its metrics")
-    lock_in_stage(pilot, METRIC_STAGES, "change a metric")
+    lock_in_stage(pilot, Stage.METRICS, "change a metric")
     metric.refresh_from_db()  # compare with what is stored, not with a form's edited copy
     _check_fields(fields)
     was_primary = metric.kind == MetricKind.PRIMARY
@@ -80,7 +78,7 @@ def metric_update(*, metric: Metric, by: AnyUser, reason: str = "", **fields: An
     diff = changes_between(metric, fields)
     if not diff:
         return metric
-    locked = (was_primary or becomes_primary) and pilot.stage in LOCKED_STAGES
+    locked = (was_primary or becomes_primary) and pilot.stage in Stage.STARTED
     moved = sorted(set(diff) & LOCKED_FIELDS)
     if locked and moved:
         if "kind" in diff:
@@ -129,7 +127,7 @@ def reading_record(
     """
     pilot = metric.pilot
     require_role(by, pilot, READING_RECORDERS, "record its readings")
-    lock_in_stage(pilot, READING_STAGES, "record a reading")
+    lock_in_stage(pilot, Stage.READINGS, "record a reading")
     reading = MetricReading(metric=metric, observed_on=observed_on)
     reading.clean_fields(exclude=["value", "note", "source", "recorded_by"])  # parse the date
     existing = (
@@ -184,7 +182,7 @@ def reading_delete(*, reading: MetricReading, by: AnyUser) -> None:
     metric = reading.metric
     pilot = metric.pilot
     _require_own_reading(reading, by, "delete this reading")
-    lock_in_stage(pilot, READING_STAGES, "delete a reading")
+    lock_in_stage(pilot, Stage.READINGS, "delete a reading")
     reading.delete()
     event_record(
         pilot=pilot,

@@ -7,20 +7,19 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from pilots.enums import OwnershipStatus, Stage
 from pilots.errors import NotAllowed
-from pilots.models import CLOSED_STAGES, OwnershipStatus, Pilot, PilotEvent, Stage
+from pilots.models import Pilot, PilotEvent
 from pilots.permissions import EDITORS, OPERATIONS_ACCEPTORS, AnyUser
 from pilots.services.access import lock_in_stage, require_role
 from pilots.services.audit import event_record
-
-OPEN_STAGES = tuple(stage for stage in Stage if stage not in CLOSED_STAGES)
 
 
 @transaction.atomic
 def owner_nominate(*, pilot: Pilot, by: AnyUser, owner: AbstractBaseUser) -> Pilot:
     """Name the business owner; they must accept before the pilot can be approved."""
     require_role(by, pilot, EDITORS, "nominate its business owner")
-    lock_in_stage(pilot, OPEN_STAGES, "nominate a business owner")
+    lock_in_stage(pilot, Stage.OPEN, "nominate a business owner")
     if not owner.is_active:
         raise ValidationError({"owner": "This account is deactivated: nominate someone active."})
     if pilot.owner_id == owner.pk and pilot.owner_status in (
@@ -49,7 +48,7 @@ def owner_nominate(*, pilot: Pilot, by: AnyUser, owner: AbstractBaseUser) -> Pil
 
 
 def _require_pending_nominee(pilot: Pilot, by: AnyUser) -> None:
-    lock_in_stage(pilot, OPEN_STAGES, "answer the nomination")
+    lock_in_stage(pilot, Stage.OPEN, "answer the nomination")
     if pilot.owner_id != by.pk:
         raise NotAllowed("Only the nominated business owner may answer the nomination.")
     if pilot.owner_status != OwnershipStatus.PENDING:

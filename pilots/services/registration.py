@@ -8,16 +8,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from pilots.enums import InfrastructureItem, Stage
 from pilots.errors import NotAllowed
-from pilots.models import (
-    InfrastructureAnswer,
-    InfrastructureItem,
-    OperatingPlan,
-    Pilot,
-    PilotEvent,
-    PilotMembership,
-    Stage,
-)
+from pilots.models import InfrastructureAnswer, OperatingPlan, Pilot, PilotEvent, PilotMembership
 from pilots.permissions import EDITORS, AnyUser, can_register_pilots
 from pilots.services import gates
 from pilots.services.access import lock_in_stage, require_role
@@ -42,7 +35,6 @@ PILOT_FIELDS_BY_STAGE: dict[str, frozenset[str]] = {
     # The start has happened: its date is history.
     Stage.RUNNING: _SETUP_FIELDS - {"planned_start"},
 }
-SETUP_STAGES = (Stage.DRAFT, Stage.APPROVED, Stage.RUNNING)
 
 
 @transaction.atomic
@@ -108,7 +100,7 @@ def member_add(
     *, pilot: Pilot, by: AnyUser, user: AbstractBaseUser, role: str = ""
 ) -> PilotMembership:
     require_role(by, pilot, EDITORS, "change its team")
-    lock_in_stage(pilot, SETUP_STAGES, "change its team")
+    lock_in_stage(pilot, Stage.SETUP, "change its team")
     membership = PilotMembership(pilot=pilot, user=user, role=role)
     membership.full_clean()
     membership.save()
@@ -125,7 +117,7 @@ def member_add(
 def member_remove(*, membership: PilotMembership, by: AnyUser) -> None:
     pilot = membership.pilot
     require_role(by, pilot, EDITORS, "change its team")
-    lock_in_stage(pilot, SETUP_STAGES, "change its team")
+    lock_in_stage(pilot, Stage.SETUP, "change its team")
     membership.delete()
     event_record(
         pilot=pilot,
@@ -147,7 +139,7 @@ def infrastructure_answer(
 ) -> InfrastructureAnswer:
     """Answer one question of the production-infrastructure checklist (insert or update)."""
     require_role(by, pilot, EDITORS, "answer its infrastructure checklist")
-    lock_in_stage(pilot, SETUP_STAGES, "answer its infrastructure checklist")
+    lock_in_stage(pilot, Stage.SETUP, "answer its infrastructure checklist")
     record = InfrastructureAnswer.objects.filter(pilot=pilot, item=item).first()
     if record is None:
         record = InfrastructureAnswer(pilot=pilot, item=item)
@@ -188,7 +180,7 @@ def infrastructure_checklist_update(
 def operating_plan_update(*, pilot: Pilot, by: AnyUser, **fields: Any) -> OperatingPlan:
     """Write the 12-month operating plan (insert or update)."""
     require_role(by, pilot, EDITORS, "edit its operating plan")
-    lock_in_stage(pilot, SETUP_STAGES, "edit its operating plan")
+    lock_in_stage(pilot, Stage.SETUP, "edit its operating plan")
     unknown = set(fields) - set(OperatingPlan.REQUIRED_FIELDS)
     if unknown:
         raise TypeError(f"operating_plan_update() got unexpected fields: {sorted(unknown)}")

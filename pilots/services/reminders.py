@@ -56,26 +56,25 @@ from django.urls import reverse
 from django.utils import timezone
 
 from pilots import formats, timeline
-from pilots.links import PilotLinks
-from pilots.models import (
-    CADENCE_DAYS,
-    CLOSED_STAGES,
-    IN_FLIGHT_STAGES,
-    MUTABLE_REMINDER_KINDS,
+from pilots.enums import (
     PORTFOLIO_LEADS_GROUP,
-    GateDecision,
-    KnowledgeTransferTask,
-    Metric,
+    Cadence,
     MetricKind,
-    MetricReading,
     OwnershipStatus,
-    Pilot,
-    Reminder,
     ReminderKind,
-    ReminderMute,
     ReminderStatus,
     Stage,
     TaskStatus,
+)
+from pilots.links import PilotLinks
+from pilots.models import (
+    GateDecision,
+    KnowledgeTransferTask,
+    Metric,
+    MetricReading,
+    Pilot,
+    Reminder,
+    ReminderMute,
 )
 from pilots.permissions import AnyUser
 
@@ -146,7 +145,7 @@ def _handover(day: date, links: PilotLinks, leads: list[int], pilot_id: int | No
         .annotate(start=Coalesce("started_on", "planned_start"))
         .filter(
             ~Exists(KnowledgeTransferTask.objects.filter(pilot=OuterRef("pk"))),
-            stage__in=IN_FLIGHT_STAGES,
+            stage__in=Stage.IN_FLIGHT,
             planned_end__gte=day,
             # The window opens after the start: no start within the lead time, no window.
             start__lte=day + timedelta(days=lead_days),
@@ -211,7 +210,7 @@ def _tasks_overdue(day: date, links: PilotLinks, pilot_id: int | None) -> list[D
     last_due = day - timedelta(days=settings.PILOTGATE_TASK_OVERDUE_GRACE_DAYS + 1)
     rows = (
         _scope(KnowledgeTransferTask.objects, "pilot_id", pilot_id)
-        .filter(pilot__stage__in=IN_FLIGHT_STAGES, due_on__lte=last_due)
+        .filter(pilot__stage__in=Stage.IN_FLIGHT, due_on__lte=last_due)
         .exclude(status=TaskStatus.DONE)
         .values_list(
             "pilot_id",
@@ -263,7 +262,7 @@ def _metric_stale(day: date, links: PilotLinks, pilot_id: int | None) -> list[Du
     """
     grace = settings.PILOTGATE_STALE_GRACE_DAYS
     stale = Q(pk__in=[])
-    for cadence, days in CADENCE_DAYS.items():
+    for cadence, days in Cadence.DAYS.items():
         cutoff = day - timedelta(days=days + grace)
         stale |= Q(cadence=cadence, pilot__started_on__lt=cutoff) & (
             Q(last_on__isnull=True) | Q(last_on__lt=cutoff)
@@ -331,7 +330,7 @@ def _ownership_pending(day: date, links: PilotLinks, pilot_id: int | None) -> li
     rows = (
         _scope(Pilot.objects, "pk", pilot_id)
         .filter(owner_status=OwnershipStatus.PENDING, owner_nominated_at__lt=cutoff)
-        .exclude(stage__in=CLOSED_STAGES)
+        .exclude(stage__in=Stage.CLOSED)
         .values_list(
             "pk",
             "reference",
@@ -742,7 +741,7 @@ def reminder_email(reminder: Reminder) -> EmailMultiAlternatives:
         "recipient": reminder.recipient,
         "url": settings.SITE_URL + reminder.link,
         "profile_url": settings.SITE_URL + reverse("pilots:profile"),
-        "mutable": reminder.kind in MUTABLE_REMINDER_KINDS,
+        "mutable": reminder.kind in ReminderKind.MUTABLE,
     }
     subject = f"{pilot.reference} {pilot.title}: {reminder.get_kind_display()}"
     message = EmailMultiAlternatives(
@@ -778,7 +777,7 @@ def reminders_mark_all_read(*, user: AnyUser) -> int:
 def reminder_mutes_set(*, user: AnyUser, kinds: Iterable[str]) -> set[str]:
     """Replace the user's muted kinds; only non-critical kinds may be muted."""
     kinds = set(kinds)
-    refused = kinds - MUTABLE_REMINDER_KINDS
+    refused = kinds - ReminderKind.MUTABLE
     if refused:
         labels = ", ".join(
             sorted(ReminderKind(k).label if k in ReminderKind.values else k for k in refused)

@@ -14,8 +14,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from pilots.enums import TokenScope
 from pilots.errors import NotAllowed
-from pilots.models import ApiToken, TokenScope
+from pilots.models import ApiToken
 
 KEY_BYTES = 30  # 40 URL-safe characters
 # last_used_at is a hint for its owner, not an audit trail: write it at most this often.

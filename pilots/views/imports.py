@@ -18,9 +18,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from pilots.enums import ReadingSource
 from pilots.errors import RowsInvalid
 from pilots.forms import CsvReadings, ReadingImportForm
-from pilots.models import Metric, Pilot, ReadingSource
+from pilots.models import Metric, Pilot
 from pilots.services.ingest import IngestResult, max_rows, readings_ingest
 from pilots.views.common import abilities, call_service, pilot_url, require, visible_pilot
 from pilots.views.readings import ONLY_RECORDERS

@@ -12,9 +12,10 @@ from django.views.decorators.http import require_GET
 
 from pilots import charts
 from pilots.abilities import Abilities
+from pilots.enums import MetricKind, Stage, TaskStatus
 from pilots.filters import PilotFilter
 from pilots.forms import DecisionForm, DeclineForm, ReadingForm
-from pilots.models import Metric, MetricKind, MetricReading, Pilot, Stage, TaskStatus
+from pilots.models import Metric, MetricReading, Pilot
 from pilots.permissions import is_portfolio_lead
 from pilots.selectors import (
     MetricStatus,

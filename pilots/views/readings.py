@@ -9,9 +9,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from pilots import formats
+from pilots.enums import MetricKind
 from pilots.forms import ReadingEditForm, ReadingForm, plain_decimal
 from pilots.links import PilotLinks
-from pilots.models import MetricKind
 from pilots.selectors import metric_status, pilot_for_page, pilot_timeline, recent_readings
 from pilots.services import metrics
 from pilots.views.common import (

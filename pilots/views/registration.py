@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from pilots.enums import InfrastructureItem, MetricKind, Stage
 from pilots.errors import TransitionRefused
 from pilots.forms import (
     InfrastructureAnswerForm,
@@ -29,15 +30,7 @@ from pilots.forms import (
     PilotBasicsForm,
 )
 from pilots.links import PilotLinks
-from pilots.models import (
-    InfrastructureItem,
-    Metric,
-    MetricKind,
-    OperatingPlan,
-    Pilot,
-    PilotMembership,
-    Stage,
-)
+from pilots.models import Metric, OperatingPlan, Pilot, PilotMembership
 from pilots.permissions import EDITORS, can_register_pilots
 from pilots.selectors import pilot_for_page
 from pilots.services import gates, metrics, ownership, registration

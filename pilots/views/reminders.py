@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
+from pilots.enums import ReminderKind
 from pilots.forms import ReminderLogFilter, ReminderMuteForm, pluralize
-from pilots.models import MUTABLE_REMINDER_KINDS, ReminderKind
 from pilots.permissions import is_portfolio_lead
 from pilots.selectors import inbox_of, reminder_log, reminder_mutes_of
 from pilots.services import reminders
@@ -80,7 +80,7 @@ def profile(request: HttpRequest) -> HttpResponse:
                 else "Saved: you receive every reminder.",
             )
             return redirect("pilots:profile")
-    always_sent = [kind.label for kind in ReminderKind if kind not in MUTABLE_REMINDER_KINDS]
+    always_sent = [kind.label for kind in ReminderKind if kind not in ReminderKind.MUTABLE]
     return render(request, "pilots/profile.html", {"form": form, "always_sent": always_sent})
 
 

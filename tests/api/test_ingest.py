@@ -7,7 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from pilots.models import Metric, MetricKind, MetricReading, PilotEvent, ReadingSource
+from pilots.enums import MetricKind, ReadingSource
+from pilots.models import Metric, MetricReading, PilotEvent
 from tests import factories
 
 BULK = "/api/v1/readings/bulk/"

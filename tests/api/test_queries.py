@@ -7,7 +7,8 @@ from datetime import date, timedelta
 import pytest
 from rest_framework.test import APIClient
 
-from pilots.models import GateDecision, MetricKind, PilotEvent
+from pilots.enums import MetricKind
+from pilots.models import GateDecision, PilotEvent
 from pilots.services.tokens import token_create
 from tests import factories
 from tests.api.conftest import url

@@ -10,7 +10,8 @@ from urllib.parse import urlencode
 import pytest
 from rest_framework.test import APIClient
 
-from pilots.models import ApiToken, MetricReading, TokenScope
+from pilots.enums import TokenScope
+from pilots.models import ApiToken, MetricReading
 from pilots.services.tokens import token_create
 from tests.api.conftest import url
 

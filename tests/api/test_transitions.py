@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from pilots.models import Stage, TaskStatus
+from pilots.enums import Stage, TaskStatus
 from pilots.services import ownership
 from tests import factories
 from tests.api.conftest import url

@@ -9,7 +9,8 @@ from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
 from playwright.sync_api import Page
 
-from pilots.models import MetricReading, Reminder, ReminderKind, ReminderStatus
+from pilots.enums import ReminderKind, ReminderStatus
+from pilots.models import MetricReading, Reminder
 from scorecards.services import scorecards_recompute, scorecards_snapshot
 from tests import factories
 

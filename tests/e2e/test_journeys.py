@@ -8,15 +8,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Locator, Page, expect
 
-from pilots.models import (
-    InfrastructureItem,
-    KnowledgeTransferTask,
-    MetricReading,
-    OwnershipStatus,
-    Pilot,
-    Stage,
-    TaskStatus,
-)
+from pilots.enums import InfrastructureItem, OwnershipStatus, Stage, TaskStatus
+from pilots.models import KnowledgeTransferTask, MetricReading, Pilot
 from tests.e2e.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -14,7 +14,8 @@ from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import Page
 
-from pilots.models import Metric, MetricReading, Pilot, Stage
+from pilots.enums import Stage
+from pilots.models import Metric, MetricReading, Pilot
 from pilots.services.reminders import reminders_sweep
 from scorecards.services import scorecards_recompute, scorecards_snapshot
 

@@ -16,14 +16,8 @@ from django.db import connection
 from django.utils import timezone
 
 from config.celery import app
-from pilots.models import (
-    Heartbeat,
-    OwnershipStatus,
-    Reminder,
-    ReminderKind,
-    ReminderStatus,
-    Stage,
-)
+from pilots.enums import OwnershipStatus, ReminderKind, ReminderStatus, Stage
+from pilots.models import Heartbeat, Reminder
 from pilots.services import reminders
 from pilots.tasks import heartbeat_record
 from tests import factories

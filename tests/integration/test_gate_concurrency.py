@@ -7,8 +7,9 @@ import threading
 import pytest
 from django.db import connection
 
+from pilots.enums import Stage
 from pilots.errors import TransitionRefused
-from pilots.models import GateDecision, Pilot, Stage
+from pilots.models import GateDecision, Pilot
 from pilots.services import gates, ownership
 from tests import factories
 from tests.services import require_postgresql

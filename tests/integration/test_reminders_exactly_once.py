@@ -11,7 +11,8 @@ import pytest
 from django.core import mail
 from django.db import connection
 
-from pilots.models import Reminder, ReminderStatus
+from pilots.enums import ReminderStatus
+from pilots.models import Reminder
 from pilots.services import reminders
 from tests import factories
 from tests.services import require_postgresql

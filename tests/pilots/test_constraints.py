@@ -8,17 +8,15 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, transaction
 
-from pilots.models import (
-    GateDecision,
-    InfrastructureAnswer,
+from pilots.enums import (
     InfrastructureAnswerValue,
     InfrastructureItem,
     MetricKind,
     OwnershipStatus,
-    Pilot,
     Stage,
     TaskStatus,
 )
+from pilots.models import GateDecision, InfrastructureAnswer, Pilot
 from tests import factories
 
 

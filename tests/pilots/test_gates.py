@@ -7,18 +7,15 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 
+from pilots.enums import InfrastructureItem, OwnershipStatus, Stage, TaskStatus
 from pilots.errors import NotAllowed, TransitionRefused
 from pilots.models import (
     GateDecision,
     InfrastructureAnswer,
-    InfrastructureItem,
     Metric,
     OperatingPlan,
-    OwnershipStatus,
     Pilot,
     PilotEvent,
-    Stage,
-    TaskStatus,
 )
 from pilots.services import gates, handover, ownership
 from tests import factories

@@ -8,17 +8,9 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
+from pilots.enums import MetricKind, Stage
 from pilots.errors import NotAllowed, TransitionRefused
-from pilots.models import (
-    GateDecision,
-    Metric,
-    MetricKind,
-    MetricReading,
-    OperatingPlan,
-    Pilot,
-    PilotEvent,
-    Stage,
-)
+from pilots.models import GateDecision, Metric, MetricReading, OperatingPlan, Pilot, PilotEvent
 from pilots.services import gates, handover, metrics, ownership, registration
 from tests import factories
 

@@ -12,17 +12,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import override_settings
 
 from pilots import selectors
+from pilots.enums import Cadence, Direction, MetricKind, ReadingSource
 from pilots.errors import NotAllowed
-from pilots.models import (
-    Cadence,
-    Direction,
-    Metric,
-    MetricKind,
-    MetricReading,
-    Pilot,
-    PilotEvent,
-    ReadingSource,
-)
+from pilots.models import Metric, MetricReading, Pilot, PilotEvent
 from pilots.selectors import pilot_metric_statuses, pilot_timeline
 from pilots.services import metrics
 from pilots.timeline import Phase, Trajectory

@@ -15,18 +15,15 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from pilots.models import (
-    MUTABLE_REMINDER_KINDS,
+from pilots.enums import (
     MetricKind,
     OwnershipStatus,
-    Pilot,
-    Reminder,
     ReminderKind,
-    ReminderMute,
     ReminderStatus,
     Stage,
     TaskStatus,
 )
+from pilots.models import Pilot, Reminder, ReminderMute
 from pilots.services import ownership, reminders
 from pilots.services.reminders import period_of, reminders_due, reminders_sweep
 from tests import factories
@@ -327,7 +324,7 @@ def test_muted_kinds_are_not_sent_to_that_user(running):
 
 
 @pytest.mark.parametrize(
-    ("kind", "first_day"), [(k, d) for k, d in FIRST_DAYS if k in MUTABLE_REMINDER_KINDS]
+    ("kind", "first_day"), [(k, d) for k, d in FIRST_DAYS if k in ReminderKind.MUTABLE]
 )
 def test_each_mutable_kind_respects_muting_and_only_for_who_muted_it(
     every_kind, member, kind, first_day

@@ -10,15 +10,14 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from config.celery import app as celery_app
+from pilots.enums import OwnershipStatus, Stage
 from pilots.models import (
     GateDecision,
     KnowledgeTransferTask,
     Metric,
     MetricReading,
-    OwnershipStatus,
     Pilot,
     PilotEvent,
-    Stage,
 )
 from pilots.selectors import pilot_metric_statuses, pilot_timeline
 from pilots.services import audit

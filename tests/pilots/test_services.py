@@ -9,15 +9,9 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
+from pilots.enums import InfrastructureItem, OwnershipStatus, TaskStatus
 from pilots.errors import NotAllowed
-from pilots.models import (
-    InfrastructureItem,
-    OperatingPlan,
-    OwnershipStatus,
-    Pilot,
-    PilotEvent,
-    TaskStatus,
-)
+from pilots.models import OperatingPlan, Pilot, PilotEvent
 from pilots.services import handover, ownership, registration
 from tests import factories
 

@@ -7,7 +7,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
 from pilots.abilities import may_edit_registration, pilot_abilities
-from pilots.models import Stage
+from pilots.enums import Stage
 from pilots.permissions import Role, can_see, pilot_roles
 from pilots.selectors import pilot_get_for_user, pilots_visible_to
 from pilots.services import ownership

@@ -7,7 +7,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.urls import reverse
 
-from pilots.models import GateDecision, Pilot, Stage
+from pilots.enums import Stage
+from pilots.models import GateDecision, Pilot
 from pilots.services import ownership
 from tests import factories
 

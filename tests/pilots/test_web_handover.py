@@ -10,16 +10,8 @@ import pytest
 from django.urls import reverse
 from django.utils.html import escape
 
-from pilots.models import (
-    KnowledgeTransferTask,
-    Metric,
-    MetricReading,
-    Pilot,
-    PilotEvent,
-    ReadingSource,
-    TaskKind,
-    TaskStatus,
-)
+from pilots.enums import ReadingSource, TaskKind, TaskStatus
+from pilots.models import KnowledgeTransferTask, Metric, MetricReading, Pilot, PilotEvent
 from tests import factories
 
 TODAY = date(2026, 3, 1)

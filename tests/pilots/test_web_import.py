@@ -11,7 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils.html import escape
 
-from pilots.models import Metric, MetricKind, MetricReading, Pilot, PilotEvent, ReadingSource
+from pilots.enums import MetricKind, ReadingSource
+from pilots.models import Metric, MetricReading, Pilot, PilotEvent
 from pilots.services import gates
 from tests import factories
 

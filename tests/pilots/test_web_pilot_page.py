@@ -9,15 +9,8 @@ import pytest
 from django.urls import reverse
 from django.utils.html import escape
 
-from pilots.models import (
-    GateDecision,
-    MetricReading,
-    OwnershipStatus,
-    Pilot,
-    PilotEvent,
-    ReadingSource,
-    Stage,
-)
+from pilots.enums import OwnershipStatus, ReadingSource, Stage
+from pilots.models import GateDecision, MetricReading, Pilot, PilotEvent
 from pilots.services import ownership
 from pilots.services.audit import event_record
 from pilots.services.gates import submission_missing_items

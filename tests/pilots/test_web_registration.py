@@ -10,18 +10,15 @@ import pytest
 from django.urls import reverse
 from django.utils.html import escape
 
+from pilots.enums import InfrastructureItem, MetricKind, OwnershipStatus, Stage
 from pilots.models import (
     GateDecision,
     InfrastructureAnswer,
-    InfrastructureItem,
     Metric,
-    MetricKind,
     OperatingPlan,
-    OwnershipStatus,
     Pilot,
     PilotEvent,
     PilotMembership,
-    Stage,
 )
 from pilots.services import gates
 from tests import factories

@@ -12,7 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from pilots.models import Pilot, Reminder, ReminderKind, ReminderMute, ReminderStatus
+from pilots.enums import ReminderKind, ReminderStatus
+from pilots.models import Pilot, Reminder, ReminderMute
 from pilots.selectors import reminder_mutes_of
 from pilots.services.reminders import reminder_mutes_set, reminders_sweep
 from tests import factories

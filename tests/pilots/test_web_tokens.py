@@ -11,7 +11,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
 
-from pilots.models import ApiToken, TokenScope
+from pilots.enums import TokenScope
+from pilots.models import ApiToken
 from pilots.services import tokens
 from tests import factories
 

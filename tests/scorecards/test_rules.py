@@ -340,7 +340,7 @@ def test_one_day_reads_as_one_day():
 
 
 def test_the_checklist_has_as_many_items_as_the_rules_count():
-    from pilots.models import InfrastructureItem
+    from pilots.enums import InfrastructureItem
     from scorecards.rules import INFRASTRUCTURE_ITEMS
 
     assert len(InfrastructureItem) == INFRASTRUCTURE_ITEMS

@@ -12,7 +12,8 @@ import time_machine
 from django.db import transaction
 
 from config.celery import app as celery_app
-from pilots.models import GateDecision, MetricKind, Pilot, Stage
+from pilots.enums import MetricKind, Stage
+from pilots.models import GateDecision, Pilot
 from pilots.services import handover, ingest
 from scorecards import tasks
 from scorecards.models import RiskLevel, Scorecard, ScorecardReason, ScorecardSnapshot

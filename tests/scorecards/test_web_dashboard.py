@@ -19,7 +19,8 @@ from django.urls import reverse
 from django.utils.html import escape
 from zen_queries import QueriesDisabledError
 
-from pilots.models import OwnershipStatus, Pilot, Stage
+from pilots.enums import OwnershipStatus, Stage
+from pilots.models import Pilot
 from pilots.services import ownership
 from scorecards import charts
 from scorecards.models import Scorecard, ScorecardSnapshot

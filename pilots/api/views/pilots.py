@@ -14,7 +14,8 @@ from rest_framework.response import Response
 from pilots.api import serializers as s
 from pilots.api.filters import ApiPilotFilter, DecisionFilter, EventFilter
 from pilots.api.views.base import ApiView
-from pilots.models import GateDecision, Pilot, PilotEvent, Stage
+from pilots.enums import Stage
+from pilots.models import GateDecision, Pilot, PilotEvent
 from pilots.selectors import pilot_events, pilot_for_page, pilot_list
 from pilots.services import gates, ownership, registration
 from pilots.services.gates import submission_missing_items

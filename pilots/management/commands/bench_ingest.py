@@ -41,15 +41,8 @@ from pilots.bench import (
     timed,
     vacuum,
 )
-from pilots.models import (
-    Metric,
-    MetricKind,
-    MetricReading,
-    OwnershipStatus,
-    Pilot,
-    ReadingSource,
-    Stage,
-)
+from pilots.enums import MetricKind, OwnershipStatus, ReadingSource, Stage
+from pilots.models import Metric, MetricReading, Pilot
 from pilots.services.ingest import max_rows, readings_ingest
 
 COLUMNS = (

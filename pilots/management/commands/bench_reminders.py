@@ -72,28 +72,30 @@ from pilots.bench import (
     table,
     timed,
 )
+from pilots.enums import (
+    PORTFOLIO_LEADS_GROUP,
+    Cadence,
+    MetricKind,
+    OwnershipStatus,
+    ReadingSource,
+    ReminderKind,
+    Stage,
+    TaskKind,
+    TaskStatus,
+)
 from pilots.links import PilotLinks
 from pilots.models import (
     CADENCE_DAYS,
     CLOSED_STAGES,
     IN_FLIGHT_STAGES,
-    PORTFOLIO_LEADS_GROUP,
     BusinessUnit,
-    Cadence,
     GateDecision,
     KnowledgeTransferTask,
     Metric,
-    MetricKind,
     MetricReading,
-    OwnershipStatus,
     Pilot,
-    ReadingSource,
     Reminder,
-    ReminderKind,
     ReminderMute,
-    Stage,
-    TaskKind,
-    TaskStatus,
 )
 from pilots.services import reminders
 from pilots.services.reminders import (

@@ -23,20 +23,18 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from pilots.models import (
+from pilots.enums import (
     PORTFOLIO_LEADS_GROUP,
     SPONSORS_GROUP,
-    BusinessUnit,
     Cadence,
     Direction,
     InfrastructureAnswerValue,
     InfrastructureItem,
-    KnowledgeTransferTask,
     MetricKind,
-    Pilot,
     ReadingSource,
     TaskKind,
 )
+from pilots.models import BusinessUnit, KnowledgeTransferTask, Pilot
 from pilots.services import gates, handover, metrics, ownership, registration
 from pilots.services.audit import refresh_skipped
 

@@ -19,7 +19,8 @@ from datetime import date
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from pilots.models import Pilot, ReminderKind
+from pilots.enums import ReminderKind
+from pilots.models import Pilot
 from pilots.services.reminders import reminders_sweep
 
 

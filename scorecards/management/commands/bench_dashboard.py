@@ -97,28 +97,30 @@ from pilots.bench import (
     timed,
     vacuum,
 )
-from pilots.models import (
-    BusinessUnit,
+from pilots.enums import (
     Cadence,
     Direction,
-    GateDecision,
-    InfrastructureAnswer,
     InfrastructureAnswerValue,
     InfrastructureItem,
-    KnowledgeTransferTask,
-    Metric,
     MetricKind,
-    MetricReading,
-    OperatingPlan,
     OwnershipStatus,
-    Pilot,
-    PilotEvent,
-    PilotMembership,
     ReadingSource,
-    Reminder,
     Stage,
     TaskKind,
     TaskStatus,
+)
+from pilots.models import (
+    BusinessUnit,
+    GateDecision,
+    InfrastructureAnswer,
+    KnowledgeTransferTask,
+    Metric,
+    MetricReading,
+    OperatingPlan,
+    Pilot,
+    PilotEvent,
+    PilotMembership,
+    Reminder,
 )
 from scorecards import services
 from scorecards.filters import DashboardFilter

@@ -1,0 +1,161 @@
+"""Every choice the product stores, and the stage and status policy built on them.
+
+The one home of stage policy: the derived sets (``Stage.CLOSED``,
+``Stage.IN_FLIGHT``, ...) are attributes of the choices class, so no other
+module spells a stage or a set of stages (the pattern of pretalx's
+``enums.py``). Nothing here touches the database.
+"""
+
+from __future__ import annotations
+
+from enum import nonmember
+
+from django.db import models
+
+# The largest id a BigAutoField (DEFAULT_AUTO_FIELD) holds.
+ID_MAX = 2**63 - 1
+
+PORTFOLIO_LEADS_GROUP = "Portfolio leads"
+SPONSORS_GROUP = "Sponsors"
+
+# --- Pilots ------------------------------------------------------------------------
+
+
+class Stage(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PROPOSED = "proposed", "Proposed"
+    APPROVED = "approved", "Approved"
+    RUNNING = "running", "Running"
+    GRADUATED = "graduated", "Graduated"
+    STOPPED = "stopped", "Stopped"
+
+    # The sets of stages the rules speak of. Members are ``str``, so ``stage in
+    # Stage.CLOSED`` holds for a member and for its stored value alike.
+
+    #: Decided for good: nothing more is planned or tracked.
+    CLOSED = nonmember(frozenset({"graduated", "stopped"}))
+    #: Not closed: a business owner may still be nominated or answer.
+    OPEN = nonmember(("draft", "proposed", "approved", "running"))
+    #: Approved or running: the handover and the final decision still lie ahead.
+    IN_FLIGHT = nonmember(("approved", "running"))
+    #: Where sponsors edit the registration and the team plans the handover. A
+    #: proposed pilot is under review and frozen until the lead decides.
+    SETUP = nonmember(("draft", "approved", "running"))
+    #: Running or graduated: the primary metric is followed and locked.
+    STARTED = nonmember(frozenset({"running", "graduated"}))
+    #: Where metrics may be added or changed.
+    METRICS = nonmember(("draft", "approved", "running", "graduated"))
+    #: Where readings may be recorded.
+    READINGS = nonmember(("approved", "running", "graduated"))
+    #: Approved at least once and not stopped.
+    APPROVED_OR_LATER = nonmember(("approved", "running", "graduated"))
+    #: The stages a pilot passes through on its way to production, in order.
+    FUNNEL = nonmember(("draft", "proposed", "approved", "running", "graduated"))
+
+
+class OwnershipStatus(models.TextChoices):
+    NONE = "none", "No owner nominated"
+    PENDING = "pending", "Nominated, awaiting acceptance"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+
+
+# --- Metrics -------------------------------------------------------------------------
+
+
+class MetricKind(models.TextChoices):
+    PRIMARY = "primary", "Primary business metric"
+    BUSINESS = "business", "Business metric"
+    CRITICAL_SEGMENT = "critical_segment", "Critical-segment metric"
+    MODEL = "model", "Model metric (shown, never counted as success)"
+
+
+class Direction(models.TextChoices):
+    INCREASE = "increase", "Higher is better"
+    DECREASE = "decrease", "Lower is better"
+
+
+class Cadence(models.TextChoices):
+    DAILY = "daily", "Daily"
+    WEEKLY = "weekly", "Weekly"
+    MONTHLY = "monthly", "Monthly"
+
+    #: How many days a reading of each cadence covers.
+    DAYS = nonmember({"daily": 1, "weekly": 7, "monthly": 31})
+
+
+class ReadingSource(models.TextChoices):
+    WEB = "web", "Web"
+    API = "api", "API"
+    IMPORT = "import", "Import"
+
+
+# --- Handover and readiness ----------------------------------------------------------
+
+
+class TaskKind(models.TextChoices):
+    DOCUMENTATION = "documentation", "Documentation"
+    RUNBOOK = "runbook", "Runbook"
+    TRAINING = "training", "Training"
+    SHADOWING = "shadowing", "Shadowing"
+    ACCESS_TRANSFER = "access_transfer", "Access transfer"
+    SUPPORT_ROTA = "support_rota", "Support rota"
+    OTHER = "other", "Other"
+
+
+class TaskStatus(models.TextChoices):
+    TODO = "todo", "To do"
+    IN_PROGRESS = "in_progress", "In progress"
+    DONE = "done", "Done"
+
+
+class InfrastructureItem(models.TextChoices):
+    """The production-infrastructure checklist: the same rails production uses."""
+
+    CI_CD = "ci_cd", "Deployed by the production CI/CD pipeline"
+    MONITORING = "monitoring", "Monitored and alerted like a production service"
+    DATA_PIPELINE = "data_pipeline", "Fed by the production data pipelines, not extracts"
+    ACCESS_CONTROL = "access_control", "Access controlled through the production identity system"
+    SECURITY_REVIEW = "security_review", "Security and privacy review booked or done"
+    ENVIRONMENTS = "environments", "Runs in the production (or production-like) environment"
+
+
+class InfrastructureAnswerValue(models.TextChoices):
+    YES = "yes", "Yes, from sprint one"
+    PLANNED = "planned", "Planned, with a date"
+    NO = "no", "No"
+
+
+# --- API tokens and reminders -------------------------------------------------------
+
+
+class TokenScope(models.TextChoices):
+    """What an API token may do, within what its user may do."""
+
+    FULL = "full", "Full: everything its user may do"
+    READ = "read", "Read only"
+    INGEST = "ingest", "Metric ingest: read, and record readings"
+
+
+class ReminderKind(models.TextChoices):
+    # A label is an email's subject and an inbox item's title: it must hold whatever
+    # the reason says (the window may be near, open today or open for days).
+    HANDOVER_UNPLANNED = "handover_unplanned", "Handover not planned"
+    HANDOVER_ESCALATION = "handover_escalation", "Handover still not planned in the open window"
+    TASK_OVERDUE = "task_overdue", "Knowledge-transfer task overdue"
+    METRIC_STALE = "metric_stale", "Primary metric stale"
+    OWNERSHIP_PENDING = "ownership_pending", "Ownership not yet accepted"
+    DECISION_OVERDUE = "decision_overdue", "Final decision overdue"
+
+    #: The kinds a user may mute in their profile. The handover and decision
+    #: reminders are the product's point and cannot be muted.
+    MUTABLE = nonmember(frozenset({"task_overdue", "metric_stale", "ownership_pending"}))
+
+
+class ReminderStatus(models.TextChoices):
+    PENDING = "pending", "Waiting to be emailed"
+    SENDING = "sending", "Being emailed"
+    EMAILED = "emailed", "Emailed"
+    IN_APP = "in_app", "In the inbox only (no email address)"
+    FAILED = "failed", "Email failed"
+    CANCELLED = "cancelled", "Not sent: fixed before it went out"

@@ -1,0 +1,32 @@
+"""The pilots app's models, a module per subject (one Django app: the tables keep their names).
+
+Models hold data and invariants (choices, unique and check constraints), not
+workflows. A pilot's ``stage`` changes only in ``pilots.services.gates``; no
+other code writes it. Choices and stage policy live in ``pilots.enums``.
+"""
+
+from pilots.models.accounts import ApiToken
+from pilots.models.handover import KnowledgeTransferTask
+from pilots.models.health import Heartbeat
+from pilots.models.history import GateDecision, PilotEvent
+from pilots.models.metrics import Metric, MetricReading
+from pilots.models.pilot import BusinessUnit, Pilot, PilotMembership
+from pilots.models.readiness import InfrastructureAnswer, OperatingPlan
+from pilots.models.reminders import Reminder, ReminderMute
+
+__all__ = [
+    "ApiToken",
+    "BusinessUnit",
+    "GateDecision",
+    "Heartbeat",
+    "InfrastructureAnswer",
+    "KnowledgeTransferTask",
+    "Metric",
+    "MetricReading",
+    "OperatingPlan",
+    "Pilot",
+    "PilotEvent",
+    "PilotMembership",
+    "Reminder",
+    "ReminderMute",
+]

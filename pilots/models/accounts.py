@@ -1,0 +1,43 @@
+"""API tokens: keys its user creates and revokes."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from pilots.enums import TokenScope
+
+User = settings.AUTH_USER_MODEL
+
+
+class ApiToken(models.Model):
+    """A key for the API (``Authorization: Token <key>``), created and revoked by its user.
+
+    Only a SHA-256 digest of the key is stored: the key itself is shown once,
+    when it is created. ``prefix`` lets its user recognise it in a list.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(
+        max_length=100, help_text="What uses it, e.g. “nightly claims pipeline”."
+    )
+    scope = models.CharField(max_length=10, choices=TokenScope.choices, default=TokenScope.READ)
+    key_digest = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(max_length=8, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(scope__in=TokenScope.values), name="token_scope"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -1,0 +1,66 @@
+"""The handover plan: knowledge-transfer tasks to the operations team."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from pilots.enums import TaskKind, TaskStatus
+from pilots.models.pilot import Pilot
+
+User = settings.AUTH_USER_MODEL
+
+
+class KnowledgeTransferTask(models.Model):
+    """One item of the handover plan: knowledge moving to the receiving team."""
+
+    pilot = models.ForeignKey(Pilot, on_delete=models.CASCADE, related_name="tasks")
+    title = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=TaskKind.choices)
+    assignee = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        related_name="kt_tasks",
+        help_text="Who gives the knowledge.",
+    )
+    receiver = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="kt_tasks_received",
+        help_text="Who receives it (or name a team).",
+    )
+    receiver_team = models.CharField(max_length=200, blank=True)
+    due_on = models.DateField()
+    status = models.CharField(max_length=12, choices=TaskStatus.choices, default=TaskStatus.TODO)
+    evidence_url = models.URLField(blank=True, help_text="Link to the runbook, recording, rota…")
+    position = models.PositiveIntegerField(default=0)
+    completed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    completed_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pilot", "position", "due_on", "id"]
+        indexes = [models.Index(fields=["status", "due_on"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=TaskKind.values), name="task_kind"),
+            models.CheckConstraint(condition=Q(status__in=TaskStatus.values), name="task_status"),
+            models.CheckConstraint(
+                condition=Q(receiver__isnull=False) | ~Q(receiver_team=""),
+                name="task_has_receiver",
+                violation_error_message="Name who receives the knowledge: a person or a team.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=TaskStatus.DONE)
+                | (Q(completed_at__isnull=False) & ~Q(evidence_url="")),
+                name="task_done_has_evidence",
+                violation_error_message="A task is done only with a link to its evidence.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,93 @@
+"""The business metrics a pilot is judged by, and their readings."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from pilots.enums import Cadence, Direction, MetricKind, ReadingSource
+from pilots.models.pilot import Pilot
+
+User = settings.AUTH_USER_MODEL
+
+
+class Metric(models.Model):
+    pilot = models.ForeignKey(Pilot, on_delete=models.CASCADE, related_name="metrics")
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=MetricKind.choices)
+    unit = models.CharField(max_length=50, blank=True, help_text="e.g. %, minutes, £ per case.")
+    direction = models.CharField(max_length=10, choices=Direction.choices, blank=True)
+    baseline = models.DecimalField(max_digits=16, decimal_places=4, null=True, blank=True)
+    target = models.DecimalField(max_digits=16, decimal_places=4, null=True, blank=True)
+    target_date = models.DateField(null=True, blank=True)
+    cadence = models.CharField(max_length=10, choices=Cadence.choices, default=Cadence.WEEKLY)
+    data_source = models.CharField(
+        max_length=300, blank=True, help_text="The production system the readings come from."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pilot", "kind", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pilot"],
+                condition=Q(kind=MetricKind.PRIMARY),
+                name="metric_one_primary_per_pilot",
+                violation_error_message="This pilot already has a primary business metric.",
+            ),
+            models.UniqueConstraint(fields=["pilot", "name"], name="metric_unique_name"),
+            models.CheckConstraint(condition=Q(kind__in=MetricKind.values), name="metric_kind"),
+            models.CheckConstraint(
+                condition=Q(direction__in=[*Direction.values, ""]), name="metric_direction"
+            ),
+            models.CheckConstraint(
+                condition=Q(baseline__isnull=True)
+                | Q(target__isnull=True)
+                | Q(direction="")
+                | (Q(direction=Direction.INCREASE) & Q(target__gt=F("baseline")))
+                | (Q(direction=Direction.DECREASE) & Q(target__lt=F("baseline"))),
+                name="metric_target_beyond_baseline",
+                violation_error_message=(
+                    "The target must be above the baseline when higher is better, "
+                    "and below it when lower is better."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def counts_as_success(self) -> bool:
+        return self.kind != MetricKind.MODEL
+
+
+class MetricReading(models.Model):
+    """One value of a metric on one day. Re-sending a day updates it."""
+
+    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="readings")
+    observed_on = models.DateField()
+    value = models.DecimalField(max_digits=16, decimal_places=4)
+    note = models.CharField(max_length=500, blank=True)
+    recorded_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    source = models.CharField(max_length=10, choices=ReadingSource.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["metric", "-observed_on"]
+        constraints = [
+            # Also the index for "latest reading per metric" (scanned backwards).
+            models.UniqueConstraint(
+                fields=["metric", "observed_on"], name="reading_one_per_metric_and_day"
+            ),
+            models.CheckConstraint(
+                condition=Q(source__in=ReadingSource.values), name="reading_source"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.metric} on {self.observed_on}: {self.value}"

@@ -1,0 +1,86 @@
+"""Reminders sent to people, and the kinds each one muted."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from pilots.enums import ReminderKind, ReminderStatus
+from pilots.models.pilot import Pilot
+
+User = settings.AUTH_USER_MODEL
+
+
+class Reminder(models.Model):
+    """One reminder to one person about one pilot, at most once per kind and period.
+
+    The unique constraint on (pilot, kind, recipient, period) is what makes
+    delivery exactly-once: a sweep records reminders with ``ON CONFLICT DO
+    NOTHING`` and only the sweep whose row was inserted sends it. The row is
+    also the in-app notification (``read_at``) and the record leads review.
+    """
+
+    pilot = models.ForeignKey(Pilot, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(max_length=30, choices=ReminderKind.choices)
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="reminders")
+    period = models.CharField(max_length=10, help_text="ISO week of the sweep, e.g. 2026-W48.")
+    day = models.DateField(help_text="The day of the sweep that recorded it.")
+    sweep = models.UUIDField(editable=False, help_text="The sweep run that recorded it.")
+    reason = models.CharField(max_length=300, help_text="Why, in one sentence.")
+    action = models.CharField(max_length=300, help_text="What to do about it.")
+    link = models.CharField(max_length=300, help_text="Path of the page where it is fixed.")
+    created_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(
+        max_length=10, choices=ReminderStatus.choices, default=ReminderStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="reminder_inbox"),
+            models.Index(fields=["sweep"], name="reminder_sweep"),
+            models.Index(fields=["period"], name="reminder_period"),
+            models.Index(fields=["status", "claimed_at"], name="reminder_delivery"),
+            models.Index(fields=["-created_at", "-id"], name="reminder_sent_log"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pilot", "kind", "recipient", "period"], name="reminder_once_per_period"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=ReminderKind.values), name="reminder_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ReminderStatus.values), name="reminder_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.recipient} ({self.period})"
+
+
+class ReminderMute(models.Model):
+    """A user's choice not to receive one non-critical kind of reminder."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="reminder_mutes")
+    kind = models.CharField(max_length=30, choices=ReminderKind.choices)
+    muted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="reminder_mute_once"),
+            models.CheckConstraint(
+                condition=Q(kind__in=sorted(ReminderKind.MUTABLE)),
+                name="reminder_mute_only_non_critical",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} mutes {self.get_kind_display()}"
