@@ -55,7 +55,7 @@ def _schedule_periodic_jobs(sender: Celery, **kwargs: object) -> None:
             "schedule": 60.0,
             "kwargs": {"source": "beat"},
         },
-        # The day's reminders (pilots.services.reminders).
+        # The day's reminders (pilots.reminders).
         "reminders": {"task": "pilots.reminders_sweep", "schedule": reminders},
         # Every scorecard for the new day (time moves reasons), and the weekly snapshot.
         "scorecards-nightly": {

@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from django.utils.functional import cached_property
 
 from pilots.permissions import AnyUser, can_register_pilots, is_portfolio_lead
-from pilots.selectors import unread_count
+from pilots.reminders.inbox import unread_count
 
 
 class Navigation:

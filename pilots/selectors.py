@@ -18,7 +18,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from pilots import timeline
-from pilots.enums import Cadence, Direction, OwnershipStatus, ReminderStatus, Stage, TaskStatus
+from pilots.enums import Cadence, Direction, OwnershipStatus, Stage, TaskStatus
 from pilots.models import (
     ApiToken,
     GateDecision,
@@ -28,8 +28,6 @@ from pilots.models import (
     Pilot,
     PilotEvent,
     PilotMembership,
-    Reminder,
-    ReminderMute,
 )
 from pilots.permissions import AnyUser, is_portfolio_lead, visible_pilots_filter
 from pilots.services.gates import submission_missing_items
@@ -390,48 +388,3 @@ def active_users() -> QuerySet:
         .objects.filter(is_active=True)
         .order_by("first_name", "last_name", "username")
     )
-
-
-# --- Reminders: the inbox, muting, and the leads' log --------------------------------------
-
-
-def inbox_of(user: AnyUser, *, unread_only: bool = False) -> QuerySet[Reminder]:
-    """The user's own reminders, newest first; those cancelled before sending are not shown."""
-    items = (
-        Reminder.objects.filter(recipient_id=user.pk)
-        .exclude(status=ReminderStatus.CANCELLED)
-        .select_related("pilot")
-    )
-    return items.filter(read_at__isnull=True) if unread_only else items
-
-
-def unread_count(user: AnyUser) -> int:
-    if not user.is_authenticated:
-        return 0
-    return inbox_of(user, unread_only=True).count()
-
-
-def reminder_mutes_of(user: AnyUser) -> set[str]:
-    return set(ReminderMute.objects.filter(user_id=user.pk).values_list("kind", flat=True))
-
-
-def reminder_log(*, kind: str = "", status: str = "", q: str = "") -> QuerySet[Reminder]:
-    """Every reminder recorded, newest first, with its pilot and recipient (for leads).
-
-    ``kind`` and ``status`` narrow to one value; ``q`` matches a pilot's reference
-    or username exactly (any case), or part of a pilot's title or a recipient's name.
-    """
-    items = Reminder.objects.select_related("pilot", "recipient")
-    if kind:
-        items = items.filter(kind=kind)
-    if status:
-        items = items.filter(status=status)
-    if text := q.strip():
-        items = items.filter(
-            Q(pilot__reference__iexact=text)
-            | Q(pilot__title__icontains=text)
-            | Q(recipient__username__iexact=text)
-            | Q(recipient__first_name__icontains=text)
-            | Q(recipient__last_name__icontains=text)
-        )
-    return items

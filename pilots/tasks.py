@@ -1,34 +1,24 @@
-"""Celery tasks: thin adapters around services (keyword-only ids, no model instances).
+"""Celery tasks of the pilots app: thin adapters around services (keyword-only ids).
 
 Every task is safe to run twice: the worker acknowledges late and re-queues a
 task whose worker died, and beat may by mistake run twice. Time limits and
 retry countdowns stay well inside the broker's visibility timeout (tested).
+The reminder tasks live with the reminders (``pilots.reminders.tasks``) and are
+imported here so that Celery's autodiscovery registers them.
 """
 
 from __future__ import annotations
 
 import os
-import random
 import socket
-from datetime import date
 
 from celery import shared_task
 from django.utils import timezone
 
-from pilots.enums import ReminderStatus
 from pilots.models import Heartbeat
-from pilots.services import reminders
+from pilots.reminders.tasks import reminder_deliver, reminders_redeliver, reminders_sweep
 
-# Retry countdowns for a failed email: 30 s, 1, 2, 4, 8 min, capped at 10 min,
-# with jitter. Short on purpose: a reminder is never scheduled with a long ETA.
-RETRY_BASE_SECONDS = 30
-RETRY_MAX_SECONDS = 10 * 60
-
-
-def retry_countdown(retries: int) -> int:
-    """Exponential backoff with full jitter in its upper half, never above the cap."""
-    ceiling = min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2**retries)
-    return random.randint(ceiling // 2, ceiling)  # noqa: S311 (jitter, not security)
+__all__ = ["heartbeat_record", "reminder_deliver", "reminders_redeliver", "reminders_sweep"]
 
 
 @shared_task(name="pilots.heartbeat_record")
@@ -38,39 +28,3 @@ def heartbeat_record(*, source: str) -> None:
         source=source[:50],
         defaults={"hostname": socket.gethostname(), "pid": os.getpid(), "seen_at": timezone.now()},
     )
-
-
-@shared_task(name="pilots.reminders_sweep", time_limit=10 * 60, soft_time_limit=9 * 60)
-def reminders_sweep(*, day: str | None = None) -> dict[str, object]:
-    """Record today's reminders (or ``day``'s, ISO) and queue one delivery task per new one."""
-    result = reminders.reminders_sweep(
-        day=date.fromisoformat(day) if day else None, deliver="queue"
-    )
-    return {"day": str(result.day), "due": result.due, "new": len(result.reminder_ids)}
-
-
-@shared_task(
-    bind=True,
-    name="pilots.reminder_deliver",
-    time_limit=60,
-    soft_time_limit=45,
-    # The reminder's own attempt count (MAX_ATTEMPTS, in the database) decides when to
-    # give up, also across redeliveries, which start Celery's count again at zero.
-    max_retries=None,
-)
-def reminder_deliver(self, *, reminder_id: int) -> str:
-    """Email one reminder; on an SMTP failure retry with backoff until it is marked failed."""
-    try:
-        return reminders.reminder_deliver(reminder_id=reminder_id)
-    except reminders.DeliveryFailed as exc:
-        if exc.final:
-            return ReminderStatus.FAILED
-        raise self.retry(exc=exc, countdown=retry_countdown(exc.attempts - 1)) from exc
-
-
-@shared_task(name="pilots.reminders_redeliver", time_limit=5 * 60, soft_time_limit=4 * 60)
-def reminders_redeliver() -> int:
-    """Queue again the reminders whose delivery was lost; the claim keeps it to one email."""
-    ids = reminders.reminders_redeliver()
-    reminders.enqueue_deliveries(ids)
-    return len(ids)

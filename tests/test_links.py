@@ -26,7 +26,7 @@ from django.urls import Resolver404, resolve
 from django.utils import timezone
 
 from pilots.models import Pilot
-from pilots.services.reminders import reminders_sweep
+from pilots.reminders.sweep import reminders_sweep
 from scorecards.services import scorecards_recompute
 
 DEMO_ROLES = ("sponsor", "sponsor2", "owner", "owner2", "owner3", "member", "ops", "lead", "admin")

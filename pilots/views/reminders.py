@@ -13,8 +13,14 @@ from django.views.decorators.http import require_http_methods
 from pilots.enums import ReminderKind
 from pilots.forms import ReminderLogFilter, ReminderMuteForm, pluralize
 from pilots.permissions import is_portfolio_lead
-from pilots.selectors import inbox_of, reminder_log, reminder_mutes_of
-from pilots.services import reminders
+from pilots.reminders.inbox import (
+    inbox_of,
+    reminder_log,
+    reminder_mark_read,
+    reminder_mutes_of,
+    reminder_mutes_set,
+    reminders_mark_all_read,
+)
 from pilots.views.common import call_service, post_only, require
 
 INBOX_PAGE_SIZE = 25
@@ -47,13 +53,13 @@ def the_inbox(**_: object) -> str:
 @post_only(the_inbox)
 def inbox_read(request: HttpRequest, reminder_id: int) -> HttpResponse:
     """Mark one reminder read (only the user's own: anyone else's id changes nothing)."""
-    reminders.reminder_mark_read(user=request.user, reminder_id=reminder_id)
+    reminder_mark_read(user=request.user, reminder_id=reminder_id)
     return _back_to_inbox(request)
 
 
 @post_only(the_inbox)
 def inbox_read_all(request: HttpRequest) -> HttpResponse:
-    if count := reminders.reminders_mark_all_read(user=request.user):
+    if count := reminders_mark_all_read(user=request.user):
         messages.success(request, f"Marked {count} reminder{pluralize(count)} as read.")
     else:
         messages.info(request, "Nothing unread.")
@@ -69,9 +75,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         kinds = form.cleaned_data["muted"]
-        muted = call_service(
-            form, lambda: reminders.reminder_mutes_set(user=request.user, kinds=kinds)
-        )
+        muted = call_service(form, lambda: reminder_mutes_set(user=request.user, kinds=kinds))
         if muted is not None:
             messages.success(
                 request,

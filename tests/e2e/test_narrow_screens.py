@@ -16,7 +16,7 @@ from playwright.sync_api import Page
 
 from pilots.enums import Stage
 from pilots.models import Metric, MetricReading, Pilot
-from pilots.services.reminders import reminders_sweep
+from pilots.reminders.sweep import reminders_sweep
 from scorecards.services import scorecards_recompute, scorecards_snapshot
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -18,7 +18,7 @@ from django.utils import timezone
 from config.celery import app
 from pilots.enums import OwnershipStatus, ReminderKind, ReminderStatus, Stage
 from pilots.models import Heartbeat, Reminder
-from pilots.services import reminders
+from pilots.reminders import delivery, rules
 from pilots.tasks import heartbeat_record
 from tests import factories
 from tests.services import redis_broker_url, require_postgresql
@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_broker_redelivery_outlasts_every_task_time_limit_and_retry_countdown():
     """Redis re-delivers unacknowledged tasks after the visibility timeout: it must be longer
     than any task may run plus the longest countdown it may wait for (a retry)."""
-    from pilots import tasks
+    from pilots.reminders import tasks
 
     app.loader.import_default_modules()
     timeout = app.conf.broker_transport_options["visibility_timeout"]
@@ -48,8 +48,8 @@ def test_broker_redelivery_outlasts_every_task_time_limit_and_retry_countdown():
         assert hard_limit, f"{name} has no time limit"
         assert hard_limit + tasks.RETRY_MAX_SECONDS < timeout, name
     # A delivery's claim outlives the delivery task, so a live send is never taken over.
-    assert ours["pilots.reminder_deliver"].time_limit < reminders.CLAIM_TIMEOUT.total_seconds()
-    assert reminders.REDELIVER_AFTER.total_seconds() > tasks.RETRY_MAX_SECONDS
+    assert ours["pilots.reminder_deliver"].time_limit < delivery.CLAIM_TIMEOUT.total_seconds()
+    assert delivery.REDELIVER_AFTER.total_seconds() > tasks.RETRY_MAX_SECONDS
     # A hung mail server fails the attempt before the task's soft time limit.
     assert ours["pilots.reminder_deliver"].soft_time_limit > settings.EMAIL_TIMEOUT
     assert settings.CELERY_TASK_ACKS_LATE
@@ -157,7 +157,7 @@ def test_beat_and_worker_on_redis_email_a_reminder_once(tmp_path):
     factories.ReadingFactory(metric=factories.MetricFactory(pilot=pilot), observed_on=today)
     # Due next week: not overdue even if the test runs across local midnight.
     factories.TaskFactory(pilot=pilot, assignee=owner, due_on=today + timedelta(days=7))
-    assert {(d.kind, d.recipient_id) for d in reminders.reminders_due(today)} == {
+    assert {(d.kind, d.recipient_id) for d in rules.reminders_due(today)} == {
         (ReminderKind.DECISION_OVERDUE, sponsor.pk)
     }
 

@@ -13,7 +13,7 @@ from django.db import connection
 
 from pilots.enums import ReminderStatus
 from pilots.models import Reminder
-from pilots.services import reminders
+from pilots.reminders import delivery, rules, sweep
 from tests import factories
 from tests.services import require_postgresql
 
@@ -59,10 +59,10 @@ def due_portfolio(n: int) -> None:
 @pytest.mark.django_db(transaction=True)
 def test_parallel_sweeps_of_the_same_day_send_each_reminder_once():
     due_portfolio(40)
-    expected = len(reminders.reminders_due(DAY))
+    expected = len(rules.reminders_due(DAY))
     assert expected == 5 * 40
 
-    results = race(4, lambda: reminders.reminders_sweep(day=DAY, deliver="inline"))
+    results = race(4, lambda: sweep.reminders_sweep(day=DAY, deliver="inline"))
 
     recorded = [len(result.reminder_ids) for result in results]
     assert sum(recorded) == expected  # the rows were split between the sweeps, none twice
@@ -78,11 +78,11 @@ def test_parallel_sweeps_of_the_same_day_send_each_reminder_once():
 def test_parallel_deliveries_of_one_reminder_send_one_email():
     """A redelivered task racing the original: the claim lets exactly one of them send."""
     due_portfolio(1)
-    with mock.patch.object(reminders, "enqueue_deliveries"):  # recorded, not yet delivered
-        result = reminders.reminders_sweep(day=DAY)
+    with mock.patch.object(sweep, "enqueue_deliveries"):  # recorded, not yet delivered
+        result = sweep.reminders_sweep(day=DAY)
     reminder_id = result.reminder_ids[0]
 
-    outcomes = race(4, lambda: reminders.reminder_deliver(reminder_id=reminder_id))
+    outcomes = race(4, lambda: delivery.reminder_deliver(reminder_id=reminder_id))
 
     assert sorted(outcomes) == ["emailed", "skipped", "skipped", "skipped"]
     assert len(mail.outbox) == 1

@@ -24,8 +24,10 @@ from pilots.enums import (
     TaskStatus,
 )
 from pilots.models import Pilot, Reminder, ReminderMute
-from pilots.services import ownership, reminders
-from pilots.services.reminders import period_of, reminders_due, reminders_sweep
+from pilots.reminders import delivery, inbox, sweep
+from pilots.reminders.rules import reminders_due
+from pilots.reminders.sweep import period_of, reminders_sweep
+from pilots.services import ownership
 from tests import factories
 
 K = ReminderKind
@@ -317,9 +319,9 @@ def test_each_kind_fires_at_local_midnight_not_utc_midnight(every_kind, member, 
 
 def test_muted_kinds_are_not_sent_to_that_user(running):
     read_reading(running, date(2026, 6, 1))
-    reminders.reminder_mutes_set(user=running.owner, kinds=[K.METRIC_STALE])
+    inbox.reminder_mutes_set(user=running.owner, kinds=[K.METRIC_STALE])
     assert due(date(2026, 6, 12), K.METRIC_STALE) == set()
-    reminders.reminder_mutes_set(user=running.owner, kinds=[])
+    inbox.reminder_mutes_set(user=running.owner, kinds=[])
     assert due(date(2026, 6, 12), K.METRIC_STALE) == {"owner"}
 
 
@@ -334,7 +336,7 @@ def test_each_mutable_kind_respects_muting_and_only_for_who_muted_it(
     recipients = {i.recipient_id for i in reminders_due(first_day) if i.kind == kind}
     assert len(recipients) >= 1
     muter, *others = sorted(recipients)
-    reminders.reminder_mutes_set(user=get_user_model()(pk=muter), kinds=[kind])
+    inbox.reminder_mutes_set(user=get_user_model()(pk=muter), kinds=[kind])
     after = {i.recipient_id for i in reminders_due(first_day) if i.kind == kind}
     assert after == set(others)
 
@@ -342,21 +344,21 @@ def test_each_mutable_kind_respects_muting_and_only_for_who_muted_it(
 @pytest.mark.parametrize("kind", [K.HANDOVER_UNPLANNED, K.HANDOVER_ESCALATION, K.DECISION_OVERDUE])
 def test_critical_kinds_cannot_be_muted(owner, kind):
     with pytest.raises(ValidationError, match="cannot be muted"):
-        reminders.reminder_mutes_set(user=owner, kinds=[K.METRIC_STALE, kind])
+        inbox.reminder_mutes_set(user=owner, kinds=[K.METRIC_STALE, kind])
     assert not ReminderMute.objects.exists()
 
 
 def test_muting_after_recording_cancels_the_unsent_email(running):
     read_reading(running, date(2026, 6, 1))
-    with mock.patch.object(reminders, "enqueue_deliveries"):
+    with mock.patch.object(sweep, "enqueue_deliveries"):
         result = reminders_sweep(day=date(2026, 6, 12))
-    reminders.reminder_mutes_set(user=running.owner, kinds=[K.METRIC_STALE])
+    inbox.reminder_mutes_set(user=running.owner, kinds=[K.METRIC_STALE])
     (stale,) = Reminder.objects.filter(pk__in=result.reminder_ids, kind=K.METRIC_STALE)
-    assert reminders.reminder_deliver(reminder_id=stale.pk) == ReminderStatus.CANCELLED
+    assert delivery.reminder_deliver(reminder_id=stale.pk) == ReminderStatus.CANCELLED
     stale.refresh_from_db()
     assert stale.status == ReminderStatus.CANCELLED
-    reminders.reminder_mutes_set(user=running.owner, kinds=[])
-    assert reminders.reminder_deliver(reminder_id=stale.pk) == "skipped"  # cancelled for good
+    inbox.reminder_mutes_set(user=running.owner, kinds=[])
+    assert delivery.reminder_deliver(reminder_id=stale.pk) == "skipped"  # cancelled for good
     assert mail.outbox == []
 
 
@@ -391,10 +393,10 @@ def test_no_reminder_once_the_cause_is_fixed(running, member):
 
 def test_a_reminder_fixed_before_its_email_goes_out_is_cancelled(running, member):
     read_reading(running, WINDOW_APPROACHING)
-    with mock.patch.object(reminders, "enqueue_deliveries"):
+    with mock.patch.object(sweep, "enqueue_deliveries"):
         result = reminders_sweep(day=WINDOW_APPROACHING)
     factories.TaskFactory(pilot=running, assignee=member)
-    outcomes = {reminders.reminder_deliver(reminder_id=pk) for pk in result.reminder_ids}
+    outcomes = {delivery.reminder_deliver(reminder_id=pk) for pk in result.reminder_ids}
     assert outcomes == {ReminderStatus.CANCELLED}
     assert mail.outbox == []
 
@@ -481,14 +483,14 @@ def test_recipient_without_email_gets_the_inbox_only(running):
 def recorded(running) -> Reminder:
     """One recorded, not yet emailed reminder (the handover one, to the owner)."""
     read_reading(running, WINDOW_APPROACHING)  # the metric is fresh: only handover is due
-    with mock.patch.object(reminders, "enqueue_deliveries"):
+    with mock.patch.object(sweep, "enqueue_deliveries"):
         result = reminders_sweep(day=WINDOW_APPROACHING)
     return Reminder.objects.get(pk__in=result.reminder_ids, recipient=running.owner)
 
 
 def test_a_second_delivery_of_the_same_reminder_sends_nothing(recorded):
-    assert reminders.reminder_deliver(reminder_id=recorded.pk) == ReminderStatus.EMAILED
-    assert reminders.reminder_deliver(reminder_id=recorded.pk) == "skipped"
+    assert delivery.reminder_deliver(reminder_id=recorded.pk) == ReminderStatus.EMAILED
+    assert delivery.reminder_deliver(reminder_id=recorded.pk) == "skipped"
     assert len(mail.outbox) == 1
 
 
@@ -496,11 +498,11 @@ def test_a_live_claim_is_not_taken_but_an_abandoned_one_is(recorded):
     Reminder.objects.filter(pk=recorded.pk).update(
         status=ReminderStatus.SENDING, claimed_at=datetime.now(UTC) - timedelta(minutes=1)
     )
-    assert reminders.reminder_deliver(reminder_id=recorded.pk) == "skipped"
+    assert delivery.reminder_deliver(reminder_id=recorded.pk) == "skipped"
     Reminder.objects.filter(pk=recorded.pk).update(
-        claimed_at=datetime.now(UTC) - reminders.CLAIM_TIMEOUT - timedelta(seconds=1)
+        claimed_at=datetime.now(UTC) - delivery.CLAIM_TIMEOUT - timedelta(seconds=1)
     )
-    assert reminders.reminder_deliver(reminder_id=recorded.pk) == ReminderStatus.EMAILED
+    assert delivery.reminder_deliver(reminder_id=recorded.pk) == ReminderStatus.EMAILED
     assert len(mail.outbox) == 1
 
 
@@ -521,12 +523,12 @@ def failing_then_working(failures: int):
 
 
 def test_smtp_failure_releases_the_claim_and_the_retry_delivers_once(recorded):
-    with failing_then_working(1), pytest.raises(reminders.DeliveryFailed):
-        reminders.reminder_deliver(reminder_id=recorded.pk)
+    with failing_then_working(1), pytest.raises(delivery.DeliveryFailed):
+        delivery.reminder_deliver(reminder_id=recorded.pk)
     recorded.refresh_from_db()
     assert recorded.status == ReminderStatus.PENDING
     assert recorded.last_error.startswith("SMTPServerDisconnected")
-    assert reminders.reminder_deliver(reminder_id=recorded.pk) == ReminderStatus.EMAILED
+    assert delivery.reminder_deliver(reminder_id=recorded.pk) == ReminderStatus.EMAILED
     recorded.refresh_from_db()
     assert (recorded.status, recorded.attempts, recorded.last_error) == ("emailed", 2, "")
     assert len(mail.outbox) == 1
@@ -535,7 +537,7 @@ def test_smtp_failure_releases_the_claim_and_the_retry_delivers_once(recorded):
 def test_task_retries_with_backoff_on_smtp_failure_and_delivers_once(recorded):
     from celery.exceptions import Retry
 
-    from pilots import tasks
+    from pilots.reminders import tasks
 
     with (
         failing_then_working(1),
@@ -552,7 +554,7 @@ def test_task_retries_with_backoff_on_smtp_failure_and_delivers_once(recorded):
 
 def test_celery_retries_the_real_task_until_the_email_goes_out_once(recorded):
     """Through Celery's own retry (eager apply runs each retry at once)."""
-    from pilots import tasks
+    from pilots.reminders import tasks
 
     with failing_then_working(2):
         result = tasks.reminder_deliver.apply(kwargs={"reminder_id": recorded.pk})
@@ -564,15 +566,15 @@ def test_celery_retries_the_real_task_until_the_email_goes_out_once(recorded):
 
 def test_the_last_attempt_marks_the_reminder_failed_whoever_queued_it(recorded):
     """The database counts attempts, so a redelivered task (Celery's count at 0) stops too."""
-    from pilots import tasks
+    from pilots.reminders import tasks
 
-    Reminder.objects.filter(pk=recorded.pk).update(attempts=reminders.MAX_ATTEMPTS - 1)
+    Reminder.objects.filter(pk=recorded.pk).update(attempts=delivery.MAX_ATTEMPTS - 1)
     with failing_then_working(99):
         assert tasks.reminder_deliver.run(reminder_id=recorded.pk) == ReminderStatus.FAILED
     recorded.refresh_from_db()
-    assert (recorded.status, recorded.attempts) == (ReminderStatus.FAILED, reminders.MAX_ATTEMPTS)
+    assert (recorded.status, recorded.attempts) == (ReminderStatus.FAILED, delivery.MAX_ATTEMPTS)
     assert recorded.last_error.startswith("SMTPServerDisconnected")
-    assert reminders.reminder_deliver(reminder_id=recorded.pk) == "skipped"
+    assert delivery.reminder_deliver(reminder_id=recorded.pk) == "skipped"
     assert mail.outbox == []
 
 
@@ -580,14 +582,14 @@ def test_an_error_after_the_server_accepted_the_email_is_not_a_failed_send(recor
     from django.core.mail.backends.locmem import EmailBackend
 
     with mock.patch.object(EmailBackend, "close", side_effect=SMTPServerDisconnected("QUIT")):
-        assert reminders.reminder_deliver(reminder_id=recorded.pk) == ReminderStatus.EMAILED
+        assert delivery.reminder_deliver(reminder_id=recorded.pk) == ReminderStatus.EMAILED
     recorded.refresh_from_db()
     assert recorded.status == ReminderStatus.EMAILED
     assert len(mail.outbox) == 1
 
 
 def test_retry_countdowns_double_and_stay_under_ten_minutes():
-    from pilots import tasks
+    from pilots.reminders import tasks
 
     for retries, ceiling in enumerate([30, 60, 120, 240, 480, 600, 600]):
         countdowns = {tasks.retry_countdown(retries) for _ in range(50)}
@@ -596,14 +598,14 @@ def test_retry_countdowns_double_and_stay_under_ten_minutes():
 
 
 def test_redeliver_requeues_lost_reminders_once_per_interval(recorded, running):
-    later = datetime.now(UTC) + reminders.REDELIVER_AFTER + timedelta(minutes=1)
+    later = datetime.now(UTC) + delivery.REDELIVER_AFTER + timedelta(minutes=1)
     unsent = list(Reminder.objects.order_by("pk").values_list("pk", flat=True))
     assert len(unsent) == 2  # owner and sponsor, never queued
-    assert reminders.reminders_redeliver() == []  # too fresh: its task is on its way
-    assert reminders.reminders_redeliver(now=later) == unsent
+    assert delivery.reminders_redeliver() == []  # too fresh: its task is on its way
+    assert delivery.reminders_redeliver(now=later) == unsent
     # Stamped: the next run (15 minutes on) leaves them to the tasks just queued.
-    assert reminders.reminders_redeliver(now=later + timedelta(minutes=15)) == []
-    assert reminders.reminder_deliver(reminder_id=recorded.pk) == ReminderStatus.EMAILED
+    assert delivery.reminders_redeliver(now=later + timedelta(minutes=15)) == []
+    assert delivery.reminder_deliver(reminder_id=recorded.pk) == ReminderStatus.EMAILED
 
 
 def test_redeliver_releases_a_dead_claim_but_not_a_live_one(recorded):
@@ -611,19 +613,19 @@ def test_redeliver_releases_a_dead_claim_but_not_a_live_one(recorded):
     Reminder.objects.filter(pk=recorded.pk).update(
         status=ReminderStatus.SENDING, claimed_at=now - timedelta(minutes=1)
     )
-    assert recorded.pk not in reminders.reminders_redeliver(now=now)
+    assert recorded.pk not in delivery.reminders_redeliver(now=now)
     recorded.refresh_from_db()
     assert recorded.status == ReminderStatus.SENDING  # a worker is on it
-    dead = now + reminders.REDELIVER_AFTER
-    assert recorded.pk in reminders.reminders_redeliver(now=dead)
+    dead = now + delivery.REDELIVER_AFTER
+    assert recorded.pk in delivery.reminders_redeliver(now=dead)
     recorded.refresh_from_db()
     assert (recorded.status, recorded.claimed_at) == (ReminderStatus.PENDING, dead)
 
 
 def test_redeliver_gives_up_on_reminders_out_of_attempts(recorded):
-    later = datetime.now(UTC) + reminders.REDELIVER_AFTER + timedelta(minutes=1)
-    Reminder.objects.filter(pk=recorded.pk).update(attempts=reminders.MAX_ATTEMPTS)
-    assert recorded.pk not in reminders.reminders_redeliver(now=later)
+    later = datetime.now(UTC) + delivery.REDELIVER_AFTER + timedelta(minutes=1)
+    Reminder.objects.filter(pk=recorded.pk).update(attempts=delivery.MAX_ATTEMPTS)
+    assert recorded.pk not in delivery.reminders_redeliver(now=later)
     recorded.refresh_from_db()
     assert recorded.status == ReminderStatus.FAILED
     assert recorded.last_error.startswith("Gave up:")
@@ -643,7 +645,7 @@ def test_the_command_catches_up_the_weeks_failed_emails(running, lead, capsys):
 
 
 def test_one_broken_reminder_does_not_hold_back_the_others(running, lead):
-    real = reminders.reminder_email
+    real = delivery.reminder_email
     calls = []
 
     def broken_first(reminder):
@@ -652,7 +654,7 @@ def test_one_broken_reminder_does_not_hold_back_the_others(running, lead):
             raise RuntimeError("template bug")
         return real(reminder)
 
-    with mock.patch.object(reminders, "reminder_email", broken_first):
+    with mock.patch.object(delivery, "reminder_email", broken_first):
         result = reminders_sweep(day=date(2026, 7, 6), deliver="inline")
     assert result.outcomes == {"error": 1, ReminderStatus.EMAILED: 2}
     assert len(mail.outbox) == 2
@@ -674,7 +676,7 @@ def test_long_names_and_titles_fit_the_reminder(draft, sponsor):
 
 def sweep_queries(django_assert_num_queries, expected: int) -> int:
     with (
-        mock.patch.object(reminders, "enqueue_deliveries"),
+        mock.patch.object(sweep, "enqueue_deliveries"),
         django_assert_num_queries(expected),
     ):
         return len(reminders_sweep(day=date(2026, 7, 6)).reminder_ids)

@@ -14,8 +14,8 @@ from django.utils.html import escape
 
 from pilots.enums import ReminderKind, ReminderStatus
 from pilots.models import Pilot, Reminder, ReminderMute
-from pilots.selectors import reminder_mutes_of
-from pilots.services.reminders import reminder_mutes_set, reminders_sweep
+from pilots.reminders.inbox import reminder_mutes_of, reminder_mutes_set
+from pilots.reminders.sweep import reminders_sweep
 from tests import factories
 
 INBOX = "/inbox/"

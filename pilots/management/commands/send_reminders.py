@@ -21,7 +21,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from pilots.enums import ReminderKind
 from pilots.models import Pilot
-from pilots.services.reminders import reminders_sweep
+from pilots.reminders.sweep import reminders_sweep
 
 
 def iso_day(value: str) -> date:

@@ -1,0 +1,163 @@
+"""Delivery: email one reminder exactly once (claim, send, release or give up)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from smtplib import SMTPException
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db.models import F, Q, Subquery
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from pilots.enums import (
+    ReminderKind,
+    ReminderStatus,
+)
+from pilots.models import (
+    Reminder,
+)
+from pilots.reminders.rules import reminders_due
+
+log = logging.getLogger(__name__)
+
+
+# A claim older than this is abandoned (its worker died): longer than the
+# delivery task's hard time limit (``pilots.reminders.tasks``), so a live send is never
+# claimed twice.
+CLAIM_TIMEOUT = timedelta(minutes=5)
+# A reminder still not emailed this long after its last attempt is re-queued
+# by ``reminders_redeliver``: longer than the longest retry countdown.
+REDELIVER_AFTER = timedelta(minutes=30)
+# Attempts to email one reminder before it is marked failed.
+MAX_ATTEMPTS = 6
+
+
+# --- Delivery ----------------------------------------------------------------------------
+
+
+class DeliveryFailed(Exception):
+    """The email could not be handed to the mail server.
+
+    ``final``: that was the last attempt and the reminder is now failed;
+    otherwise it is pending again and ``attempts`` tells how many were made.
+    """
+
+    def __init__(self, message: str, *, attempts: int, final: bool) -> None:
+        super().__init__(message)
+        self.attempts = attempts
+        self.final = final
+
+
+def reminder_deliver(*, reminder_id: int) -> str:
+    """Email one recorded reminder unless another delivery has it; return the outcome.
+
+    Outcomes: ``emailed``, ``in_app`` (the recipient has no email address),
+    ``cancelled`` (the cause was fixed, or the kind muted, before it went
+    out) or ``skipped`` (already delivered, or being delivered, elsewhere).
+    Raises ``DeliveryFailed`` when the mail server refused or could not be
+    reached: the reminder is then pending again, or failed after
+    ``MAX_ATTEMPTS`` attempts however they were queued.
+    """
+    now = timezone.now()
+    claimed = (
+        Reminder.objects.filter(pk=reminder_id)
+        .filter(
+            Q(status=ReminderStatus.PENDING)
+            | Q(status=ReminderStatus.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT)
+        )
+        .update(status=ReminderStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+    )
+    if not claimed:
+        return "skipped"
+    reminder = Reminder.objects.select_related("pilot", "recipient").get(pk=reminder_id)
+    mine = Reminder.objects.filter(pk=reminder_id, status=ReminderStatus.SENDING, claimed_at=now)
+
+    still_due = {
+        item.key
+        for item in reminders_due(reminder.day, pilot_id=reminder.pilot_id, kinds=[reminder.kind])
+    }
+    if (reminder.pilot_id, reminder.kind, reminder.recipient_id) not in still_due:
+        mine.update(status=ReminderStatus.CANCELLED)
+        return ReminderStatus.CANCELLED
+    if not reminder.recipient.email:
+        mine.update(status=ReminderStatus.IN_APP)
+        return ReminderStatus.IN_APP
+
+    message = reminder_email(reminder)
+    server = get_connection()  # timeouts: EMAIL_TIMEOUT, well inside the task's time limit
+    try:
+        server.open()
+        server.send_messages([message])
+    except (SMTPException, OSError) as exc:
+        _close_quietly(server)
+        final = reminder.attempts >= MAX_ATTEMPTS
+        mine.update(
+            status=ReminderStatus.FAILED if final else ReminderStatus.PENDING,
+            last_error=f"{type(exc).__name__}: {exc}"[:500],
+        )
+        raise DeliveryFailed(str(exc), attempts=reminder.attempts, final=final) from exc
+    mine.update(status=ReminderStatus.EMAILED, emailed_at=timezone.now(), last_error="")
+    # The server has accepted the message: an error while saying goodbye is not a
+    # failed delivery, and must not lead to a second email.
+    _close_quietly(server)
+    return ReminderStatus.EMAILED
+
+
+def _close_quietly(server) -> None:
+    try:
+        server.close()
+    except (SMTPException, OSError) as exc:
+        log.warning("closing the mail connection failed after delivery: %s", exc)
+
+
+def reminders_redeliver(*, now: datetime | None = None, limit: int = 500) -> list[int]:
+    """Release reminders whose delivery was lost (never queued, worker killed); return their ids.
+
+    Stuck means pending or sending, untouched for ``REDELIVER_AFTER`` (longer than
+    any retry countdown and any task's time limit). Those out of attempts are
+    marked failed; the others are set pending and stamped, so the next run does
+    not queue them again while their new task is on its way.
+    """
+    now = now or timezone.now()
+    cut = now - REDELIVER_AFTER
+    stuck = Q(status__in=[ReminderStatus.PENDING, ReminderStatus.SENDING]) & (
+        Q(claimed_at__lt=cut) | Q(claimed_at__isnull=True, created_at__lt=cut)
+    )
+    Reminder.objects.filter(stuck, attempts__gte=MAX_ATTEMPTS).update(
+        status=ReminderStatus.FAILED, last_error="Gave up: no delivery after repeated attempts."
+    )
+    batch = Reminder.objects.filter(stuck).order_by("pk").values("pk")[:limit]
+    # Conditional on still being stuck: a row a worker claims meanwhile is left alone.
+    Reminder.objects.filter(stuck, pk__in=Subquery(batch)).update(
+        status=ReminderStatus.PENDING, claimed_at=now
+    )
+    return list(
+        Reminder.objects.filter(status=ReminderStatus.PENDING, claimed_at=now)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def reminder_email(reminder: Reminder) -> EmailMultiAlternatives:
+    """The email: plain text and HTML, the pilot, the reason, what to do and a direct link."""
+    pilot = reminder.pilot
+    context = {
+        "reminder": reminder,
+        "pilot": pilot,
+        "recipient": reminder.recipient,
+        "url": settings.SITE_URL + reminder.link,
+        "profile_url": settings.SITE_URL + reverse("pilots:profile"),
+        "mutable": reminder.kind in ReminderKind.MUTABLE,
+    }
+    subject = f"{pilot.reference} {pilot.title}: {reminder.get_kind_display()}"
+    message = EmailMultiAlternatives(
+        subject=" ".join(subject.split())[:200],
+        body=render_to_string("emails/reminder.txt", context),
+        to=[reminder.recipient.email],
+    )
+    message.attach_alternative(render_to_string("emails/reminder.html", context), "text/html")
+    return message

@@ -1,0 +1,207 @@
+"""The sweep: record the day's reminders exactly once and deliver the new ones."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from pilots.enums import (
+    ReminderStatus,
+)
+from pilots.models import (
+    Reminder,
+)
+from pilots.reminders.delivery import CLAIM_TIMEOUT, DeliveryFailed, reminder_deliver
+from pilots.reminders.rules import LOCAL, Due, reminders_due
+
+log = logging.getLogger(__name__)
+
+
+def period_of(day: date) -> str:
+    """The period a reminder is sent at most once in: the ISO week (``2026-W48``)."""
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+REASON_LENGTH = Reminder._meta.get_field("reason").max_length
+
+
+def _fit(text: str, length: int) -> str:
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+# --- The sweep ---------------------------------------------------------------------------
+
+
+@dataclass
+class SweepResult:
+    day: date
+    period: str
+    due: int
+    dry_run: bool
+    # Reminders this sweep recorded (or, in a dry run, would record).
+    new: list[Due] = field(default_factory=list)
+    reminder_ids: list[int] = field(default_factory=list)
+    outcomes: dict[str, int] = field(default_factory=dict)
+
+
+Delivery = Literal["queue", "inline"]
+
+
+def reminders_sweep(
+    *, day: date | None = None, dry_run: bool = False, deliver: Delivery = "queue"
+) -> SweepResult:
+    """Record the reminders due on ``day`` (default: today, local) and deliver the new ones.
+
+    ``deliver="queue"`` hands each new reminder to a Celery task after commit
+    (beat's daily run); ``"inline"`` emails them in this process (the
+    management command: works with no worker running). A dry run writes
+    nothing and reports what a real run would record.
+    """
+    day = day or timezone.localdate(timezone=LOCAL())
+    period = period_of(day)
+    due = reminders_due(day)
+    result = SweepResult(day=day, period=period, due=len(due), dry_run=dry_run)
+    # Most days of a week re-find what Monday recorded: leave those out before
+    # inserting. ON CONFLICT below still settles two sweeps racing each other.
+    recorded = set(
+        Reminder.objects.filter(period=period).values_list("pilot_id", "kind", "recipient_id")
+    )
+    due = sorted((item for item in due if item.key not in recorded), key=lambda item: item.key)
+    if dry_run or not due:
+        result.new = due if dry_run else []
+        if deliver == "inline" and not dry_run:
+            _deliver_inline(result)
+        return result
+
+    with transaction.atomic():
+        by_key = {item.key: item for item in due}
+        for pk, *key in _record(due, period=period, day=day):
+            result.reminder_ids.append(pk)
+            result.new.append(by_key[tuple(key)])
+        if deliver == "queue" and result.reminder_ids:
+            ids = list(result.reminder_ids)
+            transaction.on_commit(lambda: enqueue_deliveries(ids), robust=True)
+    log.info(
+        "reminder sweep %s (%s): %d due, %d new", day, period, result.due, len(result.reminder_ids)
+    )
+    if deliver == "inline":
+        _deliver_inline(result)
+    return result
+
+
+def _record(due: list[Due], *, period: str, day: date) -> list[tuple[int, int, str, int]]:
+    """Insert the reminders, skipping any already recorded; return the rows *this* call inserted.
+
+    On PostgreSQL one ``INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING
+    RETURNING``: the conflict decides, and RETURNING names only our rows. Elsewhere
+    (SQLite, for development) ``bulk_create(ignore_conflicts=True)`` with a sweep id
+    on every row, then a read of the rows carrying it.
+    """
+    sweep = uuid.uuid4()
+    now = timezone.now()
+    # Texts fit their columns whatever the names and titles in them.
+    due = [
+        Due(
+            item.pilot_id,
+            item.kind,
+            item.recipient_id,
+            _fit(item.reason, REASON_LENGTH),
+            _fit(item.action, REASON_LENGTH),
+            item.link[:REASON_LENGTH],
+        )
+        for item in due
+    ]
+    if connection.vendor == "postgresql":
+        meta = Reminder._meta
+        column = {f.name: connection.ops.quote_name(f.column) for f in meta.concrete_fields}
+        per_row = ("pilot", "kind", "recipient", "reason", "action", "link")
+        per_sweep = ("period", "day", "sweep", "created_at", "status", "attempts", "last_error")
+        table = connection.ops.quote_name(meta.db_table)
+        names = ", ".join(column[name] for name in (*per_row, *per_sweep))
+        constants = ", ".join(["%s"] * len(per_sweep))
+        returning = ", ".join(column[name] for name in ("id", "pilot", "kind", "recipient"))
+        arrays = "%s::bigint[], %s::text[], %s::bigint[], %s::text[], %s::text[], %s::text[]"
+        # Only the model's own quoted table and column names are formatted in.
+        sql = (
+            f"INSERT INTO {table} ({names}) SELECT t.*, {constants} "  # noqa: S608
+            f"FROM unnest({arrays}) AS t ON CONFLICT DO NOTHING RETURNING {returning}"
+        )
+        columns = list(
+            zip(
+                *((d.pilot_id, d.kind, d.recipient_id, d.reason, d.action, d.link) for d in due),
+                strict=True,
+            )
+        )
+        params = [period, day, sweep, now, ReminderStatus.PENDING.value, 0, "", *map(list, columns)]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return sorted(cursor.fetchall())
+    Reminder.objects.bulk_create(
+        [
+            Reminder(
+                pilot_id=item.pilot_id,
+                kind=item.kind,
+                recipient_id=item.recipient_id,
+                period=period,
+                day=day,
+                sweep=sweep,
+                reason=item.reason,
+                action=item.action,
+                link=item.link,
+                created_at=now,
+            )
+            for item in due
+        ],
+        ignore_conflicts=True,
+    )
+    return list(
+        Reminder.objects.filter(sweep=sweep)
+        .order_by("pk")
+        .values_list("pk", "pilot_id", "kind", "recipient_id")
+    )
+
+
+def enqueue_deliveries(reminder_ids: list[int]) -> None:
+    """One delivery task per reminder (after the sweep's commit, and on redelivery)."""
+    from pilots.reminders.tasks import reminder_deliver as deliver_task  # tasks import this
+
+    for reminder_id in reminder_ids:
+        deliver_task.delay(reminder_id=reminder_id)
+
+
+def _deliver_inline(result: SweepResult) -> None:
+    """Email this sweep's new reminders here, then the week's earlier ones still unsent.
+
+    The second part is the catch-up after an outage: reminders recorded earlier
+    this week whose email failed, or whose task was lost, go out now (the claim
+    keeps each to one email even if a worker is on it too). One reminder's
+    error never stops the others.
+    """
+    earlier = (
+        Reminder.objects.filter(period=result.period)
+        .filter(
+            Q(status=ReminderStatus.PENDING)
+            | Q(status=ReminderStatus.SENDING, claimed_at__lt=timezone.now() - CLAIM_TIMEOUT)
+        )
+        .exclude(pk__in=result.reminder_ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for reminder_id in [*result.reminder_ids, *earlier]:
+        try:
+            outcome = reminder_deliver(reminder_id=reminder_id)
+        except DeliveryFailed as exc:
+            log.warning("reminder %s: email failed (%s)", reminder_id, exc)
+            outcome = ReminderStatus.FAILED if exc.final else "retry"
+        except Exception:  # one broken reminder must not hold back the rest
+            log.exception("reminder %s: delivery failed", reminder_id)
+            outcome = "error"
+        result.outcomes[outcome] = result.outcomes.get(outcome, 0) + 1

@@ -1,0 +1,59 @@
+"""The reminder tasks: the daily sweep, one delivery per reminder, and redelivery.
+
+Task names stay ``pilots.*`` (beat's schedule and queued tasks refer to them).
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+
+from celery import shared_task
+
+from pilots.enums import ReminderStatus
+from pilots.reminders import delivery, sweep
+
+# Retry countdowns for a failed email: 30 s, 1, 2, 4, 8 min, capped at 10 min,
+# with jitter. Short on purpose: a reminder is never scheduled with a long ETA.
+RETRY_BASE_SECONDS = 30
+RETRY_MAX_SECONDS = 10 * 60
+
+
+def retry_countdown(retries: int) -> int:
+    """Exponential backoff with full jitter in its upper half, never above the cap."""
+    ceiling = min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2**retries)
+    return random.randint(ceiling // 2, ceiling)  # noqa: S311 (jitter, not security)
+
+
+@shared_task(name="pilots.reminders_sweep", time_limit=10 * 60, soft_time_limit=9 * 60)
+def reminders_sweep(*, day: str | None = None) -> dict[str, object]:
+    """Record today's reminders (or ``day``'s, ISO) and queue one delivery task per new one."""
+    result = sweep.reminders_sweep(day=date.fromisoformat(day) if day else None, deliver="queue")
+    return {"day": str(result.day), "due": result.due, "new": len(result.reminder_ids)}
+
+
+@shared_task(
+    bind=True,
+    name="pilots.reminder_deliver",
+    time_limit=60,
+    soft_time_limit=45,
+    # The reminder's own attempt count (MAX_ATTEMPTS, in the database) decides when to
+    # give up, also across redeliveries, which start Celery's count again at zero.
+    max_retries=None,
+)
+def reminder_deliver(self, *, reminder_id: int) -> str:
+    """Email one reminder; on an SMTP failure retry with backoff until it is marked failed."""
+    try:
+        return delivery.reminder_deliver(reminder_id=reminder_id)
+    except delivery.DeliveryFailed as exc:
+        if exc.final:
+            return ReminderStatus.FAILED
+        raise self.retry(exc=exc, countdown=retry_countdown(exc.attempts - 1)) from exc
+
+
+@shared_task(name="pilots.reminders_redeliver", time_limit=5 * 60, soft_time_limit=4 * 60)
+def reminders_redeliver() -> int:
+    """Queue again the reminders whose delivery was lost; the claim keeps it to one email."""
+    ids = delivery.reminders_redeliver()
+    sweep.enqueue_deliveries(ids)
+    return len(ids)
