@@ -4,7 +4,8 @@ from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 
-from pilots.api.views.docs import RedocView, SchemaView, SwaggerView
+from pilots.frame import health
+from pilots.frame.api.docs import RedocView, SchemaView, SwaggerView
 from pilots.views import account, home
 
 admin.site.site_header = "Pilotgate administration"
@@ -12,7 +13,7 @@ admin.site.site_title = "Pilotgate admin"
 
 urlpatterns = [
     path("", home.home, name="home"),
-    path("health/", home.health, name="health"),
+    path("health/", health.health, name="health"),
     path("accounts/logout/", account.SignOutView.as_view(), name="logout"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
@@ -34,7 +35,7 @@ urlpatterns = [
 ]
 
 # JSON under /api/ (the API's error shape), the HTML page elsewhere.
-handler400 = "pilots.api.errors.bad_request"
-handler403 = "pilots.api.errors.permission_denied"
-handler404 = "pilots.api.errors.not_found"
-handler500 = "pilots.api.errors.server_error"
+handler400 = "pilots.frame.api.errors.bad_request"
+handler403 = "pilots.frame.api.errors.permission_denied"
+handler404 = "pilots.frame.api.errors.not_found"
+handler500 = "pilots.frame.api.errors.server_error"

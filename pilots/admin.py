@@ -21,8 +21,8 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from pilots import formats
 from pilots.errors import TransitionRefused
+from pilots.frame import formats
 from pilots.models import (
     BusinessUnit,
     GateDecision,

@@ -6,14 +6,10 @@ user may see, it never widens it.
 
 from __future__ import annotations
 
-from typing import Any
-
 import django_filters
-from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from drf_spectacular.utils import extend_schema_field
 
-from pilots.enums import ID_MAX, OwnershipStatus, Stage
+from pilots.enums import OwnershipStatus, Stage
 from pilots.models import BusinessUnit, Pilot, PilotMembership
 
 ROLE_CHOICES = [
@@ -22,19 +18,6 @@ ROLE_CHOICES = [
     ("operations", "I will operate"),
     ("member", "I work on"),
 ]
-
-
-class IdFormField(forms.IntegerField):
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(min_value=1, max_value=ID_MAX, **kwargs)  # a database id
-
-
-@extend_schema_field({"type": "integer", "minimum": 1, "maximum": ID_MAX})
-class IdFilter(django_filters.Filter):
-    """Filter on a related object's id: validated as an integer, with no query, so an id
-    that does not exist (or that the user may not see) simply matches nothing."""
-
-    field_class = IdFormField
 
 
 class PilotFilter(django_filters.FilterSet):

@@ -20,7 +20,6 @@ from django.utils import timezone
 from pilots import timeline
 from pilots.enums import Cadence, Direction, OwnershipStatus, Stage, TaskStatus
 from pilots.models import (
-    ApiToken,
     GateDecision,
     KnowledgeTransferTask,
     Metric,
@@ -56,11 +55,6 @@ def pilot_list(user: AnyUser) -> QuerySet[Pilot]:
             )
         )
     )
-
-
-def api_tokens_of(user: AnyUser) -> QuerySet[ApiToken]:
-    """A user's own API tokens, active and revoked, newest first; nobody else's."""
-    return ApiToken.objects.filter(user_id=user.pk)
 
 
 def pilot_get_for_user(user: AnyUser, *, reference: str) -> Pilot:

@@ -21,8 +21,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from pilots.api.serializers import BusinessUnitSerializer, UserSummarySerializer
-from pilots.api.views.base import ApiView
 from pilots.enums import Stage
+from pilots.frame.api.views import ApiView
 from pilots.models import Pilot
 from pilots.permissions import sees_every_pilot
 from scorecards.filters import RISK_CHOICES, DashboardFilter

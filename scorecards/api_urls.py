@@ -1,6 +1,6 @@
 """The portfolio's API routes, under /api/v1/ next to the pilots API (config/urls.py)."""
 
-from pilots.api.urls import P, route
+from pilots.frame.api.routing import P, route
 from scorecards import api
 
 app_name = "scorecards_api"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from pilots import formats
+from pilots.frame import formats
 from scorecards.rules import Risk
 
 # Stacked from the baseline up: the worst level sits on the axis, where growth reads best.

@@ -17,7 +17,7 @@ from django import forms
 from django.db.models import Exists, OuterRef, QuerySet
 
 from pilots.enums import Stage
-from pilots.filters import IdFilter
+from pilots.frame.filters import IdFilter
 from scorecards.models import Scorecard, ScorecardReason
 from scorecards.rules import REASON_CODES, Risk
 from scorecards.selectors import FilterChoices

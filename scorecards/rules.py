@@ -53,7 +53,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from pilots import formats, timeline
+from pilots import timeline
+from pilots.frame import formats
 
 
 class Risk(enum.IntEnum):

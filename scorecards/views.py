@@ -22,8 +22,8 @@ from django.views.decorators.http import require_GET
 from zen_queries import queries_disabled
 
 from pilots.abilities import may_edit_registration
-from pilots.context_processors import Navigation
 from pilots.enums import Stage
+from pilots.frame.navigation import Navigation
 from pilots.links import PilotLinks
 from pilots.models import Pilot
 from pilots.permissions import AnyUser, sees_every_pilot

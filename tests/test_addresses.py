@@ -23,9 +23,9 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from pilots import urls as pilot_urls
+from pilots.accounts import tokens
 from pilots.enums import ReminderKind
 from pilots.models import ApiToken, Reminder
-from pilots.services import tokens
 from scorecards import urls as scorecard_urls
 from tests import factories
 

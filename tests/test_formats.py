@@ -11,9 +11,9 @@ import pytest
 from django.forms.models import model_to_dict
 from django.urls import reverse
 
-from pilots import formats
 from pilots.enums import Stage
 from pilots.errors import TransitionRefused
+from pilots.frame import formats
 from pilots.models import GateDecision
 from pilots.services import gates
 

@@ -88,7 +88,7 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 # JSON under /api/ (the API's error shape), Django's page elsewhere.
-CSRF_FAILURE_VIEW = "pilots.api.errors.csrf_failure"
+CSRF_FAILURE_VIEW = "pilots.frame.api.errors.csrf_failure"
 
 # Forms render through templates/forms/ (labels, help and errors wired for screen readers).
 FORM_RENDERER = "config.forms.FormRenderer"
@@ -103,7 +103,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "pilots.context_processors.navigation",
+                "pilots.frame.navigation.navigation",
             ],
         },
     },
@@ -229,21 +229,21 @@ PILOTGATE_SCORECARDS_AT = clock_time("PILOTGATE_SCORECARDS_AT", "02:30")
 REST_FRAMEWORK = {
     # Token first, so an anonymous request is answered 401 with WWW-Authenticate.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "pilots.api.auth.ApiTokenAuthentication",
+        "pilots.accounts.auth.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
-        "pilots.api.auth.TokenScopeAllows",
+        "pilots.accounts.auth.TokenScopeAllows",
     ],
-    "DEFAULT_PAGINATION_CLASS": "pilots.api.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "pilots.frame.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_METADATA_CLASS": None,  # OPTIONS is not part of the contract: 405
-    "DEFAULT_SCHEMA_CLASS": "pilots.api.schema.AutoSchema",
-    "EXCEPTION_HANDLER": "pilots.api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "pilots.frame.api.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "pilots.frame.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
@@ -278,12 +278,12 @@ SPECTACULAR_SETTINGS = {
         "int": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},  # ids (BigAutoField)
     },
     "ENUM_NAME_OVERRIDES": {
-        "Stage": "pilots.models.Stage",
-        "MetricKind": "pilots.models.MetricKind",
-        "TaskKind": "pilots.models.TaskKind",
-        "TaskStatus": "pilots.models.TaskStatus",
-        "TokenScope": "pilots.models.TokenScope",
-        "ReadingSource": "pilots.models.ReadingSource",
+        "Stage": "pilots.enums.Stage",
+        "MetricKind": "pilots.enums.MetricKind",
+        "TaskKind": "pilots.enums.TaskKind",
+        "TaskStatus": "pilots.enums.TaskStatus",
+        "TokenScope": "pilots.enums.TokenScope",
+        "ReadingSource": "pilots.enums.ReadingSource",
         "EventAction": "pilots.models.PilotEvent.Action",
         # A scorecard reason's ``code`` and a snapshot's ``reason_codes``: one enum.
         "ReasonCode": "scorecards.api.REASON_CHOICES",

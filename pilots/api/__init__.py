@@ -2,5 +2,5 @@
 
 Views parse with a serializer, fetch with a visibility-scoped selector, call
 one service and render with an output serializer. Errors have one shape
-(``pilots.api.errors``); the OpenAPI schema documents every one of them.
+(``pilots.frame.api.errors``); the OpenAPI schema documents every one of them.
 """

@@ -13,7 +13,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
 from pilots.enums import MetricKind, ReadingSource, Stage, TaskKind, TaskStatus
-from pilots.filters import IdFilter, PilotFilter
+from pilots.filters import PilotFilter
+from pilots.frame.filters import IdFilter
 from pilots.models import GateDecision, KnowledgeTransferTask, Metric, MetricReading, PilotEvent
 
 

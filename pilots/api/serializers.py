@@ -11,9 +11,10 @@ from django.utils.functional import lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from pilots import formats
-from pilots.api.errors import MissingItemSerializer
-from pilots.api.fields import (
+from pilots.enums import Direction, InfrastructureAnswerValue, InfrastructureItem, TokenScope
+from pilots.frame import formats
+from pilots.frame.api.errors import MissingItemSerializer
+from pilots.frame.api.fields import (
     BlankableURLField,
     DecimalValue,
     IdField,
@@ -23,7 +24,6 @@ from pilots.api.fields import (
     StrictPrimaryKeyRelatedField,
     StrictSerializer,
 )
-from pilots.enums import Direction, InfrastructureAnswerValue, InfrastructureItem, TokenScope
 from pilots.models import (
     ApiToken,
     BusinessUnit,

@@ -13,7 +13,7 @@ from django.db.models import Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from pilots import formats, timeline
+from pilots import timeline
 from pilots.enums import (
     PORTFOLIO_LEADS_GROUP,
     Cadence,
@@ -23,6 +23,7 @@ from pilots.enums import (
     Stage,
     TaskStatus,
 )
+from pilots.frame import formats
 from pilots.links import PilotLinks
 from pilots.models import (
     GateDecision,

@@ -15,9 +15,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from pilots import formats
 from pilots.enums import InfrastructureItem, MetricKind, OwnershipStatus, Stage, TaskStatus
 from pilots.errors import MissingItem, NotAllowed, TransitionRefused
+from pilots.frame import formats
 from pilots.models import GateDecision, OperatingPlan, Pilot, PilotEvent
 from pilots.permissions import (
     CLOSERS,

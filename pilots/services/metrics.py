@@ -10,9 +10,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from pilots import formats
 from pilots.enums import MetricKind, ReadingSource, Stage
 from pilots.errors import NotAllowed
+from pilots.frame import formats
 from pilots.models import Metric, MetricReading, Pilot, PilotEvent
 from pilots.permissions import EDITORS, READING_RECORDERS, AnyUser, Role, pilot_roles
 from pilots.services import gates

@@ -6,7 +6,7 @@ from decimal import Decimal, InvalidOperation
 
 from django import template
 
-from pilots import formats
+from pilots.frame import formats
 
 register = template.Library()
 # Fields that hold an amount of money: their label names the currency.

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from pilots.errors import TransitionRefused
-from pilots.forms import DecisionForm, DeclineForm
+from pilots.forms.gates import DecisionForm, DeclineForm
 from pilots.links import PilotLinks
 from pilots.models import GateDecision, Pilot
 from pilots.selectors import pilot_for_page

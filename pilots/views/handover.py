@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from pilots.forms import TaskCompleteForm, TaskForm, TaskMoveForm
+from pilots.forms.handover import TaskCompleteForm, TaskForm, TaskMoveForm
 from pilots.links import PilotLinks
 from pilots.models import KnowledgeTransferTask
 from pilots.services import handover

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods
 
 from pilots.enums import ReadingSource
 from pilots.errors import RowsInvalid
-from pilots.forms import CsvReadings, ReadingImportForm
+from pilots.forms.readings import CsvReadings, ReadingImportForm
 from pilots.models import Metric, Pilot
 from pilots.services.ingest import IngestResult, max_rows, readings_ingest
 from pilots.views.common import abilities, call_service, pilot_url, require, visible_pilot

@@ -14,7 +14,8 @@ from pilots import charts
 from pilots.abilities import Abilities
 from pilots.enums import MetricKind, Stage, TaskStatus
 from pilots.filters import PilotFilter
-from pilots.forms import DecisionForm, DeclineForm, ReadingForm
+from pilots.forms.gates import DecisionForm, DeclineForm
+from pilots.forms.readings import ReadingForm
 from pilots.models import Metric, MetricReading, Pilot
 from pilots.permissions import is_portfolio_lead
 from pilots.selectors import (

@@ -8,9 +8,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from pilots import formats
 from pilots.enums import MetricKind
-from pilots.forms import ReadingEditForm, ReadingForm, plain_decimal
+from pilots.forms.readings import ReadingEditForm, ReadingForm
+from pilots.forms.widgets import plain_decimal
+from pilots.frame import formats
 from pilots.links import PilotLinks
 from pilots.selectors import metric_status, pilot_for_page, pilot_timeline, recent_readings
 from pilots.services import metrics

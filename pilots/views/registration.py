@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods
 
 from pilots.enums import InfrastructureItem, MetricKind, Stage
 from pilots.errors import TransitionRefused
-from pilots.forms import (
+from pilots.forms.registration import (
     InfrastructureAnswerForm,
     MemberForm,
     MetricForm,

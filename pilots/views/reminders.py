@@ -11,7 +11,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from pilots.enums import ReminderKind
-from pilots.forms import ReminderLogFilter, ReminderMuteForm, pluralize
+from pilots.forms.readings import pluralize
+from pilots.forms.reminders import ReminderLogFilter, ReminderMuteForm
 from pilots.permissions import is_portfolio_lead
 from pilots.reminders.inbox import (
     inbox_of,

@@ -9,10 +9,10 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from pilots.forms import ApiTokenForm
+from pilots.accounts import tokens
+from pilots.accounts.tokens import api_tokens_of
+from pilots.forms.tokens import ApiTokenForm
 from pilots.models import ApiToken
-from pilots.selectors import api_tokens_of
-from pilots.services import tokens
 from pilots.views.common import call_service, post_only
 
 

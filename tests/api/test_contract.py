@@ -18,8 +18,8 @@ from drf_spectacular.validation import validate_schema
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 from openapi_spec_validator import validate as validate_openapi
 
-from pilots.api.pagination import PageNumberPagination
 from pilots.enums import ID_MAX
+from pilots.frame.api.pagination import PageNumberPagination
 from pilots.models import MetricReading, Pilot
 from tests import factories
 from tests.api.conftest import url

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rest_framework.exceptions import ValidationError
 
-from pilots.api.fields import (
+from pilots.frame.api.fields import (
     LINK,
     LINK_MAX_LENGTH,
     NOT_BLANK_PATTERN,

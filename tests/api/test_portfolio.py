@@ -15,8 +15,8 @@ import pytest
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
+from pilots.accounts.tokens import token_create
 from pilots.enums import OwnershipStatus, Stage, TokenScope
-from pilots.services.tokens import token_create
 from scorecards.filters import DashboardFilter
 from scorecards.models import RiskLevel, Scorecard
 from scorecards.selectors import dashboard_scorecards

@@ -7,9 +7,9 @@ from datetime import date, timedelta
 import pytest
 from rest_framework.test import APIClient
 
+from pilots.accounts.tokens import token_create
 from pilots.enums import MetricKind
 from pilots.models import GateDecision, PilotEvent
-from pilots.services.tokens import token_create
 from tests import factories
 from tests.api.conftest import url
 

@@ -10,9 +10,9 @@ from urllib.parse import urlencode
 import pytest
 from rest_framework.test import APIClient
 
+from pilots.accounts.tokens import token_create
 from pilots.enums import TokenScope
 from pilots.models import ApiToken, MetricReading
-from pilots.services.tokens import token_create
 from tests.api.conftest import url
 
 

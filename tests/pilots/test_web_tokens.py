@@ -11,9 +11,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
 
+from pilots.accounts import tokens
 from pilots.enums import TokenScope
 from pilots.models import ApiToken
-from pilots.services import tokens
 from tests import factories
 
 TOKENS = "/account/tokens/"

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from pilots.api import serializers as s
 from pilots.api.filters import TaskFilter
-from pilots.api.views.base import ApiView
+from pilots.frame.api.views import ApiView
 from pilots.models import (
     InfrastructureAnswer,
     KnowledgeTransferTask,

@@ -14,8 +14,8 @@ from rest_framework.response import Response
 
 from pilots.api import serializers as s
 from pilots.api.filters import MetricFilter, ReadingFilter
-from pilots.api.views.base import ApiView
 from pilots.enums import ReadingSource
+from pilots.frame.api.views import ApiView
 from pilots.models import Metric, MetricReading
 from pilots.services import ingest, metrics
 from pilots.views.common import metric_of, reading_of

@@ -12,12 +12,12 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from pilots.accounts import tokens
+from pilots.accounts.tokens import api_tokens_of
 from pilots.api import serializers as s
 from pilots.api.filters import UserFilter
-from pilots.api.views.base import ApiView
+from pilots.frame.api.views import ApiView
 from pilots.models import ApiToken, BusinessUnit
-from pilots.selectors import api_tokens_of
-from pilots.services import tokens
 
 
 class UserList(ApiView, generics.ListAPIView):

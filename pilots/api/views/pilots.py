@@ -13,8 +13,8 @@ from rest_framework.response import Response
 
 from pilots.api import serializers as s
 from pilots.api.filters import ApiPilotFilter, DecisionFilter, EventFilter
-from pilots.api.views.base import ApiView
 from pilots.enums import Stage
+from pilots.frame.api.views import ApiView
 from pilots.models import GateDecision, Pilot, PilotEvent
 from pilots.selectors import pilot_events, pilot_for_page, pilot_list
 from pilots.services import gates, ownership, registration

@@ -7,9 +7,9 @@ from typing import Any
 from rest_framework import authentication, exceptions, permissions
 from rest_framework.request import Request
 
+from pilots.accounts.tokens import token_authenticate
 from pilots.enums import TokenScope
 from pilots.models import ApiToken
-from pilots.services.tokens import token_authenticate
 
 
 class ApiTokenAuthentication(authentication.TokenAuthentication):

@@ -12,11 +12,13 @@ from datetime import timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from pilots.enums import TokenScope
 from pilots.errors import NotAllowed
 from pilots.models import ApiToken
+from pilots.permissions import AnyUser
 
 KEY_BYTES = 30  # 40 URL-safe characters
 # last_used_at is a hint for its owner, not an audit trail: write it at most this often.
@@ -64,3 +66,8 @@ def token_authenticate(key: str) -> ApiToken | None:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
             token.last_used_at = now
     return token
+
+
+def api_tokens_of(user: AnyUser) -> QuerySet[ApiToken]:
+    """A user's own API tokens, active and revoked, newest first; nobody else's."""
+    return ApiToken.objects.filter(user_id=user.pk)

@@ -6,7 +6,7 @@ integer, so a client (or a fuzzer) sending the other type gets a 400 here,
 not a silent conversion.
 
 The other way round, every rule these fields enforce is in the schema they
-publish (``pilots.api.schema`` maps them), so a request valid by the schema is
+publish (``pilots.frame.api.schema`` maps them), so a request valid by the schema is
 never refused for its form: text has no NUL character (PostgreSQL cannot store
 one) and, unless it may be blank, at least one character that is not
 whitespace; lengths count what was sent, before surrounding whitespace is
@@ -141,7 +141,7 @@ class IdField(StrictIntegerField):
 
 
 class StrictPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
-    """An object by its id; the schema states the id's range (see ``pilots.api.schema``)."""
+    """An object by its id; the schema states the id's range (see ``pilots.frame.api.schema``)."""
 
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, bool) or not isinstance(data, int):
@@ -158,7 +158,7 @@ class DecimalValue(serializers.DecimalField):
     separators) and is taken exactly. A JSON number is a binary float to most
     clients (0.1 + 0.2 is 0.30000000000000004), so it is rounded to the
     field's decimal places. ``schema()`` publishes both rules (see
-    ``pilots.api.schema``).
+    ``pilots.frame.api.schema``).
     """
 
     def __init__(self, **kwargs: Any) -> None:

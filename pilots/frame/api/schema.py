@@ -6,7 +6,7 @@ drf-spectacular documents the success response from the view's serializers;
 contract lists every status a client can meet, and the bounds drf-spectacular
 leaves out (list sizes, page sizes, non-empty list parameters, text without a
 NUL character). The field extensions below publish what the strict fields of
-``pilots.api.fields`` check. A request valid by the schema is refused only by
+``pilots.frame.api.fields`` check. A request valid by the schema is refused only by
 a business rule the schema cannot express (schemathesis checks both ways).
 """
 
@@ -22,9 +22,9 @@ from drf_spectacular.extensions import (
 from drf_spectacular.plumbing import build_bearer_security_scheme_object, is_list_serializer
 from rest_framework.permissions import AllowAny
 
-from pilots.api.errors import ConflictSerializer, ErrorSerializer, ValidationErrorSerializer
-from pilots.api.fields import TEXT_PATTERN, RejectsUnknownFields, StrictCharField
 from pilots.enums import ID_MAX
+from pilots.frame.api.errors import ConflictSerializer, ErrorSerializer, ValidationErrorSerializer
+from pilots.frame.api.fields import TEXT_PATTERN, RejectsUnknownFields, StrictCharField
 
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": ID_MAX}
@@ -111,7 +111,7 @@ class AutoSchema(openapi.AutoSchema):
 
 
 class ApiTokenScheme(OpenApiAuthenticationExtension):
-    target_class = "pilots.api.auth.ApiTokenAuthentication"
+    target_class = "pilots.accounts.auth.ApiTokenAuthentication"
     name = "tokenAuth"
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
@@ -127,7 +127,7 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
 
 
 class DecimalValueField(OpenApiSerializerFieldExtension):
-    target_class = "pilots.api.fields.DecimalValue"
+    target_class = "pilots.frame.api.fields.DecimalValue"
 
     def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
         return self.target.schema()
@@ -136,7 +136,7 @@ class DecimalValueField(OpenApiSerializerFieldExtension):
 class StrictTextField(OpenApiSerializerFieldExtension):
     """Text (and links): the pattern of what is accepted, on input; output is as stored."""
 
-    target_class = "pilots.api.fields.StrictCharField"
+    target_class = "pilots.frame.api.fields.StrictCharField"
     match_subclasses = True
 
     def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
@@ -149,7 +149,7 @@ class StrictTextField(OpenApiSerializerFieldExtension):
 class IdReference(OpenApiSerializerFieldExtension):
     """An object by its id: a positive 64-bit integer."""
 
-    target_class = "pilots.api.fields.StrictPrimaryKeyRelatedField"
+    target_class = "pilots.frame.api.fields.StrictPrimaryKeyRelatedField"
 
     def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
         return dict(ID_SCHEMA)

@@ -1,0 +1,1 @@
+"""Accounts: signing out, the profile's API tokens (web and API) and token authentication."""

@@ -1,0 +1,78 @@
+"""The handover plan: knowledge-transfer tasks."""
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
+
+from pilots.forms.widgets import DateInput, UserChoiceField
+from pilots.models import (
+    KnowledgeTransferTask,
+    Pilot,
+)
+from pilots.selectors import active_users
+
+User = get_user_model()
+
+
+def pilot_people(pilot: Pilot) -> QuerySet:
+    """Everyone who works on the pilot: sponsor, owner, operations owner, team."""
+    ids = [pilot.sponsor_id, pilot.owner_id, pilot.operations_owner_id]
+    return (
+        active_users()
+        .filter(Q(pk__in=[pk for pk in ids if pk]) | Q(pilot_memberships__pilot=pilot))
+        .distinct()
+    )
+
+
+class TaskForm(forms.ModelForm):
+    class Meta:
+        model = KnowledgeTransferTask
+        fields = [
+            "title",
+            "kind",
+            "assignee",
+            "receiver",
+            "receiver_team",
+            "due_on",
+            "evidence_url",
+        ]
+        widgets = {"due_on": DateInput()}
+        labels = {
+            "assignee": "Assignee (gives the knowledge)",
+            "receiver": "Receiver (person)",
+            "receiver_team": "Receiving team",
+            "evidence_url": "Evidence link",
+        }
+        help_texts = {
+            "title": "e.g. “Walk the service desk through the runbook”.",
+            "receiver_team": "Name a person, a team, or both.",
+            "evidence_url": "Optional now; required to mark the task done.",
+        }
+
+    def __init__(self, *args: Any, pilot: Pilot, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.instance.pilot = pilot
+        self.fields["assignee"] = UserChoiceField(
+            queryset=pilot_people(pilot),
+            label=self._meta.labels["assignee"],
+            empty_label="— Choose someone on the pilot —",
+        )
+        self.fields["receiver"] = UserChoiceField(
+            label=self._meta.labels["receiver"], required=False, empty_label="— Nobody named —"
+        )
+        self.fields["kind"].choices = self.fields["kind"].choices[1:]
+
+
+class TaskCompleteForm(forms.Form):
+    evidence_url = forms.URLField(
+        label="Evidence link",
+        required=False,
+        assume_scheme="https",
+        help_text="The runbook, recording, rota or ticket that shows the knowledge moved.",
+    )
+
+
+class TaskMoveForm(forms.Form):
+    direction = forms.ChoiceField(choices=[("up", "Up"), ("down", "Down")])

@@ -1,0 +1,192 @@
+"""The registration wizard's forms."""
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+
+from pilots.enums import (
+    InfrastructureAnswerValue,
+    InfrastructureItem,
+    MetricKind,
+    Stage,
+)
+from pilots.forms.widgets import DateInput, UserChoiceField, plain_decimal, short_text
+from pilots.frame import formats
+from pilots.models import (
+    InfrastructureAnswer,
+    Metric,
+    OperatingPlan,
+    Pilot,
+)
+from pilots.services.registration import PILOT_FIELDS_BY_STAGE
+
+User = get_user_model()
+
+
+class PilotBasicsForm(forms.ModelForm):
+    class Meta:
+        model = Pilot
+        fields = ["title", "problem_statement", "business_unit", "planned_start", "planned_end"]
+        widgets = {
+            "problem_statement": short_text(4),
+            "planned_start": DateInput(),
+            "planned_end": DateInput(),
+        }
+        help_texts = {
+            "title": "A name the business recognises, e.g. “Invoice triage assistant”.",
+            "planned_start": "The first day of the pilot.",
+            "planned_end": "The last day. The final third of the pilot is its handover window.",
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["business_unit"].empty_label = "— None yet —"
+        stage = self.instance.stage if self.instance.pk else Stage.DRAFT
+        editable = PILOT_FIELDS_BY_STAGE.get(stage, frozenset())
+        for name, field in self.fields.items():
+            if name not in editable:
+                field.disabled = True
+                field.help_text = "Fixed at this stage."
+
+
+class MetricForm(forms.ModelForm):
+    """A metric's definition; ``reason`` is asked for when the goalposts are locked."""
+
+    reason = forms.CharField(
+        required=False,
+        widget=short_text(2),
+        help_text="Needed to change a running pilot's baseline, target or target date: "
+        "the change and its reason go into the history.",
+    )
+
+    class Meta:
+        model = Metric
+        fields = [
+            "kind",
+            "name",
+            "unit",
+            "direction",
+            "baseline",
+            "target",
+            "target_date",
+            "cadence",
+            "data_source",
+        ]
+        widgets = {"target_date": DateInput()}
+        help_texts = {
+            "name": "The business number that must move, e.g. “Invoices processed per hour”.",
+            "baseline": "Where the number stands today, before the pilot.",
+            "target": "Where it must be by the target date for the pilot to be worth running.",
+            "cadence": "How often a reading is expected; a metric without one is stale.",
+        }
+
+    def __init__(self, *args: Any, primary: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["direction"].choices = [
+            ("", "— Choose —"),
+            *self.fields["direction"].choices[1:],
+        ]
+        if primary:
+            del self.fields["kind"]
+            self.instance.kind = MetricKind.PRIMARY
+        else:
+            self.fields["kind"].choices = [
+                (value, label) for value, label in MetricKind.choices if value != MetricKind.PRIMARY
+            ]
+        for name in ("baseline", "target"):
+            self.initial[name] = plain_decimal(self.initial.get(name))
+        locked = primary and self.instance.pilot.stage in Stage.STARTED
+        if not locked:
+            del self.fields["reason"]
+
+    def service_fields(self) -> dict[str, Any]:
+        fields = {name: value for name, value in self.cleaned_data.items() if name != "reason"}
+        if "kind" not in fields:
+            fields["kind"] = MetricKind.PRIMARY
+        return fields
+
+
+class OwnerNominationForm(forms.Form):
+    owner = UserChoiceField(
+        label="Business owner",
+        empty_label="— Choose a person —",
+        help_text="The person in the business accountable for the result. They must accept "
+        "before the pilot can be approved.",
+    )
+
+
+class MemberForm(forms.Form):
+    user = UserChoiceField(label="Team member", empty_label="— Choose a person —")
+    role = forms.CharField(
+        max_length=100, required=False, help_text="e.g. ML engineer, analyst, product owner."
+    )
+
+
+class OperationsForm(forms.ModelForm):
+    class Meta:
+        model = Pilot
+        fields = ["operations_owner", "receiving_team"]
+        labels = {"operations_owner": "Operations owner"}
+        help_texts = {
+            "operations_owner": "The person who will run the system after handover.",
+            "receiving_team": "The team that will operate it, e.g. “Finance IT service desk”. "
+            "Name a person, a team, or both.",
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["operations_owner"] = UserChoiceField(
+            label="Operations owner",
+            required=False,
+            empty_label="— Nobody named yet —",
+            help_text=self.fields["operations_owner"].help_text,
+        )
+
+
+class InfrastructureAnswerForm(forms.ModelForm):
+    """One checklist question; a blank answer leaves it unanswered."""
+
+    answer = forms.ChoiceField(
+        choices=InfrastructureAnswerValue.choices, widget=forms.RadioSelect, required=False
+    )
+
+    class Meta:
+        model = InfrastructureAnswer
+        fields = ["answer", "evidence_url", "notes"]
+        widgets = {"notes": short_text(2)}
+        labels = {"evidence_url": "Evidence link"}
+
+    def __init__(self, *args: Any, item: InfrastructureItem, **kwargs: Any) -> None:
+        super().__init__(*args, prefix=item.value, **kwargs)
+        self.item = item
+        self.fields["answer"].label = item.label
+
+    def _post_clean(self) -> None:
+        if self.cleaned_data.get("answer"):
+            super()._post_clean()  # the model's constraints: a "yes" needs evidence
+
+
+class OperatingPlanForm(forms.ModelForm):
+    class Meta:
+        model = OperatingPlan
+        fields = list(OperatingPlan.REQUIRED_FIELDS)
+        widgets = {
+            name: short_text(3)
+            for name in (
+                "support_model",
+                "monitoring_plan",
+                "incident_process",
+                "model_maintenance",
+            )
+        }
+        labels = {"run_cost_per_month": "Run cost per month"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cost = self.fields["run_cost_per_month"]
+        cost.label = f"Run cost per month ({formats.currency()})"
+        cost.help_text = (
+            f"Expected monthly cost in production, in {formats.currency()}: "
+            "infrastructure, licences, people."
+        )

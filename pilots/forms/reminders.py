@@ -1,0 +1,50 @@
+"""Muting reminders, and the leads' log filter."""
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+
+from pilots.enums import (
+    ReminderKind,
+    ReminderStatus,
+)
+
+User = get_user_model()
+
+
+class ReminderMuteForm(forms.Form):
+    """Which non-critical reminders the user does not want (email and inbox)."""
+
+    muted = forms.MultipleChoiceField(
+        label="Mute these reminders",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=(
+            "Muted reminders are neither emailed nor shown in your inbox. Reminders about "
+            "an unplanned handover and an overdue decision cannot be muted."
+        ),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["muted"].choices = [
+            (kind.value, kind.label) for kind in ReminderKind if kind in ReminderKind.MUTABLE
+        ]
+
+
+class ReminderLogFilter(forms.Form):
+    """The leads' log of reminders: narrow by kind, status, pilot or person."""
+
+    q = forms.CharField(
+        label="Pilot or person",
+        required=False,
+        max_length=100,
+        help_text="Reference, pilot title, or the recipient's name or username.",
+    )
+    kind = forms.ChoiceField(
+        label="Reminder", required=False, choices=[("", "All reminders"), *ReminderKind.choices]
+    )
+    status = forms.ChoiceField(
+        label="Status", required=False, choices=[("", "Any status"), *ReminderStatus.choices]
+    )

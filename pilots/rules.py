@@ -1,0 +1,206 @@
+"""The rules that decide what people are told: plain values in, plain values out.
+
+The one home of each rule. The pilot page, the home page, the scorecards and
+the reminders all ask here, so a badge, a reason and a reminder cannot
+disagree (``tests/pilots/test_rule_parity.py`` proves it over many pilot
+situations). The reminder sweep's SQL only narrows the candidates; the rule
+itself is decided here. No ORM, no clock, no settings (choices from
+``pilots.enums`` only): the day and the
+``RuleSettings`` are passed in (``pilots.selectors.rule_settings`` reads the
+deployment's).
+
+==========================  ========================================================
+rule                        when
+==========================  ========================================================
+followed                    running, or graduated within the last 12 months
+metric stale                followed, and no reading within the cadence + grace
+                            (counted from the start when there is no reading yet)
+handover alarm              approved or running, no knowledge-transfer task, and the
+                            window opens within the lead days (approaching), is
+                            open (open), or has been open for the escalation days
+                            (escalated); none once the end has passed
+task overdue                not done, and the due date + grace has passed
+decision overdue            approved or running, and the planned end + grace has
+                            passed with no graduate or stop decision
+ownership reminder due      nominated, not answered for N local days, pilot open
+==========================  ========================================================
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date
+
+from pilots import timeline
+from pilots.enums import OwnershipStatus, Stage, TaskStatus
+
+
+@dataclass(frozen=True)
+class RuleSettings:
+    """The deployment's rule settings (``PILOTGATE_*``), defined once in the settings."""
+
+    lead_days: int
+    escalation_days: int
+    stale_grace_days: int
+    task_grace_days: int
+    decision_grace_days: int
+    ownership_pending_days: int
+
+
+# --- Metrics ---------------------------------------------------------------------------
+
+
+def followed(*, stage: str, graduated_on: date | None, today: date) -> bool:
+    """Is the primary metric still followed? Running, or graduated in the last 12 months.
+
+    A graduated pilot whose graduation day is unknown is not followed.
+    """
+    if stage == Stage.RUNNING:
+        return True
+    return (
+        stage == Stage.GRADUATED
+        and graduated_on is not None
+        and today - graduated_on <= timeline.TRACKED_AFTER_GRADUATION
+    )
+
+
+@dataclass(frozen=True)
+class Silence:
+    """How long a followed metric has gone without a reading, and how long it may."""
+
+    days: int  # since the last reading, or since the start when there is none
+    allowed: int  # cadence + grace
+
+    @property
+    def stale(self) -> bool:
+        return self.days > self.allowed
+
+
+def silence(
+    *,
+    stage: str,
+    graduated_on: date | None,
+    started_on: date | None,
+    last_reading_on: date | None,
+    cadence_days: int,
+    today: date,
+    rules: RuleSettings,
+) -> Silence | None:
+    """The silence of a metric that is followed; None when it is not followed (or not started)."""
+    if started_on is None or not followed(stage=stage, graduated_on=graduated_on, today=today):
+        return None
+    reference = max(last_reading_on, started_on) if last_reading_on else started_on
+    return Silence(days=(today - reference).days, allowed=cadence_days + rules.stale_grace_days)
+
+
+def metric_stale(
+    *,
+    stage: str,
+    graduated_on: date | None,
+    started_on: date | None,
+    last_reading_on: date | None,
+    cadence_days: int,
+    today: date,
+    rules: RuleSettings,
+) -> bool:
+    """Followed, and no reading within its cadence plus the grace days."""
+    found = silence(
+        stage=stage,
+        graduated_on=graduated_on,
+        started_on=started_on,
+        last_reading_on=last_reading_on,
+        cadence_days=cadence_days,
+        today=today,
+        rules=rules,
+    )
+    return found is not None and found.stale
+
+
+def reading_due(
+    *, last_reading_on: date | None, started_on: date | None, cadence_days: int, today: date
+) -> bool:
+    """A new reading is expected: a whole cadence has passed since the last one (or the start)."""
+    since = last_reading_on or started_on
+    return since is not None and (today - since).days >= cadence_days
+
+
+# --- Handover ---------------------------------------------------------------------------
+
+
+class HandoverAlarm(enum.StrEnum):
+    """How loudly a missing handover plan is raised."""
+
+    NONE = "none"
+    APPROACHING = "approaching"  # the window opens within the lead days
+    OPEN = "open"  # the window is open (from its first day)
+    ESCALATED = "escalated"  # open for the escalation days: the leads hear of it
+
+
+def handover_alarm(
+    *,
+    stage: str,
+    window: timeline.Timeline | None,
+    task_count: int,
+    today: date,
+    rules: RuleSettings,
+) -> HandoverAlarm:
+    """Approved or running with no knowledge-transfer task as the window nears or is open."""
+    if stage not in Stage.IN_FLIGHT or window is None or task_count or today > window.end:
+        return HandoverAlarm.NONE
+    days_to_go = (window.handover_opens - today).days
+    if days_to_go > rules.lead_days:
+        return HandoverAlarm.NONE
+    if days_to_go > 0:
+        return HandoverAlarm.APPROACHING
+    if -days_to_go >= rules.escalation_days:
+        return HandoverAlarm.ESCALATED
+    return HandoverAlarm.OPEN
+
+
+def task_overdue(*, status: str, due_on: date | None, today: date, rules: RuleSettings) -> bool:
+    """Not done, and more than the grace days past its due date."""
+    return (
+        status != TaskStatus.DONE
+        and due_on is not None
+        and (today - due_on).days > rules.task_grace_days
+    )
+
+
+# --- Decisions and ownership --------------------------------------------------------------
+
+
+def decision_overdue(
+    *, stage: str, planned_end: date | None, today: date, rules: RuleSettings
+) -> bool:
+    """Approved or running, and past its planned end (+ grace) with no graduate or stop.
+
+    An approved pilot that never started is overdue too: it must be stopped or
+    given new dates.
+    """
+    return (
+        stage in Stage.IN_FLIGHT
+        and planned_end is not None
+        and (today - planned_end).days > rules.decision_grace_days
+    )
+
+
+def days_overdue(*, planned_end: date, today: date) -> int:
+    return (today - planned_end).days
+
+
+def ownership_reminder_due(
+    *,
+    owner_status: str,
+    stage: str,
+    nominated_on: date | None,
+    today: date,
+    rules: RuleSettings,
+) -> bool:
+    """A nomination unanswered for the pending days (local days), on a pilot still open."""
+    return (
+        owner_status == OwnershipStatus.PENDING
+        and stage not in Stage.CLOSED
+        and nominated_on is not None
+        and (today - nominated_on).days >= rules.ownership_pending_days
+    )
