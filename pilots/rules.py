@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from pilots import timeline
 from pilots.enums import OwnershipStatus, Stage, TaskStatus
@@ -158,16 +158,26 @@ def handover_alarm(
     return HandoverAlarm.OPEN
 
 
+def overdue_if_due_before(*, today: date, rules: RuleSettings) -> date:
+    """A task not done and due before this day is overdue (the grace days have passed)."""
+    return today - timedelta(days=rules.task_grace_days)
+
+
 def task_overdue(*, status: str, due_on: date | None, today: date, rules: RuleSettings) -> bool:
     """Not done, and more than the grace days past its due date."""
     return (
         status != TaskStatus.DONE
         and due_on is not None
-        and (today - due_on).days > rules.task_grace_days
+        and due_on < overdue_if_due_before(today=today, rules=rules)
     )
 
 
 # --- Decisions and ownership --------------------------------------------------------------
+
+
+def decision_overdue_if_end_before(*, today: date, rules: RuleSettings) -> date:
+    """A pilot in flight whose planned end is before this day needs its final decision."""
+    return today - timedelta(days=rules.decision_grace_days)
 
 
 def decision_overdue(
@@ -181,12 +191,8 @@ def decision_overdue(
     return (
         stage in Stage.IN_FLIGHT
         and planned_end is not None
-        and (today - planned_end).days > rules.decision_grace_days
+        and planned_end < decision_overdue_if_end_before(today=today, rules=rules)
     )
-
-
-def days_overdue(*, planned_end: date, today: date) -> int:
-    return (today - planned_end).days
 
 
 def ownership_reminder_due(

@@ -29,7 +29,20 @@ from pilots.models import (
     PilotMembership,
 )
 from pilots.permissions import AnyUser, is_portfolio_lead, visible_pilots_filter
+from pilots.rules import RuleSettings
 from pilots.services.gates import submission_missing_items
+
+
+def rule_settings() -> RuleSettings:
+    """The deployment's settings for ``pilots.rules`` (``PILOTGATE_*``; defaults live there)."""
+    return RuleSettings(
+        lead_days=settings.PILOTGATE_HANDOVER_LEAD_DAYS,
+        escalation_days=settings.PILOTGATE_HANDOVER_ESCALATION_DAYS,
+        stale_grace_days=settings.PILOTGATE_STALE_GRACE_DAYS,
+        task_grace_days=settings.PILOTGATE_TASK_OVERDUE_GRACE_DAYS,
+        decision_grace_days=settings.PILOTGATE_DECISION_GRACE_DAYS,
+        ownership_pending_days=settings.PILOTGATE_OWNERSHIP_PENDING_DAYS,
+    )
 
 
 def pilots_visible_to(user: AnyUser) -> QuerySet[Pilot]:

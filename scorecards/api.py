@@ -27,7 +27,7 @@ from pilots.models import Pilot
 from pilots.permissions import sees_every_pilot
 from scorecards.filters import RISK_CHOICES, DashboardFilter
 from scorecards.models import Scorecard, ScorecardSnapshot
-from scorecards.rules import PRACTICE_LABELS, REASON_CODES, Practice, Risk
+from scorecards.scoring import PRACTICE_LABELS, REASON_CODES, Practice, Risk
 from scorecards.selectors import (
     DASHBOARD_ORDER,
     Summary,

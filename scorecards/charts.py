@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from pilots.frame import formats
-from scorecards.rules import Risk
+from scorecards.scoring import Risk
 
 # Stacked from the baseline up: the worst level sits on the axis, where growth reads best.
 STACK_ORDER = (Risk.CRITICAL, Risk.AT_RISK, Risk.WATCH, Risk.ON_TRACK)

@@ -19,7 +19,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from pilots.enums import Stage
 from pilots.frame.filters import IdFilter
 from scorecards.models import Scorecard, ScorecardReason
-from scorecards.rules import REASON_CODES, Risk
+from scorecards.scoring import REASON_CODES, Risk
 from scorecards.selectors import FilterChoices
 
 RISK_CHOICES = [(risk.slug, risk.label) for risk in Risk]

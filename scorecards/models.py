@@ -1,7 +1,7 @@
 """Stored readiness scorecards, their reasons, and weekly snapshots for trends.
 
 A scorecard is derived data: ``scorecards.services`` writes it from the rules
-in ``scorecards.rules``; nothing else does. It is denormalised for the
+in ``scorecards.scoring``; nothing else does. It is denormalised for the
 dashboard, which reads one row per pilot and never the readings themselves.
 """
 
@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 
 from pilots.models import Pilot
-from scorecards.rules import Practice, Risk
+from scorecards.scoring import Practice, Risk
 
 
 class RiskLevel(models.IntegerChoices):

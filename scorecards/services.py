@@ -2,7 +2,7 @@
 
 ``scorecards_recompute`` gathers every fact the rules need for any number of
 pilots in a fixed number of queries (one per kind of fact), evaluates
-``scorecards.rules`` in Python, and writes the scorecards and their reason rows
+``scorecards.scoring`` in Python, and writes the scorecards and their reason rows
 in bulk. It runs after commit for the pilots a change touched (the
 ``scorecards.recompute`` task, which ``pilots.services.audit`` queues for every
 audited change) and nightly for all of them, since time alone moves reasons.
@@ -16,12 +16,12 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Exists, F, Min, OuterRef, Q, Subquery, Window
 from django.db.models.functions import RowNumber, TruncDate
 from django.utils import timezone
 
+from pilots import rules
 from pilots.enums import (
     Cadence,
     Direction,
@@ -41,7 +41,9 @@ from pilots.models import (
     Pilot,
     PilotEvent,
 )
-from scorecards import rules
+from pilots.rules import RuleSettings
+from pilots.selectors import rule_settings
+from scorecards import scoring
 from scorecards.models import (
     PortfolioWeek,
     RiskLevel,
@@ -58,15 +60,6 @@ RECOMPUTE_LOCK = 7_204_311_006
 SPARKLINE_READINGS = 12
 
 
-def rule_settings() -> rules.Settings:
-    return rules.Settings(
-        lead_days=settings.PILOTGATE_HANDOVER_LEAD_DAYS,
-        stale_grace_days=settings.PILOTGATE_STALE_GRACE_DAYS,
-        escalation_days=settings.PILOTGATE_HANDOVER_ESCALATION_DAYS,
-        decision_grace_days=settings.PILOTGATE_DECISION_GRACE_DAYS,
-    )
-
-
 def reason_link(links: PilotLinks, reference: str, stage: str, section: str) -> str:
     """Where a reason is fixed (the API's link): its registration step while the
     registration may be edited, else the part of the pilot page that shows it.
@@ -81,8 +74,11 @@ def reason_link(links: PilotLinks, reference: str, stage: str, section: str) -> 
 # --- Facts, gathered in bulk --------------------------------------------------------------
 
 
-def _facts(pilot_ids: list[int] | None, today: date) -> list[tuple[dict, rules.Facts, list]]:
+def _facts(
+    pilot_ids: list[int] | None, today: date, settings_: RuleSettings
+) -> list[tuple[dict, scoring.Facts, list]]:
     """(pilot values, facts, sparkline) for every scored pilot in scope: 7 queries."""
+    overdue_before = rules.overdue_if_due_before(today=today, rules=settings_)
     scope = Q(pk__in=pilot_ids) if pilot_ids is not None else Q()
     pilots = list(
         Pilot.objects.filter(scope)
@@ -173,7 +169,7 @@ def _facts(pilot_ids: list[int] | None, today: date) -> list[tuple[dict, rules.F
         .values("pilot_id")
         .annotate(
             n=Count("pk"),
-            overdue=Count("pk", filter=~Q(status=TaskStatus.DONE) & Q(due_on__lt=today)),
+            overdue=Count("pk", filter=~Q(status=TaskStatus.DONE) & Q(due_on__lt=overdue_before)),
             next_due=Min("due_on", filter=~Q(status=TaskStatus.DONE)),
             first=Min("created_at"),
         )
@@ -192,7 +188,7 @@ def _facts(pilot_ids: list[int] | None, today: date) -> list[tuple[dict, rules.F
         )
         task = tasks.get(pk, {})
         first = task.get("first")
-        facts = rules.Facts(
+        facts = scoring.Facts(
             stage=pilot["stage"],
             planned_start=pilot["planned_start"],
             planned_end=pilot["planned_end"],
@@ -229,7 +225,7 @@ def _primary(
     after: tuple[Decimal, ...] = ()
     if graduated is not None:
         after = tuple(value for day, value in readings if day > graduated)
-    return rules.PrimaryMetric(
+    return scoring.PrimaryMetric(
         name=row["name"],
         kind=row["kind"],
         increasing=(row["direction"] == Direction.INCREASE) if row["direction"] else None,
@@ -298,8 +294,8 @@ def _recompute(ids: list[int] | None, today: date) -> int:
     now = timezone.now()
     cards: list[Scorecard] = []
     reason_rows: list[ScorecardReason] = []
-    for pilot, facts, sparkline in _facts(ids, today):
-        result = rules.evaluate(facts, today=today, settings=settings_)
+    for pilot, facts, sparkline in _facts(ids, today, settings_):
+        result = scoring.evaluate(facts, today=today, settings=settings_)
         reasons = [
             {
                 "code": reason.code,

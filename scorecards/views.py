@@ -31,7 +31,7 @@ from pilots.views.common import visible_pilot
 from scorecards import charts
 from scorecards.filters import DashboardFilter
 from scorecards.models import RiskLevel, Scorecard
-from scorecards.rules import PRACTICE_LABELS, REASON_CODES, Practice
+from scorecards.scoring import PRACTICE_LABELS, REASON_CODES, Practice
 from scorecards.selectors import (
     Summary,
     dashboard_scorecards,

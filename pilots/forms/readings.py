@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from pilots.forms.widgets import DateInput
+from pilots.frame.formats import plural_suffix
 from pilots.services.ingest import max_rows
 
 User = get_user_model()
@@ -69,7 +70,7 @@ def csv_readings(text: str) -> CsvReadings:
             if ";" in header[0] or "\t" in header[0]:
                 hint = " The values seem separated by semicolons or tabs: save it with commas."
             raise ValidationError(
-                f"The header line lacks the column{pluralize(len(missing))} "
+                f"The header line lacks the column{plural_suffix(len(missing))} "
                 f"{', '.join(missing)}. Expected: metric, observed_on, value, note (optional)."
                 + hint
             )
@@ -100,10 +101,6 @@ def csv_readings(text: str) -> CsvReadings:
             "split it into several files."
         )
     return CsvReadings(text=text, rows=rows, lines=lines)
-
-
-def pluralize(count: int) -> str:
-    return "" if count == 1 else "s"
 
 
 def uploaded_text(upload: Any) -> str:

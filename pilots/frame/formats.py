@@ -20,6 +20,16 @@ def day(on: date) -> str:
     return f"{on.day} {on:%b %Y}"
 
 
+def plural(count: int, word: str) -> str:
+    """``1 day``, ``3 days``: a count and its noun (the nouns used take an ``s``)."""
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def plural_suffix(count: int) -> str:
+    """``""`` for one, ``"s"`` otherwise: for a noun already written (``reminder{s}``)."""
+    return "" if count == 1 else "s"
+
+
 def month_ticks(months: list[date]) -> list[str]:
     """Axis labels for consecutive month starts: the year on the first and where it turns."""
     labels, year = [], None

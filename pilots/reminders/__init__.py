@@ -1,21 +1,11 @@
 """Reminders: who must hear about what on a given day, told exactly once.
 
-The rules (``PRODUCT.md``, "Reminders"), each evaluated for one local day:
-
-=====================  ==========================================  =========================
-kind                   due when                                    to
-=====================  ==========================================  =========================
-handover_unplanned     window opens within lead days, or is open,  business owner (once
-                       and the pilot has no knowledge-transfer     accepted), sponsor
-                       tasks (approved or running)
-handover_escalation    the same, escalation days into the window   portfolio leads
-task_overdue           a task not done, due date + grace passed    assignee, business owner
-metric_stale           the primary metric has no reading within    business owner
-                       its cadence + grace (running, or graduated
-                       in the last 12 months)
-ownership_pending      nominated owner silent for N local days     nominee, sponsor
-decision_overdue       running, end date + grace passed            sponsor, portfolio leads
-=====================  ==========================================  =========================
+Each kind is registered in ``rules.KINDS`` with the rule that finds it, to
+whom it goes and whether it may be muted; the rules themselves are decided in
+``pilots.rules`` (the README's Reminders table is tested against ``KINDS``).
+The package: ``rules`` (who must hear of what), ``sweep`` (record a day's
+reminders), ``delivery`` (email one), ``inbox`` (read, mute, the leads' log),
+``tasks`` (the Celery tasks).
 
 How a sweep delivers exactly once:
 

@@ -1,19 +1,25 @@
-"""The reminder rules: who must hear of what on a given day (``reminders_due``)."""
+"""The reminder rules: who must hear of what on a given day (``reminders_due``).
+
+``KINDS`` is the registry: each reminder kind with the rule that finds it, to
+whom it goes, and whether its recipients may mute it. A finder narrows the
+candidates with one query (the SQL is only a pre-filter) and asks
+``pilots.rules`` whether each one is due, so a reminder never disagrees with
+the pilot page or the scorecard.
+"""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from pilots import timeline
+from pilots import rules, timeline
 from pilots.enums import (
     PORTFOLIO_LEADS_GROUP,
     Cadence,
@@ -24,6 +30,7 @@ from pilots.enums import (
     TaskStatus,
 )
 from pilots.frame import formats
+from pilots.frame.formats import plural
 from pilots.links import PilotLinks
 from pilots.models import (
     GateDecision,
@@ -33,8 +40,8 @@ from pilots.models import (
     Pilot,
     ReminderMute,
 )
-
-log = logging.getLogger(__name__)
+from pilots.rules import HandoverAlarm, RuleSettings
+from pilots.selectors import rule_settings
 
 # Every day of these rules is a day in the deployment's zone (TIME_ZONE), never
 # whatever zone a request may have activated.
@@ -57,50 +64,71 @@ class Due:
         return (self.pilot_id, self.kind, self.recipient_id)
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+@dataclass(frozen=True)
+class Sweep:
+    """What every finder is given: the day, the settings, links, leads, an optional pilot."""
+
+    day: date
+    rules: RuleSettings
+    links: PilotLinks
+    leads: list[int]
+    pilot_id: int | None
+
+    def scope(self, queryset: QuerySet[Any], pilot_field: str) -> QuerySet[Any]:
+        if self.pilot_id is None:
+            return queryset
+        return queryset.filter(**{pilot_field: self.pilot_id})
+
+    def local_midnight(self, day: date) -> datetime:
+        return timezone.make_aware(datetime.combine(day, time.min), LOCAL())
 
 
-# --- The rules: one function per kind, one query each --------------------------------
+# --- The finders: one query each -----------------------------------------------------------
 
 
-def _scope(queryset, pilot_field: str, pilot_id: int | None):
-    return queryset.filter(**{pilot_field: pilot_id}) if pilot_id is not None else queryset
-
-
-def _handover(day: date, links: PilotLinks, leads: list[int], pilot_id: int | None) -> list[Due]:
-    """No knowledge-transfer tasks as the window nears or is open; leads after a week in it."""
-    lead_days = settings.PILOTGATE_HANDOVER_LEAD_DAYS
-    escalate_after = settings.PILOTGATE_HANDOVER_ESCALATION_DAYS
+def _handover(sweep: Sweep) -> list[Due]:
+    """No knowledge-transfer tasks as the window nears or is open; leads once escalated."""
+    day = sweep.day
     rows = (
-        _scope(Pilot.objects, "pk", pilot_id)
+        sweep.scope(Pilot.objects, "pk")
         .annotate(start=Coalesce("started_on", "planned_start"))
         .filter(
             ~Exists(KnowledgeTransferTask.objects.filter(pilot=OuterRef("pk"))),
             stage__in=Stage.IN_FLIGHT,
             planned_end__gte=day,
             # The window opens after the start: no start within the lead time, no window.
-            start__lte=day + timedelta(days=lead_days),
+            start__lte=day + timedelta(days=sweep.rules.lead_days),
         )
         .values_list(
-            "pk", "reference", "start", "planned_end", "sponsor_id", "owner_id", "owner_status"
+            "pk",
+            "reference",
+            "stage",
+            "start",
+            "planned_end",
+            "sponsor_id",
+            "owner_id",
+            "owner_status",
         )
         .order_by("pk")
     )
     due: list[Due] = []
-    for pk, reference, start, end, sponsor_id, owner_id, owner_status in rows:
+    for pk, reference, stage, start, end, sponsor_id, owner_id, owner_status in rows:
         if end < start:
             continue
-        opens = timeline.handover_window_opens(start, end)
-        days_to_go = (opens - day).days
-        if days_to_go > lead_days:
+        window = timeline.timeline(start=start, end=end, today=day, lead_days=sweep.rules.lead_days)
+        alarm = rules.handover_alarm(
+            stage=stage, window=window, task_count=0, today=day, rules=sweep.rules
+        )
+        if alarm is HandoverAlarm.NONE:
             continue
+        opens = window.handover_opens
+        days_to_go = window.days_until_handover
         if days_to_go > 0:
-            when = f"opens in {_plural(days_to_go, 'day')} ({formats.day(opens)})"
+            when = f"opens in {plural(days_to_go, 'day')} ({formats.day(opens)})"
         elif days_to_go == 0:
             when = "opens today"
         else:
-            when = f"opened {_plural(-days_to_go, 'day')} ago ({formats.day(opens)})"
+            when = f"opened {plural(-days_to_go, 'day')} ago ({formats.day(opens)})"
         reason = (
             f"The handover window of {reference} {when} and it has no knowledge-transfer tasks."
         )
@@ -117,32 +145,35 @@ def _handover(day: date, links: PilotLinks, leads: list[int], pilot_id: int | No
                         recipient,
                         reason,
                         action,
-                        links.task_new(reference),
+                        sweep.links.task_new(reference),
                     )
                 )
-        if -days_to_go >= escalate_after:
-            for recipient in leads:
+        if alarm is HandoverAlarm.ESCALATED:
+            for recipient in sweep.leads:
                 due.append(
                     Due(
                         pk,
                         ReminderKind.HANDOVER_ESCALATION,
                         recipient,
-                        f"{reference}'s handover window opened {_plural(-days_to_go, 'day')} "
+                        f"{reference}'s handover window opened {plural(-days_to_go, 'day')} "
                         "ago and it still has no knowledge-transfer tasks.",
                         "Ask the business owner and sponsor for a handover plan now, "
                         "or consider stopping the pilot.",
-                        links.detail(reference, "handover"),
+                        sweep.links.detail(reference, "handover"),
                     )
                 )
     return due
 
 
-def _tasks_overdue(day: date, links: PilotLinks, pilot_id: int | None) -> list[Due]:
+def _tasks_overdue(sweep: Sweep) -> list[Due]:
     """Tasks not done past their due date (+ grace): to the assignee and the business owner."""
-    last_due = day - timedelta(days=settings.PILOTGATE_TASK_OVERDUE_GRACE_DAYS + 1)
+    day = sweep.day
     rows = (
-        _scope(KnowledgeTransferTask.objects, "pilot_id", pilot_id)
-        .filter(pilot__stage__in=Stage.IN_FLIGHT, due_on__lte=last_due)
+        sweep.scope(KnowledgeTransferTask.objects, "pilot_id")
+        .filter(
+            pilot__stage__in=Stage.IN_FLIGHT,
+            due_on__lt=rules.overdue_if_due_before(today=day, rules=sweep.rules),
+        )
         .exclude(status=TaskStatus.DONE)
         .values_list(
             "pilot_id",
@@ -151,13 +182,16 @@ def _tasks_overdue(day: date, links: PilotLinks, pilot_id: int | None) -> list[D
             "pilot__owner_status",
             "assignee_id",
             "title",
+            "status",
             "due_on",
         )
         .order_by("pilot_id", "due_on", "pk")
     )
     # (pilot, recipient) -> (reference, [(title, due_on), ...]), oldest first.
     overdue: dict[tuple[int, int], tuple[str, list[tuple[str, date]]]] = {}
-    for pilot, reference, owner, owner_status, assignee, title, due_on in rows:
+    for pilot, reference, owner, owner_status, assignee, title, status, due_on in rows:
+        if not rules.task_overdue(status=status, due_on=due_on, today=day, rules=sweep.rules):
+            continue
         recipients = {assignee}
         if owner is not None and owner_status == OwnershipStatus.ACCEPTED:
             recipients.add(owner)
@@ -168,9 +202,9 @@ def _tasks_overdue(day: date, links: PilotLinks, pilot_id: int | None) -> list[D
         title, due_on = tasks[0]
         late = (day - due_on).days
         reason = (
-            f"{_plural(len(tasks), 'knowledge-transfer task')} of {reference} "
+            f"{plural(len(tasks), 'knowledge-transfer task')} of {reference} "
             f"{'is' if len(tasks) == 1 else 'are'} overdue; “{title[:80]}” was due "
-            f"{_plural(late, 'day')} ago."
+            f"{plural(late, 'day')} ago."
         )
         due.append(
             Due(
@@ -179,28 +213,32 @@ def _tasks_overdue(day: date, links: PilotLinks, pilot_id: int | None) -> list[D
                 recipient,
                 reason,
                 "Finish the task and add its evidence, or agree a new due date.",
-                links.detail(reference, "handover"),
+                sweep.links.detail(reference, "handover"),
             )
         )
     return due
 
 
-def _metric_stale(day: date, links: PilotLinks, pilot_id: int | None) -> list[Due]:
+def _metric_stale(sweep: Sweep) -> list[Due]:
     """The primary metric without a reading within its cadence + grace: to the business owner.
 
-    The same rule as ``timeline.is_stale``, written as a query: the reference
-    day (latest reading, or the start when there is none) is before
-    ``day - cadence - grace``.
+    The query keeps the metrics that may be stale (followed, reference day before the
+    cadence's cutoff); ``rules.metric_stale`` decides.
     """
-    grace = settings.PILOTGATE_STALE_GRACE_DAYS
-    stale = Q(pk__in=[])
+    day = sweep.day
+    maybe_stale = Q(pk__in=[])
     for cadence, days in Cadence.DAYS.items():
-        cutoff = day - timedelta(days=days + grace)
-        stale |= Q(cadence=cadence, pilot__started_on__lt=cutoff) & (
+        cutoff = day - timedelta(days=days + sweep.rules.stale_grace_days)
+        maybe_stale |= Q(cadence=cadence, pilot__started_on__lt=cutoff) & (
             Q(last_on__isnull=True) | Q(last_on__lt=cutoff)
         )
+    graduated_at = (
+        GateDecision.objects.filter(pilot=OuterRef("pilot"), to_stage=Stage.GRADUATED)
+        .order_by("-decided_at")
+        .values("decided_at")[:1]
+    )
     rows = (
-        _scope(Metric.objects, "pilot_id", pilot_id)
+        sweep.scope(Metric.objects, "pilot_id")
         .filter(
             Q(pilot__stage=Stage.RUNNING)
             | Q(
@@ -208,9 +246,8 @@ def _metric_stale(day: date, links: PilotLinks, pilot_id: int | None) -> list[Du
                     GateDecision.objects.filter(
                         pilot=OuterRef("pilot"),
                         to_stage=Stage.GRADUATED,
-                        decided_at__gte=timezone.make_aware(
-                            datetime.combine(day - timeline.TRACKED_AFTER_GRADUATION, time.min),
-                            LOCAL(),
+                        decided_at__gte=sweep.local_midnight(
+                            day - timeline.TRACKED_AFTER_GRADUATION
                         ),
                     )
                 ),
@@ -226,16 +263,35 @@ def _metric_stale(day: date, links: PilotLinks, pilot_id: int | None) -> list[Du
                 MetricReading.objects.filter(metric=OuterRef("pk"))
                 .order_by("-observed_on")
                 .values("observed_on")[:1]
-            )
+            ),
+            graduated_at=Subquery(graduated_at),
         )
-        .filter(stale)
+        .filter(maybe_stale)
         .values_list(
-            "pilot_id", "pilot__reference", "pilot__owner_id", "name", "last_on", "cadence"
+            "pilot_id",
+            "pilot__reference",
+            "pilot__stage",
+            "pilot__started_on",
+            "graduated_at",
+            "pilot__owner_id",
+            "name",
+            "last_on",
+            "cadence",
         )
         .order_by("pilot_id")
     )
     due = []
-    for pilot, reference, owner, name, last_on, cadence in rows:
+    for pilot, reference, stage, started_on, graduated_at, owner, name, last_on, cadence in rows:
+        if not rules.metric_stale(
+            stage=stage,
+            graduated_on=timezone.localdate(graduated_at, LOCAL()) if graduated_at else None,
+            started_on=started_on,
+            last_reading_on=last_on,
+            cadence_days=Cadence.DAYS[cadence],
+            today=day,
+            rules=sweep.rules,
+        ):
+            continue
         since = f"since {formats.day(last_on)}" if last_on else "since the pilot started"
         due.append(
             Due(
@@ -245,27 +301,27 @@ def _metric_stale(day: date, links: PilotLinks, pilot_id: int | None) -> list[Du
                 f"The primary metric “{name[:80]}” of {reference} has had no reading {since}; "
                 f"it is reported {cadence}.",
                 "Record the latest reading, or check the pipeline that pushes it.",
-                links.detail(reference, "metrics"),
+                sweep.links.detail(reference, "metrics"),
             )
         )
     return due
 
 
-def _ownership_pending(day: date, links: PilotLinks, pilot_id: int | None) -> list[Due]:
+def _ownership_pending(sweep: Sweep) -> list[Due]:
     """A nomination unanswered for N local days: to the nominee and the sponsor."""
-    waited = settings.PILOTGATE_OWNERSHIP_PENDING_DAYS
+    day = sweep.day
     # Nominated on local day N, due from day N + waited: nominated before the
     # start of local day ``day - waited + 1``.
-    cutoff = timezone.make_aware(
-        datetime.combine(day - timedelta(days=waited - 1), time.min), LOCAL()
-    )
+    cutoff = sweep.local_midnight(day - timedelta(days=sweep.rules.ownership_pending_days - 1))
     rows = (
-        _scope(Pilot.objects, "pk", pilot_id)
+        sweep.scope(Pilot.objects, "pk")
         .filter(owner_status=OwnershipStatus.PENDING, owner_nominated_at__lt=cutoff)
         .exclude(stage__in=Stage.CLOSED)
         .values_list(
             "pk",
             "reference",
+            "stage",
+            "owner_status",
             "owner_id",
             "sponsor_id",
             "owner_nominated_at",
@@ -276,18 +332,29 @@ def _ownership_pending(day: date, links: PilotLinks, pilot_id: int | None) -> li
         .order_by("pk")
     )
     due = []
-    for pk, reference, owner, sponsor, nominated_at, first, last, username in rows:
-        days = (day - timezone.localdate(nominated_at, LOCAL())).days
+    for row in rows:
+        pk, reference, stage, owner_status, owner, sponsor, nominated_at = row[:7]
+        first, last, username = row[7:]
+        nominated_on = timezone.localdate(nominated_at, LOCAL())
+        if not rules.ownership_reminder_due(
+            owner_status=owner_status,
+            stage=stage,
+            nominated_on=nominated_on,
+            today=day,
+            rules=sweep.rules,
+        ):
+            continue
+        days = (day - nominated_on).days
         nominee = (f"{first} {last}".strip() or username)[:80]
         due.append(
             Due(
                 pk,
                 ReminderKind.OWNERSHIP_PENDING,
                 owner,
-                f"You were nominated business owner of {reference} {_plural(days, 'day')} ago "
+                f"You were nominated business owner of {reference} {plural(days, 'day')} ago "
                 "and have not answered yet.",
                 "Accept ownership, or decline with a reason, so the pilot can go ahead.",
-                links.detail(reference, "nomination"),
+                sweep.links.detail(reference, "nomination"),
             )
         )
         if sponsor != owner:
@@ -297,33 +364,49 @@ def _ownership_pending(day: date, links: PilotLinks, pilot_id: int | None) -> li
                     ReminderKind.OWNERSHIP_PENDING,
                     sponsor,
                     f"{nominee} has not answered the nomination as business owner of "
-                    f"{reference} for {_plural(days, 'day')}.",
+                    f"{reference} for {plural(days, 'day')}.",
                     "Ask them to accept or decline, or nominate someone else.",
-                    links.detail(reference, "people"),
+                    sweep.links.detail(reference, "people"),
                 )
             )
     return due
 
 
-def _decision_overdue(
-    day: date, links: PilotLinks, leads: list[int], pilot_id: int | None
-) -> list[Due]:
-    """Running past the end date (+ grace) with no decision: to the sponsor and the leads."""
-    last_end = day - timedelta(days=settings.PILOTGATE_DECISION_GRACE_DAYS + 1)
+def _decision_overdue(sweep: Sweep) -> list[Due]:
+    """Past the end (+ grace) with no graduate or stop decision: to the sponsor and the leads.
+
+    Running pilots, and approved ones that never started (stop them or plan new dates).
+    """
+    day = sweep.day
     rows = (
-        _scope(Pilot.objects, "pk", pilot_id)
-        .filter(stage=Stage.RUNNING, planned_end__lte=last_end)
-        .values_list("pk", "reference", "planned_end", "sponsor_id")
+        sweep.scope(Pilot.objects, "pk")
+        .filter(
+            stage__in=Stage.IN_FLIGHT,
+            planned_end__lt=rules.decision_overdue_if_end_before(today=day, rules=sweep.rules),
+        )
+        .values_list("pk", "reference", "stage", "planned_end", "sponsor_id")
         .order_by("pk")
     )
     due = []
-    for pk, reference, end, sponsor in rows:
-        reason = (
-            f"{reference} ended on {formats.day(end)} ({_plural((day - end).days, 'day')} ago) "
-            "and has no graduate or stop decision."
-        )
-        action = "Record the decision: graduate it into production, or stop it with the lessons."
-        for recipient in dict.fromkeys([sponsor, *leads]):
+    for pk, reference, stage, end, sponsor in rows:
+        if not rules.decision_overdue(stage=stage, planned_end=end, today=day, rules=sweep.rules):
+            continue
+        ago = plural((day - end).days, "day")
+        if stage == Stage.RUNNING:
+            reason = (
+                f"{reference} ended on {formats.day(end)} ({ago} ago) "
+                "and has no graduate or stop decision."
+            )
+            action = (
+                "Record the decision: graduate it into production, or stop it with the lessons."
+            )
+        else:
+            reason = (
+                f"{reference} was approved but never started, and its planned end "
+                f"passed on {formats.day(end)} ({ago} ago)."
+            )
+            action = "Stop it with the lessons, or plan new dates and start it."
+        for recipient in dict.fromkeys([sponsor, *sweep.leads]):
             due.append(
                 Due(
                     pk,
@@ -331,13 +414,79 @@ def _decision_overdue(
                     recipient,
                     reason,
                     action,
-                    links.detail(reference, "decision"),
+                    sweep.links.detail(reference, "decision"),
                 )
             )
     return due
 
 
-LEAD_KINDS = frozenset({ReminderKind.HANDOVER_ESCALATION, ReminderKind.DECISION_OVERDUE})
+# --- The registry ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A reminder kind: the rule that finds it, to whom it goes, and whether it may be muted."""
+
+    kind: ReminderKind
+    find: Callable[[Sweep], list[Due]]
+    due_when: str
+    recipients: str
+    to_leads: bool = False
+
+    @property
+    def mutable(self) -> bool:
+        return self.kind in ReminderKind.MUTABLE
+
+
+def _registry(*kinds: Kind) -> dict[str, Kind]:
+    return {kind.kind.value: kind for kind in kinds}
+
+
+# Every reminder kind, in the order of the README's table (tested against it).
+# Two kinds may share a finder: it runs once and yields both.
+KINDS = _registry(
+    Kind(
+        ReminderKind.HANDOVER_UNPLANNED,
+        _handover,
+        "the handover window opens within the lead days, or is open, and the pilot "
+        "(approved or running) has no knowledge-transfer task",
+        "business owner (once accepted), sponsor",
+    ),
+    Kind(
+        ReminderKind.HANDOVER_ESCALATION,
+        _handover,
+        "the same, the escalation days into the open window",
+        "portfolio leads",
+        to_leads=True,
+    ),
+    Kind(
+        ReminderKind.TASK_OVERDUE,
+        _tasks_overdue,
+        "a knowledge-transfer task is not done and its due date + grace has passed",
+        "assignee, business owner",
+    ),
+    Kind(
+        ReminderKind.METRIC_STALE,
+        _metric_stale,
+        "the primary metric has no reading within its cadence + grace (running, or "
+        "graduated in the last 12 months)",
+        "business owner",
+    ),
+    Kind(
+        ReminderKind.OWNERSHIP_PENDING,
+        _ownership_pending,
+        "the nominated owner has not answered for the pending days",
+        "nominee, sponsor",
+    ),
+    Kind(
+        ReminderKind.DECISION_OVERDUE,
+        _decision_overdue,
+        "running (or approved and never started) past the end date + grace, with no "
+        "graduate or stop decision",
+        "sponsor, portfolio leads",
+        to_leads=True,
+    ),
+)
 
 
 def portfolio_lead_ids() -> list[int]:
@@ -358,29 +507,23 @@ def reminders_due(
     A fixed number of queries whatever the number of pilots. ``pilot_id`` and
     ``kinds`` narrow it (a delivery re-checks its own reminder this way).
     """
-    wanted = set(kinds) if kinds is not None else set(ReminderKind.values)
-    links = PilotLinks()
-    User = get_user_model()
-    # Only two rules write to leads; a delivery re-checking another kind skips the query.
-    leads = portfolio_lead_ids() if wanted & LEAD_KINDS else []
+    wanted = [KINDS[kind] for kind in (kinds if kinds is not None else KINDS) if kind in KINDS]
+    # Only some kinds write to leads; a delivery re-checking another kind skips the query.
+    leads = portfolio_lead_ids() if any(kind.to_leads for kind in wanted) else []
+    sweep = Sweep(
+        day=day, rules=rule_settings(), links=PilotLinks(), leads=leads, pilot_id=pilot_id
+    )
+    wanted_kinds = {kind.kind for kind in wanted}
     due: list[Due] = []
-    if wanted & {ReminderKind.HANDOVER_UNPLANNED, ReminderKind.HANDOVER_ESCALATION}:
-        due += _handover(day, links, leads, pilot_id)
-    if ReminderKind.TASK_OVERDUE in wanted:
-        due += _tasks_overdue(day, links, pilot_id)
-    if ReminderKind.METRIC_STALE in wanted:
-        due += _metric_stale(day, links, pilot_id)
-    if ReminderKind.OWNERSHIP_PENDING in wanted:
-        due += _ownership_pending(day, links, pilot_id)
-    if ReminderKind.DECISION_OVERDUE in wanted:
-        due += _decision_overdue(day, links, leads, pilot_id)
+    for find in dict.fromkeys(kind.find for kind in wanted):
+        due += find(sweep)
 
     muted = set(ReminderMute.objects.values_list("user_id", "kind"))
-    inactive = set(User.objects.filter(is_active=False).values_list("pk", flat=True))
+    inactive = set(get_user_model().objects.filter(is_active=False).values_list("pk", flat=True))
     kept: dict[tuple[int, str, int], Due] = {}
     for item in due:
         if (
-            item.kind in wanted
+            item.kind in wanted_kinds
             and item.recipient_id not in inactive
             and (item.recipient_id, item.kind) not in muted
         ):

@@ -11,8 +11,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from pilots.enums import ReminderKind
-from pilots.forms.readings import pluralize
 from pilots.forms.reminders import ReminderLogFilter, ReminderMuteForm
+from pilots.frame.formats import plural_suffix
 from pilots.permissions import is_portfolio_lead
 from pilots.reminders.inbox import (
     inbox_of,
@@ -61,7 +61,7 @@ def inbox_read(request: HttpRequest, reminder_id: int) -> HttpResponse:
 @post_only(the_inbox)
 def inbox_read_all(request: HttpRequest) -> HttpResponse:
     if count := reminders_mark_all_read(user=request.user):
-        messages.success(request, f"Marked {count} reminder{pluralize(count)} as read.")
+        messages.success(request, f"Marked {count} reminder{plural_suffix(count)} as read.")
     else:
         messages.info(request, "Nothing unread.")
     return _back_to_inbox(request)
@@ -80,7 +80,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         if muted is not None:
             messages.success(
                 request,
-                f"Saved: {len(muted)} kind{pluralize(len(muted))} of reminder muted."
+                f"Saved: {len(muted)} kind{plural_suffix(len(muted))} of reminder muted."
                 if muted
                 else "Saved: you receive every reminder.",
             )

@@ -24,7 +24,7 @@ from pilots.models import Pilot
 from pilots.services import ownership
 from scorecards import charts
 from scorecards.models import Scorecard, ScorecardSnapshot
-from scorecards.rules import Risk
+from scorecards.scoring import Risk
 from scorecards.services import scorecards_recompute, scorecards_snapshot, week_of
 from tests import factories
 

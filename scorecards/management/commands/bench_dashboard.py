@@ -10,7 +10,7 @@ readings per metric (default 25: the issue's 1,000,000 readings for 10,000
 pilots; one ``generate_series`` query), 6 knowledge-transfer tasks on average,
 6 infrastructure answers, graduation and stop decisions and 12 weekly
 snapshots, spread over stages and dates so that every reason code of
-``scorecards.rules`` fires. Then it measures:
+``scorecards.scoring`` fires. Then it measures:
 
 - the nightly recompute of every scorecard (``scorecards_recompute()``),
   ``--recompute-repeat`` times (VACUUM ANALYZE of the scorecard tables between
@@ -125,7 +125,7 @@ from pilots.models import (
 from scorecards import services
 from scorecards.filters import DashboardFilter
 from scorecards.models import Scorecard, ScorecardReason, ScorecardSnapshot
-from scorecards.rules import REASON_CODES, Risk
+from scorecards.scoring import REASON_CODES, Risk
 from scorecards.selectors import TREND_WEEKS, dashboard_scorecards, dashboard_summary, risk_trend
 from scorecards.services import scorecards_recompute, week_of
 

@@ -1,4 +1,10 @@
-"""The readiness scoring rules: plain facts in, a scorecard out. No ORM, no clock.
+"""The readiness scoring: plain facts in, a scorecard out. No ORM, no clock.
+
+What a rule decides (stale, handover alarm, task and decision overdue) is asked
+of ``pilots.rules``, the one home the page and the reminders ask too; here are
+only the points and the risk levels. Every reason code is registered in
+``REASONS`` (its label, practice and points), which the filters, the API
+schema and the README table are checked against.
 
 Every pilot is scored on the four practices the product enforces, each out of
 100. A practice starts at 100 and each reason found against it takes its
@@ -53,8 +59,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from pilots import timeline
+from pilots import rules, timeline
+from pilots.enums import MetricKind, OwnershipStatus, Stage
 from pilots.frame import formats
+from pilots.frame.formats import plural
+from pilots.rules import HandoverAlarm, RuleSettings
 
 
 class Risk(enum.IntEnum):
@@ -98,24 +107,39 @@ DEGRADING_SHARE = Decimal("0.10")
 HANDOVER_BEHIND_CRITICAL = 3
 INFRASTRUCTURE_ITEMS = 6
 
-# Every code, with the short label filters and charts use.
-REASON_CODES = {
-    "NO_OWNER": "No accepted business owner",
-    "OWNER_PENDING": "Owner has not accepted",
-    "OWNER_INACTIVE": "Owner's account deactivated",
-    "NO_OPERATIONS_OWNER": "No operations owner",
-    "NO_PRIMARY_METRIC": "No primary business metric",
-    "ONLY_MODEL_METRICS": "Only model metrics",
-    "METRIC_STALE": "Metric stale",
-    "METRIC_BEHIND": "Metric behind trajectory",
-    "DEGRADING": "Degrading after graduation",
-    "INFRA_MISSING": "Production infrastructure missing",
-    "HANDOVER_UNPLANNED": "Handover unplanned",
-    "HANDOVER_BEHIND": "Handover tasks overdue",
-    "DECISION_OVERDUE": "Past end, no decision",
-}
-APPROVED_OR_LATER = ("approved", "running", "graduated")
-IN_FLIGHT = ("approved", "running")  # handover and decisions still ahead
+
+@dataclass(frozen=True)
+class ReasonCode:
+    """A reason a scorecard may give: its code, short label (filters, charts) and practice."""
+
+    code: str
+    label: str
+    practice: Practice
+
+
+def _registry(*codes: ReasonCode) -> dict[str, ReasonCode]:
+    return {reason.code: reason for reason in codes}
+
+
+# Every reason code, in the order of the table above. A new code is added here
+# first; ``found.add`` refuses one that is not registered.
+REASONS = _registry(
+    ReasonCode("NO_OWNER", "No accepted business owner", Practice.OWNERSHIP),
+    ReasonCode("OWNER_PENDING", "Owner has not accepted", Practice.OWNERSHIP),
+    ReasonCode("OWNER_INACTIVE", "Owner's account deactivated", Practice.OWNERSHIP),
+    ReasonCode("NO_OPERATIONS_OWNER", "No operations owner", Practice.OWNERSHIP),
+    ReasonCode("NO_PRIMARY_METRIC", "No primary business metric", Practice.METRIC),
+    ReasonCode("ONLY_MODEL_METRICS", "Only model metrics", Practice.METRIC),
+    ReasonCode("METRIC_STALE", "Metric stale", Practice.METRIC),
+    ReasonCode("METRIC_BEHIND", "Metric behind trajectory", Practice.METRIC),
+    ReasonCode("DEGRADING", "Degrading after graduation", Practice.METRIC),
+    ReasonCode("INFRA_MISSING", "Production infrastructure missing", Practice.INFRASTRUCTURE),
+    ReasonCode("HANDOVER_UNPLANNED", "Handover unplanned", Practice.HANDOVER),
+    ReasonCode("HANDOVER_BEHIND", "Handover tasks overdue", Practice.HANDOVER),
+    ReasonCode("DECISION_OVERDUE", "Past end, no decision", Practice.HANDOVER),
+)
+# Every code with its short label (filters and charts).
+REASON_CODES = {code: reason.label for code, reason in REASONS.items()}
 
 
 @dataclass(frozen=True)
@@ -179,29 +203,17 @@ class Evaluation:
 
 
 @dataclass
-class Settings:
-    lead_days: int = 14
-    stale_grace_days: int = 3
-    escalation_days: int = 7
-    decision_grace_days: int = 0
-
-
-@dataclass
 class _Found:
     reasons: list[Reason] = field(default_factory=list)
 
-    def add(self, code, practice, points, risk, sentence, section) -> None:
-        self.reasons.append(Reason(code, practice, points, risk, sentence, section))
+    def add(self, code: str, points: int, risk: Risk, sentence: str, section: str) -> None:
+        """Record a reason; its practice comes from the registry (``REASONS``)."""
+        self.reasons.append(Reason(code, REASONS[code].practice, points, risk, sentence, section))
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-def evaluate(facts: Facts, *, today: date, settings: Settings | None = None) -> Evaluation:
-    """Score one pilot on ``today``."""
-    rules = settings or Settings()
-    if facts.stage == "stopped":
+def evaluate(facts: Facts, *, today: date, settings: RuleSettings) -> Evaluation:
+    """Score one pilot on ``today`` under the deployment's rule settings."""
+    if facts.stage == Stage.STOPPED:
         return Evaluation(
             scores=dict.fromkeys(Practice, 100),
             risk=Risk.ON_TRACK,
@@ -210,14 +222,14 @@ def evaluate(facts: Facts, *, today: date, settings: Settings | None = None) -> 
             handover_planned_early=None,
         )
     found = _Found()
-    approved = facts.stage in APPROVED_OR_LATER
+    approved = facts.stage in Stage.APPROVED_OR_LATER
     _ownership(facts, found, approved)
-    _metric(facts, found, today, rules)
+    _metric(facts, found, today, settings)
     _infrastructure(facts, found, approved)
-    window = _handover(facts, found, today, rules)
+    window = _handover(facts, found, today, settings)
 
     reasons = found.reasons
-    if facts.stage == "draft":  # still being written: nothing worse than watch
+    if facts.stage == Stage.DRAFT:  # still being written: nothing worse than watch
         reasons = [
             Reason(r.code, r.practice, r.points, min(r.risk, Risk.WATCH), r.sentence, r.section)
             for r in reasons
@@ -228,7 +240,7 @@ def evaluate(facts: Facts, *, today: date, settings: Settings | None = None) -> 
     }
     overall = round(sum(scores.values()) / len(scores))
     risk = max((r.risk for r in reasons), default=Risk.ON_TRACK)
-    if facts.stage != "draft" and overall < AT_RISK_BELOW:
+    if facts.stage != Stage.DRAFT and overall < AT_RISK_BELOW:
         risk = max(risk, Risk.AT_RISK)
     reasons.sort(key=lambda r: (-r.risk, -r.points, r.code))
     return Evaluation(
@@ -241,29 +253,32 @@ def evaluate(facts: Facts, *, today: date, settings: Settings | None = None) -> 
 
 
 def _ownership(facts: Facts, found: _Found, approved: bool) -> None:
-    if facts.owner_status in ("none", "declined"):
+    declined = facts.owner_status == OwnershipStatus.DECLINED
+    if facts.owner_status == OwnershipStatus.NONE or declined:
         found.add(
             "NO_OWNER",
-            Practice.OWNERSHIP,
             60,
             Risk.AT_RISK,
             "No business owner has accepted accountability"
-            + (": the nominee declined." if facts.owner_status == "declined" else "."),
+            + (
+                ": the nominee declined." if facts.owner_status == OwnershipStatus.DECLINED else "."
+            ),
             "owner",
         )
-    elif facts.owner_status == "pending":
+    elif facts.owner_status == OwnershipStatus.PENDING:
         found.add(
             "OWNER_PENDING",
-            Practice.OWNERSHIP,
             30,
             Risk.WATCH,
             "The nominated business owner has not accepted yet.",
             "owner",
         )
-    if facts.owner_status in ("pending", "accepted") and not facts.owner_active:
+    if (
+        facts.owner_status in (OwnershipStatus.PENDING, OwnershipStatus.ACCEPTED)
+        and not facts.owner_active
+    ):
         found.add(
             "OWNER_INACTIVE",
-            Practice.OWNERSHIP,
             60,
             Risk.CRITICAL,
             "The business owner's account is deactivated: nobody is accountable.",
@@ -272,7 +287,6 @@ def _ownership(facts: Facts, found: _Found, approved: bool) -> None:
     if not facts.has_operations_owner:
         found.add(
             "NO_OPERATIONS_OWNER",
-            Practice.OWNERSHIP,
             40,
             Risk.AT_RISK if approved else Risk.WATCH,
             "Nobody is named to operate it after handover.",
@@ -280,13 +294,12 @@ def _ownership(facts: Facts, found: _Found, approved: bool) -> None:
         )
 
 
-def _metric(facts: Facts, found: _Found, today: date, rules: Settings) -> None:
+def _metric(facts: Facts, found: _Found, today: date, settings: RuleSettings) -> None:
     primary = facts.primary
     if primary is None:
-        if facts.metric_kinds and facts.metric_kinds <= {"model"}:
+        if facts.metric_kinds and facts.metric_kinds <= {MetricKind.MODEL}:
             found.add(
                 "ONLY_MODEL_METRICS",
-                Practice.METRIC,
                 100,
                 Risk.AT_RISK,
                 "Only model metrics are tracked: accuracy is not business value.",
@@ -295,38 +308,30 @@ def _metric(facts: Facts, found: _Found, today: date, rules: Settings) -> None:
         else:
             found.add(
                 "NO_PRIMARY_METRIC",
-                Practice.METRIC,
                 100,
                 Risk.AT_RISK,
                 "There is no primary business metric: no number says whether it worked.",
                 "metric",
             )
         return
-    followed = facts.stage == "running" or (
-        facts.stage == "graduated"
-        and facts.graduated_on is not None
-        and today - facts.graduated_on <= timeline.TRACKED_AFTER_GRADUATION
+    silence = rules.silence(
+        stage=facts.stage,
+        graduated_on=facts.graduated_on,
+        started_on=facts.started_on,
+        last_reading_on=primary.latest_on,
+        cadence_days=primary.cadence_days,
+        today=today,
+        rules=settings,
     )
-    if followed and facts.started_on is not None:
-        reference = max(primary.latest_on or facts.started_on, facts.started_on)
-        allowed = primary.cadence_days + rules.stale_grace_days
-        silent = (today - reference).days
-        if timeline.is_stale(
-            last_reading_on=primary.latest_on,
-            tracking_since=facts.started_on,
-            cadence_days=primary.cadence_days,
-            grace_days=rules.stale_grace_days,
-            today=today,
-        ):
-            since = f"since {formats.day(primary.latest_on)}" if primary.latest_on else "yet"
-            found.add(
-                "METRIC_STALE",
-                Practice.METRIC,
-                30,
-                Risk.AT_RISK if silent > 2 * allowed else Risk.WATCH,
-                f"No reading of “{primary.name}” {since}.",
-                "metrics",
-            )
+    if silence is not None and silence.stale:
+        since = f"since {formats.day(primary.latest_on)}" if primary.latest_on else "yet"
+        found.add(
+            "METRIC_STALE",
+            30,
+            Risk.AT_RISK if silence.days > 2 * silence.allowed else Risk.WATCH,
+            f"No reading of “{primary.name}” {since}.",
+            "metrics",
+        )
     complete = (
         primary.baseline is not None
         and primary.target is not None
@@ -334,7 +339,7 @@ def _metric(facts: Facts, found: _Found, today: date, rules: Settings) -> None:
         and primary.increasing is not None
         and facts.started_on is not None
     )
-    if facts.stage == "running" and complete and primary.latest_value is not None:
+    if facts.stage == Stage.RUNNING and complete and primary.latest_value is not None:
         status = timeline.trajectory_status(
             baseline=primary.baseline,
             target=primary.target,
@@ -357,7 +362,6 @@ def _metric(facts: Facts, found: _Found, today: date, rules: Settings) -> None:
             share = gap / span if span else Decimal(1)
             found.add(
                 "METRIC_BEHIND",
-                Practice.METRIC,
                 30,
                 Risk.AT_RISK if share >= BEHIND_AT_RISK_SHARE else Risk.WATCH,
                 f"“{primary.name}” is behind its trajectory by "
@@ -365,10 +369,9 @@ def _metric(facts: Facts, found: _Found, today: date, rules: Settings) -> None:
                 + " of the way to its target.",
                 "metrics",
             )
-    if facts.stage == "graduated" and followed and _degrading(primary):
+    if silence is not None and facts.stage == Stage.GRADUATED and _degrading(primary):
         found.add(
             "DEGRADING",
-            Practice.METRIC,
             50,
             Risk.AT_RISK,
             f"“{primary.name}” has fallen back from the level it reached at graduation.",
@@ -397,49 +400,49 @@ def _infrastructure(facts: Facts, found: _Found, approved: bool) -> None:
     if missing:
         found.add(
             "INFRA_MISSING",
-            Practice.INFRASTRUCTURE,
             round(100 * missing / INFRASTRUCTURE_ITEMS),
             Risk.AT_RISK if approved else Risk.WATCH,
-            f"{_plural(missing, 'production-infrastructure item')} not in place "
+            f"{plural(missing, 'production-infrastructure item')} not in place "
             f"({INFRASTRUCTURE_ITEMS - missing} of {INFRASTRUCTURE_ITEMS} are).",
             "infrastructure",
         )
 
 
-def _window(facts: Facts, today: date, rules: Settings) -> timeline.Timeline | None:
+def _window(facts: Facts, today: date, settings: RuleSettings) -> timeline.Timeline | None:
     start = facts.started_on or facts.planned_start
     if start is None or facts.planned_end is None or facts.planned_end < start:
         return None
     return timeline.timeline(
-        start=start, end=facts.planned_end, today=today, lead_days=rules.lead_days
+        start=start, end=facts.planned_end, today=today, lead_days=settings.lead_days
     )
 
 
-def _handover(facts: Facts, found: _Found, today: date, rules: Settings):
-    window = _window(facts, today, rules)
-    if facts.stage not in IN_FLIGHT:
+def _handover(
+    facts: Facts, found: _Found, today: date, settings: RuleSettings
+) -> timeline.Timeline | None:
+    window = _window(facts, today, settings)
+    if facts.stage not in Stage.IN_FLIGHT:
         return window
-    if window is not None:
-        _unplanned(facts, found, today, rules, window)
+    _unplanned(facts, found, today, settings, window)
     if facts.tasks_overdue:
         found.add(
             "HANDOVER_BEHIND",
-            Practice.HANDOVER,
             min(60, 20 * facts.tasks_overdue),
             Risk.CRITICAL if facts.tasks_overdue >= HANDOVER_BEHIND_CRITICAL else Risk.AT_RISK,
-            f"{_plural(facts.tasks_overdue, 'knowledge-transfer task')} overdue.",
+            f"{plural(facts.tasks_overdue, 'knowledge-transfer task')} overdue.",
             "handover",
         )
     end = facts.planned_end
-    if end is not None and (today - end).days > rules.decision_grace_days:
-        ago = _plural((today - end).days, "day")
+    if end is not None and rules.decision_overdue(
+        stage=facts.stage, planned_end=end, today=today, rules=settings
+    ):
+        ago = plural((today - end).days, "day")
         found.add(
             "DECISION_OVERDUE",
-            Practice.HANDOVER,
             100,
             Risk.CRITICAL,
             f"It ended {ago} ago with no graduate or stop decision."
-            if facts.stage == "running"
+            if facts.stage == Stage.RUNNING
             else f"Its planned end passed {ago} ago and it never started: stop it, or "
             "plan new dates.",
             "decision",
@@ -447,21 +450,28 @@ def _handover(facts: Facts, found: _Found, today: date, rules: Settings):
     return window
 
 
-def _unplanned(facts: Facts, found: _Found, today: date, rules: Settings, window) -> None:
-    days_to_go = window.days_until_handover
-    if facts.task_count or today > window.end or days_to_go > rules.lead_days:
+def _unplanned(
+    facts: Facts,
+    found: _Found,
+    today: date,
+    settings: RuleSettings,
+    window: timeline.Timeline | None,
+) -> None:
+    alarm = rules.handover_alarm(
+        stage=facts.stage, window=window, task_count=facts.task_count, today=today, rules=settings
+    )
+    if alarm is HandoverAlarm.NONE or window is None:
         return
-    if days_to_go > 0:
-        risk, when = Risk.WATCH, f"opens in {_plural(days_to_go, 'day')}"
+    days_to_go = window.days_until_handover
+    if alarm is HandoverAlarm.APPROACHING:
+        risk, when = Risk.WATCH, f"opens in {plural(days_to_go, 'day')}"
     elif days_to_go == 0:
         risk, when = Risk.AT_RISK, "opens today"
     else:
-        escalated = -days_to_go >= rules.escalation_days
-        risk = Risk.CRITICAL if escalated else Risk.AT_RISK
-        when = f"opened {_plural(-days_to_go, 'day')} ago"
+        risk = Risk.CRITICAL if alarm is HandoverAlarm.ESCALATED else Risk.AT_RISK
+        when = f"opened {plural(-days_to_go, 'day')} ago"
     found.add(
         "HANDOVER_UNPLANNED",
-        Practice.HANDOVER,
         60,
         risk,
         f"The handover window {when} and no knowledge-transfer task exists.",
@@ -471,14 +481,14 @@ def _unplanned(facts: Facts, found: _Found, today: date, rules: Settings, window
 
 def _next_date(facts: Facts, today: date, window: timeline.Timeline | None) -> date | None:
     """The soonest date that matters next (past dates first: they already bite)."""
-    if facts.stage not in IN_FLIGHT and facts.stage != "proposed":
+    if facts.stage not in Stage.IN_FLIGHT and facts.stage != Stage.PROPOSED:
         return None
     candidates = [facts.next_task_due]
     if window is not None:
-        if facts.stage == "approved" or window.handover_opens > today:
+        if facts.stage == Stage.APPROVED or window.handover_opens > today:
             candidates.append(window.handover_opens)
         candidates.append(window.end)
-    if facts.stage in ("proposed", "approved"):
+    if facts.stage in (Stage.PROPOSED, Stage.APPROVED):
         candidates.append(facts.planned_start)
     dates = [d for d in candidates if d is not None]
     return min(dates) if dates else None
@@ -486,7 +496,7 @@ def _next_date(facts: Facts, today: date, window: timeline.Timeline | None) -> d
 
 def _planned_early(facts: Facts, window: timeline.Timeline | None, today: date) -> bool | None:
     """Had the handover plan (a task) before the window opened? None until it opens."""
-    if window is None or facts.stage not in (*IN_FLIGHT, "graduated"):
+    if window is None or facts.stage not in (*Stage.IN_FLIGHT, Stage.GRADUATED):
         return None
     if today < window.handover_opens:
         return None

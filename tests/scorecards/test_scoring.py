@@ -8,15 +8,24 @@ from decimal import Decimal
 
 import pytest
 
-from scorecards.rules import (
-    REASON_CODES,
-    Facts,
-    Practice,
-    PrimaryMetric,
-    Risk,
-    Settings,
-    evaluate,
+from pilots.rules import RuleSettings
+from scorecards import scoring
+from scorecards.scoring import REASON_CODES, Facts, Practice, PrimaryMetric, Risk
+
+# The rule settings these tests assume (the deployment's come from PILOTGATE_*).
+RULES = RuleSettings(
+    lead_days=14,
+    escalation_days=7,
+    stale_grace_days=3,
+    task_grace_days=0,
+    decision_grace_days=0,
+    ownership_pending_days=3,
 )
+
+
+def evaluate(facts: Facts, *, today: date, settings: RuleSettings = RULES) -> scoring.Evaluation:
+    return scoring.evaluate(facts, today=today, settings=settings)
+
 
 TODAY = date(2026, 3, 2)
 START = date(2026, 1, 5)
@@ -213,18 +222,14 @@ def test_risk_is_the_worst_reason():
 
 @pytest.mark.parametrize(("threshold", "risk"), [(88, Risk.WATCH), (89, Risk.AT_RISK)])
 def test_an_overall_score_below_the_threshold_is_at_risk(monkeypatch, threshold, risk):
-    from scorecards import rules
-
     facts = healthy(**PROPOSED, infrastructure_yes=3)  # one watch reason, overall 88
     assert evaluate(facts, today=TODAY).overall == 88
-    monkeypatch.setattr(rules, "AT_RISK_BELOW", threshold)
+    monkeypatch.setattr(scoring, "AT_RISK_BELOW", threshold)
     assert evaluate(facts, today=TODAY).risk == risk
 
 
 def test_the_default_threshold_is_half_the_readiness():
-    from scorecards import rules
-
-    assert rules.AT_RISK_BELOW == 50
+    assert scoring.AT_RISK_BELOW == 50
     worst_watch_only = healthy(
         **PROPOSED, infrastructure_yes=0, owner_status="pending", has_operations_owner=False
     )
@@ -285,7 +290,7 @@ def test_handover_planned_early_is_known_once_the_window_opens():
 
 def test_settings_move_the_handover_rule():
     none = healthy(task_count=0, next_task_due=None, first_task_on=None)
-    short = Settings(lead_days=3, stale_grace_days=3, escalation_days=2)
+    short = replace(RULES, lead_days=3, stale_grace_days=3, escalation_days=2)
     day = WINDOW_OPENS - timedelta(days=4)
     assert "HANDOVER_UNPLANNED" not in {
         r.code for r in evaluate(none, today=day, settings=short).reasons
@@ -320,7 +325,7 @@ def test_an_end_moved_before_the_start_still_counts_overdue_tasks_and_the_decisi
 
 
 def test_the_decision_grace_days_delay_the_overdue_decision():
-    graceful = Settings(decision_grace_days=2)
+    graceful = replace(RULES, decision_grace_days=2)
     day = END + timedelta(days=2)
     assert "DECISION_OVERDUE" not in {
         r.code for r in evaluate(healthy(), today=day, settings=graceful).reasons
@@ -341,6 +346,6 @@ def test_one_day_reads_as_one_day():
 
 def test_the_checklist_has_as_many_items_as_the_rules_count():
     from pilots.enums import InfrastructureItem
-    from scorecards.rules import INFRASTRUCTURE_ITEMS
+    from scorecards.scoring import INFRASTRUCTURE_ITEMS
 
     assert len(InfrastructureItem) == INFRASTRUCTURE_ITEMS
