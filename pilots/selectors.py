@@ -17,7 +17,7 @@ from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils import timezone
 
-from pilots import timeline
+from pilots import rules, timeline
 from pilots.enums import Cadence, Direction, OwnershipStatus, Stage, TaskStatus
 from pilots.models import (
     GateDecision,
@@ -78,6 +78,28 @@ def pilot_get_for_user(user: AnyUser, *, reference: str) -> Pilot:
         raise Http404("No such pilot.") from None
 
 
+def closed_on(pilot: Pilot) -> date | None:
+    """The local day a graduated or stopped pilot was closed; None while it is open.
+
+    ``closed_at`` comes from ``pilot_list``; a pilot fetched otherwise costs a query.
+    """
+    if pilot.stage not in Stage.CLOSED:
+        return None
+    if hasattr(pilot, "closed_at"):
+        closed_at = pilot.closed_at
+    else:
+        closed_at = (
+            _closing_decision().filter(pilot=pilot).values_list("decided_at", flat=True).first()
+        )
+    # The gate service records a decision with every stage change.
+    return timezone.localdate(closed_at) if closed_at else None
+
+
+def graduated_on(pilot: Pilot) -> date | None:
+    """The local day a graduated pilot graduated (its metric is followed for 12 months)."""
+    return closed_on(pilot) if pilot.stage == Stage.GRADUATED else None
+
+
 def pilot_timeline(pilot: Pilot, *, today: date | None = None) -> timeline.Timeline | None:
     """The pilot's timeline in the deployment's time zone, once both dates are set.
 
@@ -87,22 +109,12 @@ def pilot_timeline(pilot: Pilot, *, today: date | None = None) -> timeline.Timel
     start = pilot.started_on or pilot.planned_start
     if start is None or pilot.planned_end is None or pilot.planned_end < start:
         return None
-    closed_on = None
-    if pilot.stage in Stage.CLOSED:
-        if hasattr(pilot, "closed_at"):
-            closed_at = pilot.closed_at
-        else:
-            closed_at = (
-                _closing_decision().filter(pilot=pilot).values_list("decided_at", flat=True).first()
-            )
-        # The gate service records a decision with every stage change.
-        closed_on = timezone.localdate(closed_at) if closed_at else None
     return timeline.timeline(
         start=start,
         end=pilot.planned_end,
         today=today or timezone.localdate(),
         lead_days=settings.PILOTGATE_HANDOVER_LEAD_DAYS,
-        closed_on=closed_on,
+        closed_on=closed_on(pilot),
     )
 
 
@@ -141,16 +153,14 @@ def metric_status(
             latest_value=latest.value,
             latest_on=latest.observed_on,
         )
-    stale = (
-        pilot.stage in Stage.STARTED
-        and pilot.started_on is not None
-        and timeline.is_stale(
-            last_reading_on=latest.observed_on if latest else None,
-            tracking_since=pilot.started_on,
-            cadence_days=Cadence.DAYS[metric.cadence],
-            grace_days=settings.PILOTGATE_STALE_GRACE_DAYS,
-            today=today,
-        )
+    stale = rules.metric_stale(
+        stage=pilot.stage,
+        graduated_on=graduated_on(pilot),
+        started_on=pilot.started_on,
+        last_reading_on=latest.observed_on if latest else None,
+        cadence_days=Cadence.DAYS[metric.cadence],
+        today=today,
+        rules=rule_settings(),
     )
     return MetricStatus(metric=metric, latest=latest, trajectory=trajectory, stale=stale)
 
@@ -337,18 +347,26 @@ def agenda_for(user: AnyUser, *, today: date | None = None) -> Agenda:
         .distinct()
         .order_by("pilot__reference", "kind", "name")
     )
+    settings_ = rule_settings()
     readings_due = []
     for metric in metrics:
-        since = metric.last_on or metric.pilot.started_on
         cadence_days = Cadence.DAYS[metric.cadence]
-        if since is None or (today - since).days < cadence_days:
-            continue  # a reading within the cadence: nothing due
-        stale = timeline.is_stale(
+        started_on = metric.pilot.started_on
+        if not rules.reading_due(
             last_reading_on=metric.last_on,
-            tracking_since=metric.pilot.started_on,
+            started_on=started_on,
             cadence_days=cadence_days,
-            grace_days=settings.PILOTGATE_STALE_GRACE_DAYS,
             today=today,
+        ):
+            continue  # a reading within the cadence: nothing due
+        stale = rules.metric_stale(
+            stage=metric.pilot.stage,
+            graduated_on=None,  # running pilots only
+            started_on=started_on,
+            last_reading_on=metric.last_on,
+            cadence_days=cadence_days,
+            today=today,
+            rules=settings_,
         )
         readings_due.append(ReadingDue(metric=metric, last_on=metric.last_on, stale=stale))
 
@@ -362,10 +380,17 @@ def agenda_for(user: AnyUser, *, today: date | None = None) -> Agenda:
         .select_related("pilot")
         .order_by("due_on", "pk")[:AGENDA_LIMIT]
     )
+    for task in tasks_due:
+        task.overdue = rules.task_overdue(
+            status=task.status, due_on=task.due_on, today=today, rules=settings_
+        )
 
     review = review_queue(user) if lead else Pilot.objects.none()
     startable = visible.filter(stage=Stage.APPROVED, planned_start__lte=today)
-    closable = visible.filter(stage=Stage.RUNNING, planned_end__lt=today)
+    closable = visible.filter(
+        stage__in=Stage.IN_FLIGHT,
+        planned_end__lt=rules.decision_overdue_if_end_before(today=today, rules=settings_),
+    )
     if not lead:
         startable = startable.filter(
             Q(sponsor=user) | Q(owner=user, owner_status=OwnershipStatus.ACCEPTED)

@@ -10,12 +10,13 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from pilots import charts
+from pilots import charts, rules, timeline
 from pilots.abilities import Abilities
 from pilots.enums import MetricKind, Stage, TaskStatus
 from pilots.filters import PilotFilter
 from pilots.forms.gates import DecisionForm, DeclineForm
 from pilots.forms.readings import ReadingForm
+from pilots.frame import formats
 from pilots.models import Metric, MetricReading, Pilot
 from pilots.permissions import is_portfolio_lead
 from pilots.selectors import (
@@ -28,6 +29,7 @@ from pilots.selectors import (
     pilot_timeline,
     recent_readings,
     review_queue,
+    rule_settings,
 )
 from pilots.services.gates import submission_missing_items
 from pilots.views.common import (
@@ -120,6 +122,21 @@ def metric_chart(pilot: Pilot, metric: Metric, tl: Any) -> charts.Chart | None:
     )
 
 
+def handover_note(alarm: rules.HandoverAlarm, tl: timeline.Timeline | None) -> str:
+    """The sentence under "Handover not planned." (empty when the plan is not due yet)."""
+    if alarm is rules.HandoverAlarm.NONE or tl is None:
+        return ""
+    days = tl.days_until_handover
+    if days > 0:
+        when = f"The window opens in {formats.plural(days, 'day')}"
+    elif days == 0:
+        when = "The window opens today"
+    else:
+        when = f"The window opened {formats.plural(-days, 'day')} ago"
+    told = ": the portfolio leads have been told" if alarm is rules.HandoverAlarm.ESCALATED else ""
+    return f"{when} and there is no knowledge-transfer task{told}."
+
+
 def pilot_page_context(request: HttpRequest, pilot: Pilot, **overrides: Any) -> dict[str, Any]:
     """Everything the pilot page shows, in a fixed number of queries."""
     today = timezone.localdate()
@@ -127,9 +144,13 @@ def pilot_page_context(request: HttpRequest, pilot: Pilot, **overrides: Any) -> 
     tl = pilot_timeline(pilot, today=today)
     statuses = pilot_metric_statuses(pilot, today=today)
     primary = next((s.metric for s in statuses if s.metric.kind == MetricKind.PRIMARY), None)
+    settings_ = rule_settings()
     tasks = list(pilot.tasks.all())  # the model's order: position, due date, id
     for task in tasks:
         task.can_complete = ab.complete_task(task)
+        task.overdue = rules.task_overdue(
+            status=task.status, due_on=task.due_on, today=today, rules=settings_
+        )
     missing = []
     if pilot.stage == Stage.DRAFT:
         missing = missing_with_links(pilot, submission_missing_items(pilot), may_edit=ab.edit)
@@ -148,6 +169,15 @@ def pilot_page_context(request: HttpRequest, pilot: Pilot, **overrides: Any) -> 
         "primary": primary,
         "chart": metric_chart(pilot, primary, tl) if primary else None,
         "tasks": tasks,
+        "handover_note": handover_note(
+            rules.handover_alarm(
+                stage=pilot.stage, window=tl, task_count=len(tasks), today=today, rules=settings_
+            ),
+            tl,
+        ),
+        "decision_overdue": rules.decision_overdue(
+            stage=pilot.stage, planned_end=pilot.planned_end, today=today, rules=settings_
+        ),
         "tasks_done": sum(task.status == TaskStatus.DONE for task in tasks),
         "missing": missing,
         "decisions": decisions,
