@@ -25,7 +25,7 @@ from pilots.permissions import (
     is_portfolio_lead,
     pilot_roles,
 )
-from pilots.services.gates import SOURCES
+from pilots.services.gates import TRANSITIONS
 
 
 @dataclass(frozen=True)
@@ -81,10 +81,11 @@ def pilot_abilities(user: AnyUser, pilot: Pilot) -> Abilities:
     return Abilities(
         roles=roles,
         edit=bool(roles & EDITORS) and stage in Stage.SETUP,
-        submit=bool(roles & EDITORS) and stage in SOURCES["submit"],
-        decide_gate=independent_lead and stage in SOURCES["approve"],
-        start=bool(roles & STARTERS) and stage in SOURCES["start"],
-        close=bool(roles & CLOSERS) and stage in (SOURCES["graduate"] | SOURCES["stop"]),
+        submit=bool(roles & EDITORS) and stage in TRANSITIONS["submit"].sources,
+        decide_gate=independent_lead and stage in TRANSITIONS["approve"].sources,
+        start=bool(roles & STARTERS) and stage in TRANSITIONS["start"].sources,
+        close=bool(roles & CLOSERS)
+        and stage in (TRANSITIONS["graduate"].sources | TRANSITIONS["stop"].sources),
         answer_nomination=Role.NOMINEE in roles
         and pilot.owner_status == OwnershipStatus.PENDING
         and stage in Stage.OPEN,

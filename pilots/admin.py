@@ -108,15 +108,9 @@ class DecisionInline(ReadOnlyInline):
 class GateDecisionForm(forms.Form):
     """The admin's door to the gate services: one transition, with its words."""
 
-    TRANSITIONS = (
-        ("submit", "Submit for review"),
-        ("approve", "Approve"),
-        ("reject", "Reject (back to draft)"),
-        ("start", "Start (today)"),
-        ("graduate", "Graduate (in production)"),
-        ("stop", "Stop"),
+    transition = forms.ChoiceField(
+        choices=[(name, step.label) for name, step in gates.TRANSITIONS.items()]
     )
-    transition = forms.ChoiceField(choices=TRANSITIONS)
     rationale = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
@@ -128,22 +122,8 @@ class GateDecisionForm(forms.Form):
 
 
 def _run_transition(pilot: Pilot, user: Any, data: dict[str, str]) -> None:
-    name, rationale = data["transition"], data["rationale"]
-    match name:
-        case "submit":
-            gates.pilot_submit(pilot=pilot, by=user)
-        case "approve":
-            gates.pilot_approve(pilot=pilot, by=user, rationale=rationale)
-        case "reject":
-            gates.pilot_reject(pilot=pilot, by=user, reason=rationale)
-        case "start":
-            gates.pilot_start(pilot=pilot, by=user, note=rationale)
-        case "graduate":
-            gates.pilot_graduate(pilot=pilot, by=user, rationale=rationale)
-        case "stop":
-            gates.pilot_stop(
-                pilot=pilot, by=user, rationale=rationale, lessons_learned=data["lessons_learned"]
-            )
+    words = gates.Words(rationale=data["rationale"], lessons_learned=data["lessons_learned"])
+    gates.TRANSITIONS[data["transition"]].run(pilot, user, words)
 
 
 @admin.action(description="Record a gate decision…")
@@ -159,7 +139,7 @@ def decide_gate(
             except TransitionRefused as refused:
                 modeladmin.message_user(
                     request,
-                    f"{pilot.reference} not {gates.PAST_TENSE[name]}: "
+                    f"{pilot.reference} not {gates.TRANSITIONS[name].done}: "
                     + " ".join(item.message for item in refused.missing),
                     messages.ERROR,
                 )
@@ -168,7 +148,9 @@ def decide_gate(
                 modeladmin.message_user(request, f"{pilot.reference}: {text}", messages.ERROR)
             else:
                 modeladmin.message_user(
-                    request, f"{pilot.reference} {gates.PAST_TENSE[name]}.", messages.SUCCESS
+                    request,
+                    f"{pilot.reference} {gates.TRANSITIONS[name].outcome}.",
+                    messages.SUCCESS,
                 )
         return None
     context = {

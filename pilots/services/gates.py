@@ -9,6 +9,8 @@ naming every missing item or writes the new stage and its ``GateDecision``
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 
 from django.core.exceptions import ValidationError
@@ -31,34 +33,17 @@ from pilots.permissions import (
 from pilots.services.access import lock_pilot, require_role
 from pilots.services.audit import event_record
 
-# Which stages each transition leaves from.
-SOURCES: dict[str, frozenset[Stage]] = {
-    "submit": frozenset({Stage.DRAFT}),
-    "approve": frozenset({Stage.PROPOSED}),
-    "reject": frozenset({Stage.PROPOSED}),
-    "start": frozenset({Stage.APPROVED}),
-    "graduate": frozenset({Stage.RUNNING}),
-    "stop": frozenset({Stage.APPROVED, Stage.RUNNING}),
-}
-PAST_TENSE = {
-    "submit": "submitted",
-    "approve": "approved",
-    "reject": "rejected",
-    "start": "started",
-    "graduate": "graduated",
-    "stop": "stopped",
-}
-
 
 def _stage_item(pilot: Pilot, action: str) -> list[MissingItem]:
-    if pilot.stage in SOURCES[action]:
+    sources = TRANSITIONS[action].sources
+    if pilot.stage in sources:
         return []
-    allowed = " or ".join(sorted(Stage(s).label.lower() for s in SOURCES[action]))
+    allowed = " or ".join(sorted(Stage(s).label.lower() for s in sources))
     return [
         MissingItem(
             "stage",
             f"The pilot is {pilot.get_stage_display().lower()}; only a {allowed} pilot can be "
-            f"{PAST_TENSE[action]}.",
+            f"{TRANSITIONS[action].done}.",
             "decision",
         )
     ]
@@ -353,3 +338,98 @@ def pilot_stop(*, pilot: Pilot, by: AnyUser, rationale: str, lessons_learned: st
     return _move(
         pilot=pilot, by=by, to=Stage.STOPPED, rationale=rationale, lessons_learned=lessons_learned
     )
+
+
+# --- The transitions table ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Words:
+    """What a person writes with a decision: the web form, the admin form or the API body."""
+
+    rationale: str = ""
+    lessons_learned: str = ""
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One gate transition, as every door shows and runs it (web, admin, API)."""
+
+    name: str
+    sources: frozenset[str]
+    to: Stage
+    label: str  # a button's or a choice's words
+    done: str  # past tense: "approved"
+    outcome: str  # what the pilot is after it: "sent back to the sponsor as a draft"
+    words: str  # the API's name for the rationale: rationale, reason or note
+    run: Callable[[Pilot, AnyUser, Words], GateDecision]
+
+
+def _table(*transitions: Transition) -> dict[str, Transition]:
+    return {transition.name: transition for transition in transitions}
+
+
+TRANSITIONS = _table(
+    Transition(
+        "submit",
+        frozenset({Stage.DRAFT}),
+        Stage.PROPOSED,
+        "Submit for review",
+        "submitted",
+        "submitted for review",
+        "",
+        lambda pilot, by, words: pilot_submit(pilot=pilot, by=by),
+    ),
+    Transition(
+        "approve",
+        frozenset({Stage.PROPOSED}),
+        Stage.APPROVED,
+        "Approve",
+        "approved",
+        "approved",
+        "rationale",
+        lambda pilot, by, words: pilot_approve(pilot=pilot, by=by, rationale=words.rationale),
+    ),
+    Transition(
+        "reject",
+        frozenset({Stage.PROPOSED}),
+        Stage.DRAFT,
+        "Reject",
+        "rejected",
+        "sent back to the sponsor as a draft",
+        "reason",
+        lambda pilot, by, words: pilot_reject(pilot=pilot, by=by, reason=words.rationale),
+    ),
+    Transition(
+        "start",
+        frozenset({Stage.APPROVED}),
+        Stage.RUNNING,
+        "Start the pilot",
+        "started",
+        "started",
+        "note",
+        lambda pilot, by, words: pilot_start(pilot=pilot, by=by, note=words.rationale),
+    ),
+    Transition(
+        "graduate",
+        frozenset({Stage.RUNNING}),
+        Stage.GRADUATED,
+        "Graduate to production",
+        "graduated",
+        "recorded as graduated to production",
+        "rationale",
+        lambda pilot, by, words: pilot_graduate(pilot=pilot, by=by, rationale=words.rationale),
+    ),
+    Transition(
+        "stop",
+        frozenset(Stage.IN_FLIGHT),
+        Stage.STOPPED,
+        "Stop the pilot",
+        "stopped",
+        "recorded as stopped",
+        "rationale",
+        lambda pilot, by, words: pilot_stop(
+            pilot=pilot, by=by, rationale=words.rationale, lessons_learned=words.lessons_learned
+        ),
+    ),
+)

@@ -9,7 +9,6 @@ from django.shortcuts import redirect, render
 from pilots.errors import TransitionRefused
 from pilots.forms.gates import DecisionForm, DeclineForm
 from pilots.links import PilotLinks
-from pilots.models import GateDecision, Pilot
 from pilots.selectors import pilot_for_page
 from pilots.services import gates, ownership
 from pilots.views.common import (
@@ -23,14 +22,6 @@ from pilots.views.common import (
     visible_pilot,
 )
 from pilots.views.pilot import decisions_open_to, pilot_page_context
-
-DECISION_MESSAGES = {
-    "approve": "approved",
-    "reject": "sent back to the sponsor as a draft",
-    "start": "started",
-    "graduate": "recorded as graduated to production",
-    "stop": "recorded as stopped",
-}
 
 
 @post_only(lambda reference: PilotLinks().detail(reference, "nomination"))
@@ -61,26 +52,6 @@ def ownership_respond(request: HttpRequest, reference: str) -> HttpResponse:
     )
 
 
-def _decide(request: HttpRequest, pilot: Pilot, decision: str, form: DecisionForm) -> GateDecision:
-    """Call the gate service for ``decision`` with the form's words."""
-    rationale = form.cleaned_data.get("rationale", "")
-    by = request.user
-    if decision == "approve":
-        return gates.pilot_approve(pilot=pilot, by=by, rationale=rationale)
-    if decision == "reject":
-        return gates.pilot_reject(pilot=pilot, by=by, reason=rationale)
-    if decision == "start":
-        return gates.pilot_start(pilot=pilot, by=by, note=rationale)
-    if decision == "graduate":
-        return gates.pilot_graduate(pilot=pilot, by=by, rationale=rationale)
-    return gates.pilot_stop(
-        pilot=pilot,
-        by=by,
-        rationale=rationale,
-        lessons_learned=form.cleaned_data.get("lessons_learned", ""),
-    )
-
-
 @post_only(lambda reference: PilotLinks().detail(reference, "decision"))
 def pilot_decide(request: HttpRequest, reference: str) -> HttpResponse:
     """Record a gate decision; a refusal re-renders the page with every missing item."""
@@ -96,8 +67,13 @@ def pilot_decide(request: HttpRequest, reference: str) -> HttpResponse:
     refused = None
     if form.is_valid():
         try:
-            if call_service(form, lambda: _decide(request, pilot, decision, form)):
-                messages.success(request, f"{pilot.reference} {DECISION_MESSAGES[decision]}.")
+            transition = gates.TRANSITIONS[decision]
+            words = gates.Words(
+                rationale=form.cleaned_data.get("rationale", ""),
+                lessons_learned=form.cleaned_data.get("lessons_learned", ""),
+            )
+            if call_service(form, lambda: transition.run(pilot, request.user, words)):
+                messages.success(request, f"{pilot.reference} {transition.outcome}.")
                 return redirect(pilot_url(pilot))
         except TransitionRefused as error:
             refused = missing_with_links(pilot, error.missing, may_edit=ab.edit)

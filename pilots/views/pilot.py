@@ -31,7 +31,7 @@ from pilots.selectors import (
     review_queue,
     rule_settings,
 )
-from pilots.services.gates import submission_missing_items
+from pilots.services.gates import TRANSITIONS, submission_missing_items
 from pilots.views.common import (
     abilities,
     metric_of,
@@ -181,6 +181,7 @@ def pilot_page_context(request: HttpRequest, pilot: Pilot, **overrides: Any) -> 
         "tasks_done": sum(task.status == TaskStatus.DONE for task in tasks),
         "missing": missing,
         "decisions": decisions,
+        "decision_steps": [TRANSITIONS[name] for name in decisions],
         "decision_form": DecisionForm(decisions=decisions) if decisions else None,
         "decline_form": DeclineForm() if ab.answer_nomination else None,
         "events": list(pilot_events(pilot)[:RECENT_EVENTS]),

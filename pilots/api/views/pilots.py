@@ -96,9 +96,15 @@ class PilotAction(ApiView):
 
     serializer_class = s.PilotSerializer
     input_serializer: type[s.serializers.Serializer] | None = None
+    # A gate transition runs from the table every door shares (``gates.TRANSITIONS``).
+    transition: str = ""
 
     def perform(self, pilot: Pilot, by: Any, data: dict[str, Any]) -> object:
-        raise NotImplementedError
+        step = gates.TRANSITIONS[self.transition]
+        words = gates.Words(
+            rationale=data.get(step.words, ""), lessons_learned=data.get("lessons_learned", "")
+        )
+        return step.run(pilot, by, words)
 
     def post(self, request: Request, reference: str) -> Response:
         data = self.parse(self.input_serializer) if self.input_serializer else {}
@@ -114,8 +120,7 @@ def _action_schema(summary: str, description: str, request: Any = None) -> Any:
 
 @_action_schema("Submit for review", "Sponsor or lead: draft → proposed, once complete.")
 class Submit(PilotAction):
-    def perform(self, pilot: Pilot, by: Any, data: dict[str, Any]) -> object:
-        return gates.pilot_submit(pilot=pilot, by=by)
+    transition = "submit"
 
 
 @_action_schema("Accept ownership", "The nominated business owner accepts.")
@@ -137,25 +142,19 @@ class DeclineOwnership(PilotAction):
 )
 class Approve(PilotAction):
     input_serializer = s.RationaleInput
-
-    def perform(self, pilot: Pilot, by: Any, data: dict[str, Any]) -> object:
-        return gates.pilot_approve(pilot=pilot, by=by, rationale=data["rationale"])
+    transition = "approve"
 
 
 @_action_schema("Reject", "A portfolio lead: proposed → draft, with the reason.", s.ReasonInput)
 class Reject(PilotAction):
     input_serializer = s.ReasonInput
-
-    def perform(self, pilot: Pilot, by: Any, data: dict[str, Any]) -> object:
-        return gates.pilot_reject(pilot=pilot, by=by, reason=data["reason"])
+    transition = "reject"
 
 
 @_action_schema("Start", "Sponsor, owner or lead: approved → running, today.", s.StartInput)
 class Start(PilotAction):
     input_serializer = s.StartInput
-
-    def perform(self, pilot: Pilot, by: Any, data: dict[str, Any]) -> object:
-        return gates.pilot_start(pilot=pilot, by=by, note=data["note"])
+    transition = "start"
 
 
 @_action_schema(
@@ -163,9 +162,7 @@ class Start(PilotAction):
 )
 class Graduate(PilotAction):
     input_serializer = s.RationaleInput
-
-    def perform(self, pilot: Pilot, by: Any, data: dict[str, Any]) -> object:
-        return gates.pilot_graduate(pilot=pilot, by=by, rationale=data["rationale"])
+    transition = "graduate"
 
 
 @_action_schema(
@@ -173,9 +170,7 @@ class Graduate(PilotAction):
 )
 class Stop(PilotAction):
     input_serializer = s.StopInput
-
-    def perform(self, pilot: Pilot, by: Any, data: dict[str, Any]) -> object:
-        return gates.pilot_stop(pilot=pilot, by=by, **data)
+    transition = "stop"
 
 
 @_action_schema("Accept operations", "The operations owner accepts the running system.")
