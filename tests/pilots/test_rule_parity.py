@@ -1,0 +1,280 @@
+"""The page, the scorecard and the reminders agree: one rule, three places that tell people.
+
+Each row is a pilot situation on a day. For each of the four rules that tell
+people something (metric stale, handover not planned, task overdue, decision
+overdue) the test reads what the pilot page shows (rendered, as a lead sees
+it), which reasons the scorecard gives (recomputed for that day) and which
+reminders the sweep finds, and asserts the three agree. Where they differ on
+purpose the row says so in ``differs``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from pilots.enums import MetricKind, OwnershipStatus, ReminderKind, Stage, TaskStatus
+from pilots.models import GateDecision, Pilot
+from pilots.reminders.rules import reminders_due
+from scorecards.models import Scorecard
+from scorecards.services import scorecards_recompute
+from tests import factories
+
+# The ``running`` fixture started 5 Jan 2026 and ends 5 Jul 2026: its handover
+# window opens 6 May, approaches from 22 Apr, escalates from 13 May.
+BUILD = date(2026, 3, 2)
+APPROACHING = date(2026, 4, 22)
+OPENS = date(2026, 5, 6)
+ESCALATED = date(2026, 5, 13)
+AFTER_END = date(2026, 7, 10)
+
+STALE, HANDOVER, TASK, DECISION = "stale", "handover", "task overdue", "decision overdue"
+RULES = (STALE, HANDOVER, TASK, DECISION)
+
+# How each place says it.
+PAGE_SIGNS = {
+    STALE: '<span class="badge bad">Stale</span>',
+    HANDOVER: "Handover not planned.",
+    TASK: '<span class="badge bad">overdue</span>',
+    DECISION: "final decision overdue",
+}
+REASON_CODES = {
+    STALE: "METRIC_STALE",
+    HANDOVER: "HANDOVER_UNPLANNED",
+    TASK: "HANDOVER_BEHIND",
+    DECISION: "DECISION_OVERDUE",
+}
+REMINDER_KINDS = {
+    STALE: ReminderKind.METRIC_STALE,
+    HANDOVER: ReminderKind.HANDOVER_UNPLANNED,
+    TASK: ReminderKind.TASK_OVERDUE,
+    DECISION: ReminderKind.DECISION_OVERDUE,
+}
+
+
+def read(pilot: Pilot, day: date) -> None:
+    factories.ReadingFactory(metric=pilot.metrics.get(kind=MetricKind.PRIMARY), observed_on=day)
+
+
+def task(pilot: Pilot, *, due_on: date, done: bool = False) -> None:
+    factories.TaskFactory(
+        pilot=pilot,
+        assignee=pilot.owner,
+        due_on=due_on,
+        status=TaskStatus.DONE if done else TaskStatus.TODO,
+        completed_at=timezone.now() if done else None,
+        evidence_url="https://wiki.example.com/runbook" if done else "",
+    )
+
+
+def close(pilot: Pilot, stage: Stage, *, on: date) -> None:
+    """Record a graduation or stop on ``on`` without the gate's other conditions."""
+    GateDecision.objects.create(
+        pilot=pilot,
+        from_stage=pilot.stage,
+        to_stage=stage,
+        decided_by=pilot.sponsor,
+        decided_at=timezone.make_aware(datetime.combine(on, time(12))),
+        rationale="Recorded for the parity test.",
+        lessons_learned="Recorded for the parity test." if stage == Stage.STOPPED else "",
+    )
+    noon = timezone.make_aware(datetime.combine(on, time(12)))
+    Pilot.objects.filter(pk=pilot.pk).update(stage=stage, operations_accepted_at=noon)
+
+
+@dataclass(frozen=True)
+class Situation:
+    name: str
+    pilot: str  # the fixture: running or approved
+    day: date
+    arrange: Callable[[Pilot], None]
+    told: frozenset[str]  # what all three places say
+    differs: dict[str, str] = field(default_factory=dict)  # rule -> why, where they differ
+
+
+def nothing(pilot: Pilot) -> None:
+    """No change to the fixture."""
+
+
+SITUATIONS = [
+    Situation(
+        "build phase, fresh reading", "running", BUILD, lambda p: read(p, BUILD), frozenset()
+    ),
+    Situation(
+        "build phase, no reading for seven weeks",
+        "running",
+        BUILD,
+        lambda p: read(p, date(2026, 1, 12)),
+        frozenset({STALE}),
+    ),
+    Situation(
+        "reading exactly cadence + grace days ago",
+        "running",
+        BUILD,
+        lambda p: read(p, BUILD - timedelta(days=7 + 3)),
+        frozenset(),
+    ),
+    Situation(
+        "one day past cadence + grace",
+        "running",
+        BUILD,
+        lambda p: read(p, BUILD - timedelta(days=7 + 3 + 1)),
+        frozenset({STALE}),
+    ),
+    Situation(
+        "handover window approaching, no task",
+        "running",
+        APPROACHING,
+        lambda p: read(p, APPROACHING),
+        frozenset({HANDOVER}),
+    ),
+    Situation(
+        "the day before the lead time, no task",
+        "running",
+        APPROACHING - timedelta(days=1),
+        lambda p: read(p, APPROACHING),
+        frozenset(),
+    ),
+    Situation(
+        "handover window open, no task",
+        "running",
+        OPENS,
+        lambda p: read(p, OPENS),
+        frozenset({HANDOVER}),
+    ),
+    Situation(
+        "handover escalated, no task",
+        "running",
+        ESCALATED,
+        lambda p: read(p, ESCALATED),
+        frozenset({HANDOVER}),
+    ),
+    Situation(
+        "handover window open, a task planned",
+        "running",
+        OPENS,
+        lambda p: (read(p, OPENS), task(p, due_on=date(2026, 6, 1))),
+        frozenset(),
+    ),
+    Situation(
+        "a task past its due date",
+        "running",
+        OPENS,
+        lambda p: (read(p, OPENS), task(p, due_on=OPENS - timedelta(days=1))),
+        frozenset({TASK}),
+    ),
+    Situation(
+        "a task due today",
+        "running",
+        OPENS,
+        lambda p: (read(p, OPENS), task(p, due_on=OPENS)),
+        frozenset(),
+    ),
+    Situation(
+        "a done task past its due date",
+        "running",
+        OPENS,
+        lambda p: (read(p, OPENS), task(p, due_on=date(2026, 4, 1), done=True)),
+        frozenset(),
+    ),
+    Situation(
+        "running past its end, no decision",
+        "running",
+        AFTER_END,
+        lambda p: (read(p, AFTER_END), task(p, due_on=date(2026, 7, 1), done=True)),
+        frozenset({DECISION}),
+    ),
+    Situation(
+        "approved, never started, past its planned end",
+        "approved",
+        AFTER_END,
+        nothing,
+        frozenset({DECISION}),
+    ),
+    Situation(
+        "graduated a month ago, silent since",
+        "running",
+        date(2026, 8, 10),
+        lambda p: (read(p, date(2026, 7, 1)), close(p, Stage.GRADUATED, on=date(2026, 7, 10))),
+        frozenset({STALE}),
+    ),
+    Situation(
+        "graduated two years ago, silent since",
+        "running",
+        date(2028, 8, 10),
+        lambda p: (read(p, date(2026, 7, 1)), close(p, Stage.GRADUATED, on=date(2026, 7, 10))),
+        frozenset(),
+    ),
+    Situation(
+        "stopped, silent, no tasks, past its end",
+        "running",
+        AFTER_END,
+        lambda p: (read(p, date(2026, 3, 1)), close(p, Stage.STOPPED, on=date(2026, 5, 1))),
+        frozenset(),
+    ),
+    Situation(
+        "stale, but nobody has accepted ownership",
+        "running",
+        BUILD,
+        lambda p: (
+            read(p, date(2026, 1, 12)),
+            Pilot.objects.filter(pk=p.pk).update(owner_status=OwnershipStatus.PENDING),
+        ),
+        frozenset({STALE}),
+        differs={
+            STALE: "the reminder goes to the accepted owner: with none, nobody is reminded "
+            "(the scorecard and the page still say stale)"
+        },
+    ),
+]
+
+
+def page_says(client, lead, pilot: Pilot, day: date) -> set[str]:
+    client.force_login(lead)
+    noon = timezone.make_aware(datetime.combine(day, time(12)))
+    with time_machine.travel(noon, tick=False):
+        html = client.get(f"/pilots/{pilot.reference}/").content.decode()
+    return {rule for rule, sign in PAGE_SIGNS.items() if sign in html}
+
+
+def scorecard_says(pilot: Pilot, day: date) -> set[str]:
+    scorecards_recompute(pilot_ids=[pilot.pk], today=day)
+    codes = {reason["code"] for reason in Scorecard.objects.get(pilot=pilot).reasons}
+    return {rule for rule, code in REASON_CODES.items() if code in codes}
+
+
+def reminders_say(pilot: Pilot, day: date) -> set[str]:
+    kinds = {item.kind for item in reminders_due(day, pilot_id=pilot.pk)}
+    return {rule for rule, kind in REMINDER_KINDS.items() if kind in kinds}
+
+
+def test_there_are_at_least_twelve_situations_covering_every_rule():
+    assert len(SITUATIONS) >= 12
+    assert {rule for s in SITUATIONS for rule in s.told} == set(RULES)
+
+
+@pytest.mark.parametrize("situation", SITUATIONS, ids=lambda s: s.name)
+def test_page_scorecard_and_reminders_agree(situation, request, client, lead):
+    pilot = request.getfixturevalue(situation.pilot)
+    situation.arrange(pilot)
+    pilot.refresh_from_db()
+    said = {
+        "page": page_says(client, lead, pilot, situation.day),
+        "scorecard": scorecard_says(pilot, situation.day),
+        "reminders": reminders_say(pilot, situation.day),
+    }
+    for rule in RULES:
+        expected = rule in situation.told
+        if rule in situation.differs:
+            # Written down on purpose: the page and the scorecard tell, the reminder does not.
+            assert (rule in said["page"], rule in said["scorecard"]) == (expected, expected)
+            assert rule not in said["reminders"]
+            continue
+        assert {place: rule in says for place, says in said.items()} == dict.fromkeys(
+            said, expected
+        ), f"{rule}: {said}"
