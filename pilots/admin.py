@@ -38,7 +38,7 @@ from pilots.models import (
     Reminder,
     ReminderMute,
 )
-from pilots.selectors import pilot_events
+from pilots.selectors.pilots import pilot_events
 from pilots.services import gates, registration
 
 RECENT_EVENTS = 20

@@ -6,7 +6,7 @@ disagree (``tests/pilots/test_rule_parity.py`` proves it over many pilot
 situations). The reminder sweep's SQL only narrows the candidates; the rule
 itself is decided here. No ORM, no clock, no settings (choices from
 ``pilots.enums`` only): the day and the
-``RuleSettings`` are passed in (``pilots.selectors.rule_settings`` reads the
+``RuleSettings`` are passed in (``pilots.selectors.pilots.rule_settings`` reads the
 deployment's).
 
 ==========================  ========================================================

@@ -16,7 +16,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from pilots.enums import Stage
 from pilots.models import BusinessUnit, Pilot
 from pilots.permissions import AnyUser, sees_every_pilot
-from pilots.selectors import pilots_visible_to
+from pilots.selectors.pilots import pilots_visible_to
 from scorecards.models import PortfolioWeek, RiskLevel, Scorecard, ScorecardSnapshot
 from scorecards.services import week_of
 

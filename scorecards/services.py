@@ -42,7 +42,7 @@ from pilots.models import (
     PilotEvent,
 )
 from pilots.rules import RuleSettings
-from pilots.selectors import rule_settings
+from pilots.selectors.pilots import rule_settings
 from scorecards import scoring
 from scorecards.models import (
     PortfolioWeek,

@@ -27,7 +27,7 @@ from pilots.frame.navigation import Navigation
 from pilots.links import PilotLinks
 from pilots.models import Pilot
 from pilots.permissions import AnyUser, sees_every_pilot
-from pilots.views.common import visible_pilot
+from pilots.selectors.pilots import pilot_get_for_user
 from scorecards import charts
 from scorecards.filters import DashboardFilter
 from scorecards.models import RiskLevel, Scorecard
@@ -318,7 +318,7 @@ def practice_rows(user: AnyUser, card: Scorecard) -> list[dict[str, Any]]:
 @require_GET
 def pilot_scorecard(request: HttpRequest, reference: str) -> HttpResponse:
     """One visible pilot's scorecard: each practice's score, the reasons, and the trend."""
-    pilot = visible_pilot(request, reference)
+    pilot = pilot_get_for_user(request.user, reference=reference)
     card = scorecard_for_pilot(pilot.pk)
     if card:
         card.pilot = pilot

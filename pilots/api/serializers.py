@@ -37,7 +37,7 @@ from pilots.models import (
     PilotEvent,
     PilotMembership,
 )
-from pilots.selectors import active_users
+from pilots.selectors.pilots import active_users
 from pilots.services.handover import TASK_FIELDS
 from pilots.services.ingest import max_rows
 from pilots.services.metrics import METRIC_FIELDS

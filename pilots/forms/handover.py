@@ -11,7 +11,7 @@ from pilots.models import (
     KnowledgeTransferTask,
     Pilot,
 )
-from pilots.selectors import active_users
+from pilots.selectors.pilots import active_users
 
 User = get_user_model()
 

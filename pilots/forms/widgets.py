@@ -7,7 +7,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
-from pilots.selectors import active_users
+from pilots.selectors.pilots import active_users
 
 User = get_user_model()
 

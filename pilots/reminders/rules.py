@@ -41,7 +41,7 @@ from pilots.models import (
     ReminderMute,
 )
 from pilots.rules import HandoverAlarm, RuleSettings
-from pilots.selectors import rule_settings
+from pilots.selectors.pilots import rule_settings
 
 # Every day of these rules is a day in the deployment's zone (TIME_ZONE), never
 # whatever zone a request may have activated.

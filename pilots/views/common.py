@@ -17,7 +17,7 @@ from pilots.abilities import Abilities, pilot_abilities
 from pilots.errors import MissingItem, NotAllowed, TransitionRefused
 from pilots.links import PilotLinks
 from pilots.models import KnowledgeTransferTask, Metric, MetricReading, Pilot
-from pilots.selectors import pilot_get_for_user
+from pilots.selectors.pilots import pilot_get_for_user
 
 T = TypeVar("T")
 

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from pilots.errors import TransitionRefused
 from pilots.forms.gates import DecisionForm, DeclineForm
 from pilots.links import PilotLinks
-from pilots.selectors import pilot_for_page
+from pilots.selectors.pilots import pilot_for_page
 from pilots.services import gates, ownership
 from pilots.views.common import (
     abilities,

@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from pilots.selectors import agenda_for
+from pilots.selectors.agenda import agenda_for
 
 
 @require_GET

@@ -19,15 +19,17 @@ from pilots.forms.readings import ReadingForm
 from pilots.frame import formats
 from pilots.models import Metric, MetricReading, Pilot
 from pilots.permissions import is_portfolio_lead
-from pilots.selectors import (
+from pilots.selectors.metrics import (
     MetricStatus,
     metric_series,
+    pilot_metric_statuses,
+    recent_readings,
+)
+from pilots.selectors.pilots import (
     pilot_events,
     pilot_for_page,
     pilot_list,
-    pilot_metric_statuses,
     pilot_timeline,
-    recent_readings,
     review_queue,
     rule_settings,
 )

@@ -13,7 +13,8 @@ from pilots.forms.readings import ReadingEditForm, ReadingForm
 from pilots.forms.widgets import plain_decimal
 from pilots.frame import formats
 from pilots.links import PilotLinks
-from pilots.selectors import metric_status, pilot_for_page, pilot_timeline, recent_readings
+from pilots.selectors.metrics import metric_status, recent_readings
+from pilots.selectors.pilots import pilot_for_page, pilot_timeline
 from pilots.services import metrics
 from pilots.views.common import (
     abilities,

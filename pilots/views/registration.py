@@ -32,7 +32,7 @@ from pilots.forms.registration import (
 from pilots.links import PilotLinks
 from pilots.models import Metric, OperatingPlan, Pilot, PilotMembership
 from pilots.permissions import EDITORS, can_register_pilots
-from pilots.selectors import pilot_for_page
+from pilots.selectors.pilots import pilot_for_page
 from pilots.services import gates, metrics, ownership, registration
 from pilots.views.common import (
     abilities,

@@ -15,7 +15,8 @@ from pilots import selectors
 from pilots.enums import Cadence, Direction, MetricKind, ReadingSource
 from pilots.errors import NotAllowed
 from pilots.models import Metric, MetricReading, Pilot, PilotEvent
-from pilots.selectors import pilot_metric_statuses, pilot_timeline
+from pilots.selectors.metrics import pilot_metric_statuses
+from pilots.selectors.pilots import pilot_timeline
 from pilots.services import metrics
 from pilots.timeline import Phase, Trajectory
 from tests import factories

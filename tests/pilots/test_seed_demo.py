@@ -19,7 +19,8 @@ from pilots.models import (
     Pilot,
     PilotEvent,
 )
-from pilots.selectors import pilot_metric_statuses, pilot_timeline
+from pilots.selectors.metrics import pilot_metric_statuses
+from pilots.selectors.pilots import pilot_timeline
 from pilots.services import audit
 from pilots.timeline import Trajectory
 from scorecards.models import Scorecard, ScorecardSnapshot

@@ -9,7 +9,7 @@ from django.http import Http404
 from pilots.abilities import may_edit_registration, pilot_abilities
 from pilots.enums import Stage
 from pilots.permissions import Role, can_see, pilot_roles
-from pilots.selectors import pilot_get_for_user, pilots_visible_to
+from pilots.selectors.pilots import pilot_get_for_user, pilots_visible_to
 from pilots.services import ownership
 from tests import factories
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from pilots.models import Pilot
-from pilots.selectors import AGENDA_LIMIT
+from pilots.selectors.agenda import AGENDA_LIMIT
 from pilots.services import gates, handover, ownership
 from tests import factories
 

@@ -16,7 +16,7 @@ from pilots.api.filters import ApiPilotFilter, DecisionFilter, EventFilter
 from pilots.enums import Stage
 from pilots.frame.api.views import ApiView
 from pilots.models import GateDecision, Pilot, PilotEvent
-from pilots.selectors import pilot_events, pilot_for_page, pilot_list
+from pilots.selectors.pilots import pilot_events, pilot_for_page, pilot_list
 from pilots.services import gates, ownership, registration
 from pilots.services.gates import submission_missing_items
 

@@ -10,7 +10,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 
 from pilots.models import Pilot
-from pilots.selectors import pilot_get_for_user
+from pilots.selectors.pilots import pilot_get_for_user
 
 FREE_TEXT_PARAMETERS = frozenset({"q"})
 

@@ -1,0 +1,170 @@
+"""Reads of pilots: what a user may see, one pilot for its page, and its timeline.
+
+Every page and endpoint fetches pilots through ``pilots_visible_to`` or
+``pilot_get_for_user``, so visibility is decided in one query condition.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.http import Http404
+from django.utils import timezone
+
+from pilots import timeline
+from pilots.enums import Stage
+from pilots.models import (
+    GateDecision,
+    KnowledgeTransferTask,
+    Pilot,
+    PilotEvent,
+    PilotMembership,
+)
+from pilots.permissions import AnyUser, visible_pilots_filter
+from pilots.rules import RuleSettings
+
+
+def rule_settings() -> RuleSettings:
+    """The deployment's settings for ``pilots.rules`` (``PILOTGATE_*``; defaults live there)."""
+    return RuleSettings(
+        lead_days=settings.PILOTGATE_HANDOVER_LEAD_DAYS,
+        escalation_days=settings.PILOTGATE_HANDOVER_ESCALATION_DAYS,
+        stale_grace_days=settings.PILOTGATE_STALE_GRACE_DAYS,
+        task_grace_days=settings.PILOTGATE_TASK_OVERDUE_GRACE_DAYS,
+        decision_grace_days=settings.PILOTGATE_DECISION_GRACE_DAYS,
+        ownership_pending_days=settings.PILOTGATE_OWNERSHIP_PENDING_DAYS,
+    )
+
+
+def pilots_visible_to(user: AnyUser) -> QuerySet[Pilot]:
+    """The pilots this user may see: leads and administrators all, others their own."""
+    return Pilot.objects.filter(visible_pilots_filter(user))
+
+
+def _closing_decision() -> QuerySet[GateDecision]:
+    return GateDecision.objects.filter(to_stage__in=Stage.CLOSED).order_by("-decided_at")
+
+
+def pilot_list(user: AnyUser) -> QuerySet[Pilot]:
+    """Visible pilots with what a list row shows, in a fixed number of queries.
+
+    ``closed_at``: when a graduated or stopped pilot was, else None.
+    """
+    return (
+        pilots_visible_to(user)
+        .select_related("sponsor", "owner", "operations_owner", "business_unit")
+        .annotate(
+            closed_at=Subquery(
+                _closing_decision().filter(pilot=OuterRef("pk")).values("decided_at")[:1]
+            )
+        )
+    )
+
+
+def pilot_get_for_user(user: AnyUser, *, reference: str) -> Pilot:
+    """One visible pilot by reference (``PIL-0042``), or 404 whether or not it exists."""
+    try:
+        return pilot_list(user).get(reference=reference.upper())
+    except Pilot.DoesNotExist:
+        raise Http404("No such pilot.") from None
+
+
+def closed_on(pilot: Pilot) -> date | None:
+    """The local day a graduated or stopped pilot was closed; None while it is open.
+
+    ``closed_at`` comes from ``pilot_list``; a pilot fetched otherwise costs a query.
+    """
+    if pilot.stage not in Stage.CLOSED:
+        return None
+    if hasattr(pilot, "closed_at"):
+        closed_at = pilot.closed_at
+    else:
+        closed_at = (
+            _closing_decision().filter(pilot=pilot).values_list("decided_at", flat=True).first()
+        )
+    # The gate service records a decision with every stage change.
+    return timezone.localdate(closed_at) if closed_at else None
+
+
+def graduated_on(pilot: Pilot) -> date | None:
+    """The local day a graduated pilot graduated (its metric is followed for 12 months)."""
+    return closed_on(pilot) if pilot.stage == Stage.GRADUATED else None
+
+
+def pilot_timeline(pilot: Pilot, *, today: date | None = None) -> timeline.Timeline | None:
+    """The pilot's timeline in the deployment's time zone, once both dates are set.
+
+    A graduated or stopped pilot's is closed on the day of that decision
+    (``closed_at`` from ``pilot_list``; read here for a pilot fetched otherwise).
+    """
+    start = pilot.started_on or pilot.planned_start
+    if start is None or pilot.planned_end is None or pilot.planned_end < start:
+        return None
+    return timeline.timeline(
+        start=start,
+        end=pilot.planned_end,
+        today=today or timezone.localdate(),
+        lead_days=settings.PILOTGATE_HANDOVER_LEAD_DAYS,
+        closed_on=closed_on(pilot),
+    )
+
+
+def pilot_for_page(user: AnyUser, *, reference: str) -> Pilot:
+    """One visible pilot with its people, plan, checklist, tasks and decisions prefetched.
+
+    A fixed number of queries however many tasks, members or decisions it has.
+    """
+    queryset = (
+        pilot_list(user)
+        .select_related("operating_plan", "operations_accepted_by")
+        .prefetch_related(
+            Prefetch(
+                "memberships",
+                queryset=PilotMembership.objects.select_related("user").order_by("added_at", "pk"),
+            ),
+            Prefetch(
+                "tasks",
+                queryset=KnowledgeTransferTask.objects.select_related(
+                    "assignee", "receiver", "completed_by"
+                ),
+            ),
+            Prefetch("decisions", queryset=GateDecision.objects.select_related("decided_by")),
+            "infrastructure",
+            "metrics",
+        )
+    )
+    try:
+        return queryset.get(reference=reference.upper())
+    except Pilot.DoesNotExist:
+        raise Http404("No such pilot.") from None
+
+
+def pilot_events(pilot: Pilot) -> QuerySet[PilotEvent]:
+    return pilot.events.select_related("actor").order_by("-at", "-id")
+
+
+def review_queue(user: AnyUser) -> QuerySet[Pilot]:
+    """Proposed pilots awaiting a lead's gate decision, the longest waiting first."""
+    submitted = (
+        GateDecision.objects.filter(pilot=OuterRef("pk"), to_stage=Stage.PROPOSED)
+        .order_by("-decided_at")
+        .values("decided_at")[:1]
+    )
+    return (
+        pilot_list(user)
+        .filter(stage=Stage.PROPOSED)
+        .annotate(submitted_at=Subquery(submitted))
+        .order_by("submitted_at", "pk")
+    )
+
+
+def active_users() -> QuerySet:
+    """Whom a pilot's owner, team, operations or task may name (forms and API)."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .order_by("first_name", "last_name", "username")
+    )
