@@ -78,9 +78,14 @@ soak: install ## Soak the embedded default: make run under concurrent browser jo
 fuzz: install ## Fuzz the API from its OpenAPI schema; needs PostgreSQL on 127.0.0.1:5432
 	.ci/fuzz
 
-lint: install ## ruff check and ruff format --check
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+# All four run, so one report shows every finding; any finding fails.
+lint: install ## ruff, ruff format --check, the import contracts (lint-imports) and mypy
+	@status=0; \
+	$(BIN)/ruff check . || status=1; \
+	$(BIN)/ruff format --check . || status=1; \
+	$(BIN)/lint-imports || status=1; \
+	$(BIN)/mypy || status=1; \
+	exit $$status
 
 format: install ## Format and fix what ruff can
 	$(BIN)/ruff format .

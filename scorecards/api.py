@@ -20,8 +20,8 @@ from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from pilots.api.serializers import BusinessUnitSerializer, UserSummarySerializer
 from pilots.enums import Stage
+from pilots.frame.api.serializers import BusinessUnitSerializer, UserSummarySerializer
 from pilots.frame.api.views import ApiView
 from pilots.models import Pilot
 from pilots.permissions import sees_every_pilot

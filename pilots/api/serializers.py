@@ -24,6 +24,7 @@ from pilots.frame.api.fields import (
     StrictPrimaryKeyRelatedField,
     StrictSerializer,
 )
+from pilots.frame.api.serializers import BusinessUnitSerializer, UserSummarySerializer
 from pilots.models import (
     ApiToken,
     BusinessUnit,
@@ -48,15 +49,6 @@ User = get_user_model()
 # --- People ----------------------------------------------------------------------------
 
 
-class UserSummarySerializer(serializers.ModelSerializer):
-    full_name = StrictCharField(source="get_full_name", read_only=True)
-
-    class Meta:
-        model = User
-        fields = ["id", "username", "full_name"]
-        read_only_fields = fields
-
-
 class MembershipSerializer(serializers.ModelSerializer):
     user = UserSummarySerializer(read_only=True)
 
@@ -69,13 +61,6 @@ class MembershipSerializer(serializers.ModelSerializer):
 class MembershipInput(StrictSerializer):
     user = StrictPrimaryKeyRelatedField(queryset=active_users())
     role = StrictCharField(max_length=100, required=False, default="", allow_blank=True)
-
-
-class BusinessUnitSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = BusinessUnit
-        fields = ["id", "name"]
-        read_only_fields = fields
 
 
 # --- Pilots ------------------------------------------------------------------------------

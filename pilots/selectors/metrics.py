@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.db.models import F, Max, Q, Window
 from django.db.models.functions import RowNumber
+from django.http import Http404
 from django.utils import timezone
 
 from pilots import rules, timeline
@@ -116,3 +117,23 @@ def metric_series(metric: Metric) -> list[tuple[date, Decimal]]:
         .order_by("observed_on")
         .values_list("observed_on", "value")
     )
+
+
+def metric_of(pilot: Pilot, metric_id: int) -> Metric:
+    try:
+        metric = pilot.metrics.get(pk=metric_id)
+    except Metric.DoesNotExist:
+        raise Http404("No such metric on this pilot.") from None
+    metric.pilot = pilot
+    return metric
+
+
+def reading_of(pilot: Pilot, reading_id: int) -> MetricReading:
+    try:
+        reading = MetricReading.objects.select_related("metric").get(
+            pk=reading_id, metric__pilot=pilot
+        )
+    except MetricReading.DoesNotExist:
+        raise Http404("No such reading on this pilot.") from None
+    reading.metric.pilot = pilot
+    return reading

@@ -168,3 +168,12 @@ def active_users() -> QuerySet:
         .objects.filter(is_active=True)
         .order_by("first_name", "last_name", "username")
     )
+
+
+def task_of(pilot: Pilot, task_id: int) -> KnowledgeTransferTask:
+    try:
+        task = pilot.tasks.get(pk=task_id)
+    except KnowledgeTransferTask.DoesNotExist:
+        raise Http404("No such task on this pilot.") from None
+    task.pilot = pilot
+    return task

@@ -9,9 +9,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from celery import current_app as celery_app
 from django.db import models, transaction
 
-from config.celery import app as celery_app
 from pilots.models import Pilot, PilotEvent
 
 # Derived data about a pilot (its readiness scorecard) is refreshed by this task

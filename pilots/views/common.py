@@ -10,13 +10,13 @@ from typing import Any, TypeVar
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
 
 from pilots.abilities import Abilities, pilot_abilities
 from pilots.errors import MissingItem, NotAllowed, TransitionRefused
 from pilots.links import PilotLinks
-from pilots.models import KnowledgeTransferTask, Metric, MetricReading, Pilot
+from pilots.models import Pilot
 from pilots.selectors.pilots import pilot_get_for_user
 
 T = TypeVar("T")
@@ -58,35 +58,6 @@ def require(allowed: bool, message: str) -> None:
     """403 for a user who may see the pilot but not do this."""
     if not allowed:
         raise NotAllowed(message)
-
-
-def metric_of(pilot: Pilot, metric_id: int) -> Metric:
-    try:
-        metric = pilot.metrics.get(pk=metric_id)
-    except Metric.DoesNotExist:
-        raise Http404("No such metric on this pilot.") from None
-    metric.pilot = pilot
-    return metric
-
-
-def reading_of(pilot: Pilot, reading_id: int) -> MetricReading:
-    try:
-        reading = MetricReading.objects.select_related("metric").get(
-            pk=reading_id, metric__pilot=pilot
-        )
-    except MetricReading.DoesNotExist:
-        raise Http404("No such reading on this pilot.") from None
-    reading.metric.pilot = pilot
-    return reading
-
-
-def task_of(pilot: Pilot, task_id: int) -> KnowledgeTransferTask:
-    try:
-        task = pilot.tasks.get(pk=task_id)
-    except KnowledgeTransferTask.DoesNotExist:
-        raise Http404("No such task on this pilot.") from None
-    task.pilot = pilot
-    return task
 
 
 def abilities(request: HttpRequest, pilot: Pilot) -> Abilities:

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 from pilots.forms.handover import TaskCompleteForm, TaskForm, TaskMoveForm
 from pilots.links import PilotLinks
 from pilots.models import KnowledgeTransferTask
+from pilots.selectors.pilots import task_of
 from pilots.services import handover
 from pilots.views.common import (
     abilities,
@@ -18,7 +19,6 @@ from pilots.views.common import (
     post_only,
     require,
     run_or_report,
-    task_of,
     visible_pilot,
 )
 

@@ -21,6 +21,7 @@ from pilots.models import Metric, MetricReading, Pilot
 from pilots.permissions import is_portfolio_lead
 from pilots.selectors.metrics import (
     MetricStatus,
+    metric_of,
     metric_series,
     pilot_metric_statuses,
     recent_readings,
@@ -34,13 +35,7 @@ from pilots.selectors.pilots import (
     rule_settings,
 )
 from pilots.services.gates import TRANSITIONS, submission_missing_items
-from pilots.views.common import (
-    abilities,
-    metric_of,
-    missing_with_links,
-    require,
-    visible_pilot,
-)
+from pilots.views.common import abilities, missing_with_links, require, visible_pilot
 
 PAGE_SIZE = 25
 RECENT_EVENTS = 10

@@ -13,16 +13,14 @@ from pilots.forms.readings import ReadingEditForm, ReadingForm
 from pilots.forms.widgets import plain_decimal
 from pilots.frame import formats
 from pilots.links import PilotLinks
-from pilots.selectors.metrics import metric_status, recent_readings
+from pilots.selectors.metrics import metric_of, metric_status, reading_of, recent_readings
 from pilots.selectors.pilots import pilot_for_page, pilot_timeline
 from pilots.services import metrics
 from pilots.views.common import (
     abilities,
     call_service,
-    metric_of,
     pilot_url,
     post_only,
-    reading_of,
     require,
     run_or_report,
     visible_pilot,

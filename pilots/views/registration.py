@@ -32,12 +32,12 @@ from pilots.forms.registration import (
 from pilots.links import PilotLinks
 from pilots.models import Metric, OperatingPlan, Pilot, PilotMembership
 from pilots.permissions import EDITORS, can_register_pilots
+from pilots.selectors.metrics import metric_of
 from pilots.selectors.pilots import pilot_for_page
 from pilots.services import gates, metrics, ownership, registration
 from pilots.views.common import (
     abilities,
     call_service,
-    metric_of,
     missing_with_links,
     pilot_url,
     post_only,

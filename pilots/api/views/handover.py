@@ -20,8 +20,8 @@ from pilots.models import (
     OperatingPlan,
     PilotMembership,
 )
+from pilots.selectors.pilots import task_of
 from pilots.services import handover, registration
-from pilots.views.common import task_of
 
 
 class TaskList(ApiView, generics.ListAPIView):

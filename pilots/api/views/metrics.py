@@ -17,8 +17,8 @@ from pilots.api.filters import MetricFilter, ReadingFilter
 from pilots.enums import ReadingSource
 from pilots.frame.api.views import ApiView
 from pilots.models import Metric, MetricReading
+from pilots.selectors.metrics import metric_of, reading_of
 from pilots.services import ingest, metrics
-from pilots.views.common import metric_of, reading_of
 
 
 class MetricList(ApiView, generics.ListAPIView):
