@@ -1,0 +1,203 @@
+"""The pure rules (pilots/rules.py), rule by rule: plain values in, no database."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+
+import pytest
+
+from pilots import rules, timeline
+from pilots.enums import OwnershipStatus, Stage, TaskStatus
+from pilots.rules import HandoverAlarm, RuleSettings
+
+RULES = RuleSettings(
+    lead_days=14,
+    escalation_days=7,
+    stale_grace_days=3,
+    task_grace_days=0,
+    decision_grace_days=0,
+    ownership_pending_days=3,
+)
+START, END = date(2026, 1, 5), date(2026, 7, 5)  # the window opens 6 May 2026
+OPENS = date(2026, 5, 6)
+
+
+@pytest.mark.parametrize(
+    ("stage", "graduated_on", "today", "expected"),
+    [
+        (Stage.RUNNING, None, date(2026, 3, 1), True),
+        (Stage.GRADUATED, date(2026, 7, 1), date(2027, 7, 1), True),  # 365 days on
+        (Stage.GRADUATED, date(2026, 7, 1), date(2027, 7, 2), False),  # a day later
+        (Stage.GRADUATED, None, date(2026, 8, 1), False),  # graduation day unknown
+        (Stage.APPROVED, None, date(2026, 3, 1), False),
+        (Stage.STOPPED, None, date(2026, 3, 1), False),
+    ],
+)
+def test_followed_while_running_and_for_a_year_after_graduation(
+    stage, graduated_on, today, expected
+):
+    assert rules.followed(stage=stage, graduated_on=graduated_on, today=today) is expected
+
+
+def stale(**changes):
+    facts = {
+        "stage": Stage.RUNNING,
+        "graduated_on": None,
+        "started_on": START,
+        "last_reading_on": date(2026, 2, 1),
+        "cadence_days": 7,
+        "today": date(2026, 2, 11),
+        "rules": RULES,
+    }
+    return rules.metric_stale(**{**facts, **changes})
+
+
+def test_stale_after_cadence_plus_grace_days_not_on_the_last_day():
+    assert not stale(today=date(2026, 2, 11))  # 10 days: 7 + 3
+    assert stale(today=date(2026, 2, 12))
+
+
+def test_stale_counts_from_the_start_without_a_reading_and_never_for_an_unfollowed_pilot():
+    assert not stale(last_reading_on=None, today=START + timedelta(days=10))
+    assert stale(last_reading_on=None, today=START + timedelta(days=11))
+    assert not stale(stage=Stage.GRADUATED, graduated_on=date(2024, 1, 1), today=date(2026, 6, 1))
+    assert not stale(started_on=None)
+
+
+def test_silence_reports_days_and_allowance():
+    found = rules.silence(
+        stage=Stage.RUNNING,
+        graduated_on=None,
+        started_on=START,
+        last_reading_on=date(2026, 2, 1),
+        cadence_days=31,
+        today=date(2026, 3, 8),
+        rules=RULES,
+    )
+    assert found == rules.Silence(days=35, allowed=34)
+    assert found.stale
+
+
+def test_a_reading_is_due_after_a_whole_cadence():
+    due = rules.reading_due
+    assert not due(
+        last_reading_on=date(2026, 2, 1), started_on=START, cadence_days=7, today=date(2026, 2, 7)
+    )
+    assert due(
+        last_reading_on=date(2026, 2, 1), started_on=START, cadence_days=7, today=date(2026, 2, 8)
+    )
+    assert not due(last_reading_on=None, started_on=None, cadence_days=7, today=date(2026, 2, 8))
+
+
+def alarm(today: date, *, stage: str = Stage.RUNNING, tasks: int = 0, settings=RULES):
+    window = timeline.timeline(start=START, end=END, today=today, lead_days=settings.lead_days)
+    return rules.handover_alarm(
+        stage=stage, window=window, task_count=tasks, today=today, rules=settings
+    )
+
+
+@pytest.mark.parametrize(
+    ("today", "expected"),
+    [
+        (OPENS - timedelta(days=15), HandoverAlarm.NONE),
+        (OPENS - timedelta(days=14), HandoverAlarm.APPROACHING),
+        (OPENS - timedelta(days=1), HandoverAlarm.APPROACHING),
+        (OPENS, HandoverAlarm.OPEN),
+        (OPENS + timedelta(days=6), HandoverAlarm.OPEN),
+        (OPENS + timedelta(days=7), HandoverAlarm.ESCALATED),
+        (END, HandoverAlarm.ESCALATED),
+        (END + timedelta(days=1), HandoverAlarm.NONE),  # ended: the decision is what is due
+    ],
+)
+def test_the_handover_alarm_through_the_window(today, expected):
+    assert alarm(today) is expected
+
+
+def test_no_handover_alarm_with_a_task_or_outside_approved_and_running():
+    assert alarm(OPENS, tasks=1) is HandoverAlarm.NONE
+    assert alarm(OPENS, stage=Stage.APPROVED) is HandoverAlarm.OPEN
+    for stage in (Stage.DRAFT, Stage.PROPOSED, Stage.GRADUATED, Stage.STOPPED):
+        assert alarm(OPENS, stage=stage) is HandoverAlarm.NONE
+    assert (
+        rules.handover_alarm(
+            stage=Stage.RUNNING, window=None, task_count=0, today=OPENS, rules=RULES
+        )
+        is HandoverAlarm.NONE
+    )
+
+
+def test_a_task_is_overdue_after_its_grace_days_unless_done():
+    due_on = date(2026, 4, 1)
+    overdue = rules.task_overdue
+    assert not overdue(status=TaskStatus.TODO, due_on=due_on, today=due_on, rules=RULES)
+    assert overdue(status=TaskStatus.TODO, due_on=due_on, today=date(2026, 4, 2), rules=RULES)
+    assert not overdue(status=TaskStatus.DONE, due_on=due_on, today=date(2026, 5, 1), rules=RULES)
+    graceful = replace(RULES, task_grace_days=2)
+    assert not overdue(
+        status=TaskStatus.TODO, due_on=due_on, today=date(2026, 4, 3), rules=graceful
+    )
+    assert overdue(status=TaskStatus.TODO, due_on=due_on, today=date(2026, 4, 4), rules=graceful)
+    assert rules.overdue_if_due_before(today=date(2026, 4, 4), rules=graceful) == date(2026, 4, 2)
+
+
+@pytest.mark.parametrize(
+    ("stage", "today", "expected"),
+    [
+        (Stage.RUNNING, END, False),
+        (Stage.RUNNING, END + timedelta(days=1), True),
+        (Stage.APPROVED, END + timedelta(days=1), True),  # never started: stop or re-plan
+        (Stage.GRADUATED, END + timedelta(days=1), False),
+        (Stage.STOPPED, END + timedelta(days=1), False),
+        (Stage.PROPOSED, END + timedelta(days=1), False),
+    ],
+)
+def test_the_decision_is_overdue_past_the_end_while_in_flight(stage, today, expected):
+    assert (
+        rules.decision_overdue(stage=stage, planned_end=END, today=today, rules=RULES) is expected
+    )
+
+
+def test_the_decision_grace_days_delay_it():
+    graceful = replace(RULES, decision_grace_days=2)
+    late = rules.decision_overdue
+    assert not late(
+        stage=Stage.RUNNING, planned_end=END, today=END + timedelta(days=2), rules=graceful
+    )
+    assert late(stage=Stage.RUNNING, planned_end=END, today=END + timedelta(days=3), rules=graceful)
+
+
+def test_the_ownership_reminder_after_the_pending_days_on_an_open_pilot():
+    nominated = date(2026, 1, 10)
+    due = rules.ownership_reminder_due
+    kwargs = {"owner_status": OwnershipStatus.PENDING, "nominated_on": nominated, "rules": RULES}
+    assert not due(stage=Stage.DRAFT, today=nominated + timedelta(days=2), **kwargs)
+    assert due(stage=Stage.DRAFT, today=nominated + timedelta(days=3), **kwargs)
+    assert not due(stage=Stage.STOPPED, today=nominated + timedelta(days=9), **kwargs)
+    assert not due(
+        stage=Stage.DRAFT,
+        today=nominated + timedelta(days=9),
+        owner_status=OwnershipStatus.ACCEPTED,
+        nominated_on=nominated,
+        rules=RULES,
+    )
+
+
+def test_the_stage_sets_are_consistent():
+    assert {Stage.GRADUATED, Stage.STOPPED} == Stage.CLOSED
+    assert set(Stage.OPEN) == set(Stage.values) - Stage.CLOSED
+    assert set(Stage.IN_FLIGHT) <= set(Stage.SETUP) <= set(Stage.OPEN)
+    assert set(Stage.READINGS) <= set(Stage.METRICS)
+    assert list(Stage.FUNNEL) == [s for s in Stage.values if s != Stage.STOPPED]
+    every = {
+        *Stage.CLOSED,
+        *Stage.OPEN,
+        *Stage.IN_FLIGHT,
+        *Stage.SETUP,
+        *Stage.STARTED,
+        *Stage.METRICS,
+        *Stage.READINGS,
+        *Stage.APPROVED_OR_LATER,
+        *Stage.FUNNEL,
+    }
+    assert every <= set(Stage.values)  # no typo in a set
