@@ -21,6 +21,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from pilots.enums import Stage
 from pilots.errors import TransitionRefused
 from pilots.frame import formats
 from pilots.models import (
@@ -290,7 +291,9 @@ class PilotAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Pilot | None = None) -> bool:
         # Pilots are history, stopped ones included: delete only drafts.
-        return super().has_delete_permission(request, obj) and (obj is None or obj.stage == "draft")
+        return super().has_delete_permission(request, obj) and (
+            obj is None or obj.stage == Stage.DRAFT
+        )
 
 
 @admin.register(Metric)

@@ -42,7 +42,9 @@ class Stage(models.TextChoices):
     #: proposed pilot is under review and frozen until the lead decides.
     SETUP = nonmember(("draft", "approved", "running"))
     #: Running or graduated: the primary metric is followed and locked.
-    STARTED = nonmember(frozenset({"running", "graduated"}))
+    STARTED = nonmember(("running", "graduated"))
+    #: Submitted or approved, not started yet: the planned start lies ahead.
+    SCHEDULED = nonmember(("proposed", "approved"))
     #: Where metrics may be added or changed.
     METRICS = nonmember(("draft", "approved", "running", "graduated"))
     #: Where readings may be recorded.

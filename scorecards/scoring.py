@@ -488,7 +488,7 @@ def _next_date(facts: Facts, today: date, window: timeline.Timeline | None) -> d
         if facts.stage == Stage.APPROVED or window.handover_opens > today:
             candidates.append(window.handover_opens)
         candidates.append(window.end)
-    if facts.stage in (Stage.PROPOSED, Stage.APPROVED):
+    if facts.stage in Stage.SCHEDULED:
         candidates.append(facts.planned_start)
     dates = [d for d in candidates if d is not None]
     return min(dates) if dates else None
@@ -496,7 +496,7 @@ def _next_date(facts: Facts, today: date, window: timeline.Timeline | None) -> d
 
 def _planned_early(facts: Facts, window: timeline.Timeline | None, today: date) -> bool | None:
     """Had the handover plan (a task) before the window opened? None until it opens."""
-    if window is None or facts.stage not in (*Stage.IN_FLIGHT, Stage.GRADUATED):
+    if window is None or facts.stage not in Stage.APPROVED_OR_LATER:
         return None
     if today < window.handover_opens:
         return None

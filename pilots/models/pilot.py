@@ -128,8 +128,7 @@ class Pilot(models.Model):
                 name="pilot_owner_decline_has_reason",
             ),
             models.CheckConstraint(
-                condition=~Q(stage__in=[Stage.RUNNING, Stage.GRADUATED])
-                | Q(started_on__isnull=False),
+                condition=~Q(stage__in=list(Stage.STARTED)) | Q(started_on__isnull=False),
                 name="pilot_running_has_start",
             ),
             models.CheckConstraint(

@@ -13,7 +13,6 @@ within 15 minutes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -23,381 +22,19 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from pilots.demo import DEMO_PASSWORD, SPECS, USERS, Spec
 from pilots.enums import (
-    PORTFOLIO_LEADS_GROUP,
-    SPONSORS_GROUP,
     Cadence,
     Direction,
     InfrastructureAnswerValue,
     InfrastructureItem,
     MetricKind,
     ReadingSource,
-    TaskKind,
+    Stage,
 )
 from pilots.models import BusinessUnit, KnowledgeTransferTask, Pilot
 from pilots.services import gates, handover, metrics, ownership, registration
 from pilots.services.audit import refresh_skipped
-
-DEMO_PASSWORD = "pilotgate-demo"
-
-# username: (first name, last name, groups, superuser)
-USERS = {
-    "sponsor": ("Priya", "Sharma", [SPONSORS_GROUP], False),
-    "sponsor2": ("Tom", "Becker", [SPONSORS_GROUP], False),
-    "owner": ("Maria", "Lopez", [], False),
-    "owner2": ("James", "Okafor", [], False),
-    "owner3": ("Lena", "Fischer", [], False),
-    "member": ("Alex", "Chen", [], False),
-    "member2": ("Nora", "Haddad", [], False),
-    "ops": ("Daniel", "Kim", [], False),
-    "ops2": ("Grace", "Mensah", [], False),
-    "lead": ("Helen", "Murray", [PORTFOLIO_LEADS_GROUP], False),
-    "admin": ("Site", "Administrator", [], True),
-}
-
-
-@dataclass
-class Spec:
-    """One demo pilot: what it is, and how far along its life it has come."""
-
-    title: str
-    unit: str
-    problem: str
-    metric: tuple[str, str, str, str, str]  # name, unit, direction, baseline, target
-    start: int  # days from today
-    end: int
-    stage: str = "draft"
-    sponsor: str = "sponsor"
-    owner: str | None = "owner"
-    owner_answer: str = "accept"  # accept | decline | pending
-    nominated_days_ago: int = 0  # a pending nomination this old (reminders chase it)
-    ops: str | None = "ops"
-    member: str | None = "member"
-    complete: bool = True  # registration complete (checklist and plan)
-    progress: float = 1.0  # reached share of the straight line (1.0 on track)
-    last_reading: int = 0  # days ago of the most recent reading
-    tasks: list[tuple[str, str, int, bool]] = field(default_factory=list)  # title, kind, due, done
-    segment: tuple[str, str, str, str, str] | None = None
-    model_metric: bool = False
-    rejected_once: bool = False
-    operations_accepted: bool = False
-    lessons: str = ""
-
-
-HANDOVER_TASKS = [
-    ("Runbook for the nightly scoring job", TaskKind.RUNBOOK, -20, True),
-    ("Train the service desk on override handling", TaskKind.TRAINING, -5, True),
-    ("Two weeks of shadowed on-call", TaskKind.SHADOWING, 10, False),
-    ("Transfer cloud project ownership", TaskKind.ACCESS_TRANSFER, 20, False),
-]
-ALL_DONE = [(title, kind, due, True) for title, kind, due, _ in HANDOVER_TASKS]
-
-SPECS = [
-    Spec(
-        "Invoice data extraction",
-        "Finance",
-        "Accounts payable re-keys 40k invoices a month.",
-        ("Invoices processed without manual touch", "%", "increase", "12", "70"),
-        start=20,
-        end=140,
-        owner=None,
-        ops=None,
-        complete=False,
-    ),
-    Spec(
-        "Supplier risk early warning",
-        "Supply Chain",
-        "Supplier failures surface weeks after the signals were visible.",
-        ("Supplier disruptions caught 30 days ahead", "%", "increase", "15", "50"),
-        start=30,
-        end=150,
-        owner=None,
-    ),
-    Spec(
-        "Contract clause review assistant",
-        "Risk & Compliance",
-        "Legal reviews every NDA by hand; turnaround is nine days.",
-        ("NDA review turnaround", "days", "decrease", "9", "3"),
-        start=25,
-        end=115,
-        owner="owner3",
-        owner_answer="decline",
-    ),
-    Spec(
-        "Churn propensity for broadband",
-        "Sales",
-        "Retention calls go to customers who were never going to leave.",
-        ("Monthly churn of contacted customers", "%", "decrease", "2.4", "1.8"),
-        start=21,
-        end=201,
-        stage="draft",
-        rejected_once=True,
-        owner="owner2",
-    ),
-    Spec(
-        "Claims triage for home insurance",
-        "Customer Service",
-        "Simple claims wait in the same queue as complex ones.",
-        ("Median days to settle simple claims", "days", "decrease", "14", "5"),
-        start=14,
-        end=134,
-        stage="proposed",
-        owner="owner2",
-        owner_answer="pending",
-    ),
-    Spec(
-        "Demand forecast for fresh produce",
-        "Supply Chain",
-        "Fresh produce waste is 8% of purchases.",
-        ("Fresh produce waste", "% of purchases", "decrease", "8", "5"),
-        start=10,
-        end=190,
-        stage="proposed",
-        owner="owner",
-    ),
-    Spec(
-        "HR policy question answering",
-        "HR",
-        "The HR helpdesk answers the same 200 questions every month.",
-        ("HR tickets resolved without an agent", "%", "increase", "5", "40"),
-        start=30,
-        end=120,
-        stage="proposed",
-        owner="owner3",
-        owner_answer="pending",
-        nominated_days_ago=5,
-        sponsor="sponsor2",
-    ),
-    Spec(
-        "Fraud screening for card payments",
-        "Risk & Compliance",
-        "Manual fraud review holds 3% of good payments.",
-        ("Good payments held for review", "%", "decrease", "3", "1.2"),
-        start=12,
-        end=192,
-        stage="approved",
-        owner="owner2",
-        segment=("Fraud caught on payments over £5,000", "%", "increase", "82", "95"),
-    ),
-    Spec(
-        "Warehouse pick-path optimisation",
-        "Operations",
-        "Pickers walk 11 km a shift.",
-        ("Picks per labour hour", "picks", "increase", "92", "120"),
-        start=-3,
-        end=117,
-        stage="approved",
-        owner="owner",
-    ),
-    Spec(
-        "Ticket routing for IT service desk",
-        "Customer Service",
-        "A third of tickets are routed to the wrong resolver group.",
-        ("Tickets resolved by the first group", "%", "increase", "66", "85"),
-        start=-21,
-        end=159,
-        stage="running",
-        segment=("P1 incidents routed within 15 minutes", "%", "increase", "71", "98"),
-        model_metric=True,
-        last_reading=2,
-    ),
-    Spec(
-        "Collections call prioritisation",
-        "Finance",
-        "Collectors call in alphabetical order.",
-        ("Cash collected within 30 days", "% of arrears", "increase", "41", "55"),
-        start=-60,
-        end=120,
-        stage="running",
-        owner="owner2",
-        progress=0.3,
-        last_reading=3,
-    ),
-    Spec(
-        "Product description generation",
-        "Sales",
-        "Listing a new product takes 45 minutes of copywriting.",
-        ("Minutes to list a product", "minutes", "decrease", "45", "10"),
-        start=-70,
-        end=110,
-        stage="running",
-        sponsor="sponsor2",
-        owner="owner3",
-        last_reading=45,
-    ),
-    Spec(
-        "Meeting notes summariser",
-        "Operations",
-        "Managers spend four hours a week writing up meetings.",
-        ("Manager hours on write-ups per week", "hours", "decrease", "4", "1.5"),
-        start=-70,
-        end=50,
-        stage="running",
-        owner="owner",
-        last_reading=5,
-    ),
-    Spec(
-        "Call transcription quality scoring",
-        "Customer Service",
-        "Quality assurance samples 2% of calls.",
-        ("Calls quality-scored", "%", "increase", "2", "60"),
-        start=-110,
-        end=40,
-        stage="running",
-        owner="owner2",
-        ops="ops2",
-        last_reading=4,
-    ),
-    Spec(
-        "Spare parts reorder advisor",
-        "Operations",
-        "Engineers wait for parts that should have been in stock.",
-        ("Jobs delayed for parts", "%", "decrease", "9", "4"),
-        start=-150,
-        end=30,
-        stage="running",
-        owner="owner",
-        last_reading=6,
-        tasks=[*HANDOVER_TASKS[:2], ("Write the support rota", TaskKind.SUPPORT_ROTA, -2, False)],
-    ),
-    Spec(
-        "Mortgage document checks",
-        "Risk & Compliance",
-        "Underwriters check 60 pages per application by hand.",
-        ("Underwriter minutes per application", "minutes", "decrease", "95", "40"),
-        start=-125,
-        end=-5,
-        stage="running",
-        owner="owner3",
-        sponsor="sponsor2",
-        last_reading=8,
-        tasks=HANDOVER_TASKS,
-    ),
-    Spec(
-        "Energy use anomaly detection",
-        "Operations",
-        "Site energy waste is found on the quarterly bill.",
-        ("Energy cost per site per month", "£", "decrease", "18400", "15500"),
-        start=-170,
-        end=10,
-        stage="running",
-        owner="owner2",
-        progress=1.15,
-        last_reading=1,
-        tasks=ALL_DONE,
-        operations_accepted=True,
-    ),
-    Spec(
-        "Returns reason classification",
-        "Customer Service",
-        "Returns reasons are free text nobody reads.",
-        ("Returns with an actionable reason code", "%", "increase", "18", "80"),
-        start=-120,
-        end=60,
-        stage="running",
-        owner="owner",
-        member="member2",
-        last_reading=6,
-        tasks=HANDOVER_TASKS,
-    ),
-    Spec(
-        "Payroll query chatbot",
-        "HR",
-        "Payroll queries spike every month-end.",
-        ("Payroll queries needing an agent", "per month", "decrease", "2300", "900"),
-        start=-400,
-        end=-220,
-        stage="graduated",
-        owner="owner3",
-        progress=1.1,
-        last_reading=3,
-        tasks=ALL_DONE,
-        operations_accepted=True,
-    ),
-    Spec(
-        "Delivery slot pricing",
-        "Sales",
-        "Van capacity is wasted on cheap slots at peak times.",
-        ("Van utilisation at peak", "%", "increase", "74", "88"),
-        start=-330,
-        end=-150,
-        stage="graduated",
-        owner="owner",
-        progress=1.05,
-        last_reading=5,
-        tasks=ALL_DONE,
-        operations_accepted=True,
-        ops="ops2",
-    ),
-    Spec(
-        "Credit memo matching",
-        "Finance",
-        "Credit memos are matched to invoices by hand at quarter end.",
-        ("Credit memos matched automatically", "%", "increase", "0", "75"),
-        start=-300,
-        end=-120,
-        stage="graduated",
-        owner="owner2",
-        progress=1.2,
-        last_reading=7,
-        tasks=ALL_DONE,
-        operations_accepted=True,
-    ),
-    Spec(
-        "Store shelf gap detection",
-        "Operations",
-        "Empty shelves are spotted by customers first.",
-        ("Shelf gaps fixed within an hour", "%", "increase", "35", "80"),
-        start=-240,
-        end=-60,
-        stage="stopped",
-        owner="owner3",
-        progress=0.2,
-        last_reading=70,
-        lessons="Camera coverage in older stores was too patchy; the data pipeline never "
-        "reached production quality. Fund the camera refresh before a second attempt.",
-    ),
-    Spec(
-        "Recruiter CV screening",
-        "HR",
-        "Recruiters screen 300 CVs per role.",
-        ("Recruiter hours per hire", "hours", "decrease", "22", "12"),
-        start=10,
-        end=190,
-        stage="stopped",
-        owner="owner",
-        sponsor="sponsor2",
-        lessons="The fairness review showed the pilot could not meet our hiring policy "
-        "with the data available. Stopped before any candidate was affected.",
-    ),
-    Spec(
-        "Route planning for field engineers",
-        "Operations",
-        "Engineers drive 20% more than a planned route needs.",
-        ("Miles per completed job", "miles", "decrease", "31", "24"),
-        start=-40,
-        end=80,
-        stage="running",
-        owner="owner",
-        ops=None,
-        member="member2",
-        last_reading=1,
-        progress=1.0,
-    ),
-    Spec(
-        "Email intent detection for banking",
-        "Customer Service",
-        "Customer emails wait two days for a first reply.",
-        ("Hours to first reply", "hours", "decrease", "48", "8"),
-        start=-2,
-        end=178,
-        stage="approved",
-        owner="owner3",
-        sponsor="sponsor2",
-    ),
-]
-
-STAGE_ORDER = ["draft", "proposed", "approved", "running", "graduated", "stopped"]
 
 
 class Command(BaseCommand):
@@ -511,7 +148,7 @@ class Command(BaseCommand):
             tracked.append((model, 1.2))
         if spec.complete:
             for item in InfrastructureItem:
-                planned = item == InfrastructureItem.SECURITY_REVIEW and spec.stage == "draft"
+                planned = item == InfrastructureItem.SECURITY_REVIEW and spec.stage == Stage.DRAFT
                 registration.infrastructure_answer(
                     pilot=pilot,
                     by=sponsor,
@@ -557,7 +194,7 @@ class Command(BaseCommand):
                 by=lead,
                 reason="The baseline is from one region only; measure it across all regions.",
             )
-        target_index = STAGE_ORDER.index(spec.stage)
+        target_index = Stage.values.index(spec.stage)
         if target_index >= 1:
             gates.pilot_submit(pilot=pilot, by=sponsor)
         if target_index >= 2:
@@ -567,7 +204,7 @@ class Command(BaseCommand):
                 rationale="Metric, owner and operating plan are credible; production rails "
                 "are in place.",
             )
-        if target_index >= 3 and not (spec.stage == "stopped" and spec.start > 0):
+        if target_index >= 3 and not (spec.stage == Stage.STOPPED and spec.start > 0):
             gates.pilot_start(pilot=pilot, by=sponsor, today=start)
             self._readings(pilot, tracked, start, today, spec, users)
         for title, kind, due, done in spec.tasks:
@@ -595,13 +232,13 @@ class Command(BaseCommand):
                 )
         if spec.operations_accepted:
             ownership.operations_accept(pilot=pilot, by=users[spec.ops] if spec.ops else lead)
-        if spec.stage == "graduated":
+        if spec.stage == Stage.GRADUATED:
             gates.pilot_graduate(
                 pilot=pilot,
                 by=lead,
                 rationale="Target reached and held for six weeks; operations runs it.",
             )
-        elif spec.stage == "stopped":
+        elif spec.stage == Stage.STOPPED:
             gates.pilot_stop(
                 pilot=pilot,
                 by=lead,
