@@ -31,16 +31,6 @@ from django.utils import timezone
 from psycopg import sql
 from rest_framework.test import APIClient
 
-from pilots.bench import (
-    Timings,
-    bench_settings,
-    repetitions,
-    require_postgresql,
-    server_version,
-    table,
-    timed,
-    vacuum,
-)
 from pilots.models import (
     Metric,
     MetricKind,
@@ -51,6 +41,16 @@ from pilots.models import (
     Stage,
 )
 from pilots.services.ingest import max_rows, readings_ingest
+from tests.bench.common import (
+    Timings,
+    bench_settings,
+    repetitions,
+    require_postgresql,
+    server_version,
+    table,
+    timed,
+    vacuum,
+)
 
 COLUMNS = (
     "metric_id",
@@ -86,8 +86,13 @@ class Command(BaseCommand):
         parser.add_argument("--repeat", type=int, default=5, help="Timed runs per method.")
         parser.add_argument("--metrics", type=int, default=4, help="Metrics the rows span.")
 
+    # The rows each method left stored after its warm-up run (metric, day, value, note,
+    # source, recorder), by method: all equal to COPY's, or the run fails.
+    stored: dict[str, list[tuple[Any, ...]]]
+
     def handle(self, *args: Any, rows: int, repeat: int, metrics: int, **options: Any) -> None:
-        require_postgresql("bench_ingest")
+        self.stored = {}
+        require_postgresql("python -m tests.bench ingest")
         if not 1 <= rows <= max_rows():
             raise CommandError(f"--rows must be between 1 and {max_rows():,} (one request).")
         if repeat < 1 or metrics < 1:
@@ -107,7 +112,7 @@ class Command(BaseCommand):
             )
             pilot = Pilot.objects.create(
                 title=f"Ingest benchmark {user.username}",
-                problem_statement="Scratch pilot of bench_ingest; deleted when it ends.",
+                problem_statement="A scratch pilot of make bench, deleted at its end.",
                 sponsor=user,
                 owner=user,
                 owner_status=OwnershipStatus.ACCEPTED,
@@ -227,10 +232,22 @@ class Command(BaseCommand):
             Method(COPY, clear, copy, all_stored, []),
         ]
 
+        def snapshot() -> list[tuple[Any, ...]]:
+            return list(
+                stored.order_by("metric_id", "observed_on").values_list(
+                    "metric_id", "observed_on", "value", "note", "source", "recorded_by_id"
+                )
+            )
+
         self.stdout.write(f"Warming up (one untimed run of each of {len(methods)} methods)...")
         for method in methods:
             method.prepare()
             method.check(method.run())
+            self.stored[method.name] = snapshot()
+        differ = [name for name, rows in self.stored.items() if rows != self.stored[COPY]]
+        if differ:
+            raise CommandError(f"{', '.join(differ)} stored other rows than COPY.")
+        self.stdout.write(f"Each method stored the same {rows:,} rows as COPY.")
         for _ in repetitions(self.stdout.write, repeat, "Repetition {} of {}..."):
             for method in methods:
                 method.prepare()

@@ -52,6 +52,7 @@ from __future__ import annotations
 
 import gc
 import importlib.util
+import re
 import statistics
 import time
 from collections import Counter
@@ -78,25 +79,6 @@ from django.urls import Resolver404, resolve
 from django.utils import timezone
 from psycopg import sql
 
-from pilots.bench import (
-    Scratch,
-    Timings,
-    add_size_arguments,
-    assign_references,
-    bench_settings,
-    captured_queries,
-    delete_scratch,
-    identifiers,
-    method_line,
-    portfolio_sizes,
-    repetitions,
-    require_postgresql,
-    scratch_portfolio,
-    server_version,
-    table,
-    timed,
-    vacuum,
-)
 from pilots.models import (
     BusinessUnit,
     Cadence,
@@ -126,6 +108,25 @@ from scorecards.models import Scorecard, ScorecardReason, ScorecardSnapshot
 from scorecards.rules import REASON_CODES, Risk
 from scorecards.selectors import TREND_WEEKS, dashboard_scorecards, dashboard_summary, risk_trend
 from scorecards.services import scorecards_recompute, week_of
+from tests.bench.common import (
+    Scratch,
+    Timings,
+    add_size_arguments,
+    assign_references,
+    bench_settings,
+    captured_queries,
+    delete_scratch,
+    identifiers,
+    method_line,
+    portfolio_sizes,
+    repetitions,
+    require_postgresql,
+    scratch_portfolio,
+    server_version,
+    table,
+    timed,
+    vacuum,
+)
 
 PORTFOLIO_PATH = "/portfolio/"
 PAGE_ROWS = 25
@@ -135,6 +136,8 @@ METRICS_PER_PILOT = 4
 READINGS_PER_METRIC = 25  # 10,000 pilots: 40,000 metrics, 1,000,000 readings
 UNITS = 8
 INDEXES = ("scorecard_dashboard_order", "scorecard_reason_code")
+# A row of the dashboard's table, as the page writes it: its pilot's reference.
+ROW_REFERENCE = re.compile(r'<tr [^>]*data-reference="([^"]+)"')
 
 RECOMPUTE = "nightly recompute (all scorecards)"
 FIRST_PAGE = "first page"
@@ -232,6 +235,9 @@ class SizeResult:
     risks: Counter[int]
     methods: list[Method]
     explained: list[Explained] = field(default_factory=list)
+    # By page method: the references of the floor's rows and of the page's (or the
+    # selectors'), in order; equal, or the run fails.
+    rows: dict[str, tuple[list[str], list[str]]] = field(default_factory=dict)
 
     def method(self, name: str) -> Method:
         return next(method for method in self.methods if method.name == name)
@@ -329,6 +335,7 @@ def touched_models() -> list[Any]:
 
 
 class Command(BaseCommand):
+    results: list[SizeResult]  # after handle: each size's figures and rows
     help = (
         "Time the portfolio dashboard (first and filtered page) and the nightly scorecard "
         "recompute against one SQL query returning the same rows. Needs PostgreSQL; "
@@ -372,7 +379,7 @@ class Command(BaseCommand):
         explain: bool,
         **options: Any,
     ) -> None:
-        require_postgresql("bench_dashboard")
+        require_postgresql("python -m tests.bench dashboard")
         sizes = portfolio_sizes(pilots, small, minimum=40)
         if repeat < 1 or recompute_repeat < 1:
             raise CommandError("--repeat and --recompute-repeat must be at least 1.")
@@ -392,6 +399,7 @@ class Command(BaseCommand):
                 )
                 for size in sizes
             ]
+        self.results = results
         self.report(
             results,
             repeat=repeat,
@@ -666,7 +674,7 @@ class Command(BaseCommand):
             [
                 Pilot(
                     title=f"Bench dashboard pilot {i}",
-                    problem_statement="Scratch pilot of bench_dashboard; deleted when it ends.",
+                    problem_statement="A scratch pilot of make bench, deleted at its end.",
                     **p.fields,
                 )
                 for i, p in enumerate(plans)
@@ -825,7 +833,7 @@ class Command(BaseCommand):
                     decided_at=local(p.decision[1]),
                     from_stage=Stage.RUNNING,
                     to_stage=p.decision[0],
-                    rationale="Scratch decision of bench_dashboard.",
+                    rationale="Scratch decision of the dashboard benchmark.",
                     lessons_learned="Bench: stopped." if p.decision[0] == Stage.STOPPED else "",
                 )
                 for pilot, p in zip(pilots, plans, strict=True)
@@ -1076,11 +1084,14 @@ class Command(BaseCommand):
             method.queries = len(queries)
             method.row_count = method.rows(outcome)
             outcomes[method.name] = outcome
+        compared: dict[str, tuple[list[str], list[str]]] = {}
         for method in methods:
             if method.floor is not None:
                 cards = expected(FIRST if method.floor == FIRST_FLOOR else FILTERED)
                 floor_rows = outcomes[method.floor]
-                self.check_same(method.name, cards, floor_rows, outcomes[method.name])
+                compared[method.name] = self.check_same(
+                    method.name, cards, floor_rows, outcomes[method.name]
+                )
 
         for _ in repetitions(self.stdout.write, repeat, "  pages: repetition {} of {}..."):
             for method in methods:
@@ -1098,6 +1109,7 @@ class Command(BaseCommand):
             reasons=reasons,
             risks=risks,
             methods=[recompute, *methods],
+            rows=compared,
         )
         if explain:
             result.explained = self.explain(lead, methods)
@@ -1105,8 +1117,11 @@ class Command(BaseCommand):
 
     def check_same(
         self, name: str, cards: list[Scorecard], floor: list[tuple[Any, ...]], page: Any
-    ) -> None:
-        """The floor returns the selector's rows, in its order; the page shows them."""
+    ) -> tuple[list[str], list[str]]:
+        """The floor returns the selector's rows, in its order; the page shows them, in order.
+
+        Returns the references of the floor's rows and of the page's.
+        """
         selector_ids = [card.pilot_id for card in cards]
         floor_ids = [row[0] for row in floor]
         if len(selector_ids) < PAGE_ROWS:
@@ -1116,23 +1131,18 @@ class Command(BaseCommand):
                 f"{name}: the SQL floor's pilots {floor_ids} are not the selector's "
                 f"{selector_ids} (same order)."
             )
-        shown = ""
-        if isinstance(page, list):  # the stand-in's rows
-            if [card.pilot_id for card in page] != selector_ids:
-                raise CommandError(f"{name}: its rows are not the selector's {selector_ids}.")
-        else:  # an HTTP response: the references should be on it
+        floor_references = [row[1] for row in floor]
+        if isinstance(page, list):  # the selectors' rows
+            shown = [card.pilot.reference for card in page]
+        else:  # an HTTP response: its table's rows
             content = page.content.decode(page.charset or "utf-8", errors="replace")
-            references = [card.pilot.reference for card in cards]
-            on_page = sum(1 for reference in references if reference in content)
-            shown = f"; {on_page} of their {len(references)} references are on the page"
-            if on_page < len(references):
-                self.stderr.write(
-                    f"  warning: {name}: {len(references) - on_page} of the first "
-                    f"{len(references)} references are not on the page"
-                )
-        self.stdout.write(
-            f"  {name}: the SQL floor returns the selector's {len(floor_ids)} rows{shown}"
-        )
+            shown = ROW_REFERENCE.findall(content)
+        if shown != floor_references:
+            raise CommandError(
+                f"{name}: its rows {shown} are not the SQL floor's {floor_references}."
+            )
+        self.stdout.write(f"  {name}: the same {len(shown)} rows as the SQL floor, in order")
+        return floor_references, shown
 
     def explain(self, lead: Any, methods: list[Method]) -> list[Explained]:
         explained = []

@@ -1,4 +1,4 @@
-"""What the benchmark commands (``bench_ingest``, ``bench_reminders``, ``bench_dashboard``) share.
+"""What the benchmarks (``python -m tests.bench ingest|reminders|dashboard``) share.
 
 Not a test and not used by the application: the scaffolding of a benchmark run on a
 PostgreSQL database of its own (``make bench``). What each command builds, times and

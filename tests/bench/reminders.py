@@ -53,26 +53,6 @@ from django.utils import timezone
 from psycopg import sql
 
 from pilots import timeline
-from pilots.bench import (
-    Scratch,
-    Timings,
-    add_size_arguments,
-    analyze,
-    assign_references,
-    bench_settings,
-    captured_queries,
-    delete_scratch,
-    identifiers,
-    method_line,
-    portfolio_sizes,
-    repetitions,
-    require_postgresql,
-    scratch_portfolio,
-    server_version,
-    table,
-    timed,
-)
-from pilots.links import PilotLinks
 from pilots.models import (
     CADENCE_DAYS,
     CLOSED_STAGES,
@@ -95,9 +75,25 @@ from pilots.models import (
     TaskKind,
     TaskStatus,
 )
-from pilots.services import reminders
-from pilots.services.reminders import (
-    reminders_due,
+from pilots.services.reminders import reminders_due, reminders_sweep
+from tests.bench.common import (
+    Scratch,
+    Timings,
+    add_size_arguments,
+    analyze,
+    assign_references,
+    bench_settings,
+    captured_queries,
+    delete_scratch,
+    identifiers,
+    method_line,
+    portfolio_sizes,
+    repetitions,
+    require_postgresql,
+    scratch_portfolio,
+    server_version,
+    table,
+    timed,
 )
 
 FLOOR = "SQL floor (1 query)"
@@ -226,9 +222,13 @@ class SizeResult:
     methods: list[Method]
     rules: list[Rule]
     due_by_kind: Counter[str]
+    # (pilot, kind, recipient) of every due reminder: the SQL floor's, reminders_due's.
+    floor_keys: set[tuple[int, str, int]] = field(default_factory=set)
+    due_keys: set[tuple[int, str, int]] = field(default_factory=set)
 
 
 class Command(BaseCommand):
+    results: list[SizeResult]  # after handle: each size's figures and rows
     help = (
         "Time the reminder sweep (candidate finding, recording, idempotent re-run) against "
         "one SQL query finding the same reminders. Needs PostgreSQL; creates and deletes "
@@ -247,16 +247,17 @@ class Command(BaseCommand):
     def handle(
         self, *args: Any, pilots: int, small: int, repeat: int, explain: bool, **options: Any
     ) -> None:
-        require_postgresql("bench_reminders")
+        require_postgresql("python -m tests.bench reminders")
         sizes = portfolio_sizes(pilots, small, minimum=20)
         if repeat < 1:
             raise CommandError("--repeat must be at least 1.")
         started = time.perf_counter()
-        with bench_settings(quiet=reminders.__name__):  # the sweep logs one line per run
+        with bench_settings(quiet=reminders_due.__module__):  # the sweep logs one line per run
             results = [
                 self.bench(size, repeat=repeat, explain=explain and size == sizes[-1])
                 for size in sizes
             ]
+        self.results = results
         self.report(results, repeat=repeat, elapsed=time.perf_counter() - started)
 
     # --- Scaffolding -------------------------------------------------------------------
@@ -445,7 +446,7 @@ class Command(BaseCommand):
             [
                 Pilot(
                     title=f"Bench reminders pilot {i}",
-                    problem_statement="Scratch pilot of bench_reminders; deleted when it ends.",
+                    problem_statement="A scratch pilot of make bench, deleted at its end.",
                     business_unit=business_unit,
                     **fields,
                 )
@@ -529,7 +530,7 @@ class Command(BaseCommand):
                     decided_at=local(pilot.planned_end, 12),
                     from_stage=Stage.RUNNING,
                     to_stage=Stage.GRADUATED,
-                    rationale="Scratch graduation of bench_reminders.",
+                    rationale="Scratch graduation of the reminders benchmark.",
                 )
                 for pilot in pilots
                 if pilot.stage == Stage.GRADUATED
@@ -646,7 +647,7 @@ class Command(BaseCommand):
                 return cursor.fetchall()
 
         def sweep_once() -> Any:
-            return reminders.reminders_sweep(day=day, deliver="queue")
+            return reminders_sweep(day=day, deliver="queue")
 
         def check_constraints() -> None:
             # The foreign keys are deferred to the commit, which never comes: check
@@ -686,17 +687,24 @@ class Command(BaseCommand):
             Method(RERUN, rerun, lambda result: len(result.reminder_ids)),
         ]
 
-        # The rules one by one (the queries reminders_due runs, and their rows).
-        links = PilotLinks()
-        leads = reminders.portfolio_lead_ids()
+        # The rules one by one: reminders_due narrowed to each rule's kinds (its query,
+        # plus the leads, mutes and deactivated accounts it reads whatever the kinds).
+        def narrowed(*kinds: str) -> Callable[[], Any]:
+            return lambda: reminders_due(day, kinds=kinds)
+
         rules = [
-            Rule("handover (both kinds)", lambda: reminders._handover(day, links, leads, None)),
-            Rule("task_overdue", lambda: reminders._tasks_overdue(day, links, None)),
-            Rule("metric_stale", lambda: reminders._metric_stale(day, links, None)),
-            Rule("ownership_pending", lambda: reminders._ownership_pending(day, links, None)),
             Rule(
-                "decision_overdue",
-                lambda: reminders._decision_overdue(day, links, leads, None),
+                "handover (both kinds)",
+                narrowed(ReminderKind.HANDOVER_UNPLANNED, ReminderKind.HANDOVER_ESCALATION),
+            ),
+            *(
+                Rule(str(kind), narrowed(kind))
+                for kind in (
+                    ReminderKind.TASK_OVERDUE,
+                    ReminderKind.METRIC_STALE,
+                    ReminderKind.OWNERSHIP_PENDING,
+                    ReminderKind.DECISION_OVERDUE,
+                )
             ),
         ]
 
@@ -711,7 +719,7 @@ class Command(BaseCommand):
         counted = None
         for rule in rules:
             queries, outcome = captured_queries(rule.run)
-            rule.row_count, rule.sql = len(outcome), queries[-1]
+            rule.row_count, rule.sql = len(outcome), max(queries, key=len)  # the rule's
 
         due_items = outcomes[DUE]
         self.check_same(set(outcomes[FLOOR]), due_items, outcomes[FLOOR])
@@ -753,6 +761,8 @@ class Command(BaseCommand):
             methods=methods,
             rules=rules,
             due_by_kind=due_by_kind,
+            floor_keys=set(outcomes[FLOOR]),
+            due_keys={(pilot, str(kind), user) for pilot, kind, user in (d.key for d in due_items)},
         )
 
     def check_same(self, floor: set[tuple[int, str, int]], due: list[Any], rows: list[Any]) -> None:
@@ -799,7 +809,7 @@ class Command(BaseCommand):
         )
 
         out("")
-        out("The rules one by one (one query each; rows before muting and deactivation):")
+        out("The rules one by one (reminders_due of their kinds; rows after muting, deactivation):")
         lines = []
         for result in results:
             due = {method.name: method for method in result.methods}[DUE].median
