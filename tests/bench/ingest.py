@@ -63,6 +63,7 @@ COLUMNS = (
     "updated_at",
 )
 COPY = "COPY"
+COPY_TARGET = 2.5  # issue 13: the bulk ingest at most 2.5x COPY of the same rows
 EXECUTEMANY = "executemany"
 
 
@@ -302,3 +303,9 @@ class Command(BaseCommand):
                 f"{method.median / executemany:.1f}x executemany's."
             )
         out(f"executemany is {executemany / copy:.1f}x COPY's time.")
+        out("")
+        out("Against the target (medians of this run):")
+        for name in ("API request", "service"):
+            ratio = by_name[name].median / copy
+            verdict = "ok" if ratio <= COPY_TARGET else "MISSED"
+            out(f"  {name}: {ratio:.1f}x COPY (target <= {COPY_TARGET:g}x) {verdict}")
