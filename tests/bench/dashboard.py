@@ -118,10 +118,12 @@ from scorecards.services import scorecards_recompute, week_of
 from tests.bench.common import (
     Scratch,
     Timings,
+    accepted_owner,
     add_size_arguments,
     assign_references,
     bench_settings,
     captured_queries,
+    declined_owner,
     delete_scratch,
     identifiers,
     method_line,
@@ -553,12 +555,7 @@ class Command(BaseCommand):
             return owner if owner.is_active else owners[(i * 7 + 1) % len(owners)]
 
         def accepted(owner: Any) -> dict[str, Any]:
-            return {
-                "owner": owner,
-                "owner_status": OwnershipStatus.ACCEPTED,
-                "owner_nominated_at": now - timedelta(days=40),
-                "owner_responded_at": now - timedelta(days=39),
-            }
+            return accepted_owner(owner, now)
 
         def pending(owner: Any, days: int) -> dict[str, Any]:
             return {
@@ -576,13 +573,7 @@ class Command(BaseCommand):
         }
 
         def declined(owner: Any) -> dict[str, Any]:
-            return {
-                "owner": owner,
-                "owner_status": OwnershipStatus.DECLINED,
-                "owner_nominated_at": now - timedelta(days=20),
-                "owner_responded_at": now - timedelta(days=19),
-                "owner_decline_reason": "Bench: not my area.",
-            }
+            return declined_owner(owner, now)
 
         def planned(start: date | None, end: date | None, stage: str) -> dict[str, Any]:
             return {"stage": stage, "planned_start": start, "planned_end": end}

@@ -79,11 +79,13 @@ from pilots.services.reminders import reminders_due, reminders_sweep
 from tests.bench.common import (
     Scratch,
     Timings,
+    accepted_owner,
     add_size_arguments,
     analyze,
     assign_references,
     bench_settings,
     captured_queries,
+    declined_owner,
     delete_scratch,
     identifiers,
     method_line,
@@ -313,12 +315,7 @@ class Command(BaseCommand):
             return datetime.combine(on, clock(hour, minute), tzinfo=zone)
 
         def accepted(owner: Any) -> dict[str, Any]:
-            return {
-                "owner": owner,
-                "owner_status": OwnershipStatus.ACCEPTED,
-                "owner_nominated_at": now - timedelta(days=40),
-                "owner_responded_at": now - timedelta(days=39),
-            }
+            return accepted_owner(owner, now)
 
         def pending(owner: Any, nominated_at: datetime) -> dict[str, Any]:
             return {
@@ -328,13 +325,7 @@ class Command(BaseCommand):
             }
 
         def declined(owner: Any) -> dict[str, Any]:
-            return {
-                "owner": owner,
-                "owner_status": OwnershipStatus.DECLINED,
-                "owner_nominated_at": now - timedelta(days=20),
-                "owner_responded_at": now - timedelta(days=19),
-                "owner_decline_reason": "Bench: not my area.",
-            }
+            return declined_owner(owner, now)
 
         def dates(start: date | None, end: date | None, **extra: Any) -> dict[str, Any]:
             return {"planned_start": start, "planned_end": end, **extra}
