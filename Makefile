@@ -64,8 +64,9 @@ test: install ## Run the whole test suite (service tests skip with a reason when
 # nightly recompute of every scorecard, on portfolios of 1,000 and 10,000
 # pilots (4 metrics, 100 readings and 6 tasks a pilot); DASHBOARD_BENCH_ARGS=
 # "--pilots 10000 --small 1000 --readings 25 --repeat 5 --recompute-repeat 3
-# --page auto --explain"; add "--large 100000" for the 100,000-pilot run (about
-# 15 minutes more). Each figure is printed next to its target, ok or MISSED.
+# --page auto --explain"; add "--large 100000" for the 100,000-pilot run (opt-in:
+# about 40 minutes more on 2 cores, 20 of them building 10,000,000 readings).
+# Each target figure is printed next to its target, ok or MISSED.
 bench: install ## Time the ingest, the reminder sweep and the dashboard; needs PostgreSQL: DATABASE_URL=postgres://postgres@127.0.0.1:5432/pilotgate_bench make bench
 	$(MANAGE) migrate --noinput
 	$(BIN)/python -m tests.bench ingest $(BENCH_ARGS)
