@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
+from pilots.enums import Stage
 from pilots.models import Pilot
 from scorecards.scoring import Practice, Risk
 
@@ -31,6 +32,9 @@ class Scorecard(models.Model):
     handover = models.PositiveSmallIntegerField()
     overall = models.PositiveSmallIntegerField()
     risk = models.PositiveSmallIntegerField(choices=RiskLevel.choices)
+    # The pilot's stage when it was scored (the recompute follows every change): the
+    # dashboard's summary and stage filter read it here, with no join to the pilots.
+    stage = models.CharField(max_length=10, choices=Stage.choices)
     # [{code, practice, points, risk, sentence, link}], worst first: what the pages show.
     reasons = models.JSONField(default=list)
     next_date = models.DateField(null=True, blank=True, help_text="The soonest date that bites.")
@@ -127,3 +131,23 @@ class PortfolioWeek(models.Model):
 
     def __str__(self) -> str:
         return f"{self.week} {self.get_risk_display()}: {self.pilots}"
+
+
+class PortfolioTotals(models.Model):
+    """The dashboard's summary of every scorecard, as one row (``key`` is always 1).
+
+    Recounted by every recompute, in its transaction, so a lead's unfiltered
+    dashboard reads its figures instead of counting every scorecard on each view.
+    ``figures`` holds what ``scorecards.selectors.dashboard_summary`` counts.
+    """
+
+    key = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    figures = models.JSONField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "portfolio totals"
+        constraints = [models.CheckConstraint(condition=Q(key=1), name="portfolio_totals_one")]
+
+    def __str__(self) -> str:
+        return f"Portfolio totals at {self.computed_at:%Y-%m-%d %H:%M}"

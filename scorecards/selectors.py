@@ -17,13 +17,18 @@ from pilots.enums import Stage
 from pilots.models import BusinessUnit, Pilot
 from pilots.permissions import AnyUser, sees_every_pilot
 from pilots.selectors.pilots import pilots_visible_to
-from scorecards.models import PortfolioWeek, RiskLevel, Scorecard, ScorecardSnapshot
-from scorecards.services import week_of
+from scorecards.models import (
+    PortfolioTotals,
+    PortfolioWeek,
+    RiskLevel,
+    Scorecard,
+    ScorecardSnapshot,
+)
+from scorecards.services import summary_counts, week_of
 
 # The order of the dashboard: worst risk first, then the soonest date that bites.
 DASHBOARD_ORDER = ("-risk", F("next_date").asc(nulls_last=True), "pilot__reference")
 TREND_WEEKS = 12
-FUNNEL = (Stage.DRAFT, Stage.PROPOSED, Stage.APPROVED, Stage.RUNNING, Stage.GRADUATED)
 
 
 def dashboard_scorecards(user: AnyUser) -> QuerySet[Scorecard]:
@@ -34,6 +39,38 @@ def dashboard_scorecards(user: AnyUser) -> QuerySet[Scorecard]:
     if not sees_every_pilot(user):
         queryset = queryset.filter(pilot__in=pilots_visible_to(user).values("pk"))
     return queryset.order_by(*DASHBOARD_ORDER)
+
+
+# What a row of the dashboard shows, as values (no model instances): the floor's columns.
+ROW_FIELDS = (
+    "pilot_id",
+    "risk",
+    "overall",
+    "infrastructure",
+    "metric",
+    "ownership",
+    "handover",
+    "reasons",
+    "next_date",
+    "sparkline",
+    "pilot__reference",
+    "pilot__title",
+    "pilot__stage",
+    "pilot__owner_status",
+    "pilot__sponsor_id",
+    "pilot__business_unit__name",
+    "pilot__sponsor__first_name",
+    "pilot__sponsor__last_name",
+    "pilot__sponsor__username",
+    "pilot__owner__first_name",
+    "pilot__owner__last_name",
+    "pilot__owner__username",
+)
+
+
+def dashboard_rows(scorecards: QuerySet[Scorecard]) -> QuerySet:
+    """These scorecards (in their order) as the values a dashboard row shows: slice it."""
+    return scorecards.values(*ROW_FIELDS)
 
 
 def scorecard_for_pilot(pilot_id: int) -> Scorecard | None:
@@ -115,20 +152,21 @@ class Summary:
 
     @property
     def funnel(self) -> list[tuple[str, str, int]]:
-        return [(stage.value, stage.label, self.per_stage.get(stage, 0)) for stage in FUNNEL]
+        funnel = [Stage(value) for value in Stage.FUNNEL]
+        return [(stage.value, stage.label, self.per_stage.get(stage, 0)) for stage in funnel]
 
 
-def dashboard_summary(scorecards: QuerySet[Scorecard]) -> Summary:
-    """The summary figures of exactly these (filtered) scorecards, in one query."""
-    figures = scorecards.order_by().aggregate(
-        total=Count("pk"),
-        **{f"stage_{stage}": Count("pk", filter=Q(pilot__stage=stage)) for stage in Stage.values},
-        **{f"risk_{risk}": Count("pk", filter=Q(risk=risk)) for risk in RiskLevel.values},
-        with_accepted_owner=Count("pk", filter=Q(has_accepted_owner=True)),
-        with_primary_metric=Count("pk", filter=Q(has_primary_metric=True)),
-        window_reached=Count("pk", filter=Q(handover_planned_early__isnull=False)),
-        planned_before_window=Count("pk", filter=Q(handover_planned_early=True)),
-    )
+def dashboard_summary(scorecards: QuerySet[Scorecard], *, whole_portfolio: bool = False) -> Summary:
+    """The summary figures of exactly these (filtered) scorecards, in one query.
+
+    ``whole_portfolio`` (a lead, no filter: ``scorecards`` is every scorecard)
+    reads the totals the last recompute counted instead, one row.
+    """
+    figures = None
+    if whole_portfolio:
+        figures = PortfolioTotals.objects.values_list("figures", flat=True).first()
+    if figures is None:  # not asked, or no recompute has counted them yet
+        figures = summary_counts(scorecards)
     per_stage = {stage: figures[f"stage_{stage}"] for stage in Stage.values}
     return Summary(
         total=figures["total"],

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, Min, OuterRef, Q, Subquery, Window
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery, Window
 from django.db.models.functions import RowNumber, TruncDate
 from django.utils import timezone
 
@@ -45,6 +45,7 @@ from pilots.rules import RuleSettings
 from pilots.selectors.pilots import rule_settings
 from scorecards import scoring
 from scorecards.models import (
+    PortfolioTotals,
     PortfolioWeek,
     RiskLevel,
     Scorecard,
@@ -244,6 +245,7 @@ def _primary(
 
 
 SCORE_FIELDS = [
+    "stage",
     "infrastructure",
     "metric",
     "ownership",
@@ -314,6 +316,7 @@ def _recompute(ids: list[int] | None, today: date) -> int:
                 **{practice.value: score for practice, score in result.scores.items()},
                 overall=result.overall,
                 risk=int(result.risk),
+                stage=pilot["stage"],
                 reasons=reasons,
                 next_date=result.next_date,
                 has_accepted_owner=facts.owner_status == OwnershipStatus.ACCEPTED,
@@ -339,7 +342,46 @@ def _recompute(ids: list[int] | None, today: date) -> int:
         reasons_in_scope = reasons_in_scope.filter(scorecard_id__in=ids)
     reasons_in_scope.delete()
     ScorecardReason.objects.bulk_create(reason_rows)
+    portfolio_totals_refresh(now=now)
     return len(cards)
+
+
+def summary_counts(scorecards: QuerySet[Scorecard]) -> dict[str, int]:
+    """What the dashboard's summary counts of these scorecards, in one query (no join).
+
+    ``total``; ``stage_<stage>`` and ``risk_<level>`` for every stage and level;
+    ``with_accepted_owner``, ``with_primary_metric``, ``window_reached`` and
+    ``planned_before_window``.
+    """
+    return scorecards.order_by().aggregate(
+        total=Count("pk"),
+        **{f"stage_{stage}": Count("pk", filter=Q(stage=stage)) for stage in Stage.values},
+        **{f"risk_{risk}": Count("pk", filter=Q(risk=risk)) for risk in RiskLevel.values},
+        with_accepted_owner=Count("pk", filter=Q(has_accepted_owner=True)),
+        with_primary_metric=Count("pk", filter=Q(has_primary_metric=True)),
+        window_reached=Count("pk", filter=Q(handover_planned_early__isnull=False)),
+        planned_before_window=Count("pk", filter=Q(handover_planned_early=True)),
+    )
+
+
+def portfolio_totals_refresh(*, now=None) -> None:
+    """Recount the summary of every scorecard into the one totals row (two queries).
+
+    Every recompute calls it in its transaction, after its writes, so the row
+    always counts the scorecards as they stand.
+    """
+    PortfolioTotals.objects.bulk_create(
+        [
+            PortfolioTotals(
+                key=1,
+                figures=summary_counts(Scorecard.objects.all()),
+                computed_at=now or timezone.now(),
+            )
+        ],
+        update_conflicts=True,
+        unique_fields=["key"],
+        update_fields=["figures", "computed_at"],
+    )
 
 
 TOTAL_WEEKS = 12  # as many weeks as the dashboard's trend shows

@@ -10,6 +10,7 @@ queryset, a related object not selected, the header's lazy navigation) raises
 from __future__ import annotations
 
 import csv
+import html
 from datetime import date
 from typing import Any
 
@@ -17,12 +18,15 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET
 from zen_queries import queries_disabled
 
 from pilots.abilities import may_edit_registration
 from pilots.enums import Stage
+from pilots.frame import formats
 from pilots.frame.navigation import Navigation
 from pilots.links import PilotLinks
 from pilots.models import Pilot
@@ -34,6 +38,7 @@ from scorecards.models import RiskLevel, Scorecard
 from scorecards.scoring import PRACTICE_LABELS, REASON_CODES, Practice
 from scorecards.selectors import (
     Summary,
+    dashboard_rows,
     dashboard_scorecards,
     dashboard_summary,
     filter_choices,
@@ -145,34 +150,185 @@ def when(day: date | None, today: date) -> str:
     return f"in {count}" if days > 0 else f"{count} ago"
 
 
-def reasons_for(user: AnyUser, card: Scorecard, links: PilotLinks) -> list[dict[str, Any]]:
-    """The card's reasons, each linked only where this user may follow (``link`` "" if not).
+RISK_LABELS = dict(RiskLevel.choices)
+STAGE_LABELS = dict(Stage.choices)
+OWNER_NOTES = {"pending": "(not accepted yet)", "declined": "(declined)"}
+
+
+def shown_reasons(
+    reasons: list[dict[str, Any]], reference: str, *, may_edit: bool, links: PilotLinks
+) -> list[dict[str, Any]]:
+    """Stored reasons, each linked only where this viewer may follow (``link`` "" if not).
 
     The stored link says where a reason is fixed for whoever may fix it; a
     registration step is no use to someone who may not edit the registration.
     """
-    pilot = card.pilot
-    may_edit = may_edit_registration(user, pilot)
     shown = []
-    for reason in card.reasons:
+    for reason in reasons:
         if "section" in reason:
-            link = links.fix(pilot.reference, reason["section"], may_edit=may_edit)
+            link = links.fix(reference, reason["section"], may_edit=may_edit)
         else:  # stored before reasons kept their section: until the next recompute
             link = reason["link"] if may_edit else ""
-        shown.append({**reason, "link": link, "risk_label": RiskLevel(reason["risk"]).label})
+        shown.append({**reason, "link": link, "risk_label": RISK_LABELS[reason["risk"]]})
     return shown
 
 
-def dashboard_row(user: AnyUser, card: Scorecard, today: date, links: PilotLinks) -> dict[str, Any]:
+def reasons_for(user: AnyUser, card: Scorecard, links: PilotLinks) -> list[dict[str, Any]]:
+    """The card's reasons as this user may follow them (see ``shown_reasons``)."""
+    pilot = card.pilot
+    return shown_reasons(
+        card.reasons, pilot.reference, may_edit=may_edit_registration(user, pilot), links=links
+    )
+
+
+def full_name(first: str, last: str, username: str) -> str:
+    """As ``User.get_full_name() or get_username()`` (templates/pilots/_person.html)."""
+    return f"{first} {last}".strip() or username
+
+
+class RowLinks(PilotLinks):
+    """The paths a dashboard row links to (each reversed once per page)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._scorecard = reverse("scorecards:pilot", args=[REFERENCE_MARK])
+
+    def scorecard(self, reference: str) -> str:
+        return self._scorecard.replace(REFERENCE_MARK, reference)
+
+
+REFERENCE_MARK = "PIL-0000000000"
+
+
+def dashboard_row(
+    user: AnyUser, values: dict[str, Any], today: date, links: RowLinks
+) -> dict[str, Any]:
+    """Everything a row shows, ready to write: the template only places it."""
+    reference = values["pilot__reference"]
+    stage = values["pilot__stage"]
+    pilot = Pilot(pk=values["pilot_id"], sponsor_id=values["pilot__sponsor_id"], stage=stage)
+    next_date = values["next_date"]
+    spark = charts.sparkline(values["sparkline"])
+    owner = values["pilot__owner__username"]
     return {
-        "card": card,
-        "pilot": card.pilot,
-        "reasons": reasons_for(user, card, links),
-        "practices": [(SHORT_PRACTICE[p], PRACTICE_LABELS[p], card.score_of(p)) for p in PRACTICES],
-        "sparkline": charts.sparkline(card.sparkline),
-        "next_when": when(card.next_date, today),
-        "next_passed": card.next_date is not None and card.next_date < today,
+        "risk": values["risk"],
+        "risk_label": RISK_LABELS[values["risk"]],
+        "reference": reference,
+        "url": links.detail(reference),
+        "scorecard_url": links.scorecard(reference),
+        "title": values["pilot__title"],
+        "stage": stage,
+        "stage_label": STAGE_LABELS[stage],
+        "business_unit": values["pilot__business_unit__name"] or "No business unit",
+        "sponsor": full_name(
+            values["pilot__sponsor__first_name"],
+            values["pilot__sponsor__last_name"],
+            values["pilot__sponsor__username"],
+        ),
+        "owner": full_name(
+            values["pilot__owner__first_name"], values["pilot__owner__last_name"], owner
+        )
+        if owner is not None
+        else "",
+        "owner_note": OWNER_NOTES.get(values["pilot__owner_status"], ""),
+        "overall": values["overall"],
+        "practices": [(SHORT_PRACTICE[p], PRACTICE_LABELS[p], values[p.value]) for p in PRACTICES],
+        "reasons": shown_reasons(
+            values["reasons"],
+            reference,
+            may_edit=may_edit_registration(user, pilot),
+            links=links,
+        ),
+        "next_day": formats.day(next_date) if next_date else "",
+        "next_when": when(next_date, today),
+        "next_passed": next_date is not None and next_date < today,
+        "spark": spark,
     }
+
+
+# A row of the dashboard's table, written in Python: 25 rows of about fifty values each
+# cost far more as template nodes (or format_html calls) than the query that fetches
+# them. Every value goes through ``esc`` (html.escape, as Django's escape filter); the
+# markup is what templates/scorecards/dashboard.html wrote.
+esc = html.escape
+
+
+def muted(text: str) -> str:
+    return f'<span class="muted">{esc(text)}</span>'
+
+
+def spark_html(spark: charts.Sparkline | None) -> str:
+    """The primary metric's sparkline, as templates/scorecards/_sparkline.html draws it."""
+    if spark is None:
+        return muted("No readings")
+    many = len(spark.points) > 1
+    line = f'<polyline class="spark-line" points="{esc(spark.polyline)}" />' if many else ""
+    label, w, h = esc(spark.label), spark.width, spark.height
+    first = f"{esc(spark.first)} → " if many else ""
+    return (
+        f'<svg class="sparkline" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" '
+        f'aria-label="{label}"><title>{label}</title>{line}<circle class="spark-end" '
+        f'cx="{spark.end[0]:.1f}" cy="{spark.end[1]:.1f}" r="2.5" /></svg>'
+        f'<span class="spark-range" aria-hidden="true">{first}{esc(spark.last)}</span>'
+    )
+
+
+def reasons_html(reasons: list[dict[str, Any]]) -> str:
+    if not reasons:
+        return muted("Nothing to fix.")
+    items = "".join(
+        f'<li class="reason-{int(reason["risk"])}">'
+        + (
+            f'<a href="{esc(reason["link"])}">{esc(reason["sentence"])}</a>'
+            if reason["link"]
+            else esc(reason["sentence"])
+        )
+        + "</li>"
+        for reason in reasons
+    )
+    return f'<ul class="reasons">{items}</ul>'
+
+
+def row_html(row: dict[str, Any]) -> SafeString:
+    """One row of the dashboard's table from ``dashboard_row``'s values, every value escaped."""
+    risk, reference, url = int(row["risk"]), esc(row["reference"]), esc(row["url"])
+    practices = "".join(
+        f'<li title="{esc(label)}"><abbr title="{esc(label)}">{esc(short)}</abbr> {int(score)}</li>'
+        for short, label, score in row["practices"]
+    )
+    owner = esc(row["owner"]) if row["owner"] else muted("None")
+    if row["owner_note"]:
+        owner += " " + muted(row["owner_note"])
+    next_date = (
+        f'{esc(row["next_day"])}<div class="{"overdue" if row["next_passed"] else "muted"}">'
+        f"{esc(row['next_when'])}</div>"
+        if row["next_day"]
+        else muted("—")
+    )
+    overall = int(row["overall"])
+    return mark_safe(  # noqa: S308 - every value above is escaped or a number
+        f"""<tr class="risk-row-{risk}" data-reference="{reference}">
+        <td data-label="Risk"><span class="badge risk risk-{risk}">{esc(row["risk_label"])}</span></td>
+        <td data-label="Pilot" class="pilot-cell">
+          <a class="mono" href="{url}">{reference}</a>
+          <a href="{url}" class="pilot-title">{esc(row["title"])}</a>
+          <div class="muted"><span class="badge stage-{esc(row["stage"])}">{esc(row["stage_label"])}</span> {esc(row["business_unit"])}</div>
+        </td>
+        <td data-label="People" class="people">
+          <div><span class="role">Sponsor</span>{esc(row["sponsor"])}</div>
+          <div><span class="role">Owner</span>{owner}</div>
+        </td>
+        <td data-label="Score" class="score-cell">
+          <a class="overall" href="{esc(row["scorecard_url"])}" aria-label="Overall score {overall} out of 100: open the scorecard">{overall}</a>
+          <ul class="practice-scores">{practices}</ul>
+        </td>
+        <td data-label="Why" class="reasons-cell">
+          {reasons_html(row["reasons"])}
+        </td>
+        <td data-label="Next date" class="nowrap">{next_date}</td>
+        <td data-label="Primary metric">{spark_html(row["spark"])}</td>
+      </tr>"""  # noqa: E501
+    )
 
 
 @require_GET
@@ -184,23 +340,26 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         request.GET, queryset=dashboard_scorecards(user), choices=filter_choices(user)
     )
     scorecards = portfolio.qs
-    summary = dashboard_summary(scorecards)
-    page = CountedPaginator(scorecards, PAGE_SIZE, count=summary.total).get_page(
+    filtered = is_filtered(request)
+    # A lead's unfiltered page: the totals and the trend counted when they were written.
+    whole_portfolio = sees_every_pilot(user) and not filtered
+    summary = dashboard_summary(scorecards, whole_portfolio=whole_portfolio)
+    page = CountedPaginator(dashboard_rows(scorecards), PAGE_SIZE, count=summary.total).get_page(
         request.GET.get("page")
     )
     page.object_list = list(page.object_list)
-    filtered = is_filtered(request)
-    trend = risk_trend(
-        scorecards, today=today, whole_portfolio=sees_every_pilot(user) and not filtered
-    )
-    links = PilotLinks()
+    trend = risk_trend(scorecards, today=today, whole_portfolio=whole_portfolio)
+    weeks = [(week.week, week.per_risk) for week in trend]
+    links = RowLinks()
     context = {
         "nav": evaluated_navigation(request),
         "sees_all": sees_every_pilot(user),
         "filter": portfolio,
         "form": portfolio.form,
         "page": page,
-        "rows": [dashboard_row(user, card, today, links) for card in page.object_list],
+        "rows": [
+            row_html(dashboard_row(user, values, today, links)) for values in page.object_list
+        ],
         "summary": summary,
         "figures": summary_figures(summary),
         "per_stage": [(label, summary.per_stage.get(value, 0)) for value, label in Stage.choices],
@@ -208,8 +367,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             (level, label, summary.per_risk.get(level, 0))
             for level, label in reversed(RiskLevel.choices)
         ],
-        "risk_chart": charts.risk_chart([(week.week, week.per_risk) for week in trend]),
+        "risk_chart": charts.risk_chart(weeks),
         "funnel": charts.funnel(summary.funnel),
+        # The charts are drawn from these figures alone: their rendered SVG is kept
+        # (the cache tag) under the figures, so a page redraws them only when they change.
+        "charts_key": {"risk": repr(weeks), "funnel": repr(summary.funnel)},
         "query": query_without_page(request),
         "filtered": filtered,
         "today": today,

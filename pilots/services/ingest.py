@@ -14,7 +14,7 @@ It is set-based (a fixed number of queries for 1 or 10,000 rows): per-row
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -22,9 +22,10 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Prefetch
 from django.utils import timezone
+from psycopg import sql
 
 from pilots.enums import ID_MAX, ReadingSource, Stage
 from pilots.errors import NotAllowed, RowError, RowsInvalid
@@ -213,6 +214,74 @@ def _recordable_pilots(by: AnyUser, pilot_ids: set[int], *, lock: bool) -> dict[
     return pilots
 
 
+# Insert or update readings by (metric, day) from one array per column: one statement
+# for the whole batch (PostgreSQL).
+UPSERT_SQL = """
+INSERT INTO {table} (metric_id, observed_on, value, note, source, recorded_by_id,
+                     created_at, updated_at)
+SELECT r.metric_id, r.observed_on, r.value, r.note, %(source)s, %(by)s, %(now)s, %(now)s
+FROM unnest(%(metrics)s::bigint[], %(days)s::date[], %(values)s::numeric[], %(notes)s::text[])
+     AS r (metric_id, observed_on, value, note)
+ON CONFLICT (metric_id, observed_on) DO UPDATE
+SET value = EXCLUDED.value, note = EXCLUDED.note, source = EXCLUDED.source,
+    recorded_by_id = EXCLUDED.recorded_by_id, updated_at = EXCLUDED.updated_at
+"""
+
+
+def array_literal(items: Iterable[str]) -> str:
+    """A PostgreSQL array literal of these elements, each quoted: ``{"a","b \\"c\\""}``.
+
+    One string parameter for a whole column, instead of one parameter per value (a
+    driver that binds on the client quotes a list's elements one by one, in Python).
+    """
+    return (
+        "{"
+        + ",".join('"' + item.replace("\\", "\\\\").replace('"', '\\"') + '"' for item in items)
+        + "}"
+    )
+
+
+def write_readings(rows: Sequence[ReadingRow], *, by: AnyUser, source: str) -> None:
+    """Create or update these readings (at most one per metric and day), in bulk.
+
+    On PostgreSQL one ``INSERT … SELECT FROM unnest … ON CONFLICT`` with one array
+    literal per column; elsewhere Django's ``bulk_create`` upsert.
+    """
+    if connection.vendor != "postgresql":
+        MetricReading.objects.bulk_create(
+            [
+                MetricReading(
+                    metric_id=row.metric_id,
+                    observed_on=row.observed_on,
+                    value=row.value,
+                    note=row.note,
+                    recorded_by=by,
+                    source=source,
+                )
+                for row in rows
+            ],
+            batch_size=2000,
+            update_conflicts=True,
+            unique_fields=["metric", "observed_on"],
+            update_fields=["value", "note", "recorded_by", "source", "updated_at"],
+        )
+        return
+    statement = sql.SQL(UPSERT_SQL).format(table=sql.Identifier(MetricReading._meta.db_table))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            statement,
+            {
+                "source": str(source),
+                "by": by.pk,
+                "now": timezone.now(),
+                "metrics": array_literal(str(row.metric_id) for row in rows),
+                "days": array_literal(row.observed_on.isoformat() for row in rows),
+                "values": array_literal(str(row.value) for row in rows),
+                "notes": array_literal(row.note for row in rows),
+            },
+        )
+
+
 @transaction.atomic
 def readings_ingest(
     *,
@@ -291,7 +360,7 @@ def readings_ingest(
             observed_on__lte=max(row.observed_on for row in valid),
         ).values_list("metric_id", "observed_on", "value", "note")
     }
-    to_write: list[MetricReading] = []
+    to_write: list[ReadingRow] = []
     for row in valid:
         outcome = outcomes[row.metric_id]
         before = existing.get((row.metric_id, row.observed_on))
@@ -306,26 +375,11 @@ def readings_ingest(
             plain(before[0]) if before else None,
             plain(row.value),
         ]
-        to_write.append(
-            MetricReading(
-                metric_id=row.metric_id,
-                observed_on=row.observed_on,
-                value=row.value,
-                note=row.note,
-                recorded_by=by,
-                source=source,
-            )
-        )
+        to_write.append(row)
     result = IngestResult(metrics=list(outcomes.values()), written=not dry_run)
     if dry_run or not to_write:
         return result
-    MetricReading.objects.bulk_create(
-        to_write,
-        batch_size=2000,
-        update_conflicts=True,
-        unique_fields=["metric", "observed_on"],
-        update_fields=["value", "note", "recorded_by", "source", "updated_at"],
-    )
+    write_readings(to_write, by=by, source=source)
     PilotEvent.objects.bulk_create(
         PilotEvent(
             pilot=pilots[outcome.metric.pilot_id],

@@ -16,8 +16,19 @@ from pilots.enums import MetricKind, Stage
 from pilots.models import GateDecision, Pilot
 from pilots.services import handover, ingest
 from scorecards import tasks
-from scorecards.models import RiskLevel, Scorecard, ScorecardReason, ScorecardSnapshot
-from scorecards.services import scorecards_recompute, scorecards_snapshot, week_of
+from scorecards.models import (
+    PortfolioTotals,
+    RiskLevel,
+    Scorecard,
+    ScorecardReason,
+    ScorecardSnapshot,
+)
+from scorecards.services import (
+    scorecards_recompute,
+    scorecards_snapshot,
+    summary_counts,
+    week_of,
+)
 from tests import factories
 
 DAY = date(2026, 3, 2)  # a Monday; the running fixture started 5 Jan, ends 5 Jul
@@ -137,7 +148,9 @@ def portfolio(n: int, sponsor, owner, member) -> None:
 def recompute_queries() -> int:
     from django.db import connection
 
-    return 2 + (1 if connection.vendor == "postgresql" else 0) + 7 + 3
+    # savepoint and release, the lock (PostgreSQL), 7 facts, 3 writes, and the
+    # portfolio totals: their count and their upsert.
+    return 2 + (1 if connection.vendor == "postgresql" else 0) + 7 + 3 + 2
 
 
 @pytest.mark.parametrize("size", [3, 12])
@@ -147,6 +160,21 @@ def test_recompute_runs_a_fixed_number_of_queries(
     portfolio(size, sponsor, owner, member)
     with django_assert_num_queries(recompute_queries()):
         assert scorecards_recompute(today=date(2026, 7, 6)) == size
+
+
+def test_recompute_keeps_the_stage_and_the_portfolio_totals(sponsor, owner, member):
+    portfolio(3, sponsor, owner, member)
+    scorecards_recompute(today=date(2026, 7, 6))
+    first = Pilot.objects.order_by("pk").first()
+    Pilot.objects.filter(pk=first.pk).update(stage=Stage.STOPPED)  # as a gate decision would
+    scorecards_recompute(pilot_ids=[first.pk], today=date(2026, 7, 6))  # only that pilot
+
+    stages = dict(Pilot.objects.values_list("pk", "stage"))
+    assert dict(Scorecard.objects.values_list("pilot_id", "stage")) == stages
+    totals = PortfolioTotals.objects.get()
+    assert totals.figures == summary_counts(Scorecard.objects.all())
+    assert totals.figures["total"] == 3
+    assert totals.figures["stage_stopped"] == 1
 
 
 # --- After a change, in a task, after commit -----------------------------------------------

@@ -25,7 +25,12 @@ from pilots.services import ownership
 from scorecards import charts
 from scorecards.models import Scorecard, ScorecardSnapshot
 from scorecards.scoring import Risk
-from scorecards.services import scorecards_recompute, scorecards_snapshot, week_of
+from scorecards.services import (
+    portfolio_totals_refresh,
+    scorecards_recompute,
+    scorecards_snapshot,
+    week_of,
+)
 from tests import factories
 
 TODAY = date(2026, 3, 2)  # a Monday, inside the fixtures' pilots (5 Jan to 5 Jul 2026)
@@ -54,8 +59,10 @@ def exported(response) -> list[list[str]]:
 
 
 def pin(pilot: Pilot, **values) -> None:
-    """Set stored scorecard values directly (to test the page, not the rules)."""
+    """Set stored scorecard values directly (to test the page, not the rules), then
+    recount the portfolio's totals, as a recompute does after its writes."""
     Scorecard.objects.filter(pilot=pilot).update(**values)
+    portfolio_totals_refresh()
 
 
 def running_pilot(*, sponsor, owner, **fields) -> Pilot:
@@ -98,6 +105,26 @@ def test_dashboard_lead_sees_every_pilot(client, lead, running, sponsor, owner):
     assert response.status_code == 200
     assert set(shown(response)) == {running.reference, other.reference}
     assert "Every pilot in the portfolio" in response.content.decode()
+
+
+def test_dashboard_rows_escape_what_people_typed(client, lead, owner):
+    """The rows are written in Python (scorecards.views.row_html): every value escaped."""
+    sponsor = factories.sponsor_user("sponsor-x")
+    sponsor.first_name = '<img src=x onerror="1">'
+    sponsor.save(update_fields=["first_name"])
+    pilot = running_pilot(sponsor=sponsor, owner=owner, title='<script>alert("t")</script> & co')
+    recompute()
+    client.force_login(lead)
+    html = client.get(DASHBOARD).content.decode()
+    assert shown_row(html, pilot.reference)
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(&quot;t&quot;)&lt;/script&gt; &amp; co" in html
+    assert "<img src=x" not in html
+    assert "&lt;img src=x onerror=&quot;1&quot;&gt;" in html
+
+
+def shown_row(html: str, reference: str) -> bool:
+    return f'data-reference="{reference}"' in html
 
 
 def test_dashboard_sponsor_and_owner_see_only_their_pilots(client, running, sponsor, owner):
@@ -396,8 +423,21 @@ def test_dashboard_summary_figures(client, lead, sponsor, owner):
         stage=Stage.GRADUATED, operations_accepted_at=datetime(2026, 2, 1, tzinfo=UTC)
     )
     Pilot.objects.filter(pk=stopped.pk).update(stage=Stage.STOPPED)
-    pin(graduated, has_accepted_owner=True, has_primary_metric=True, handover_planned_early=True)
-    pin(stopped, has_accepted_owner=False, has_primary_metric=False, handover_planned_early=None)
+    # The scorecard keeps the stage it was scored at (the recompute follows every change).
+    pin(
+        graduated,
+        stage=Stage.GRADUATED,
+        has_accepted_owner=True,
+        has_primary_metric=True,
+        handover_planned_early=True,
+    )
+    pin(
+        stopped,
+        stage=Stage.STOPPED,
+        has_accepted_owner=False,
+        has_primary_metric=False,
+        handover_planned_early=None,
+    )
     pin(first, has_accepted_owner=True, has_primary_metric=True, handover_planned_early=False)
     pin(second, has_accepted_owner=True, has_primary_metric=False, handover_planned_early=None)
 

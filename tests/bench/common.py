@@ -1,4 +1,4 @@
-"""What the benchmark commands (``bench_ingest``, ``bench_reminders``, ``bench_dashboard``) share.
+"""What the benchmarks (``python -m tests.bench ingest|reminders|dashboard``) share.
 
 Not a test and not used by the application: the scaffolding of a benchmark run on a
 PostgreSQL database of its own (``make bench``). What each command builds, times and
@@ -24,6 +24,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import Group
@@ -32,7 +33,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext, override_settings
 from psycopg import sql
 
-from pilots.enums import PORTFOLIO_LEADS_GROUP
+from pilots.enums import PORTFOLIO_LEADS_GROUP, OwnershipStatus
 from pilots.models import Pilot
 
 BENCH_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/pilotgate_bench"
@@ -183,6 +184,27 @@ def scratch_portfolio(
         started = time.perf_counter()
         cleanup(scratch)
         write(f"  scratch data deleted in {time.perf_counter() - started:.1f}s")
+
+
+def accepted_owner(owner: Any, now: datetime) -> dict[str, Any]:
+    """A pilot's fields for ``owner``, nominated 40 days ago and accepted the day after."""
+    return {
+        "owner": owner,
+        "owner_status": OwnershipStatus.ACCEPTED,
+        "owner_nominated_at": now - timedelta(days=40),
+        "owner_responded_at": now - timedelta(days=39),
+    }
+
+
+def declined_owner(owner: Any, now: datetime) -> dict[str, Any]:
+    """A pilot's fields for ``owner``, nominated 20 days ago and declined the day after."""
+    return {
+        "owner": owner,
+        "owner_status": OwnershipStatus.DECLINED,
+        "owner_nominated_at": now - timedelta(days=20),
+        "owner_responded_at": now - timedelta(days=19),
+        "owner_decline_reason": "Bench: not my area.",
+    }
 
 
 def identifiers(tables: dict[str, Any]) -> dict[str, sql.Identifier]:

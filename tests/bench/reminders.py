@@ -53,25 +53,6 @@ from django.utils import timezone
 from psycopg import sql
 
 from pilots import timeline
-from pilots.bench import (
-    Scratch,
-    Timings,
-    add_size_arguments,
-    analyze,
-    assign_references,
-    bench_settings,
-    captured_queries,
-    delete_scratch,
-    identifiers,
-    method_line,
-    portfolio_sizes,
-    repetitions,
-    require_postgresql,
-    scratch_portfolio,
-    server_version,
-    table,
-    timed,
-)
 from pilots.enums import (
     PORTFOLIO_LEADS_GROUP,
     Cadence,
@@ -83,11 +64,7 @@ from pilots.enums import (
     TaskKind,
     TaskStatus,
 )
-from pilots.links import PilotLinks
 from pilots.models import (
-    CADENCE_DAYS,
-    CLOSED_STAGES,
-    IN_FLIGHT_STAGES,
     BusinessUnit,
     GateDecision,
     KnowledgeTransferTask,
@@ -97,9 +74,28 @@ from pilots.models import (
     Reminder,
     ReminderMute,
 )
-from pilots.services import reminders
-from pilots.services.reminders import (
-    reminders_due,
+from pilots.reminders.rules import reminders_due
+from pilots.reminders.sweep import reminders_sweep
+from tests.bench.common import (
+    Scratch,
+    Timings,
+    accepted_owner,
+    add_size_arguments,
+    analyze,
+    assign_references,
+    bench_settings,
+    captured_queries,
+    declined_owner,
+    delete_scratch,
+    identifiers,
+    method_line,
+    portfolio_sizes,
+    repetitions,
+    require_postgresql,
+    scratch_portfolio,
+    server_version,
+    table,
+    timed,
 )
 
 FLOOR = "SQL floor (1 query)"
@@ -108,7 +104,7 @@ SWEEP = "sweep (records)"
 RERUN = "sweep re-run (no-op)"
 
 # Every due (pilot, kind, recipient) on %(day)s, all the rules of
-# ``pilots.services.reminders`` at once, less muted kinds and inactive
+# ``pilots.reminders.rules`` at once, less muted kinds and inactive
 # recipients, one row per key.
 FLOOR_SQL = """
 WITH leads AS (
@@ -185,7 +181,8 @@ candidates (pilot_id, kind, recipient_id) AS (
     SELECT p.id, %(k_decision)s::text, r.id
     FROM {pilot} p
     CROSS JOIN LATERAL (SELECT p.sponsor_id UNION SELECT leads.id FROM leads) r (id)
-    WHERE p.stage = %(running)s AND p.planned_end <= %(day)s - (%(decision_grace)s + 1)
+    WHERE p.stage = ANY(%(handover_stages)s)
+      AND p.planned_end < %(day)s - %(decision_grace)s
 )
 SELECT DISTINCT c.pilot_id, c.kind, c.recipient_id
 FROM candidates c
@@ -228,9 +225,13 @@ class SizeResult:
     methods: list[Method]
     rules: list[Rule]
     due_by_kind: Counter[str]
+    # (pilot, kind, recipient) of every due reminder: the SQL floor's, reminders_due's.
+    floor_keys: set[tuple[int, str, int]] = field(default_factory=set)
+    due_keys: set[tuple[int, str, int]] = field(default_factory=set)
 
 
 class Command(BaseCommand):
+    results: list[SizeResult]  # after handle: each size's figures and rows
     help = (
         "Time the reminder sweep (candidate finding, recording, idempotent re-run) against "
         "one SQL query finding the same reminders. Needs PostgreSQL; creates and deletes "
@@ -249,16 +250,17 @@ class Command(BaseCommand):
     def handle(
         self, *args: Any, pilots: int, small: int, repeat: int, explain: bool, **options: Any
     ) -> None:
-        require_postgresql("bench_reminders")
+        require_postgresql("python -m tests.bench reminders")
         sizes = portfolio_sizes(pilots, small, minimum=20)
         if repeat < 1:
             raise CommandError("--repeat must be at least 1.")
         started = time.perf_counter()
-        with bench_settings(quiet=reminders.__name__):  # the sweep logs one line per run
+        with bench_settings(quiet=reminders_due.__module__):  # the sweep logs one line per run
             results = [
                 self.bench(size, repeat=repeat, explain=explain and size == sizes[-1])
                 for size in sizes
             ]
+        self.results = results
         self.report(results, repeat=repeat, elapsed=time.perf_counter() - started)
 
     # --- Scaffolding -------------------------------------------------------------------
@@ -314,12 +316,7 @@ class Command(BaseCommand):
             return datetime.combine(on, clock(hour, minute), tzinfo=zone)
 
         def accepted(owner: Any) -> dict[str, Any]:
-            return {
-                "owner": owner,
-                "owner_status": OwnershipStatus.ACCEPTED,
-                "owner_nominated_at": now - timedelta(days=40),
-                "owner_responded_at": now - timedelta(days=39),
-            }
+            return accepted_owner(owner, now)
 
         def pending(owner: Any, nominated_at: datetime) -> dict[str, Any]:
             return {
@@ -329,13 +326,7 @@ class Command(BaseCommand):
             }
 
         def declined(owner: Any) -> dict[str, Any]:
-            return {
-                "owner": owner,
-                "owner_status": OwnershipStatus.DECLINED,
-                "owner_nominated_at": now - timedelta(days=20),
-                "owner_responded_at": now - timedelta(days=19),
-                "owner_decline_reason": "Bench: not my area.",
-            }
+            return declined_owner(owner, now)
 
         def dates(start: date | None, end: date | None, **extra: Any) -> dict[str, Any]:
             return {"planned_start": start, "planned_end": end, **extra}
@@ -437,6 +428,8 @@ class Command(BaseCommand):
                 fields |= {"stage": Stage.APPROVED, **dates(ago(-5), ago(-95))}
             elif k == 18:  # draft, nomination declined
                 fields |= {"stage": Stage.DRAFT, **declined(owner)}
+            elif j % 2 == 0:  # approved, never started, planned end passed: decision overdue
+                fields |= {"stage": Stage.APPROVED, **dates(ago(120), ago(3))}
             else:  # running, building, fresh weekly metric
                 fields |= running(ago(30), ago(-60))
                 metric = (Cadence.WEEKLY, [3, 10])
@@ -447,7 +440,7 @@ class Command(BaseCommand):
             [
                 Pilot(
                     title=f"Bench reminders pilot {i}",
-                    problem_statement="Scratch pilot of bench_reminders; deleted when it ends.",
+                    problem_statement="A scratch pilot of make bench, deleted at its end.",
                     business_unit=business_unit,
                     **fields,
                 )
@@ -531,7 +524,7 @@ class Command(BaseCommand):
                     decided_at=local(pilot.planned_end, 12),
                     from_stage=Stage.RUNNING,
                     to_stage=Stage.GRADUATED,
-                    rationale="Scratch graduation of bench_reminders.",
+                    rationale="Scratch graduation of the reminders benchmark.",
                 )
                 for pilot in pilots
                 if pilot.stage == Stage.GRADUATED
@@ -599,17 +592,17 @@ class Command(BaseCommand):
         params = {
             "day": day,
             "leads_group": PORTFOLIO_LEADS_GROUP,
-            "handover_stages": [str(stage) for stage in IN_FLIGHT_STAGES],
+            "handover_stages": [str(stage) for stage in Stage.IN_FLIGHT],
             "graduated": str(Stage.GRADUATED),
             "tracked_after_days": timeline.TRACKED_AFTER_GRADUATION.days,
-            "closed_stages": sorted(str(stage) for stage in CLOSED_STAGES),
+            "closed_stages": sorted(str(stage) for stage in Stage.CLOSED),
             "running": str(Stage.RUNNING),
             "accepted": str(OwnershipStatus.ACCEPTED),
             "pending": str(OwnershipStatus.PENDING),
             "done": str(TaskStatus.DONE),
             "primary": str(MetricKind.PRIMARY),
-            "cadences": [str(cadence) for cadence in CADENCE_DAYS],
-            "cadence_days": list(CADENCE_DAYS.values()),
+            "cadences": [str(cadence) for cadence in Cadence.DAYS],
+            "cadence_days": list(Cadence.DAYS.values()),
             "lead_days": settings.PILOTGATE_HANDOVER_LEAD_DAYS,
             "escalation_days": settings.PILOTGATE_HANDOVER_ESCALATION_DAYS,
             "task_grace": settings.PILOTGATE_TASK_OVERDUE_GRACE_DAYS,
@@ -648,7 +641,7 @@ class Command(BaseCommand):
                 return cursor.fetchall()
 
         def sweep_once() -> Any:
-            return reminders.reminders_sweep(day=day, deliver="queue")
+            return reminders_sweep(day=day, deliver="queue")
 
         def check_constraints() -> None:
             # The foreign keys are deferred to the commit, which never comes: check
@@ -688,17 +681,24 @@ class Command(BaseCommand):
             Method(RERUN, rerun, lambda result: len(result.reminder_ids)),
         ]
 
-        # The rules one by one (the queries reminders_due runs, and their rows).
-        links = PilotLinks()
-        leads = reminders.portfolio_lead_ids()
+        # The rules one by one: reminders_due narrowed to each rule's kinds (its query,
+        # plus the leads, mutes and deactivated accounts it reads whatever the kinds).
+        def narrowed(*kinds: str) -> Callable[[], Any]:
+            return lambda: reminders_due(day, kinds=kinds)
+
         rules = [
-            Rule("handover (both kinds)", lambda: reminders._handover(day, links, leads, None)),
-            Rule("task_overdue", lambda: reminders._tasks_overdue(day, links, None)),
-            Rule("metric_stale", lambda: reminders._metric_stale(day, links, None)),
-            Rule("ownership_pending", lambda: reminders._ownership_pending(day, links, None)),
             Rule(
-                "decision_overdue",
-                lambda: reminders._decision_overdue(day, links, leads, None),
+                "handover (both kinds)",
+                narrowed(ReminderKind.HANDOVER_UNPLANNED, ReminderKind.HANDOVER_ESCALATION),
+            ),
+            *(
+                Rule(str(kind), narrowed(kind))
+                for kind in (
+                    ReminderKind.TASK_OVERDUE,
+                    ReminderKind.METRIC_STALE,
+                    ReminderKind.OWNERSHIP_PENDING,
+                    ReminderKind.DECISION_OVERDUE,
+                )
             ),
         ]
 
@@ -713,7 +713,7 @@ class Command(BaseCommand):
         counted = None
         for rule in rules:
             queries, outcome = captured_queries(rule.run)
-            rule.row_count, rule.sql = len(outcome), queries[-1]
+            rule.row_count, rule.sql = len(outcome), max(queries, key=len)  # the rule's
 
         due_items = outcomes[DUE]
         self.check_same(set(outcomes[FLOOR]), due_items, outcomes[FLOOR])
@@ -755,6 +755,8 @@ class Command(BaseCommand):
             methods=methods,
             rules=rules,
             due_by_kind=due_by_kind,
+            floor_keys=set(outcomes[FLOOR]),
+            due_keys={(pilot, str(kind), user) for pilot, kind, user in (d.key for d in due_items)},
         )
 
     def check_same(self, floor: set[tuple[int, str, int]], due: list[Any], rows: list[Any]) -> None:
@@ -801,7 +803,7 @@ class Command(BaseCommand):
         )
 
         out("")
-        out("The rules one by one (one query each; rows before muting and deactivation):")
+        out("The rules one by one (reminders_due of their kinds; rows after muting, deactivation):")
         lines = []
         for result in results:
             due = {method.name: method for method in result.methods}[DUE].median

@@ -31,7 +31,10 @@ from django.utils import timezone
 from psycopg import sql
 from rest_framework.test import APIClient
 
-from pilots.bench import (
+from pilots.enums import MetricKind, OwnershipStatus, ReadingSource, Stage
+from pilots.models import Metric, MetricReading, Pilot
+from pilots.services.ingest import max_rows, readings_ingest
+from tests.bench.common import (
     Timings,
     bench_settings,
     repetitions,
@@ -41,9 +44,6 @@ from pilots.bench import (
     timed,
     vacuum,
 )
-from pilots.enums import MetricKind, OwnershipStatus, ReadingSource, Stage
-from pilots.models import Metric, MetricReading, Pilot
-from pilots.services.ingest import max_rows, readings_ingest
 
 COLUMNS = (
     "metric_id",
@@ -56,6 +56,7 @@ COLUMNS = (
     "updated_at",
 )
 COPY = "COPY"
+COPY_TARGET = 2.5  # issue 13: the bulk ingest at most 2.5x COPY of the same rows
 EXECUTEMANY = "executemany"
 
 
@@ -79,8 +80,13 @@ class Command(BaseCommand):
         parser.add_argument("--repeat", type=int, default=5, help="Timed runs per method.")
         parser.add_argument("--metrics", type=int, default=4, help="Metrics the rows span.")
 
+    # The rows each method left stored after its warm-up run (metric, day, value, note,
+    # source, recorder), by method: all equal to COPY's, or the run fails.
+    stored: dict[str, list[tuple[Any, ...]]]
+
     def handle(self, *args: Any, rows: int, repeat: int, metrics: int, **options: Any) -> None:
-        require_postgresql("bench_ingest")
+        self.stored = {}
+        require_postgresql("python -m tests.bench ingest")
         if not 1 <= rows <= max_rows():
             raise CommandError(f"--rows must be between 1 and {max_rows():,} (one request).")
         if repeat < 1 or metrics < 1:
@@ -100,7 +106,7 @@ class Command(BaseCommand):
             )
             pilot = Pilot.objects.create(
                 title=f"Ingest benchmark {user.username}",
-                problem_statement="Scratch pilot of bench_ingest; deleted when it ends.",
+                problem_statement="A scratch pilot of make bench, deleted at its end.",
                 sponsor=user,
                 owner=user,
                 owner_status=OwnershipStatus.ACCEPTED,
@@ -220,10 +226,22 @@ class Command(BaseCommand):
             Method(COPY, clear, copy, all_stored, []),
         ]
 
+        def snapshot() -> list[tuple[Any, ...]]:
+            return list(
+                stored.order_by("metric_id", "observed_on").values_list(
+                    "metric_id", "observed_on", "value", "note", "source", "recorded_by_id"
+                )
+            )
+
         self.stdout.write(f"Warming up (one untimed run of each of {len(methods)} methods)...")
         for method in methods:
             method.prepare()
             method.check(method.run())
+            self.stored[method.name] = snapshot()
+        differ = [name for name, rows in self.stored.items() if rows != self.stored[COPY]]
+        if differ:
+            raise CommandError(f"{', '.join(differ)} stored other rows than COPY.")
+        self.stdout.write(f"Each method stored the same {rows:,} rows as COPY.")
         for _ in repetitions(self.stdout.write, repeat, "Repetition {} of {}..."):
             for method in methods:
                 method.prepare()
@@ -278,3 +296,9 @@ class Command(BaseCommand):
                 f"{method.median / executemany:.1f}x executemany's."
             )
         out(f"executemany is {executemany / copy:.1f}x COPY's time.")
+        out("")
+        out("Against the target (medians of this run):")
+        for name in ("API request", "service"):
+            ratio = by_name[name].median / copy
+            verdict = "ok" if ratio <= COPY_TARGET else "MISSED"
+            out(f"  {name}: {ratio:.1f}x COPY (target <= {COPY_TARGET:g}x) {verdict}")
