@@ -43,6 +43,11 @@ class KnowledgeTransferTask(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # Not stored: set on the tasks a page lists (the pilot page, the agenda),
+    # for its template.
+    can_complete: bool
+    overdue: bool
+
     class Meta:
         ordering = ["pilot", "position", "due_on", "id"]
         indexes = [models.Index(fields=["status", "due_on"])]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.contrib.auth.models import User
 from django.db.models import Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
@@ -16,7 +18,7 @@ from pilots.models import (
     Metric,
     Pilot,
 )
-from pilots.permissions import AnyUser, is_portfolio_lead
+from pilots.permissions import is_portfolio_lead
 from pilots.selectors.pilots import pilot_list, review_queue, rule_settings
 from pilots.services.gates import submission_missing_items
 
@@ -32,7 +34,7 @@ class ReadingDue:
 
 @dataclass(frozen=True)
 class Agenda:
-    drafts: list[Pilot]  # to register or fix (with .missing and .rejection)
+    drafts: Sequence[Pilot]  # to register or fix (with .missing and .rejection)
     nominations: list[Pilot]
     readings_due: list[ReadingDue]
     tasks_due: list[KnowledgeTransferTask]
@@ -58,7 +60,7 @@ class Agenda:
         )
 
 
-def agenda_for(user: AnyUser, *, today: date | None = None) -> Agenda:
+def agenda_for(user: User, *, today: date | None = None) -> Agenda:
     """Everything waiting for this user, one query per kind whatever the portfolio's size."""
     today = today or timezone.localdate()
     visible = pilot_list(user)

@@ -9,9 +9,11 @@ from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
+from django_htmx.middleware import HtmxDetails
 
 from pilots.abilities import Abilities, pilot_abilities
 from pilots.errors import MissingItem, NotAllowed, TransitionRefused
@@ -23,6 +25,19 @@ T = TypeVar("T")
 
 
 View = Callable[..., HttpResponse]
+
+
+class SignedInRequest(HttpRequest):
+    """The request a page view is given, as the middleware leaves it.
+
+    ``LoginRequiredMiddleware`` turns away anyone not signed in (the few views
+    marked ``login_not_required`` take a plain ``HttpRequest``), so ``user`` is
+    a ``User``; ``HtmxMiddleware`` adds ``htmx``. A type only: Django still
+    passes its own request object.
+    """
+
+    user: User
+    htmx: HtmxDetails
 
 
 def post_only(form_is_at: Callable[..., str]) -> Callable[[View], View]:

@@ -16,7 +16,7 @@ from pilots.accounts import tokens
 from pilots.accounts.tokens import api_tokens_of
 from pilots.api import serializers as s
 from pilots.api.filters import UserFilter
-from pilots.frame.api.views import ApiView
+from pilots.frame.api.views import ApiView, SignedInApiRequest
 from pilots.models import ApiToken, BusinessUnit
 
 
@@ -67,7 +67,7 @@ class TokenObtain(ApiView):
         request=s.TokenObtainInput,
         responses={201: s.NewTokenSerializer},
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInApiRequest) -> Response:
         data = self.parse(s.TokenObtainInput)
         user = authenticate(request._request, username=data["username"], password=data["password"])
         if user is None:
@@ -93,7 +93,7 @@ class TokenRevoke(ApiView):
     serializer_class = s.TokenSerializer
 
     @extend_schema(summary="Revoke one of your tokens")
-    def delete(self, request: Request, token_id: int) -> Response:
+    def delete(self, request: SignedInApiRequest, token_id: int) -> Response:
         token = generics.get_object_or_404(
             api_tokens_of(request.user).filter(revoked_at__isnull=True), pk=token_id
         )

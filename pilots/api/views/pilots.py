@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from pilots.api import serializers as s
 from pilots.api.filters import ApiPilotFilter, DecisionFilter, EventFilter
 from pilots.enums import Stage
-from pilots.frame.api.views import ApiView
+from pilots.frame.api.views import ApiView, SignedInApiRequest
 from pilots.models import GateDecision, Pilot, PilotEvent
 from pilots.selectors.pilots import pilot_events, pilot_for_page, pilot_list
 from pilots.services import gates, ownership, registration
@@ -51,7 +51,7 @@ class PilotList(ApiView, generics.ListAPIView):
         request=s.PilotCreateInput,
         responses={201: s.PilotDetailSerializer},
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInApiRequest) -> Response:
         data = dict(self.parse(s.PilotCreateInput))
         owner = data.pop("owner", None)
         with transaction.atomic():
@@ -80,7 +80,7 @@ class PilotDetail(ApiView):
         request=s.PilotUpdateInput,
         responses={200: s.PilotDetailSerializer},
     )
-    def patch(self, request: Request, reference: str) -> Response:
+    def patch(self, request: SignedInApiRequest, reference: str) -> Response:
         data = dict(self.parse(s.PilotUpdateInput, partial=True))
         owner = data.pop("owner", None)
         reason = data.pop("reason", "")
@@ -106,7 +106,7 @@ class PilotAction(ApiView):
         )
         return step.run(pilot, by, words)
 
-    def post(self, request: Request, reference: str) -> Response:
+    def post(self, request: SignedInApiRequest, reference: str) -> Response:
         data = self.parse(self.input_serializer) if self.input_serializer else {}
         self.perform(self.pilot, request.user, data)
         return Response(_summary(self.pilot))
