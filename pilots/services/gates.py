@@ -12,10 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, cast
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Field
 from django.utils import timezone
 
 from pilots.enums import InfrastructureItem, MetricKind, OwnershipStatus, Stage, TaskStatus
@@ -80,7 +82,8 @@ def submission_missing_items(pilot: Pilot) -> list[MissingItem]:
     else:
         for field in ("unit", "direction", "baseline", "target", "target_date"):
             if getattr(primary, field) in (None, ""):
-                label = primary._meta.get_field(field).verbose_name
+                # A concrete field of Metric, never a reverse relation.
+                label = cast("Field[Any, Any]", primary._meta.get_field(field)).verbose_name
                 missing.append(
                     MissingItem(
                         f"primary_metric_{field}",

@@ -29,7 +29,7 @@ def owner_nominate(*, pilot: Pilot, by: User, owner: User) -> Pilot:
         raise ValidationError(
             {"owner": f"{owner.get_username()} is already the nominated business owner."}
         )
-    previous = pilot.owner.get_username() if pilot.owner_id else None
+    previous = pilot.owner.get_username() if pilot.owner is not None else None
     pilot.owner = owner
     pilot.owner_status = OwnershipStatus.PENDING
     pilot.owner_nominated_at = timezone.now()

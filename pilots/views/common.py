@@ -23,6 +23,9 @@ from pilots.selectors.pilots import pilot_get_for_user
 
 T = TypeVar("T")
 
+# Pilot.reference is NULL only inside the transaction that creates the pilot.
+SAVED_PILOTS_HAVE_A_REFERENCE = "a saved pilot has a reference"
+
 
 View = Callable[..., HttpResponse]
 
@@ -133,11 +136,13 @@ def call_service(form: forms.BaseForm, service: Callable[[], T]) -> T | None:
 
 
 def pilot_url(pilot: Pilot, anchor: str = "") -> str:
+    assert pilot.reference is not None, SAVED_PILOTS_HAVE_A_REFERENCE
     return PilotLinks().detail(pilot.reference, anchor)
 
 
 def step_url(pilot: Pilot, section: str) -> str:
     """The registration step of that name."""
+    assert pilot.reference is not None, SAVED_PILOTS_HAVE_A_REFERENCE
     return PilotLinks().step(pilot.reference, section)
 
 
@@ -149,8 +154,10 @@ def missing_with_links(
     ``may_edit``: the user may edit the registration now (``Abilities.edit``).
     """
     links = PilotLinks()
+    reference = pilot.reference
+    assert reference is not None, SAVED_PILOTS_HAVE_A_REFERENCE
     return [
-        {**item.as_dict(), "url": links.fix(pilot.reference, item.section, may_edit=may_edit)}
+        {**item.as_dict(), "url": links.fix(reference, item.section, may_edit=may_edit)}
         for item in missing
     ]
 

@@ -172,7 +172,7 @@ class BulkReadings(ApiView):
             problems["readings"] = ["Send the readings as a list."]
         if not isinstance(dry_run, bool):
             problems["dry_run"] = ["Must be true or false."]
-        if problems:
+        if problems or not isinstance(rows, list):  # rows not a list is among the problems
             raise ValidationError(problems)
         result = ingest.readings_ingest(
             by=request.user, rows=rows, source=ReadingSource.API, dry_run=dry_run

@@ -67,7 +67,7 @@ class TokenObtain(ApiView):
         request=s.TokenObtainInput,
         responses={201: s.NewTokenSerializer},
     )
-    def post(self, request: SignedInApiRequest) -> Response:
+    def post(self, request: Request) -> Response:
         data = self.parse(s.TokenObtainInput)
         user = authenticate(request._request, username=data["username"], password=data["password"])
         if user is None:
@@ -84,6 +84,8 @@ class TokenList(ApiView, generics.ListAPIView):
 
     serializer_class = s.TokenSerializer
     queryset = ApiToken.objects.none()  # for the schema; get_queryset scopes to the user
+    # IsAuthenticated, a default permission, has run before get_queryset.
+    request: SignedInApiRequest
 
     def get_queryset(self) -> QuerySet[ApiToken]:
         return api_tokens_of(self.request.user).filter(revoked_at__isnull=True)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, status
+from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -29,7 +30,7 @@ def _summary(pilot: Pilot) -> dict[str, Any]:
     return s.PilotSerializer(fresh).data
 
 
-def _nominate_if_changed(pilot: Pilot, by: Any, owner: Any) -> None:
+def _nominate_if_changed(pilot: Pilot, by: User, owner: User | None) -> None:
     if owner is not None and owner.pk != pilot.owner_id:
         ownership.owner_nominate(pilot=pilot, by=by, owner=owner)
 
@@ -57,6 +58,7 @@ class PilotList(ApiView, generics.ListAPIView):
         with transaction.atomic():
             pilot = registration.pilot_create(by=request.user, **data)
             _nominate_if_changed(pilot, request.user, owner)
+        assert pilot.reference is not None, "pilot_create assigns the reference"
         return _detail(request, pilot.reference, status.HTTP_201_CREATED)
 
 
@@ -95,11 +97,11 @@ class PilotAction(ApiView):
     """One gate or ownership step: ``POST`` runs it, or answers 409 with what is missing."""
 
     serializer_class = s.PilotSerializer
-    input_serializer: type[s.serializers.Serializer] | None = None
+    input_serializer: type[serializers.Serializer[Any]] | None = None
     # A gate transition runs from the table every door shares (``gates.TRANSITIONS``).
     transition: str = ""
 
-    def perform(self, pilot: Pilot, by: Any, data: dict[str, Any]) -> object:
+    def perform(self, pilot: Pilot, by: User, data: dict[str, Any]) -> object:
         step = gates.TRANSITIONS[self.transition]
         words = gates.Words(
             rationale=data.get(step.words, ""), lessons_learned=data.get("lessons_learned", "")
@@ -125,7 +127,7 @@ class Submit(PilotAction):
 
 @_action_schema("Accept ownership", "The nominated business owner accepts.")
 class AcceptOwnership(PilotAction):
-    def perform(self, pilot: Pilot, by: Any, data: dict[str, Any]) -> object:
+    def perform(self, pilot: Pilot, by: User, data: dict[str, Any]) -> object:
         return ownership.ownership_accept(pilot=pilot, by=by)
 
 
@@ -133,7 +135,7 @@ class AcceptOwnership(PilotAction):
 class DeclineOwnership(PilotAction):
     input_serializer = s.ReasonInput
 
-    def perform(self, pilot: Pilot, by: Any, data: dict[str, Any]) -> object:
+    def perform(self, pilot: Pilot, by: User, data: dict[str, Any]) -> object:
         return ownership.ownership_decline(pilot=pilot, by=by, reason=data["reason"])
 
 
@@ -175,7 +177,7 @@ class Stop(PilotAction):
 
 @_action_schema("Accept operations", "The operations owner accepts the running system.")
 class AcceptOperations(PilotAction):
-    def perform(self, pilot: Pilot, by: Any, data: dict[str, Any]) -> object:
+    def perform(self, pilot: Pilot, by: User, data: dict[str, Any]) -> object:
         return ownership.operations_accept(pilot=pilot, by=by)
 
 
