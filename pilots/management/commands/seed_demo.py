@@ -13,12 +13,13 @@ within 15 minutes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -76,7 +77,8 @@ class Spec:
     complete: bool = True  # registration complete (checklist and plan)
     progress: float = 1.0  # reached share of the straight line (1.0 on track)
     last_reading: int = 0  # days ago of the most recent reading
-    tasks: list[tuple[str, str, int, bool]] = field(default_factory=list)  # title, kind, due, done
+    # title, kind, due, done
+    tasks: Sequence[tuple[str, str, int, bool]] = field(default_factory=list)
     segment: tuple[str, str, str, str, str] | None = None
     model_metric: bool = False
     rejected_once: bool = False
@@ -421,7 +423,7 @@ class Command(BaseCommand):
             f"Demo logins (password for all: {DEMO_PASSWORD}): " + ", ".join(USERS) + "."
         )
 
-    def _users(self) -> dict[str, object]:
+    def _users(self) -> dict[str, User]:
         user_model = get_user_model()
         users = {}
         for username, (first, last, groups, superuser) in USERS.items():
@@ -443,7 +445,7 @@ class Command(BaseCommand):
             users[username] = user
         return users
 
-    def _build(self, spec: Spec, users: dict, today: date) -> None:
+    def _build(self, spec: Spec, users: dict[str, User], today: date) -> None:
         sponsor, lead = users[spec.sponsor], users["lead"]
         owner = users[spec.owner] if spec.owner else None
         start = today + timedelta(days=spec.start)
@@ -571,6 +573,7 @@ class Command(BaseCommand):
             gates.pilot_start(pilot=pilot, by=sponsor, today=start)
             self._readings(pilot, tracked, start, today, spec, users)
         for title, kind, due, done in spec.tasks:
+            assert owner is not None, "the business owner writes the handover plan"
             task = handover.task_create(
                 pilot=pilot,
                 by=owner,
