@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.paginator import Paginator
 from django.http import HttpResponse
@@ -42,6 +42,9 @@ from pilots.views.common import (
     require,
     visible_pilot,
 )
+
+if TYPE_CHECKING:
+    from pilots.models.handover import ListedTask
 
 PAGE_SIZE = 25
 RECENT_EVENTS = 10
@@ -148,7 +151,8 @@ def pilot_page_context(request: SignedInRequest, pilot: Pilot, **overrides: Any)
     statuses = pilot_metric_statuses(pilot, today=today)
     primary = next((s.metric for s in statuses if s.metric.kind == MetricKind.PRIMARY), None)
     settings_ = rule_settings()
-    tasks = list(pilot.tasks.all())  # the model's order: position, due date, id
+    # The model's order: position, due date, id; overdue is set below.
+    tasks = cast("list[ListedTask]", list(pilot.tasks.all()))
     for task in tasks:
         task.can_complete = ab.complete_task(task)
         task.overdue = rules.task_overdue(
