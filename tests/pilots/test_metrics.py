@@ -11,11 +11,10 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import override_settings
 
-from pilots import selectors
 from pilots.enums import Cadence, Direction, MetricKind, ReadingSource
 from pilots.errors import NotAllowed
 from pilots.models import Metric, MetricReading, Pilot, PilotEvent
-from pilots.selectors.metrics import pilot_metric_statuses
+from pilots.selectors.metrics import MetricStatus, metric_status, pilot_metric_statuses
 from pilots.selectors.pilots import pilot_timeline
 from pilots.services import metrics
 from pilots.timeline import Phase, Trajectory
@@ -60,7 +59,7 @@ def record(metric: Metric, by, readings: dict[date, str]) -> None:
             )
 
 
-def status_of(metric: Metric, *, today: date) -> selectors.MetricStatus:
+def status_of(metric: Metric, *, today: date) -> MetricStatus:
     statuses = {
         status.metric.pk: status for status in pilot_metric_statuses(metric.pilot, today=today)
     }
@@ -303,7 +302,7 @@ def test_metric_status_not_stale_for_draft_pilot(draft):
     metric = primary(draft)
     reading = factories.ReadingFactory(metric=metric, observed_on=date(2026, 1, 6))
 
-    status = selectors.metric_status(metric, pilot=draft, latest=reading, today=date(2026, 11, 25))
+    status = metric_status(metric, pilot=draft, latest=reading, today=date(2026, 11, 25))
 
     assert status.stale is False
     assert status.latest == reading
