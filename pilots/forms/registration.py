@@ -41,7 +41,8 @@ class PilotBasicsForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.ModelChoiceField[Any], self.fields["business_unit"]).empty_label = "— None yet —"
+        business_unit = cast("forms.ModelChoiceField[Any]", self.fields["business_unit"])
+        business_unit.empty_label = "— None yet —"
         stage = self.instance.stage if self.instance.pk else Stage.DRAFT
         editable = PILOT_FIELDS_BY_STAGE.get(stage, frozenset())
         for name, field in self.fields.items():
