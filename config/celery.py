@@ -43,6 +43,7 @@ def _leave_the_workers_process_group(**kwargs: object) -> None:
 # read once Celery has loaded its configuration (not at import time).
 @app.on_after_configure.connect
 def _schedule_periodic_jobs(sender: Celery, **kwargs: object) -> None:
+    reminders: float | crontab
     if settings.PILOTGATE_REMINDERS_EVERY_SECONDS:
         reminders = float(settings.PILOTGATE_REMINDERS_EVERY_SECONDS)
     else:

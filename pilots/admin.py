@@ -10,10 +10,12 @@ reports every missing item exactly as the web app and API do.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar, cast
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -160,7 +162,7 @@ def decide_gate(
         "form": form,
         "pilots": queryset,
         "opts": modeladmin.model._meta,
-        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
     }
     return TemplateResponse(request, "admin/pilots/pilot/gate_decision.html", context)
 
@@ -262,7 +264,8 @@ class PilotAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Pilot, form: Any, change: bool) -> None:
         """Only adding reaches here: the new draft gets its reference and creation event."""
-        registration.pilot_insert(pilot=obj, by=request.user)
+        # The admin site admits only signed-in staff: the user is a User.
+        registration.pilot_insert(pilot=obj, by=cast(User, request.user))
 
     @admin.display(description=f"Latest {RECENT_EVENTS} changes")
     def recent_history(self, obj: Pilot) -> str:
@@ -346,8 +349,14 @@ class KnowledgeTransferTaskAdmin(ViewOnly, admin.ModelAdmin):
 @admin.register(GateDecision)
 class GateDecisionAdmin(ViewOnly, admin.ModelAdmin):
     list_display = ("pilot", "from_stage", "to_stage", "decided_by", "decided_at")
-    list_filter = ("to_stage", "from_stage")
-    search_fields = ("pilot__reference", "pilot__title", "rationale", "lessons_learned")
+    # Tuples of any length: PilotEventAdmin below replaces them.
+    list_filter: ClassVar[tuple[str, ...]] = ("to_stage", "from_stage")
+    search_fields: ClassVar[tuple[str, ...]] = (
+        "pilot__reference",
+        "pilot__title",
+        "rationale",
+        "lessons_learned",
+    )
     list_select_related = ("pilot", "decided_by")
 
 

@@ -123,7 +123,12 @@ def readings_chart(
         return float(bottom - (bottom - TOP) * (value - low) / (high - low))
 
     trajectory = None
-    if None not in (baseline, target, start, target_date):
+    if (
+        baseline is not None
+        and target is not None
+        and start is not None
+        and target_date is not None
+    ):
         trajectory = (x(start), y(baseline), x(target_date), y(target))
     handover = None
     if handover_opens and end:

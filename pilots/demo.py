@@ -6,6 +6,7 @@ relative to the day of the first run, so each risk situation is live.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pilots.enums import PORTFOLIO_LEADS_GROUP, SPONSORS_GROUP, Stage, TaskKind
@@ -48,7 +49,8 @@ class Spec:
     complete: bool = True  # registration complete (checklist and plan)
     progress: float = 1.0  # reached share of the straight line (1.0 on track)
     last_reading: int = 0  # days ago of the most recent reading
-    tasks: list[tuple[str, str, int, bool]] = field(default_factory=list)  # title, kind, due, done
+    # title, kind, due, done
+    tasks: Sequence[tuple[str, str, int, bool]] = field(default_factory=list)
     segment: tuple[str, str, str, str, str] | None = None
     model_metric: bool = False
     rejected_once: bool = False

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import enum
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Exists, OuterRef, Q
 
 from pilots.enums import PORTFOLIO_LEADS_GROUP, SPONSORS_GROUP, OwnershipStatus
 from pilots.models import Pilot, PilotMembership
 
-AnyUser = AbstractBaseUser | AnonymousUser
+# The project uses Django's own ``auth.User``. Anonymous visitors reach these
+# checks only where a page may be seen signed out, so the checks accept both;
+# the services act for a signed-in ``User``.
+AnyUser = User | AnonymousUser
 
 
 class Role(enum.StrEnum):
@@ -35,7 +38,8 @@ def _group_names(user: AnyUser) -> frozenset[str]:
     cached = getattr(user, "_pilotgate_groups", None)
     if cached is None:
         cached = frozenset(user.groups.values_list("name", flat=True))
-        user._pilotgate_groups = cached
+        # A per-object memo, not a field of User: kept in the instance's dict.
+        vars(user)["_pilotgate_groups"] = cached
     return cached
 
 
@@ -97,7 +101,7 @@ def pilot_roles(user: AnyUser, pilot: Pilot) -> frozenset[Role]:
     return frozenset(roles)
 
 
-def _is_member(user: AnyUser, pilot: Pilot) -> bool:
+def _is_member(user: User, pilot: Pilot) -> bool:
     cache = getattr(pilot, "_prefetched_objects_cache", {})
     if "memberships" in cache:
         return any(m.user_id == user.pk for m in cache["memberships"])

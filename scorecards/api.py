@@ -9,7 +9,7 @@ the responses and in the ``risk`` filter.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import django_filters
 from django.db.models import QuerySet
@@ -77,8 +77,9 @@ class RiskField(serializers.ChoiceField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(choices=RISK_CHOICES, **kwargs)
 
-    def to_representation(self, value: int) -> str:
-        return Risk(value).slug
+    def to_representation(self, value: int | str) -> str:
+        # Stored as an integer; ChoiceField is typed for str values.
+        return Risk(int(value)).slug
 
 
 class PortfolioPilotSerializer(serializers.ModelSerializer):
@@ -187,7 +188,12 @@ class ScorecardSerializer(PortfolioItemSerializer):
 
     @extend_schema_field(SnapshotSerializer(many=True))
     def get_history(self, scorecard: Scorecard) -> list[dict[str, Any]]:
-        return SnapshotSerializer(self.context.get("history", []), many=True).data
+        # many=True makes a ListSerializer, whose data is a list (the stubs type
+        # .data as one object's).
+        return cast(
+            list[dict[str, Any]],
+            SnapshotSerializer(self.context.get("history", []), many=True).data,
+        )
 
 
 StageCountsSerializer = type(

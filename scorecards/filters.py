@@ -17,7 +17,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 
 from pilots.enums import Stage
 from pilots.frame.filters import IdFilter
@@ -32,7 +32,7 @@ class PlainSelect(forms.Select):
     """A select box written in Python, not a template per option: the page's sponsor and
     owner boxes hold one option per person, hundreds in a large portfolio."""
 
-    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> str:
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> SafeString:
         chosen = {str(item) for item in self.format_value(value)}
         options = format_html_join(
             "\n  ",

@@ -332,33 +332,39 @@ def _metric(facts: Facts, found: _Found, today: date, settings: RuleSettings) ->
             f"No reading of “{primary.name}” {since}.",
             "metrics",
         )
-    complete = (
-        primary.baseline is not None
-        and primary.target is not None
-        and primary.target_date is not None
-        and primary.increasing is not None
-        and facts.started_on is not None
-    )
-    if facts.stage == Stage.RUNNING and complete and primary.latest_value is not None:
+    # Named once so the checks below narrow them (a trajectory needs them all).
+    baseline, target, target_date = primary.baseline, primary.target, primary.target_date
+    increasing, started_on = primary.increasing, facts.started_on
+    latest_value, latest_on = primary.latest_value, primary.latest_on
+    if (
+        facts.stage == Stage.RUNNING
+        and baseline is not None
+        and target is not None
+        and target_date is not None
+        and increasing is not None
+        and started_on is not None
+        and latest_value is not None
+    ):
         status = timeline.trajectory_status(
-            baseline=primary.baseline,
-            target=primary.target,
-            increasing=primary.increasing,
-            start=facts.started_on,
-            target_date=primary.target_date,
-            latest_value=primary.latest_value,
-            latest_on=primary.latest_on,
+            baseline=baseline,
+            target=target,
+            increasing=increasing,
+            start=started_on,
+            target_date=target_date,
+            latest_value=latest_value,
+            latest_on=latest_on,
         )
-        if status == timeline.Trajectory.BEHIND:
+        # BEHIND is only ever judged from a dated reading.
+        if status == timeline.Trajectory.BEHIND and latest_on is not None:
             expected = timeline.expected_value(
-                baseline=primary.baseline,
-                target=primary.target,
-                start=facts.started_on,
-                target_date=primary.target_date,
-                on=primary.latest_on,
+                baseline=baseline,
+                target=target,
+                start=started_on,
+                target_date=target_date,
+                on=latest_on,
             )
-            span = abs(primary.target - primary.baseline)
-            gap = abs(expected - primary.latest_value)
+            span = abs(target - baseline)
+            gap = abs(expected - latest_value)
             share = gap / span if span else Decimal(1)
             found.add(
                 "METRIC_BEHIND",

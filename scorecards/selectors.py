@@ -7,8 +7,10 @@ Each function below is one query whatever the size of the portfolio.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
@@ -209,6 +211,7 @@ def risk_trend(
     counts: dict[date, dict[int, int]] = {
         first + timedelta(weeks=n): dict.fromkeys(RiskLevel.values, 0) for n in range(weeks)
     }
+    rows: Iterable[Mapping[str, Any]]
     if whole_portfolio:
         rows = PortfolioWeek.objects.filter(week__gte=first, week__lte=last).values(
             "week", "risk", n=F("pilots")

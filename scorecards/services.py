@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery, Window
@@ -77,7 +78,7 @@ def reason_link(links: PilotLinks, reference: str, stage: str, section: str) -> 
 
 def _facts(
     pilot_ids: list[int] | None, today: date, settings_: RuleSettings
-) -> list[tuple[dict, scoring.Facts, list]]:
+) -> list[tuple[Mapping[str, Any], scoring.Facts, list[list[str]]]]:
     """(pilot values, facts, sparkline) for every scored pilot in scope: 7 queries."""
     overdue_before = rules.overdue_if_due_before(today=today, rules=settings_)
     scope = Q(pk__in=pilot_ids) if pilot_ids is not None else Q()
@@ -104,7 +105,7 @@ def _facts(
         .annotate(n=Count("pk"))
         .values_list("pilot_id", "n")
     )
-    metrics: dict[int, list[dict]] = defaultdict(list)
+    metrics: dict[int, list[Mapping[str, Any]]] = defaultdict(list)
     for metric in Metric.objects.filter(**related).values(
         "pk",
         "pilot_id",
@@ -176,7 +177,7 @@ def _facts(
         )
     }
 
-    gathered = []
+    gathered: list[tuple[Mapping[str, Any], scoring.Facts, list[list[str]]]] = []
     for pilot in pilots:
         pk = pilot["pk"]
         own = metrics.get(pk, [])
@@ -187,7 +188,7 @@ def _facts(
             if primary_row
             else None
         )
-        task = tasks.get(pk, {})
+        task: Mapping[str, Any] = tasks.get(pk, {})
         first = task.get("first")
         facts = scoring.Facts(
             stage=pilot["stage"],
@@ -211,13 +212,13 @@ def _facts(
     return gathered
 
 
-def _scope_filter(pilot_ids: list[int] | None) -> dict:
+def _scope_filter(pilot_ids: list[int] | None) -> dict[str, Any]:
     """The lookup (relative to a pilot) that limits related rows to the pilots in scope."""
     return {"pk__in": pilot_ids} if pilot_ids is not None else {}
 
 
 def _primary(
-    row: dict,
+    row: Mapping[str, Any],
     readings: list[tuple[date, Decimal]],
     graduated: date | None,
     at_graduation: Decimal | None,

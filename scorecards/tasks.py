@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from celery import shared_task
 from django.db import DatabaseError
 
 from scorecards import services
 
+
 # A pilot deleted mid-run (its scorecard's insert fails) or a dropped connection:
 # the recompute is idempotent, so it simply runs again a little later.
-RETRY = {
+class RetryOptions(TypedDict):
+    autoretry_for: tuple[type[BaseException], ...]
+    retry_backoff: int
+    retry_backoff_max: int
+    max_retries: int
+
+
+RETRY: RetryOptions = {
     "autoretry_for": (DatabaseError,),
     "retry_backoff": 30,
     "retry_backoff_max": 300,

@@ -176,6 +176,7 @@ def shown_reasons(
 def reasons_for(user: AnyUser, card: Scorecard, links: PilotLinks) -> list[dict[str, Any]]:
     """The card's reasons as this user may follow them (see ``shown_reasons``)."""
     pilot = card.pilot
+    assert pilot.reference is not None, "a scored pilot is saved, so it has a reference"
     return shown_reasons(
         card.reasons, pilot.reference, may_edit=may_edit_registration(user, pilot), links=links
     )

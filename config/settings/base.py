@@ -162,6 +162,9 @@ STORAGES = {
 
 # --- Email ------------------------------------------------------------------------
 
+# EMAIL_BACKEND (with EMAIL_HOST, EMAIL_PORT, …) comes from this update, which a
+# type checker cannot see through; production.py reads it, so it is declared.
+EMAIL_BACKEND: str
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 # Seconds an SMTP connection may block: well inside the delivery task's soft
 # time limit (45 s), so a hung server fails the attempt instead of the task.

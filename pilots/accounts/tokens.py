@@ -10,7 +10,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -18,7 +18,6 @@ from django.utils import timezone
 from pilots.enums import TokenScope
 from pilots.errors import NotAllowed
 from pilots.models import ApiToken
-from pilots.permissions import AnyUser
 
 KEY_BYTES = 30  # 40 URL-safe characters
 # last_used_at is a hint for its owner, not an audit trail: write it at most this often.
@@ -31,7 +30,7 @@ def key_digest(key: str) -> str:
 
 @transaction.atomic
 def token_create(
-    *, user: AbstractBaseUser, name: str, scope: TokenScope | str = TokenScope.READ
+    *, user: User, name: str, scope: TokenScope | str = TokenScope.READ
 ) -> tuple[ApiToken, str]:
     """A new token for ``user``; returns it with its key, which is not stored."""
     key = secrets.token_urlsafe(KEY_BYTES)
@@ -44,7 +43,7 @@ def token_create(
 
 
 @transaction.atomic
-def token_revoke(*, token: ApiToken, by: AbstractBaseUser) -> ApiToken:
+def token_revoke(*, token: ApiToken, by: User) -> ApiToken:
     """Revoke a token at once; revoking twice keeps the first time."""
     if token.user_id != by.pk:
         raise NotAllowed("Only its owner may revoke a token.")
@@ -68,6 +67,6 @@ def token_authenticate(key: str) -> ApiToken | None:
     return token
 
 
-def api_tokens_of(user: AnyUser) -> QuerySet[ApiToken]:
+def api_tokens_of(user: User) -> QuerySet[ApiToken]:
     """A user's own API tokens, active and revoked, newest first; nobody else's."""
     return ApiToken.objects.filter(user_id=user.pk)

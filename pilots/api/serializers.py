@@ -367,7 +367,9 @@ class BulkReadingRow(StrictSerializer):
 class BulkReadingsInput(StrictSerializer):
     """Documents the request; the view checks its envelope and the service its rows."""
 
-    readings = BulkReadingRow(
+    # The DRF stubs leave out min_length and max_length, which many=True passes on to
+    # the ListSerializer (rest_framework.serializers.LIST_SERIALIZER_KWARGS).
+    readings = BulkReadingRow(  # type: ignore[call-arg]
         many=True,
         min_length=1,
         max_length=max_rows(),

@@ -1,6 +1,6 @@
 """The handover plan: knowledge-transfer tasks."""
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -56,13 +56,16 @@ class TaskForm(forms.ModelForm):
         self.instance.pilot = pilot
         self.fields["assignee"] = UserChoiceField(
             queryset=pilot_people(pilot),
-            label=self._meta.labels["assignee"],
+            label=self.Meta.labels["assignee"],
             empty_label="— Choose someone on the pilot —",
         )
         self.fields["receiver"] = UserChoiceField(
-            label=self._meta.labels["receiver"], required=False, empty_label="— Nobody named —"
+            label=self.Meta.labels["receiver"], required=False, empty_label="— Nobody named —"
         )
-        self.fields["kind"].choices = self.fields["kind"].choices[1:]
+        kind = cast(forms.ChoiceField, self.fields["kind"])
+        # Read back, a ChoiceField's choices are a normalized list (the stub types
+        # the getter like the setter); the first is the blank choice.
+        kind.choices = cast(list[tuple[str, str]], kind.choices)[1:]
 
 
 class TaskCompleteForm(forms.Form):

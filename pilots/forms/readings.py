@@ -136,7 +136,8 @@ class ReadingImportForm(forms.Form):
     csv_text = forms.CharField(required=False, strip=False, widget=forms.HiddenInput)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data  # what Form.clean returns (typed as possibly None)
         upload, text = data.get("file"), data.get("csv_text")
         try:
             if upload is not None:

@@ -1,6 +1,6 @@
 """The registration wizard's forms."""
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -41,7 +41,8 @@ class PilotBasicsForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["business_unit"].empty_label = "— None yet —"
+        business_unit = cast("forms.ModelChoiceField[Any]", self.fields["business_unit"])
+        business_unit.empty_label = "— None yet —"
         stage = self.instance.stage if self.instance.pk else Stage.DRAFT
         editable = PILOT_FIELDS_BY_STAGE.get(stage, frozenset())
         for name, field in self.fields.items():
@@ -83,15 +84,16 @@ class MetricForm(forms.ModelForm):
 
     def __init__(self, *args: Any, primary: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["direction"].choices = [
-            ("", "— Choose —"),
-            *self.fields["direction"].choices[1:],
-        ]
+        direction = cast(forms.ChoiceField, self.fields["direction"])
+        # Read back, a ChoiceField's choices are a normalized list (the stub types
+        # the getter like the setter, with callables and Choices classes).
+        directions = cast(list[tuple[str, str]], direction.choices)[1:]
+        direction.choices = [("", "— Choose —"), *directions]
         if primary:
             del self.fields["kind"]
             self.instance.kind = MetricKind.PRIMARY
         else:
-            self.fields["kind"].choices = [
+            cast(forms.ChoiceField, self.fields["kind"]).choices = [
                 (value, label) for value, label in MetricKind.choices if value != MetricKind.PRIMARY
             ]
         for name in ("baseline", "target"):
@@ -157,14 +159,16 @@ class InfrastructureAnswerForm(forms.ModelForm):
         widgets = {"notes": short_text(2)}
         labels = {"evidence_url": "Evidence link"}
 
-    def __init__(self, *args: Any, item: InfrastructureItem, **kwargs: Any) -> None:
-        super().__init__(*args, prefix=item.value, **kwargs)
+    def __init__(self, data: Any = None, *, item: InfrastructureItem, **kwargs: Any) -> None:
+        super().__init__(data, prefix=item.value, **kwargs)
         self.item = item
         self.fields["answer"].label = item.label
 
     def _post_clean(self) -> None:
         if self.cleaned_data.get("answer"):
-            super()._post_clean()  # the model's constraints: a "yes" needs evidence
+            # The model's constraints: a "yes" needs evidence. django-stubs leaves
+            # out BaseForm._post_clean, the hook BaseModelForm overrides.
+            super()._post_clean()  # type: ignore[misc]
 
 
 class OperatingPlanForm(forms.ModelForm):

@@ -1,6 +1,6 @@
 """Muting reminders, and the leads' log filter."""
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -28,7 +28,7 @@ class ReminderMuteForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["muted"].choices = [
+        cast(forms.MultipleChoiceField, self.fields["muted"]).choices = [
             (kind.value, kind.label) for kind in ReminderKind if kind in ReminderKind.MUTABLE
         ]
 

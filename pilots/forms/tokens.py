@@ -1,6 +1,6 @@
 """Creating an API token."""
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -55,8 +55,9 @@ class ApiTokenForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # Least power first; read is the default.
         order = [TokenScope.READ, TokenScope.INGEST, TokenScope.FULL]
-        self.fields["scope"].choices = [(scope.value, scope.label) for scope in order]
-        self.fields["scope"].widget = RadioSelectWithHelp(
+        scope_field = cast(forms.ChoiceField, self.fields["scope"])
+        scope_field.choices = [(scope.value, scope.label) for scope in order]
+        scope_field.widget = RadioSelectWithHelp(
             option_help={scope.value: SCOPE_HELP[scope] for scope in order},
-            choices=self.fields["scope"].choices,
+            choices=scope_field.choices,
         )

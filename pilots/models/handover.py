@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -64,3 +66,18 @@ class KnowledgeTransferTask(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+if TYPE_CHECKING:
+
+    class ListedTask(KnowledgeTransferTask):
+        """A task as a page lists it (the pilot page, the agenda), with what the
+        page worked out for its template. For the type checker only, not a model;
+        kept off KnowledgeTransferTask because queries annotate an ``overdue`` count.
+        """
+
+        overdue: bool
+        can_complete: bool  # the pilot page only
+
+        class Meta:
+            proxy = True

@@ -77,6 +77,9 @@ class MetricReading(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Not stored: set on the readings a page lists, for its template.
+    can_change: bool
+
     class Meta:
         ordering = ["metric", "-observed_on"]
         constraints = [

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
 from pilots.enums import OwnershipStatus, Stage
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User as AuthUser
+
+    from pilots.errors import MissingItem
 
 User = settings.AUTH_USER_MODEL
 
@@ -94,12 +101,15 @@ class Pilot(models.Model):
         related_name="+",
     )
 
-    members = models.ManyToManyField(
+    members: models.ManyToManyField[AuthUser, PilotMembership] = models.ManyToManyField(
         User, through="PilotMembership", related_name="member_pilots", blank=True
     )
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # Not stored: set on the drafts of the home page's agenda, for its template.
+    missing: list[MissingItem]
 
     class Meta:
         ordering = ["-created_at"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -92,7 +94,8 @@ class OperatingPlan(models.Model):
 
     def missing_fields(self) -> list[str]:
         return [
-            str(self._meta.get_field(name).verbose_name)
+            # Each required name is a concrete field, never a reverse relation.
+            str(cast("models.Field[Any, Any]", self._meta.get_field(name)).verbose_name)
             for name in self.REQUIRED_FIELDS
             if getattr(self, name) in (None, "")
         ]

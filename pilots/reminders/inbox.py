@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -22,7 +23,7 @@ from pilots.permissions import AnyUser
 # --- The inbox and muting -----------------------------------------------------------------
 
 
-def reminder_mark_read(*, user: AnyUser, reminder_id: int) -> bool:
+def reminder_mark_read(*, user: User, reminder_id: int) -> bool:
     """Mark one of the user's own reminders read; False if it is not theirs (or already read)."""
     return bool(
         Reminder.objects.filter(pk=reminder_id, recipient_id=user.pk, read_at__isnull=True).update(
@@ -31,7 +32,7 @@ def reminder_mark_read(*, user: AnyUser, reminder_id: int) -> bool:
     )
 
 
-def reminders_mark_all_read(*, user: AnyUser) -> int:
+def reminders_mark_all_read(*, user: User) -> int:
     """Mark every unread reminder in the user's inbox read; return how many."""
     return (
         Reminder.objects.filter(recipient_id=user.pk, read_at__isnull=True)
@@ -40,7 +41,7 @@ def reminders_mark_all_read(*, user: AnyUser) -> int:
     )
 
 
-def reminder_mutes_set(*, user: AnyUser, kinds: Iterable[str]) -> set[str]:
+def reminder_mutes_set(*, user: User, kinds: Iterable[str]) -> set[str]:
     """Replace the user's muted kinds; only non-critical kinds may be muted."""
     kinds = set(kinds)
     refused = kinds - ReminderKind.MUTABLE
@@ -58,7 +59,7 @@ def reminder_mutes_set(*, user: AnyUser, kinds: Iterable[str]) -> set[str]:
     return kinds
 
 
-def inbox_of(user: AnyUser, *, unread_only: bool = False) -> QuerySet[Reminder]:
+def inbox_of(user: User, *, unread_only: bool = False) -> QuerySet[Reminder]:
     """The user's own reminders, newest first; those cancelled before sending are not shown."""
     items = (
         Reminder.objects.filter(recipient_id=user.pk)
@@ -74,7 +75,7 @@ def unread_count(user: AnyUser) -> int:
     return inbox_of(user, unread_only=True).count()
 
 
-def reminder_mutes_of(user: AnyUser) -> set[str]:
+def reminder_mutes_of(user: User) -> set[str]:
     return set(ReminderMute.objects.filter(user_id=user.pk).values_list("kind", flat=True))
 
 

@@ -90,7 +90,7 @@ def _handover(sweep: Sweep) -> list[Due]:
     """No knowledge-transfer tasks as the window nears or is open; leads once escalated."""
     day = sweep.day
     rows = (
-        sweep.scope(Pilot.objects, "pk")
+        sweep.scope(Pilot.objects.all(), "pk")
         .annotate(start=Coalesce("started_on", "planned_start"))
         .filter(
             ~Exists(KnowledgeTransferTask.objects.filter(pilot=OuterRef("pk"))),
@@ -169,7 +169,7 @@ def _tasks_overdue(sweep: Sweep) -> list[Due]:
     """Tasks not done past their due date (+ grace): to the assignee and the business owner."""
     day = sweep.day
     rows = (
-        sweep.scope(KnowledgeTransferTask.objects, "pilot_id")
+        sweep.scope(KnowledgeTransferTask.objects.all(), "pilot_id")
         .filter(
             pilot__stage__in=Stage.IN_FLIGHT,
             due_on__lt=rules.overdue_if_due_before(today=day, rules=sweep.rules),
@@ -238,7 +238,7 @@ def _metric_stale(sweep: Sweep) -> list[Due]:
         .values("decided_at")[:1]
     )
     rows = (
-        sweep.scope(Metric.objects, "pilot_id")
+        sweep.scope(Metric.objects.all(), "pilot_id")
         .filter(
             Q(pilot__stage=Stage.RUNNING)
             | Q(
@@ -314,7 +314,7 @@ def _ownership_pending(sweep: Sweep) -> list[Due]:
     # start of local day ``day - waited + 1``.
     cutoff = sweep.local_midnight(day - timedelta(days=sweep.rules.ownership_pending_days - 1))
     rows = (
-        sweep.scope(Pilot.objects, "pk")
+        sweep.scope(Pilot.objects.all(), "pk")
         .filter(owner_status=OwnershipStatus.PENDING, owner_nominated_at__lt=cutoff)
         .exclude(stage__in=Stage.CLOSED)
         .values_list(
@@ -379,7 +379,7 @@ def _decision_overdue(sweep: Sweep) -> list[Due]:
     """
     day = sweep.day
     rows = (
-        sweep.scope(Pilot.objects, "pk")
+        sweep.scope(Pilot.objects.all(), "pk")
         .filter(
             stage__in=Stage.IN_FLIGHT,
             planned_end__lt=rules.decision_overdue_if_end_before(today=day, rules=sweep.rules),

@@ -6,7 +6,7 @@ import logging
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
+from typing import Any, Literal, cast
 
 from django.db import connection, transaction
 from django.db.models import Q
@@ -30,7 +30,8 @@ def period_of(day: date) -> str:
     return f"{year}-W{week:02d}"
 
 
-REASON_LENGTH = Reminder._meta.get_field("reason").max_length
+# A CharField's max_length (get_field is typed for any field or relation).
+REASON_LENGTH = cast(int, Reminder._meta.get_field("reason").max_length)
 
 
 def _fit(text: str, length: int) -> str:
@@ -83,9 +84,9 @@ def reminders_sweep(
 
     with transaction.atomic():
         by_key = {item.key: item for item in due}
-        for pk, *key in _record(due, period=period, day=day):
+        for pk, pilot_id, kind, recipient_id in _record(due, period=period, day=day):
             result.reminder_ids.append(pk)
-            result.new.append(by_key[tuple(key)])
+            result.new.append(by_key[(pilot_id, kind, recipient_id)])
         if deliver == "queue" and result.reminder_ids:
             ids = list(result.reminder_ids)
             transaction.on_commit(lambda: enqueue_deliveries(ids), robust=True)
@@ -121,7 +122,10 @@ def _record(due: list[Due], *, period: str, day: date) -> list[tuple[int, int, s
     ]
     if connection.vendor == "postgresql":
         meta = Reminder._meta
-        column = {f.name: connection.ops.quote_name(f.column) for f in meta.concrete_fields}
+        # A concrete field always has a column (Field.column is typed optional).
+        column = {
+            f.name: connection.ops.quote_name(cast(str, f.column)) for f in meta.concrete_fields
+        }
         per_row = ("pilot", "kind", "recipient", "reason", "action", "link")
         per_sweep = ("period", "day", "sweep", "created_at", "status", "attempts", "last_error")
         table = connection.ops.quote_name(meta.db_table)
@@ -140,7 +144,16 @@ def _record(due: list[Due], *, period: str, day: date) -> list[tuple[int, int, s
                 strict=True,
             )
         )
-        params = [period, day, sweep, now, ReminderStatus.PENDING.value, 0, "", *map(list, columns)]
+        params: list[Any] = [
+            period,
+            day,
+            sweep,
+            now,
+            ReminderStatus.PENDING.value,
+            0,
+            "",
+            *map(list, columns),
+        ]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return sorted(cursor.fetchall())

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING, cast
 
+from django.contrib.auth.models import User
 from django.db.models import Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
@@ -16,9 +19,12 @@ from pilots.models import (
     Metric,
     Pilot,
 )
-from pilots.permissions import AnyUser, is_portfolio_lead
+from pilots.permissions import is_portfolio_lead
 from pilots.selectors.pilots import pilot_list, review_queue, rule_settings
 from pilots.services.gates import submission_missing_items
+
+if TYPE_CHECKING:
+    from pilots.models.handover import ListedTask
 
 AGENDA_LIMIT = 10
 
@@ -32,10 +38,10 @@ class ReadingDue:
 
 @dataclass(frozen=True)
 class Agenda:
-    drafts: list[Pilot]  # to register or fix (with .missing and .rejection)
+    drafts: Sequence[Pilot]  # to register or fix (with .missing and .rejection)
     nominations: list[Pilot]
     readings_due: list[ReadingDue]
-    tasks_due: list[KnowledgeTransferTask]
+    tasks_due: list[ListedTask]
     to_review: list[Pilot]  # leads: proposed pilots
     to_start: list[Pilot]
     to_close: list[Pilot]  # past their end, no graduate/stop decision
@@ -58,7 +64,7 @@ class Agenda:
         )
 
 
-def agenda_for(user: AnyUser, *, today: date | None = None) -> Agenda:
+def agenda_for(user: User, *, today: date | None = None) -> Agenda:
     """Everything waiting for this user, one query per kind whatever the portfolio's size."""
     today = today or timezone.localdate()
     visible = pilot_list(user)
@@ -120,15 +126,19 @@ def agenda_for(user: AnyUser, *, today: date | None = None) -> Agenda:
         )
         readings_due.append(ReadingDue(metric=metric, last_on=metric.last_on, stale=stale))
 
-    tasks_due = list(
-        KnowledgeTransferTask.objects.filter(
-            assignee=user,
-            pilot__stage__in=Stage.IN_FLIGHT,
-            due_on__lte=today + timedelta(days=14),
-        )
-        .exclude(status=TaskStatus.DONE)
-        .select_related("pilot")
-        .order_by("due_on", "pk")[:AGENDA_LIMIT]
+    # overdue is set below.
+    tasks_due = cast(
+        "list[ListedTask]",
+        list(
+            KnowledgeTransferTask.objects.filter(
+                assignee=user,
+                pilot__stage__in=Stage.IN_FLIGHT,
+                due_on__lte=today + timedelta(days=14),
+            )
+            .exclude(status=TaskStatus.DONE)
+            .select_related("pilot")
+            .order_by("due_on", "pk")[:AGENDA_LIMIT]
+        ),
     )
     for task in tasks_due:
         task.overdue = rules.task_overdue(

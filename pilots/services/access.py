@@ -6,7 +6,6 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 
-from pilots.enums import Stage
 from pilots.errors import NotAllowed
 from pilots.models import Pilot
 from pilots.permissions import AnyUser, Role, has_any_role
@@ -30,8 +29,9 @@ def lock_pilot(pilot: Pilot) -> Pilot:
     return pilot
 
 
-def lock_in_stage(pilot: Pilot, stages: Iterable[Stage], action: str) -> None:
-    """``lock_pilot``, then refuse unless the stored stage is one of ``stages``."""
+def lock_in_stage(pilot: Pilot, stages: Iterable[str], action: str) -> None:
+    """``lock_pilot``, then refuse unless the stored stage is one of ``stages``
+    (stored values: a ``Stage`` member or a group such as ``Stage.OPEN``)."""
     lock_pilot(pilot)
     if pilot.stage not in set(stages):
         raise ValidationError(

@@ -92,19 +92,24 @@ def refresh_after_commit(pilot_id: int) -> None:
         (
             func
             for sids, func, _ in conn.run_on_commit
-            if sids == here and hasattr(func, "refresh_pilot_ids")
+            if sids == here and isinstance(func, _QueuedRefresh)
         ),
         None,
     )
     if queued is None:
-        pilot_ids: set[int] = set()
-
-        def queued() -> None:
-            _send(sorted(pilot_ids))
-
-        queued.refresh_pilot_ids = pilot_ids
+        queued = _QueuedRefresh()
         transaction.on_commit(queued, robust=True)
     queued.refresh_pilot_ids.add(pilot_id)
+
+
+class _QueuedRefresh:
+    """The on-commit callback of one atomic block: the pilots it changed, sent once."""
+
+    def __init__(self) -> None:
+        self.refresh_pilot_ids: set[int] = set()
+
+    def __call__(self) -> None:
+        _send(sorted(self.refresh_pilot_ids))
 
 
 def _send(pilot_ids: list[int]) -> None:

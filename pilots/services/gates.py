@@ -12,9 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, cast
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Field
 from django.utils import timezone
 
 from pilots.enums import InfrastructureItem, MetricKind, OwnershipStatus, Stage, TaskStatus
@@ -26,7 +29,6 @@ from pilots.permissions import (
     EDITORS,
     GATE_DECIDERS,
     STARTERS,
-    AnyUser,
     Role,
     pilot_roles,
 )
@@ -80,7 +82,8 @@ def submission_missing_items(pilot: Pilot) -> list[MissingItem]:
     else:
         for field in ("unit", "direction", "baseline", "target", "target_date"):
             if getattr(primary, field) in (None, ""):
-                label = primary._meta.get_field(field).verbose_name
+                # A concrete field of Metric, never a reverse relation.
+                label = cast("Field[Any, Any]", primary._meta.get_field(field)).verbose_name
                 missing.append(
                     MissingItem(
                         f"primary_metric_{field}",
@@ -152,7 +155,7 @@ def submission_missing_items(pilot: Pilot) -> list[MissingItem]:
 def _move(
     *,
     pilot: Pilot,
-    by: AnyUser,
+    by: User,
     to: Stage,
     rationale: str,
     lessons_learned: str = "",
@@ -209,7 +212,7 @@ def _refuse_if(action: str, missing: list[MissingItem]) -> None:
 
 
 @transaction.atomic
-def pilot_submit(*, pilot: Pilot, by: AnyUser) -> GateDecision:
+def pilot_submit(*, pilot: Pilot, by: User) -> GateDecision:
     """draft → proposed, once the registration is complete."""
     require_role(by, pilot, EDITORS, "submit it for review")
     lock_pilot(pilot)
@@ -220,14 +223,14 @@ def pilot_submit(*, pilot: Pilot, by: AnyUser) -> GateDecision:
     return _move(pilot=pilot, by=by, to=Stage.PROPOSED, rationale="Submitted for review.")
 
 
-def _require_independent_lead(pilot: Pilot, by: AnyUser, action: str) -> None:
+def _require_independent_lead(pilot: Pilot, by: User, action: str) -> None:
     require_role(by, pilot, GATE_DECIDERS, action)
     if Role.SPONSOR in pilot_roles(by, pilot):
         raise NotAllowed("A portfolio lead cannot decide the gate of a pilot they sponsor.")
 
 
 @transaction.atomic
-def pilot_approve(*, pilot: Pilot, by: AnyUser, rationale: str) -> GateDecision:
+def pilot_approve(*, pilot: Pilot, by: User, rationale: str) -> GateDecision:
     """proposed → approved: a portfolio lead, with a rationale, once ownership is accepted."""
     _require_independent_lead(pilot, by, "approve it")
     lock_pilot(pilot)
@@ -240,7 +243,7 @@ def pilot_approve(*, pilot: Pilot, by: AnyUser, rationale: str) -> GateDecision:
 
 
 @transaction.atomic
-def pilot_reject(*, pilot: Pilot, by: AnyUser, reason: str) -> GateDecision:
+def pilot_reject(*, pilot: Pilot, by: User, reason: str) -> GateDecision:
     """proposed → draft, with the reason, so the sponsor can fix and resubmit."""
     _require_independent_lead(pilot, by, "reject it")
     lock_pilot(pilot)
@@ -252,7 +255,7 @@ def pilot_reject(*, pilot: Pilot, by: AnyUser, reason: str) -> GateDecision:
 
 @transaction.atomic
 def pilot_start(
-    *, pilot: Pilot, by: AnyUser, note: str = "", today: date | None = None
+    *, pilot: Pilot, by: User, note: str = "", today: date | None = None
 ) -> GateDecision:
     """approved → running, on or after the planned start, with ownership still accepted."""
     require_role(by, pilot, STARTERS, "start it")
@@ -291,7 +294,7 @@ def pilot_start(
 
 
 @transaction.atomic
-def pilot_graduate(*, pilot: Pilot, by: AnyUser, rationale: str) -> GateDecision:
+def pilot_graduate(*, pilot: Pilot, by: User, rationale: str) -> GateDecision:
     """running → graduated ("in production"): handover done and operations accepted."""
     require_role(by, pilot, CLOSERS, "record its graduation")
     lock_pilot(pilot)
@@ -327,7 +330,7 @@ def pilot_graduate(*, pilot: Pilot, by: AnyUser, rationale: str) -> GateDecision
 
 
 @transaction.atomic
-def pilot_stop(*, pilot: Pilot, by: AnyUser, rationale: str, lessons_learned: str) -> GateDecision:
+def pilot_stop(*, pilot: Pilot, by: User, rationale: str, lessons_learned: str) -> GateDecision:
     """approved | running → stopped: a legitimate outcome, with lessons learned in writing."""
     require_role(by, pilot, CLOSERS, "record its stop")
     lock_pilot(pilot)
@@ -362,7 +365,7 @@ class Transition:
     done: str  # past tense: "approved"
     outcome: str  # what the pilot is after it: "sent back to the sponsor as a draft"
     words: str  # the API's name for the rationale: rationale, reason or note
-    run: Callable[[Pilot, AnyUser, Words], GateDecision]
+    run: Callable[[Pilot, User, Words], GateDecision]
 
 
 def _table(*transitions: Transition) -> dict[str, Transition]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
@@ -12,7 +13,7 @@ from django.utils import timezone
 from pilots.enums import Stage, TaskStatus
 from pilots.errors import NotAllowed
 from pilots.models import KnowledgeTransferTask, Pilot, PilotEvent
-from pilots.permissions import HANDOVER_PLANNERS, AnyUser, Role, can_see, pilot_roles
+from pilots.permissions import HANDOVER_PLANNERS, Role, can_see, pilot_roles
 from pilots.services.access import lock_in_stage, require_role
 from pilots.services.audit import apply_changes, event_record
 
@@ -37,7 +38,7 @@ def _require_assignee_on_pilot(task: KnowledgeTransferTask) -> None:
 
 
 @transaction.atomic
-def task_create(*, pilot: Pilot, by: AnyUser, **fields: Any) -> KnowledgeTransferTask:
+def task_create(*, pilot: Pilot, by: User, **fields: Any) -> KnowledgeTransferTask:
     require_role(by, pilot, HANDOVER_PLANNERS, "plan its handover")
     lock_in_stage(pilot, Stage.SETUP, "add a knowledge-transfer task")
     _check_fields(fields)
@@ -51,9 +52,7 @@ def task_create(*, pilot: Pilot, by: AnyUser, **fields: Any) -> KnowledgeTransfe
 
 
 @transaction.atomic
-def task_update(
-    *, task: KnowledgeTransferTask, by: AnyUser, **fields: Any
-) -> KnowledgeTransferTask:
+def task_update(*, task: KnowledgeTransferTask, by: User, **fields: Any) -> KnowledgeTransferTask:
     pilot = task.pilot
     require_role(by, pilot, HANDOVER_PLANNERS, "plan its handover")
     lock_in_stage(pilot, Stage.SETUP, "change a knowledge-transfer task")
@@ -76,7 +75,7 @@ def task_update(
 
 @transaction.atomic
 def task_complete(
-    *, task: KnowledgeTransferTask, by: AnyUser, evidence_url: str = ""
+    *, task: KnowledgeTransferTask, by: User, evidence_url: str = ""
 ) -> KnowledgeTransferTask:
     """Mark a task done: by its assignee or the business owner, with an evidence link."""
     pilot = task.pilot
@@ -106,7 +105,7 @@ def task_complete(
 
 
 @transaction.atomic
-def task_reopen(*, task: KnowledgeTransferTask, by: AnyUser) -> KnowledgeTransferTask:
+def task_reopen(*, task: KnowledgeTransferTask, by: User) -> KnowledgeTransferTask:
     pilot = task.pilot
     require_role(by, pilot, HANDOVER_PLANNERS, "plan its handover")
     lock_in_stage(pilot, Stage.SETUP, "reopen a knowledge-transfer task")
@@ -126,7 +125,7 @@ def task_reopen(*, task: KnowledgeTransferTask, by: AnyUser) -> KnowledgeTransfe
 
 
 @transaction.atomic
-def task_reorder(*, pilot: Pilot, by: AnyUser, task_ids: list[int]) -> None:
+def task_reorder(*, pilot: Pilot, by: User, task_ids: list[int]) -> None:
     """Put the handover plan in the given order; every task must be named once."""
     require_role(by, pilot, HANDOVER_PLANNERS, "plan its handover")
     lock_in_stage(pilot, Stage.SETUP, "reorder the handover plan")

@@ -18,9 +18,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Prefetch
@@ -30,13 +31,14 @@ from psycopg import sql
 from pilots.enums import ID_MAX, ReadingSource, Stage
 from pilots.errors import NotAllowed, RowError, RowsInvalid
 from pilots.models import Metric, MetricReading, Pilot, PilotEvent, PilotMembership
-from pilots.permissions import READING_RECORDERS, AnyUser, pilot_roles, visible_pilots_filter
+from pilots.permissions import READING_RECORDERS, pilot_roles, visible_pilots_filter
 from pilots.services.audit import plain, refresh_after_commit
 
 # A reading's value: up to 12 digits before the point and 4 after (the column's size).
 VALUE_PATTERN = r"^-?[0-9]{1,12}(\.[0-9]{1,4})?$"
 VALUE_MAX = Decimal("999999999999.9999")
-NOTE_MAX_LENGTH = MetricReading._meta.get_field("note").max_length
+# A CharField, so its max_length is set.
+NOTE_MAX_LENGTH = cast(int, MetricReading._meta.get_field("note").max_length)
 _VALUE_RE = re.compile(VALUE_PATTERN)
 _DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
@@ -193,7 +195,7 @@ def parse_rows(
 # --- The service -------------------------------------------------------------------------
 
 
-def _recordable_pilots(by: AnyUser, pilot_ids: set[int], *, lock: bool) -> dict[int, Pilot]:
+def _recordable_pilots(by: User, pilot_ids: set[int], *, lock: bool) -> dict[int, Pilot]:
     """The pilots of the batch, locked for the write, with this user's membership."""
     queryset = Pilot.objects.filter(pk__in=pilot_ids).prefetch_related(
         Prefetch("memberships", queryset=PilotMembership.objects.filter(user_id=by.pk))
@@ -241,7 +243,7 @@ def array_literal(items: Iterable[str]) -> str:
     )
 
 
-def write_readings(rows: Sequence[ReadingRow], *, by: AnyUser, source: str) -> None:
+def write_readings(rows: Sequence[ReadingRow], *, by: User, source: str) -> None:
     """Create or update these readings (at most one per metric and day), in bulk.
 
     On PostgreSQL one ``INSERT … SELECT FROM unnest … ON CONFLICT`` with one array
@@ -285,7 +287,7 @@ def write_readings(rows: Sequence[ReadingRow], *, by: AnyUser, source: str) -> N
 @transaction.atomic
 def readings_ingest(
     *,
-    by: AnyUser,
+    by: User,
     rows: Sequence[Any],
     source: ReadingSource = ReadingSource.API,
     dry_run: bool = False,
@@ -320,8 +322,8 @@ def readings_ingest(
     pilots = _recordable_pilots(
         by, {metric.pilot_id for metric in metrics.values()}, lock=not dry_run
     )
-    for metric in metrics.values():
-        metric.pilot = pilots[metric.pilot_id]
+    for known in metrics.values():
+        known.pilot = pilots[known.pilot_id]
     today = timezone.localdate()
     seen: dict[tuple[int, date], int] = {}
     valid: list[ReadingRow] = []

@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -14,7 +15,7 @@ from pilots.enums import MetricKind, ReadingSource, Stage
 from pilots.errors import NotAllowed
 from pilots.frame import formats
 from pilots.models import Metric, MetricReading, Pilot, PilotEvent
-from pilots.permissions import EDITORS, READING_RECORDERS, AnyUser, Role, pilot_roles
+from pilots.permissions import EDITORS, READING_RECORDERS, Role, pilot_roles
 from pilots.services import gates
 from pilots.services.access import lock_in_stage, require_role
 from pilots.services.audit import apply_changes, changes_between, event_record, plain
@@ -44,7 +45,7 @@ def _check_fields(fields: dict[str, Any]) -> None:
 
 
 @transaction.atomic
-def metric_create(*, pilot: Pilot, by: AnyUser, **fields: Any) -> Metric:
+def metric_create(*, pilot: Pilot, by: User, **fields: Any) -> Metric:
     require_role(by, pilot, EDITORS, "define its metrics")
     lock_in_stage(pilot, Stage.METRICS, "add a metric")
     _check_fields(fields)
@@ -66,7 +67,7 @@ def metric_create(*, pilot: Pilot, by: AnyUser, **fields: Any) -> Metric:
 
 
 @transaction.atomic
-def metric_update(*, metric: Metric, by: AnyUser, reason: str = "", **fields: Any) -> Metric:
+def metric_update(*, metric: Metric, by: User, reason: str = "", **fields: Any) -> Metric:
     """Change a metric. Moving a running pilot's goalposts needs a written reason."""
     pilot = metric.pilot
     require_role(by, pilot, EDITORS, "change its metrics")
@@ -115,7 +116,7 @@ def metric_update(*, metric: Metric, by: AnyUser, reason: str = "", **fields: An
 def reading_record(
     *,
     metric: Metric,
-    by: AnyUser,
+    by: User,
     observed_on: date,
     value: Decimal,
     note: str = "",
@@ -153,7 +154,7 @@ def reading_record(
     return reading
 
 
-def _require_own_reading(reading: MetricReading, by: AnyUser, action: str) -> None:
+def _require_own_reading(reading: MetricReading, by: User, action: str) -> None:
     """Team members change their own readings; the business owner changes any."""
     pilot = reading.metric.pilot
     require_role(by, pilot, READING_RECORDERS, action)
@@ -163,7 +164,7 @@ def _require_own_reading(reading: MetricReading, by: AnyUser, action: str) -> No
 
 @transaction.atomic
 def reading_update(
-    *, reading: MetricReading, by: AnyUser, value: Decimal, note: str = ""
+    *, reading: MetricReading, by: User, value: Decimal, note: str = ""
 ) -> MetricReading:
     """Correct a reading's value or note (its day stays: record another day instead)."""
     _require_own_reading(reading, by, "change this reading")
@@ -178,7 +179,7 @@ def reading_update(
 
 
 @transaction.atomic
-def reading_delete(*, reading: MetricReading, by: AnyUser) -> None:
+def reading_delete(*, reading: MetricReading, by: User) -> None:
     metric = reading.metric
     pilot = metric.pilot
     _require_own_reading(reading, by, "delete this reading")

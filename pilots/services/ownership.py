@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -10,13 +10,13 @@ from django.utils import timezone
 from pilots.enums import OwnershipStatus, Stage
 from pilots.errors import NotAllowed
 from pilots.models import Pilot, PilotEvent
-from pilots.permissions import EDITORS, OPERATIONS_ACCEPTORS, AnyUser
+from pilots.permissions import EDITORS, OPERATIONS_ACCEPTORS
 from pilots.services.access import lock_in_stage, require_role
 from pilots.services.audit import event_record
 
 
 @transaction.atomic
-def owner_nominate(*, pilot: Pilot, by: AnyUser, owner: AbstractBaseUser) -> Pilot:
+def owner_nominate(*, pilot: Pilot, by: User, owner: User) -> Pilot:
     """Name the business owner; they must accept before the pilot can be approved."""
     require_role(by, pilot, EDITORS, "nominate its business owner")
     lock_in_stage(pilot, Stage.OPEN, "nominate a business owner")
@@ -29,7 +29,7 @@ def owner_nominate(*, pilot: Pilot, by: AnyUser, owner: AbstractBaseUser) -> Pil
         raise ValidationError(
             {"owner": f"{owner.get_username()} is already the nominated business owner."}
         )
-    previous = pilot.owner.get_username() if pilot.owner_id else None
+    previous = pilot.owner.get_username() if pilot.owner is not None else None
     pilot.owner = owner
     pilot.owner_status = OwnershipStatus.PENDING
     pilot.owner_nominated_at = timezone.now()
@@ -47,7 +47,7 @@ def owner_nominate(*, pilot: Pilot, by: AnyUser, owner: AbstractBaseUser) -> Pil
     return pilot
 
 
-def _require_pending_nominee(pilot: Pilot, by: AnyUser) -> None:
+def _require_pending_nominee(pilot: Pilot, by: User) -> None:
     lock_in_stage(pilot, Stage.OPEN, "answer the nomination")
     if pilot.owner_id != by.pk:
         raise NotAllowed("Only the nominated business owner may answer the nomination.")
@@ -58,7 +58,7 @@ def _require_pending_nominee(pilot: Pilot, by: AnyUser) -> None:
 
 
 @transaction.atomic
-def ownership_accept(*, pilot: Pilot, by: AnyUser) -> Pilot:
+def ownership_accept(*, pilot: Pilot, by: User) -> Pilot:
     _require_pending_nominee(pilot, by)
     pilot.owner_status = OwnershipStatus.ACCEPTED
     pilot.owner_responded_at = timezone.now()
@@ -71,7 +71,7 @@ def ownership_accept(*, pilot: Pilot, by: AnyUser) -> Pilot:
 
 
 @transaction.atomic
-def ownership_decline(*, pilot: Pilot, by: AnyUser, reason: str) -> Pilot:
+def ownership_decline(*, pilot: Pilot, by: User, reason: str) -> Pilot:
     _require_pending_nominee(pilot, by)
     reason = reason.strip()
     if not reason:
@@ -92,7 +92,7 @@ def ownership_decline(*, pilot: Pilot, by: AnyUser, reason: str) -> Pilot:
 
 
 @transaction.atomic
-def operations_accept(*, pilot: Pilot, by: AnyUser) -> Pilot:
+def operations_accept(*, pilot: Pilot, by: User) -> Pilot:
     """The operations owner accepts the running system.
 
     Where only a receiving team is named, a portfolio lead records the team's

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from pilots.enums import InfrastructureItem, Stage
 from pilots.errors import NotAllowed
 from pilots.models import InfrastructureAnswer, OperatingPlan, Pilot, PilotEvent, PilotMembership
-from pilots.permissions import EDITORS, AnyUser, can_register_pilots
+from pilots.permissions import EDITORS, can_register_pilots
 from pilots.services import gates
 from pilots.services.access import lock_in_stage, require_role
 from pilots.services.audit import apply_changes, event_record
@@ -38,7 +38,7 @@ PILOT_FIELDS_BY_STAGE: dict[str, frozenset[str]] = {
 
 
 @transaction.atomic
-def pilot_create(*, by: AnyUser, title: str, **fields: Any) -> Pilot:
+def pilot_create(*, by: User, title: str, **fields: Any) -> Pilot:
     """A new draft pilot sponsored by ``by``, with its reference (PIL-0042)."""
     if not can_register_pilots(by):
         raise NotAllowed("Only sponsors and portfolio leads may register pilots.")
@@ -49,7 +49,7 @@ def pilot_create(*, by: AnyUser, title: str, **fields: Any) -> Pilot:
 
 
 @transaction.atomic
-def pilot_insert(*, pilot: Pilot, by: AnyUser) -> Pilot:
+def pilot_insert(*, pilot: Pilot, by: User) -> Pilot:
     """Save a new draft pilot built elsewhere (the admin's form), with its reference."""
     if pilot.pk is not None or pilot.stage != Stage.DRAFT:
         raise ValueError("pilot_insert() takes a new draft pilot")
@@ -62,7 +62,7 @@ def pilot_insert(*, pilot: Pilot, by: AnyUser) -> Pilot:
 
 
 @transaction.atomic
-def pilot_update(*, pilot: Pilot, by: AnyUser, reason: str = "", **fields: Any) -> Pilot:
+def pilot_update(*, pilot: Pilot, by: User, reason: str = "", **fields: Any) -> Pilot:
     """Edit a pilot's registration; what may change depends on its stage.
 
     Moving the planned end moves the handover window: it is recorded like
@@ -96,9 +96,7 @@ def pilot_update(*, pilot: Pilot, by: AnyUser, reason: str = "", **fields: Any) 
 
 
 @transaction.atomic
-def member_add(
-    *, pilot: Pilot, by: AnyUser, user: AbstractBaseUser, role: str = ""
-) -> PilotMembership:
+def member_add(*, pilot: Pilot, by: User, user: User, role: str = "") -> PilotMembership:
     require_role(by, pilot, EDITORS, "change its team")
     lock_in_stage(pilot, Stage.SETUP, "change its team")
     membership = PilotMembership(pilot=pilot, user=user, role=role)
@@ -114,7 +112,7 @@ def member_add(
 
 
 @transaction.atomic
-def member_remove(*, membership: PilotMembership, by: AnyUser) -> None:
+def member_remove(*, membership: PilotMembership, by: User) -> None:
     pilot = membership.pilot
     require_role(by, pilot, EDITORS, "change its team")
     lock_in_stage(pilot, Stage.SETUP, "change its team")
@@ -131,7 +129,7 @@ def member_remove(*, membership: PilotMembership, by: AnyUser) -> None:
 def infrastructure_answer(
     *,
     pilot: Pilot,
-    by: AnyUser,
+    by: User,
     item: InfrastructureItem | str,
     answer: str,
     evidence_url: str = "",
@@ -161,7 +159,7 @@ def infrastructure_answer(
 
 @transaction.atomic
 def infrastructure_checklist_update(
-    *, pilot: Pilot, by: AnyUser, answers: dict[str, dict[str, str]]
+    *, pilot: Pilot, by: User, answers: dict[str, dict[str, str]]
 ) -> list[InfrastructureAnswer]:
     """Answer several checklist questions at once: all are saved, or none.
 
@@ -177,7 +175,7 @@ def infrastructure_checklist_update(
 
 
 @transaction.atomic
-def operating_plan_update(*, pilot: Pilot, by: AnyUser, **fields: Any) -> OperatingPlan:
+def operating_plan_update(*, pilot: Pilot, by: User, **fields: Any) -> OperatingPlan:
     """Write the 12-month operating plan (insert or update)."""
     require_role(by, pilot, EDITORS, "edit its operating plan")
     lock_in_stage(pilot, Stage.SETUP, "edit its operating plan")

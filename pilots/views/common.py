@@ -9,9 +9,11 @@ from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
+from django_htmx.middleware import HtmxDetails
 
 from pilots.abilities import Abilities, pilot_abilities
 from pilots.errors import MissingItem, NotAllowed, TransitionRefused
@@ -21,8 +23,24 @@ from pilots.selectors.pilots import pilot_get_for_user
 
 T = TypeVar("T")
 
+# Pilot.reference is NULL only inside the transaction that creates the pilot.
+SAVED_PILOTS_HAVE_A_REFERENCE = "a saved pilot has a reference"
+
 
 View = Callable[..., HttpResponse]
+
+
+class SignedInRequest(HttpRequest):
+    """The request a page view is given, as the middleware leaves it.
+
+    ``LoginRequiredMiddleware`` turns away anyone not signed in (the few views
+    marked ``login_not_required`` take a plain ``HttpRequest``), so ``user`` is
+    a ``User``; ``HtmxMiddleware`` adds ``htmx``. A type only: Django still
+    passes its own request object.
+    """
+
+    user: User
+    htmx: HtmxDetails
 
 
 def post_only(form_is_at: Callable[..., str]) -> Callable[[View], View]:
@@ -89,11 +107,13 @@ def call_service(form: forms.BaseForm, service: Callable[[], T]) -> T | None:
 
 
 def pilot_url(pilot: Pilot, anchor: str = "") -> str:
+    assert pilot.reference is not None, SAVED_PILOTS_HAVE_A_REFERENCE
     return PilotLinks().detail(pilot.reference, anchor)
 
 
 def step_url(pilot: Pilot, section: str) -> str:
     """The registration step of that name."""
+    assert pilot.reference is not None, SAVED_PILOTS_HAVE_A_REFERENCE
     return PilotLinks().step(pilot.reference, section)
 
 
@@ -105,8 +125,10 @@ def missing_with_links(
     ``may_edit``: the user may edit the registration now (``Abilities.edit``).
     """
     links = PilotLinks()
+    reference = pilot.reference
+    assert reference is not None, SAVED_PILOTS_HAVE_A_REFERENCE
     return [
-        {**item.as_dict(), "url": links.fix(pilot.reference, item.section, may_edit=may_edit)}
+        {**item.as_dict(), "url": links.fix(reference, item.section, may_edit=may_edit)}
         for item in missing
     ]
 

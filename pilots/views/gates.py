@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from pilots.errors import TransitionRefused
@@ -12,6 +12,7 @@ from pilots.links import PilotLinks
 from pilots.selectors.pilots import pilot_for_page
 from pilots.services import gates, ownership
 from pilots.views.common import (
+    SignedInRequest,
     abilities,
     call_service,
     missing_with_links,
@@ -25,7 +26,7 @@ from pilots.views.pilot import decisions_open_to, pilot_page_context
 
 
 @post_only(lambda reference: PilotLinks().detail(reference, "nomination"))
-def ownership_respond(request: HttpRequest, reference: str) -> HttpResponse:
+def ownership_respond(request: SignedInRequest, reference: str) -> HttpResponse:
     """The nominee accepts, or declines with a reason."""
     pilot = pilot_for_page(request.user, reference=reference)
     require(
@@ -37,11 +38,15 @@ def ownership_respond(request: HttpRequest, reference: str) -> HttpResponse:
             messages.success(request, f"You are now the business owner of {pilot.reference}.")
         return redirect(pilot_url(pilot))
     form = DeclineForm(request.POST)
-    if form.is_valid() and call_service(
-        form,
-        lambda: ownership.ownership_decline(
-            pilot=pilot, by=request.user, reason=form.cleaned_data["reason"]
-        ),
+    if (
+        form.is_valid()
+        and call_service(
+            form,
+            lambda: ownership.ownership_decline(
+                pilot=pilot, by=request.user, reason=form.cleaned_data["reason"]
+            ),
+        )
+        is not None
     ):
         messages.success(request, "You declined the nomination; the sponsor has your reason.")
         return redirect("home")
@@ -53,7 +58,7 @@ def ownership_respond(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @post_only(lambda reference: PilotLinks().detail(reference, "decision"))
-def pilot_decide(request: HttpRequest, reference: str) -> HttpResponse:
+def pilot_decide(request: SignedInRequest, reference: str) -> HttpResponse:
     """Record a gate decision; a refusal re-renders the page with every missing item."""
     pilot = pilot_for_page(request.user, reference=reference)
     ab = abilities(request, pilot)
@@ -88,7 +93,7 @@ def pilot_decide(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @post_only(lambda reference: PilotLinks().detail(reference, "people"))
-def operations_accept(request: HttpRequest, reference: str) -> HttpResponse:
+def operations_accept(request: SignedInRequest, reference: str) -> HttpResponse:
     pilot = visible_pilot(request, reference)
     require(
         abilities(request, pilot).accept_operations,

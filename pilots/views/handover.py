@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -13,6 +13,7 @@ from pilots.models import KnowledgeTransferTask
 from pilots.selectors.pilots import task_of
 from pilots.services import handover
 from pilots.views.common import (
+    SignedInRequest,
     abilities,
     call_service,
     pilot_url,
@@ -26,7 +27,7 @@ ONLY_PLANNERS = "Only the business owner or the sponsor plans the handover."
 
 
 @require_http_methods(["GET", "POST"])
-def task_edit(request: HttpRequest, reference: str, task_id: int | None = None) -> HttpResponse:
+def task_edit(request: SignedInRequest, reference: str, task_id: int | None = None) -> HttpResponse:
     """Add a knowledge-transfer task, or change one."""
     pilot = visible_pilot(request, reference)
     require(abilities(request, pilot).plan_handover, ONLY_PLANNERS)
@@ -53,7 +54,7 @@ def task_edit(request: HttpRequest, reference: str, task_id: int | None = None) 
 
 
 @require_http_methods(["GET", "POST"])
-def task_complete(request: HttpRequest, reference: str, task_id: int) -> HttpResponse:
+def task_complete(request: SignedInRequest, reference: str, task_id: int) -> HttpResponse:
     """Mark a task done with its evidence link (the assignee or the business owner)."""
     pilot = visible_pilot(request, reference)
     task = task_of(pilot, task_id)
@@ -81,7 +82,7 @@ def task_in_plan(reference: str, task_id: int) -> str:
 
 
 @post_only(task_in_plan)
-def task_reopen(request: HttpRequest, reference: str, task_id: int) -> HttpResponse:
+def task_reopen(request: SignedInRequest, reference: str, task_id: int) -> HttpResponse:
     pilot = visible_pilot(request, reference)
     require(abilities(request, pilot).plan_handover, ONLY_PLANNERS)
     task = task_of(pilot, task_id)
@@ -91,7 +92,7 @@ def task_reopen(request: HttpRequest, reference: str, task_id: int) -> HttpRespo
 
 
 @post_only(task_in_plan)
-def task_move(request: HttpRequest, reference: str, task_id: int) -> HttpResponse:
+def task_move(request: SignedInRequest, reference: str, task_id: int) -> HttpResponse:
     """Move a task one place up or down the plan (keyboard-friendly reordering)."""
     pilot = visible_pilot(request, reference)
     require(abilities(request, pilot).plan_handover, ONLY_PLANNERS)

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from pilots.selectors.agenda import agenda_for
+from pilots.views.common import SignedInRequest
 
 
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: SignedInRequest) -> HttpResponse:
     """What needs this user now: drafts, nominations, readings, tasks and gates."""
     today = timezone.localdate()
     return render(

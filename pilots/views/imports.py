@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -23,7 +23,14 @@ from pilots.errors import RowsInvalid
 from pilots.forms.readings import CsvReadings, ReadingImportForm
 from pilots.models import Metric, Pilot
 from pilots.services.ingest import IngestResult, max_rows, readings_ingest
-from pilots.views.common import abilities, call_service, pilot_url, require, visible_pilot
+from pilots.views.common import (
+    SignedInRequest,
+    abilities,
+    call_service,
+    pilot_url,
+    require,
+    visible_pilot,
+)
 from pilots.views.readings import ONLY_RECORDERS
 
 PROBLEMS_SHOWN = 50  # invalid rows listed; the rest are counted
@@ -100,7 +107,7 @@ def preview(result: IngestResult, readings: CsvReadings) -> dict[str, Any]:
 
 
 @require_http_methods(["GET", "POST"])
-def reading_import(request: HttpRequest, reference: str) -> HttpResponse:
+def reading_import(request: SignedInRequest, reference: str) -> HttpResponse:
     """Step 1 the upload form; step 2 (POST) the preview; ``action=apply`` imports."""
     pilot = visible_pilot(request, reference)
     require(abilities(request, pilot).record_readings, ONLY_RECORDERS)

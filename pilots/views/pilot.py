@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -35,14 +35,23 @@ from pilots.selectors.pilots import (
     rule_settings,
 )
 from pilots.services.gates import TRANSITIONS, submission_missing_items
-from pilots.views.common import abilities, missing_with_links, require, visible_pilot
+from pilots.views.common import (
+    SignedInRequest,
+    abilities,
+    missing_with_links,
+    require,
+    visible_pilot,
+)
+
+if TYPE_CHECKING:
+    from pilots.models.handover import ListedTask
 
 PAGE_SIZE = 25
 RECENT_EVENTS = 10
 
 
 @require_GET
-def pilot_list_view(request: HttpRequest) -> HttpResponse:
+def pilot_list_view(request: SignedInRequest) -> HttpResponse:
     """Every pilot this user may see, searched, filtered, sorted and paginated."""
     pilot_filter = PilotFilter(request.GET, queryset=pilot_list(request.user), request=request)
     page = Paginator(pilot_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -63,7 +72,7 @@ def pilot_list_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def review_queue_view(request: HttpRequest) -> HttpResponse:
+def review_queue_view(request: SignedInRequest) -> HttpResponse:
     """Proposed pilots waiting for a portfolio lead's gate decision."""
     require(is_portfolio_lead(request.user), "Only portfolio leads review proposed pilots.")
     page = Paginator(review_queue(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
@@ -134,7 +143,7 @@ def handover_note(alarm: rules.HandoverAlarm, tl: timeline.Timeline | None) -> s
     return f"{when} and there is no knowledge-transfer task{told}."
 
 
-def pilot_page_context(request: HttpRequest, pilot: Pilot, **overrides: Any) -> dict[str, Any]:
+def pilot_page_context(request: SignedInRequest, pilot: Pilot, **overrides: Any) -> dict[str, Any]:
     """Everything the pilot page shows, in a fixed number of queries."""
     today = timezone.localdate()
     ab = abilities(request, pilot)
@@ -142,7 +151,8 @@ def pilot_page_context(request: HttpRequest, pilot: Pilot, **overrides: Any) -> 
     statuses = pilot_metric_statuses(pilot, today=today)
     primary = next((s.metric for s in statuses if s.metric.kind == MetricKind.PRIMARY), None)
     settings_ = rule_settings()
-    tasks = list(pilot.tasks.all())  # the model's order: position, due date, id
+    # The model's order: position, due date, id; overdue is set below.
+    tasks = cast("list[ListedTask]", list(pilot.tasks.all()))
     for task in tasks:
         task.can_complete = ab.complete_task(task)
         task.overdue = rules.task_overdue(
@@ -190,13 +200,13 @@ def pilot_page_context(request: HttpRequest, pilot: Pilot, **overrides: Any) -> 
 
 
 @require_GET
-def pilot_detail(request: HttpRequest, reference: str) -> HttpResponse:
+def pilot_detail(request: SignedInRequest, reference: str) -> HttpResponse:
     pilot = pilot_for_page(request.user, reference=reference)
     return render(request, "pilots/pilot_detail.html", pilot_page_context(request, pilot))
 
 
 @require_GET
-def pilot_history(request: HttpRequest, reference: str) -> HttpResponse:
+def pilot_history(request: SignedInRequest, reference: str) -> HttpResponse:
     """The whole audit history of a pilot, newest first."""
     pilot = visible_pilot(request, reference)
     page = Paginator(pilot_events(pilot), 50).get_page(request.GET.get("page"))
@@ -204,7 +214,7 @@ def pilot_history(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_GET
-def metric_detail(request: HttpRequest, reference: str, metric_id: int) -> HttpResponse:
+def metric_detail(request: SignedInRequest, reference: str, metric_id: int) -> HttpResponse:
     """One metric: its chart and every reading, newest first."""
     pilot = visible_pilot(request, reference)
     metric = metric_of(pilot, metric_id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
@@ -13,10 +13,12 @@ from pilots.forms.readings import ReadingEditForm, ReadingForm
 from pilots.forms.widgets import plain_decimal
 from pilots.frame import formats
 from pilots.links import PilotLinks
+from pilots.models import MetricReading
 from pilots.selectors.metrics import metric_of, metric_status, reading_of, recent_readings
 from pilots.selectors.pilots import pilot_for_page, pilot_timeline
 from pilots.services import metrics
 from pilots.views.common import (
+    SignedInRequest,
     abilities,
     call_service,
     pilot_url,
@@ -31,23 +33,25 @@ ONLY_RECORDERS = "Only the pilot's business owner and team record readings."
 
 
 @post_only(lambda reference, metric_id: PilotLinks().detail(reference, f"metric-{metric_id}"))
-def reading_create(request: HttpRequest, reference: str, metric_id: int) -> HttpResponse:
+def reading_create(request: SignedInRequest, reference: str, metric_id: int) -> HttpResponse:
     """Record a reading. With htmx the metric's card is swapped in place, else a redirect."""
     pilot = pilot_for_page(request.user, reference=reference)
     ab = abilities(request, pilot)
     require(ab.record_readings, ONLY_RECORDERS)
     metric = metric_of(pilot, metric_id)
     form = ReadingForm(request.POST, prefix=f"m{metric.pk}")
-    saved = form.is_valid() and call_service(
-        form,
-        lambda: metrics.reading_record(
-            metric=metric,
-            by=request.user,
-            observed_on=form.cleaned_data["observed_on"],
-            value=form.cleaned_data["value"],
-            note=form.cleaned_data["note"],
-        ),
-    )
+    saved: MetricReading | None = None
+    if form.is_valid():
+        saved = call_service(
+            form,
+            lambda: metrics.reading_record(
+                metric=metric,
+                by=request.user,
+                observed_on=form.cleaned_data["observed_on"],
+                value=form.cleaned_data["value"],
+                note=form.cleaned_data["note"],
+            ),
+        )
     message = ""
     if saved:
         message = (
@@ -82,7 +86,7 @@ def reading_create(request: HttpRequest, reference: str, metric_id: int) -> Http
 
 
 @require_http_methods(["GET", "POST"])
-def reading_edit(request: HttpRequest, reference: str, reading_id: int) -> HttpResponse:
+def reading_edit(request: SignedInRequest, reference: str, reading_id: int) -> HttpResponse:
     pilot = visible_pilot(request, reference)
     reading = reading_of(pilot, reading_id)
     require(
@@ -105,7 +109,7 @@ def reading_edit(request: HttpRequest, reference: str, reading_id: int) -> HttpR
 
 
 @require_http_methods(["GET", "POST"])
-def reading_delete(request: HttpRequest, reference: str, reading_id: int) -> HttpResponse:
+def reading_delete(request: SignedInRequest, reference: str, reading_id: int) -> HttpResponse:
     pilot = visible_pilot(request, reference)
     reading = reading_of(pilot, reading_id)
     require(

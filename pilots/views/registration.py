@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
@@ -36,6 +36,7 @@ from pilots.selectors.metrics import metric_of
 from pilots.selectors.pilots import pilot_for_page
 from pilots.services import gates, metrics, ownership, registration
 from pilots.views.common import (
+    SignedInRequest,
     abilities,
     call_service,
     missing_with_links,
@@ -71,7 +72,7 @@ def _next_url(pilot: Pilot, slug: str) -> str:
     return reverse("pilots:register", args=[pilot.reference, following])
 
 
-def _saved(request: HttpRequest, pilot: Pilot, slug: str, what: str) -> HttpResponse:
+def _saved(request: SignedInRequest, pilot: Pilot, slug: str, what: str) -> HttpResponse:
     messages.success(request, f"{what} saved.")
     if request.POST.get("then") == "stay" or pilot.stage != Stage.DRAFT:
         return redirect(reverse("pilots:register", args=[pilot.reference, slug]))
@@ -88,7 +89,7 @@ def _changed(form: Any) -> dict[str, Any]:
 
 
 @require_http_methods(["GET", "POST"])
-def pilot_new(request: HttpRequest) -> HttpResponse:
+def pilot_new(request: SignedInRequest) -> HttpResponse:
     """Step one for a new pilot: creating it saves the first draft."""
     require(can_register_pilots(request.user), "Only sponsors and portfolio leads register pilots.")
     form = PilotBasicsForm(request.POST or None)
@@ -110,10 +111,10 @@ def pilot_new(request: HttpRequest) -> HttpResponse:
 
 # --- One handler per step: (request, pilot) -> response or context --------------------
 
-Handler = Callable[[HttpRequest, Pilot], "HttpResponse | dict[str, Any]"]
+Handler = Callable[[SignedInRequest, Pilot], "HttpResponse | dict[str, Any]"]
 
 
-def _basics(request: HttpRequest, pilot: Pilot) -> HttpResponse | dict[str, Any]:
+def _basics(request: SignedInRequest, pilot: Pilot) -> HttpResponse | dict[str, Any]:
     form = PilotBasicsForm(request.POST or None, instance=pilot)
     if request.method == "POST" and form.is_valid():
         fields = _changed(form)
@@ -129,7 +130,7 @@ def _primary(pilot: Pilot) -> Metric | None:
 
 
 def _save_metric(
-    request: HttpRequest, form: MetricForm, pilot: Pilot, metric: Metric | None
+    request: SignedInRequest, form: MetricForm, pilot: Pilot, metric: Metric | None
 ) -> Metric | None:
     """Create the metric, or update it (with the reason a locked change needs)."""
     fields = form.service_fields()
@@ -145,7 +146,7 @@ def _save_metric(
     )
 
 
-def _metric(request: HttpRequest, pilot: Pilot) -> HttpResponse | dict[str, Any]:
+def _metric(request: SignedInRequest, pilot: Pilot) -> HttpResponse | dict[str, Any]:
     primary = _primary(pilot)
     form = MetricForm(
         request.POST or None,
@@ -159,7 +160,7 @@ def _metric(request: HttpRequest, pilot: Pilot) -> HttpResponse | dict[str, Any]
     return {"form": form, "others": others}
 
 
-def _owner(request: HttpRequest, pilot: Pilot) -> HttpResponse | dict[str, Any]:
+def _owner(request: SignedInRequest, pilot: Pilot) -> HttpResponse | dict[str, Any]:
     action = request.POST.get("action") if request.method == "POST" else None
     nominate = OwnerNominationForm(
         request.POST if action == "nominate" else None,
@@ -194,7 +195,7 @@ def _owner(request: HttpRequest, pilot: Pilot) -> HttpResponse | dict[str, Any]:
     return {"nominate": nominate, "member": member, "members": list(pilot.memberships.all())}
 
 
-def _operations(request: HttpRequest, pilot: Pilot) -> HttpResponse | dict[str, Any]:
+def _operations(request: SignedInRequest, pilot: Pilot) -> HttpResponse | dict[str, Any]:
     form = OperationsForm(request.POST or None, instance=pilot)
     if request.method == "POST" and form.is_valid():
         fields = _changed(form)
@@ -205,7 +206,7 @@ def _operations(request: HttpRequest, pilot: Pilot) -> HttpResponse | dict[str, 
     return {"form": form}
 
 
-def _infrastructure(request: HttpRequest, pilot: Pilot) -> HttpResponse | dict[str, Any]:
+def _infrastructure(request: SignedInRequest, pilot: Pilot) -> HttpResponse | dict[str, Any]:
     existing = {answer.item: answer for answer in pilot.infrastructure.all()}
     forms = [
         InfrastructureAnswerForm(
@@ -238,7 +239,7 @@ def _infrastructure(request: HttpRequest, pilot: Pilot) -> HttpResponse | dict[s
     return {"forms": forms}
 
 
-def _plan(request: HttpRequest, pilot: Pilot) -> HttpResponse | dict[str, Any]:
+def _plan(request: SignedInRequest, pilot: Pilot) -> HttpResponse | dict[str, Any]:
     plan = getattr(pilot, "operating_plan", None) or OperatingPlan(pilot=pilot)
     form = OperatingPlanForm(request.POST or None, instance=plan)
     if request.method == "POST" and form.is_valid():
@@ -252,7 +253,7 @@ def _plan(request: HttpRequest, pilot: Pilot) -> HttpResponse | dict[str, Any]:
     return {"form": form}
 
 
-def _review(request: HttpRequest, pilot: Pilot) -> HttpResponse | dict[str, Any]:
+def _review(request: SignedInRequest, pilot: Pilot) -> HttpResponse | dict[str, Any]:
     if request.method == "POST":
         try:
             gates.pilot_submit(pilot=pilot, by=request.user)
@@ -263,9 +264,9 @@ def _review(request: HttpRequest, pilot: Pilot) -> HttpResponse | dict[str, Any]
             request, f"{pilot.reference} submitted for review. A portfolio lead will decide."
         )
         return redirect(pilot_url(pilot))
-    missing = gates.submission_missing_items(pilot)
+    items = gates.submission_missing_items(pilot)
     # Only those who may edit the registration reach its steps.
-    return {"missing": missing_with_links(pilot, missing, may_edit=True), "refused": False}
+    return {"missing": missing_with_links(pilot, items, may_edit=True), "refused": False}
 
 
 HANDLERS: dict[str, Handler] = {
@@ -280,7 +281,7 @@ HANDLERS: dict[str, Handler] = {
 
 
 @require_http_methods(["GET", "POST"])
-def pilot_register(request: HttpRequest, reference: str, step: str) -> HttpResponse:
+def pilot_register(request: SignedInRequest, reference: str, step: str) -> HttpResponse:
     if step not in HANDLERS:
         raise Http404("No such registration step.")
     pilot = pilot_for_page(request.user, reference=reference)
@@ -310,7 +311,9 @@ def pilot_register(request: HttpRequest, reference: str, step: str) -> HttpRespo
 
 
 @require_http_methods(["GET", "POST"])
-def metric_edit(request: HttpRequest, reference: str, metric_id: int | None = None) -> HttpResponse:
+def metric_edit(
+    request: SignedInRequest, reference: str, metric_id: int | None = None
+) -> HttpResponse:
     """Add or change a secondary metric: business, critical-segment or model."""
     pilot = visible_pilot(request, reference)
     ab = abilities(request, pilot)
@@ -334,7 +337,7 @@ def metric_edit(request: HttpRequest, reference: str, metric_id: int | None = No
 
 
 @post_only(lambda reference, membership_id: PilotLinks().step(reference, "owner"))
-def member_remove(request: HttpRequest, reference: str, membership_id: int) -> HttpResponse:
+def member_remove(request: SignedInRequest, reference: str, membership_id: int) -> HttpResponse:
     pilot = visible_pilot(request, reference)
     require(abilities(request, pilot).edit, "Only the sponsor or a lead may change the team.")
     try:

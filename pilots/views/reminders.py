@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -22,13 +22,13 @@ from pilots.reminders.inbox import (
     reminder_mutes_set,
     reminders_mark_all_read,
 )
-from pilots.views.common import call_service, post_only, require
+from pilots.views.common import SignedInRequest, call_service, post_only, require
 
 INBOX_PAGE_SIZE = 25
 LOG_PAGE_SIZE = 50
 
 
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: SignedInRequest) -> HttpResponse:
     """The user's reminders, newest first; ``?show=unread`` for the unread ones only."""
     unread_only = request.GET.get("show") == "unread"
     items = inbox_of(request.user, unread_only=unread_only)
@@ -40,7 +40,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _back_to_inbox(request: HttpRequest) -> HttpResponse:
+def _back_to_inbox(request: SignedInRequest) -> HttpResponse:
     target = request.POST.get("next", "")
     if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return redirect(target)
@@ -52,14 +52,14 @@ def the_inbox(**_: object) -> str:
 
 
 @post_only(the_inbox)
-def inbox_read(request: HttpRequest, reminder_id: int) -> HttpResponse:
+def inbox_read(request: SignedInRequest, reminder_id: int) -> HttpResponse:
     """Mark one reminder read (only the user's own: anyone else's id changes nothing)."""
     reminder_mark_read(user=request.user, reminder_id=reminder_id)
     return _back_to_inbox(request)
 
 
 @post_only(the_inbox)
-def inbox_read_all(request: HttpRequest) -> HttpResponse:
+def inbox_read_all(request: SignedInRequest) -> HttpResponse:
     if count := reminders_mark_all_read(user=request.user):
         messages.success(request, f"Marked {count} reminder{plural_suffix(count)} as read.")
     else:
@@ -68,7 +68,7 @@ def inbox_read_all(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: SignedInRequest) -> HttpResponse:
     """The user's profile: who they are, and which non-critical reminders they mute."""
     form = ReminderMuteForm(
         request.POST if request.method == "POST" else None,  # no box ticked: an empty POST
@@ -89,7 +89,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     return render(request, "pilots/profile.html", {"form": form, "always_sent": always_sent})
 
 
-def reminder_log_view(request: HttpRequest) -> HttpResponse:
+def reminder_log_view(request: SignedInRequest) -> HttpResponse:
     """Portfolio leads: every reminder recorded, to whom, when and whether it was emailed."""
     require(is_portfolio_lead(request.user), "Only portfolio leads see the reminders sent.")
     form = ReminderLogFilter(request.GET or None)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -13,17 +13,17 @@ from pilots.accounts import tokens
 from pilots.accounts.tokens import api_tokens_of
 from pilots.forms.tokens import ApiTokenForm
 from pilots.models import ApiToken
-from pilots.views.common import call_service, post_only
+from pilots.views.common import SignedInRequest, call_service, post_only
 
 
-def token_of(request: HttpRequest, token_id: int) -> ApiToken:
+def token_of(request: SignedInRequest, token_id: int) -> ApiToken:
     """One of the user's own tokens; 404 for anyone else's."""
     return get_object_or_404(api_tokens_of(request.user), pk=token_id)
 
 
 @never_cache  # the page that shows a new key must not be kept by a browser or proxy cache
 @require_http_methods(["GET", "POST"])
-def token_list(request: HttpRequest) -> HttpResponse:
+def token_list(request: SignedInRequest) -> HttpResponse:
     """The user's tokens and a form for a new one; after creating, its key, this once."""
     form = ApiTokenForm(request.POST or None)
     created = None
@@ -54,7 +54,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
 
 
 @post_only(lambda token_id: reverse("pilots:tokens"))
-def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+def token_revoke(request: SignedInRequest, token_id: int) -> HttpResponse:
     token = token_of(request, token_id)
     if token.is_active:
         tokens.token_revoke(token=token, by=request.user)

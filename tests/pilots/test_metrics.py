@@ -14,8 +14,7 @@ from django.test import override_settings
 from pilots.enums import Cadence, Direction, MetricKind, ReadingSource
 from pilots.errors import NotAllowed
 from pilots.models import Metric, MetricReading, Pilot, PilotEvent
-from pilots.selectors import metrics as selectors
-from pilots.selectors.metrics import pilot_metric_statuses
+from pilots.selectors.metrics import MetricStatus, pilot_metric_statuses
 from pilots.services import metrics
 
 START = date(2026, 1, 5)  # the fixtures' planned start, and the running pilot's start
@@ -57,7 +56,7 @@ def record(metric: Metric, by, readings: dict[date, str]) -> None:
             )
 
 
-def status_of(metric: Metric, *, today: date) -> selectors.MetricStatus:
+def status_of(metric: Metric, *, today: date) -> MetricStatus:
     statuses = {
         status.metric.pk: status for status in pilot_metric_statuses(metric.pilot, today=today)
     }

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from pilots.api import serializers as s
 from pilots.api.filters import TaskFilter
-from pilots.frame.api.views import ApiView
+from pilots.frame.api.views import ApiView, SignedInApiRequest
 from pilots.models import (
     InfrastructureAnswer,
     KnowledgeTransferTask,
@@ -42,7 +42,7 @@ class TaskList(ApiView, generics.ListAPIView):
         request=s.TaskInput,
         responses={201: s.TaskSerializer},
     )
-    def post(self, request: Request, reference: str) -> Response:
+    def post(self, request: SignedInApiRequest, reference: str) -> Response:
         task = handover.task_create(pilot=self.pilot, by=request.user, **self.parse(s.TaskInput))
         return Response(s.TaskSerializer(task).data, status=status.HTTP_201_CREATED)
 
@@ -61,7 +61,7 @@ class TaskDetail(TaskFromUrl):
         return Response(s.TaskSerializer(self.task).data)
 
     @extend_schema(summary="Change a task", request=s.TaskUpdateInput, responses=s.TaskSerializer)
-    def patch(self, request: Request, reference: str, task_id: int) -> Response:
+    def patch(self, request: SignedInApiRequest, reference: str, task_id: int) -> Response:
         data = self.parse(s.TaskUpdateInput, partial=True)
         task = handover.task_update(task=self.task, by=request.user, **data)
         return Response(s.TaskSerializer(task).data)
@@ -74,7 +74,7 @@ class TaskComplete(TaskFromUrl):
         request=s.TaskCompleteInput,
         responses=s.TaskSerializer,
     )
-    def post(self, request: Request, reference: str, task_id: int) -> Response:
+    def post(self, request: SignedInApiRequest, reference: str, task_id: int) -> Response:
         data = self.parse(s.TaskCompleteInput)
         task = handover.task_complete(task=self.task, by=request.user, **data)
         return Response(s.TaskSerializer(task).data)
@@ -82,7 +82,7 @@ class TaskComplete(TaskFromUrl):
 
 class TaskReopen(TaskFromUrl):
     @extend_schema(summary="Reopen a done task", request=None, responses=s.TaskSerializer)
-    def post(self, request: Request, reference: str, task_id: int) -> Response:
+    def post(self, request: SignedInApiRequest, reference: str, task_id: int) -> Response:
         task = handover.task_reopen(task=self.task, by=request.user)
         return Response(s.TaskSerializer(task).data)
 
@@ -97,7 +97,7 @@ class TaskOrder(ApiView):
         request=s.TaskOrderInput,
         responses=s.TaskSerializer(many=True),
     )
-    def post(self, request: Request, reference: str) -> Response:
+    def post(self, request: SignedInApiRequest, reference: str) -> Response:
         order = self.parse(s.TaskOrderInput)["order"]
         handover.task_reorder(pilot=self.pilot, by=request.user, task_ids=order)
         tasks = self.pilot.tasks.select_related("assignee", "receiver", "completed_by")
@@ -121,7 +121,7 @@ class MemberList(ApiView, generics.ListAPIView):
         request=s.MembershipInput,
         responses={201: s.MembershipSerializer},
     )
-    def post(self, request: Request, reference: str) -> Response:
+    def post(self, request: SignedInApiRequest, reference: str) -> Response:
         membership = registration.member_add(
             pilot=self.pilot, by=request.user, **self.parse(s.MembershipInput)
         )
@@ -142,7 +142,7 @@ class MemberDetail(ApiView):
         return Response(s.MembershipSerializer(self.membership).data)
 
     @extend_schema(summary="Remove a team member", description="Sponsor or lead.")
-    def delete(self, request: Request, reference: str, membership_id: int) -> Response:
+    def delete(self, request: SignedInApiRequest, reference: str, membership_id: int) -> Response:
         registration.member_remove(membership=self.membership, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -172,7 +172,7 @@ class Infrastructure(ApiView):
         request=s.InfrastructureInput,
         responses=s.InfrastructureAnswerSerializer(many=True),
     )
-    def patch(self, request: Request, reference: str) -> Response:
+    def patch(self, request: SignedInApiRequest, reference: str) -> Response:
         answers = self.parse(s.InfrastructureInput)["answers"]
         registration.infrastructure_checklist_update(
             pilot=self.pilot,
@@ -199,7 +199,7 @@ class OperatingPlanView(ApiView):
         request=s.OperatingPlanInput,
         responses=s.OperatingPlanSerializer,
     )
-    def patch(self, request: Request, reference: str) -> Response:
+    def patch(self, request: SignedInApiRequest, reference: str) -> Response:
         data = self.parse(s.OperatingPlanInput, partial=True)
         registration.operating_plan_update(pilot=self.pilot, by=request.user, **data)
         return self._plan()

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from pilots.api import serializers as s
 from pilots.api.filters import MetricFilter, ReadingFilter
 from pilots.enums import ReadingSource
-from pilots.frame.api.views import ApiView
+from pilots.frame.api.views import ApiView, SignedInApiRequest
 from pilots.models import Metric, MetricReading
 from pilots.selectors.metrics import metric_of, reading_of
 from pilots.services import ingest, metrics
@@ -43,7 +43,7 @@ class MetricList(ApiView, generics.ListAPIView):
         request=s.MetricInput,
         responses={201: s.MetricSerializer},
     )
-    def post(self, request: Request, reference: str) -> Response:
+    def post(self, request: SignedInApiRequest, reference: str) -> Response:
         metric = metrics.metric_create(
             pilot=self.pilot, by=request.user, **self.parse(s.MetricInput)
         )
@@ -70,7 +70,7 @@ class MetricDetail(MetricFromUrl):
         request=s.MetricUpdateInput,
         responses=s.MetricSerializer,
     )
-    def patch(self, request: Request, reference: str, metric_id: int) -> Response:
+    def patch(self, request: SignedInApiRequest, reference: str, metric_id: int) -> Response:
         data = dict(self.parse(s.MetricUpdateInput, partial=True))
         reason = data.pop("reason", "")
         metric = metrics.metric_update(metric=self.metric, by=request.user, reason=reason, **data)
@@ -97,7 +97,7 @@ class ReadingList(MetricFromUrl, generics.ListAPIView):
         request=s.ReadingInput,
         responses={201: s.ReadingSerializer},
     )
-    def post(self, request: Request, reference: str, metric_id: int) -> Response:
+    def post(self, request: SignedInApiRequest, reference: str, metric_id: int) -> Response:
         reading = metrics.reading_record(
             metric=self.metric,
             by=request.user,
@@ -126,7 +126,7 @@ class ReadingDetail(ApiView):
         request=s.ReadingUpdateInput,
         responses=s.ReadingSerializer,
     )
-    def patch(self, request: Request, reference: str, reading_id: int) -> Response:
+    def patch(self, request: SignedInApiRequest, reference: str, reading_id: int) -> Response:
         data = self.parse(s.ReadingUpdateInput, partial=True)
         reading = metrics.reading_update(
             reading=self.reading,
@@ -137,7 +137,7 @@ class ReadingDetail(ApiView):
         return Response(s.ReadingSerializer(reading).data)
 
     @extend_schema(summary="Delete a reading", description="Whoever recorded it, or the owner.")
-    def delete(self, request: Request, reference: str, reading_id: int) -> Response:
+    def delete(self, request: SignedInApiRequest, reference: str, reading_id: int) -> Response:
         metrics.reading_delete(reading=self.reading, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -158,7 +158,7 @@ class BulkReadings(ApiView):
         request=s.BulkReadingsInput,
         responses=s.BulkReadingsResult,
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInApiRequest) -> Response:
         data = request.data
         if not isinstance(data, dict):
             raise ValidationError({"non_field_errors": ["Send an object with a readings list."]})
@@ -172,7 +172,7 @@ class BulkReadings(ApiView):
             problems["readings"] = ["Send the readings as a list."]
         if not isinstance(dry_run, bool):
             problems["dry_run"] = ["Must be true or false."]
-        if problems:
+        if problems or not isinstance(rows, list):  # rows not a list is among the problems
             raise ValidationError(problems)
         result = ingest.readings_ingest(
             by=request.user, rows=rows, source=ReadingSource.API, dry_run=dry_run

@@ -16,14 +16,15 @@ from pilots.accounts import tokens
 from pilots.accounts.tokens import api_tokens_of
 from pilots.api import serializers as s
 from pilots.api.filters import UserFilter
-from pilots.frame.api.views import ApiView
+from pilots.frame.api.serializers import BusinessUnitSerializer, UserSummarySerializer
+from pilots.frame.api.views import ApiView, SignedInApiRequest
 from pilots.models import ApiToken, BusinessUnit
 
 
 class UserList(ApiView, generics.ListAPIView):
     """Active users: whom a pilot's owner, team or task can name."""
 
-    serializer_class = s.UserSummarySerializer
+    serializer_class = UserSummarySerializer
     filterset_class = UserFilter
 
     def get_queryset(self) -> QuerySet[Any]:
@@ -31,7 +32,7 @@ class UserList(ApiView, generics.ListAPIView):
 
 
 class BusinessUnitList(ApiView, generics.ListAPIView):
-    serializer_class = s.BusinessUnitSerializer
+    serializer_class = BusinessUnitSerializer
 
     def get_queryset(self) -> QuerySet[BusinessUnit]:
         return BusinessUnit.objects.order_by("name", "pk")
@@ -84,6 +85,8 @@ class TokenList(ApiView, generics.ListAPIView):
 
     serializer_class = s.TokenSerializer
     queryset = ApiToken.objects.none()  # for the schema; get_queryset scopes to the user
+    # IsAuthenticated, a default permission, has run before get_queryset.
+    request: SignedInApiRequest
 
     def get_queryset(self) -> QuerySet[ApiToken]:
         return api_tokens_of(self.request.user).filter(revoked_at__isnull=True)
@@ -93,7 +96,7 @@ class TokenRevoke(ApiView):
     serializer_class = s.TokenSerializer
 
     @extend_schema(summary="Revoke one of your tokens")
-    def delete(self, request: Request, token_id: int) -> Response:
+    def delete(self, request: SignedInApiRequest, token_id: int) -> Response:
         token = generics.get_object_or_404(
             api_tokens_of(request.user).filter(revoked_at__isnull=True), pk=token_id
         )

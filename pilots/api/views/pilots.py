@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, status
+from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from pilots.api import serializers as s
 from pilots.api.filters import ApiPilotFilter, DecisionFilter, EventFilter
 from pilots.enums import Stage
-from pilots.frame.api.views import ApiView
+from pilots.frame.api.views import ApiView, SignedInApiRequest
 from pilots.models import GateDecision, Pilot, PilotEvent
 from pilots.selectors.pilots import pilot_events, pilot_for_page, pilot_list
 from pilots.services import gates, ownership, registration
@@ -29,7 +30,7 @@ def _summary(pilot: Pilot) -> dict[str, Any]:
     return s.PilotSerializer(fresh).data
 
 
-def _nominate_if_changed(pilot: Pilot, by: Any, owner: Any) -> None:
+def _nominate_if_changed(pilot: Pilot, by: User, owner: User | None) -> None:
     if owner is not None and owner.pk != pilot.owner_id:
         ownership.owner_nominate(pilot=pilot, by=by, owner=owner)
 
@@ -51,12 +52,13 @@ class PilotList(ApiView, generics.ListAPIView):
         request=s.PilotCreateInput,
         responses={201: s.PilotDetailSerializer},
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInApiRequest) -> Response:
         data = dict(self.parse(s.PilotCreateInput))
         owner = data.pop("owner", None)
         with transaction.atomic():
             pilot = registration.pilot_create(by=request.user, **data)
             _nominate_if_changed(pilot, request.user, owner)
+        assert pilot.reference is not None, "pilot_create assigns the reference"
         return _detail(request, pilot.reference, status.HTTP_201_CREATED)
 
 
@@ -80,7 +82,7 @@ class PilotDetail(ApiView):
         request=s.PilotUpdateInput,
         responses={200: s.PilotDetailSerializer},
     )
-    def patch(self, request: Request, reference: str) -> Response:
+    def patch(self, request: SignedInApiRequest, reference: str) -> Response:
         data = dict(self.parse(s.PilotUpdateInput, partial=True))
         owner = data.pop("owner", None)
         reason = data.pop("reason", "")
@@ -95,18 +97,18 @@ class PilotAction(ApiView):
     """One gate or ownership step: ``POST`` runs it, or answers 409 with what is missing."""
 
     serializer_class = s.PilotSerializer
-    input_serializer: type[s.serializers.Serializer] | None = None
+    input_serializer: type[serializers.Serializer[Any]] | None = None
     # A gate transition runs from the table every door shares (``gates.TRANSITIONS``).
     transition: str = ""
 
-    def perform(self, pilot: Pilot, by: Any, data: dict[str, Any]) -> object:
+    def perform(self, pilot: Pilot, by: User, data: dict[str, Any]) -> object:
         step = gates.TRANSITIONS[self.transition]
         words = gates.Words(
             rationale=data.get(step.words, ""), lessons_learned=data.get("lessons_learned", "")
         )
         return step.run(pilot, by, words)
 
-    def post(self, request: Request, reference: str) -> Response:
+    def post(self, request: SignedInApiRequest, reference: str) -> Response:
         data = self.parse(self.input_serializer) if self.input_serializer else {}
         self.perform(self.pilot, request.user, data)
         return Response(_summary(self.pilot))
@@ -125,7 +127,7 @@ class Submit(PilotAction):
 
 @_action_schema("Accept ownership", "The nominated business owner accepts.")
 class AcceptOwnership(PilotAction):
-    def perform(self, pilot: Pilot, by: Any, data: dict[str, Any]) -> object:
+    def perform(self, pilot: Pilot, by: User, data: dict[str, Any]) -> object:
         return ownership.ownership_accept(pilot=pilot, by=by)
 
 
@@ -133,7 +135,7 @@ class AcceptOwnership(PilotAction):
 class DeclineOwnership(PilotAction):
     input_serializer = s.ReasonInput
 
-    def perform(self, pilot: Pilot, by: Any, data: dict[str, Any]) -> object:
+    def perform(self, pilot: Pilot, by: User, data: dict[str, Any]) -> object:
         return ownership.ownership_decline(pilot=pilot, by=by, reason=data["reason"])
 
 
@@ -175,7 +177,7 @@ class Stop(PilotAction):
 
 @_action_schema("Accept operations", "The operations owner accepts the running system.")
 class AcceptOperations(PilotAction):
-    def perform(self, pilot: Pilot, by: Any, data: dict[str, Any]) -> object:
+    def perform(self, pilot: Pilot, by: User, data: dict[str, Any]) -> object:
         return ownership.operations_accept(pilot=pilot, by=by)
 
 

@@ -7,16 +7,28 @@ when they succeed, and DRF renders an error with the same renderer; under
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+# A mixin for DRF views: the type checker sees the APIView it is mixed into.
+if TYPE_CHECKING:
+    from rest_framework.views import APIView
 
-class JsonErrors:
-    http_method_names = ["get", "head"]  # OPTIONS too answers 405 (no metadata), as in the API
+    _MixedIntoView = APIView
+else:
+    _MixedIntoView = object
+
+
+class JsonErrors(_MixedIntoView):
+    http_method_names: Sequence[str] = [
+        "get",
+        "head",
+    ]  # OPTIONS too answers 405 (no metadata), as in the API
 
     def finalize_response(
         self, request: Request, response: Any, *args: Any, **kwargs: Any
@@ -24,7 +36,7 @@ class JsonErrors:
         if isinstance(response, Response) and response.exception:
             request.accepted_renderer = JSONRenderer()
             request.accepted_media_type = JSONRenderer.media_type
-        return super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+        return super().finalize_response(request, response, *args, **kwargs)
 
 
 class SchemaView(JsonErrors, SpectacularAPIView):

@@ -52,11 +52,14 @@ class ErrorSerializer(serializers.Serializer):
 
 class RowErrorSerializer(serializers.Serializer):
     row = serializers.IntegerField(help_text="The row's position in the request, from 1.")
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+    # A declared field: SerializerMetaclass moves it into _declared_fields, so the
+    # class keeps Serializer.errors; the stubs cannot tell the two apart.
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))  # type: ignore[assignment]
 
 
 class ValidationErrorSerializer(ErrorSerializer):
-    errors = serializers.DictField(
+    # A declared field, like RowErrorSerializer.errors (the stubs see a clash).
+    errors = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         help_text="Messages per field; non_field_errors for the request as a whole.",
     )
@@ -137,9 +140,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             "errors": _flatten(response.data),
         }
     elif isinstance(exc, exceptions.APIException):
-        codes = exc.get_codes()
+        exc_codes = exc.get_codes()
         response.data = {
-            "code": codes if isinstance(codes, str) else "error",
+            "code": exc_codes if isinstance(exc_codes, str) else "error",
             "detail": str(exc.detail),
         }
         if response.status_code == status.HTTP_400_BAD_REQUEST:  # e.g. malformed JSON

@@ -20,7 +20,7 @@ import re
 import sys
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import URLValidator
@@ -161,6 +161,10 @@ class DecimalValue(serializers.DecimalField):
     ``pilots.frame.api.schema``).
     """
 
+    # Always given here (DRF's DecimalField also allows None, for no limit).
+    max_digits: int
+    decimal_places: int
+
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("max_digits", 16)
         kwargs.setdefault("decimal_places", 4)
@@ -203,18 +207,29 @@ class DecimalValue(serializers.DecimalField):
         }
 
 
-class RejectsUnknownFields:
+# A mixin for serializers: the type checker sees the Serializer it is mixed into.
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    _MixedIntoSerializer = serializers.Serializer[Any]
+else:
+    _MixedIntoSerializer = object
+
+
+class RejectsUnknownFields(_MixedIntoSerializer):
     """An input serializer that refuses fields it does not know, so a misspelt field is an
     error rather than silently ignored (the schema says ``additionalProperties: false``)."""
 
-    default_error_messages = {"unknown": "Unknown field: leave it out (see the API schema)."}
+    default_error_messages: ClassVar[dict[str, StrOrPromise]] = {
+        "unknown": "Unknown field: leave it out (see the API schema)."
+    }
 
     def to_internal_value(self, data: Any) -> Any:
-        fields = self.fields  # type: ignore[attr-defined]
+        fields = self.fields
         unknown = sorted(set(data) - set(fields)) if isinstance(data, Mapping) else []
-        errors = {name: [self.error_messages["unknown"]] for name in unknown}  # type: ignore[attr-defined]
+        errors = {name: [self.error_messages["unknown"]] for name in unknown}
         try:
-            value = super().to_internal_value(data)  # type: ignore[misc]
+            value = super().to_internal_value(data)
         except serializers.ValidationError as exc:
             if errors and isinstance(exc.detail, dict):
                 exc.detail.update(errors)

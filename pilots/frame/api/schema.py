@@ -19,7 +19,9 @@ from drf_spectacular.extensions import (
     OpenApiAuthenticationExtension,
     OpenApiSerializerFieldExtension,
 )
-from drf_spectacular.plumbing import build_bearer_security_scheme_object, is_list_serializer
+from drf_spectacular.plumbing import build_bearer_security_scheme_object
+from drf_spectacular.utils import Direction
+from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
 from pilots.enums import ID_MAX
@@ -31,7 +33,7 @@ ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": ID_MAX}
 
 
 class AutoSchema(openapi.AutoSchema):
-    def _get_response_bodies(self, direction: openapi.Direction = "response") -> dict[str, Any]:
+    def _get_response_bodies(self, direction: Direction = "response") -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
         if direction != "response":
             return responses
@@ -82,11 +84,15 @@ class AutoSchema(openapi.AutoSchema):
     def _map_serializer_field(self, field: Any, direction: Any, bypass_extensions: bool = False):
         """A list of objects states its allowed length (drf-spectacular leaves it out)."""
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
-        if schema and is_list_serializer(field) and direction == "request":
-            if not field.allow_empty or field.min_length:
-                schema["minItems"] = max(1, field.min_length or 0)
-            if field.max_length is not None:
-                schema["maxItems"] = field.max_length
+        if schema and isinstance(field, serializers.ListSerializer) and direction == "request":
+            # ListSerializer has had min_length and max_length since DRF 3.14; the stubs
+            # do not list them.
+            min_length: int | None = field.min_length  # type: ignore[attr-defined]
+            max_length: int | None = field.max_length  # type: ignore[attr-defined]
+            if not field.allow_empty or min_length:
+                schema["minItems"] = max(1, min_length or 0)
+            if max_length is not None:
+                schema["maxItems"] = max_length
         return schema
 
     def _insert_field_validators(self, field: Any, schema: dict[str, Any]) -> None:

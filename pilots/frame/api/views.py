@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
+from django.contrib.auth.models import User
 from rest_framework import generics, serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -13,6 +14,16 @@ from pilots.models import Pilot
 from pilots.selectors.pilots import pilot_get_for_user
 
 FREE_TEXT_PARAMETERS = frozenset({"q"})
+
+
+class SignedInApiRequest(Request):
+    """The request an API view's handler is given once DRF let it through.
+
+    ``IsAuthenticated`` is a default permission class, so a handler only runs
+    for a signed-in ``User``. A type only: DRF still passes its own Request.
+    """
+
+    user: User
 
 
 class ApiView(generics.GenericAPIView):

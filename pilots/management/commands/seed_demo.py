@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -58,7 +58,7 @@ class Command(BaseCommand):
             f"Demo logins (password for all: {DEMO_PASSWORD}): " + ", ".join(USERS) + "."
         )
 
-    def _users(self) -> dict[str, object]:
+    def _users(self) -> dict[str, User]:
         user_model = get_user_model()
         users = {}
         for username, (first, last, groups, superuser) in USERS.items():
@@ -80,7 +80,7 @@ class Command(BaseCommand):
             users[username] = user
         return users
 
-    def _build(self, spec: Spec, users: dict, today: date) -> None:
+    def _build(self, spec: Spec, users: dict[str, User], today: date) -> None:
         sponsor, lead = users[spec.sponsor], users["lead"]
         owner = users[spec.owner] if spec.owner else None
         start = today + timedelta(days=spec.start)
@@ -208,6 +208,7 @@ class Command(BaseCommand):
             gates.pilot_start(pilot=pilot, by=sponsor, today=start)
             self._readings(pilot, tracked, start, today, spec, users)
         for title, kind, due, done in spec.tasks:
+            assert owner is not None, "the business owner writes the handover plan"
             task = handover.task_create(
                 pilot=pilot,
                 by=owner,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -47,7 +48,7 @@ class Command(BaseCommand):
             help="Hand the emails to the Celery workers instead of sending them here.",
         )
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         day = iso_day(options["date"]) if options["date"] else None
         result = reminders_sweep(
             day=day,

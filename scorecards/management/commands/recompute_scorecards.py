@@ -12,6 +12,7 @@ already have a snapshot keep it.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
@@ -39,7 +40,7 @@ class Command(BaseCommand):
             help="Also snapshot this many past weeks (evaluated on today's data).",
         )
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         today = iso_day(options["date"]) if options["date"] else timezone.localdate()
         weeks = options["history"]
         if not 0 <= weeks <= 104:
