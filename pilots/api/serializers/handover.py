@@ -1,0 +1,156 @@
+"""The API's readiness: the handover plan, the infrastructure checklist, the operating plan."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.functional import lazy
+from rest_framework import serializers
+
+from pilots.enums import InfrastructureAnswerValue, InfrastructureItem
+from pilots.frame import formats
+from pilots.frame.api.fields import (
+    BlankableURLField,
+    DecimalValue,
+    IdField,
+    StrictCharField,
+    StrictModelSerializer,
+    StrictPrimaryKeyRelatedField,
+    StrictSerializer,
+)
+from pilots.frame.api.serializers import UserSummarySerializer
+from pilots.models import (
+    InfrastructureAnswer,
+    KnowledgeTransferTask,
+    OperatingPlan,
+)
+from pilots.selectors.pilots import active_users
+from pilots.services.handover import TASK_FIELDS
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    evidence_url = BlankableURLField(read_only=True)
+    assignee = UserSummarySerializer(read_only=True)
+    receiver = UserSummarySerializer(read_only=True, allow_null=True)
+    completed_by = UserSummarySerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = KnowledgeTransferTask
+        fields = [
+            "id",
+            "title",
+            "kind",
+            "assignee",
+            "receiver",
+            "receiver_team",
+            "due_on",
+            "status",
+            "evidence_url",
+            "position",
+            "completed_at",
+            "completed_by",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class InfrastructureAnswerSerializer(serializers.ModelSerializer):
+    evidence_url = BlankableURLField(read_only=True)
+
+    class Meta:
+        model = InfrastructureAnswer
+        fields = ["item", "answer", "evidence_url", "notes", "answered_at"]
+        read_only_fields = fields
+
+
+# Lazy: read when the schema is built, after the settings (PILOTGATE_CURRENCY) are.
+
+
+RUN_COST_HELP = lazy(
+    lambda: f"Expected monthly cost in production, in {formats.currency()} (an ISO 4217 code).",
+    str,
+)()
+
+
+class OperatingPlanSerializer(serializers.ModelSerializer):
+    run_cost_per_month = DecimalValue(
+        read_only=True,
+        allow_null=True,
+        max_digits=12,
+        decimal_places=2,
+        min_value=0,
+        help_text=RUN_COST_HELP,
+    )
+    updated_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="Null until the plan is first written."
+    )
+
+    class Meta:
+        model = OperatingPlan
+        fields = [*OperatingPlan.REQUIRED_FIELDS, "updated_at"]
+        read_only_fields = fields
+
+
+class TaskInput(StrictModelSerializer):
+    assignee = StrictPrimaryKeyRelatedField(queryset=active_users())
+    receiver = StrictPrimaryKeyRelatedField(
+        queryset=active_users(), required=False, allow_null=True
+    )
+
+    class Meta:
+        model = KnowledgeTransferTask
+        fields = sorted(TASK_FIELDS)  # what task_create and task_update take
+        validators: list[Any] = []
+
+
+class TaskUpdateInput(TaskInput):
+    class Meta(TaskInput.Meta):
+        extra_kwargs = {name: {"required": False} for name in TaskInput.Meta.fields}
+
+
+class TaskCompleteInput(StrictSerializer):
+    evidence_url = BlankableURLField(
+        required=False,
+        default="",
+        help_text="Link to the evidence; the task's own link is used when left out.",
+    )
+
+
+class TaskOrderInput(StrictSerializer):
+    order = serializers.ListField(
+        child=IdField(),
+        help_text="Every task id of the pilot, once, in the new order.",
+    )
+
+
+class InfrastructureAnswerInput(StrictSerializer):
+    item = serializers.ChoiceField(choices=InfrastructureItem.choices)
+    answer = serializers.ChoiceField(choices=InfrastructureAnswerValue.choices)
+    evidence_url = BlankableURLField(required=False, default="")
+    notes = StrictCharField(required=False, allow_blank=True, default="")
+
+
+class InfrastructureInput(StrictSerializer):
+    answers = InfrastructureAnswerInput(many=True, allow_empty=False)
+
+    def validate_answers(self, answers: list[dict[str, str]]) -> list[dict[str, str]]:
+        items = [answer["item"] for answer in answers]
+        if len(items) != len(set(items)):
+            raise serializers.ValidationError("Answer each item at most once.")
+        return answers
+
+
+class OperatingPlanInput(StrictSerializer):
+    run_cost_per_month = DecimalValue(
+        required=False,
+        allow_null=True,
+        max_digits=12,
+        decimal_places=2,
+        min_value=0,
+        help_text=RUN_COST_HELP,
+    )
+    support_model = StrictCharField(required=False, allow_blank=True)
+    monitoring_plan = StrictCharField(required=False, allow_blank=True)
+    incident_process = StrictCharField(required=False, allow_blank=True)
+    model_maintenance = StrictCharField(required=False, allow_blank=True)
+    budget_holder = StrictCharField(max_length=200, required=False, allow_blank=True)

@@ -1,0 +1,157 @@
+"""The API's metrics and readings, one by one and in bulk."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from pilots.enums import Direction
+from pilots.frame.api.fields import (
+    DecimalValue,
+    IdField,
+    StrictCharField,
+    StrictDateField,
+    StrictModelSerializer,
+    StrictSerializer,
+)
+from pilots.frame.api.serializers import UserSummarySerializer
+from pilots.models import (
+    Metric,
+    MetricReading,
+)
+from pilots.services.ingest import max_rows
+from pilots.services.metrics import METRIC_FIELDS
+
+
+class MetricSerializer(serializers.ModelSerializer):
+    direction = serializers.ChoiceField(
+        choices=Direction.choices, allow_blank=True, read_only=True, help_text="Empty: not set."
+    )
+    baseline = DecimalValue(read_only=True, allow_null=True)
+    target = DecimalValue(read_only=True, allow_null=True)
+    counts_as_success = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Metric
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "unit",
+            "direction",
+            "baseline",
+            "target",
+            "target_date",
+            "cadence",
+            "data_source",
+            "counts_as_success",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class MetricWithLatestSerializer(MetricSerializer):
+    latest_observed_on = serializers.DateField(read_only=True, allow_null=True)
+    latest_value = DecimalValue(read_only=True, allow_null=True)
+
+    class Meta(MetricSerializer.Meta):
+        fields = [*MetricSerializer.Meta.fields, "latest_observed_on", "latest_value"]
+        read_only_fields = fields
+
+
+class MetricInput(StrictModelSerializer):
+    baseline = DecimalValue(required=False, allow_null=True)
+    target = DecimalValue(required=False, allow_null=True)
+
+    class Meta:
+        model = Metric
+        fields = sorted(METRIC_FIELDS)  # what metric_create and metric_update take
+        # The services validate against the stored pilot: no unique-together check here.
+        validators: list[Any] = []
+
+
+class MetricUpdateInput(MetricInput):
+    reason = StrictCharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Required to move a running pilot's primary baseline, target or target date.",
+    )
+
+    class Meta(MetricInput.Meta):
+        fields = [*MetricInput.Meta.fields, "reason"]
+        extra_kwargs = {name: {"required": False} for name in MetricInput.Meta.fields}
+
+
+class ReadingSerializer(serializers.ModelSerializer):
+    value = DecimalValue(read_only=True)
+    recorded_by = UserSummarySerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = MetricReading
+        fields = [
+            "id",
+            "metric",
+            "observed_on",
+            "value",
+            "note",
+            "source",
+            "recorded_by",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class ReadingInput(StrictSerializer):
+    observed_on = StrictDateField()
+    value = DecimalValue()
+    note = StrictCharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class ReadingUpdateInput(StrictSerializer):
+    value = DecimalValue()
+    note = StrictCharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class BulkReadingRow(StrictSerializer):
+    """Documents one row; rows are parsed by ``pilots.services.ingest`` as a whole."""
+
+    metric = IdField(help_text="The metric's id.")
+    observed_on = StrictDateField()
+    value = DecimalValue()
+    note = StrictCharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class BulkReadingsInput(StrictSerializer):
+    """Documents the request; the view checks its envelope and the service its rows."""
+
+    # The DRF stubs leave out min_length and max_length, which many=True passes on to
+    # the ListSerializer (rest_framework.serializers.LIST_SERIALIZER_KWARGS).
+    readings = BulkReadingRow(  # type: ignore[call-arg]
+        many=True,
+        min_length=1,
+        max_length=max_rows(),
+        help_text=f"Up to {max_rows():,} rows (PILOTGATE_INGEST_MAX_ROWS), for one or many "
+        "metrics.",
+    )
+    dry_run = serializers.BooleanField(
+        required=False, default=False, help_text="Validate and count, write nothing."
+    )
+
+
+class BulkMetricOutcomeSerializer(serializers.Serializer):
+    metric = serializers.IntegerField()
+    pilot = StrictCharField(help_text="The pilot's reference.")
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+
+
+class BulkReadingsResult(serializers.Serializer):
+    written = serializers.BooleanField(help_text="False for a dry run.")
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField(help_text="Rows equal to what is stored: not written.")
+    metrics = BulkMetricOutcomeSerializer(many=True)
