@@ -53,43 +53,25 @@ from __future__ import annotations
 import gc
 import importlib.util
 import re
-import statistics
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from datetime import time as clock
-from decimal import Decimal
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import Group
 from django.contrib.sessions.models import Session
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 from django.db.models import Count
-from django.template import base as template_base
 from django.test import Client
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 from psycopg import sql
 
 from pilots.enums import (
-    Cadence,
-    Direction,
-    InfrastructureAnswerValue,
-    InfrastructureItem,
-    MetricKind,
-    OwnershipStatus,
-    ReadingSource,
     Stage,
-    TaskKind,
-    TaskStatus,
 )
 from pilots.models import (
     BusinessUnit,
@@ -108,56 +90,52 @@ from pilots.permissions import sees_every_pilot
 from scorecards import services
 from scorecards.filters import DashboardFilter
 from scorecards.models import Scorecard, ScorecardReason, ScorecardSnapshot
-from scorecards.scoring import REASON_CODES, Risk
+from scorecards.scoring import REASON_CODES
 from scorecards.selectors import (
-    TREND_WEEKS,
     dashboard_rows,
     dashboard_scorecards,
     dashboard_summary,
     risk_trend,
 )
-from scorecards.services import scorecards_recompute, week_of
+from scorecards.services import scorecards_recompute
 from tests.bench.common import (
     Scratch,
-    Timings,
-    accepted_owner,
     add_size_arguments,
-    assign_references,
     bench_settings,
     captured_queries,
-    declined_owner,
     delete_scratch,
     identifiers,
-    method_line,
     portfolio_sizes,
     repetitions,
     require_postgresql,
     scratch_portfolio,
-    server_version,
-    table,
     timed,
     vacuum,
 )
+from tests.bench.dashboard_portfolio import (
+    READINGS_PER_METRIC,
+    build_portfolio,
+    touched_models,
+    unit_prefix,
+)
+from tests.bench.dashboard_recording import (
+    Explained,
+    Method,
+    SizeResult,
+    _Failed,
+    describe,
+    recorded,
+)
+from tests.bench.dashboard_report import GROWTH_TARGET, RECOMPUTE, report
 
 PORTFOLIO_PATH = "/portfolio/"
 PAGE_ROWS = 25
 FIRST: dict[str, str] = {}
 FILTERED = {"stage": Stage.RUNNING.value, "reason": "METRIC_STALE"}
-METRICS_PER_PILOT = 4
-READINGS_PER_METRIC = 25  # 10,000 pilots: 40,000 metrics, 1,000,000 readings
-UNITS = 8
 INDEXES = ("scorecard_dashboard_order", "scorecard_reason_code")
-# The targets (issue 13), at --pilots: the selectors and the whole page against the
-# floor; at --large, the page against its cost at --pilots, and the recompute's cost
-# per pilot against the smallest portfolio's.
-SELECTORS_TARGET = 3.0
-PAGE_TARGET = 10.0
-GROWTH_TARGET = 1.5
-LINEAR_TARGET = 1.5
 # A row of the dashboard's table, as the page writes it: its pilot's reference.
 ROW_REFERENCE = re.compile(r'<tr [^>]*data-reference="([^"]+)"')
 
-RECOMPUTE = "nightly recompute (all scorecards)"
 FIRST_PAGE = "first page"
 FIRST_FLOOR = "first page floor (1 SQL query)"
 FILTERED_PAGE = "filtered page"
@@ -184,172 +162,6 @@ FLOOR_FILTER_SQL = """
 WHERE p.stage = %(stage)s
   AND EXISTS (SELECT FROM {reason} r WHERE r.scorecard_id = s.pilot_id AND r.code = %(reason)s)
 """
-
-
-@dataclass
-class Query:
-    seconds: float
-    rendering: bool  # run while a template rendered
-    sql: str
-    params: Any
-
-
-@dataclass
-class Recording:
-    """One run, query by query, and the time spent rendering templates."""
-
-    queries: list[Query] = field(default_factory=list)
-    render_seconds: float = 0.0
-    total_seconds: float = 0.0
-
-    @property
-    def sql_seconds(self) -> float:
-        return sum(query.seconds for query in self.queries)
-
-
-@dataclass
-class Method(Timings):
-    name: str
-    run: Callable[[], Any]
-    rows: Callable[[Any], int]
-    floor: str | None = None  # the name of the method that is this one's floor
-    is_page: bool = False  # what the goals are about
-    times: list[float] = field(default_factory=list)
-    queries: int = 0
-    row_count: int = 0
-    warm_up: Recording = field(default_factory=Recording)
-    # Untimed runs after the timed ones, recording every query's time and the rendering.
-    profiles: list[Recording] = field(default_factory=list)
-
-    @property
-    def while_rendering(self) -> list[str]:
-        return [query.sql for query in self.warm_up.queries if query.rendering]
-
-    def profile_median(self, value: Callable[[Recording], float]) -> float:
-        return statistics.median(value(profile) for profile in self.profiles)
-
-    def query_median(self, position: int) -> float:
-        """The median time of the query at this position (the page runs the same ones)."""
-        return statistics.median(
-            profile.queries[position].seconds
-            for profile in self.profiles
-            if len(profile.queries) > position
-        )
-
-
-@dataclass
-class Explained:
-    label: str
-    plan: list[str]
-    uses: dict[str, bool]
-
-
-@dataclass
-class SizeResult:
-    pilots: int
-    total_pilots: int
-    portfolio: dict[str, int]
-    reasons: Counter[str]
-    risks: Counter[int]
-    methods: list[Method]
-    explained: list[Explained] = field(default_factory=list)
-    # By page method: the references of the floor's rows and of the page's (or the
-    # selectors'), in order; equal, or the run fails.
-    rows: dict[str, tuple[list[str], list[str]]] = field(default_factory=dict)
-
-    def method(self, name: str) -> Method:
-        return next(method for method in self.methods if method.name == name)
-
-
-@dataclass
-class Plan:
-    """One scratch pilot: its fields and what to build around it."""
-
-    fields: dict[str, Any]
-    tasks: list[tuple[str, date]]  # (status, due on), in position order
-    model_only: bool  # four model metrics and no primary one
-    cadence: str  # of the primary metric
-    lag: int  # days since the last reading
-    curve: tuple[Decimal, Decimal, Decimal, date | None]  # primary: a + b * progress, + c after g
-    infrastructure_yes: int
-    decision: tuple[str, date] | None  # (to stage, local day)
-
-
-class _Failed(Exception):
-    """The page answered something else than 200."""
-
-
-@contextmanager
-def recording(into: Recording) -> Iterator[None]:
-    """Record every query (time, whether a template was rendering, SQL) and the rendering time."""
-    original = template_base.Template.render
-    depth = 0
-
-    def render(self: Any, context: Any) -> Any:
-        nonlocal depth
-        depth += 1
-        started = time.perf_counter()
-        try:
-            return original(self, context)
-        finally:
-            depth -= 1
-            if not depth:
-                into.render_seconds += time.perf_counter() - started
-
-    def watch(execute: Any, sql_text: str, params: Any, many: bool, context: Any) -> Any:
-        rendering = bool(depth)
-        started = time.perf_counter()
-        try:
-            return execute(sql_text, params, many, context)
-        finally:
-            seconds = time.perf_counter() - started
-            into.queries.append(Query(seconds, rendering, str(sql_text), params))
-
-    template_base.Template.render = render
-    try:
-        with connection.execute_wrapper(watch):
-            yield
-    finally:
-        template_base.Template.render = original
-
-
-def recorded(function: Callable[[], Any]) -> tuple[Recording, Any]:
-    """Run ``function``, recording it; the recording and the outcome."""
-    into = Recording()
-    with recording(into):
-        started = time.perf_counter()
-        outcome = function()
-        into.total_seconds = time.perf_counter() - started
-    return into, outcome
-
-
-def describe(sql_text: str, width: int = 110) -> str:
-    """A query in one short line: its verb, and what follows its first FROM."""
-    text = " ".join(sql_text.split())
-    verb, _, _ = text.partition(" ")
-    _, found, tail = text.partition(" FROM ")
-    shown = f"{verb} ... FROM {tail}" if found and verb in ("SELECT", "DELETE") else text
-    return shown if len(shown) <= width else shown[: width - 3] + "..."
-
-
-def touched_models() -> list[Any]:
-    """The tables a run writes to (and vacuums after building and after deleting)."""
-    User = get_user_model()
-    return [
-        Pilot,
-        BusinessUnit,
-        Metric,
-        MetricReading,
-        KnowledgeTransferTask,
-        InfrastructureAnswer,
-        GateDecision,
-        ScorecardSnapshot,
-        Scorecard,
-        ScorecardReason,
-        User,
-        User.groups.through,
-        Session,
-    ]
 
 
 class Command(BaseCommand):
@@ -432,11 +244,15 @@ class Command(BaseCommand):
                 for size in sizes
             ]
         self.results = results
-        self.report(
+        self.verdicts = report(
+            self.stdout.write,
             results,
             repeat=repeat,
             recompute_repeat=recompute_repeat,
             elapsed=time.perf_counter() - started,
+            page_note=self.page_note,
+            page_mode=self.page_mode,
+            target_size=self.target_size,
         )
 
     def choose_page(self, page: str) -> str:
@@ -486,10 +302,12 @@ class Command(BaseCommand):
 
         with scratch_portfolio(self.stdout.write, size, cleanup) as scratch:
             run = scratch.run
-            portfolio, lead = self.build(size, run=run, group=scratch.group)
+            portfolio, lead = build_portfolio(
+                size, run=run, group=scratch.group, readings_per_metric=self.readings_per_metric
+            )
             # Pilots not of this run that have no scorecard yet: the recompute makes one.
             foreign += (
-                Pilot.objects.exclude(business_unit__name__startswith=self.unit_prefix(run))
+                Pilot.objects.exclude(business_unit__name__startswith=unit_prefix(run))
                 .filter(scorecard__isnull=True)
                 .values_list("pk", flat=True)
             )
@@ -508,400 +326,6 @@ class Command(BaseCommand):
             )
             result.portfolio = portfolio
             return result
-
-    @staticmethod
-    def unit_prefix(run: str) -> str:
-        return f"Bench dashboard {run} unit "
-
-    def build(self, size: int, *, run: str, group: Group) -> tuple[dict[str, int], Any]:
-        """The scratch portfolio, every row in bulk; the counts of what it made, and the lead."""
-        User = get_user_model()
-        day = timezone.localdate()
-        now = timezone.now()
-        zone = timezone.get_current_timezone()
-        unusable = make_password(None)
-
-        def user(role: str, number: int, *, active: bool = True) -> Any:
-            return User(
-                username=f"bench-dashboard-{run}-{role}-{number}",
-                first_name=role.capitalize(),
-                last_name=str(number),
-                email=f"{role}{number}@bench.invalid",
-                password=unusable,
-                is_active=active,
-            )
-
-        units = BusinessUnit.objects.bulk_create(
-            [BusinessUnit(name=f"{self.unit_prefix(run)}{n}") for n in range(UNITS)]
-        )
-        people = User.objects.bulk_create(
-            [user("sponsor", n) for n in range(25)]
-            # Owners 7, 57, 107 and 157 are deactivated (OWNER_INACTIVE).
-            + [user("owner", n, active=n % 50 != 7) for n in range(200)]
-            + [user("operator", n) for n in range(20)]
-            + [user("assignee", n) for n in range(40)]
-            + [user("lead", 0)]
-        )
-        sponsors, owners = people[:25], people[25:225]
-        operators, assignees, lead = people[225:245], people[245:285], people[285]
-        group.user_set.add(lead)
-
-        def ago(days: int) -> date:
-            return day - timedelta(days=days)
-
-        def local(on: date, hour: int = 12) -> datetime:
-            return datetime.combine(on, clock(hour), tzinfo=zone)
-
-        def owner_of(i: int) -> Any:
-            owner = owners[(i * 7) % len(owners)]
-            return owner if owner.is_active else owners[(i * 7 + 1) % len(owners)]
-
-        def accepted(owner: Any) -> dict[str, Any]:
-            return accepted_owner(owner, now)
-
-        def pending(owner: Any, days: int) -> dict[str, Any]:
-            return {
-                "owner": owner,
-                "owner_status": OwnershipStatus.PENDING,
-                "owner_nominated_at": now - timedelta(days=days),
-                "owner_responded_at": None,
-            }
-
-        nobody = {
-            "owner": None,
-            "owner_status": OwnershipStatus.NONE,
-            "owner_nominated_at": None,
-            "owner_responded_at": None,
-        }
-
-        def declined(owner: Any) -> dict[str, Any]:
-            return declined_owner(owner, now)
-
-        def planned(start: date | None, end: date | None, stage: str) -> dict[str, Any]:
-            return {"stage": stage, "planned_start": start, "planned_end": end}
-
-        def running(started: int, end: int) -> dict[str, Any]:
-            """Started ``started`` days ago, ends in ``end`` days (negative: ended)."""
-            return {**planned(ago(started), ago(-end), Stage.RUNNING), "started_on": ago(started)}
-
-        def closed(stage: str, started: int, ended: int, operator: Any) -> dict[str, Any]:
-            fields = {**planned(ago(started), ago(ended), stage), "started_on": ago(started)}
-            if stage == Stage.GRADUATED:
-                fields |= {
-                    "operations_owner": operator,
-                    "operations_accepted_at": now - timedelta(days=ended),
-                    "operations_accepted_by": operator,
-                }
-            return fields
-
-        def future(count: int, first: int = 5) -> list[tuple[str, date]]:
-            return [(TaskStatus.TODO, ago(-(first + 7 * p))) for p in range(count)]
-
-        def done(count: int, first: int = 20) -> list[tuple[str, date]]:
-            return [(TaskStatus.DONE, ago(first - p)) for p in range(count)]
-
-        line = (Decimal(105), Decimal(100), Decimal(0), None)  # ahead of its trajectory
-
-        def plan(i: int) -> Plan:
-            k, j = i % 20, i // 20
-            s = j % 30
-            owner = owner_of(i)
-            fields: dict[str, Any] = {
-                "sponsor": sponsors[i % len(sponsors)],
-                "business_unit": units[i % UNITS],
-                **accepted(owner),
-            }
-            if j % 2 == 0:
-                fields["operations_owner"] = operators[j % len(operators)]
-            else:
-                fields["receiving_team"] = "Bench operations"
-            tasks = done(2, 10) + future(4)
-            curve, lag, yes, decision = line, 1, 6 if j % 9 else 5, None
-            cadence = (
-                Cadence.DAILY if j % 5 == 0 else Cadence.MONTHLY if j % 7 == 1 else Cadence.WEEKLY
-            )
-            model_only = False
-            if k == 0:  # draft, nobody nominated, no operations owner, few rails yet
-                fields |= planned(ago(-(20 + s)), ago(-(140 + s)), Stage.DRAFT) | nobody
-                fields |= {"operations_owner": None, "receiving_team": ""}
-                tasks, yes = future(6, 60), 2 + j % 3
-            elif k == 1:  # draft, nomination pending, no dates yet
-                fields |= planned(None, None, Stage.DRAFT) | pending(owner, 2 + s % 5)
-                tasks, yes = future(6, 60), 2 + j % 3
-            elif k == 2:  # proposed, starts in 10 to 39 days
-                fields |= planned(ago(-(10 + s)), ago(-(100 + s)), Stage.PROPOSED)
-                tasks, yes = future(6, 40), 4 + j % 3
-            elif k == 3:  # approved, starts in 5 to 14 days
-                fields |= planned(ago(-(5 + s % 10)), ago(-(95 + s)), Stage.APPROVED)
-                tasks = future(6, 30)
-            elif k == 4:  # approved late: window opens in 4 to 8 days, no tasks
-                fields |= planned(ago(40), ago(-(26 + s % 5)), Stage.APPROVED)
-                tasks = []
-            elif k == 5:  # running, window open, 2 or 3 tasks overdue
-                fields |= running(60 + s % 10, 30)
-                overdue = 3 if j % 4 == 0 else 2
-                tasks = [(TaskStatus.TODO, ago(2 + p)) for p in range(overdue)]
-                tasks += future(6 - overdue, 10)
-            elif k == 6:  # running, window open 2 or 20+ days, no tasks
-                fields |= running(62, 28) if j % 3 == 0 else running(80, 10 - s % 5)
-                tasks = []
-            elif k == 7:  # running, primary metric silent for 20 to 39 days
-                fields |= running(100, 60 + s)
-                cadence, lag = Cadence.WEEKLY, 20 + s % 20
-            elif k == 8:  # running, primary metric behind its trajectory
-                fields |= running(90, 90 + s)
-                curve = (
-                    (Decimal(100), Decimal(20), Decimal(0), None)
-                    if j % 2 == 0
-                    else (Decimal(90), Decimal(100), Decimal(0), None)
-                )
-            elif k == 9:  # running, ended 1 to 10 days ago, no decision
-                fields |= running(120, -(1 + s % 10))
-                tasks = done(6)
-            elif k == 10:  # running, the accepted owner's account is deactivated
-                fields |= running(50, 100 + s) | accepted(owners[7 + 50 * (j % 4)])
-            elif k == 11:  # running, only model metrics
-                fields |= running(30, 90)
-                model_only = True
-            elif k == 12:  # graduated 6 days ago, the metric has fallen back since
-                fields |= closed(Stage.GRADUATED, 200, 10, operators[j % len(operators)])
-                curve = (Decimal(200), Decimal(0), Decimal(-20), ago(6))
-                tasks, decision = done(6), (Stage.GRADUATED, ago(6))
-            elif k == 13:  # graduated a while ago, holding its level
-                fields |= closed(Stage.GRADUATED, 300, 100, operators[j % len(operators)])
-                curve = (Decimal(205), Decimal(0), Decimal(0), None)
-                tasks, decision = done(6, 120), (Stage.GRADUATED, ago(60 + s))
-            elif k == 14:  # stopped
-                fields |= closed(Stage.STOPPED, 150, 30, None)
-                tasks, decision = done(6, 60), (Stage.STOPPED, ago(30))
-            elif k == 15:  # running, healthy, started recently
-                fields |= running(20 + s % 10, 100 + s)
-            elif k == 16:  # running, window opens in 4 days, a big plan
-                fields |= running(70, 40)
-                tasks = done(4, 10) + future(8)
-            elif k == 17:  # approved, starts in 3 days, a big plan
-                fields |= planned(ago(-3), ago(-(60 + s)), Stage.APPROVED)
-                tasks = future(12, 20)
-            elif k == 18:  # running, the nominee declined
-                fields |= running(30, 100) | declined(owner)
-            else:  # running, half the rails and no operations owner
-                fields |= running(40, 80)
-                fields |= {"operations_owner": None, "receiving_team": ""}
-                yes = 3
-            return Plan(fields, tasks, model_only, cadence, lag, curve, yes, decision)
-
-        plans = [plan(i) for i in range(size)]
-        pilots = Pilot.objects.bulk_create(
-            [
-                Pilot(
-                    title=f"Bench dashboard pilot {i}",
-                    problem_statement="A scratch pilot of make bench, deleted at its end.",
-                    **p.fields,
-                )
-                for i, p in enumerate(plans)
-            ],
-            batch_size=2_000,
-        )
-        unit_ids = [unit.pk for unit in units]
-        assign_references(unit_ids)
-
-        metrics = Metric.objects.bulk_create(
-            [
-                Metric(
-                    pilot=pilot,
-                    name=name,
-                    kind=kind,
-                    unit="%",
-                    direction=Direction.INCREASE,
-                    baseline=Decimal(100) if kind == MetricKind.PRIMARY else Decimal(50),
-                    target=Decimal(200) if kind == MetricKind.PRIMARY else Decimal(80),
-                    target_date=pilot.planned_end if kind == MetricKind.PRIMARY else None,
-                    cadence=p.cadence if kind == MetricKind.PRIMARY else Cadence.WEEKLY,
-                )
-                for pilot, p in zip(pilots, plans, strict=True)
-                for name, kind in (
-                    [(f"Model metric {n}", MetricKind.MODEL) for n in range(METRICS_PER_PILOT)]
-                    if p.model_only
-                    else [
-                        ("Primary outcome", MetricKind.PRIMARY),
-                        ("Cases handled", MetricKind.BUSINESS),
-                        ("Critical segment accuracy", MetricKind.CRITICAL_SEGMENT),
-                        ("Model F1", MetricKind.MODEL),
-                    ]
-                )
-            ],
-            batch_size=5_000,
-        )
-        # Readings: one a day up to each pilot's last reading, in one query.
-        # Primary: a + b * (share of the way from start to target date) + c after day g.
-        plan_of = {pilot.pk: (pilot, p) for pilot, p in zip(pilots, plans, strict=True)}
-        columns: dict[str, list[Any]] = {
-            key: [] for key in ("ids", "last", "t0", "t1", "a", "b", "c", "g")
-        }
-        for metric in metrics:
-            pilot, p = plan_of[metric.pilot_id]
-            primary = metric.kind == MetricKind.PRIMARY
-            a, b, c, g = (
-                p.curve if primary else (Decimal(50 + pilot.pk % 10), Decimal(0), Decimal(0), None)
-            )
-            for key, value in (
-                ("ids", metric.pk),
-                ("last", ago(p.lag)),
-                ("t0", pilot.started_on if primary else None),
-                ("t1", metric.target_date),
-                ("a", a),
-                ("b", b),
-                ("c", c),
-                ("g", g),
-            ):
-                columns[key].append(value)
-        reading_sql = sql.SQL(
-            """
-            INSERT INTO {reading} (metric_id, observed_on, value, note, source,
-                                   created_at, updated_at)
-            SELECT m.id, m.last_on - n.n,
-                   round(m.a + m.b * least(1, greatest(0, coalesce(
-                       (m.last_on - n.n - m.t0)::numeric / nullif(m.t1 - m.t0, 0), 0)))
-                     + CASE WHEN m.last_on - n.n > m.g THEN m.c ELSE 0 END
-                     + (n.n %% 3) * 0.1, 4),
-                   '', %(source)s, %(now)s, %(now)s
-            FROM unnest(%(ids)s::bigint[], %(last)s::date[], %(t0)s::date[], %(t1)s::date[],
-                        %(a)s::numeric[], %(b)s::numeric[], %(c)s::numeric[], %(g)s::date[])
-                 AS m (id, last_on, t0, t1, a, b, c, g)
-            CROSS JOIN generate_series(0, %(per)s - 1) AS n (n)
-            """
-        ).format(reading=sql.Identifier(MetricReading._meta.db_table))
-        readings_per_metric = self.readings_per_metric
-        with connection.cursor() as cursor:
-            cursor.execute(
-                reading_sql,
-                {
-                    **columns,
-                    "source": ReadingSource.IMPORT.value,
-                    "now": now,
-                    "per": readings_per_metric,
-                },
-            )
-            readings = cursor.rowcount
-
-        kinds = TaskKind.values
-        tasks = KnowledgeTransferTask.objects.bulk_create(
-            [
-                KnowledgeTransferTask(
-                    pilot=pilot,
-                    title=f"Bench task {position}",
-                    kind=kinds[position % len(kinds)],
-                    assignee=assignees[(pilot.pk + position) % len(assignees)],
-                    receiver_team="Bench operations",
-                    due_on=due_on,
-                    status=status,
-                    position=position,
-                    **(
-                        {
-                            "evidence_url": "https://bench.invalid/runbook",
-                            "completed_at": now - timedelta(days=1),
-                            "completed_by": assignees[(pilot.pk + position) % len(assignees)],
-                        }
-                        if status == TaskStatus.DONE
-                        else {}
-                    ),
-                )
-                for pilot, p in zip(pilots, plans, strict=True)
-                for position, (status, due_on) in enumerate(p.tasks)
-            ],
-            batch_size=5_000,
-        )
-        with connection.cursor() as cursor:
-            # Planned when the pilot started (or today, if later): auto_now_add wrote now.
-            cursor.execute(
-                sql.SQL(
-                    "UPDATE {task} t SET created_at = (least(coalesce(p.started_on, "
-                    "p.planned_start, %(day)s), %(day)s) + time '09:00') AT TIME ZONE %(zone)s "
-                    "FROM {pilot} p WHERE p.id = t.pilot_id AND p.business_unit_id = ANY(%(units)s)"
-                ).format(
-                    task=sql.Identifier(KnowledgeTransferTask._meta.db_table),
-                    pilot=sql.Identifier(Pilot._meta.db_table),
-                ),
-                {"day": day, "zone": timezone.get_current_timezone_name(), "units": unit_ids},
-            )
-        items = InfrastructureItem.values
-        answers = InfrastructureAnswer.objects.bulk_create(
-            [
-                InfrastructureAnswer(
-                    pilot=pilot,
-                    item=item,
-                    answer=(
-                        InfrastructureAnswerValue.YES
-                        if n < p.infrastructure_yes
-                        else InfrastructureAnswerValue.PLANNED
-                        if n % 2
-                        else InfrastructureAnswerValue.NO
-                    ),
-                    evidence_url="https://bench.invalid/evidence"
-                    if n < p.infrastructure_yes
-                    else "",
-                )
-                for pilot, p in zip(pilots, plans, strict=True)
-                for n, item in enumerate(items)
-            ],
-            batch_size=5_000,
-        )
-        decisions = GateDecision.objects.bulk_create(
-            [
-                GateDecision(
-                    pilot=pilot,
-                    decided_by=lead,
-                    decided_at=local(p.decision[1]),
-                    from_stage=Stage.RUNNING,
-                    to_stage=p.decision[0],
-                    rationale="Scratch decision of the dashboard benchmark.",
-                    lessons_learned="Bench: stopped." if p.decision[0] == Stage.STOPPED else "",
-                )
-                for pilot, p in zip(pilots, plans, strict=True)
-                if p.decision is not None
-            ],
-            batch_size=5_000,
-        )
-        # Weekly snapshots, this week and the TREND_WEEKS - 1 before: a spread of risks.
-        snapshot_sql = sql.SQL(
-            """
-            INSERT INTO {snapshot} (pilot_id, week, infrastructure, metric, ownership,
-                                    handover, overall, risk, reason_codes)
-            SELECT p.id, %(monday)s::date - 7 * w.w, 100 - 25 * r.risk, 100 - 25 * r.risk,
-                   100 - 25 * r.risk, 100 - 25 * r.risk, 100 - 25 * r.risk, r.risk, '[]'::jsonb
-            FROM unnest(%(ids)s::bigint[]) AS p (id)
-            CROSS JOIN generate_series(0, %(weeks)s - 1) AS w (w)
-            CROSS JOIN LATERAL (
-                SELECT CASE WHEN x < 3 THEN 3 WHEN x < 7 THEN 2 WHEN x < 11 THEN 1 ELSE 0 END
-                FROM (SELECT (p.id * 13 + w.w * 7) %% 20) AS q (x)
-            ) AS r (risk)
-            """
-        ).format(snapshot=sql.Identifier(ScorecardSnapshot._meta.db_table))
-        with connection.cursor() as cursor:
-            cursor.execute(
-                snapshot_sql,
-                {
-                    "monday": week_of(day),
-                    "ids": [pilot.pk for pilot in pilots],
-                    "weeks": TREND_WEEKS,
-                },
-            )
-            snapshots = cursor.rowcount
-        # Statistics as a live database would have, and no dead rows left by earlier runs
-        # (a deleted scratch portfolio stays in the indexes until vacuumed).
-        vacuum(*touched_models())
-        portfolio = {
-            "pilots": len(pilots),
-            "users": len(people),
-            "metrics": len(metrics),
-            "primary metrics": sum(1 for m in metrics if m.kind == MetricKind.PRIMARY),
-            "readings": readings,
-            "tasks": len(tasks),
-            "infrastructure answers": len(answers),
-            "decisions": len(decisions),
-            "snapshots": snapshots,
-        }
-        return portfolio, lead
 
     def cleanup(self, scratch: Scratch, *, foreign: list[int]) -> None:
         """Delete the scratch run's rows in bulk, children first."""
@@ -946,7 +370,7 @@ class Command(BaseCommand):
             "DELETE FROM {unit} WHERE name LIKE %(units)s",
         ]
         params = {
-            "units": f"{self.unit_prefix(scratch.run)}%",
+            "units": f"{unit_prefix(scratch.run)}%",
             "users": f"bench-dashboard-{scratch.run}-%",
             "foreign": foreign,
         }
@@ -1009,9 +433,7 @@ class Command(BaseCommand):
                 raise CommandError(f"The recompute scored {count}, {recompute.row_count} before.")
             vacuum(*tables)
 
-        scratch = Scorecard.objects.filter(
-            pilot__business_unit__name__startswith=self.unit_prefix(run)
-        )
+        scratch = Scorecard.objects.filter(pilot__business_unit__name__startswith=unit_prefix(run))
         reasons = Counter(
             dict(
                 ScorecardReason.objects.filter(scorecard__in=scratch)
@@ -1197,185 +619,3 @@ class Command(BaseCommand):
             text = "\n".join(plan)
             explained.append(Explained(label, plan, {index: index in text for index in INDEXES}))
         return explained
-
-    def report_targets(self, results: list[SizeResult]) -> None:
-        """Each figure next to its target, ok or MISSED (``self.verdicts``: name -> ok)."""
-        out = self.stdout.write
-        self.verdicts: dict[str, bool] = {}
-
-        def verdict(what: str, figure: str, target: str, ok: bool) -> None:
-            self.verdicts[what] = ok
-            out(f"  {what}: {figure} (target {target}) {'ok' if ok else 'MISSED'}")
-
-        out("")
-        out("Against the targets (medians of this run):")
-        base = next(result for result in results if result.pilots == self.target_size)
-        at = f"at {base.pilots:,}"
-        for method in base.methods:
-            if method.floor is None:
-                continue
-            ratio = method.median / base.method(method.floor).median
-            limit = PAGE_TARGET if method.is_page and self.page_mode == "view" else SELECTORS_TARGET
-            verdict(
-                f"{method.name} {at}", f"{ratio:.1f}x its floor", f"<= {limit:g}x", ratio <= limit
-            )
-            if method.is_page:
-                verdict(
-                    f"{method.name} {at}, queries",
-                    str(method.queries),
-                    "< 10",
-                    method.queries < 10,
-                )
-                if self.page_mode == "view":
-                    rendering = len(method.while_rendering)
-                    verdict(
-                        f"{method.name} {at}, queries while rendering",
-                        str(rendering),
-                        "0",
-                        not rendering,
-                    )
-        larger = [result for result in results if result.pilots > base.pilots]
-        for result in larger:
-            for method in result.methods:
-                if not method.is_page:
-                    continue
-                growth = method.median / base.method(method.name).median
-                verdict(
-                    f"{method.name} at {result.pilots:,}",
-                    f"{growth:.2f}x its cost {at}",
-                    f"<= {GROWTH_TARGET:g}x",
-                    growth <= GROWTH_TARGET,
-                )
-        if len(results) > 1:
-            per_pilot = [
-                (result.pilots, result.method(RECOMPUTE).median / result.pilots)
-                for result in results
-            ]
-            smallest = per_pilot[0][1]
-            costs = ", ".join(f"{n:,}: {cost * 1e6:.0f} µs" for n, cost in per_pilot)
-            worst = max(cost for _, cost in per_pilot) / smallest
-            verdict(
-                "nightly recompute, cost per pilot",
-                f"{costs}; at most {worst:.2f}x the smallest's",
-                f"<= {LINEAR_TARGET:g}x (linear)",
-                worst <= LINEAR_TARGET,
-            )
-        else:
-            out("  nightly recompute, cost per pilot: one size only (--small 0), not compared")
-        if not larger:
-            out(
-                f"  the page at 100,000 pilots: not measured (opt-in: --large 100000; its "
-                f"target: <= {GROWTH_TARGET:g}x its cost {at})"
-            )
-
-    # --- Output ------------------------------------------------------------------------
-
-    def report(
-        self, results: list[SizeResult], *, repeat: int, recompute_repeat: int, elapsed: float
-    ) -> None:
-        out = self.stdout.write
-        out("")
-        out("Portfolio dashboard and scorecard recompute benchmark")
-        out(
-            f"PostgreSQL {server_version()}; day {timezone.localdate()} "
-            f"({timezone.get_current_timezone_name()}); pages {repeat} repetitions, recompute "
-            f"{recompute_repeat}; wall time (time.perf_counter), DEBUG off; ratios use medians."
-        )
-        out(self.page_note + ".")
-        out("")
-        lines = [
-            method_line(
-                result.pilots,
-                method,
-                result.method(method.floor).median if method.floor else None,
-            )
-            for result in results
-            for method in result.methods
-        ]
-        table(out, ("pilots", "what", "median s", "best s", "queries", "rows", "x floor"), lines)
-
-        out("")
-        for result in results:
-            out(
-                f"{result.pilots:,} pilots ({result.total_pilots:,} in the database): "
-                + ", ".join(f"{count:,} {name}" for name, count in result.portfolio.items())
-            )
-            out(
-                "  risk: "
-                + ", ".join(
-                    f"{Risk(risk).label} {result.risks.get(risk, 0):,}" for risk in sorted(Risk)
-                )
-            )
-            out(
-                "  reasons: "
-                + ", ".join(f"{code} {result.reasons.get(code, 0):,}" for code in REASON_CODES)
-            )
-            for method in result.methods:
-                if method.floor is None and method.name != RECOMPUTE:
-                    continue
-                if method.name == RECOMPUTE:
-                    warm_up = method.warm_up
-                    out(
-                        f"  {method.name}: {method.queries} queries; the warm-up (the first "
-                        f"run, inserting) took {warm_up.total_seconds:.2f}s, "
-                        f"{warm_up.sql_seconds:.2f}s of it in SQL:"
-                    )
-                    for query in warm_up.queries:
-                        out(f"      {query.seconds * 1000:9.2f} ms  {describe(query.sql)}")
-                    continue
-                rendering = (
-                    f"{len(method.while_rendering)} while templates render"
-                    if method.is_page and self.page_mode == "view"
-                    else "no templates"
-                )
-                rest = (
-                    "view, middleware, client"
-                    if method.is_page and self.page_mode == "view"
-                    else "Python: filters, ORM, summary, trend"
-                )
-                total = method.profile_median(lambda run: run.total_seconds)
-                in_sql = method.profile_median(lambda run: run.sql_seconds)
-                render = method.profile_median(lambda run: run.render_seconds)
-                out(
-                    f"  {method.name}: {method.queries} queries, {rendering}; median of "
-                    f"{len(method.profiles)} recorded runs: {total * 1000:.1f} ms = SQL "
-                    f"{in_sql * 1000:.1f} + templates {render * 1000:.1f} + the rest "
-                    f"({rest}) {(total - in_sql - render) * 1000:.1f} ms:"
-                )
-                for position, query in enumerate(method.warm_up.queries):
-                    flag = " RENDERING" if query.rendering else ""
-                    out(
-                        f"      {method.query_median(position) * 1000:9.2f} ms{flag}  "
-                        f"{describe(query.sql)}"
-                    )
-
-        if len(results) > 1:
-            small, large = results[0], results[-1]
-            out("")
-            out(
-                f"Growth {small.pilots:,} -> {large.pilots:,} pilots "
-                f"({large.pilots / small.pilots:.0f}x the pilots):"
-            )
-            for method in large.methods:
-                before = small.method(method.name)
-                out(
-                    f"  {method.name}: {before.median:.4f}s -> {method.median:.4f}s "
-                    f"({method.median / before.median:.2f}x), queries {before.queries} -> "
-                    f"{method.queries}"
-                )
-
-        out("")
-        self.report_targets(results)
-
-        for result in results:
-            for explained in result.explained:
-                out("")
-                uses = ", ".join(
-                    f"{index} {'used' if used else 'NOT used'}"
-                    for index, used in explained.uses.items()
-                )
-                out(f"EXPLAIN ANALYZE at {result.pilots:,} pilots, {explained.label}: {uses}")
-                for line in explained.plan:
-                    out("    " + line)
-        out("")
-        out(f"Whole run: {elapsed:.0f}s.")

@@ -3,7 +3,7 @@ metrics, recording and correcting readings."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -11,49 +11,17 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import override_settings
 
-from pilots.enums import Cadence, Direction, MetricKind, ReadingSource
+from pilots.enums import Direction, MetricKind, ReadingSource
 from pilots.errors import NotAllowed
-from pilots.models import Metric, MetricReading, Pilot, PilotEvent
+from pilots.models import Metric, MetricReading, PilotEvent
 from pilots.selectors.metrics import MetricStatus, pilot_metric_statuses
 from pilots.services import metrics
-
-START = date(2026, 1, 5)  # the fixtures' planned start, and the running pilot's start
-# The running pilot's business metric: 0 -> 100 over 100 days, so the line's value
-# on day n is n. 2026-04-15 is START + 100 days.
-LINE_TARGET_DATE = date(2026, 4, 15)
-DAY_40 = date(2026, 2, 14)  # START + 40: the line is at 40
-
-
-def at_utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
-
-
-def primary(pilot: Pilot) -> Metric:
-    return pilot.metrics.get(kind=MetricKind.PRIMARY)
-
-
-def line_metric(pilot: Pilot, by, **overrides) -> Metric:
-    fields = {
-        "name": "Cases automated",
-        "kind": MetricKind.BUSINESS,
-        "unit": "%",
-        "direction": Direction.INCREASE,
-        "baseline": Decimal("0"),
-        "target": Decimal("100"),
-        "target_date": LINE_TARGET_DATE,
-        "cadence": Cadence.WEEKLY,
-        "data_source": "Warehouse",
-    }
-    return metrics.metric_create(pilot=pilot, by=by, **(fields | overrides))
-
-
-def record(metric: Metric, by, readings: dict[date, str]) -> None:
-    """Record readings in the given order, while "today" is after all of them."""
-    with time_machine.travel(at_utc(2026, 6, 1, 12, 0), tick=False):
-        for observed_on, value in readings.items():
-            metrics.reading_record(
-                metric=metric, by=by, observed_on=observed_on, value=Decimal(value)
-            )
+from tests.pilots.metric_helpers import (
+    at_utc,
+    line_metric,
+    metric_events,
+    primary,
+)
 
 
 def status_of(metric: Metric, *, today: date) -> MetricStatus:
@@ -61,14 +29,6 @@ def status_of(metric: Metric, *, today: date) -> MetricStatus:
         status.metric.pk: status for status in pilot_metric_statuses(metric.pilot, today=today)
     }
     return statuses[metric.pk]
-
-
-def metric_events(pilot: Pilot) -> list[PilotEvent]:
-    return list(
-        pilot.events.filter(
-            action__in=[PilotEvent.Action.METRIC_CHANGED, PilotEvent.Action.METRIC_LOCKED_CHANGE]
-        )
-    )
 
 
 # --- metric_update: the primary metric's goalposts ---------------------------------

@@ -26,31 +26,14 @@ from pilots.reminders.rules import reminders_due
 from pilots.reminders.sweep import reminders_sweep
 from pilots.services import ownership
 from tests import factories
-
-K = ReminderKind
-
-# The ``running`` fixture: started 5 Jan 2026, ends 5 Jul 2026 (181 days), so
-# its handover window opens on 6 May (5 Jan + ceil(2 * 181 / 3) = 121 days),
-# is "approaching" from 22 Apr (14 lead days) and escalates on 13 May (7 days in).
-WINDOW_APPROACHING = date(2026, 4, 22)
-WINDOW_OPENS = date(2026, 5, 6)
-ESCALATION = date(2026, 5, 13)
-
-
-def due(day: date, kind: str) -> set[str]:
-    """Usernames a reminder of ``kind`` is due to on ``day``."""
-    ids = {item.recipient_id for item in reminders_due(day) if item.kind == kind}
-    return set(get_user_model().objects.filter(pk__in=ids).values_list("username", flat=True))
-
-
-def read_reading(running: Pilot, day: date) -> None:
-    factories.ReadingFactory(metric=running.metrics.get(kind=MetricKind.PRIMARY), observed_on=day)
-
-
-@pytest.fixture
-def lead2(db):
-    return factories.lead_user("lead2")
-
+from tests.pilots.reminder_helpers import (
+    ESCALATION,
+    WINDOW_APPROACHING,
+    WINDOW_OPENS,
+    K,
+    due,
+    read_reading,
+)
 
 # --- Each kind: the right day, not the day before, the right people -----------------------
 
