@@ -231,8 +231,6 @@ if PILOTGATE_OIDC_ENABLED:
     AUTHENTICATION_BACKENDS.append("pilots.accounts.oidc.OIDCBackend")
 OIDC_USE_PKCE = True
 OIDC_TIMEOUT = env_int("PILOTGATE_OIDC_TIMEOUT", 10)  # seconds per call to the provider
-# The callback sends a refused sign-in back to the sign-in page, with a message.
-LOGIN_REDIRECT_URL_FAILURE = "login"
 OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_authentication_callback"
 
 # --- Internationalisation and time ---------------------------------------------

@@ -177,6 +177,16 @@ class OIDCBackend(OIDCAuthenticationBackend):
                 raise SuspiciousOperation("The ID token comes from another issuer.")
         return payload
 
+    def get_userinfo(
+        self, access_token: str, id_token: str, payload: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The userinfo answer over the ID token's claims: some providers (Entra ID)
+        put the group claim only in the ID token. Both must name the same subject."""
+        userinfo: dict[str, Any] = super().get_userinfo(access_token, id_token, payload)
+        if userinfo.get("sub") != payload.get("sub"):
+            raise SuspiciousOperation("The userinfo answer is about another subject.")
+        return {**payload, **userinfo}
+
     @staticmethod
     def username_from(claims: dict[str, Any]) -> str:
         username = claims.get("preferred_username") or claims.get("sub") or ""

@@ -150,6 +150,15 @@ def test_a_sponsor_signs_in_through_the_provider_and_lands_with_the_sponsor_role
     assert set(user.groups.values_list("name", flat=True)) == {SPONSORS_GROUP}
 
 
+def test_a_deactivated_account_is_refused_and_keeps_no_session(oidc_provider, live_server, page):
+    User.objects.create_user("lena.lead", is_active=False)
+    sign_in_through_provider(page, live_server.url, "lena.lead")
+    expect(page.locator(".message")).to_contain_text("Single sign-on did not sign you in")
+    assert page.url == f"{live_server.url}/accounts/login/"
+    page.goto(f"{live_server.url}/")
+    assert "/accounts/login/" in page.url
+
+
 def test_a_deep_link_survives_the_round_trip_through_the_provider(
     oidc_provider, live_server, page: Page
 ):

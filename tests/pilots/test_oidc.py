@@ -140,6 +140,21 @@ def test_an_id_token_for_another_client_is_refused(sso):
         backend.verify_token(theirs, nonce="n")
 
 
+def test_the_group_claim_may_come_from_the_id_token_and_the_subjects_must_agree(sso, monkeypatch):
+    answer = {"sub": "1", "email": "ada@example.com"}
+    monkeypatch.setattr(
+        "mozilla_django_oidc.auth.OIDCAuthenticationBackend.get_userinfo",
+        lambda self, access_token, id_token, payload: answer,
+    )
+    id_token_claims = {"sub": "1", "groups": ["pg-leads"], "email": "old@example.com"}
+    claims = OIDCBackend().get_userinfo("access", "id-token", id_token_claims)
+    assert claims["groups"] == ["pg-leads"]
+    assert claims["email"] == "ada@example.com"  # userinfo wins
+    answer["sub"] = "2"
+    with pytest.raises(SuspiciousOperation, match="another subject"):
+        OIDCBackend().get_userinfo("access", "id-token", id_token_claims)
+
+
 # --- Local accounts and the sign-in page ----------------------------------------------
 
 
@@ -194,6 +209,13 @@ def test_with_local_accounts_off_the_form_is_gone_and_passwords_are_refused(db, 
     assert b"Password sign-in is turned off" in client.get("/accounts/login/").content
     # Every other door that checks a password refuses it too.
     assert authenticate(username="ada", password="pw") is None
+    token = client.post(
+        "/api/v1/auth/token/",
+        {"username": "ada", "password": "pw"},
+        content_type="application/json",
+    )
+    assert token.status_code in (400, 401), token.content
+    assert "key" not in token.json()
     assert PasswordBackend().authenticate(None, username=user.username, password="pw") is None
 
 
