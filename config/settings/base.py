@@ -169,6 +169,11 @@ OIDC_RP_SCOPES = env.str("PILOTGATE_OIDC_SCOPES", default="openid email profile"
 OIDC_RP_SIGN_ALGO = env.str("PILOTGATE_OIDC_SIGN_ALGO", default="RS256")
 # The button's words: "Sign in with <name>".
 PILOTGATE_OIDC_NAME = env.str("PILOTGATE_OIDC_NAME", default="single sign-on")
+# The claim whose value is the username (``sub`` when absent). The provider must
+# not let people choose it: an existing account with that username is theirs.
+PILOTGATE_OIDC_USERNAME_CLAIM = env.str(
+    "PILOTGATE_OIDC_USERNAME_CLAIM", default="preferred_username"
+)
 # The claim listing the user's groups, and which of its values make a portfolio
 # lead or a sponsor. None by default: a role is granted only by explicit mapping.
 PILOTGATE_OIDC_GROUPS_CLAIM = env.str("PILOTGATE_OIDC_GROUPS_CLAIM", default="groups")

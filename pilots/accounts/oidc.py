@@ -1,7 +1,8 @@
 """Sign-in backends: passwords (local accounts, switchable off) and OpenID Connect.
 
 The OpenID Connect backend is mozilla-django-oidc's, with Pilotgate's rules:
-the user is found by username (``preferred_username``, else ``sub``), created
+the user is found by username (``PILOTGATE_OIDC_USERNAME_CLAIM``, by default
+``preferred_username``, else ``sub``), created
 or updated from the claims, and on every sign-in its role groups follow the
 group claim (``PILOTGATE_OIDC_GROUPS_CLAIM``): a mapped group the claim names
 is added, a mapped group it no longer names is removed; other groups and the
@@ -189,7 +190,7 @@ class OIDCBackend(OIDCAuthenticationBackend):
 
     @staticmethod
     def username_from(claims: dict[str, Any]) -> str:
-        username = claims.get("preferred_username") or claims.get("sub") or ""
+        username = claims.get(settings.PILOTGATE_OIDC_USERNAME_CLAIM) or claims.get("sub") or ""
         return str(username).strip()
 
     def verify_claims(self, claims: dict[str, Any]) -> bool:

@@ -85,6 +85,12 @@ def test_without_preferred_username_the_subject_is_the_username(db, sso):
     assert not backend.verify_claims({"sub": "x" * 151})
 
 
+def test_the_username_claim_is_a_setting(db, sso):
+    sso.PILOTGATE_OIDC_USERNAME_CLAIM = "sub"
+    claims = {"sub": "f81d4fae", "preferred_username": "admin"}  # chosen by the person
+    assert OIDCBackend().create_user(claims).username == "f81d4fae"
+
+
 def test_every_sign_in_adds_claimed_and_removes_unclaimed_roles_and_leaves_the_rest(db, sso):
     auditors = Group.objects.create(name="Auditors")  # not mapped: never touched
     user = factories.UserFactory(username="ada", groups=[PORTFOLIO_LEADS_GROUP])
