@@ -40,9 +40,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture
-def oidc_provider(live_server, settings) -> Iterator[str]:
-    """Start the provider for this live server's callback; configure Pilotgate for it."""
+@pytest.fixture(scope="session")
+def oidc_issuer(live_server, tmp_path_factory) -> Iterator[str]:
+    """The provider, started once for the live server's callback; its issuer URL."""
     node, npm = shutil.which("node"), shutil.which("npm")
     if not (node and npm):
         unavailable("needs Node.js 20+ and npm to run the local OpenID provider (tests/oidc)")
@@ -59,39 +59,25 @@ def oidc_provider(live_server, settings) -> Iterator[str]:
     port = free_port()
     issuer = f"http://127.0.0.1:{port}"
     callback = live_server.url + reverse("oidc_authentication_callback")
-    process = subprocess.Popen(
-        [node, str(OIDC_DIR / "provider.mjs")],
-        env={**os.environ, "OIDC_PORT": str(port), "OIDC_REDIRECT_URI": callback},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    log = tmp_path_factory.mktemp("oidc") / "provider.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [node, str(OIDC_DIR / "provider.mjs")],
+            env={**os.environ, "OIDC_PORT": str(port), "OIDC_REDIRECT_URI": callback},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
     try:
         deadline = time.monotonic() + 30
         while True:
             try:
-                requests.get(
-                    f"{issuer}/.well-known/openid-configuration", timeout=2
-                ).raise_for_status()
+                discovery = f"{issuer}/.well-known/openid-configuration"
+                requests.get(discovery, timeout=2).raise_for_status()
                 break
             except requests.RequestException:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    process.kill()
-                    output = process.communicate()[0]
-                    pytest.fail(f"the OpenID provider did not start:\n{output}")
-                time.sleep(0.2)
-        settings.PILOTGATE_OIDC_ENABLED = True
-        settings.PILOTGATE_OIDC_ISSUER = issuer
-        settings.OIDC_RP_CLIENT_ID = "pilotgate"
-        settings.OIDC_RP_CLIENT_SECRET = "test-secret"
-        settings.OIDC_RP_SCOPES = "openid email profile groups"
-        settings.PILOTGATE_OIDC_NAME = "Example SSO"
-        settings.PILOTGATE_OIDC_LEAD_GROUPS = ["pilotgate-leads"]
-        settings.PILOTGATE_OIDC_SPONSOR_GROUPS = ["pilotgate-sponsors"]
-        settings.AUTHENTICATION_BACKENDS = [
-            *settings.AUTHENTICATION_BACKENDS,
-            "pilots.accounts.oidc.OIDCBackend",
-        ]
+                    pytest.fail(f"the OpenID provider did not start:\n{log.read_text()}")
+                time.sleep(0.1)
         yield issuer
     finally:
         process.terminate()
@@ -100,8 +86,26 @@ def oidc_provider(live_server, settings) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        process.stdout.close()  # type: ignore[union-attr]
-        oidc._discovered.clear()
+
+
+@pytest.fixture
+def oidc_provider(oidc_issuer, settings) -> Iterator[str]:
+    """Pilotgate configured for the local provider, through its issuer (discovery)."""
+    settings.PILOTGATE_OIDC_ENABLED = True
+    settings.PILOTGATE_OIDC_ISSUER = oidc_issuer
+    settings.OIDC_RP_CLIENT_ID = "pilotgate"
+    settings.OIDC_RP_CLIENT_SECRET = "test-secret"
+    settings.OIDC_RP_SCOPES = "openid email profile groups"
+    settings.PILOTGATE_OIDC_NAME = "Example SSO"
+    settings.PILOTGATE_OIDC_LEAD_GROUPS = ["pilotgate-leads"]
+    settings.PILOTGATE_OIDC_SPONSOR_GROUPS = ["pilotgate-sponsors"]
+    settings.AUTHENTICATION_BACKENDS = [
+        *settings.AUTHENTICATION_BACKENDS,
+        "pilots.accounts.oidc.OIDCBackend",
+    ]
+    oidc._discovered.clear()
+    yield oidc_issuer
+    oidc._discovered.clear()
 
 
 def sign_in_through_provider(page: Page, base_url: str, login: str) -> None:
