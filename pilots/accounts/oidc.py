@@ -20,6 +20,7 @@ from typing import Any
 
 import requests
 from django.conf import settings
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, User
 from django.core.exceptions import ImproperlyConfigured, SuspiciousOperation
@@ -101,17 +102,22 @@ def sync_role_groups(user: User, claims: dict[str, Any]) -> None:
     wanted = role_groups_for(claims.get(settings.PILOTGATE_OIDC_GROUPS_CLAIM))
     mapped = {PORTFOLIO_LEADS_GROUP, SPONSORS_GROUP}
     held = set(user.groups.filter(name__in=mapped).values_list("name", flat=True))
-    for name in sorted(wanted - held):
+    added, removed = sorted(wanted - held), sorted(held - wanted)
+    for name in added:
         user.groups.add(Group.objects.get_or_create(name=name)[0])
-    for name in sorted(held - wanted):
+    for name in removed:
         user.groups.remove(Group.objects.get(name=name))
-    if wanted != held:
-        logger.info(
-            "single sign-on: %s role groups %s (were %s)",
-            user.username,
-            sorted(wanted),
-            sorted(held),
+    if added or removed:
+        # Recorded where the admin's own changes to a user's groups are: the
+        # user's history in the admin.
+        message = "; ".join(
+            [f"Single sign-on added {name}" for name in added]
+            + [f"Single sign-on removed {name}" for name in removed]
         )
+        LogEntry.objects.log_actions(
+            user_id=user.pk, queryset=[user], action_flag=CHANGE, change_message=message
+        )
+        logger.info("single sign-on: %s: %s", user.username, message)
     # permissions.py memoises a user's groups on the instance.
     vars(user).pop("_pilotgate_groups", None)
 

@@ -25,6 +25,8 @@ from playwright.sync_api import Page, expect
 
 from pilots.accounts import oidc
 from pilots.enums import PORTFOLIO_LEADS_GROUP, SPONSORS_GROUP
+from tests import factories
+from tests.e2e.test_accessibility import blocking_violations
 from tests.services import unavailable
 
 OIDC_DIR = Path(__file__).resolve().parents[1] / "oidc"
@@ -144,6 +146,11 @@ def test_a_lead_signs_in_through_the_provider_and_lands_with_the_lead_role(
 def test_a_sponsor_signs_in_through_the_provider_and_lands_with_the_sponsor_role(
     oidc_provider, live_server, page: Page
 ):
+    # An existing local account: a mapped group no longer claimed goes, the
+    # unmapped one and the staff flag stay, and the password still works.
+    existing = factories.UserFactory(
+        username="sam.sponsor", groups=[PORTFOLIO_LEADS_GROUP, "Auditors"], is_staff=True
+    )
     sign_in_through_provider(page, live_server.url, "sam.sponsor")
 
     expect(page.get_by_role("heading", name="What needs you now")).to_be_visible()
@@ -151,7 +158,11 @@ def test_a_sponsor_signs_in_through_the_provider_and_lands_with_the_sponsor_role
     expect(main.get_by_role("link", name="Register a pilot")).to_be_visible()
     expect(main.get_by_role("link", name="Review queue")).to_have_count(0)
     user = User.objects.get(username="sam.sponsor")
-    assert set(user.groups.values_list("name", flat=True)) == {SPONSORS_GROUP}
+    assert user.pk == existing.pk
+    assert set(user.groups.values_list("name", flat=True)) == {SPONSORS_GROUP, "Auditors"}
+    assert user.is_staff
+    assert user.email == "sam.sponsor@example.com"
+    assert user.check_password("pw")
 
 
 def test_a_deactivated_account_is_refused_and_keeps_no_session(oidc_provider, live_server, page):
@@ -199,6 +210,7 @@ def test_screenshot_of_the_sign_in_page_with_single_sign_on(
     assert box is not None
     assert 0 <= box["x"] < box["x"] + box["width"] <= width
     expect(page.get_by_label("Password")).to_have_count(1 if local_accounts else 0)
+    assert blocking_violations(page) == []
     if SHOTS:
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
         name = f"login-sso-{width}{'' if local_accounts else '-sso-only'}.png"

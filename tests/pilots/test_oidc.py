@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlparse
 
 import jwt
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group, User
 from django.core.exceptions import SuspiciousOperation
@@ -112,6 +113,17 @@ def test_every_sign_in_adds_claimed_and_removes_unclaimed_roles_and_leaves_the_r
 
     backend.update_user(user, {"sub": "1"})  # no group claim: no role, still a user
     assert groups_of(user) == {"Auditors"}
+    # Each change is in the user's admin history; a sign-in that changes nothing adds none.
+    backend.update_user(user, {"sub": "1"})
+    assert [entry.change_message for entry in LogEntry.objects.order_by("pk")] == [
+        "Single sign-on added Sponsors; Single sign-on removed Portfolio leads",
+        "Single sign-on removed Sponsors",
+        "Single sign-on added Portfolio leads; Single sign-on added Sponsors",
+        "Single sign-on removed Portfolio leads; Single sign-on removed Sponsors",
+    ]
+    assert {(entry.user_id, entry.object_id) for entry in LogEntry.objects.all()} == {
+        (user.pk, str(user.pk))
+    }
     user.refresh_from_db()
     assert user.is_staff
     assert user.is_superuser
