@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import LoginView, LogoutView
+from django.core.exceptions import SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -86,7 +87,11 @@ class SingleSignOnCallbackView(OIDCAuthenticationCallbackView):
     def get(self, request: HttpRequest) -> HttpResponse:
         if not settings.PILOTGATE_OIDC_ENABLED:
             raise Http404("Single sign-on is not configured.")
-        response: HttpResponse = super().get(request)
+        try:
+            response: HttpResponse = super().get(request)
+        except SuspiciousOperation as exc:  # a stale or foreign state (back button, second tab)
+            logger.warning("single sign-on callback refused: %s", exc)
+            return self.login_failure()
         return response
 
     def login_failure(self) -> HttpResponse:

@@ -211,6 +211,13 @@ def test_a_callback_without_a_started_sign_in_goes_back_with_a_message(db, clien
     assert "_auth_user_id" not in client.session
 
 
+def test_a_callback_with_a_stale_state_goes_back_with_a_message(db, client, sso):
+    client.get("/accounts/sso/start/")  # a sign-in started in this session, another state
+    response = client.get("/accounts/sso/callback/?code=x&state=stale", follow=True)
+    assert response.redirect_chain == [("/accounts/login/", 302)]
+    assert b"Single sign-on did not sign you in" in response.content
+
+
 def test_with_local_accounts_off_the_form_is_gone_and_passwords_are_refused(db, sso):
     sso.PILOTGATE_LOCAL_ACCOUNTS = False
     user = factories.UserFactory(username="ada")
