@@ -41,9 +41,8 @@ class SignInView(LoginView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["sso_name"] = (
-            settings.PILOTGATE_OIDC_NAME if settings.PILOTGATE_OIDC_ENABLED else ""
-        )
+        context["sso"] = settings.PILOTGATE_OIDC_ENABLED
+        context["sso_name"] = settings.PILOTGATE_OIDC_NAME or "single sign-on"
         context["sso_query"] = urlencode({"next": context.get("next", "")})
         context["local_accounts"] = settings.PILOTGATE_LOCAL_ACCOUNTS
         return context
