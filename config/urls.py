@@ -14,7 +14,19 @@ admin.site.site_title = "Pilotgate admin"
 urlpatterns = [
     path("", home.home, name="home"),
     path("health/", health.health, name="health"),
+    path("accounts/login/", account.SignInView.as_view(), name="login"),
     path("accounts/logout/", account.SignOutView.as_view(), name="logout"),
+    # Single sign-on (OpenID Connect): 404 unless a provider is configured.
+    path(
+        "accounts/sso/start/",
+        account.SingleSignOnStartView.as_view(),
+        name="oidc_authentication_init",
+    ),
+    path(
+        "accounts/sso/callback/",
+        account.SingleSignOnCallbackView.as_view(),
+        name="oidc_authentication_callback",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("pilots.api.urls")),

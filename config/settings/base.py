@@ -141,6 +141,103 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# --- Single sign-on (OpenID Connect) -----------------------------------------------
+
+# Sign-in through an OpenID provider (mozilla-django-oidc, authorization code
+# flow with PKCE), entirely from the environment. Nothing PILOTGATE_OIDC_* set:
+# no button, no backend. Anything set: the rest must be complete, or start-up
+# stops naming what is missing. The issuer alone is enough for the endpoints:
+# they are read from its discovery document at the first sign-in (never at
+# start-up, so a provider that is down cannot stop the site); explicit
+# endpoints win and need no discovery.
+_OIDC_ENDPOINTS = {
+    # mozilla-django-oidc's setting: ours
+    "OIDC_OP_AUTHORIZATION_ENDPOINT": "PILOTGATE_OIDC_AUTHORIZATION_ENDPOINT",
+    "OIDC_OP_TOKEN_ENDPOINT": "PILOTGATE_OIDC_TOKEN_ENDPOINT",
+    "OIDC_OP_USER_ENDPOINT": "PILOTGATE_OIDC_USERINFO_ENDPOINT",
+    "OIDC_OP_JWKS_ENDPOINT": "PILOTGATE_OIDC_JWKS_ENDPOINT",
+}
+_OIDC_SIGN_ALGOS = ("RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "HS256")
+PILOTGATE_OIDC_ISSUER = env.str("PILOTGATE_OIDC_ISSUER", default="").rstrip("/")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env.str("PILOTGATE_OIDC_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env.str("PILOTGATE_OIDC_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env.str("PILOTGATE_OIDC_USERINFO_ENDPOINT", default="")
+OIDC_OP_JWKS_ENDPOINT = env.str("PILOTGATE_OIDC_JWKS_ENDPOINT", default="")
+OIDC_RP_CLIENT_ID = env.str("PILOTGATE_OIDC_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env.str("PILOTGATE_OIDC_CLIENT_SECRET", default="")
+OIDC_RP_SCOPES = env.str("PILOTGATE_OIDC_SCOPES", default="openid email profile")
+OIDC_RP_SIGN_ALGO = env.str("PILOTGATE_OIDC_SIGN_ALGO", default="RS256")
+# The button's words: "Sign in with <name>".
+PILOTGATE_OIDC_NAME = env.str("PILOTGATE_OIDC_NAME", default="single sign-on")
+# The claim whose value is the username (``sub`` when absent). The provider must
+# not let people choose it: an existing account with that username is theirs.
+PILOTGATE_OIDC_USERNAME_CLAIM = env.str(
+    "PILOTGATE_OIDC_USERNAME_CLAIM", default="preferred_username"
+)
+# The claim listing the user's groups, and which of its values make a portfolio
+# lead or a sponsor. None by default: a role is granted only by explicit mapping.
+PILOTGATE_OIDC_GROUPS_CLAIM = env.str("PILOTGATE_OIDC_GROUPS_CLAIM", default="groups")
+PILOTGATE_OIDC_LEAD_GROUPS = env.list("PILOTGATE_OIDC_LEAD_GROUPS", default=[])
+PILOTGATE_OIDC_SPONSOR_GROUPS = env.list("PILOTGATE_OIDC_SPONSOR_GROUPS", default=[])
+# Off: the sign-in page offers single sign-on only and refuses passwords; a
+# password then signs in superusers only, and only at /admin/ (the way in
+# when the provider is down). Needs single sign-on configured.
+PILOTGATE_LOCAL_ACCOUNTS = env.bool("PILOTGATE_LOCAL_ACCOUNTS", default=True)
+
+PILOTGATE_OIDC_ENABLED = any(
+    env.str(name, default="")
+    for name in (
+        "PILOTGATE_OIDC_ISSUER",
+        "PILOTGATE_OIDC_CLIENT_ID",
+        "PILOTGATE_OIDC_CLIENT_SECRET",
+        *_OIDC_ENDPOINTS.values(),
+    )
+)
+if PILOTGATE_OIDC_ENABLED:
+    _oidc_missing = [
+        name
+        for name, value in (
+            ("PILOTGATE_OIDC_CLIENT_ID", OIDC_RP_CLIENT_ID),
+            ("PILOTGATE_OIDC_CLIENT_SECRET", OIDC_RP_CLIENT_SECRET),
+        )
+        if not value
+    ]
+    if not PILOTGATE_OIDC_ISSUER:
+        # Without discovery every endpoint must be given (the key set too:
+        # only HS256 signs with the client secret).
+        _oidc_missing += [
+            ours
+            for theirs, ours in _OIDC_ENDPOINTS.items()
+            if not env.str(ours, default="")
+            and (theirs != "OIDC_OP_JWKS_ENDPOINT" or OIDC_RP_SIGN_ALGO != "HS256")
+        ]
+    if _oidc_missing:
+        raise ImproperlyConfigured(
+            f"Single sign-on is half configured: set {', '.join(_oidc_missing)}"
+            + ("" if PILOTGATE_OIDC_ISSUER else " (or PILOTGATE_OIDC_ISSUER for discovery)")
+        )
+    if OIDC_RP_SIGN_ALGO not in _OIDC_SIGN_ALGOS:
+        raise ImproperlyConfigured(
+            f"PILOTGATE_OIDC_SIGN_ALGO must be one of {', '.join(_OIDC_SIGN_ALGOS)}, "
+            f"got {OIDC_RP_SIGN_ALGO!r}"
+        )
+    if "openid" not in OIDC_RP_SCOPES.split():
+        raise ImproperlyConfigured(
+            f"PILOTGATE_OIDC_SCOPES must include openid, got {OIDC_RP_SCOPES!r}"
+        )
+elif not PILOTGATE_LOCAL_ACCOUNTS:
+    raise ImproperlyConfigured(
+        "PILOTGATE_LOCAL_ACCOUNTS=false needs single sign-on: set PILOTGATE_OIDC_ISSUER "
+        "(or the endpoints), PILOTGATE_OIDC_CLIENT_ID and PILOTGATE_OIDC_CLIENT_SECRET"
+    )
+# Passwords (local accounts, switchable), then the provider when configured.
+AUTHENTICATION_BACKENDS = ["pilots.accounts.oidc.PasswordBackend"]
+if PILOTGATE_OIDC_ENABLED:
+    AUTHENTICATION_BACKENDS.append("pilots.accounts.oidc.OIDCBackend")
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = env_int("PILOTGATE_OIDC_TIMEOUT", 10)  # seconds per call to the provider
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_authentication_callback"
+
 # --- Internationalisation and time ---------------------------------------------
 
 LANGUAGE_CODE = "en-gb"
