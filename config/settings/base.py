@@ -331,6 +331,12 @@ SECURE_REFERRER_POLICY = "same-origin"
 # Django 6 makes https the default scheme of URL fields typed without one.
 FORMS_URLFIELD_ASSUME_HTTPS = True
 
+# --- Demo data ----------------------------------------------------------------------
+
+# seed_demo creates users with a published password, a superuser among them:
+# allowed here (make run), refused under production.py unless this says true.
+PILOTGATE_ALLOW_SEED_DEMO = env.bool("PILOTGATE_ALLOW_SEED_DEMO", default=True)
+
 # --- Response headers ---------------------------------------------------------------
 
 # Content-Security-Policy (django-csp 4) on every response: scripts, styles,
