@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import csv
 import html
+import re
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.core.paginator import Paginator
@@ -400,13 +402,35 @@ CSV_HEADER = [
     "reason codes",
     "reasons",
 ]
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# CSV injection: a spreadsheet runs a cell that starts with one of these as a
+# formula (tab and carriage return too, in some). It also splits a cell where its
+# locale's separator falls, even inside quotes when the file is opened with
+# another separator than it was written with (";" in much of Europe, tab, "|"),
+# and a line break starts a new row: each piece then starts a cell of its own.
+FORMULA_STARTS = "=+-@\t\r"
+CELL_SEPARATORS = ",;\t|\r\n"
+# Where a cell (or a piece of one, once split) would start with a formula
+# character, after optional spaces (which some spreadsheets trim).
+FORMULA_AT_A_CELL_START = re.compile(
+    rf"(^|[{re.escape(CELL_SEPARATORS)}])(?=[ ]*[{re.escape(FORMULA_STARTS)}])"
+)
 
 
-def cell(value: object) -> str:
-    """A text cell a spreadsheet will not run as a formula (CSV injection)."""
+def cell(value: object) -> object:
+    """A cell a spreadsheet will not run as a formula, however it splits it (CSV injection).
+
+    Text gets an apostrophe (the spreadsheets' "this is text" mark) at its start
+    and after every separator when what follows would start a formula:
+    ``;=1+1;`` becomes ``;'=1+1;``. Numbers (the scores) are written as
+    numbers, so a spreadsheet still adds them up; a negative one would stay a
+    number too, since it is never text a user typed. Every cell is quoted
+    (``csv.QUOTE_ALL``), which keeps a separator inside a value in one cell for
+    a spreadsheet that reads the file with ours.
+    """
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return value
     text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+    return FORMULA_AT_A_CELL_START.sub(r"\1'", text)
 
 
 def person(user: Any) -> str:
@@ -416,23 +440,27 @@ def person(user: Any) -> str:
 
 
 def csv_row(card: Scorecard) -> list[object]:
+    """One dashboard row; every value goes through ``cell``, ours as well as typed ones."""
     pilot: Pilot = card.pilot
     return [
-        pilot.reference,
-        cell(pilot.title),
-        pilot.get_stage_display(),
-        cell(pilot.business_unit.name if pilot.business_unit else ""),
-        cell(person(pilot.sponsor)),
-        cell(person(pilot.owner)),
-        card.get_risk_display(),
-        card.overall,
-        card.infrastructure,
-        card.metric,
-        card.ownership,
-        card.handover,
-        card.next_date.isoformat() if card.next_date else "",
-        ";".join(reason["code"] for reason in card.reasons),
-        cell("; ".join(reason["sentence"] for reason in card.reasons)),
+        cell(value)
+        for value in (
+            pilot.reference,
+            pilot.title,
+            pilot.get_stage_display(),
+            pilot.business_unit.name if pilot.business_unit else "",
+            person(pilot.sponsor),
+            person(pilot.owner),
+            card.get_risk_display(),
+            card.overall,
+            card.infrastructure,
+            card.metric,
+            card.ownership,
+            card.handover,
+            card.next_date.isoformat() if card.next_date else "",
+            ";".join(reason["code"] for reason in card.reasons),
+            "; ".join(reason["sentence"] for reason in card.reasons),
+        )
     ]
 
 
@@ -454,7 +482,7 @@ def export_csv(request: HttpRequest) -> HttpResponse:
         content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
-    writer = csv.writer(response)
+    writer = csv.writer(response, quoting=csv.QUOTE_ALL)
     writer.writerow(CSV_HEADER)
     with queries_disabled():
         writer.writerows(csv_row(card) for card in cards)

@@ -52,6 +52,26 @@ def test_production_starts_with_secure_values():
     assert result.stdout.split()[0] == "False"
 
 
+def test_production_does_not_trust_x_forwarded_proto_unless_told():
+    show = "settings.SECURE_PROXY_SSL_HEADER"
+    assert load_settings("config.settings.production", show, **SECURE).stdout.strip() == "None"
+    trusted = load_settings(
+        "config.settings.production", show, **SECURE, DJANGO_TRUST_X_FORWARDED_PROTO="true"
+    )
+    assert trusted.returncode == 0, trusted.stderr
+    assert trusted.stdout.strip() == "('HTTP_X_FORWARDED_PROTO', 'https')"
+
+
+def test_production_refuses_the_demo_data_unless_told():
+    show = "settings.PILOTGATE_ALLOW_SEED_DEMO"
+    assert load_settings("config.settings.production", show, **SECURE).stdout.strip() == "False"
+    allowed = load_settings(
+        "config.settings.production", show, **SECURE, PILOTGATE_ALLOW_SEED_DEMO="true"
+    )
+    assert allowed.stdout.strip() == "True"
+    assert load_settings("config.settings.local", show).stdout.strip() == "True"
+
+
 @pytest.mark.parametrize(
     ("override", "message"),
     [

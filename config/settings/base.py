@@ -71,10 +71,16 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Response headers (see "Response headers" below): the CSP on every page, the
+    # Permissions-Policy on every response.
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Cache-Control: private, no-store on every page of a signed-in user and the API.
+    "pilots.frame.headers.PrivateCacheMiddleware",
     # Deny by default: every view needs a signed-in user unless marked otherwise.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -421,6 +427,70 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 # Django 6 makes https the default scheme of URL fields typed without one.
 FORMS_URLFIELD_ASSUME_HTTPS = True
+
+# --- Demo data ----------------------------------------------------------------------
+
+# seed_demo creates users with a published password, a superuser among them:
+# allowed here (make run), refused under production.py unless this says true.
+PILOTGATE_ALLOW_SEED_DEMO = env.bool("PILOTGATE_ALLOW_SEED_DEMO", default=True)
+
+# --- Response headers ---------------------------------------------------------------
+
+# Content-Security-Policy (django-csp 4) on every response: scripts, styles,
+# fonts and connections from this site only, images also as data: URLs (the
+# favicon, the admin's and Swagger UI's icons), no plugins, no framing, forms
+# post only here. No 'unsafe-inline' and no 'unsafe-eval' anywhere: no template
+# has inline script, inline style or event-handler attributes
+# (tests/test_headers.py reads every template). Views that need more say so
+# with django-csp's decorators (Redoc: its own styles by nonce, its search
+# worker from a blob; pilots/frame/api/docs.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# Permissions-Policy on every response: every powerful browser feature the app
+# never uses is switched off, for this site and anything it could ever embed.
+# (clipboard-write stays: Swagger UI's copy buttons use it.)
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "browsing-topics",
+        "camera",
+        "clipboard-read",
+        "display-capture",
+        "encrypted-media",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "local-fonts",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "otp-credentials",
+        "payment",
+        "picture-in-picture",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "window-management",
+        "xr-spatial-tracking",
+    )
+}
 
 LOGGING = {
     "version": 1,

@@ -39,10 +39,12 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-# Behind a TLS-terminating proxy that sets X-Forwarded-Proto (and strips any
-# value a client sent), Django learns the request was https from it. Without
-# such a proxy, turn this off: a client could claim https itself.
-if env.bool("DJANGO_TRUST_X_FORWARDED_PROTO", default=True):
+# Off unless said otherwise: `make web` binds every address, and a client that
+# reaches gunicorn directly could claim https with this header itself. Turn it
+# on only behind a TLS-terminating proxy that sets X-Forwarded-Proto (and
+# replaces any value a client sent); with DJANGO_SECURE_SSL_REDIRECT on and
+# this off, that proxy's https requests would be redirected to https forever.
+if env.bool("DJANGO_TRUST_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 SECURE_REDIRECT_EXEMPT = [r"^health/$"]
@@ -52,6 +54,10 @@ SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[SITE_URL])  # noqa: F405
+
+# seed_demo would create the superuser "admin" with the demo password the README
+# publishes: refused, unless a throw-away demo site says so on purpose.
+PILOTGATE_ALLOW_SEED_DEMO = env.bool("PILOTGATE_ALLOW_SEED_DEMO", default=False)
 
 # Reminders are emails: a production site that prints them to a console log
 # (or keeps them in memory, or drops them) would lose them silently.

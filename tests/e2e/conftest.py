@@ -3,20 +3,24 @@
 Never a Playwright browser download: the executable is ``PILOTGATE_CHROMIUM``
 (default ``/usr/bin/chromium``, from Debian's ``chromium`` package). Without it
 the tests skip with the reason, and fail under PILOTGATE_REQUIRE_SERVICES (CI).
+
+Every browser test also proves the Content-Security-Policy holds: each page of
+its browser context reports every ``securitypolicyviolation`` event, and every
+console message about the policy, and the test fails if there was one.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import pytest
 from django.conf import settings
 from django.test import Client
 from django.utils import timezone
-from playwright.sync_api import Page
+from playwright.sync_api import BrowserContext, ConsoleMessage, Page
 
 from pilots.models import Pilot
 from pilots.services import gates, ownership
@@ -49,6 +53,49 @@ def browser_type_launch_args() -> dict:
             "set PILOTGATE_CHROMIUM to use another"
         )
     return {"executable_path": CHROMIUM, "args": CHROMIUM_ARGS, "headless": True}
+
+
+# Runs in every page before its own scripts: each violation of the page's CSP
+# goes to the test (the binding outlives the page's navigations).
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.pilotgateCspViolation({
+    page: document.location.href,
+    directive: event.violatedDirective,
+    blocked: event.blockedURI,
+    source: event.sourceFile + ":" + event.lineNumber,
+    sample: event.sample,
+  });
+});
+"""
+
+
+@pytest.fixture
+def csp_violations() -> list[str]:
+    """What the browser reported against the CSP during this test (the context fixture fills it)."""
+    return []
+
+
+@pytest.fixture
+def context(context: BrowserContext, csp_violations: list[str]) -> Iterator[BrowserContext]:
+    """pytest-playwright's context, which fails the test on any CSP violation in any page."""
+    context.expose_binding(
+        "pilotgateCspViolation",
+        lambda source, details: csp_violations.append(f"violation: {details}"),
+    )
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
+
+    def console(message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text:
+            csp_violations.append(f"console {message.type}: {message.text}")
+
+    context.on("console", console)
+    yield context
+    if csp_violations:
+        pytest.fail(
+            "The Content-Security-Policy was violated:\n" + "\n".join(csp_violations),
+            pytrace=False,
+        )
 
 
 @pytest.fixture

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections import Counter
+from pathlib import Path
 from unittest import mock
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from config.celery import app as celery_app
 from pilots.enums import OwnershipStatus, Stage
@@ -24,6 +28,8 @@ from pilots.selectors.pilots import pilot_timeline
 from pilots.services import audit
 from pilots.timeline import Trajectory
 from scorecards.models import Scorecard, ScorecardSnapshot
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def snapshot() -> dict[str, object]:
@@ -114,3 +120,46 @@ def test_refresh_skipped_holds_only_inside_its_block(django_capture_on_commit_ca
         audit.refresh_after_commit(2)
 
     send_task.assert_called_once_with(audit.REFRESH_TASK, kwargs={"pilot_ids": [2]})
+
+
+@pytest.mark.django_db
+def test_seed_demo_refuses_settings_that_do_not_allow_it(settings):
+    """Production (PILOTGATE_ALLOW_SEED_DEMO off): no published password, no superuser."""
+    settings.PILOTGATE_ALLOW_SEED_DEMO = False
+    with pytest.raises(CommandError, match="refuses to run under these settings"):
+        call_command("seed_demo")
+    assert get_user_model().objects.count() == 0
+    assert Pilot.objects.count() == 0
+
+
+def test_seed_demo_refuses_the_production_settings(tmp_path):
+    """The command itself, as an operator would run it in a production container."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "PILOTGATE_", "DATABASE_URL", "CELERY_", "EMAIL_URL"))
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "seed_demo"],
+        cwd=ROOT,
+        env={
+            **env,
+            "DJANGO_SETTINGS_MODULE": "config.settings.production",
+            "DJANGO_READ_DOT_ENV_FILE": "false",
+            "DJANGO_SECRET_KEY": "x" * 60,
+            "DJANGO_ALLOWED_HOSTS": "pilotgate.example.com",
+            "EMAIL_URL": "smtp+tls://user:pw@smtp.example.com:587",
+            # Never reached: the command stops before it touches the database.
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'never.sqlite3'}",
+            "CELERY_BROKER_URL": "redis://redis.example.com:6379/0",
+            "SITE_URL": "https://pilotgate.example.com",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "seed_demo refuses to run under these settings (production)" in result.stderr
+    assert "PILOTGATE_ALLOW_SEED_DEMO=true" in result.stderr
+    assert not (tmp_path / "never.sqlite3").exists()

@@ -1,5 +1,8 @@
 """A demo portfolio: about 25 pilots over every stage and every risk situation.
 
+Refused under the production settings (``PILOTGATE_ALLOW_SEED_DEMO``): its
+users share a published password and one is a superuser.
+
 Idempotent: users are updated in place and a pilot that already exists (by
 title) is left as it is, so a second run changes nothing. Every pilot is built
 through the services, exactly as the web app would build it; dates are set
@@ -16,9 +19,10 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, User
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
@@ -41,6 +45,13 @@ class Command(BaseCommand):
     help = "Create the demo users and a demo portfolio of about 25 pilots (idempotent)."
 
     def handle(self, *args: object, **options: object) -> None:
+        if not settings.PILOTGATE_ALLOW_SEED_DEMO:
+            raise CommandError(
+                "seed_demo refuses to run under these settings (production): it would create "
+                f"the superuser 'admin' and other users with the published password "
+                f"{DEMO_PASSWORD!r}. Nothing was written. For a throw-away demo site, set "
+                "PILOTGATE_ALLOW_SEED_DEMO=true."
+            )
         today = timezone.localdate()
         with refresh_skipped(), transaction.atomic():
             users = self._users()
