@@ -67,9 +67,20 @@ def _schedule_periodic_jobs(sender: Celery, **kwargs: object) -> None:
         },
         # Scorecards a lost refresh (or a deactivated owner) left out of date.
         "scorecards-catch-up": {"task": "scorecards.catch_up", "schedule": 15 * 60.0},
-        # Re-queues reminders whose delivery was lost (broker down at enqueue
-        # time, worker killed); the claim in the database keeps it to one email.
-        "reminders-redeliver": {"task": "pilots.reminders_redeliver", "schedule": 15 * 60.0},
+        # Re-queues reminders whose delivery was lost (a worker killed mid-send:
+        # within the claim time-out + this interval); the claim in the database
+        # keeps it to one email, bar one duplicate per send in flight.
+        "reminders-redeliver": {
+            "task": "pilots.reminders_redeliver",
+            "schedule": float(settings.PILOTGATE_REDELIVER_EVERY_SECONDS),
+        },
+        # Hands the broker the tasks the outbox still holds (recorded while the
+        # broker was down): beat's send of this job fails while the broker is
+        # down too, and its next one after the broker's return relays them.
+        "outbox-relay": {
+            "task": "pilots.outbox_relay",
+            "schedule": float(settings.PILOTGATE_OUTBOX_RELAY_EVERY_SECONDS),
+        },
     }
 
 

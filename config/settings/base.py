@@ -315,6 +315,22 @@ if not re.fullmatch(r"[A-Z]{3}", PILOTGATE_CURRENCY):
         f"PILOTGATE_CURRENCY must be an ISO 4217 code like GBP, got {PILOTGATE_CURRENCY!r}"
     )
 
+# --- Delivery: outbox relay, redelivery, health --------------------------------------
+
+# A reminder's delivery claim older than this is abandoned (its worker died) and
+# delivered again: longer than the delivery task's hard time limit (60 s), so a
+# live send is never claimed twice. With the redelivery job below, a send in
+# flight when its worker dies goes out again within claim + interval + one
+# delivery (120 + 60 + 60 s = 4 minutes).
+PILOTGATE_DELIVERY_CLAIM_TIMEOUT_SECONDS = env_int("PILOTGATE_DELIVERY_CLAIM_TIMEOUT_SECONDS", 120)
+# How often beat runs the redelivery job (pilots.reminders_redeliver).
+PILOTGATE_REDELIVER_EVERY_SECONDS = env_int("PILOTGATE_REDELIVER_EVERY_SECONDS", 60)
+# How often beat runs the outbox relay (tasks recorded while the broker was down).
+PILOTGATE_OUTBOX_RELAY_EVERY_SECONDS = env_int("PILOTGATE_OUTBOX_RELAY_EVERY_SECONDS", 20)
+# /health/ answers 503 when beat's heartbeat has not been run by a worker, or the
+# oldest task waiting in the outbox, for longer than this.
+PILOTGATE_HEALTH_MAX_SILENCE_SECONDS = env_int("PILOTGATE_HEALTH_MAX_SILENCE_SECONDS", 300)
+
 # --- Security (hardened further in production.py) ----------------------------------
 
 SESSION_COOKIE_HTTPONLY = True
