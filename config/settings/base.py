@@ -327,6 +327,15 @@ PILOTGATE_DELIVERY_CLAIM_TIMEOUT_SECONDS = env_int("PILOTGATE_DELIVERY_CLAIM_TIM
 PILOTGATE_REDELIVER_EVERY_SECONDS = env_int("PILOTGATE_REDELIVER_EVERY_SECONDS", 60)
 # How often beat runs the outbox relay (tasks recorded while the broker was down).
 PILOTGATE_OUTBOX_RELAY_EVERY_SECONDS = env_int("PILOTGATE_OUTBOX_RELAY_EVERY_SECONDS", 20)
+# A publish to a broker that is down fails after one quick retry (about 0.2 s,
+# not Celery's default ~0.6 s of retries): the outbox keeps the task, so a
+# write during an outage is barely slowed, and the relay sends it later.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 # /health/ answers 503 when beat's heartbeat has not been run by a worker, or the
 # oldest task waiting in the outbox, for longer than this.
 PILOTGATE_HEALTH_MAX_SILENCE_SECONDS = env_int("PILOTGATE_HEALTH_MAX_SILENCE_SECONDS", 300)
