@@ -305,6 +305,43 @@ def test_redeliver_releases_a_dead_claim_but_not_a_live_one(recorded):
     assert (recorded.status, recorded.claimed_at) == (ReminderStatus.PENDING, dead)
 
 
+def test_a_dead_claim_is_released_once_the_claim_times_out_not_half_an_hour_later(recorded):
+    """A worker killed mid-send: the next redelivery run after the claim time-out takes it."""
+    assert timedelta(minutes=2) == delivery.CLAIM_TIMEOUT
+    claimed = datetime.now(UTC)
+    Reminder.objects.filter(pk=recorded.pk).update(
+        status=ReminderStatus.SENDING, claimed_at=claimed
+    )
+    just_alive = claimed + delivery.CLAIM_TIMEOUT - timedelta(seconds=1)
+    assert recorded.pk not in delivery.reminders_redeliver(now=just_alive)
+    dead = claimed + delivery.CLAIM_TIMEOUT + timedelta(seconds=1)
+    assert recorded.pk in delivery.reminders_redeliver(now=dead)
+    recorded.refresh_from_db()
+    assert (recorded.status, recorded.claimed_at) == (ReminderStatus.PENDING, dead)
+
+
+def test_the_redelivery_task_queues_what_it_releases_through_the_outbox(
+    recorded, django_capture_on_commit_callbacks
+):
+    Reminder.objects.filter(pk=recorded.pk).update(
+        status=ReminderStatus.SENDING, claimed_at=datetime.now(UTC) - timedelta(minutes=3)
+    )
+    with (
+        mock.patch.object(celery_app, "send_task") as send_task,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        assert tasks.reminders_redeliver.run() == 1
+    send_task.assert_called_once_with(
+        "pilots.reminder_deliver", kwargs={"reminder_id": recorded.pk}
+    )
+    assert (
+        OutboxMessage.objects.filter(
+            task="pilots.reminder_deliver", relayed_at__isnull=False
+        ).count()
+        == 1
+    )
+
+
 def test_redeliver_gives_up_on_reminders_out_of_attempts(recorded):
     later = datetime.now(UTC) + delivery.REDELIVER_AFTER + timedelta(minutes=1)
     Reminder.objects.filter(pk=recorded.pk).update(attempts=delivery.MAX_ATTEMPTS)
