@@ -1,11 +1,19 @@
 """The Celery app and its beat schedule: the one place periodic jobs are scheduled."""
 
+import logging
 import os
+import socket
+import time
 
 from celery import Celery
+from celery.beat import PersistentScheduler
 from celery.schedules import crontab
 from celery.signals import beat_init, worker_process_init
 from django.conf import settings
+from django.db import close_old_connections
+from django.utils import timezone
+
+log = logging.getLogger(__name__)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
@@ -90,3 +98,37 @@ def _heartbeat_as_beat_starts(**kwargs: object) -> None:
     later, and until a worker has run it /health/ reports no worker."""
     heartbeat = app.conf.beat_schedule["heartbeat"]
     app.send_task(heartbeat["task"], kwargs=heartbeat["kwargs"])
+
+
+class Scheduler(PersistentScheduler):
+    """Beat's scheduler (``CELERY_BEAT_SCHEDULER``), which also records that beat is alive.
+
+    The heartbeat task proves beat, the broker and a worker together; this
+    row (source ``beat-scheduler``, written by beat itself at most every 30 s)
+    lets ``/health/`` tell a silent beat from silent workers.
+    """
+
+    marked_at = 0.0
+
+    def tick(self, *args: object, **kwargs: object) -> float:
+        if time.monotonic() - self.marked_at >= 30:
+            self.marked_at = time.monotonic()
+            self.mark_alive()
+        return super().tick(*args, **kwargs)
+
+    @staticmethod
+    def mark_alive() -> None:
+        from pilots.models import Heartbeat
+
+        try:
+            close_old_connections()  # beat runs for months: a connection may have gone
+            Heartbeat.objects.update_or_create(
+                source="beat-scheduler",
+                defaults={
+                    "hostname": socket.gethostname(),
+                    "pid": os.getpid(),
+                    "seen_at": timezone.now(),
+                },
+            )
+        except Exception:  # beat must keep scheduling whatever the database does
+            log.exception("beat could not record that it is alive")

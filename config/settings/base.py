@@ -336,8 +336,10 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.2,
     "interval_max": 0.2,
 }
-# /health/ answers 503 when beat's heartbeat has not been run by a worker, or the
-# oldest task waiting in the outbox, for longer than this.
+# Beat's scheduler records that beat itself is alive (for /health/).
+CELERY_BEAT_SCHEDULER = "config.celery:Scheduler"
+# /health/ answers 503 when beat has not recorded itself, no worker has run beat's
+# heartbeat, or the oldest task waiting in the outbox has waited, longer than this.
 PILOTGATE_HEALTH_MAX_SILENCE_SECONDS = env_int("PILOTGATE_HEALTH_MAX_SILENCE_SECONDS", 300)
 
 # --- Security (hardened further in production.py) ----------------------------------

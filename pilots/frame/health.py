@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
@@ -23,9 +25,10 @@ def health(request: HttpRequest) -> JsonResponse:
     """Liveness and readiness for load balancers and operators.
 
     503 when the database does not answer; also 503, naming the part, when
-    beat's heartbeat (sent every minute, run by a worker) has been silent, or
-    the oldest task waiting in the outbox for the broker has waited, longer
-    than ``PILOTGATE_HEALTH_MAX_SILENCE_SECONDS``. The silence is counted from
+    beat has not recorded itself (``beat``), or no worker has run beat's
+    heartbeat task (``worker``: every worker or the broker is down), or the
+    oldest task in the outbox has waited for the broker (``outbox``), for
+    longer than ``PILOTGATE_HEALTH_MAX_SILENCE_SECONDS``. The silence is counted from
     the last heartbeat or from this process's start, whichever is later, so a
     fresh install is healthy while its worker and beat start.
     """
@@ -38,26 +41,35 @@ def health(request: HttpRequest) -> JsonResponse:
         )
     limit = settings.PILOTGATE_HEALTH_MAX_SILENCE_SECONDS
     now = timezone.now()
-    beat = Heartbeat.objects.filter(source="beat").first()
-    watched = max(beat.seen_at, WATCHING_SINCE) if beat else WATCHING_SINCE
-    silent = max(0, int((now - watched).total_seconds()))
+    seen = dict(
+        Heartbeat.objects.filter(source__in=["beat", "beat-scheduler"]).values_list(
+            "source", "seen_at"
+        )
+    )
+    beat_silent = _silence(seen.get("beat-scheduler"), now)
+    worker_silent = _silence(seen.get("beat"), now)
     pending, oldest = outbox_backlog()
     waiting = max(0, int((now - oldest).total_seconds())) if oldest else 0
     failing = []
-    if silent > limit:
+    if beat_silent > limit:
+        failing.append("beat")
+    elif worker_silent > limit:
         failing.append("worker")
     if waiting > limit:
         failing.append("outbox")
     body = {
         "status": "error" if failing else "ok",
         "database": "ok",
-        "worker_last_seen": beat.seen_at.isoformat() if beat else None,
-        # Beat sends the heartbeat every minute and a worker runs it: silence means
-        # beat, every worker or the broker between them is down.
-        "worker": {
-            "status": "silent" if silent > limit else ("ok" if beat else "starting"),
-            "silent_seconds": silent,
-        },
+        "worker_last_seen": seen["beat"].isoformat() if "beat" in seen else None,
+        # Beat's scheduler records itself every 30 s.
+        "beat": _state(seen.get("beat-scheduler"), beat_silent, limit),
+        # Beat sends the heartbeat every minute and a worker runs it: with beat
+        # alive, silence means every worker, or the broker between them, is down.
+        "worker": (
+            {"status": "unknown", "silent_seconds": worker_silent}
+            if beat_silent > limit
+            else _state(seen.get("beat"), worker_silent, limit)
+        ),
         # Tasks recorded with their writes, waiting for the broker.
         "outbox": {
             "status": "stuck" if waiting > limit else "ok",
@@ -68,3 +80,14 @@ def health(request: HttpRequest) -> JsonResponse:
         "failing": failing,
     }
     return JsonResponse(body, status=503 if failing else 200)
+
+
+def _silence(seen_at: datetime | None, now: datetime) -> int:
+    """Seconds since ``seen_at`` or since this process started watching, the later."""
+    since = max(seen_at, WATCHING_SINCE) if seen_at else WATCHING_SINCE
+    return max(0, int((now - since).total_seconds()))
+
+
+def _state(seen_at: datetime | None, silent: int, limit: int) -> dict[str, object]:
+    status = "silent" if silent > limit else ("ok" if seen_at else "starting")
+    return {"status": status, "silent_seconds": silent}

@@ -115,6 +115,9 @@ def test_redis_down_loses_nothing_and_everything_is_relayed_within_a_minute(tmp_
                 processes.logs,
             )
 
+            # Beat records itself too (its scheduler), so /health/ can tell beat from workers.
+            assert Heartbeat.objects.filter(source="beat-scheduler", seen_at__gte=started).exists()
+
             redis.stop()
             stopped = time.monotonic()
             wrote_at = timezone.now()

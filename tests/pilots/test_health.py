@@ -13,8 +13,15 @@ from pilots.models import Heartbeat, OutboxMessage
 pytestmark = pytest.mark.django_db
 
 
-def beat_seen(ago: timedelta) -> None:
+def beat_seen(ago: timedelta, *, scheduler: timedelta | None = None) -> None:
+    """Beat's heartbeat task last run by a worker ``ago``; beat itself alive ``scheduler`` ago."""
     Heartbeat.objects.create(source="beat", hostname="w1", pid=1, seen_at=timezone.now() - ago)
+    Heartbeat.objects.create(
+        source="beat-scheduler",
+        hostname="b1",
+        pid=2,
+        seen_at=timezone.now() - (timedelta(seconds=10) if scheduler is None else scheduler),
+    )
 
 
 @pytest.fixture
@@ -31,6 +38,7 @@ def test_a_recent_heartbeat_and_an_empty_outbox_are_healthy(client, watching_for
     assert body["status"] == "ok"
     assert body["worker"]["status"] == "ok"
     assert 50 <= body["worker"]["silent_seconds"] < 60
+    assert body["beat"]["status"] == "ok"
     assert body["outbox"] == {"status": "ok", "pending": 0, "oldest_pending_seconds": 0}
     assert body["max_silence_seconds"] == 300
 
@@ -51,7 +59,26 @@ def test_a_heartbeat_silent_for_more_than_the_limit_is_503_naming_the_worker(
 def test_no_heartbeat_ever_is_503_once_the_grace_has_passed(client, watching_for_long):
     response = client.get("/health/")
     assert response.status_code == 503
-    assert response.json()["failing"] == ["worker"]
+    assert response.json()["failing"] == ["beat"]
+
+
+def test_a_silent_beat_is_named_and_the_workers_state_unknown(client, watching_for_long):
+    beat_seen(timedelta(seconds=400), scheduler=timedelta(seconds=400))
+    response = client.get("/health/")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["failing"] == ["beat"]
+    assert body["beat"]["status"] == "silent"
+    assert body["worker"]["status"] == "unknown"
+
+
+def test_beats_scheduler_records_that_beat_is_alive(db):
+    from config.celery import Scheduler
+
+    Scheduler.mark_alive()
+    Scheduler.mark_alive()
+    beat = Heartbeat.objects.get(source="beat-scheduler")
+    assert timezone.now() - beat.seen_at < timedelta(seconds=5)
 
 
 def test_a_fresh_start_has_the_same_grace_even_with_an_old_heartbeat(client, monkeypatch):
