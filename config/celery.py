@@ -4,6 +4,7 @@ import logging
 import os
 import socket
 import time
+from typing import Any
 
 from celery import Celery
 from celery.beat import PersistentScheduler
@@ -110,7 +111,7 @@ class Scheduler(PersistentScheduler):
 
     marked_at = 0.0
 
-    def tick(self, *args: object, **kwargs: object) -> float:
+    def tick(self, *args: Any, **kwargs: Any) -> float:
         if time.monotonic() - self.marked_at >= 30:
             self.marked_at = time.monotonic()
             self.mark_alive()
