@@ -72,7 +72,8 @@ def test_a_silent_beat_is_named_and_the_workers_state_unknown(client, watching_f
     assert body["worker"]["status"] == "unknown"
 
 
-def test_beats_scheduler_records_that_beat_is_alive(db):
+@pytest.mark.django_db(transaction=True)  # beat runs in autocommit, as here
+def test_beats_scheduler_records_that_beat_is_alive():
     from config.celery import Scheduler
 
     Scheduler.mark_alive()
