@@ -1,11 +1,20 @@
 """The Celery app and its beat schedule: the one place periodic jobs are scheduled."""
 
+import logging
 import os
+import socket
+import time
+from typing import Any
 
 from celery import Celery
+from celery.beat import PersistentScheduler
 from celery.schedules import crontab
 from celery.signals import beat_init, worker_process_init
 from django.conf import settings
+from django.db import close_old_connections
+from django.utils import timezone
+
+log = logging.getLogger(__name__)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
@@ -67,9 +76,20 @@ def _schedule_periodic_jobs(sender: Celery, **kwargs: object) -> None:
         },
         # Scorecards a lost refresh (or a deactivated owner) left out of date.
         "scorecards-catch-up": {"task": "scorecards.catch_up", "schedule": 15 * 60.0},
-        # Re-queues reminders whose delivery was lost (broker down at enqueue
-        # time, worker killed); the claim in the database keeps it to one email.
-        "reminders-redeliver": {"task": "pilots.reminders_redeliver", "schedule": 15 * 60.0},
+        # Re-queues reminders whose delivery was lost (a worker killed mid-send:
+        # within the claim time-out + this interval); the claim in the database
+        # keeps it to one email, bar one duplicate per send in flight.
+        "reminders-redeliver": {
+            "task": "pilots.reminders_redeliver",
+            "schedule": float(settings.PILOTGATE_REDELIVER_EVERY_SECONDS),
+        },
+        # Hands the broker the tasks the outbox still holds (recorded while the
+        # broker was down): beat's send of this job fails while the broker is
+        # down too, and its next one after the broker's return relays them.
+        "outbox-relay": {
+            "task": "pilots.outbox_relay",
+            "schedule": float(settings.PILOTGATE_OUTBOX_RELAY_EVERY_SECONDS),
+        },
     }
 
 
@@ -79,3 +99,37 @@ def _heartbeat_as_beat_starts(**kwargs: object) -> None:
     later, and until a worker has run it /health/ reports no worker."""
     heartbeat = app.conf.beat_schedule["heartbeat"]
     app.send_task(heartbeat["task"], kwargs=heartbeat["kwargs"])
+
+
+class Scheduler(PersistentScheduler):
+    """Beat's scheduler (``CELERY_BEAT_SCHEDULER``), which also records that beat is alive.
+
+    The heartbeat task proves beat, the broker and a worker together; this
+    row (source ``beat-scheduler``, written by beat itself at most every 30 s)
+    lets ``/health/`` tell a silent beat from silent workers.
+    """
+
+    marked_at = 0.0
+
+    def tick(self, *args: Any, **kwargs: Any) -> float:
+        if time.monotonic() - self.marked_at >= 30:
+            self.marked_at = time.monotonic()
+            self.mark_alive()
+        return super().tick(*args, **kwargs)
+
+    @staticmethod
+    def mark_alive() -> None:
+        from pilots.models import Heartbeat
+
+        try:
+            close_old_connections()  # beat runs for months: a connection may have gone
+            Heartbeat.objects.update_or_create(
+                source="beat-scheduler",
+                defaults={
+                    "hostname": socket.gethostname(),
+                    "pid": os.getpid(),
+                    "seen_at": timezone.now(),
+                },
+            )
+        except Exception:  # beat must keep scheduling whatever the database does
+            log.exception("beat could not record that it is alive")

@@ -17,8 +17,15 @@ from django.utils import timezone
 
 from pilots.models import Heartbeat
 from pilots.reminders.tasks import reminder_deliver, reminders_redeliver, reminders_sweep
+from pilots.services.outbox import outbox_relay_pending
 
-__all__ = ["heartbeat_record", "reminder_deliver", "reminders_redeliver", "reminders_sweep"]
+__all__ = [
+    "heartbeat_record",
+    "outbox_relay",
+    "reminder_deliver",
+    "reminders_redeliver",
+    "reminders_sweep",
+]
 
 
 @shared_task(name="pilots.heartbeat_record")
@@ -28,3 +35,10 @@ def heartbeat_record(*, source: str) -> None:
         source=source[:50],
         defaults={"hostname": socket.gethostname(), "pid": os.getpid(), "seen_at": timezone.now()},
     )
+
+
+@shared_task(name="pilots.outbox_relay", time_limit=2 * 60, soft_time_limit=100)
+def outbox_relay() -> dict[str, object]:
+    """Hand the broker what the outbox still holds (recorded while it was down)."""
+    outcome = outbox_relay_pending()
+    return {"relayed": outcome.relayed, "sent": outcome.sent, "pending": outcome.pending}

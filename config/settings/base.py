@@ -418,6 +418,33 @@ if not re.fullmatch(r"[A-Z]{3}", PILOTGATE_CURRENCY):
         f"PILOTGATE_CURRENCY must be an ISO 4217 code like GBP, got {PILOTGATE_CURRENCY!r}"
     )
 
+# --- Delivery: outbox relay, redelivery, health --------------------------------------
+
+# A reminder's delivery claim older than this is abandoned (its worker died) and
+# delivered again: longer than the delivery task's hard time limit (60 s), so a
+# live send is never claimed twice. With the redelivery job below, a send in
+# flight when its worker dies goes out again within claim + interval + one
+# delivery (120 + 60 + 60 s = 4 minutes).
+PILOTGATE_DELIVERY_CLAIM_TIMEOUT_SECONDS = env_int("PILOTGATE_DELIVERY_CLAIM_TIMEOUT_SECONDS", 120)
+# How often beat runs the redelivery job (pilots.reminders_redeliver).
+PILOTGATE_REDELIVER_EVERY_SECONDS = env_int("PILOTGATE_REDELIVER_EVERY_SECONDS", 60)
+# How often beat runs the outbox relay (tasks recorded while the broker was down).
+PILOTGATE_OUTBOX_RELAY_EVERY_SECONDS = env_int("PILOTGATE_OUTBOX_RELAY_EVERY_SECONDS", 20)
+# A publish to a broker that is down fails after one quick retry (about 0.2 s,
+# not Celery's default ~0.6 s of retries): the outbox keeps the task, so a
+# write during an outage is barely slowed, and the relay sends it later.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+# Beat's scheduler records that beat itself is alive (for /health/).
+CELERY_BEAT_SCHEDULER = "config.celery:Scheduler"
+# /health/ answers 503 when beat has not recorded itself, no worker has run beat's
+# heartbeat, or the oldest task waiting in the outbox has waited, longer than this.
+PILOTGATE_HEALTH_MAX_SILENCE_SECONDS = env_int("PILOTGATE_HEALTH_MAX_SILENCE_SECONDS", 300)
+
 # --- Security (hardened further in production.py) ----------------------------------
 
 SESSION_COOKIE_HTTPONLY = True

@@ -10,6 +10,7 @@ from pilots.models.handover import KnowledgeTransferTask
 from pilots.models.health import Heartbeat
 from pilots.models.history import GateDecision, PilotEvent
 from pilots.models.metrics import Metric, MetricReading
+from pilots.models.outbox import OutboxMessage
 from pilots.models.pilot import BusinessUnit, Pilot, PilotMembership
 from pilots.models.readiness import InfrastructureAnswer, OperatingPlan
 from pilots.models.reminders import Reminder, ReminderMute
@@ -24,6 +25,7 @@ __all__ = [
     "Metric",
     "MetricReading",
     "OperatingPlan",
+    "OutboxMessage",
     "Pilot",
     "PilotEvent",
     "PilotMembership",

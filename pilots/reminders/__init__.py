@@ -21,5 +21,9 @@ How a sweep delivers exactly once:
    a conditional ``UPDATE … WHERE status = 'pending'``: of two deliveries of
    the same reminder only one claims it. No lock is held while SMTP talks. An
    SMTP failure releases the claim for a retry; a worker killed mid-send
-   leaves a stale claim that ``reminders_redeliver`` re-queues later.
+   leaves a claim that ``reminders_redeliver`` (every minute) releases and
+   re-queues once it is older than ``delivery.CLAIM_TIMEOUT`` (2 minutes).
+4. The delivery tasks are recorded in the outbox (``pilots.services.outbox``)
+   in the sweep's transaction and relayed to the broker after its commit, or
+   by the relay job once a broker that was down returns: none is lost.
 """

@@ -25,12 +25,16 @@ from pilots.reminders.rules import reminders_due
 log = logging.getLogger(__name__)
 
 
-# A claim older than this is abandoned (its worker died): longer than the
-# delivery task's hard time limit (``pilots.reminders.tasks``), so a live send is never
-# claimed twice.
-CLAIM_TIMEOUT = timedelta(minutes=5)
-# A reminder still not emailed this long after its last attempt is re-queued
-# by ``reminders_redeliver``: longer than the longest retry countdown.
+# A claim older than this is abandoned (its worker died) and the reminder is
+# delivered again: longer than the delivery task's hard time limit
+# (``pilots.reminders.tasks``), so a live send is never claimed twice.
+# ``PILOTGATE_DELIVERY_CLAIM_TIMEOUT_SECONDS`` (2 minutes); with the redelivery
+# job every ``PILOTGATE_REDELIVER_EVERY_SECONDS`` (1 minute), a send in flight
+# when its worker died goes out again within about 4 minutes.
+CLAIM_TIMEOUT = timedelta(seconds=settings.PILOTGATE_DELIVERY_CLAIM_TIMEOUT_SECONDS)
+# A reminder still pending (never claimed, or released for a retry) this long
+# after its last attempt is re-queued by ``reminders_redeliver``: longer than
+# the longest retry countdown, which a pending reminder may be waiting out.
 REDELIVER_AFTER = timedelta(minutes=30)
 # Attempts to email one reminder before it is marked failed.
 MAX_ATTEMPTS = 6
@@ -117,15 +121,21 @@ def _close_quietly(server) -> None:
 def reminders_redeliver(*, now: datetime | None = None, limit: int = 500) -> list[int]:
     """Release reminders whose delivery was lost (never queued, worker killed); return their ids.
 
-    Stuck means pending or sending, untouched for ``REDELIVER_AFTER`` (longer than
-    any retry countdown and any task's time limit). Those out of attempts are
-    marked failed; the others are set pending and stamped, so the next run does
-    not queue them again while their new task is on its way.
+    Stuck means sending under a claim older than ``CLAIM_TIMEOUT`` (its worker
+    died mid-send), or pending and untouched for ``REDELIVER_AFTER`` (longer
+    than any retry countdown). Those out of attempts are marked failed; the
+    others are set pending and stamped, so the next run does not queue them
+    again while their new task is on its way. The caller queues them (in the
+    same transaction, through the outbox).
+
+    A mail server that had accepted a message just before its worker died
+    receives it again: at most one duplicate per send in flight.
     """
     now = now or timezone.now()
     cut = now - REDELIVER_AFTER
-    stuck = Q(status__in=[ReminderStatus.PENDING, ReminderStatus.SENDING]) & (
-        Q(claimed_at__lt=cut) | Q(claimed_at__isnull=True, created_at__lt=cut)
+    stuck = Q(status=ReminderStatus.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT) | (
+        Q(status=ReminderStatus.PENDING)
+        & (Q(claimed_at__lt=cut) | Q(claimed_at__isnull=True, created_at__lt=cut))
     )
     Reminder.objects.filter(stuck, attempts__gte=MAX_ATTEMPTS).update(
         status=ReminderStatus.FAILED, last_error="Gave up: no delivery after repeated attempts."

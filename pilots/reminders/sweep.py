@@ -20,8 +20,12 @@ from pilots.models import (
 )
 from pilots.reminders.delivery import CLAIM_TIMEOUT, DeliveryFailed, reminder_deliver
 from pilots.reminders.rules import LOCAL, Due, reminders_due
+from pilots.services.outbox import OutboxRelay, outbox_record
 
 log = logging.getLogger(__name__)
+
+# The delivery task (``pilots.reminders.tasks``), sent by name through the outbox.
+DELIVER_TASK = "pilots.reminder_deliver"
 
 
 def period_of(day: date) -> str:
@@ -51,6 +55,8 @@ class SweepResult:
     new: list[Due] = field(default_factory=list)
     reminder_ids: list[int] = field(default_factory=list)
     outcomes: dict[str, int] = field(default_factory=dict)
+    # deliver="queue": the outbox relay of the emails, its outcome set after the commit.
+    relay: OutboxRelay | None = None
 
 
 Delivery = Literal["queue", "inline"]
@@ -61,9 +67,9 @@ def reminders_sweep(
 ) -> SweepResult:
     """Record the reminders due on ``day`` (default: today, local) and deliver the new ones.
 
-    ``deliver="queue"`` hands each new reminder to a Celery task after commit
-    (beat's daily run); ``"inline"`` emails them in this process (the
-    management command: works with no worker running). A dry run writes
+    ``deliver="queue"`` records a Celery task per new reminder in the outbox,
+    relayed to the broker after commit (beat's daily run); ``"inline"`` emails
+    them in this process (the management command: works with no worker running). A dry run writes
     nothing and reports what a real run would record.
     """
     day = day or timezone.localdate(timezone=LOCAL())
@@ -87,9 +93,9 @@ def reminders_sweep(
         for pk, pilot_id, kind, recipient_id in _record(due, period=period, day=day):
             result.reminder_ids.append(pk)
             result.new.append(by_key[(pilot_id, kind, recipient_id)])
-        if deliver == "queue" and result.reminder_ids:
-            ids = list(result.reminder_ids)
-            transaction.on_commit(lambda: enqueue_deliveries(ids), robust=True)
+        if deliver == "queue":
+            # In the outbox, in this transaction: relayed to the broker after the commit.
+            result.relay = enqueue_deliveries(list(result.reminder_ids))
     log.info(
         "reminder sweep %s (%s): %d due, %d new", day, period, result.due, len(result.reminder_ids)
     )
@@ -182,12 +188,14 @@ def _record(due: list[Due], *, period: str, day: date) -> list[tuple[int, int, s
     )
 
 
-def enqueue_deliveries(reminder_ids: list[int]) -> None:
-    """One delivery task per reminder (after the sweep's commit, and on redelivery)."""
-    from pilots.reminders.tasks import reminder_deliver as deliver_task  # tasks import this
+def enqueue_deliveries(reminder_ids: list[int]) -> OutboxRelay | None:
+    """One delivery task per reminder, recorded in the outbox in the caller's transaction.
 
-    for reminder_id in reminder_ids:
-        deliver_task.delay(reminder_id=reminder_id)
+    Relayed to the broker once it commits (the sweep, the redelivery job), or
+    later by the outbox relay if the broker is down; the returned relay tells
+    what happened after the commit.
+    """
+    return outbox_record(DELIVER_TASK, [{"reminder_id": pk} for pk in reminder_ids])
 
 
 def _deliver_inline(result: SweepResult) -> None:

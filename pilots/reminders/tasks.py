@@ -9,6 +9,7 @@ import random
 from datetime import date
 
 from celery import shared_task
+from django.db import transaction
 
 from pilots.enums import ReminderStatus
 from pilots.reminders import delivery, sweep
@@ -54,6 +55,7 @@ def reminder_deliver(self, *, reminder_id: int) -> str:
 @shared_task(name="pilots.reminders_redeliver", time_limit=5 * 60, soft_time_limit=4 * 60)
 def reminders_redeliver() -> int:
     """Queue again the reminders whose delivery was lost; the claim keeps it to one email."""
-    ids = delivery.reminders_redeliver()
-    sweep.enqueue_deliveries(ids)
+    with transaction.atomic():  # released and queued (in the outbox) together
+        ids = delivery.reminders_redeliver()
+        sweep.enqueue_deliveries(ids)
     return len(ids)

@@ -9,14 +9,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from celery import current_app as celery_app
-from django.db import models, transaction
+from django.db import models
 
 from pilots.models import Pilot, PilotEvent
+from pilots.services.outbox import outbox_record
 
 # Derived data about a pilot (its readiness scorecard) is refreshed by this task
-# after every audited change. Sent by name: the scorecards app depends on
-# pilots, never the other way round.
+# after every audited change. Sent by name, through the outbox: the scorecards
+# app depends on pilots, never the other way round.
 REFRESH_TASK = "scorecards.recompute"
 # Set inside ``refresh_skipped()``: changes made there queue no refresh.
 _skipping_refresh: ContextVar[bool] = ContextVar("skipping_refresh", default=False)
@@ -73,47 +73,22 @@ def event_record(
 
 
 def refresh_after_commit(pilot_id: int) -> None:
-    """Queue the refresh of this pilot's derived data once the change is committed.
+    """Record the refresh of this pilot's derived data, sent once the change is committed."""
+    refreshes_after_commit([pilot_id])
 
-    The pilots changed within one atomic block are sent in one task (a service
-    that calls another service's atomic block adds one more); nothing is sent
-    if it rolls back. Outside any transaction it is sent at once; inside
-    ``refresh_skipped()``, never.
+
+def refreshes_after_commit(pilot_ids: list[int]) -> None:
+    """Record the refresh of these pilots in the outbox, in the change's own transaction.
+
+    The row commits or rolls back with the change, and is relayed to the broker
+    after the commit (or, the broker being down, as soon as it is back): a
+    refresh is never lost. The pilots changed within one atomic block are
+    recorded once each and sent in one task; outside any transaction the
+    refresh is sent at once; inside ``refresh_skipped()``, never.
     """
-    if _skipping_refresh.get():
+    if _skipping_refresh.get() or not pilot_ids:
         return
-    conn = transaction.get_connection()
-    if not conn.in_atomic_block:
-        _send([pilot_id])
-        return
-    # Reuse the callback this atomic block (same savepoints) already registered.
-    here = set(conn.savepoint_ids)
-    queued = next(
-        (
-            func
-            for sids, func, _ in conn.run_on_commit
-            if sids == here and isinstance(func, _QueuedRefresh)
-        ),
-        None,
-    )
-    if queued is None:
-        queued = _QueuedRefresh()
-        transaction.on_commit(queued, robust=True)
-    queued.refresh_pilot_ids.add(pilot_id)
-
-
-class _QueuedRefresh:
-    """The on-commit callback of one atomic block: the pilots it changed, sent once."""
-
-    def __init__(self) -> None:
-        self.refresh_pilot_ids: set[int] = set()
-
-    def __call__(self) -> None:
-        _send(sorted(self.refresh_pilot_ids))
-
-
-def _send(pilot_ids: list[int]) -> None:
-    celery_app.send_task(REFRESH_TASK, kwargs={"pilot_ids": pilot_ids})
+    outbox_record(REFRESH_TASK, [{"pilot_ids": [pilot_id]} for pilot_id in pilot_ids])
 
 
 @contextmanager

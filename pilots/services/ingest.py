@@ -32,7 +32,7 @@ from pilots.enums import ID_MAX, ReadingSource, Stage
 from pilots.errors import NotAllowed, RowError, RowsInvalid
 from pilots.models import Metric, MetricReading, Pilot, PilotEvent, PilotMembership
 from pilots.permissions import READING_RECORDERS, pilot_roles, visible_pilots_filter
-from pilots.services.audit import plain, refresh_after_commit
+from pilots.services.audit import plain, refreshes_after_commit
 
 # A reading's value: up to 12 digits before the point and 4 after (the column's size).
 VALUE_PATTERN = r"^-?[0-9]{1,12}(\.[0-9]{1,4})?$"
@@ -396,6 +396,5 @@ def readings_ingest(
         for outcome in outcomes.values()
         if outcome.changes
     )
-    for pilot_id in sorted({outcome.metric.pilot_id for outcome in outcomes.values()}):
-        refresh_after_commit(pilot_id)
+    refreshes_after_commit(sorted({outcome.metric.pilot_id for outcome in outcomes.values()}))
     return result

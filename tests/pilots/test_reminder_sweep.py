@@ -8,16 +8,20 @@ from smtplib import SMTPServerDisconnected
 from unittest import mock
 
 import pytest
+from celery import current_app as celery_app
 from django.core import mail
 from django.core.management import CommandError, call_command
 from django.db import connection
+from kombu.exceptions import OperationalError
 
+from pilots import tasks
 from pilots.enums import (
     ReminderStatus,
 )
-from pilots.models import Pilot, Reminder
+from pilots.models import OutboxMessage, Pilot, Reminder
 from pilots.reminders import delivery, sweep
 from pilots.reminders.sweep import period_of, reminders_sweep
+from pilots.services.outbox import RelayOutcome
 from tests import factories
 from tests.pilots.reminder_helpers import (
     ESCALATION,
@@ -72,16 +76,31 @@ def test_dry_run_writes_and_sends_nothing(running, lead):
     assert mail.outbox == []
 
 
-def test_sweep_queues_one_delivery_per_new_reminder_after_commit(
+def test_sweep_records_one_delivery_per_new_reminder_and_relays_it_after_commit(
     running, lead, django_capture_on_commit_callbacks
 ):
-    with mock.patch("pilots.tasks.reminder_deliver.delay") as delay:
+    with mock.patch.object(celery_app, "send_task") as send_task:
         with django_capture_on_commit_callbacks(execute=True):
             result = reminders_sweep(day=date(2026, 7, 6))
-            assert delay.call_count == 0  # nothing leaves before the rows are committed
-        assert delay.call_count == len(result.reminder_ids) == 3
-    assert sorted(c.kwargs["reminder_id"] for c in delay.call_args_list) == result.reminder_ids
-    assert all(c.args == () for c in delay.call_args_list)
+            assert send_task.call_count == 0  # nothing leaves before the rows are committed
+            # ...but the tasks are recorded with the reminders, in the same transaction.
+            assert (
+                sorted(
+                    OutboxMessage.objects.filter(task=sweep.DELIVER_TASK).values_list(
+                        "kwargs__reminder_id", flat=True
+                    )
+                )
+                == result.reminder_ids
+            )
+        assert send_task.call_count == len(result.reminder_ids) == 3
+    assert sorted(c.kwargs["kwargs"]["reminder_id"] for c in send_task.call_args_list) == (
+        result.reminder_ids
+    )
+    assert {c.args for c in send_task.call_args_list} == {("pilots.reminder_deliver",)}
+    deliveries = OutboxMessage.objects.filter(task=sweep.DELIVER_TASK)
+    assert not deliveries.filter(relayed_at__isnull=True).exists()
+    assert result.relay is not None
+    assert result.relay.outcome == RelayOutcome(relayed=3, sent=3)
 
 
 def test_email_has_text_and_html_the_reason_and_a_direct_link(running, settings):
@@ -286,6 +305,43 @@ def test_redeliver_releases_a_dead_claim_but_not_a_live_one(recorded):
     assert (recorded.status, recorded.claimed_at) == (ReminderStatus.PENDING, dead)
 
 
+def test_a_dead_claim_is_released_once_the_claim_times_out_not_half_an_hour_later(recorded):
+    """A worker killed mid-send: the next redelivery run after the claim time-out takes it."""
+    assert timedelta(minutes=2) == delivery.CLAIM_TIMEOUT
+    claimed = datetime.now(UTC)
+    Reminder.objects.filter(pk=recorded.pk).update(
+        status=ReminderStatus.SENDING, claimed_at=claimed
+    )
+    just_alive = claimed + delivery.CLAIM_TIMEOUT - timedelta(seconds=1)
+    assert recorded.pk not in delivery.reminders_redeliver(now=just_alive)
+    dead = claimed + delivery.CLAIM_TIMEOUT + timedelta(seconds=1)
+    assert recorded.pk in delivery.reminders_redeliver(now=dead)
+    recorded.refresh_from_db()
+    assert (recorded.status, recorded.claimed_at) == (ReminderStatus.PENDING, dead)
+
+
+def test_the_redelivery_task_queues_what_it_releases_through_the_outbox(
+    recorded, django_capture_on_commit_callbacks
+):
+    Reminder.objects.filter(pk=recorded.pk).update(
+        status=ReminderStatus.SENDING, claimed_at=datetime.now(UTC) - timedelta(minutes=3)
+    )
+    with (
+        mock.patch.object(celery_app, "send_task") as send_task,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        assert tasks.reminders_redeliver.run() == 1
+    send_task.assert_called_once_with(
+        "pilots.reminder_deliver", kwargs={"reminder_id": recorded.pk}
+    )
+    assert (
+        OutboxMessage.objects.filter(
+            task="pilots.reminder_deliver", relayed_at__isnull=False
+        ).count()
+        == 1
+    )
+
+
 def test_redeliver_gives_up_on_reminders_out_of_attempts(recorded):
     later = datetime.now(UTC) + delivery.REDELIVER_AFTER + timedelta(minutes=1)
     Reminder.objects.filter(pk=recorded.pk).update(attempts=delivery.MAX_ATTEMPTS)
@@ -408,14 +464,36 @@ def test_command_rejects_a_malformed_date(db):
         call_command("send_reminders", "--date", "6/7/2026")
 
 
-def test_command_queue_mode_hands_emails_to_workers(
-    running, lead, capsys, django_capture_on_commit_callbacks
-):
-    with (
-        mock.patch("pilots.tasks.reminder_deliver.delay") as delay,
-        django_capture_on_commit_callbacks(execute=True),
-    ):
+@pytest.mark.django_db(transaction=True)
+def test_command_queue_mode_hands_emails_to_workers(running, lead, capsys):
+    with mock.patch.object(celery_app, "send_task") as send_task:
         call_command("send_reminders", "--date", "2026-07-06", "--queue")
     assert "Queued 3 emails for the Celery workers." in capsys.readouterr().out
-    assert delay.call_count == 3
+    assert send_task.call_count == 3
     assert mail.outbox == []
+    assert not OutboxMessage.objects.filter(relayed_at__isnull=True).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_command_queue_mode_says_so_and_fails_when_the_broker_is_down(running, lead, capsys):
+    """It counts what the broker took, not what it meant to queue; nothing is lost."""
+    refused = OperationalError("Error 111 connecting to 127.0.0.1:6399. Connection refused.")
+    with (
+        mock.patch.object(celery_app, "send_task", side_effect=refused),
+        pytest.raises(CommandError) as error,
+    ):
+        call_command("send_reminders", "--date", "2026-07-06", "--queue")
+    assert "Queued" not in capsys.readouterr().out
+    assert str(error.value).startswith(
+        "Recorded 3 emails in the outbox but handed only 0 to the broker: the broker is "
+        "unreachable (OperationalError: Error 111"
+    )
+    assert "the outbox relay queues them when the broker returns" in str(error.value)
+    pending = OutboxMessage.objects.filter(relayed_at__isnull=True)
+    assert pending.count() == 3
+    assert set(pending.values_list("attempts", flat=True)) == {1}
+
+    with mock.patch.object(celery_app, "send_task") as send_task:  # the broker is back
+        assert tasks.outbox_relay.run() == {"relayed": 3, "sent": 3, "pending": 0}
+    assert send_task.call_count == 3
+    assert not pending.exists()

@@ -5,6 +5,10 @@
     python manage.py send_reminders --dry-run            # list, write and send nothing
     python manage.py send_reminders --queue              # let the Celery workers email
 
+With ``--queue`` it reports what the broker actually accepted, and fails (exit 1)
+when the broker is down: the emails are then kept in the outbox and queued by
+its relay once the broker is back.
+
 Running it twice for the same week sends nothing new the second time: each
 reminder is recorded once per pilot, kind, recipient and ISO week. It does
 email, though, what earlier runs this week recorded but could not send (the
@@ -23,6 +27,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from pilots.enums import ReminderKind
 from pilots.models import Pilot
 from pilots.reminders.sweep import reminders_sweep
+from pilots.services.outbox import OutboxRelay
 
 
 def iso_day(value: str) -> date:
@@ -79,7 +84,7 @@ class Command(BaseCommand):
         if result.dry_run:
             self.stdout.write("Dry run: nothing written, nothing sent.")
         elif options["queue"]:
-            self.stdout.write(f"Queued {len(result.reminder_ids)} emails for the Celery workers.")
+            self._report_queued(result.reminder_ids, result.relay)
         else:
             counts = Counter(result.outcomes)
             self.stdout.write(
@@ -94,3 +99,26 @@ class Command(BaseCommand):
                     "pending: run this command again once the mail server is back, or let the "
                     "Celery worker retry them."
                 )
+
+    def _report_queued(self, reminder_ids: list[int], relay: OutboxRelay | None) -> None:
+        """Say what reached the broker, not what was meant to: the outbox relay's outcome."""
+        recorded = len(reminder_ids)
+        outcome = relay.outcome if relay else None
+        if not recorded:
+            self.stdout.write("Queued no emails: nothing new to send.")
+            return
+        if outcome is not None and not outcome.pending and outcome.relayed == recorded:
+            self.stdout.write(f"Queued {recorded} emails for the Celery workers.")
+            return
+        if outcome is None:  # inside a caller's transaction: nothing can leave before it commits
+            raise CommandError(
+                f"Recorded {recorded} emails in the outbox; they are relayed to the broker when "
+                "the surrounding transaction commits."
+            )
+        handed = outcome.relayed
+        why = f" ({outcome.error})" if outcome.error else ""
+        raise CommandError(
+            f"Recorded {recorded} emails in the outbox but handed only {handed} to the broker: "
+            f"the broker is unreachable{why}. They are kept, and the outbox relay queues them "
+            "when the broker returns (or run this command without --queue to email them here)."
+        )
