@@ -135,15 +135,15 @@ def test_postgresql_refuses_raw_updates_and_deletes_of_every_history_table(decid
         table = connection.ops.quote_name(model._meta.db_table)
         row = _row(model, decided)
         for statement in (
-            f"UPDATE {table} SET pilot_id = pilot_id WHERE id = %s",
-            f"DELETE FROM {table} WHERE id = %s",
+            "UPDATE {table} SET pilot_id = pilot_id WHERE id = %s",
+            "DELETE FROM {table} WHERE id = %s",
         ):
             with (
                 pytest.raises(IntegrityError, match="append-only"),
                 transaction.atomic(),
                 connection.cursor() as cursor,
             ):
-                cursor.execute(statement, [row.pk])
+                cursor.execute(statement.format(table=table), [row.pk])
         assert model.objects.filter(pk=row.pk).exists()
 
 
