@@ -142,3 +142,18 @@ class PilotEvent(AppendOnly):
 
     def __str__(self) -> str:
         return f"{self.pilot}: {self.get_action_display()}"
+
+    @property
+    def is_creation(self) -> bool:
+        """A creation's values have nothing before them: the page shows the values alone."""
+        return self.action in CREATIONS
+
+
+CREATIONS = frozenset(
+    {
+        PilotEvent.Action.CREATED,
+        PilotEvent.Action.METRIC_ADDED,
+        PilotEvent.Action.MEMBER_ADDED,
+        PilotEvent.Action.TASK_ADDED,
+    }
+)

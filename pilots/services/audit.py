@@ -29,7 +29,9 @@ def plain(value: Any) -> Any:
     if isinstance(value, Decimal):
         # 40.0000 (stored) and 40 (typed) are the same number: write both as "40".
         return format(value.normalize(), "f")
-    if isinstance(value, date | datetime):
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")  # a moment: its offset, no microseconds
+    if isinstance(value, date):
         return str(value)
     return value
 

@@ -767,3 +767,25 @@ def test_the_upload_form_is_the_same_door_as_the_text(running, owner, client, ti
     )
     assert response.status_code == 200
     assert PilotEvent.objects.count() == last
+
+
+# --- The history page shows the values ----------------------------------------------------
+
+
+@pytest.mark.usefixtures("today")
+def test_the_history_page_shows_a_creation_values_and_a_change_before_and_after(
+    client, running, owner, ops
+):
+    client.force_login(ops)
+    client.post(reverse("pilots:operations_accept", args=[running.reference]))
+    client.force_login(owner)
+    client.post(reverse("pilots:task_new", args=[running.reference]), task_data(assignee=owner.pk))
+    page = client.get(reverse("pilots:history", args=[running.reference])).content.decode()
+    # A creation: the values alone (nothing before).
+    assert '<span class="field-name">Title</span>: Walk the service desk through the runbook' in (
+        page
+    )
+    assert '<span class="field-name">Due on</span>: 2026-06-01' in page
+    # A change: before → after, a moment in local time (Europe/London, 12:00 UTC in March).
+    assert '<span class="field-name">Operations accepted at</span>: — → 1 Mar 2026 12:00' in page
+    assert '<span class="field-name">Operations accepted by</span>: — → ops' in page
