@@ -29,7 +29,7 @@ class HistoryIsAppendOnly(Exception):
 
 def _refuse(model: type[models.Model], what: str) -> NoReturn:
     raise HistoryIsAppendOnly(
-        f"{model._meta.verbose_name_plural.capitalize()} are append-only history: "
+        f"{str(model._meta.verbose_name_plural).capitalize()} are append-only history: "
         f"a recorded row cannot be {what}."
     )
 
