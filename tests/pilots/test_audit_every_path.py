@@ -4,6 +4,8 @@ One row of ``PATHS`` per door and write: the web forms, the API, the admin, the
 CSV import. A new door is a new row. Each row runs its write signed in as the
 person who may make it, then finds the new event of the expected action and
 checks the before and after values it carries (a creation has ``None`` before).
+Every action has a row, and every API route and method that writes has one
+(derived from the URL conf: a new endpoint cannot be forgotten).
 The jobs and the management commands (seed_demo apart: it builds demo data
 through the services) write no pilot data; the last tests prove it, so a job
 that starts writing one must record its event too.
@@ -22,9 +24,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
-from django.urls import reverse
+from django.urls import resolve, reverse
 from rest_framework.test import APIClient
 
+from pilots.api import urls as api_urls
 from pilots.enums import ReadingSource, TaskKind
 from pilots.models import (
     GateDecision,
@@ -38,7 +41,7 @@ from pilots.models import (
     PilotMembership,
 )
 from pilots.reminders import tasks as reminder_tasks
-from pilots.services import handover, metrics
+from pilots.services import handover, metrics, ownership
 from pilots.services.audit import plain
 from scorecards import tasks as scorecard_tasks
 from tests import factories
@@ -60,6 +63,7 @@ class Path:
     action: str
     expect: Expect  # {field: [before, after]}, read before the write
     setup: Callable[[Pilot, Cast], None] = field(default=lambda pilot, cast: None)
+    route: str = ""  # the API's URL name: every API write is in the table (checked)
 
 
 def web(url: Callable[[Pilot, Cast], str], data: Callable[[Pilot, Cast], dict] | None = None):
@@ -74,6 +78,7 @@ def api(method: str, rest: Callable[[Pilot, Cast], str], body: Callable[[Pilot, 
         url = path if path.startswith("/") else f"/api/v1/pilots/{pilot.reference}/{path}"
         return getattr(client, method)(url, body(pilot, cast), format="json")
 
+    write.method = method  # type: ignore[attr-defined]
     return write
 
 
@@ -87,6 +92,12 @@ def add_reading(pilot: Pilot, cast: Cast) -> None:
     cast.reading = metrics.reading_record(
         metric=pilot.metrics.get(), by=cast.owner, observed_on=date(2026, 2, 1), value=12
     )
+
+
+def graduable(pilot: Pilot, cast: Cast) -> None:
+    """Handover done and operations accepted: the running pilot may graduate."""
+    complete_task(pilot, cast)
+    ownership.operations_accept(pilot=pilot, by=cast.ops)
 
 
 def add_task(pilot: Pilot, cast: Cast) -> None:
@@ -460,6 +471,7 @@ PATHS = [
             "receiving_team": [None, "Claims IT"],
             "sponsor": [None, "sponsor"],
         },
+        route="pilot-list",
     ),
     Path(
         "api",
@@ -469,6 +481,7 @@ PATHS = [
         api("patch", lambda pilot, cast: "", lambda pilot, cast: {"title": "Patched by API"}),
         A.UPDATED,
         lambda pilot, cast: {"title": [pilot.title, "Patched by API"]},
+        route="pilot-detail",
     ),
     Path(
         "api",
@@ -478,6 +491,7 @@ PATHS = [
         api("post", lambda pilot, cast: "submit/", lambda pilot, cast: {}),
         A.STAGE_CHANGED,
         lambda pilot, cast: {"stage": ["draft", "proposed"]},
+        route="pilot-submit",
     ),
     Path(
         "api",
@@ -488,6 +502,7 @@ PATHS = [
         A.STAGE_CHANGED,
         lambda pilot, cast: {"stage": ["proposed", "approved"]},
         setup=lambda pilot, cast: _accept(pilot, cast),
+        route="pilot-approve",
     ),
     Path(
         "api",
@@ -501,6 +516,7 @@ PATHS = [
         ),
         A.METRIC_ADDED,
         lambda pilot, cast: {"name": [None, "Cost per case"], "baseline": [None, "9"]},
+        route="metric-list",
     ),
     Path(
         "api",
@@ -514,6 +530,7 @@ PATHS = [
         ),
         A.READING_RECORDED,
         lambda pilot, cast: {"value": [None, "21.25"]},
+        route="reading-list",
     ),
     Path(
         "api",
@@ -528,6 +545,7 @@ PATHS = [
         A.READING_RECORDED,
         lambda pilot, cast: {"value": ["12", "7.5"]},
         setup=add_reading,
+        route="reading-detail",
     ),
     Path(
         "api",
@@ -545,6 +563,7 @@ PATHS = [
         ),
         A.READINGS_INGESTED,
         lambda pilot, cast: {"2026-02-02": [None, "5"]},
+        route="readings-bulk",
     ),
     Path(
         "api",
@@ -558,6 +577,7 @@ PATHS = [
         ),
         A.MEMBER_ADDED,
         lambda pilot, cast: {"user": [None, "outsider"], "role": [None, "Tester"]},
+        route="member-list",
     ),
     Path(
         "api",
@@ -571,6 +591,7 @@ PATHS = [
         ),
         A.INFRASTRUCTURE_ANSWERED,
         lambda pilot, cast: {"answer": ["yes", "no"]},
+        route="infrastructure",
     ),
     Path(
         "api",
@@ -594,6 +615,198 @@ PATHS = [
             "assignee": [None, "owner"],
             "due_on": [None, "2026-06-02"],
         },
+        route="task-list",
+    ),
+    Path(
+        "api",
+        "change an unlocked metric",
+        "draft",
+        "sponsor",
+        api(
+            "patch",
+            lambda pilot, cast: f"metrics/{primary(pilot).pk}/",
+            lambda pilot, cast: {"target": "33"},
+        ),
+        A.METRIC_CHANGED,
+        lambda pilot, cast: {"target": [plain(primary(pilot).target), "33"]},
+        route="metric-detail",
+    ),
+    Path(
+        "api",
+        "delete a reading",
+        "running",
+        "owner",
+        api("delete", lambda pilot, cast: f"readings/{cast.reading.pk}/", lambda pilot, cast: None),
+        A.READING_DELETED,
+        lambda pilot, cast: {"value": ["12", None]},
+        setup=add_reading,
+        route="reading-detail",
+    ),
+    Path(
+        "api",
+        "remove a team member",
+        "draft",
+        "sponsor",
+        api(
+            "delete", lambda pilot, cast: f"members/{cast.membership.pk}/", lambda pilot, cast: None
+        ),
+        A.MEMBER_REMOVED,
+        lambda pilot, cast: {"user": ["member", None], "role": ["Engineer", None]},
+        setup=membership,
+        route="member-detail",
+    ),
+    Path(
+        "api",
+        "write the operating plan",
+        "draft",
+        "sponsor",
+        api(
+            "patch",
+            lambda pilot, cast: "operating-plan/",
+            lambda pilot, cast: {"budget_holder": "Claims director"},
+        ),
+        A.PLAN_CHANGED,
+        lambda pilot, cast: {
+            "budget_holder": [pilot.operating_plan.budget_holder, "Claims director"]
+        },
+        route="operating-plan",
+    ),
+    Path(
+        "api",
+        "accept ownership",
+        "proposed",
+        "owner",
+        api("post", lambda pilot, cast: "accept-ownership/", lambda pilot, cast: {}),
+        A.OWNER_ACCEPTED,
+        lambda pilot, cast: {"owner_status": ["pending", "accepted"]},
+        route="pilot-accept-ownership",
+    ),
+    Path(
+        "api",
+        "decline ownership",
+        "proposed",
+        "owner",
+        api(
+            "post",
+            lambda pilot, cast: "decline-ownership/",
+            lambda pilot, cast: {"reason": "Not my area."},
+        ),
+        A.OWNER_DECLINED,
+        lambda pilot, cast: {"owner_decline_reason": ["", "Not my area."]},
+        route="pilot-decline-ownership",
+    ),
+    Path(
+        "api",
+        "reject (transition)",
+        "proposed",
+        "lead",
+        api("post", lambda pilot, cast: "reject/", lambda pilot, cast: {"reason": "Vague."}),
+        A.STAGE_CHANGED,
+        lambda pilot, cast: {"stage": ["proposed", "draft"]},
+        route="pilot-reject",
+    ),
+    Path(
+        "api",
+        "start (transition)",
+        "approved",
+        "sponsor",
+        api("post", lambda pilot, cast: "start/", lambda pilot, cast: {}),
+        A.STAGE_CHANGED,
+        lambda pilot, cast: {"stage": ["approved", "running"], "started_on": [None, "2026-03-01"]},
+        route="pilot-start",
+    ),
+    Path(
+        "api",
+        "stop (transition)",
+        "running",
+        "sponsor",
+        api(
+            "post",
+            lambda pilot, cast: "stop/",
+            lambda pilot, cast: {"rationale": "No value.", "lessons_learned": "Start smaller."},
+        ),
+        A.STAGE_CHANGED,
+        lambda pilot, cast: {"stage": ["running", "stopped"]},
+        route="pilot-stop",
+    ),
+    Path(
+        "api",
+        "graduate (transition)",
+        "running",
+        "lead",
+        api("post", lambda pilot, cast: "graduate/", lambda pilot, cast: {"rationale": "Works."}),
+        A.STAGE_CHANGED,
+        lambda pilot, cast: {"stage": ["running", "graduated"]},
+        setup=graduable,
+        route="pilot-graduate",
+    ),
+    Path(
+        "api",
+        "accept for operations",
+        "running",
+        "ops",
+        api("post", lambda pilot, cast: "accept-operations/", lambda pilot, cast: {}),
+        A.OPERATIONS_ACCEPTED,
+        lambda pilot, cast: {"operations_accepted_by": [None, "ops"]},
+        route="pilot-accept-operations",
+    ),
+    Path(
+        "api",
+        "change a handover task",
+        "running",
+        "owner",
+        api(
+            "patch",
+            lambda pilot, cast: f"tasks/{cast.task.pk}/",
+            lambda pilot, cast: {"title": "T2"},
+        ),
+        A.TASK_CHANGED,
+        lambda pilot, cast: {"title": ["Walk the desk through the runbook", "T2"]},
+        setup=add_task,
+        route="task-detail",
+    ),
+    Path(
+        "api",
+        "complete a handover task",
+        "running",
+        "owner",
+        api(
+            "post",
+            lambda pilot, cast: f"tasks/{cast.task.pk}/complete/",
+            lambda pilot, cast: {"evidence_url": "https://wiki.example.com/rota"},
+        ),
+        A.TASK_COMPLETED,
+        lambda pilot, cast: {"status": ["todo", "done"], "completed_by": [None, "owner"]},
+        setup=add_task,
+        route="task-complete",
+    ),
+    Path(
+        "api",
+        "reopen a handover task",
+        "running",
+        "owner",
+        api("post", lambda pilot, cast: f"tasks/{cast.task.pk}/reopen/", lambda pilot, cast: {}),
+        A.TASK_CHANGED,
+        lambda pilot, cast: {"status": ["done", "in_progress"]},
+        setup=complete_task,
+        route="task-reopen",
+    ),
+    Path(
+        "api",
+        "reorder the handover plan",
+        "running",
+        "owner",
+        api(
+            "post",
+            lambda pilot, cast: "tasks/order/",
+            lambda pilot, cast: {"order": [cast.task.pk, cast.first.pk]},
+        ),
+        A.TASK_REORDERED,
+        lambda pilot, cast: {
+            "order": [[cast.first.pk, cast.task.pk], [cast.task.pk, cast.first.pk]]
+        },
+        setup=add_tasks,
+        route="task-order",
     ),
     # --- Admin ----------------------------------------------------------------------------
     Path(
@@ -639,8 +852,6 @@ def _admin_lead(pilot: Pilot, cast: Cast) -> None:
 
 
 def _accept(pilot: Pilot, cast: Cast) -> None:
-    from pilots.services import ownership
-
     ownership.ownership_accept(pilot=pilot, by=cast.owner)
 
 
@@ -684,6 +895,8 @@ def test_every_write_leaves_its_event_with_before_and_after(request, cast, path)
     response = path.write(_client(path.door, getattr(cast, path.actor)), pilot, cast)
 
     assert response.status_code < 400, response.content[:2000]
+    if path.route:
+        assert resolve(response.wsgi_request.path).url_name == path.route
     new = list(PilotEvent.objects.filter(id__gt=last).order_by("id"))
     found = [event for event in new if event.action == path.action]
     assert found, f"no {path.action} event; new events: {[e.action for e in new]}; " + " ".join(
@@ -700,12 +913,24 @@ def test_every_write_leaves_its_event_with_before_and_after(request, cast, path)
 
 
 def test_every_action_is_written_by_some_path():
-    """A new action needs a row above (or a reason here)."""
-    covered = {path.action for path in PATHS}
-    # Written by the services' own tests (tests/pilots/test_metrics.py, test_services.py):
-    # no door changes an unlocked metric differently from a locked one.
-    elsewhere = {A.METRIC_CHANGED}
-    assert set(A.values) - covered - elsewhere == set()
+    """A new action needs a row above."""
+    assert set(A.values) - {path.action for path in PATHS} == set()
+
+
+# API writes that change no pilot data: the caller's own API tokens.
+API_WRITES_WITHOUT_PILOT_DATA = {("token-obtain", "post"), ("token-revoke", "delete")}
+
+
+def test_every_api_write_is_in_the_table():
+    """Every route and method of the API that writes: a new endpoint cannot be forgotten."""
+    writes = {
+        (pattern.name, method)
+        for pattern in api_urls.urlpatterns
+        for method in ("post", "put", "patch", "delete")
+        if hasattr(getattr(pattern.callback, "cls", None), method)
+    }
+    tabled = {(path.route, path.write.method) for path in PATHS if path.door == "api"}
+    assert writes - API_WRITES_WITHOUT_PILOT_DATA == tabled
 
 
 def test_every_door_is_in_the_table():
