@@ -44,7 +44,10 @@ def backup(path: Path, alias: str = "default") -> None:
         raise CommandError(f"{path} exists: choose another file.")
     path.parent.mkdir(parents=True, exist_ok=True)
     if vendor(alias) == "sqlite":
-        _sqlite_copy(_sqlite_name(alias), path)
+        database = _sqlite_name(alias)
+        if not database.is_file():
+            raise CommandError(f"No database at {database}: nothing to back up.")
+        _sqlite_copy(database, path)
     else:
         _run_pg("pg_dump", ["--format=custom", f"--file={path}"], alias)
 

@@ -143,3 +143,16 @@ def test_postgresql_backup_restores_into_a_fresh_database(tmp_path, postgresql_d
     source, fresh = postgresql_databases
     before, after = backup_and_restore(source, fresh, tmp_path / "pilotgate.dump")
     check_everything_came_back(before, after)
+
+
+def test_backup_refuses_a_missing_database_and_an_existing_file(tmp_path):
+    missing = run(f"sqlite:///{tmp_path / 'none.sqlite3'}", "manage.py", "backup", check=False)
+    assert (missing.returncode, "nothing to back up" in missing.stderr) == (1, True)
+    database = tmp_path / "db.sqlite3"
+    database.write_bytes(b"")
+    taken = tmp_path / "taken.sqlite3"
+    taken.write_text("an older backup")
+    url = f"sqlite:///{database}"
+    refused = run(url, "manage.py", "backup", "--output", str(taken), check=False)
+    assert (refused.returncode, "exists: choose another file" in refused.stderr) == (1, True)
+    assert taken.read_text() == "an older backup"
