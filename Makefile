@@ -20,7 +20,7 @@ PORT ?= 8000
 HONCHO := $(BIN)/python -c "import sys, honcho.command, honcho.manager; honcho.manager.KILL_WAIT = 30; sys.exit(honcho.command.main())"
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test bench fuzz soak lint format migrations-check check-deploy web web-dev worker beat migrate seed clean
+.PHONY: help install run test bench fuzz soak lint format migrations-check check-deploy web web-dev worker beat migrate seed backup restore clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -110,6 +110,17 @@ migrate: ## Apply the database migrations
 seed:
 	$(MANAGE) seed_demo
 	$(MANAGE) recompute_scorecards --history 8
+
+# Backups of the database DATABASE_URL names (pilots/management/backups.py):
+# PostgreSQL with pg_dump/pg_restore (custom format), the embedded SQLite with
+# its online backup API. BACKUP_FILE chooses the file (backup: default
+# var/backups/pilotgate-<UTC time>.dump or .sqlite3; restore: required).
+backup: ## Back up the database to var/backups/ (or BACKUP_FILE=…)
+	$(MANAGE) backup $(if $(BACKUP_FILE),--output "$(BACKUP_FILE)")
+
+restore: ## Replace the database with BACKUP_FILE=… (asks first; RESTORE_YES=1 does not)
+	@test -n "$(BACKUP_FILE)" || { echo "make restore needs BACKUP_FILE=path/to/backup" >&2; exit 2; }
+	$(MANAGE) restore "$(BACKUP_FILE)" $(if $(filter 1 yes true,$(RESTORE_YES)),--yes)
 
 # The process commands: docker-compose.yml runs these targets, and the
 # Procfile (make run) the same commands, so what runs in production is what

@@ -5,7 +5,8 @@ admin because every change to it must go through the services (rules, locks
 and the audit history in one transaction). Two doors lead to the services:
 adding a pilot (``registration.pilot_insert``: reference and creation event)
 and the "Record a gate decision" action (``pilots.services.gates``), which
-reports every missing item exactly as the web app and API do.
+reports every missing item exactly as the web app and API do. No pilot is
+deleted here, and the history (events, gate decisions) is append-only.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from pilots.enums import Stage
 from pilots.errors import TransitionRefused
 from pilots.frame import formats
 from pilots.models import (
@@ -293,10 +293,9 @@ class PilotAdmin(admin.ModelAdmin):
         )
 
     def has_delete_permission(self, request: HttpRequest, obj: Pilot | None = None) -> bool:
-        # Pilots are history, stopped ones included: delete only drafts.
-        return super().has_delete_permission(request, obj) and (
-            obj is None or obj.stage == Stage.DRAFT
-        )
+        # Pilots are history, drafts included: every pilot has its creation event, and
+        # the history is append-only (PilotEvent.pilot is PROTECT). Nobody deletes one.
+        return False
 
 
 @admin.register(Metric)

@@ -1,6 +1,16 @@
-"""What happened to a pilot: gate decisions and the audit trail."""
+"""What happened to a pilot: gate decisions and the audit trail.
+
+Both are append-only: a row is inserted once and never updated or deleted.
+``AppendOnly`` refuses it in Python (``save()`` of a stored row, ``delete()``,
+a queryset's ``update()``, ``bulk_update()`` and ``delete()``); on the
+database, triggers (migration 0006) refuse UPDATE and DELETE from any client.
+A pilot with history cannot be deleted (``on_delete=PROTECT``), nor can a
+user who acted in it: deactivate the account instead.
+"""
 
 from __future__ import annotations
+
+from typing import Any, NoReturn
 
 from django.conf import settings
 from django.db import models
@@ -13,10 +23,54 @@ from pilots.models.pilot import Pilot
 User = settings.AUTH_USER_MODEL
 
 
-class GateDecision(models.Model):
+class HistoryIsAppendOnly(Exception):
+    """Someone tried to change or delete a recorded history row."""
+
+
+def _refuse(model: type[models.Model], what: str) -> NoReturn:
+    raise HistoryIsAppendOnly(
+        f"{str(model._meta.verbose_name_plural).capitalize()} are append-only history: "
+        f"a recorded row cannot be {what}."
+    )
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    """Inserts and reads only: bulk changes and deletes are refused."""
+
+    def update(self, **kwargs: Any) -> NoReturn:
+        _refuse(self.model, "updated")
+
+    def bulk_update(self, objs: Any, fields: Any, batch_size: int | None = None) -> NoReturn:
+        _refuse(self.model, "updated")
+
+    def delete(self) -> NoReturn:
+        _refuse(self.model, "deleted")
+
+    delete.alters_data = True  # type: ignore[attr-defined]
+    delete.queryset_only = True  # type: ignore[attr-defined]
+
+
+class AppendOnly(models.Model):
+    """A model whose rows are written once: ``save()`` inserts, never updates."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding or kwargs.get("force_update") or kwargs.get("update_fields"):
+            _refuse(type(self), "updated")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        _refuse(type(self), "deleted")
+
+
+class GateDecision(AppendOnly):
     """A recorded move between stages: who, when, from, to and why."""
 
-    pilot = models.ForeignKey(Pilot, on_delete=models.CASCADE, related_name="decisions")
+    pilot = models.ForeignKey(Pilot, on_delete=models.PROTECT, related_name="decisions")
     decided_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(default=timezone.now)
     from_stage = models.CharField(max_length=10, choices=Stage.choices)
@@ -42,7 +96,7 @@ class GateDecision(models.Model):
         return f"{self.pilot}: {self.from_stage} → {self.to_stage}"
 
 
-class PilotEvent(models.Model):
+class PilotEvent(AppendOnly):
     """The audit history: every change to a pilot, its metrics, owners, tasks and gates.
 
     Written by the service that makes the change, in the same transaction.
@@ -71,9 +125,10 @@ class PilotEvent(models.Model):
         TASK_COMPLETED = "task_completed", "Knowledge-transfer task completed"
         TASK_REORDERED = "task_reordered", "Handover plan reordered"
 
-    pilot = models.ForeignKey(Pilot, on_delete=models.CASCADE, related_name="events")
+    pilot = models.ForeignKey(Pilot, on_delete=models.PROTECT, related_name="events")
+    # None: the system (a job). A user who acted cannot be deleted (PROTECT): deactivate them.
     actor = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     at = models.DateTimeField(default=timezone.now)
     action = models.CharField(max_length=30, choices=Action.choices)
@@ -87,3 +142,18 @@ class PilotEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pilot}: {self.get_action_display()}"
+
+    @property
+    def is_creation(self) -> bool:
+        """A creation's values have nothing before them: the page shows the values alone."""
+        return self.action in CREATIONS
+
+
+CREATIONS = frozenset(
+    {
+        PilotEvent.Action.CREATED,
+        PilotEvent.Action.METRIC_ADDED,
+        PilotEvent.Action.MEMBER_ADDED,
+        PilotEvent.Action.TASK_ADDED,
+    }
+)

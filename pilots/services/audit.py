@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime
@@ -29,7 +29,9 @@ def plain(value: Any) -> Any:
     if isinstance(value, Decimal):
         # 40.0000 (stored) and 40 (typed) are the same number: write both as "40".
         return format(value.normalize(), "f")
-    if isinstance(value, date | datetime):
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")  # a moment: its offset, no microseconds
+    if isinstance(value, date):
         return str(value)
     return value
 
@@ -40,6 +42,25 @@ def changes_between(instance: models.Model, changes: dict[str, Any]) -> dict[str
         name: [plain(getattr(instance, name)), plain(new)]
         for name, new in changes.items()
         if getattr(instance, name) != new
+    }
+
+
+def created_values(instance: models.Model, fields: Iterable[str]) -> dict[str, list[Any]]:
+    """``{field: [None, value]}`` for a new row's non-empty ``fields``: what a creation wrote.
+
+    The same shape as a change's ``[before, after]``, with nothing before.
+    """
+    return {
+        name: [None, plain(value)]
+        for name in fields
+        if (value := getattr(instance, name)) not in (None, "")
+    }
+
+
+def removed_values(instance: models.Model, fields: Iterable[str]) -> dict[str, list[Any]]:
+    """``{field: [value, None]}`` for a removed row's non-empty ``fields``: what was lost."""
+    return {
+        name: [after, before] for name, (before, after) in created_values(instance, fields).items()
     }
 
 

@@ -33,7 +33,7 @@ from pilots.permissions import (
     pilot_roles,
 )
 from pilots.services.access import lock_pilot, require_role
-from pilots.services.audit import event_record
+from pilots.services.audit import event_record, plain
 
 
 def _stage_item(pilot: Pilot, action: str) -> list[MissingItem]:
@@ -178,7 +178,9 @@ def _move(
         actor=by,
         action=PilotEvent.Action.STAGE_CHANGED,
         subject=f"{Stage(from_stage).label} → {to.label}",
-        changes={"stage": [from_stage, to.value]},
+        changes={"stage": [from_stage, to.value]}
+        # Starting dates the start: the one other value a gate writes.
+        | ({"started_on": [None, plain(pilot.started_on)]} if to == Stage.RUNNING else {}),
         reason=rationale.strip(),
     )
     return decision

@@ -15,7 +15,7 @@ from pilots.errors import NotAllowed
 from pilots.models import KnowledgeTransferTask, Pilot, PilotEvent
 from pilots.permissions import HANDOVER_PLANNERS, Role, can_see, pilot_roles
 from pilots.services.access import lock_in_stage, require_role
-from pilots.services.audit import apply_changes, event_record
+from pilots.services.audit import apply_changes, created_values, event_record
 
 # Status moves only through task_complete / task_reopen.
 TASK_FIELDS = frozenset(
@@ -47,7 +47,13 @@ def task_create(*, pilot: Pilot, by: User, **fields: Any) -> KnowledgeTransferTa
     task.full_clean()
     _require_assignee_on_pilot(task)
     task.save()
-    event_record(pilot=pilot, actor=by, action=PilotEvent.Action.TASK_ADDED, subject=task.title)
+    event_record(
+        pilot=pilot,
+        actor=by,
+        action=PilotEvent.Action.TASK_ADDED,
+        subject=task.title,
+        changes=created_values(task, ("position", "status", *sorted(TASK_FIELDS))),
+    )
     return task
 
 
@@ -89,9 +95,15 @@ def task_complete(
         raise ValidationError(
             {"evidence_url": "Link the evidence (runbook, recording, rota…) to complete the task."}
         )
-    diff = apply_changes(task, {"status": TaskStatus.DONE, "evidence_url": evidence_url})
-    task.completed_at = timezone.now()
-    task.completed_by = by
+    diff = apply_changes(
+        task,
+        {
+            "status": TaskStatus.DONE,
+            "evidence_url": evidence_url,
+            "completed_at": timezone.now(),
+            "completed_by": by,
+        },
+    )
     task.full_clean()
     task.save()
     event_record(
@@ -109,9 +121,9 @@ def task_reopen(*, task: KnowledgeTransferTask, by: User) -> KnowledgeTransferTa
     pilot = task.pilot
     require_role(by, pilot, HANDOVER_PLANNERS, "plan its handover")
     lock_in_stage(pilot, Stage.SETUP, "reopen a knowledge-transfer task")
-    diff = apply_changes(task, {"status": TaskStatus.IN_PROGRESS})
-    task.completed_at = None
-    task.completed_by = None
+    diff = apply_changes(
+        task, {"status": TaskStatus.IN_PROGRESS, "completed_at": None, "completed_by": None}
+    )
     task.full_clean()
     task.save()
     event_record(

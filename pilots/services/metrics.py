@@ -18,7 +18,13 @@ from pilots.models import Metric, MetricReading, Pilot, PilotEvent
 from pilots.permissions import EDITORS, READING_RECORDERS, Role, pilot_roles
 from pilots.services import gates
 from pilots.services.access import lock_in_stage, require_role
-from pilots.services.audit import apply_changes, changes_between, event_record, plain
+from pilots.services.audit import (
+    apply_changes,
+    changes_between,
+    created_values,
+    event_record,
+    plain,
+)
 
 METRIC_FIELDS = frozenset(
     {
@@ -62,6 +68,7 @@ def metric_create(*, pilot: Pilot, by: User, **fields: Any) -> Metric:
         actor=by,
         action=PilotEvent.Action.METRIC_ADDED,
         subject=f"{metric.name} ({metric.get_kind_display()})",
+        changes=created_values(metric, sorted(METRIC_FIELDS)),
     )
     return metric
 
@@ -138,18 +145,23 @@ def reading_record(
     )
     reading = existing or reading
     before = existing.value if existing else None
+    note_before = existing.note if existing else ""
     reading.value, reading.note, reading.recorded_by, reading.source = value, note, by, source
     reading.full_clean(validate_unique=existing is None)
     if reading.observed_on > timezone.localdate():
         raise ValidationError({"observed_on": "A reading cannot be dated in the future."})
     reading.save()
-    if before != reading.value or existing is None:
+    if before != reading.value or note_before != reading.note or existing is None:
+        # The value always (the history's readings), the note when it was written or changed.
+        changes = {"value": [plain(before), plain(reading.value)]}
+        if note_before != reading.note:
+            changes["note"] = [note_before or None, reading.note or None]
         event_record(
             pilot=pilot,
             actor=by,
             action=PilotEvent.Action.READING_RECORDED,
             subject=f"{metric.name} on {formats.day(reading.observed_on)}",
-            changes={"value": [plain(before), plain(reading.value)]},
+            changes=changes,
         )
     return reading
 
@@ -190,5 +202,6 @@ def reading_delete(*, reading: MetricReading, by: User) -> None:
         actor=by,
         action=PilotEvent.Action.READING_DELETED,
         subject=f"{metric.name} on {formats.day(reading.observed_on)}",
-        changes={"value": [plain(reading.value), None]},
+        changes={"value": [plain(reading.value), None]}
+        | ({"note": [reading.note, None]} if reading.note else {}),
     )

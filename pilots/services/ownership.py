@@ -12,7 +12,7 @@ from pilots.errors import NotAllowed
 from pilots.models import Pilot, PilotEvent
 from pilots.permissions import EDITORS, OPERATIONS_ACCEPTORS
 from pilots.services.access import lock_in_stage, require_role
-from pilots.services.audit import event_record
+from pilots.services.audit import apply_changes, event_record
 
 
 @transaction.atomic
@@ -29,12 +29,16 @@ def owner_nominate(*, pilot: Pilot, by: User, owner: User) -> Pilot:
         raise ValidationError(
             {"owner": f"{owner.get_username()} is already the nominated business owner."}
         )
-    previous = pilot.owner.get_username() if pilot.owner is not None else None
-    pilot.owner = owner
-    pilot.owner_status = OwnershipStatus.PENDING
-    pilot.owner_nominated_at = timezone.now()
-    pilot.owner_responded_at = None
-    pilot.owner_decline_reason = ""
+    diff = apply_changes(
+        pilot,
+        {
+            "owner": owner,
+            "owner_status": OwnershipStatus.PENDING,
+            "owner_nominated_at": timezone.now(),
+            "owner_responded_at": None,
+            "owner_decline_reason": "",
+        },
+    )
     pilot.full_clean()
     pilot.save()
     event_record(
@@ -42,7 +46,7 @@ def owner_nominate(*, pilot: Pilot, by: User, owner: User) -> Pilot:
         actor=by,
         action=PilotEvent.Action.OWNER_NOMINATED,
         subject=owner.get_username(),
-        changes={"owner": [previous, owner.get_username()]},
+        changes=diff,
     )
     return pilot
 
@@ -60,12 +64,17 @@ def _require_pending_nominee(pilot: Pilot, by: User) -> None:
 @transaction.atomic
 def ownership_accept(*, pilot: Pilot, by: User) -> Pilot:
     _require_pending_nominee(pilot, by)
-    pilot.owner_status = OwnershipStatus.ACCEPTED
-    pilot.owner_responded_at = timezone.now()
+    diff = apply_changes(
+        pilot, {"owner_status": OwnershipStatus.ACCEPTED, "owner_responded_at": timezone.now()}
+    )
     pilot.full_clean()
     pilot.save()
     event_record(
-        pilot=pilot, actor=by, action=PilotEvent.Action.OWNER_ACCEPTED, subject=by.get_username()
+        pilot=pilot,
+        actor=by,
+        action=PilotEvent.Action.OWNER_ACCEPTED,
+        subject=by.get_username(),
+        changes=diff,
     )
     return pilot
 
@@ -76,9 +85,14 @@ def ownership_decline(*, pilot: Pilot, by: User, reason: str) -> Pilot:
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": "Say why you decline, so the sponsor can act on it."})
-    pilot.owner_status = OwnershipStatus.DECLINED
-    pilot.owner_responded_at = timezone.now()
-    pilot.owner_decline_reason = reason
+    diff = apply_changes(
+        pilot,
+        {
+            "owner_status": OwnershipStatus.DECLINED,
+            "owner_responded_at": timezone.now(),
+            "owner_decline_reason": reason,
+        },
+    )
     pilot.full_clean()
     pilot.save()
     event_record(
@@ -86,6 +100,7 @@ def ownership_decline(*, pilot: Pilot, by: User, reason: str) -> Pilot:
         actor=by,
         action=PilotEvent.Action.OWNER_DECLINED,
         subject=by.get_username(),
+        changes=diff,
         reason=reason,
     )
     return pilot
@@ -108,8 +123,9 @@ def operations_accept(*, pilot: Pilot, by: User) -> Pilot:
         raise ValidationError("Operations has already accepted this system.")
     if pilot.operations_owner_id is None and not pilot.receiving_team:
         raise ValidationError("Name the operations owner or receiving team first.")
-    pilot.operations_accepted_at = timezone.now()
-    pilot.operations_accepted_by = by
+    diff = apply_changes(
+        pilot, {"operations_accepted_at": timezone.now(), "operations_accepted_by": by}
+    )
     pilot.full_clean()
     pilot.save()
     event_record(
@@ -117,5 +133,6 @@ def operations_accept(*, pilot: Pilot, by: User) -> Pilot:
         actor=by,
         action=PilotEvent.Action.OPERATIONS_ACCEPTED,
         subject=pilot.receiving_team or by.get_username(),
+        changes=diff,
     )
     return pilot

@@ -14,7 +14,7 @@ from pilots.models import InfrastructureAnswer, OperatingPlan, Pilot, PilotEvent
 from pilots.permissions import EDITORS, can_register_pilots
 from pilots.services import gates
 from pilots.services.access import lock_in_stage, require_role
-from pilots.services.audit import apply_changes, event_record
+from pilots.services.audit import apply_changes, created_values, event_record, removed_values
 
 # What may change in each stage. Proposed pilots are under review (reject to
 # edit); graduated and stopped pilots are history.
@@ -37,6 +37,11 @@ PILOT_FIELDS_BY_STAGE: dict[str, frozenset[str]] = {
 }
 
 
+# What the creation event records: every registered field, and who and where it starts.
+CREATED_FIELDS = ("reference", "stage", "sponsor", *sorted(_SETUP_FIELDS))
+MEMBER_FIELDS = ("user", "role")
+
+
 @transaction.atomic
 def pilot_create(*, by: User, title: str, **fields: Any) -> Pilot:
     """A new draft pilot sponsored by ``by``, with its reference (PIL-0042)."""
@@ -57,7 +62,13 @@ def pilot_insert(*, pilot: Pilot, by: User) -> Pilot:
     pilot.save()
     pilot.reference = f"PIL-{pilot.pk:04d}"
     pilot.save(update_fields=["reference"])
-    event_record(pilot=pilot, actor=by, action=PilotEvent.Action.CREATED, subject=pilot.title)
+    event_record(
+        pilot=pilot,
+        actor=by,
+        action=PilotEvent.Action.CREATED,
+        subject=pilot.title,
+        changes=created_values(pilot, CREATED_FIELDS),
+    )
     return pilot
 
 
@@ -84,8 +95,9 @@ def pilot_update(*, pilot: Pilot, by: User, reason: str = "", **fields: Any) -> 
         return pilot
     if {"operations_owner", "receiving_team"} & set(diff):
         # Whoever accepted the system is no longer the one receiving it.
-        pilot.operations_accepted_at = None
-        pilot.operations_accepted_by = None
+        diff |= apply_changes(
+            pilot, {"operations_accepted_at": None, "operations_accepted_by": None}
+        )
     pilot.full_clean()
     pilot.save()
     gates.require_complete_registration(pilot)
@@ -107,6 +119,7 @@ def member_add(*, pilot: Pilot, by: User, user: User, role: str = "") -> PilotMe
         actor=by,
         action=PilotEvent.Action.MEMBER_ADDED,
         subject=f"{user.get_username()} ({role})" if role else user.get_username(),
+        changes=created_values(membership, MEMBER_FIELDS),
     )
     return membership
 
@@ -122,6 +135,7 @@ def member_remove(*, membership: PilotMembership, by: User) -> None:
         actor=by,
         action=PilotEvent.Action.MEMBER_REMOVED,
         subject=membership.user.get_username(),
+        changes=removed_values(membership, MEMBER_FIELDS),
     )
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from django import template
+from django.utils import timezone
 
 from pilots.frame import formats
 
@@ -18,6 +20,24 @@ def field_label(name: str) -> str:
     """``run_cost_per_month`` → ``Run cost per month (GBP)`` (audit history field names)."""
     label = str(name).replace("_", " ").capitalize()
     return f"{label} ({formats.currency()})" if name in MONEY_FIELDS else label
+
+
+@register.filter
+def history_value(value: object) -> str:
+    """A value of the audit history, readable: an em dash for none, a moment in local time.
+
+    Moments are stored as ISO 8601 with their offset (``pilots.services.audit.plain``).
+    """
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, str) and len(value) >= 19 and value[10:11] in ("T", " "):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if timezone.is_aware(moment):
+            return f"{timezone.localtime(moment):%-d %b %Y %H:%M}"
+    return str(value)
 
 
 @register.filter

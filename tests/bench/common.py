@@ -226,6 +226,17 @@ def assign_references(unit_ids: list[int]) -> None:
         )
 
 
+def history_unlocked(cursor: Any) -> None:
+    """Let this transaction delete scratch history rows (events, gate decisions).
+
+    The history is append-only: triggers refuse DELETE (migration 0006). Only a
+    superuser may switch the session to ``replica``, where ordinary triggers do
+    not fire; ``make bench`` runs as one, on a database of its own. Call inside
+    ``transaction.atomic()``: ``SET LOCAL`` ends with the transaction.
+    """
+    cursor.execute("SET LOCAL session_replication_role = replica")
+
+
 def delete_scratch(
     tables: dict[str, Any],
     statements: list[str],
@@ -248,6 +259,7 @@ def delete_scratch(
     ).format(**names) + sql.SQL(units)
     users = sql.SQL("SELECT id FROM {user} WHERE username LIKE %(users)s").format(**names)
     with transaction.atomic(), connection.cursor() as cursor:
+        history_unlocked(cursor)
         for statement in statements:
             cursor.execute(sql.SQL(statement).format(pilots=pilots, users=users, **names), params)
     if scratch.group_created:

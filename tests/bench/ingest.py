@@ -32,11 +32,12 @@ from psycopg import sql
 from rest_framework.test import APIClient
 
 from pilots.enums import MetricKind, OwnershipStatus, ReadingSource, Stage
-from pilots.models import Metric, MetricReading, Pilot
+from pilots.models import Metric, MetricReading, Pilot, PilotEvent
 from pilots.services.ingest import max_rows, readings_ingest
 from tests.bench.common import (
     Timings,
     bench_settings,
+    history_unlocked,
     repetitions,
     require_postgresql,
     server_version,
@@ -128,7 +129,15 @@ class Command(BaseCommand):
             self.measure(user=user, metric_ids=metric_ids, rows=rows, repeat=repeat)
         finally:
             if pilot is not None and pilot.pk is not None:
-                pilot.delete()  # cascades to its metrics, readings and events
+                with transaction.atomic(), connection.cursor() as cursor:
+                    history_unlocked(cursor)  # its events are append-only history
+                    cursor.execute(
+                        sql.SQL("DELETE FROM {} WHERE pilot_id = %s").format(
+                            sql.Identifier(PilotEvent._meta.db_table)
+                        ),
+                        [pilot.pk],
+                    )
+                    pilot.delete()  # cascades to its metrics and readings
             if user is not None and user.pk is not None:
                 user.delete()
 

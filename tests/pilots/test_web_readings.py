@@ -46,7 +46,7 @@ def test_reading_owner_records_one_and_is_redirected(client, running, metric, ow
     )
     assert reading.source == ReadingSource.WEB
     event = running.events.get(action=PilotEvent.Action.READING_RECORDED)
-    assert event.changes == {"value": [None, "33.5"]}
+    assert event.changes == {"value": [None, "33.5"], "note": [None, "From the warehouse"]}
 
 
 def test_reading_with_htmx_returns_the_metric_card_only(client, running, metric, owner):
@@ -186,7 +186,7 @@ def test_reading_member_corrects_their_own(client, running, metric, member):
         date(2026, 2, 1),
     )
     event = running.events.get(action=PilotEvent.Action.READING_RECORDED)
-    assert event.changes == {"value": ["12", "14"]}
+    assert event.changes == {"value": ["12", "14"], "note": [None, "Late invoices added"]}
 
 
 def test_reading_edit_with_an_invalid_value_writes_nothing(client, running, metric, member):

@@ -1,0 +1,130 @@
+"""The doors and writes of the audit test (test_audit_every_path.py): the table's parts.
+
+A ``Path`` is one write through one door: who makes it on which fixture pilot,
+how, and the event it must leave with its before and after values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from types import SimpleNamespace
+from typing import Any
+
+from django.urls import reverse
+
+from pilots.enums import TaskKind
+from pilots.models import (
+    Metric,
+    Pilot,
+    PilotEvent,
+    PilotMembership,
+)
+from pilots.services import handover, metrics, ownership
+
+A = PilotEvent.Action
+Cast = SimpleNamespace
+Expect = Callable[[Pilot, Cast], dict[str, list[Any]]]
+
+
+@dataclass(frozen=True)
+class Path:
+    door: str  # web, api, admin, import
+    name: str
+    pilot: str  # the fixture: draft, proposed, approved, running
+    actor: str  # who writes: a fixture user
+    write: Callable[[Any, Pilot, Cast], Any]  # returns the response
+    action: str
+    expect: Expect  # {field: [before, after]}, read before the write
+    setup: Callable[[Pilot, Cast], None] = field(default=lambda pilot, cast: None)
+    route: str = ""  # the API's URL name: every API write is in the table (checked)
+
+
+def web(url: Callable[[Pilot, Cast], str], data: Callable[[Pilot, Cast], dict] | None = None):
+    return lambda client, pilot, cast: client.post(
+        url(pilot, cast), data(pilot, cast) if data else {}
+    )
+
+
+def api(method: str, rest: Callable[[Pilot, Cast], str], body: Callable[[Pilot, Cast], Any]):
+    def write(client, pilot, cast):
+        path = rest(pilot, cast)
+        url = path if path.startswith("/") else f"/api/v1/pilots/{pilot.reference}/{path}"
+        return getattr(client, method)(url, body(pilot, cast), format="json")
+
+    write.method = method  # type: ignore[attr-defined]
+    return write
+
+
+def pilots_url(name: str, *more: Callable[[Pilot, Cast], Any]):
+    return lambda pilot, cast: reverse(
+        f"pilots:{name}", args=[pilot.reference, *(arg(pilot, cast) for arg in more)]
+    )
+
+
+def add_reading(pilot: Pilot, cast: Cast) -> None:
+    cast.reading = metrics.reading_record(
+        metric=pilot.metrics.get(), by=cast.owner, observed_on=date(2026, 2, 1), value=12
+    )
+
+
+def graduable(pilot: Pilot, cast: Cast) -> None:
+    """Handover done and operations accepted: the running pilot may graduate."""
+    complete_task(pilot, cast)
+    ownership.operations_accept(pilot=pilot, by=cast.ops)
+
+
+def add_task(pilot: Pilot, cast: Cast) -> None:
+    cast.task = handover.task_create(
+        pilot=pilot,
+        by=cast.owner,
+        title="Walk the desk through the runbook",
+        kind=TaskKind.RUNBOOK,
+        assignee=cast.member,
+        receiver_team="Service desk",
+        due_on=date(2026, 6, 1),
+    )
+
+
+def add_tasks(pilot: Pilot, cast: Cast) -> None:
+    add_task(pilot, cast)
+    cast.first = cast.task
+    cast.task = handover.task_create(
+        pilot=pilot,
+        by=cast.owner,
+        title="Rota",
+        kind=TaskKind.RUNBOOK,
+        assignee=cast.owner,
+        receiver_team="Desk",
+        due_on=date(2026, 6, 2),
+    )
+
+
+def complete_task(pilot: Pilot, cast: Cast) -> None:
+    add_task(pilot, cast)
+    handover.task_complete(task=cast.task, by=cast.owner, evidence_url="https://wiki.example/rb")
+
+
+def membership(pilot: Pilot, cast: Cast) -> None:
+    cast.membership = PilotMembership.objects.get(pilot=pilot, user=cast.member)
+
+
+def primary(pilot: Pilot) -> Metric:
+    return pilot.metrics.get()
+
+
+def csv_text(pilot: Pilot) -> str:
+    name = primary(pilot).name
+    return f"metric,observed_on,value,note\n{name},2026-02-09,17.5,From the warehouse\n"
+
+
+def admin_lead(pilot: Pilot, cast: Cast) -> None:
+    """A portfolio lead who is also staff: the admin's gate decisions are theirs to make."""
+    accept(pilot, cast)
+    cast.lead.is_staff = cast.lead.is_superuser = True
+    cast.lead.save()
+
+
+def accept(pilot: Pilot, cast: Cast) -> None:
+    ownership.ownership_accept(pilot=pilot, by=cast.owner)
