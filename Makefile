@@ -115,10 +115,13 @@ seed:
 # Procfile (make run) the same commands, so what runs in production is what
 # runs on a laptop. `exec` makes the server the recipe's process, so it
 # receives the SIGTERM make passes on and stops gracefully.
-# gunicorn trusts forwarded headers only from FORWARDED_ALLOW_IPS (default
-# 127.0.0.1): set it to your proxy's address.
-web: ## gunicorn (production web process)
-	exec $(BIN)/gunicorn config.wsgi --bind 0.0.0.0:$(PORT) --workers $${WEB_CONCURRENCY:-3} --access-logfile -
+# gunicorn's settings (worker class gthread, WEB_CONCURRENCY processes of
+# WEB_THREADS threads, time-outs, request limits) live in config/gunicorn.conf.py,
+# which the slow-client and load tests start it with too. gunicorn trusts
+# forwarded headers only from FORWARDED_ALLOW_IPS (default 127.0.0.1): set it
+# to your proxy's address.
+web: ## gunicorn (production web process; config/gunicorn.conf.py)
+	PORT=$(PORT) exec $(BIN)/gunicorn config.wsgi --config config/gunicorn.conf.py
 
 web-dev:
 	exec $(MANAGE) runserver $(HOST):$(PORT) --noreload
