@@ -42,10 +42,12 @@ threads = _int("WEB_THREADS", 8)
 timeout = 30
 # On SIGTERM (docker stop, make's Ctrl-C) requests in flight get this long.
 graceful_timeout = 20
-# Seconds an idle keep-alive connection from the proxy is kept open. Shorter
-# than nginx's upstream keepalive_timeout would race; nginx reuses its own
-# connections only within 4 s (deploy/nginx.conf), so 5 is safe.
-keepalive = 5
+# Seconds an idle keep-alive connection is kept open. It must outlast the
+# client's own idea of it, or a request sent just as gunicorn closes the
+# connection is reset (a load test on busy cores met exactly that at 5 s):
+# nginx reuses its upstream connections for at most 60 s (deploy/nginx.conf).
+# An idle connection waits in the worker's poller, not in a thread.
+keepalive = 75
 
 # Request-line and header limits (gunicorn's defaults are 4094 / 100 / 8190):
 # a URL here is short; cookies and a bearer token fit in 8 KB.
