@@ -20,7 +20,7 @@ PORT ?= 8000
 HONCHO := $(BIN)/python -c "import sys, honcho.command, honcho.manager; honcho.manager.KILL_WAIT = 30; sys.exit(honcho.command.main())"
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test bench fuzz soak lint format migrations-check check-deploy web web-dev worker beat migrate seed clean
+.PHONY: help install run test bench fuzz soak loadtest lint format migrations-check check-deploy web web-dev worker beat migrate seed clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -82,6 +82,16 @@ soak: install ## Soak the embedded default: make run under concurrent browser jo
 # Not a test either: schemathesis against a live server (see .ci/fuzz); CI runs it.
 fuzz: install ## Fuzz the API from its OpenAPI schema; needs PostgreSQL on 127.0.0.1:5432
 	.ci/fuzz
+
+# Not a test: the long load test (tests/load/, python -m tests.load). locust with
+# LOAD_USERS (50) signed-in users of every demo role for LOAD_TIME seconds (300)
+# against LOAD_HOST, or, without it, against gunicorn started as `make web` with
+# the production settings on LOAD_DATABASE_URL (default: database pilotgate_load
+# on 127.0.0.1, created, migrated and seeded) and CELERY_BROKER_URL. Prints
+# requests/s, median, p95 and errors; fails on any error. make test runs the
+# short one (tests/integration/test_load.py: 50 users, 60 s).
+loadtest: install ## Load test with locust: 50 users of every role for 5 minutes; needs PostgreSQL and Redis (or LOAD_HOST)
+	$(BIN)/python -m tests.load
 
 # All four run, so one report shows every finding; any finding fails.
 lint: install ## ruff, ruff format --check, the import contracts (lint-imports) and mypy
