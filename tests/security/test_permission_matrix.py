@@ -8,7 +8,8 @@ forgotten. Outcome classes:
 
 - anonymous, where sign-in is needed: a redirect to the sign-in page (web,
   admin) or 401/403 (API);
-- allowed: 2xx or 3xx, or 400 for a request sent without its body; never 5xx;
+- allowed: 2xx or 3xx; or 400 (an invalid body) or 409 (a business rule, e.g.
+  the owner has not accepted yet): past the permission check either way; never 5xx;
 - not allowed: 403 or 404 (the admin: a redirect to its sign-in); never 2xx;
 - an object the user may not see: 404.
 
