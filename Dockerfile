@@ -92,4 +92,7 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD curl -fsS -o /dev/null "http://localhost:${PORT:-8000}/health/" || exit 1
 
+# gunicorn with gthread workers, time-outs and request limits from
+# config/gunicorn.conf.py (WEB_CONCURRENCY processes x WEB_THREADS threads);
+# docker-compose.yml puts nginx (deploy/nginx.conf) in front of it.
 CMD ["make", "web"]

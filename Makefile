@@ -20,7 +20,7 @@ PORT ?= 8000
 HONCHO := $(BIN)/python -c "import sys, honcho.command, honcho.manager; honcho.manager.KILL_WAIT = 30; sys.exit(honcho.command.main())"
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test bench fuzz soak lint format migrations-check check-deploy web web-dev worker beat migrate seed backup restore clean
+.PHONY: help install run test bench fuzz soak loadtest lint format migrations-check check-deploy web web-dev worker beat migrate seed backup restore clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -83,6 +83,16 @@ soak: install ## Soak the embedded default: make run under concurrent browser jo
 fuzz: install ## Fuzz the API from its OpenAPI schema; needs PostgreSQL on 127.0.0.1:5432
 	.ci/fuzz
 
+# Not a test: the long load test (tests/load/, python -m tests.load). locust with
+# LOAD_USERS (50) signed-in users of every demo role for LOAD_TIME seconds (300)
+# against LOAD_HOST, or, without it, against gunicorn started as `make web` with
+# the production settings on LOAD_DATABASE_URL (default: database pilotgate_load
+# on 127.0.0.1, created, migrated and seeded) and CELERY_BROKER_URL. Prints
+# requests/s, median, p95 and errors; fails on any error. make test runs the
+# short one (tests/integration/test_load.py: 50 users, 60 s).
+loadtest: install ## Load test with locust: 50 users of every role for 5 minutes; needs PostgreSQL and Redis (or LOAD_HOST)
+	$(BIN)/python -m tests.load
+
 # All four run, so one report shows every finding; any finding fails.
 lint: install ## ruff, ruff format --check, the import contracts (lint-imports) and mypy
 	@status=0; \
@@ -126,10 +136,13 @@ restore: ## Replace the database with BACKUP_FILE=… (asks first; RESTORE_YES=1
 # Procfile (make run) the same commands, so what runs in production is what
 # runs on a laptop. `exec` makes the server the recipe's process, so it
 # receives the SIGTERM make passes on and stops gracefully.
-# gunicorn trusts forwarded headers only from FORWARDED_ALLOW_IPS (default
-# 127.0.0.1): set it to your proxy's address.
-web: ## gunicorn (production web process)
-	exec $(BIN)/gunicorn config.wsgi --bind 0.0.0.0:$(PORT) --workers $${WEB_CONCURRENCY:-3} --access-logfile -
+# gunicorn's settings (worker class gthread, WEB_CONCURRENCY processes of
+# WEB_THREADS threads, time-outs, request limits) live in config/gunicorn.conf.py,
+# which the slow-client and load tests start it with too. gunicorn trusts
+# forwarded headers only from FORWARDED_ALLOW_IPS (default 127.0.0.1): set it
+# to your proxy's address.
+web: ## gunicorn (production web process; config/gunicorn.conf.py)
+	PORT=$(PORT) exec $(BIN)/gunicorn config.wsgi --config config/gunicorn.conf.py
 
 web-dev:
 	exec $(MANAGE) runserver $(HOST):$(PORT) --noreload

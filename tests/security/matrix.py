@@ -1,0 +1,364 @@
+"""The permission matrix's specification: who may reach each route, and the world it runs in.
+
+``RULES`` is the table, keyed by URL name (namespace included; an unnamed
+route by its pattern). Each entry maps the HTTP methods tried to the rule:
+
+- ``PUBLIC``: anyone, signed in or not.
+- ``SIGNED_IN``: any signed-in user; anonymous visitors are sent to sign in.
+- ``STAFF``: the admin site: staff only, everyone else to the admin sign-in.
+- ``REGISTRARS``: sponsors, portfolio leads and administrators (new pilots).
+- ``LEADS``: portfolio leads only.
+- ``OWN``: a user's own object (an API token): someone else's is a 404.
+- a set of ``Role``: a pilot's route. Allowed to a user holding one of the
+  roles on the pilot; a user who may see the pilot but holds none: 403 (or
+  404); a user who may not see it: 404.
+
+A pilot's route also names the stage of pilot it runs on (``Stage``) and may
+give the form data POSTed (``DATA``); everything else is POSTed empty. Written
+out by hand from the README and ``pilots/permissions.py``, not computed from
+them: this is the specification the code is held to.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from pilots.enums import Stage
+from pilots.models import ApiToken, Pilot
+from pilots.permissions import Role
+from pilots.services import gates, ownership
+from scorecards.services import scorecards_recompute
+from tests import factories
+
+PUBLIC = "public"
+SIGNED_IN = "signed-in"
+STAFF = "staff"
+REGISTRARS = "registrars"
+LEADS = "leads"
+OWN = "own"
+# Behind the admin's sign-in; staff get the admin's own answer, which may be a
+# refusal (a read-only model's add, change or delete: 403) but never a 5xx.
+STAFF_GATE = "staff-gate"
+
+SEES = frozenset(Role)  # any role on the pilot
+EDITORS = frozenset({Role.SPONSOR, Role.LEAD})
+RECORDERS = frozenset({Role.OWNER, Role.MEMBER})
+PLANNERS = frozenset({Role.OWNER, Role.SPONSOR})
+CLOSERS = frozenset({Role.SPONSOR, Role.LEAD})
+STARTERS = frozenset({Role.SPONSOR, Role.OWNER, Role.LEAD})
+DECIDERS = frozenset({Role.LEAD})  # and not the pilot's sponsor
+NOMINEE = frozenset({Role.NOMINEE})
+OPERATIONS = frozenset({Role.OPERATIONS})
+# Readings are changed by whoever recorded them or the business owner; the
+# world's readings were recorded by the owner.
+READING_CHANGERS = frozenset({Role.OWNER})
+# A task is completed by its assignee or the owner; the world's tasks are the owner's.
+TASK_COMPLETERS = frozenset({Role.OWNER})
+
+Rule = str | frozenset[Role]
+
+
+@dataclass(frozen=True)
+class Route:
+    methods: dict[str, Rule]
+    stage: str = Stage.RUNNING
+    # A valid body per method, so that the permission decides, not the validation.
+    # "{name}" is replaced by the world's value (metric_id, task_id, owner_id, ...).
+    data: dict[str, Any] = field(default_factory=dict)
+    # A route whose object is named in the body, not the path: tried owned and foreign.
+    scoped: bool = False
+    # A bulk request reports a metric one may not see as an invalid row (400), the
+    # same answer as for a metric that does not exist, rather than a 404.
+    hidden_is_invalid: bool = False
+
+
+def pages(rule: Rule, *methods: str, stage: str = Stage.RUNNING, **data: Any) -> Route:
+    return Route(dict.fromkeys(methods or ("GET",), rule), stage, data)
+
+
+def action(rule: Rule, stage: str = Stage.RUNNING, **data: Any) -> Route:
+    """A form's action (``post_only``): a GET is redirected to the form, for anyone signed in."""
+    return Route({"GET": SIGNED_IN, "POST": rule}, stage, data)
+
+
+RULES: dict[str, Route] = {
+    # --- Site and accounts ---------------------------------------------------------
+    "home": pages(SIGNED_IN),
+    "health": pages(PUBLIC),
+    "logout": pages(SIGNED_IN, "POST"),
+    "login": pages(PUBLIC, "GET", "POST"),
+    "password_change": pages(SIGNED_IN, "GET", "POST"),
+    "password_change_done": pages(SIGNED_IN),
+    "password_reset": pages(PUBLIC, "GET", "POST"),
+    "password_reset_done": pages(PUBLIC),
+    "password_reset_confirm": pages(PUBLIC, "GET", "POST"),
+    "password_reset_complete": pages(PUBLIC),
+    "api-schema": pages(PUBLIC),
+    "api-docs": pages(PUBLIC),
+    "api-redoc": pages(PUBLIC),
+    # --- Web pages -------------------------------------------------------------------
+    "scorecards:dashboard": pages(SIGNED_IN),
+    "scorecards:export": pages(SIGNED_IN),
+    "scorecards:pilot": pages(SEES),
+    "pilots:list": pages(SIGNED_IN),
+    "pilots:new": pages(REGISTRARS, "GET", "POST"),
+    "pilots:review": pages(LEADS),
+    "pilots:reminders": pages(LEADS),
+    "pilots:inbox": pages(SIGNED_IN),
+    "pilots:inbox_read_all": action(SIGNED_IN),
+    # Anyone's reminder id is accepted and changes only the user's own (nothing).
+    "pilots:inbox_read": action(SIGNED_IN),
+    "pilots:profile": pages(SIGNED_IN, "GET", "POST"),
+    "pilots:tokens": pages(SIGNED_IN, "GET", "POST"),
+    "pilots:token_revoke": action(OWN),
+    "pilots:detail": pages(SEES),
+    "pilots:history": pages(SEES),
+    "pilots:register": pages(EDITORS, "GET", "POST"),
+    "pilots:metric_new": pages(EDITORS, "GET", "POST"),
+    "pilots:metric": pages(SEES),
+    "pilots:metric_edit": pages(EDITORS, "GET", "POST"),
+    "pilots:reading_new": action(RECORDERS),
+    "pilots:reading_import": pages(RECORDERS, "GET", "POST"),
+    "pilots:reading_edit": pages(READING_CHANGERS, "GET", "POST"),
+    "pilots:reading_delete": pages(READING_CHANGERS, "GET", "POST"),
+    "pilots:member_remove": action(EDITORS),
+    "pilots:ownership": action(NOMINEE, Stage.PROPOSED),
+    "pilots:decide": action(CLOSERS, POST={"decision": "stop"}),
+    "pilots:operations_accept": action(OPERATIONS),
+    "pilots:task_new": pages(PLANNERS, "GET", "POST"),
+    "pilots:task_edit": pages(PLANNERS, "GET", "POST"),
+    "pilots:task_complete": pages(TASK_COMPLETERS, "GET", "POST"),
+    "pilots:task_reopen": action(PLANNERS),
+    "pilots:task_move": action(PLANNERS),
+    # --- API (the methods come from the OpenAPI schema; each must be here) ---------
+    "api:token-obtain": Route({"POST": PUBLIC}),
+    "api:token-list": Route({"GET": SIGNED_IN}),
+    "api:token-revoke": Route({"DELETE": OWN}),
+    "api:me": Route({"GET": SIGNED_IN}),
+    "api:user-list": Route({"GET": SIGNED_IN}),
+    "api:business-unit-list": Route({"GET": SIGNED_IN}),
+    "api:pilot-list": Route(
+        {"GET": SIGNED_IN, "POST": REGISTRARS}, data={"POST": {"title": "Invoice triage"}}
+    ),
+    "api:pilot-detail": Route(
+        {"GET": SEES, "PATCH": EDITORS}, data={"PATCH": {"title": "Renamed"}}
+    ),
+    "api:pilot-submit": Route({"POST": EDITORS}, Stage.DRAFT),
+    "api:pilot-accept-ownership": Route({"POST": NOMINEE}, Stage.PROPOSED),
+    "api:pilot-decline-ownership": Route(
+        {"POST": NOMINEE}, Stage.PROPOSED, data={"POST": {"reason": "Too busy."}}
+    ),
+    "api:pilot-approve": Route(
+        {"POST": DECIDERS}, Stage.PROPOSED, data={"POST": {"rationale": "Credible."}}
+    ),
+    "api:pilot-reject": Route(
+        {"POST": DECIDERS}, Stage.PROPOSED, data={"POST": {"reason": "Not now."}}
+    ),
+    "api:pilot-start": Route({"POST": STARTERS}, Stage.APPROVED),
+    "api:pilot-graduate": Route({"POST": CLOSERS}, data={"POST": {"rationale": "Done."}}),
+    "api:pilot-stop": Route(
+        {"POST": CLOSERS}, data={"POST": {"rationale": "No.", "lessons_learned": "Some."}}
+    ),
+    "api:pilot-accept-operations": Route({"POST": OPERATIONS}),
+    "api:decision-list": Route({"GET": SEES}),
+    "api:event-list": Route({"GET": SEES}),
+    "api:member-list": Route(
+        {"GET": SEES, "POST": EDITORS},
+        data={"POST": {"user": "{outsider_id}", "role": "Analyst"}},
+    ),
+    "api:member-detail": Route({"GET": SEES, "DELETE": EDITORS}),
+    "api:infrastructure": Route(
+        {"GET": SEES, "PATCH": EDITORS},
+        data={
+            "PATCH": {
+                "answers": [{"item": "monitoring", "answer": "yes", "evidence_url": "https://x.io"}]
+            }
+        },
+    ),
+    "api:operating-plan": Route(
+        {"GET": SEES, "PATCH": EDITORS}, data={"PATCH": {"budget_holder": "CFO"}}
+    ),
+    "api:metric-list": Route(
+        {"GET": SEES, "POST": EDITORS},
+        data={"POST": {"name": "Handling time", "kind": "business", "direction": "decrease"}},
+    ),
+    "api:metric-detail": Route({"GET": SEES, "PATCH": EDITORS}, data={"PATCH": {"unit": "min"}}),
+    "api:reading-list": Route(
+        {"GET": SEES, "POST": RECORDERS},
+        data={"POST": {"observed_on": "2026-02-20", "value": "13.5"}},
+    ),
+    "api:reading-detail": Route(
+        {"GET": SEES, "PATCH": READING_CHANGERS, "DELETE": READING_CHANGERS},
+        data={"PATCH": {"value": 14}},
+    ),
+    "api:task-list": Route(
+        {"GET": SEES, "POST": PLANNERS},
+        data={
+            "POST": {
+                "title": "Runbook walkthrough",
+                "kind": "runbook",
+                "assignee": "{owner_id}",
+                "receiver_team": "Ops",
+                "due_on": "2026-06-01",
+            }
+        },
+    ),
+    "api:task-order": Route({"POST": PLANNERS}, data={"POST": {"order": ["{task_id}"]}}),
+    "api:task-detail": Route({"GET": SEES, "PATCH": PLANNERS}, data={"PATCH": {"title": "T"}}),
+    "api:task-complete": Route(
+        {"POST": TASK_COMPLETERS}, data={"POST": {"evidence_url": "https://wiki.example.com/r"}}
+    ),
+    "api:task-reopen": Route({"POST": PLANNERS}),
+    # Bulk readings name their metrics in the body.
+    "api:readings-bulk": Route(
+        {"POST": RECORDERS},
+        data={
+            "POST": {
+                "readings": [{"metric": "{metric_id}", "observed_on": "2026-02-20", "value": "1"}]
+            }
+        },
+        scoped=True,
+        hidden_is_invalid=True,
+    ),
+    "scorecards_api:portfolio-list": Route({"GET": SIGNED_IN}),
+    "scorecards_api:portfolio-summary": Route({"GET": SIGNED_IN}),
+    "scorecards_api:pilot-scorecard": Route({"GET": SEES}),
+    # --- Admin site (every model's pages match ADMIN_MODEL_ROUTE) ------------------
+    "admin:index": pages(STAFF),
+    "admin:login": pages(PUBLIC, "GET", "POST"),
+    "admin:logout": pages(SIGNED_IN, "POST"),
+    "admin:password_change": pages(STAFF, "GET", "POST"),
+    "admin:password_change_done": pages(STAFF),
+    "admin:autocomplete": pages(STAFF_GATE),  # 403 to staff too without its query
+    "admin:jsi18n": pages(STAFF),
+    "admin:view_on_site": pages(STAFF_GATE),  # 404: no model has a public page
+    "admin:app_list": pages(STAFF),
+    "admin:auth_user_password_change": pages(STAFF, "GET", "POST"),
+    "admin/<app>/<model>/<path:object_id>/": pages(STAFF),  # redirects to the change page
+    "admin/(?P<url>.*)$": pages(STAFF_GATE),  # the admin's catch-all: 404 to staff
+}
+
+ADMIN_MODEL_ROUTE = re.compile(r"^admin:([a-z]+_[a-z]+)_(changelist|add|change|delete|history)$")
+# The models staff may change in the admin; every other model is read-only there
+# (pilots change through the services, the history is append-only).
+ADMIN_WRITABLE = {"auth_user", "auth_group", "pilots_businessunit"}
+
+
+def _admin_model_route(model: str, view: str) -> Route:
+    write = STAFF if model in ADMIN_WRITABLE else STAFF_GATE
+    methods: dict[str, Rule] = {
+        "changelist": {"GET": STAFF, "POST": STAFF},
+        "add": {"GET": write, "POST": write},
+        "change": {"GET": STAFF, "POST": write},
+        "delete": {"GET": write, "POST": write},
+        "history": {"GET": STAFF},
+    }[view]
+    return Route(methods)
+
+
+def rule_for(key: str) -> Route | None:
+    if key in RULES:
+        return RULES[key]
+    if match := ADMIN_MODEL_ROUTE.match(key):
+        return _admin_model_route(match.group(1), match.group(2))
+    if re.fullmatch(r"admin/[a-z]+/[a-z]+/<path:object_id>/", key):
+        return RULES["admin/<app>/<model>/<path:object_id>/"]
+    return None
+
+
+# --- The world: users of every role, and pilots at each stage, theirs and not ----------
+
+CAST = ("anonymous", "outsider", "sponsor", "owner", "member", "ops", "lead", "staff")
+STAGES = (Stage.DRAFT, Stage.PROPOSED, Stage.APPROVED, Stage.RUNNING)
+SIDES = ("owned", "foreign")
+
+
+def roles_on(who: str, side: str, stage: str) -> frozenset[Role]:
+    """The roles ``who`` holds on the world's pilot of this side and stage (by construction)."""
+    if who == "lead":
+        return frozenset({Role.LEAD})
+    if who == "staff":
+        return frozenset({Role.ADMIN})
+    if side == "foreign":
+        return frozenset()
+    owner = Role.NOMINEE if stage in (Stage.DRAFT, Stage.PROPOSED) else Role.OWNER
+    by_name = {
+        "sponsor": Role.SPONSOR,
+        "owner": owner,
+        "member": Role.MEMBER,
+        "ops": Role.OPERATIONS,
+    }
+    return frozenset({by_name[who]}) if who in by_name else frozenset()
+
+
+@dataclass
+class PilotParts:
+    pilot: Pilot
+    metric_id: int
+    reading_id: int
+    task_id: int
+    membership_id: int
+
+
+@dataclass
+class World:
+    users: dict[str, object]
+    pilots: dict[tuple[str, str], PilotParts]  # (side, stage)
+    tokens: dict[str, ApiToken]  # each signed-in user's own token
+    reminders: dict[str, int]
+
+
+def _pilot(stage: str, *, sponsor, owner, member, ops, lead) -> PilotParts:
+    pilot = factories.PilotFactory(sponsor=sponsor, operations_owner=ops)
+    factories.complete_registration(pilot, owner=owner)
+    membership = factories.add_member(pilot, member)
+    if stage != Stage.DRAFT:
+        gates.pilot_submit(pilot=pilot, by=sponsor)
+    if stage in (Stage.APPROVED, Stage.RUNNING):
+        ownership.ownership_accept(pilot=pilot, by=owner)
+        gates.pilot_approve(pilot=pilot, by=lead, rationale="Credible plan.")
+    if stage == Stage.RUNNING:
+        gates.pilot_start(pilot=pilot, by=sponsor, today=pilot.planned_start)
+    pilot.refresh_from_db()
+    assert pilot.stage == stage
+    metric = pilot.metrics.get()
+    reading = factories.ReadingFactory(
+        metric=metric, recorded_by=owner, observed_on=date(2026, 2, 1)
+    )
+    task = factories.TaskFactory(pilot=pilot, assignee=owner)
+    return PilotParts(pilot, metric.pk, reading.pk, task.pk, membership.pk)
+
+
+def build_world() -> World:
+    from pilots.accounts.tokens import token_create
+    from tests.pilots.reminder_pages import remind
+
+    users: dict[str, object] = {
+        "outsider": factories.UserFactory(username="outsider"),
+        "sponsor": factories.sponsor_user("sponsor"),
+        "owner": factories.UserFactory(username="owner"),
+        "member": factories.UserFactory(username="member"),
+        "ops": factories.UserFactory(username="ops"),
+        "lead": factories.lead_user("lead"),
+        "staff": factories.UserFactory(username="staff", is_superuser=True, is_staff=True),
+    }
+    others = {
+        "sponsor": factories.sponsor_user("sponsor-f"),
+        "owner": factories.UserFactory(username="owner-f"),
+        "member": factories.UserFactory(username="member-f"),
+        "ops": factories.UserFactory(username="ops-f"),
+    }
+    cast = {name: users[name] for name in ("sponsor", "owner", "member", "ops", "lead")}
+    foreign = {**others, "lead": users["lead"]}
+    pilots = {}
+    for stage in STAGES:
+        pilots["owned", stage] = _pilot(stage, **cast)
+        pilots["foreign", stage] = _pilot(stage, **foreign)
+    tokens = {name: token_create(user=user, name="matrix")[0] for name, user in users.items()}
+    running = pilots["owned", Stage.RUNNING].pilot
+    reminders = {name: remind(user, running).pk for name, user in users.items()}
+    scorecards_recompute()
+    return World(users, pilots, tokens, reminders)
