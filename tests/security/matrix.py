@@ -9,6 +9,9 @@ route by its pattern). Each entry maps the HTTP methods tried to the rule:
 - ``REGISTRARS``: sponsors, portfolio leads and administrators (new pilots).
 - ``LEADS``: portfolio leads only.
 - ``OWN``: a user's own object (an API token): someone else's is a 404.
+- ``UNCONFIGURED``: a feature the test settings leave off (single sign-on): a
+  404 for everyone. Its behaviour when on is tested where it is configured
+  (tests/pilots/test_oidc.py, tests/e2e/test_oidc.py).
 - a set of ``Role``: a pilot's route. Allowed to a user holding one of the
   roles on the pilot; a user who may see the pilot but holds none: 403 (or
   404); a user who may not see it: 404.
@@ -39,6 +42,7 @@ STAFF = "staff"
 REGISTRARS = "registrars"
 LEADS = "leads"
 OWN = "own"
+UNCONFIGURED = "unconfigured"
 # Behind the admin's sign-in; staff get the admin's own answer, which may be a
 # refusal (a read-only model's add, change or delete: 403) but never a 5xx.
 STAFF_GATE = "staff-gate"
@@ -90,6 +94,8 @@ RULES: dict[str, Route] = {
     "health": pages(PUBLIC),
     "logout": pages(SIGNED_IN, "POST"),
     "login": pages(PUBLIC, "GET", "POST"),
+    "oidc_authentication_init": pages(UNCONFIGURED),
+    "oidc_authentication_callback": pages(UNCONFIGURED),
     "password_change": pages(SIGNED_IN, "GET", "POST"),
     "password_change_done": pages(SIGNED_IN),
     "password_reset": pages(PUBLIC, "GET", "POST"),

@@ -50,6 +50,7 @@ from tests.security.matrix import (
     SIGNED_IN,
     STAFF,
     STAFF_GATE,
+    UNCONFIGURED,
     Route,
     World,
     build_world,
@@ -154,6 +155,8 @@ def expected(rule: Any, who: str, side: str, stage: str) -> str:
     """allowed, denied, hidden or sign-in."""
     if rule == PUBLIC:
         return "allowed"
+    if rule == UNCONFIGURED:
+        return "hidden"
     if who == "anonymous":
         return "sign-in"
     if rule == SIGNED_IN:
