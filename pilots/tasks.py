@@ -15,10 +15,17 @@ import socket
 from celery import shared_task
 from django.utils import timezone
 
+from pilots.accounts.tasks import password_reset_send
 from pilots.models import Heartbeat
 from pilots.reminders.tasks import reminder_deliver, reminders_redeliver, reminders_sweep
 
-__all__ = ["heartbeat_record", "reminder_deliver", "reminders_redeliver", "reminders_sweep"]
+__all__ = [
+    "heartbeat_record",
+    "password_reset_send",
+    "reminder_deliver",
+    "reminders_redeliver",
+    "reminders_sweep",
+]
 
 
 @shared_task(name="pilots.heartbeat_record")

@@ -30,3 +30,9 @@ if not env.str("CELERY_BROKER_URL", default=""):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]  # noqa: F405
     }
+
+# Counters (throttles, the lock-out's bad-token count) of this test process only,
+# emptied before every test (tests/conftest.py); an integration test that starts
+# servers hands them a Redis through PILOTGATE_CACHE_URL.
+if not env.str("PILOTGATE_CACHE_URL", default=""):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
