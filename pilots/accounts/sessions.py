@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import logout
+from django.contrib.auth import SESSION_KEY, logout
 from django.http import HttpRequest, HttpResponse
 
 SIGNED_IN_AT = "pilotgate_signed_in_at"
@@ -23,8 +23,12 @@ RENEW_EVERY = 60  # seconds
 
 
 def session_started(*, request: HttpRequest | None, **kwargs: Any) -> None:
-    """On sign-in (``user_logged_in``, connected in PilotsConfig.ready): start both clocks."""
-    if request is not None and hasattr(request, "session"):
+    """On sign-in (``user_logged_in``, connected in PilotsConfig.ready): start both clocks.
+
+    Only for a session signed in to: a token obtained with a password signals a
+    sign-in too, and must not start a session.
+    """
+    if request is not None and request.session.get(SESSION_KEY) is not None:
         now = int(time.time())
         request.session[SIGNED_IN_AT] = now
         request.session[RENEWED_AT] = now

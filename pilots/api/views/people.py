@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth.signals import user_logged_in
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, parsers, permissions, status, throttling
@@ -75,6 +76,9 @@ class TokenObtain(ApiView):
             raise ValidationError(
                 {"non_field_errors": ["Unable to sign in with this username and password."]}
             )
+        # A sign-in by password, like the web's: the lock-out's count starts again
+        # (django-axes listens), and last_login is kept. No session is started.
+        user_logged_in.send(sender=type(user), request=request._request, user=user)
         token, key = tokens.token_create(user=user, name=data["name"], scope=data["scope"])
         body = {**s.TokenSerializer(token).data, "key": key}
         return Response(body, status=status.HTTP_201_CREATED)
