@@ -306,7 +306,9 @@ PILOTGATE_API_TOKEN_DAYS = env_int("PILOTGATE_API_TOKEN_DAYS", 0, minimum=0)
 CACHES = {
     "default": env.cache_url("PILOTGATE_CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}"),
 }
-CACHES["default"].setdefault("KEY_PREFIX", "pilotgate")
+# Keys start with this prefix (`?key_prefix=` in the URL; django-environ reads
+# it in lower case, which Django's cache ignores): several sites may share a Redis.
+CACHES["default"]["KEY_PREFIX"] = CACHES["default"].pop("key_prefix", "pilotgate")
 
 # --- Django REST Framework ----------------------------------------------------------
 

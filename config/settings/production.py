@@ -73,12 +73,7 @@ if not env.str("PILOTGATE_CACHE_URL", default=""):
             "PILOTGATE_CACHE_URL must be set in production (e.g. redis://host:6379/1) "
             "when CELERY_BROKER_URL is not a Redis URL."
         )
-    CACHES = {
-        "default": {
-            **env.cache_url_config(_broker),
-            "KEY_PREFIX": "pilotgate",
-        }
-    }
+    CACHES = {"default": {**env.cache_url_config(_broker), "KEY_PREFIX": "pilotgate"}}
 _cache_backend = CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
 if _cache_backend in {"LocMemCache", "DummyCache"}:
     raise ImproperlyConfigured(
