@@ -6,7 +6,10 @@ import pytest
 
 from tests.test_settings import SECURE, load_settings
 
-CACHE = "settings.CACHES['default']['BACKEND'], settings.CACHES['default'].get('LOCATION'), settings.CACHES['default']['KEY_PREFIX']"
+CACHE = (
+    "settings.CACHES['default']['BACKEND'], settings.CACHES['default'].get('LOCATION'), "
+    "settings.CACHES['default']['KEY_PREFIX']"
+)
 
 
 def test_the_embedded_default_cache_is_a_folder_every_process_shares(tmp_path):
