@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core import mail
 from django.test import Client
@@ -65,7 +66,7 @@ def test_reset_answers_the_same_for_known_and_unknown_addresses_and_mails_after_
     assert answers[0] == answers[1] == (302, reverse("password_reset_done"), b"")
     assert run_tasks_inline == [{"email": "alice@example.com"}, {"email": "nobody@example.com"}]
     assert [message.to for message in mail.outbox] == [["alice@example.com"]]
-    assert "http://127.0.0.1:8000/accounts/reset/" in mail.outbox[0].body
+    assert f"{settings.SITE_URL}/accounts/reset/" in mail.outbox[0].body
 
 
 def test_reset_sends_at_most_three_emails_an_hour_to_one_address(
