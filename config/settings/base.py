@@ -340,7 +340,7 @@ REST_FRAMEWORK = {
         # POST /api/v1/auth/token/ checks a password: throttled like a login form.
         "token": env.str("PILOTGATE_API_TOKEN_RATE", default="10/minute"),
     },
-    # The client's address for the throttles: see "Sign-in protection" below.
+    # The client's address for the throttles: see "Sign-in protection" above.
     "NUM_PROXIES": PILOTGATE_TRUSTED_PROXIES,
     "UNICODE_JSON": True,
 }
@@ -416,4 +416,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
+    # django-axes logs every step of every sign-in at INFO; its warnings (each
+    # failure, each lock-out) are the ones worth keeping.
+    "loggers": {"axes": {"level": "WARNING"}},
 }

@@ -65,7 +65,9 @@ class TokenObtain(ApiView):
         summary="Obtain a token",
         description="Send the credentials as JSON or as form data. The key is in the response "
         "only: store it. Revoke it in the web app (Account > API tokens) or with "
-        "DELETE /api/v1/auth/tokens/{id}/.",
+        "DELETE /api/v1/auth/tokens/{id}/. Like the sign-in page, 20 wrong passwords for one "
+        "account from one address lock that pair out for 15 minutes (by default): 429 with "
+        "code `locked_out` and Retry-After, the password unchecked.",
         request=s.TokenObtainInput,
         responses={201: s.NewTokenSerializer},
     )
