@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from pilots.frame import health
 from pilots.frame.api.docs import RedocView, SchemaView, SwaggerView
@@ -26,6 +27,29 @@ urlpatterns = [
         "accounts/sso/callback/",
         account.SingleSignOnCallbackView.as_view(),
         name="oidc_authentication_callback",
+    ),
+    # Django's auth pages, but: a reset link is emailed by a task after the answer
+    # (the same answer for every address), and a new password revokes API tokens
+    # unless kept (the admin's own password change goes to the same page).
+    path(
+        "accounts/password_reset/",
+        account.PasswordResetRequestView.as_view(),
+        name="password_reset",
+    ),
+    path(
+        "accounts/password_change/",
+        account.PasswordChangeKeepTokensView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        account.PasswordResetConfirmKeepTokensView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "admin/password_change/",
+        RedirectView.as_view(pattern_name="password_change"),
+        name="admin-password-change",
     ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),

@@ -16,6 +16,7 @@ from typing import Any, ClassVar, cast
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.auth import admin as auth_admin
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
@@ -25,6 +26,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from pilots.errors import TransitionRefused
+from pilots.forms.passwords import AdminPasswordKeepTokensForm
 from pilots.frame import formats
 from pilots.models import (
     BusinessUnit,
@@ -435,3 +437,13 @@ class ReminderMuteAdmin(ViewOnly, admin.ModelAdmin):
     list_filter = ("kind",)
     search_fields = ("user__username",)
     list_select_related = ("user",)
+
+
+# Users: Django's admin, with the API tokens rule on "Change password" (revoked unless kept).
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserAdmin(auth_admin.UserAdmin):
+    change_password_form = AdminPasswordKeepTokensForm
+    change_user_password_template = "admin/auth/user/change_password_keep_tokens.html"  # noqa: S105

@@ -15,6 +15,7 @@ import socket
 from celery import shared_task
 from django.utils import timezone
 
+from pilots.accounts.tasks import password_reset_send
 from pilots.models import Heartbeat
 from pilots.reminders.tasks import reminder_deliver, reminders_redeliver, reminders_sweep
 from pilots.services.outbox import outbox_relay_pending
@@ -22,6 +23,7 @@ from pilots.services.outbox import outbox_relay_pending
 __all__ = [
     "heartbeat_record",
     "outbox_relay",
+    "password_reset_send",
     "reminder_deliver",
     "reminders_redeliver",
     "reminders_sweep",

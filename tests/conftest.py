@@ -73,3 +73,13 @@ def running(approved, sponsor) -> Pilot:
     approved.refresh_from_db()
     assert approved.owner_status == OwnershipStatus.ACCEPTED
     return approved
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Throttle and bad-token counters live in the cache: each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

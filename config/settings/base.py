@@ -7,6 +7,7 @@ insecure defaults and refuses to start without real values.
 """
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -65,6 +66,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "axes",
     "pilots",
     "scorecards",
 ]
@@ -81,11 +83,15 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Cache-Control: private, no-store on every page of a signed-in user and the API.
     "pilots.frame.headers.PrivateCacheMiddleware",
+    # Renews a session's idle timeout, and ends it PILOTGATE_SESSION_MAX_HOURS after sign-in.
+    "pilots.accounts.sessions.SessionLifetimeMiddleware",
     # Deny by default: every view needs a signed-in user unless marked otherwise.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a sign-in refused by the lock-out into its page (or JSON under /api/).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -236,10 +242,8 @@ elif not PILOTGATE_LOCAL_ACCOUNTS:
         "PILOTGATE_LOCAL_ACCOUNTS=false needs single sign-on: set PILOTGATE_OIDC_ISSUER "
         "(or the endpoints), PILOTGATE_OIDC_CLIENT_ID and PILOTGATE_OIDC_CLIENT_SECRET"
     )
-# Passwords (local accounts, switchable), then the provider when configured.
-AUTHENTICATION_BACKENDS = ["pilots.accounts.oidc.PasswordBackend"]
-if PILOTGATE_OIDC_ENABLED:
-    AUTHENTICATION_BACKENDS.append("pilots.accounts.oidc.OIDCBackend")
+# The backends are listed under "Sign-in protection" below: axes first, then
+# passwords (local accounts, switchable), then the provider when configured.
 OIDC_USE_PKCE = True
 OIDC_TIMEOUT = env_int("PILOTGATE_OIDC_TIMEOUT", 10)  # seconds per call to the provider
 OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_authentication_callback"
@@ -330,6 +334,86 @@ PILOTGATE_REMINDERS_EVERY_SECONDS = env_int("PILOTGATE_REMINDERS_EVERY_SECONDS",
 # Local time of the nightly scorecard recompute (and the weekly snapshot).
 PILOTGATE_SCORECARDS_AT = clock_time("PILOTGATE_SCORECARDS_AT", "02:30")
 
+# --- Sign-in protection ---------------------------------------------------------------
+
+# Proxies in front of the app that append the client's address to
+# X-Forwarded-For (nginx, a load balancer). 0: the address is the TCP peer
+# (REMOTE_ADDR) and X-Forwarded-For is ignored entirely, since a client could
+# write anything there. N: the N-th address from the right, the one the
+# outermost trusted proxy saw. Feeds the lock-out, every throttle and the
+# bad-token counter (pilots.accounts.addresses.client_address), and DRF's NUM_PROXIES.
+PILOTGATE_TRUSTED_PROXIES = env_int("PILOTGATE_TRUSTED_PROXIES", 0, minimum=0)
+
+
+def rate(name: str, default: str) -> tuple[int, int]:
+    """``N/second|minute|hour|day`` (DRF's format) as (requests, seconds)."""
+    value = env.str(name, default=default)
+    count, _, period = value.partition("/")
+    seconds = {"s": 1, "m": 60, "h": 60 * 60, "d": 24 * 60 * 60}.get(period[:1])
+    if not count.isdigit() or int(count) < 1 or seconds is None:
+        raise ImproperlyConfigured(f"{name} must be a rate like 20/minute, got {value!r}")
+    return int(count), seconds
+
+
+# django-axes hooks django.contrib.auth.authenticate() (its backend first in
+# AUTHENTICATION_BACKENDS, its signal handlers, its middleware), so every door
+# that checks a password through it is covered: the sign-in page, the admin's,
+# and POST /api/v1/auth/token/. A locked attempt is refused before the password
+# is hashed. Failures are counted in the database (AccessAttempt), which every
+# process shares, per account *and* address: a stranger cannot lock a user out
+# from everywhere, and one address cannot try one account without end.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    # Django's ModelBackend, refusing passwords when local accounts are off.
+    "pilots.accounts.oidc.PasswordBackend",
+]
+if PILOTGATE_OIDC_ENABLED:
+    AUTHENTICATION_BACKENDS.append("pilots.accounts.oidc.OIDCBackend")
+PILOTGATE_LOGIN_FAILURE_LIMIT = env_int("PILOTGATE_LOGIN_FAILURE_LIMIT", 20)
+PILOTGATE_LOGIN_COOLOFF_MINUTES = env_int("PILOTGATE_LOGIN_COOLOFF_MINUTES", 15)
+AXES_FAILURE_LIMIT = PILOTGATE_LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=PILOTGATE_LOGIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True  # a successful sign-in starts the count again
+# A locked attempt writes nothing: the lock ends a fixed time after it began.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "pilots.accounts.addresses.client_address"
+AXES_LOCKOUT_CALLABLE = "pilots.accounts.lockout.lockout_response"
+AXES_VERBOSE = False
+# Every sign-in would write an AccessLog row; the failures (AccessAttempt) are what matters.
+AXES_DISABLE_ACCESS_LOG = True
+
+# A wrong `Authorization: Token …` is answered 401, and counted per address in
+# the shared cache; over this rate the address is answered 429 before any lookup.
+PILOTGATE_API_BAD_TOKEN_RATE = rate("PILOTGATE_API_BAD_TOKEN_RATE", "20/minute")
+# Password reset requests: per address (over it: a 429 page) and per email
+# address (over it: the same answer as always, and no email; so a stranger can
+# neither flood a mailbox nor learn anything from the answer).
+PILOTGATE_PASSWORD_RESET_ADDRESS_RATE = rate("PILOTGATE_PASSWORD_RESET_ADDRESS_RATE", "20/hour")
+PILOTGATE_PASSWORD_RESET_EMAIL_RATE = rate("PILOTGATE_PASSWORD_RESET_EMAIL_RATE", "3/hour")
+
+# Sessions end after this many minutes without a request (requests renew it,
+# at most once a minute: pilots.accounts.sessions), and in any case this many
+# hours after sign-in (0: no cap).
+PILOTGATE_SESSION_IDLE_MINUTES = env_int("PILOTGATE_SESSION_IDLE_MINUTES", 120)
+PILOTGATE_SESSION_MAX_HOURS = env_int("PILOTGATE_SESSION_MAX_HOURS", 24, minimum=0)
+SESSION_COOKIE_AGE = PILOTGATE_SESSION_IDLE_MINUTES * 60
+# API tokens older than this many days are refused (0: they never expire).
+PILOTGATE_API_TOKEN_DAYS = env_int("PILOTGATE_API_TOKEN_DAYS", 0, minimum=0)
+
+# --- Cache ------------------------------------------------------------------------------
+
+# The throttles' and the bad-token counters live here, so every process must
+# share it: Redis in production (PILOTGATE_CACHE_URL, else the broker's Redis,
+# see production.py); the embedded default is a folder that every process on
+# this machine reads and writes (Django's file cache).
+CACHES = {
+    "default": env.cache_url("PILOTGATE_CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}"),
+}
+# Keys start with this prefix (`?key_prefix=` in the URL; django-environ reads
+# it in lower case, which Django's cache ignores): several sites may share a Redis.
+CACHES["default"]["KEY_PREFIX"] = CACHES["default"].pop("key_prefix", "pilotgate")
+
 # --- Django REST Framework ----------------------------------------------------------
 
 REST_FRAMEWORK = {
@@ -360,6 +444,8 @@ REST_FRAMEWORK = {
         # POST /api/v1/auth/token/ checks a password: throttled like a login form.
         "token": env.str("PILOTGATE_API_TOKEN_RATE", default="10/minute"),
     },
+    # The client's address for the throttles: see "Sign-in protection" above.
+    "NUM_PROXIES": PILOTGATE_TRUSTED_PROXIES,
     "UNICODE_JSON": True,
 }
 
@@ -525,4 +611,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
+    # django-axes logs every step of every sign-in at INFO; its warnings (each
+    # failure, each lock-out) are the ones worth keeping.
+    "loggers": {"axes": {"level": "WARNING"}},
 }

@@ -68,3 +68,21 @@ if EMAIL_BACKEND.rsplit(".", 2)[-2] in {"console", "locmem", "dummy"}:  # noqa: 
         f"EMAIL_URL {env.str('EMAIL_URL').split(':')[0]}:// does not deliver email: "
         "use smtp://, smtp+tls:// or smtp+ssl:// (filemail:// for a mail drop)."
     )
+
+# The throttles and counters must be shared by every gunicorn worker (and every
+# web container): a per-process cache would let each worker count on its own.
+# Unset, the broker's Redis serves (its own key prefix keeps them apart).
+if not env.str("PILOTGATE_CACHE_URL", default=""):
+    _broker = env.str("CELERY_BROKER_URL")
+    if not _broker.startswith(("redis://", "rediss://")):
+        raise ImproperlyConfigured(
+            "PILOTGATE_CACHE_URL must be set in production (e.g. redis://host:6379/1) "
+            "when CELERY_BROKER_URL is not a Redis URL."
+        )
+    CACHES = {"default": {**env.cache_url_config(_broker), "KEY_PREFIX": "pilotgate"}}
+_cache_backend = CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
+if _cache_backend in {"LocMemCache", "DummyCache"}:
+    raise ImproperlyConfigured(
+        f"PILOTGATE_CACHE_URL names a {_cache_backend}, which is not shared by the "
+        "web server's processes: use redis://… (or filecache:// on a single machine)."
+    )

@@ -52,19 +52,40 @@ def token_revoke(*, token: ApiToken, by: User) -> ApiToken:
     return token
 
 
+class TokenExpired(Exception):
+    """The key is right but the token is older than PILOTGATE_API_TOKEN_DAYS."""
+
+    def __init__(self, token: ApiToken) -> None:
+        self.token = token
+        super().__init__(
+            f"This token expired on {token.expires_at:%d %b %Y %H:%M} UTC: create a new one "
+            "(Account > API tokens, or POST /api/v1/auth/token/)."
+        )
+
+
 def token_authenticate(key: str) -> ApiToken | None:
-    """The active token with this key and an active user, or None."""
+    """The active token with this key and an active user, or None; raises TokenExpired."""
     token = (
         ApiToken.objects.select_related("user")
         .filter(key_digest=key_digest(key), revoked_at__isnull=True, user__is_active=True)
         .first()
     )
     if token is not None:
+        if token.expires_at is not None and token.expires_at <= timezone.now():
+            raise TokenExpired(token)
         now = timezone.now()
         if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
             token.last_used_at = now
     return token
+
+
+@transaction.atomic
+def tokens_revoke_all(*, user: User) -> int:
+    """Revoke every active token of ``user`` (after a password change); how many."""
+    return ApiToken.objects.filter(user_id=user.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
 
 
 def api_tokens_of(user: User) -> QuerySet[ApiToken]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -41,3 +43,11 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+    @property
+    def expires_at(self) -> datetime | None:
+        """When the token stops working (PILOTGATE_API_TOKEN_DAYS after creation), or None."""
+        days = settings.PILOTGATE_API_TOKEN_DAYS
+        if not days or self.created_at is None:
+            return None
+        return self.created_at + timedelta(days=days)

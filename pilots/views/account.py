@@ -1,4 +1,6 @@
-"""Signing in (password, or single sign-on through an OpenID provider) and signing out."""
+"""Signing in (password, or single sign-on through an OpenID provider), signing out
+(Django's LogoutView takes only a POST; its address still answers a GET), asking for
+a password reset link, and changing a password (with the API tokens rule)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,14 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.contrib.auth.views import LoginView, LogoutView
+from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.views import (
+    LoginView,
+    LogoutView,
+    PasswordChangeView,
+    PasswordResetConfirmView,
+    PasswordResetView,
+)
 from django.core.exceptions import SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -21,7 +30,10 @@ from mozilla_django_oidc.views import (
     OIDCAuthenticationRequestView,
 )
 
+from pilots.accounts import passwords
+from pilots.accounts.addresses import client_address
 from pilots.accounts.oidc import ProviderUnavailable, oidc_setting
+from pilots.forms.passwords import PasswordChangeKeepTokensForm, SetPasswordKeepTokensForm
 
 logger = logging.getLogger(__name__)
 
@@ -108,3 +120,41 @@ class SignOutView(LogoutView):
         if not request.user.is_authenticated:
             return redirect(self.get_default_redirect_url())
         return render(request, "registration/logout_confirm.html")
+
+
+@method_decorator(login_not_required, name="dispatch")
+class PasswordResetRequestView(PasswordResetView):
+    """Asking for a reset link: the same answer, at once, whether the address has an account.
+
+    The email is looked up and sent by a Celery task after the response's
+    transaction (``pilots.accounts.passwords``); an address that asked too often
+    is answered 429 (it learns only about itself).
+    """
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        wait = passwords.password_reset_wait(address=client_address(request))
+        if wait is not None:
+            response = render(
+                request, "registration/password_reset_throttled.html", {"wait": wait}, status=429
+            )
+            response["Retry-After"] = str(wait)
+            return response
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
+        passwords.password_reset_request(
+            email=form.cleaned_data["email"], address=client_address(self.request)
+        )
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class PasswordChangeKeepTokensView(PasswordChangeView):
+    """Django's password change, with the "keep my API tokens" box (unticked: revoked)."""
+
+    form_class = PasswordChangeKeepTokensForm
+
+
+class PasswordResetConfirmKeepTokensView(PasswordResetConfirmView):
+    """Choosing a new password from a reset link: the same rule for API tokens."""
+
+    form_class = SetPasswordKeepTokensForm

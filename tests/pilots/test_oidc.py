@@ -276,7 +276,9 @@ SHOW = "settings.PILOTGATE_OIDC_ENABLED, settings.AUTHENTICATION_BACKENDS"
 def test_no_single_sign_on_setting_means_no_backend():
     result = load_settings("config.settings.test", show=SHOW)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "False ['pilots.accounts.oidc.PasswordBackend']"
+    assert result.stdout.strip() == (
+        "False ['axes.backends.AxesStandaloneBackend', 'pilots.accounts.oidc.PasswordBackend']"
+    )
 
 
 def test_an_issuer_with_a_client_is_complete_and_adds_the_backend():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -44,14 +45,30 @@ def test_assets_come_from_installed_packages_not_a_cdn(client, member):
     assert " style=" not in html
 
 
-def test_password_reset_sends_a_working_link(client, db):
+def test_password_reset_sends_a_working_link(
+    client, db, monkeypatch, django_capture_on_commit_callbacks
+):
+    from pilots.accounts import tasks
+    from pilots.services.outbox import celery_app
+
+    # The email is sent by a task after the answer (tests/pilots/test_passwords_and_sessions.py);
+    # here the task the outbox relays runs in this process once the request commits.
+    monkeypatch.setattr(
+        celery_app,
+        "send_task",
+        lambda name, kwargs: tasks.password_reset_send.apply(kwargs=kwargs),
+    )
     user = factories.UserFactory(username="forgetful", email="forgetful@example.com")
-    response = client.post(reverse("password_reset"), {"email": "forgetful@example.com"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("password_reset"), {"email": "forgetful@example.com"})
     assert response.status_code == 302
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.subject == "Reset your Pilotgate password"
-    link = re.search(r"http://testserver(/accounts/reset/\S+/)", message.body).group(1)
+    # The link starts with SITE_URL (the task has no request to take a host from).
+    link = re.search(re.escape(settings.SITE_URL) + r"(/accounts/reset/\S+/)", message.body).group(
+        1
+    )
 
     form = client.get(link, follow=True)
     assert b"Choose a new password" in form.content

@@ -165,6 +165,7 @@ def test_tokens_revoke_twice_keeps_the_first_time(client, member, time_machine):
     client.force_login(member)
     client.post(reverse("pilots:token_revoke", args=[token.pk]))
     time_machine.move_to(datetime(2026, 3, 2, 9, tzinfo=UTC), tick=False)
+    client.force_login(member)  # the next day: yesterday's session has timed out
     response = client.post(reverse("pilots:token_revoke", args=[token.pk]), follow=True)
     assert shows(response, "Token “Script” was already revoked.")
     token.refresh_from_db()

@@ -95,6 +95,8 @@ RULES: dict[str, Route] = {
     "logout": pages(SIGNED_IN, "POST"),
     "login": pages(PUBLIC, "GET", "POST"),
     "oidc_authentication_init": pages(UNCONFIGURED),
+    # The admin's own password change is the site's (the API-token rule applies).
+    "admin-password-change": pages(SIGNED_IN),
     "oidc_authentication_callback": pages(UNCONFIGURED),
     "password_change": pages(SIGNED_IN, "GET", "POST"),
     "password_change_done": pages(SIGNED_IN),
@@ -236,7 +238,8 @@ RULES: dict[str, Route] = {
     "admin:index": pages(STAFF),
     "admin:login": pages(PUBLIC, "GET", "POST"),
     "admin:logout": pages(SIGNED_IN, "POST"),
-    "admin:password_change": pages(STAFF, "GET", "POST"),
+    # Shadowed by "admin-password-change" (config/urls.py): a redirect to the site's page.
+    "admin:password_change": pages(SIGNED_IN, "GET", "POST"),
     "admin:password_change_done": pages(STAFF),
     "admin:autocomplete": pages(STAFF_GATE),  # 403 to staff too without its query
     "admin:jsi18n": pages(STAFF),

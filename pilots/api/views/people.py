@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth.signals import user_logged_in
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, parsers, permissions, status, throttling
@@ -64,7 +65,9 @@ class TokenObtain(ApiView):
         summary="Obtain a token",
         description="Send the credentials as JSON or as form data. The key is in the response "
         "only: store it. Revoke it in the web app (Account > API tokens) or with "
-        "DELETE /api/v1/auth/tokens/{id}/.",
+        "DELETE /api/v1/auth/tokens/{id}/. Like the sign-in page, 20 wrong passwords for one "
+        "account from one address lock that pair out for 15 minutes (by default): 429 with "
+        "code `locked_out` and Retry-After, the password unchecked.",
         request=s.TokenObtainInput,
         responses={201: s.NewTokenSerializer},
     )
@@ -75,6 +78,9 @@ class TokenObtain(ApiView):
             raise ValidationError(
                 {"non_field_errors": ["Unable to sign in with this username and password."]}
             )
+        # A sign-in by password, like the web's: the lock-out's count starts again
+        # (django-axes listens), and last_login is kept. No session is started.
+        user_logged_in.send(sender=type(user), request=request._request, user=user)
         token, key = tokens.token_create(user=user, name=data["name"], scope=data["scope"])
         body = {**s.TokenSerializer(token).data, "key": key}
         return Response(body, status=status.HTTP_201_CREATED)
