@@ -16,6 +16,7 @@ import yaml
 from django.conf import settings
 
 from pilots.forms.readings import CSV_MAX_BYTES
+from tests.services import unavailable
 
 ROOT = Path(__file__).resolve().parents[1]
 NGINX_CONF = ROOT / "deploy" / "nginx.conf"
@@ -88,10 +89,17 @@ def test_nginx_accepts_the_config(tmp_path):
         "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None
     )
     if binary is None:
-        pytest.skip("nginx is not installed (apt-get install nginx-light)")
+        unavailable("nginx is not installed (apt-get install nginx-light)")
     conf = tmp_path / "nginx.conf"
     conf.write_text(NGINX_CONF.read_text().replace("server web:8000;", "server 127.0.0.1:8000;"))
     result = subprocess.run(
         [binary, "-t", "-c", str(conf)], capture_output=True, text=True, timeout=30
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_the_broker_keeps_its_queue_across_a_restart(compose):
+    command = compose["services"]["redis"]["command"]
+    assert command[0] == "redis-server"
+    assert command[command.index("--appendonly") + 1] == "yes"
+    assert "redis-data:/data" in compose["services"]["redis"]["volumes"]
