@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from pilots.enums import TokenScope
 
@@ -51,3 +52,8 @@ class ApiToken(models.Model):
         if not days or self.created_at is None:
             return None
         return self.created_at + timedelta(days=days)
+
+    @property
+    def is_expired(self) -> bool:
+        expires_at = self.expires_at
+        return expires_at is not None and expires_at <= timezone.now()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -49,6 +50,7 @@ def token_list(request: SignedInRequest) -> HttpResponse:
             "new_token": created[0] if created else None,
             "new_key": created[1] if created else None,
             "me_url": request.build_absolute_uri("/api/v1/auth/me/"),
+            "token_days": settings.PILOTGATE_API_TOKEN_DAYS,
         },
     )
 

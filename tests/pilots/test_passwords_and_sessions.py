@@ -200,6 +200,11 @@ def test_the_tokens_page_shows_when_a_token_expires(alice, client, settings):
         client.force_login(alice)
         html = client.get(reverse("pilots:tokens")).content.decode()
     assert "expires 30 May 2026 11:00" in html  # Europe/London, summer time
+    assert "Each token stops working 90 days after it is created" in html
+    with time_machine.travel("2026-06-01 10:00", tick=False):
+        client.force_login(alice)
+        html = client.get(reverse("pilots:tokens")).content.decode()
+    assert "<strong>expired 30 May 2026 11:00</strong>" in html
 
 
 # --- Sessions ---------------------------------------------------------------------------
