@@ -154,6 +154,11 @@ def test_a_token_older_than_the_set_days_is_refused_clearly(alice, settings):
     with time_machine.travel("2026-03-01 10:00", tick=False) as traveller:
         token, key = token_create(user=alice, name="script")
         assert token.expires_at.isoformat() == "2026-03-31T10:00:00+00:00"
+        listed = APIClient()
+        listed.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        assert [
+            row["expires_at"] for row in listed.get("/api/v1/auth/tokens/").json()["results"]
+        ] == ["2026-03-31T11:00:00+01:00"]
         traveller.shift(timedelta(days=29, hours=23))
         assert me(key).status_code == 200
         traveller.shift(timedelta(hours=1))

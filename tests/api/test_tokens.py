@@ -36,6 +36,7 @@ def test_a_token_is_obtained_with_username_and_password(owner):
         "read",
         body["key"][:8],
     )
+    assert body["expires_at"] is None  # PILOTGATE_API_TOKEN_DAYS unset: never
     token = ApiToken.objects.get()
     assert token.key_digest == hashlib.sha256(body["key"].encode()).hexdigest()
     assert body["key"] not in {token.key_digest, token.prefix}

@@ -45,9 +45,16 @@ class TokenObtainInput(StrictSerializer):
 
 
 class TokenSerializer(serializers.ModelSerializer):
+    expires_at = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="When the token stops working (PILOTGATE_API_TOKEN_DAYS after its "
+        "creation), or null: it does not expire.",
+    )
+
     class Meta:
         model = ApiToken
-        fields = ["id", "name", "scope", "prefix", "created_at", "last_used_at"]
+        fields = ["id", "name", "scope", "prefix", "created_at", "last_used_at", "expires_at"]
         read_only_fields = fields
 
 
