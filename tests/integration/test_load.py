@@ -39,7 +39,7 @@ JOURNEYS = {
 
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
-def test_fifty_users_of_every_role_for_a_minute_without_an_error(tmp_path):
+def test_fifty_users_of_every_role_for_a_minute_without_an_error(tmp_path, record_property):
     require_postgresql()
     broker = redis_broker_url()
     env = production_env(
@@ -59,6 +59,7 @@ def test_fifty_users_of_every_role_for_a_minute_without_an_error(tmp_path):
     finally:
         redis.Redis.from_url(broker).delete(queue)
     print(f"\n{figures}")
+    record_property("figures", str(figures))  # .ci/run prints it after the counts
     server_log = log_path.read_text()
     # What gunicorn said besides its access log lines (worker time-outs, errors).
     said = [line for line in server_log.splitlines() if '"' not in line][-40:]
