@@ -24,27 +24,9 @@ from pathlib import Path
 
 from aiosmtpd.controller import Controller
 from django.conf import settings
-from django.db import connection
 
-from tests.services import require_postgresql, unavailable
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def database_url() -> str:
-    """The test database's URL, so the processes started here see the test's rows."""
-    require_postgresql()
-    db = connection.settings_dict
-    user = db.get("USER") or ""
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    auth = f"{user}{password}@" if user else ""
-    return f"postgres://{auth}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+from tests.integration.processes import ROOT, database_url, free_port
+from tests.services import unavailable
 
 
 def wait_for(what: str, check: Callable[[], object], timeout: float, logs: Callable[[], str]):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import runpy
-import socket
 import subprocess
 import sys
 import time
@@ -15,7 +14,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.integration.processes import ROOT, free_port
+
 CONFIG = ROOT / "config" / "gunicorn.conf.py"
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 
@@ -23,12 +23,6 @@ GUNICORN = Path(sys.executable).with_name("gunicorn")
 def gunicorn_config() -> dict[str, Any]:
     """The settings `make web` starts gunicorn with (the config file, evaluated)."""
     return runpy.run_path(str(CONFIG))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def get(url: str, timeout: float = 5.0) -> tuple[int, bytes]:

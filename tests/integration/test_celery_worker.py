@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 import uuid
 from datetime import timedelta
@@ -12,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from config.celery import app
@@ -21,9 +18,8 @@ from pilots.models import Heartbeat, Reminder
 from pilots.reminders import delivery, rules
 from pilots.tasks import heartbeat_record
 from tests import factories
+from tests.integration.processes import celery, database_url, solo_worker
 from tests.services import redis_broker_url, require_postgresql
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_broker_redelivery_outlasts_every_task_time_limit_and_retry_countdown():
@@ -57,14 +53,6 @@ def test_broker_redelivery_outlasts_every_task_time_limit_and_retry_countdown():
     assert settings.CELERY_WORKER_PREFETCH_MULTIPLIER == 1
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    user = db.get("USER") or ""
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    auth = f"{user}{password}@" if user else ""
-    return f"postgres://{auth}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
-
-
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
 def test_task_round_trip_through_a_real_worker_on_redis(tmp_path):
@@ -74,32 +62,10 @@ def test_task_round_trip_through_a_real_worker_on_redis(tmp_path):
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": _database_url(),  # the test database, so both sides see the row
+        "DATABASE_URL": database_url(),  # the test database, so both sides see the row
         "CELERY_BROKER_URL": broker,
     }
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool=solo",
-            "--concurrency=1",
-            "--queues",
-            queue,
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel=INFO",
-            "--hostname",
-            f"{queue}@%h",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=(tmp_path / "worker.log").open("w"),
-        stderr=subprocess.STDOUT,
-    )
+    worker = solo_worker(queue, env, tmp_path / "worker.log")
     try:
         heartbeat_record.apply_async(kwargs={"source": queue}, queue=queue)
         deadline = time.monotonic() + 60
@@ -116,16 +82,6 @@ def test_task_round_trip_through_a_real_worker_on_redis(tmp_path):
     finally:
         worker.terminate()
         worker.wait(timeout=30)
-
-
-def _celery(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", *args],
-        cwd=ROOT,
-        env=env,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-    )
 
 
 @pytest.mark.services
@@ -166,7 +122,7 @@ def test_beat_and_worker_on_redis_email_a_reminder_once(tmp_path):
         "DJANGO_SETTINGS_MODULE": "config.settings.local",
         "DJANGO_READ_DOT_ENV_FILE": "false",
         "DJANGO_DEBUG": "false",
-        "DATABASE_URL": _database_url(),  # the test database, so both sides see the rows
+        "DATABASE_URL": database_url(),  # the test database, so both sides see the rows
         "CELERY_BROKER_URL": broker,
         "CELERY_TASK_DEFAULT_QUEUE": queue,  # nothing else on this Redis takes our tasks
         "EMAIL_URL": f"filemail:///{outbox}",
@@ -174,13 +130,13 @@ def test_beat_and_worker_on_redis_email_a_reminder_once(tmp_path):
         "PILOTGATE_REMINDERS_EVERY_SECONDS": "2",
     }
     processes = [
-        _celery(
+        celery(
             ["worker", "--pool=solo", "--without-gossip", "--without-mingle", "-n", f"{queue}@%h"],
             env,
             tmp_path / "worker.log",
         ),
         *(
-            _celery(
+            celery(
                 ["beat", "--schedule", str(tmp_path / f"beat{i}-schedule"), "--loglevel=INFO"],
                 env,
                 tmp_path / f"beat{i}.log",

@@ -19,7 +19,7 @@ import pytest
 import redis
 
 from tests.integration.gunicorn_server import gunicorn
-from tests.integration.test_celery_worker import _database_url
+from tests.integration.processes import database_url
 from tests.load.runner import prepare, production_env, run_locust
 from tests.services import redis_broker_url, require_postgresql
 
@@ -43,7 +43,7 @@ def test_fifty_users_of_every_role_for_a_minute_without_an_error(tmp_path, recor
     require_postgresql()
     broker = redis_broker_url()
     env = production_env(
-        database_url=_database_url(),
+        database_url=database_url(),
         broker=broker,
         static_root=tmp_path / "static",
         settings="tests.load.settings",  # production's, static files uncompressed

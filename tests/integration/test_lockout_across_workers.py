@@ -24,8 +24,7 @@ import pytest
 import requests
 
 from tests import factories
-from tests.integration.test_celery_worker import _database_url
-from tests.integration.test_make_run import free_port
+from tests.integration.processes import database_url, free_port
 from tests.services import redis_broker_url, require_postgresql
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -93,7 +92,7 @@ def site(tmp_path, transactional_db):
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DJANGO_READ_DOT_ENV_FILE": "false",
-        "DATABASE_URL": _database_url(),  # the test database: the test's users are there
+        "DATABASE_URL": database_url(),  # the test database: the test's users are there
         "CELERY_BROKER_URL": broker,
         # One Redis for every worker, keys of this run only.
         "PILOTGATE_CACHE_URL": f"{broker}{separator}key_prefix=lockout-{uuid.uuid4().hex[:12]}",

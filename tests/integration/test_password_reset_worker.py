@@ -1,15 +1,14 @@
 """A password reset is answered at once and emailed by a real Celery worker (Redis).
 
-The request only queues the task; a worker in another process looks the
-address up and writes the email (a file-based mail drop here). Known and
+The request records the task in the outbox, which relays it to Redis; a worker
+in another process looks the address up and writes the email (a file-based
+mail drop here). Known and
 unknown addresses get the same answer; only the known one gets an email.
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 import uuid
 
@@ -17,9 +16,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from pilots.accounts import tasks
+from pilots.services.outbox import celery_app
 from tests import factories
-from tests.integration.test_celery_worker import ROOT, _database_url
+from tests.integration.processes import database_url, solo_worker
 from tests.services import redis_broker_url, require_postgresql
 
 
@@ -29,11 +28,13 @@ def test_the_reset_email_is_sent_by_the_worker_after_the_answer(tmp_path, monkey
     require_postgresql()
     broker = redis_broker_url()
     queue = f"test-{uuid.uuid4().hex[:12]}"
-    # .delay(), on a queue of this test's own (Redis may hold other tests' tasks).
+    # The outbox relays the task to a queue of this test's own (Redis may hold
+    # other tests' tasks).
+    send_task = celery_app.send_task
     monkeypatch.setattr(
-        tasks.password_reset_send,
-        "delay",
-        lambda **kwargs: tasks.password_reset_send.apply_async(kwargs=kwargs, queue=queue),
+        celery_app,
+        "send_task",
+        lambda name, kwargs: send_task(name, kwargs=kwargs, queue=queue),
     )
     mail_drop = tmp_path / "mail"
     factories.UserFactory(username="alice", email="alice@example.com")
@@ -43,32 +44,11 @@ def test_the_reset_email_is_sent_by_the_worker_after_the_answer(tmp_path, monkey
         "DJANGO_SETTINGS_MODULE": "config.settings.local",
         "DJANGO_READ_DOT_ENV_FILE": "false",
         "PILOTGATE_VAR_DIR": str(tmp_path / "var"),
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url(),
         "CELERY_BROKER_URL": broker,
         "EMAIL_URL": f"filemail:///{mail_drop}",  # four slashes: an absolute path
     }
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool=solo",
-            "--queues",
-            queue,
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel=INFO",
-            "--hostname",
-            f"{queue}@%h",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=(tmp_path / "worker.log").open("w"),
-        stderr=subprocess.STDOUT,
-    )
+    worker = solo_worker(queue, env, tmp_path / "worker.log")
     try:
         answers = []
         for email in ("nobody@example.com", "alice@example.com"):
