@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from pilots.enums import TokenScope
 from pilots.errors import NotAllowed
+from pilots.frame.formats import day
 from pilots.models import ApiToken
 
 KEY_BYTES = 30  # 40 URL-safe characters
@@ -57,8 +58,9 @@ class TokenExpired(Exception):
 
     def __init__(self, token: ApiToken) -> None:
         self.token = token
+        when = timezone.localtime(token.expires_at)  # as the tokens page writes it
         super().__init__(
-            f"This token expired on {token.expires_at:%d %b %Y %H:%M} UTC: create a new one "
+            f"This token expired on {day(when.date())} {when:%H:%M %Z}: create a new one "
             "(Account > API tokens, or POST /api/v1/auth/token/)."
         )
 

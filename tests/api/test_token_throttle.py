@@ -166,6 +166,6 @@ def test_a_token_older_than_the_set_days_is_refused_clearly(alice, settings):
     assert response.status_code == 401
     assert response.json() == {
         "code": "token_expired",
-        "detail": "This token expired on 31 Mar 2026 10:00 UTC: create a new one "
+        "detail": "This token expired on 31 Mar 2026 11:00 BST: create a new one "
         "(Account > API tokens, or POST /api/v1/auth/token/).",
     }
