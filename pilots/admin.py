@@ -37,6 +37,7 @@ from pilots.models import (
     Metric,
     MetricReading,
     OperatingPlan,
+    OutboxMessage,
     Pilot,
     PilotEvent,
     PilotMembership,
@@ -407,6 +408,16 @@ class PilotMembershipAdmin(ViewOnly, admin.ModelAdmin):
 @admin.register(Heartbeat)
 class HeartbeatAdmin(ViewOnly, admin.ModelAdmin):
     list_display = ("source", "hostname", "pid", "seen_at")
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(ViewOnly, admin.ModelAdmin):
+    """What waits for the broker (relayed empty) and what went out in the last day;
+    /health/ answers 503 once the oldest pending row is too old."""
+
+    list_display = ("task", "created_at", "relayed_at", "attempts", "last_error")
+    list_filter = (("relayed_at", admin.EmptyFieldListFilter), "task")
+    date_hierarchy = "created_at"
 
 
 @admin.register(Reminder)

@@ -138,3 +138,21 @@ def test_relays_running_at_once_send_each_row_once():
             thread.join(timeout=60)
     assert sorted(sent) == list(range(400))
     assert not pending().exists()
+
+
+def test_staff_see_what_waits_for_the_broker_in_the_admin_and_change_nothing(db, client):
+    from tests import factories
+
+    with mock.patch.object(celery_app, "send_task", side_effect=REFUSED):
+        outbox.outbox_record("scorecards.recompute", [{"pilot_ids": [41]}])
+        outbox.outbox_relay_pending()  # the beat job, with the broker still down
+    row = OutboxMessage.objects.get()
+    client.force_login(factories.UserFactory(is_staff=True, is_superuser=True))
+    page = client.get("/admin/pilots/outboxmessage/?relayed_at__isempty=1")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "scorecards.recompute" in html
+    assert "OperationalError" in html  # why it waits
+    assert client.get("/admin/pilots/outboxmessage/add/").status_code == 403
+    client.post(f"/admin/pilots/outboxmessage/{row.pk}/delete/", {"post": "yes"})
+    assert OutboxMessage.objects.filter(pk=row.pk).exists()
