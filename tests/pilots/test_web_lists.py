@@ -66,8 +66,8 @@ def test_list_and_page_of_closed_pilots_say_when_they_closed_not_a_phase(
     )
     handover.task_complete(task=other.tasks.get(), by=owner, evidence_url="https://x.example/r")
     ownership.operations_accept(pilot=other, by=ops)
-    gates.pilot_graduate(pilot=other, by=sponsor, rationale="Live.")
-    gates.pilot_stop(pilot=running, by=sponsor, rationale="No uplift.", lessons_learned="Data.")
+    gates.pilot_graduate(pilot=other, by=lead, rationale="Live.")
+    gates.pilot_stop(pilot=running, by=lead, rationale="No uplift.", lessons_learned="Data.")
     time_machine.move_to(datetime(2026, 3, 20, 12, tzinfo=UTC), tick=False)
 
     client.force_login(sponsor)
