@@ -160,7 +160,7 @@ def is_independent_lead(roles: frozenset[Role]) -> bool:
 
 
 def independent_decision_refusal(roles: frozenset[Role], decision: str) -> str | None:
-    """None if these roles may take the decision (approve, reject, graduate, stop), else the rule."""
+    """None if these roles may take the decision (approve, reject, graduate, stop); else why not."""
     if is_independent_lead(roles):
         return None
     return independence_rule(INDEPENDENT_DECISIONS[decision])
