@@ -13,15 +13,15 @@ from dataclasses import dataclass
 from pilots.enums import OwnershipStatus, Stage
 from pilots.models import KnowledgeTransferTask, MetricReading, Pilot
 from pilots.permissions import (
-    CLOSERS,
     EDITORS,
-    GATE_DECIDERS,
     HANDOVER_PLANNERS,
+    NOT_INDEPENDENT,
     OPERATIONS_ACCEPTORS,
     READING_RECORDERS,
     STARTERS,
     AnyUser,
     Role,
+    independent_decision_refusal,
     is_portfolio_lead,
     pilot_roles,
 )
@@ -36,6 +36,9 @@ class Abilities:
     decide_gate: bool  # approve or reject
     start: bool
     close: bool  # graduate or stop
+    # Why this user, involved in the pilot, may not take the decision it awaits
+    # (approval, or the final decision): the independence rule in words, or "".
+    decision_rule: str
     answer_nomination: bool
     nominate: bool
     edit_metrics: bool
@@ -73,7 +76,15 @@ def may_edit_registration(user: AnyUser, pilot: Pilot) -> bool:
 def pilot_abilities(user: AnyUser, pilot: Pilot) -> Abilities:
     roles = pilot_roles(user, pilot)
     stage = pilot.stage
-    independent_lead = bool(roles & GATE_DECIDERS) and Role.SPONSOR not in roles
+    awaits = (
+        "approve"
+        if stage in TRANSITIONS["approve"].sources
+        else "close"
+        if stage in (TRANSITIONS["graduate"].sources | TRANSITIONS["stop"].sources)
+        else None
+    )
+    refusal = independent_decision_refusal(roles, awaits) if awaits else None
+    involved = bool(roles & (NOT_INDEPENDENT | {Role.LEAD}))
     if pilot.operations_owner_id is not None:
         may_accept_operations = Role.OPERATIONS in roles
     else:
@@ -82,10 +93,10 @@ def pilot_abilities(user: AnyUser, pilot: Pilot) -> Abilities:
         roles=roles,
         edit=bool(roles & EDITORS) and stage in Stage.SETUP,
         submit=bool(roles & EDITORS) and stage in TRANSITIONS["submit"].sources,
-        decide_gate=independent_lead and stage in TRANSITIONS["approve"].sources,
+        decide_gate=awaits == "approve" and refusal is None,
         start=bool(roles & STARTERS) and stage in TRANSITIONS["start"].sources,
-        close=bool(roles & CLOSERS)
-        and stage in (TRANSITIONS["graduate"].sources | TRANSITIONS["stop"].sources),
+        close=awaits == "close" and refusal is None,
+        decision_rule=(refusal or "") if involved else "",
         answer_nomination=Role.NOMINEE in roles
         and pilot.owner_status == OwnershipStatus.PENDING
         and stage in Stage.OPEN,

@@ -116,9 +116,9 @@ def can_see(user: AnyUser, pilot: Pilot) -> bool:
 # --- What each role may do (the services enforce these) ------------------------
 
 EDITORS = frozenset({Role.SPONSOR, Role.LEAD})
+# Approve, reject, graduate and stop: a lead, and an independent one (``is_independent_lead``).
 GATE_DECIDERS = frozenset({Role.LEAD})
 STARTERS = frozenset({Role.SPONSOR, Role.OWNER, Role.LEAD})
-CLOSERS = frozenset({Role.SPONSOR, Role.LEAD})
 READING_RECORDERS = frozenset({Role.OWNER, Role.MEMBER})
 HANDOVER_PLANNERS = frozenset({Role.OWNER, Role.SPONSOR})
 # For a receiving team with no named operations owner, a lead records acceptance.
@@ -127,3 +127,56 @@ OPERATIONS_ACCEPTORS = frozenset({Role.OPERATIONS, Role.LEAD})
 
 def has_any_role(user: AnyUser, pilot: Pilot, allowed: frozenset[Role]) -> bool:
     return bool(pilot_roles(user, pilot) & allowed)
+
+
+# --- Independent decisions (separation of duties) -------------------------------
+#
+# Approval (and its twin, rejection) and the final decision (graduate, stop) are
+# a portfolio lead's, and never the lead's who sponsors the pilot or owns it
+# (accepted, or nominated and not yet answered). The services, the pages' buttons,
+# the web view, the admin action and the API all ask ``independent_decision_refusal``.
+
+NOT_INDEPENDENT = frozenset({Role.SPONSOR, Role.OWNER, Role.NOMINEE})
+# What each decision is called in the rule's sentence.
+INDEPENDENT_DECISIONS = {
+    "approve": "approve it",
+    "reject": "reject it",
+    "graduate": "record its graduation",
+    "stop": "record its stop",
+    "close": "take its final decision (graduate or stop)",  # the page's summary of both
+}
+
+
+def independence_rule(action: str) -> str:
+    """The rule in words, e.g. "... must approve it." (``action``: "approve it")."""
+    return (
+        "A portfolio lead who is neither this pilot's sponsor nor its business owner "
+        f"must {action}."
+    )
+
+
+def is_independent_lead(roles: frozenset[Role]) -> bool:
+    return Role.LEAD in roles and not roles & NOT_INDEPENDENT
+
+
+def independent_decision_refusal(roles: frozenset[Role], decision: str) -> str | None:
+    """None if these roles may take the decision (approve, reject, graduate, stop); else why not."""
+    if is_independent_lead(roles):
+        return None
+    return independence_rule(INDEPENDENT_DECISIONS[decision])
+
+
+SPONSOR_AS_OWNER_RULE = (
+    "The pilot's sponsor cannot be its business owner: nominate someone else "
+    "(separation of duties)."
+)
+
+
+def sponsor_as_owner_refusal(
+    *, sponsor_id: int | None, owner_id: int | None, allowed: bool
+) -> str | None:
+    """None unless the nominee is the sponsor and the deployment does not allow it
+    (``PILOTGATE_ALLOW_SPONSOR_AS_OWNER``, for small organisations)."""
+    if allowed or owner_id is None or owner_id != sponsor_id:
+        return None
+    return SPONSOR_AS_OWNER_RULE

@@ -531,6 +531,11 @@ CELERY_BEAT_SCHEDULER = "config.celery:Scheduler"
 # heartbeat, or the oldest task waiting in the outbox has waited, longer than this.
 PILOTGATE_HEALTH_MAX_SILENCE_SECONDS = env_int("PILOTGATE_HEALTH_MAX_SILENCE_SECONDS", 300)
 
+# --- Independent decisions ----------------------------------------------------------
+# Off by default: the sponsor may not be their own pilot's business owner. A small
+# organisation where one person must hold both roles may turn it on.
+PILOTGATE_ALLOW_SPONSOR_AS_OWNER = env.bool("PILOTGATE_ALLOW_SPONSOR_AS_OWNER", default=False)
+
 # --- Security (hardened further in production.py) ----------------------------------
 
 SESSION_COOKIE_HTTPONLY = True

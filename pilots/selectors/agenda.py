@@ -155,7 +155,12 @@ def agenda_for(user: User, *, today: date | None = None) -> Agenda:
         startable = startable.filter(
             Q(sponsor=user) | Q(owner=user, owner_status=OwnershipStatus.ACCEPTED)
         )
-        closable = closable.filter(sponsor=user)
+        closable = closable.filter(sponsor=user)  # theirs to chase: a lead decides
+    else:
+        # The final decision is an independent lead's: not on a pilot they sponsor or own.
+        closable = closable.exclude(sponsor=user).exclude(
+            owner=user, owner_status__in=(OwnershipStatus.ACCEPTED, OwnershipStatus.PENDING)
+        )
     acceptable = visible.filter(
         stage=Stage.RUNNING, operations_owner=user, operations_accepted_at__isnull=True
     )

@@ -25,11 +25,9 @@ from pilots.errors import MissingItem, NotAllowed, TransitionRefused
 from pilots.frame import formats
 from pilots.models import GateDecision, OperatingPlan, Pilot, PilotEvent
 from pilots.permissions import (
-    CLOSERS,
     EDITORS,
-    GATE_DECIDERS,
     STARTERS,
-    Role,
+    independent_decision_refusal,
     pilot_roles,
 )
 from pilots.services.access import lock_pilot, require_role
@@ -225,17 +223,21 @@ def pilot_submit(*, pilot: Pilot, by: User) -> GateDecision:
     return _move(pilot=pilot, by=by, to=Stage.PROPOSED, rationale="Submitted for review.")
 
 
-def _require_independent_lead(pilot: Pilot, by: User, action: str) -> None:
-    require_role(by, pilot, GATE_DECIDERS, action)
-    if Role.SPONSOR in pilot_roles(by, pilot):
-        raise NotAllowed("A portfolio lead cannot decide the gate of a pilot they sponsor.")
+def _require_independent_lead(pilot: Pilot, by: User, decision: str) -> None:
+    """Lock the pilot, then refuse unless ``by`` is a lead who neither sponsors nor owns it.
+
+    Checked on the locked row: a nomination that lands meanwhile counts.
+    """
+    lock_pilot(pilot)
+    refusal = independent_decision_refusal(pilot_roles(by, pilot), decision)
+    if refusal:
+        raise NotAllowed(refusal)
 
 
 @transaction.atomic
 def pilot_approve(*, pilot: Pilot, by: User, rationale: str) -> GateDecision:
     """proposed → approved: a portfolio lead, with a rationale, once ownership is accepted."""
-    _require_independent_lead(pilot, by, "approve it")
-    lock_pilot(pilot)
+    _require_independent_lead(pilot, by, "approve")
     missing = _stage_item(pilot, "approve")
     if not missing:
         missing = submission_missing_items(pilot) + _owner_accepted_item(pilot)
@@ -247,8 +249,7 @@ def pilot_approve(*, pilot: Pilot, by: User, rationale: str) -> GateDecision:
 @transaction.atomic
 def pilot_reject(*, pilot: Pilot, by: User, reason: str) -> GateDecision:
     """proposed → draft, with the reason, so the sponsor can fix and resubmit."""
-    _require_independent_lead(pilot, by, "reject it")
-    lock_pilot(pilot)
+    _require_independent_lead(pilot, by, "reject")
     missing = _stage_item(pilot, "reject")
     missing += _text_item(reason, "rationale", "Write the reason for rejecting.")
     _refuse_if("reject", missing)
@@ -298,8 +299,7 @@ def pilot_start(
 @transaction.atomic
 def pilot_graduate(*, pilot: Pilot, by: User, rationale: str) -> GateDecision:
     """running → graduated ("in production"): handover done and operations accepted."""
-    require_role(by, pilot, CLOSERS, "record its graduation")
-    lock_pilot(pilot)
+    _require_independent_lead(pilot, by, "graduate")
     missing = _stage_item(pilot, "graduate")
     if not missing:
         tasks = list(pilot.tasks.all())
@@ -334,8 +334,7 @@ def pilot_graduate(*, pilot: Pilot, by: User, rationale: str) -> GateDecision:
 @transaction.atomic
 def pilot_stop(*, pilot: Pilot, by: User, rationale: str, lessons_learned: str) -> GateDecision:
     """approved | running → stopped: a legitimate outcome, with lessons learned in writing."""
-    require_role(by, pilot, CLOSERS, "record its stop")
-    lock_pilot(pilot)
+    _require_independent_lead(pilot, by, "stop")
     missing = _stage_item(pilot, "stop")
     missing += _text_item(rationale, "rationale", "Write why the pilot is stopped.")
     missing += _text_item(lessons_learned, "lessons_learned", "Write the lessons learned.")

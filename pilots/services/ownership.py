@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -10,7 +11,7 @@ from django.utils import timezone
 from pilots.enums import OwnershipStatus, Stage
 from pilots.errors import NotAllowed
 from pilots.models import Pilot, PilotEvent
-from pilots.permissions import EDITORS, OPERATIONS_ACCEPTORS
+from pilots.permissions import EDITORS, OPERATIONS_ACCEPTORS, sponsor_as_owner_refusal
 from pilots.services.access import lock_in_stage, require_role
 from pilots.services.audit import apply_changes, event_record
 
@@ -22,6 +23,13 @@ def owner_nominate(*, pilot: Pilot, by: User, owner: User) -> Pilot:
     lock_in_stage(pilot, Stage.OPEN, "nominate a business owner")
     if not owner.is_active:
         raise ValidationError({"owner": "This account is deactivated: nominate someone active."})
+    refusal = sponsor_as_owner_refusal(
+        sponsor_id=pilot.sponsor_id,
+        owner_id=owner.pk,
+        allowed=settings.PILOTGATE_ALLOW_SPONSOR_AS_OWNER,
+    )
+    if refusal:
+        raise ValidationError({"owner": ValidationError(refusal, code="sponsor_as_owner")})
     if pilot.owner_id == owner.pk and pilot.owner_status in (
         OwnershipStatus.PENDING,
         OwnershipStatus.ACCEPTED,

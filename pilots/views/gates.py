@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from pilots.errors import TransitionRefused
 from pilots.forms.gates import DecisionForm, DeclineForm
 from pilots.links import PilotLinks
+from pilots.permissions import INDEPENDENT_DECISIONS, independent_decision_refusal
 from pilots.selectors.pilots import pilot_for_page
 from pilots.services import gates, ownership
 from pilots.views.common import (
@@ -64,9 +65,14 @@ def pilot_decide(request: SignedInRequest, reference: str) -> HttpResponse:
     ab = abilities(request, pilot)
     open_decisions = decisions_open_to(ab, pilot)
     decision = request.POST.get("decision", "")
+    rule = (
+        independent_decision_refusal(ab.roles, decision)
+        if decision in INDEPENDENT_DECISIONS
+        else None
+    )
     require(
         decision in open_decisions,
-        "You may not record this decision on this pilot now.",
+        rule or "You may not record this decision on this pilot now.",
     )
     form = DecisionForm(request.POST, decisions=open_decisions)
     refused = None

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from pilots.models import KnowledgeTransferTask, Metric, MetricReading, PilotMembership
+from pilots.models import KnowledgeTransferTask, Metric, MetricReading, Pilot, PilotMembership
 from tests import factories
 from tests.api.conftest import ROLES, url
 
@@ -238,3 +238,28 @@ def test_users_are_listed_for_choosing_owners(client_as, sponsor, owner, outside
     response = client_as("sponsor").get("/api/v1/users/", {"q": "own"})
     assert [user["username"] for user in response.json()["results"]] == ["owner"]
     assert set(response.json()["results"][0]) == {"id", "username", "full_name"}
+
+
+SPONSOR_AS_OWNER = (
+    "The pilot's sponsor cannot be its business owner: nominate someone else "
+    "(separation of duties)."
+)
+
+
+def test_a_sponsor_may_not_register_a_pilot_they_own(client_as, sponsor):
+    response = client_as("sponsor").post(
+        "/api/v1/pilots/", {"title": "Invoice triage", "owner": sponsor.pk}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"]["owner"] == [SPONSOR_AS_OWNER]
+    assert not Pilot.objects.filter(title="Invoice triage").exists()
+
+
+def test_a_sponsor_may_not_patch_themselves_in_as_owner(client_as, draft, sponsor, owner):
+    response = client_as("sponsor").patch(
+        url(draft.reference), {"owner": sponsor.pk}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"]["owner"] == [SPONSOR_AS_OWNER]
+    draft.refresh_from_db()
+    assert draft.owner == owner

@@ -7,8 +7,9 @@ is malformed is a 400; a user without the role gets 403. None changes the stage.
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import Group
 
-from pilots.enums import Stage, TaskStatus
+from pilots.enums import PORTFOLIO_LEADS_GROUP, Stage, TaskStatus
 from pilots.services import ownership
 from tests import factories
 from tests.api.conftest import url
@@ -114,7 +115,7 @@ def test_start_after_the_planned_end_is_refused(client_as, approved, time_machin
 
 
 def test_graduate_lists_the_handover_that_is_missing(client_as, running):
-    response = post(client_as("sponsor"), running, "graduate", {"rationale": "In production."})
+    response = post(client_as("lead"), running, "graduate", {"rationale": "In production."})
     assert response.status_code == 409
     codes = [item["code"] for item in response.json()["missing"]]
     assert codes == ["handover_plan", "operations_not_accepted"]
@@ -137,11 +138,11 @@ def test_operations_accepts_then_the_pilot_graduates(client_as, running, owner):
 
 
 def test_stop_needs_lessons_learned(client_as, running):
-    missing = post(client_as("sponsor"), running, "stop", {"rationale": "No value."})
+    missing = post(client_as("lead"), running, "stop", {"rationale": "No value."})
     assert missing.status_code == 400
     assert set(missing.json()["errors"]) == {"lessons_learned"}
     response = post(
-        client_as("sponsor"),
+        client_as("lead"),
         running,
         "stop",
         {"rationale": "No value.", "lessons_learned": "Data was too sparse."},
@@ -179,3 +180,40 @@ def test_writing_to_a_pilot_in_the_wrong_stage_is_a_conflict(client_as, draft, m
             }
         ],
     }
+
+
+def make_lead(user) -> None:
+    """Put ``user`` in the portfolio leads (and forget the groups their object remembers)."""
+    user.groups.add(Group.objects.get_or_create(name=PORTFOLIO_LEADS_GROUP)[0])
+    vars(user).pop("_pilotgate_groups", None)
+
+
+INDEPENDENCE_RULE = (
+    "A portfolio lead who is neither this pilot's sponsor nor its business owner must {}."
+)
+
+
+@pytest.mark.parametrize(
+    ("decision", "words"),
+    [("graduate", "record its graduation"), ("stop", "record its stop")],
+)
+def test_the_sponsor_may_not_take_the_final_decision(client_as, running, decision, words):
+    response = post(
+        client_as("sponsor"),
+        running,
+        decision,
+        {"rationale": "Mine."} | ({"lessons_learned": "Some."} if decision == "stop" else {}),
+    )
+    assert response.status_code == 403
+    assert response.json()["detail"] == INDEPENDENCE_RULE.format(words)
+    assert stage_of(running) == Stage.RUNNING
+
+
+def test_a_lead_who_owns_the_pilot_may_not_stop_it(client_as, running, owner):
+    make_lead(owner)
+    response = post(
+        client_as("owner"), running, "stop", {"rationale": "Mine.", "lessons_learned": "Some."}
+    )
+    assert response.status_code == 403
+    assert response.json()["detail"] == INDEPENDENCE_RULE.format("record its stop")
+    assert stage_of(running) == Stage.RUNNING

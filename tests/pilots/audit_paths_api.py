@@ -283,7 +283,7 @@ API_PATHS = [
         "api",
         "stop (transition)",
         "running",
-        "sponsor",
+        "lead",
         api(
             "post",
             lambda pilot, cast: "stop/",

@@ -5,9 +5,16 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 
-from pilots.enums import InfrastructureItem, OwnershipStatus, Stage, TaskStatus
+from pilots.enums import (
+    PORTFOLIO_LEADS_GROUP,
+    InfrastructureItem,
+    OwnershipStatus,
+    Stage,
+    TaskStatus,
+)
 from pilots.errors import NotAllowed, TransitionRefused
 from pilots.models import (
     GateDecision,
@@ -17,6 +24,7 @@ from pilots.models import (
     Pilot,
     PilotEvent,
 )
+from pilots.permissions import SPONSOR_AS_OWNER_RULE
 from pilots.services import gates, handover, ownership
 from tests import factories
 
@@ -173,7 +181,7 @@ def test_lead_cannot_approve_a_pilot_they_sponsor(lead, owner):
     gates.pilot_submit(pilot=pilot, by=lead)
     ownership.ownership_accept(pilot=pilot, by=owner)
 
-    with pytest.raises(NotAllowed, match="pilot they sponsor"):
+    with pytest.raises(NotAllowed, match=INDEPENDENCE):
         gates.pilot_approve(pilot=pilot, by=lead, rationale="Mine")
 
 
@@ -246,14 +254,14 @@ def test_start_a_proposed_pilot_is_refused(proposed, sponsor):
 
 
 def test_graduate_names_open_tasks_missing_operations_acceptance_and_rationale(
-    running, owner, member
+    running, owner, member, lead
 ):
     done = factories.TaskFactory(pilot=running, assignee=member, title="Runbook")
     factories.TaskFactory(pilot=running, assignee=member, title="Shadowing")
     handover.task_complete(task=done, by=owner, evidence_url="https://wiki.example.com/rb")
 
     with pytest.raises(TransitionRefused) as refused:
-        gates.pilot_graduate(pilot=running, by=running.sponsor, rationale="")
+        gates.pilot_graduate(pilot=running, by=lead, rationale="")
 
     assert [i.message for i in refused.value.missing] == [
         "Knowledge-transfer task not done: Shadowing.",
@@ -289,6 +297,95 @@ def test_graduate_is_not_for_the_owner(running, owner):
         gates.pilot_graduate(pilot=running, by=owner, rationale="Mine")
 
 
+# --- independent decisions: a lead who neither sponsors nor owns the pilot ----------------
+
+
+def make_lead(user) -> None:
+    """Put ``user`` in the portfolio leads (and forget the groups their object remembers)."""
+    user.groups.add(Group.objects.get_or_create(name=PORTFOLIO_LEADS_GROUP)[0])
+    vars(user).pop("_pilotgate_groups", None)
+
+
+INDEPENDENCE = "neither this pilot's sponsor nor its business owner"
+
+
+@pytest.mark.parametrize("decision", ["graduate", "stop"])
+def test_the_sponsor_alone_may_not_take_the_final_decision(running, sponsor, decision):
+    with pytest.raises(NotAllowed, match=INDEPENDENCE):
+        gates.TRANSITIONS[decision].run(
+            running, sponsor, gates.Words(rationale="Mine", lessons_learned="Some")
+        )
+    assert stage_of(running) == Stage.RUNNING
+    assert not running.decisions.filter(to_stage=Stage(gates.TRANSITIONS[decision].to)).exists()
+
+
+@pytest.mark.parametrize("decision", ["graduate", "stop"])
+def test_a_lead_who_sponsors_the_pilot_may_not_take_the_final_decision(running, lead, decision):
+    running.sponsor = lead
+    running.save(update_fields=["sponsor"])
+    with pytest.raises(NotAllowed, match=f"{INDEPENDENCE} must record its"):
+        gates.TRANSITIONS[decision].run(
+            running, lead, gates.Words(rationale="Mine", lessons_learned="Some")
+        )
+    assert stage_of(running) == Stage.RUNNING
+
+
+@pytest.mark.parametrize("decision", ["graduate", "stop"])
+def test_a_lead_who_owns_the_pilot_may_not_take_the_final_decision(running, owner, decision):
+    make_lead(owner)
+    with pytest.raises(NotAllowed, match=INDEPENDENCE):
+        gates.TRANSITIONS[decision].run(
+            running, owner, gates.Words(rationale="Mine", lessons_learned="Some")
+        )
+    assert stage_of(running) == Stage.RUNNING
+
+
+def test_a_lead_who_owns_the_pilot_may_not_approve_it(sponsor, owner):
+    make_lead(owner)
+    pilot = factories.PilotFactory(sponsor=sponsor, receiving_team="Ops")
+    factories.complete_registration(pilot, owner=owner)
+    gates.pilot_submit(pilot=pilot, by=sponsor)
+    ownership.ownership_accept(pilot=pilot, by=owner)
+
+    with pytest.raises(NotAllowed, match=f"{INDEPENDENCE} must approve it"):
+        gates.pilot_approve(pilot=pilot, by=owner, rationale="Mine")
+    assert stage_of(pilot) == Stage.PROPOSED
+
+
+def test_a_lead_nominated_as_owner_may_not_reject_it(sponsor, owner):
+    make_lead(owner)
+    pilot = factories.PilotFactory(sponsor=sponsor, receiving_team="Ops")
+    factories.complete_registration(pilot, owner=owner)
+    gates.pilot_submit(pilot=pilot, by=sponsor)  # nominated, not answered
+
+    with pytest.raises(NotAllowed, match=f"{INDEPENDENCE} must reject it"):
+        gates.pilot_reject(pilot=pilot, by=owner, reason="Not mine")
+    assert stage_of(pilot) == Stage.PROPOSED
+
+
+def test_the_sponsor_may_not_nominate_themselves_as_owner(sponsor):
+    pilot = factories.PilotFactory(sponsor=sponsor)
+    with pytest.raises(ValidationError) as refused:
+        ownership.owner_nominate(pilot=pilot, by=sponsor, owner=sponsor)
+    assert refused.value.message_dict["owner"] == [SPONSOR_AS_OWNER_RULE]
+    pilot.refresh_from_db()
+    assert pilot.owner_id is None
+
+
+def test_a_lead_may_not_nominate_the_sponsor_as_owner(sponsor, lead):
+    pilot = factories.PilotFactory(sponsor=sponsor)
+    with pytest.raises(ValidationError, match="sponsor cannot be its business owner"):
+        ownership.owner_nominate(pilot=pilot, by=lead, owner=sponsor)
+
+
+def test_a_small_organisation_may_let_the_sponsor_own_the_pilot(sponsor, settings):
+    settings.PILOTGATE_ALLOW_SPONSOR_AS_OWNER = True
+    pilot = factories.PilotFactory(sponsor=sponsor)
+    ownership.owner_nominate(pilot=pilot, by=sponsor, owner=sponsor)
+    pilot.refresh_from_db()
+    assert pilot.owner_id == sponsor.pk
+
+
 # --- stop ------------------------------------------------------------------------------------
 
 
@@ -301,12 +398,12 @@ def test_stop_requires_rationale_and_lessons(running, lead):
 
 
 @pytest.mark.parametrize("fixture", ["approved", "running"])
-def test_stop_from_approved_or_running(fixture, sponsor, request):
+def test_stop_from_approved_or_running(fixture, lead, request):
     pilot = request.getfixturevalue(fixture)
 
     decision = gates.pilot_stop(
         pilot=pilot,
-        by=sponsor,
+        by=lead,
         rationale="Data never reached quality.",
         lessons_learned="Fund data first.",
     )
@@ -315,16 +412,16 @@ def test_stop_from_approved_or_running(fixture, sponsor, request):
     assert decision.lessons_learned == "Fund data first."
 
 
-def test_stop_a_draft_is_refused(draft, sponsor):
+def test_stop_a_draft_is_refused(draft, lead):
     with pytest.raises(TransitionRefused) as refused:
-        gates.pilot_stop(pilot=draft, by=sponsor, rationale="x", lessons_learned="y")
+        gates.pilot_stop(pilot=draft, by=lead, rationale="x", lessons_learned="y")
     assert codes(refused) == ["stage"]
 
 
-def test_closed_pilot_cannot_move_again(running, sponsor):
-    gates.pilot_stop(pilot=running, by=sponsor, rationale="Done", lessons_learned="Lessons")
+def test_closed_pilot_cannot_move_again(running, sponsor, lead):
+    gates.pilot_stop(pilot=running, by=lead, rationale="Done", lessons_learned="Lessons")
     with pytest.raises(TransitionRefused):
-        gates.pilot_graduate(pilot=running, by=sponsor, rationale="Actually live")
+        gates.pilot_graduate(pilot=running, by=lead, rationale="Actually live")
     with pytest.raises(ValidationError):
         ownership.owner_nominate(pilot=running, by=sponsor, owner=factories.UserFactory())
 

@@ -92,9 +92,9 @@ def test_edit_from_a_stale_copy_does_not_revert_the_stage(approved, sponsor):
     )
 
 
-def test_nomination_from_a_stale_copy_sees_the_closed_stage(running, sponsor):
+def test_nomination_from_a_stale_copy_sees_the_closed_stage(running, sponsor, lead):
     stale = Pilot.objects.get(pk=running.pk)
-    gates.pilot_stop(pilot=running, by=sponsor, rationale="Over", lessons_learned="Data first")
+    gates.pilot_stop(pilot=running, by=lead, rationale="Over", lessons_learned="Data first")
 
     with pytest.raises(ValidationError):
         ownership.owner_nominate(pilot=stale, by=sponsor, owner=factories.UserFactory())

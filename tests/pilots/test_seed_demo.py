@@ -23,6 +23,7 @@ from pilots.models import (
     Pilot,
     PilotEvent,
 )
+from pilots.permissions import is_independent_lead, pilot_roles
 from pilots.selectors.metrics import pilot_metric_statuses
 from pilots.selectors.pilots import pilot_timeline
 from pilots.services import audit
@@ -89,6 +90,25 @@ def test_seed_demo_covers_every_stage_and_risk_situation():
         s.trajectory for s in all_statuses
     }
     assert GateDecision.objects.filter(from_stage=Stage.PROPOSED, to_stage=Stage.DRAFT).exists()
+
+
+@pytest.mark.django_db
+def test_seed_demo_decisions_are_taken_by_an_independent_lead():
+    call_command("seed_demo")
+    independent = [
+        Stage.APPROVED,
+        Stage.GRADUATED,
+        Stage.STOPPED,
+    ]
+    decisions = list(
+        GateDecision.objects.filter(to_stage__in=independent).select_related("pilot", "decided_by")
+    )
+    assert {d.to_stage for d in decisions} == set(independent)
+    for decision in decisions:
+        roles = pilot_roles(decision.decided_by, decision.pilot)
+        assert is_independent_lead(roles), (decision.pilot.reference, decision.to_stage)
+    pilots = Pilot.objects.exclude(owner=None)
+    assert all(p.owner_id != p.sponsor_id for p in pilots), "no sponsor owns their pilot"
 
 
 @pytest.mark.django_db

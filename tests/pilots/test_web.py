@@ -87,6 +87,25 @@ def test_admin_gate_decision_goes_through_the_service(client, proposed, owner):
     ).get().decided_by == (lead_admin)
 
 
+def test_admin_gate_decision_by_a_lead_who_sponsors_the_pilot_is_refused_by_the_rule(
+    client, running
+):
+    lead_admin = factories.lead_user("lead_admin")
+    lead_admin.is_staff = lead_admin.is_superuser = True
+    lead_admin.save()
+    running.sponsor = lead_admin
+    running.save(update_fields=["sponsor"])
+    client.force_login(lead_admin)
+
+    refused = _admin_decide(client, running, transition="graduate", rationale="Mine.")
+    assert (
+        f"{running.reference}: A portfolio lead who is neither this pilot&#x27;s sponsor nor "
+        "its business owner must record its graduation."
+    ) in refused.content.decode()
+    assert Pilot.objects.get(pk=running.pk).stage == Stage.RUNNING
+    assert not GateDecision.objects.filter(pilot=running, to_stage=Stage.GRADUATED).exists()
+
+
 def test_admin_gate_form_is_shown_first(client, draft, admin_user):
     client.force_login(admin_user)
     response = client.post(

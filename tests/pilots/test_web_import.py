@@ -231,12 +231,12 @@ def test_import_the_whole_flow_preview_then_apply(client, running, metric, membe
 
 
 def test_import_apply_validates_again_what_changed_since_the_preview(
-    client, running, metric, owner, sponsor
+    client, running, metric, owner, lead
 ):
     client.force_login(owner)
     text = weekly("Invoices per hour", 2)
     assert "Import 2 readings" in preview(client, running, text).content.decode()
-    gates.pilot_stop(pilot=running, by=sponsor, rationale="No value.", lessons_learned="Data.")
+    gates.pilot_stop(pilot=running, by=lead, rationale="No value.", lessons_learned="Data.")
     response = apply(client, running, text)
     assert response.status_code == 403  # a stopped pilot takes no readings
     assert not MetricReading.objects.exists()

@@ -66,8 +66,8 @@ def test_list_and_page_of_closed_pilots_say_when_they_closed_not_a_phase(
     )
     handover.task_complete(task=other.tasks.get(), by=owner, evidence_url="https://x.example/r")
     ownership.operations_accept(pilot=other, by=ops)
-    gates.pilot_graduate(pilot=other, by=sponsor, rationale="Live.")
-    gates.pilot_stop(pilot=running, by=sponsor, rationale="No uplift.", lessons_learned="Data.")
+    gates.pilot_graduate(pilot=other, by=lead, rationale="Live.")
+    gates.pilot_stop(pilot=running, by=lead, rationale="No uplift.", lessons_learned="Data.")
     time_machine.move_to(datetime(2026, 3, 20, 12, tzinfo=UTC), tick=False)
 
     client.force_login(sponsor)
@@ -402,3 +402,17 @@ def test_home_query_count_for_a_lead_does_not_grow(
     with django_assert_num_queries(13):
         response = client.get(HOME)
     assert f"{n} proposed pilot" in response.content.decode()
+
+
+def test_home_offers_a_lead_only_the_final_decisions_they_may_take(
+    client, running, lead, time_machine
+):
+    time_machine.move_to(
+        datetime.combine(running.planned_end + timedelta(days=3), datetime.min.time(), UTC)
+    )
+    client.force_login(lead)
+    assert "decision overdue" in client.get(HOME).content.decode()
+
+    running.sponsor = lead  # now the lead's own pilot: an independent lead decides
+    running.save(update_fields=["sponsor"])
+    assert "decision overdue" not in client.get(HOME).content.decode()

@@ -6,10 +6,11 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils.html import escape
 
-from pilots.enums import OwnershipStatus, ReadingSource, Stage
+from pilots.enums import PORTFOLIO_LEADS_GROUP, OwnershipStatus, ReadingSource, Stage
 from pilots.models import GateDecision, MetricReading, Pilot, PilotEvent
 from pilots.services import ownership
 from pilots.services.audit import event_record
@@ -285,7 +286,7 @@ def test_sponsor_posting_approve_is_403(client, proposed, owner, sponsor):
     client.force_login(sponsor)
     response = decide(client, proposed, "approve", rationale="Mine is great.")
     assert response.status_code == 403
-    assert shows(response, "You may not record this decision on this pilot now.")
+    assert shows(response, f"{INDEPENDENCE} must approve it.")
     assert stored(proposed).stage == Stage.PROPOSED
 
 
@@ -307,8 +308,8 @@ def test_sponsor_starts_an_approved_pilot_today(client, approved, sponsor):
     assert (pilot.stage, pilot.started_on) == (Stage.RUNNING, date(2026, 3, 1))
 
 
-def test_stop_without_lessons_learned_is_refused(client, running, sponsor):
-    client.force_login(sponsor)
+def test_stop_without_lessons_learned_is_refused(client, running, lead):
+    client.force_login(lead)
     response = decide(client, running, "stop", rationale="No uplift.", lessons_learned="")
     assert response.status_code == 200
     assert "Cannot stop yet." in response.content.decode()
@@ -317,8 +318,8 @@ def test_stop_without_lessons_learned_is_refused(client, running, sponsor):
     assert not GateDecision.objects.filter(pilot=running, to_stage=Stage.STOPPED).exists()
 
 
-def test_stop_with_lessons_learned_stops_the_pilot(client, running, sponsor):
-    client.force_login(sponsor)
+def test_stop_with_lessons_learned_stops_the_pilot(client, running, lead):
+    client.force_login(lead)
     response = decide(
         client,
         running,
@@ -332,8 +333,8 @@ def test_stop_with_lessons_learned_stops_the_pilot(client, running, sponsor):
     assert decision.lessons_learned == "Agree the data source first."
 
 
-def test_graduate_is_refused_with_every_missing_item(client, running, sponsor):
-    client.force_login(sponsor)
+def test_graduate_is_refused_with_every_missing_item(client, running, lead):
+    client.force_login(lead)
     response = decide(client, running, "graduate", rationale="Live.")
     assert response.status_code == 200
     assert "Cannot graduate yet." in response.content.decode()
@@ -370,6 +371,60 @@ def test_refused_decision_address_answers_a_get_with_the_decision_section(
     assert page.status_code == 200
     assert 'id="decision"' in page.content.decode()
     assert stored(pilot).stage == pilot.stage  # the GET decided nothing
+
+
+INDEPENDENCE = "A portfolio lead who is neither this pilot's sponsor nor its business owner"
+
+
+@pytest.mark.parametrize(
+    ("decision", "data"),
+    [
+        ("graduate", {"rationale": "Live."}),
+        ("stop", {"rationale": "No uplift.", "lessons_learned": "Data first."}),
+    ],
+)
+def test_the_sponsor_may_not_take_the_final_decision(client, running, sponsor, decision, data):
+    client.force_login(sponsor)
+    response = decide(client, running, decision, **data)
+    assert response.status_code == 403
+    assert shows(
+        response,
+        f"{INDEPENDENCE} must record its {'graduation' if decision == 'graduate' else 'stop'}.",
+    )
+    assert stored(running).stage == Stage.RUNNING
+    assert not GateDecision.objects.filter(pilot=running, to_stage=decision + "d").exists()
+
+
+def test_the_sponsor_sees_no_final_decision_buttons_and_who_decides(client, running, sponsor):
+    client.force_login(sponsor)
+    page = client.get(detail_url(running)).content.decode()
+    assert 'value="graduate"' not in page
+    assert 'value="stop"' not in page
+    assert 'id="decision-rule"' in page
+    assert escape(f"{INDEPENDENCE} must take its final decision (graduate or stop).") in page
+
+
+def test_a_lead_who_owns_the_pilot_sees_no_final_decision_buttons(client, running, owner):
+    owner.groups.add(Group.objects.get_or_create(name=PORTFOLIO_LEADS_GROUP)[0])
+    client.force_login(owner)
+    page = client.get(detail_url(running)).content.decode()
+    assert 'value="graduate"' not in page
+    assert escape(f"{INDEPENDENCE} must take its final decision (graduate or stop).") in page
+
+
+def test_an_independent_lead_sees_the_final_decision_buttons(client, running, lead):
+    client.force_login(lead)
+    page = client.get(detail_url(running)).content.decode()
+    assert 'value="graduate"' in page
+    assert 'value="stop"' in page
+    assert 'id="decision-rule"' not in page
+
+
+def test_the_sponsor_sees_who_approves_a_proposed_pilot(client, proposed, sponsor):
+    client.force_login(sponsor)
+    page = client.get(detail_url(proposed)).content.decode()
+    assert 'value="approve"' not in page
+    assert escape(f"{INDEPENDENCE} must approve it.") in page
 
 
 def test_member_cannot_record_any_decision(client, running, member):

@@ -327,3 +327,32 @@ def test_metric_pages_outsider_404_and_member_403(client, draft, outsider, membe
     response = client.post(urls[0], metric_data(kind="business", name="Sneaky"))
     assert response.status_code == 403
     assert not Metric.objects.filter(name="Sneaky").exists()
+
+
+# --- Independent decisions: the sponsor is not the business owner -----------------------
+
+SPONSOR_AS_OWNER = "The pilot's sponsor cannot be its business owner"
+
+
+def test_owner_step_the_sponsor_may_not_nominate_themselves(client, empty_draft, sponsor):
+    client.force_login(sponsor)
+    response = client.post(
+        step_url(empty_draft, "owner"), {"action": "nominate", "nominate-owner": sponsor.pk}
+    )
+    assert response.status_code == 200
+    assert escape(SPONSOR_AS_OWNER) in response.content.decode()
+    stored = Pilot.objects.get(pk=empty_draft.pk)
+    assert (stored.owner, stored.owner_status) == (None, OwnershipStatus.NONE)
+
+
+def test_owner_step_a_small_organisation_lets_the_sponsor_own_it(
+    client, empty_draft, sponsor, settings
+):
+    settings.PILOTGATE_ALLOW_SPONSOR_AS_OWNER = True
+    client.force_login(sponsor)
+    client.post(
+        step_url(empty_draft, "owner"),
+        {"action": "nominate", "nominate-owner": sponsor.pk, "then": "next"},
+    )
+    stored = Pilot.objects.get(pk=empty_draft.pk)
+    assert (stored.owner, stored.owner_status) == (sponsor, OwnershipStatus.PENDING)

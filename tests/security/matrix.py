@@ -51,9 +51,10 @@ SEES = frozenset(Role)  # any role on the pilot
 EDITORS = frozenset({Role.SPONSOR, Role.LEAD})
 RECORDERS = frozenset({Role.OWNER, Role.MEMBER})
 PLANNERS = frozenset({Role.OWNER, Role.SPONSOR})
-CLOSERS = frozenset({Role.SPONSOR, Role.LEAD})
 STARTERS = frozenset({Role.SPONSOR, Role.OWNER, Role.LEAD})
-DECIDERS = frozenset({Role.LEAD})  # and not the pilot's sponsor
+# Approve, reject, graduate, stop: a lead who is neither the pilot's sponsor nor its
+# business owner (the world's lead is neither).
+DECIDERS = frozenset({Role.LEAD})
 NOMINEE = frozenset({Role.NOMINEE})
 OPERATIONS = frozenset({Role.OPERATIONS})
 # Readings are changed by whoever recorded them or the business owner; the
@@ -134,7 +135,7 @@ RULES: dict[str, Route] = {
     "pilots:reading_delete": pages(READING_CHANGERS, "GET", "POST"),
     "pilots:member_remove": action(EDITORS),
     "pilots:ownership": action(NOMINEE, Stage.PROPOSED),
-    "pilots:decide": action(CLOSERS, POST={"decision": "stop"}),
+    "pilots:decide": action(DECIDERS, POST={"decision": "stop"}),
     "pilots:operations_accept": action(OPERATIONS),
     "pilots:task_new": pages(PLANNERS, "GET", "POST"),
     "pilots:task_edit": pages(PLANNERS, "GET", "POST"),
@@ -166,9 +167,9 @@ RULES: dict[str, Route] = {
         {"POST": DECIDERS}, Stage.PROPOSED, data={"POST": {"reason": "Not now."}}
     ),
     "api:pilot-start": Route({"POST": STARTERS}, Stage.APPROVED),
-    "api:pilot-graduate": Route({"POST": CLOSERS}, data={"POST": {"rationale": "Done."}}),
+    "api:pilot-graduate": Route({"POST": DECIDERS}, data={"POST": {"rationale": "Done."}}),
     "api:pilot-stop": Route(
-        {"POST": CLOSERS}, data={"POST": {"rationale": "No.", "lessons_learned": "Some."}}
+        {"POST": DECIDERS}, data={"POST": {"rationale": "No.", "lessons_learned": "Some."}}
     ),
     "api:pilot-accept-operations": Route({"POST": OPERATIONS}),
     "api:decision-list": Route({"GET": SEES}),

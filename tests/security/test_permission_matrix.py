@@ -175,7 +175,7 @@ def expected(rule: Any, who: str, side: str, stage: str) -> str:
     if not roles:
         return "hidden"
     if roles & rule:
-        # The gate deciders exclude the pilot's own sponsor (not held by the world's lead).
+        # The deciders exclude the pilot's sponsor and owner (the world's lead is neither).
         return "allowed"
     return "denied"
 
@@ -357,12 +357,9 @@ def test_every_cell_of_the_permission_matrix(db, today, capsys, record_property)
 
 
 def test_a_lead_who_owns_a_pilot_may_not_approve_it(db, today):
-    """The one cell the matrix holds apart: the audit's finding, fixed by issue 15.
-
-    Expected: a portfolio lead who is a pilot's business owner may not approve
-    it (403, nothing changed). Today the approval goes through; this test
-    records that as an expected failure, and passes on its own once fixed.
-    """
+    """The one cell the matrix's world cannot hold (its lead owns no pilot): a
+    portfolio lead who is a pilot's business owner may not approve it (403, the
+    rule in the detail, nothing changed)."""
     sponsor = factories.sponsor_user("sponsor-l")
     lead = factories.lead_user("lead-l")
     pilot = factories.PilotFactory(sponsor=sponsor)
@@ -377,7 +374,9 @@ def test_a_lead_who_owns_a_pilot_may_not_approve_it(db, today):
         content_type="application/json",
     )
     pilot.refresh_from_db()
-    if response.status_code == 200 and pilot.stage == Stage.APPROVED:
-        pytest.xfail("known finding, fixed by issue 15: a lead who owns a pilot may approve it")
     assert response.status_code == 403
+    assert response.json()["detail"] == (
+        "A portfolio lead who is neither this pilot's sponsor nor its business owner "
+        "must approve it."
+    )
     assert pilot.stage == Stage.PROPOSED
