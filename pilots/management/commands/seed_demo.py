@@ -138,7 +138,7 @@ class Command(BaseCommand):
             data_source="Production data warehouse, nightly load",
             **provenance(
                 "4-week average before the pilot, from the weekly operations report",
-                f"{spec.unit} operations report",
+                f"{spec.unit} weekly report",
             ),
         )
         tracked = [(primary, spec.progress)]
