@@ -292,3 +292,12 @@ def test_a_drafts_missing_list_on_the_pilot_page_names_the_provenance(client, dr
         f"Primary metric “{primary.name}”: say which system or report the baseline came from.",
     )
     assert step_url(draft, "metric") in response.content.decode()
+
+
+def test_admin_shows_the_provenance(client, draft, admin_user):
+    primary = _primary(draft)
+    client.force_login(admin_user)
+    response = client.get(reverse("admin:pilots_metric_change", args=[primary.pk]))
+    assert response.status_code == 200
+    for text in ("Baseline measured on", "Baseline method", "Baseline source", "Claims DB"):
+        assert text in response.content.decode()
