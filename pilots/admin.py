@@ -313,9 +313,17 @@ class MetricAdmin(ViewOnly, admin.ModelAdmin):
         "target",
         "target_date",
         "cadence",
+        "baseline_measured_on",
     )
     list_filter = ("kind", "direction", "cadence")
-    search_fields = ("name", "pilot__reference", "pilot__title", "data_source")
+    search_fields = (
+        "name",
+        "pilot__reference",
+        "pilot__title",
+        "data_source",
+        "baseline_method",
+        "baseline_source",
+    )
     list_select_related = ("pilot",)
     autocomplete_fields = ("pilot",)
 

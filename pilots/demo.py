@@ -56,6 +56,8 @@ class Spec:
     rejected_once: bool = False
     operations_accepted: bool = False
     lessons: str = ""
+    # The baseline's provenance (when, how, from what); a draft may not have it yet.
+    provenance: bool = True
 
 
 HANDOVER_TASKS = [
@@ -77,6 +79,7 @@ SPECS = [
         owner=None,
         ops=None,
         complete=False,
+        provenance=False,
     ),
     Spec(
         "Supplier risk early warning",

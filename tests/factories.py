@@ -8,6 +8,7 @@ from decimal import Decimal
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from pilots.enums import (
     PORTFOLIO_LEADS_GROUP,
@@ -97,6 +98,13 @@ class MetricFactory(factory.django.DjangoModelFactory):
     target_date = factory.LazyAttribute(lambda m: m.pilot.planned_end)
     cadence = Cadence.WEEKLY
     data_source = "Warehouse"
+    # Provenance by default, so a complete registration passes the gate; tests of its
+    # absence pass baseline_measured_on=None, baseline_method="", baseline_source="".
+    baseline_measured_on = factory.LazyAttribute(
+        lambda m: min(m.pilot.planned_start or date.max, timezone.localdate()) - timedelta(days=14)
+    )
+    baseline_method = "4-week average of the ledger"
+    baseline_source = "Claims DB"
 
 
 class ReadingFactory(factory.django.DjangoModelFactory):

@@ -73,8 +73,11 @@ class MetricForm(forms.ModelForm):
             "target_date",
             "cadence",
             "data_source",
+            "baseline_measured_on",
+            "baseline_method",
+            "baseline_source",
         ]
-        widgets = {"target_date": DateInput()}
+        widgets = {"target_date": DateInput(), "baseline_measured_on": DateInput()}
         help_texts = {
             "name": "The business number that must move, e.g. “Invoices processed per hour”.",
             "baseline": "Where the number stands today, before the pilot.",

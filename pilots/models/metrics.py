@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from pilots.enums import Cadence, Direction, MetricKind, ReadingSource
 from pilots.models.pilot import Pilot
@@ -24,6 +26,28 @@ class Metric(models.Model):
     cadence = models.CharField(max_length=10, choices=Cadence.choices, default=Cadence.WEEKLY)
     data_source = models.CharField(
         max_length=300, blank=True, help_text="The production system the readings come from."
+    )
+    # --- Baseline provenance: when, how and from what the baseline was measured ---
+    baseline_measured_on = models.DateField(
+        "baseline measured on",
+        null=True,
+        blank=True,
+        help_text="The day the baseline was measured (for an average, its last day). "
+        "Not in the future, and before the pilot starts.",
+    )
+    baseline_method = models.CharField(
+        "baseline method",
+        max_length=200,
+        blank=True,
+        default="",
+        help_text="How it was measured, e.g. “4-week average of the claims ledger”.",
+    )
+    baseline_source = models.CharField(
+        "baseline source",
+        max_length=200,
+        blank=True,
+        default="",
+        help_text="The system or report it came from, e.g. “Claims DB” or “Q1 ops report”.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -57,6 +81,15 @@ class Metric(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        if self.baseline_measured_on and self.baseline_measured_on > timezone.localdate():
+            raise ValidationError(
+                {"baseline_measured_on": "A baseline cannot be measured in the future."}
+            )
+
+    PROVENANCE_FIELDS = ("baseline_measured_on", "baseline_method", "baseline_source")
 
     @property
     def counts_as_success(self) -> bool:

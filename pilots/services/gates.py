@@ -102,6 +102,8 @@ def submission_missing_items(pilot: Pilot) -> list[MissingItem]:
                 )
             )
 
+    missing += provenance_missing_items(pilot)
+
     if pilot.owner_status in (OwnershipStatus.NONE, OwnershipStatus.DECLINED):
         missing.append(
             MissingItem(
@@ -184,6 +186,45 @@ def _move(
     return decision
 
 
+PROVENANCE_ASKS = {
+    "baseline_measured_on": "say when the baseline was measured",
+    "baseline_method": "say how the baseline was measured",
+    "baseline_source": "say which system or report the baseline came from",
+}
+
+
+def provenance_missing_items(pilot: Pilot) -> list[MissingItem]:
+    """The primary metric, and every other metric with a baseline, says where it came from."""
+    missing: list[MissingItem] = []
+    for metric in sorted(pilot.metrics.all(), key=lambda m: (m.kind != MetricKind.PRIMARY, m.name)):
+        primary = metric.kind == MetricKind.PRIMARY
+        if not primary and metric.baseline is None:
+            continue
+        name = f"{'Primary metric' if primary else 'Metric'} “{metric.name}”"
+        for field, ask in PROVENANCE_ASKS.items():
+            if getattr(metric, field) in (None, ""):
+                missing.append(MissingItem(f"{field}_missing", f"{name}: {ask}.", "metric"))
+        measured = metric.baseline_measured_on
+        if measured and pilot.planned_start and measured > pilot.planned_start:
+            missing.append(
+                MissingItem(
+                    "baseline_measured_on_after_start",
+                    f"{name}: the baseline was measured on {formats.day(measured)}, after the "
+                    f"planned start ({formats.day(pilot.planned_start)}); a baseline is "
+                    "measured before the pilot.",
+                    "metric",
+                )
+            )
+    return missing
+
+
+# Pilots submitted before the provenance rule existed may lack it: an edit past the
+# draft does not have to supply it (approval and start still ask for it).
+_PROVENANCE_CODES = frozenset(
+    {*(f"{field}_missing" for field in PROVENANCE_ASKS), "baseline_measured_on_after_start"}
+)
+
+
 def require_complete_registration(pilot: Pilot) -> None:
     """Past draft, an edit may not undo what the submission gate checked.
 
@@ -192,7 +233,9 @@ def require_complete_registration(pilot: Pilot) -> None:
     """
     if pilot.stage == Stage.DRAFT:
         return
-    missing = submission_missing_items(pilot)
+    missing = [
+        item for item in submission_missing_items(pilot) if item.code not in _PROVENANCE_CODES
+    ]
     if missing:
         raise ValidationError(
             [

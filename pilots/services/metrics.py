@@ -37,6 +37,7 @@ METRIC_FIELDS = frozenset(
         "target_date",
         "cadence",
         "data_source",
+        *Metric.PROVENANCE_FIELDS,
     }
 )
 # Once a pilot runs, these fields of its primary metric are the goalposts:
@@ -100,6 +101,18 @@ def metric_update(*, metric: Metric, by: User, reason: str = "", **fields: Any) 
                     + "."
                 }
             )
+    removed = [
+        name
+        for name in Metric.PROVENANCE_FIELDS
+        if name in diff and diff[name][0] not in (None, "") and diff[name][1] in (None, "")
+    ]
+    if removed and pilot.stage != Stage.DRAFT:
+        # The gate checks provenance at submission; past it, correct it, never erase it.
+        raise ValidationError(
+            dict.fromkeys(
+                removed, "Past the draft, the baseline's provenance can be corrected, not removed."
+            )
+        )
     apply_changes(metric, fields)
     metric.full_clean()
     metric.save()

@@ -56,3 +56,24 @@ def number(value: object) -> str:
     except InvalidOperation:
         return str(value)
     return format(decimal.normalize(), "f")
+
+
+@register.filter
+def baseline_provenance(metric: object) -> str:
+    """``Baseline 120 per day, measured 3 Mar 2026 (4-week average…; source: Claims DB)``.
+
+    What is not recorded says so, so a reader sees a baseline nobody can trace.
+    Empty for a metric without a baseline.
+    """
+    baseline = getattr(metric, "baseline", None)
+    if baseline is None:
+        return ""
+    unit = getattr(metric, "unit", "")
+    line = f"Baseline {number(baseline)}{f' {unit}' if unit else ''}"
+    measured_on = getattr(metric, "baseline_measured_on", None)
+    line += (
+        f", measured {formats.day(measured_on)}" if measured_on else ", measured: date not recorded"
+    )
+    method = getattr(metric, "baseline_method", "") or "method not recorded"
+    source = getattr(metric, "baseline_source", "") or "not recorded"
+    return f"{line} ({method}; source: {source})"

@@ -76,10 +76,23 @@ API_PATHS = [
         api(
             "post",
             lambda pilot, cast: "metrics/",
-            lambda pilot, cast: {"name": "Cost per case", "kind": "business", "baseline": "9"},
+            lambda pilot, cast: {
+                "name": "Cost per case",
+                "kind": "business",
+                "baseline": "9",
+                "baseline_measured_on": "2025-11-30",
+                "baseline_method": "Mean of November's cases",
+                "baseline_source": "Finance ledger",
+            },
         ),
         A.METRIC_ADDED,
-        lambda pilot, cast: {"name": [None, "Cost per case"], "baseline": [None, "9"]},
+        lambda pilot, cast: {
+            "name": [None, "Cost per case"],
+            "baseline": [None, "9"],
+            "baseline_measured_on": [None, "2025-11-30"],
+            "baseline_method": [None, "Mean of November's cases"],
+            "baseline_source": [None, "Finance ledger"],
+        },
         route="metric-list",
     ),
     Path(
@@ -189,10 +202,13 @@ API_PATHS = [
         api(
             "patch",
             lambda pilot, cast: f"metrics/{primary(pilot).pk}/",
-            lambda pilot, cast: {"target": "33"},
+            lambda pilot, cast: {"target": "33", "baseline_source": "Claims DB, replica"},
         ),
         A.METRIC_CHANGED,
-        lambda pilot, cast: {"target": [plain(primary(pilot).target), "33"]},
+        lambda pilot, cast: {
+            "target": [plain(primary(pilot).target), "33"],
+            "baseline_source": [primary(pilot).baseline_source, "Claims DB, replica"],
+        },
         route="metric-detail",
     ),
     Path(

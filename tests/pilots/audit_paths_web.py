@@ -69,6 +69,9 @@ WEB_PATHS = [
             "baseline": [None, "0.6"],
             "target": [None, "0.8"],
             "target_date": [None, "2026-06-30"],
+            "baseline_measured_on": [None, "2025-12-01"],
+            "baseline_method": [None, "4-week average of the claims ledger"],
+            "baseline_source": [None, "Claims DB"],
         },
     ),
     Path(

@@ -58,6 +58,9 @@ def metric_data(**overrides) -> dict[str, str]:
         "target_date": "2026-06-30",
         "cadence": "weekly",
         "data_source": "Claims warehouse",
+        "baseline_measured_on": "2025-12-01",
+        "baseline_method": "4-week average of the claims ledger",
+        "baseline_source": "Claims DB",
         **overrides,
     }
 

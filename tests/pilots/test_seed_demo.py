@@ -26,7 +26,7 @@ from pilots.models import (
 from pilots.permissions import is_independent_lead, pilot_roles
 from pilots.selectors.metrics import pilot_metric_statuses
 from pilots.selectors.pilots import pilot_timeline
-from pilots.services import audit
+from pilots.services import audit, gates
 from pilots.timeline import Trajectory
 from scorecards.models import Scorecard, ScorecardSnapshot
 
@@ -183,3 +183,18 @@ def test_seed_demo_refuses_the_production_settings(tmp_path):
     assert "seed_demo refuses to run under these settings (production)" in result.stderr
     assert "PILOTGATE_ALLOW_SEED_DEMO=true" in result.stderr
     assert not (tmp_path / "never.sqlite3").exists()
+
+
+@pytest.mark.django_db
+def test_seed_demo_gives_every_submitted_metric_its_provenance_and_one_draft_none():
+    call_command("seed_demo")
+    provenance_items = {
+        pilot.reference: [i.code for i in gates.provenance_missing_items(pilot)]
+        for pilot in Pilot.objects.prefetch_related("metrics")
+    }
+    lacking = {ref for ref, codes in provenance_items.items() if codes}
+    assert lacking, "a draft shows the missing provenance"
+    assert set(Pilot.objects.filter(reference__in=lacking).values_list("stage", flat=True)) == {
+        Stage.DRAFT
+    }
+    assert not Metric.objects.exclude(pilot__stage=Stage.DRAFT).filter(baseline_source="")

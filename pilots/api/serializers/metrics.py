@@ -45,6 +45,9 @@ class MetricSerializer(serializers.ModelSerializer):
             "target_date",
             "cadence",
             "data_source",
+            "baseline_measured_on",
+            "baseline_method",
+            "baseline_source",
             "counts_as_success",
             "created_at",
         ]

@@ -112,6 +112,18 @@ class Command(BaseCommand):
                 pilot=pilot, by=sponsor, user=users[spec.member], role="ML engineer"
             )
         name, unit_label, direction, baseline, target = spec.metric
+        # Measured in the week before the pilot (or before today, for one yet to start).
+        measured_on = min(today, start) - timedelta(days=7)
+
+        def provenance(method: str, source: str) -> dict[str, object]:
+            if not spec.provenance:
+                return {}
+            return {
+                "baseline_measured_on": measured_on,
+                "baseline_method": method,
+                "baseline_source": source,
+            }
+
         primary = metrics.metric_create(
             pilot=pilot,
             by=sponsor,
@@ -124,6 +136,10 @@ class Command(BaseCommand):
             target_date=end,
             cadence=Cadence.WEEKLY,
             data_source="Production data warehouse, nightly load",
+            **provenance(
+                "4-week average before the pilot, from the weekly operations report",
+                f"{spec.unit} weekly report",
+            ),
         )
         tracked = [(primary, spec.progress)]
         if spec.segment:
@@ -140,6 +156,9 @@ class Command(BaseCommand):
                 target_date=end,
                 cadence=Cadence.WEEKLY,
                 data_source="Service desk event stream",
+                **provenance(
+                    "Share of the last 4 weeks' cases before the pilot", "Service desk event stream"
+                ),
             )
             tracked.append((segment, 0.6))
         if spec.model_metric:
@@ -155,6 +174,10 @@ class Command(BaseCommand):
                 target_date=end,
                 cadence=Cadence.WEEKLY,
                 data_source="Offline evaluation set",
+                **provenance(
+                    "The current rules engine scored on the offline evaluation set",
+                    "Offline evaluation set, v3",
+                ),
             )
             tracked.append((model, 1.2))
         if spec.complete:
