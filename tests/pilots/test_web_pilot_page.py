@@ -400,7 +400,8 @@ def test_the_sponsor_sees_no_final_decision_buttons_and_who_decides(client, runn
     page = client.get(detail_url(running)).content.decode()
     assert 'value="graduate"' not in page
     assert 'value="stop"' not in page
-    assert 'id="decision-rule"' in page
+    # The card of the rule takes the decision's anchor: the home page's link lands on it.
+    assert '<section class="card" id="decision" aria-labelledby="h-decision-rule">' in page
     assert escape(f"{INDEPENDENCE} must take its final decision (graduate or stop).") in page
 
 
@@ -417,7 +418,7 @@ def test_an_independent_lead_sees_the_final_decision_buttons(client, running, le
     page = client.get(detail_url(running)).content.decode()
     assert 'value="graduate"' in page
     assert 'value="stop"' in page
-    assert 'id="decision-rule"' not in page
+    assert 'h-decision-rule' not in page
 
 
 def test_the_sponsor_sees_who_approves_a_proposed_pilot(client, proposed, sponsor):
