@@ -1,8 +1,8 @@
 """One process of the SQLite concurrency test (test_sqlite_writers.py); not a test module.
 
     python -m tests.integration.sqlite_writers setup PILOTS
-    python -m tests.integration.sqlite_writers web INDEX DRAFT_ID METRIC_ID WRITES GO_FILE
-    python -m tests.integration.sqlite_writers recompute GO_FILE STOP_FILE
+    python -m tests.integration.sqlite_writers web INDEX DRAFT_ID METRIC_ID WRITES GO_FILE RECOMPUTED_FILE
+    python -m tests.integration.sqlite_writers recompute GO_FILE STOP_FILE RECOMPUTED_FILE
 
 Run with DATABASE_URL pointing at a SQLite file. ``setup`` migrates it, builds
 the cast and prints it as JSON; ``web`` does what the web app does for one user
@@ -46,7 +46,7 @@ def setup(pilots: int) -> dict:
     }
 
 
-def web(index: int, draft_id: int, metric_id: int, writes: int, go: Path) -> dict:
+def web(index: int, draft_id: int, metric_id: int, writes: int, go: Path, recomputed: Path) -> dict:
     from django.contrib.auth import get_user_model
     from django.db import OperationalError
     from django.utils import timezone
@@ -79,10 +79,18 @@ def web(index: int, draft_id: int, metric_id: int, writes: int, go: Path) -> dic
             done += 1
         except OperationalError as exc:
             errors.append(f"{type(exc).__name__}: {exc}")
-    return {"writes": done, "errors": errors}
+    # Keep writing (single statements, as logins do) until the worker has committed
+    # a recompute, so its writes interleave with ours however loaded the machine is.
+    deadline = time.monotonic() + 60
+    while not recomputed.exists() and time.monotonic() < deadline:
+        try:
+            users.filter(pk=owner.pk).update(last_login=timezone.now())
+        except OperationalError as exc:
+            errors.append(f"{type(exc).__name__}: {exc}")
+    return {"writes": done, "errors": errors, "saw_recompute": recomputed.exists()}
 
 
-def recompute(go: Path, stop: Path) -> dict:
+def recompute(go: Path, stop: Path, recomputed: Path) -> dict:
     from django.db import OperationalError
 
     from scorecards.services import scorecards_recompute, scorecards_snapshot
@@ -94,6 +102,7 @@ def recompute(go: Path, stop: Path) -> dict:
             scorecards_recompute()
             scorecards_snapshot()
             runs += 1
+            recomputed.touch()
         except OperationalError as exc:
             errors.append(f"{type(exc).__name__}: {exc}")
     return {"writes": runs, "errors": errors}
@@ -105,9 +114,9 @@ def main(argv: list[str]) -> None:
     if role == "setup":
         result = setup(int(args[0]))
     elif role == "web":
-        result = web(*map(int, args[:4]), Path(args[4]))
+        result = web(*map(int, args[:4]), Path(args[4]), Path(args[5]))
     else:
-        result = recompute(Path(args[0]), Path(args[1]))
+        result = recompute(Path(args[0]), Path(args[1]), Path(args[2]))
     print(json.dumps(result), flush=True)
 
 
