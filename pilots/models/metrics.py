@@ -22,6 +22,17 @@ class Metric(models.Model):
     target = models.DecimalField(max_digits=16, decimal_places=4, null=True, blank=True)
     target_date = models.DateField(null=True, blank=True)
     cadence = models.CharField(max_length=10, choices=Cadence.choices, default=Cadence.WEEKLY)
+    guardrail = models.DecimalField(
+        max_digits=16,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text=(
+            "Critical-segment metrics only: the floor (higher is better) or ceiling (lower is "
+            "better) this segment must not cross. Empty: the metric's own trajectory from "
+            "baseline to target is its guardrail."
+        ),
+    )
     data_source = models.CharField(
         max_length=300, blank=True, help_text="The production system the readings come from."
     )
