@@ -78,7 +78,17 @@ class ReadOnlyInline(ViewOnly, admin.TabularInline):
 
 class MetricInline(ReadOnlyInline):
     model = Metric
-    fields = ("name", "kind", "unit", "direction", "baseline", "target", "target_date", "cadence")
+    fields = (
+        "name",
+        "kind",
+        "unit",
+        "direction",
+        "baseline",
+        "target",
+        "target_date",
+        "cadence",
+        "guardrail",
+    )
     show_change_link = True
 
 
@@ -313,6 +323,7 @@ class MetricAdmin(ViewOnly, admin.ModelAdmin):
         "target",
         "target_date",
         "cadence",
+        "guardrail",
     )
     list_filter = ("kind", "direction", "cadence")
     search_fields = ("name", "pilot__reference", "pilot__title", "data_source")

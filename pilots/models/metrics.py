@@ -64,6 +64,24 @@ class Metric(models.Model):
                     "and below it when lower is better."
                 ),
             ),
+            models.CheckConstraint(
+                condition=Q(guardrail__isnull=True)
+                | (
+                    Q(kind=MetricKind.CRITICAL_SEGMENT)
+                    & ~Q(direction="")
+                    & (
+                        Q(target__isnull=True)
+                        | (Q(direction=Direction.INCREASE) & Q(guardrail__lte=F("target")))
+                        | (Q(direction=Direction.DECREASE) & Q(guardrail__gte=F("target")))
+                    )
+                ),
+                name="metric_guardrail_segment_short_of_target",
+                violation_error_message=(
+                    "A guardrail belongs to a critical-segment metric with a direction: a "
+                    "floor at or below its target when higher is better, a ceiling at or "
+                    "above it when lower is better."
+                ),
+            ),
         ]
 
     def __str__(self) -> str:

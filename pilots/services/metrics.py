@@ -37,6 +37,7 @@ METRIC_FIELDS = frozenset(
         "target_date",
         "cadence",
         "data_source",
+        "guardrail",
     }
 )
 # Once a pilot runs, these fields of its primary metric are the goalposts:
