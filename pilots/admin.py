@@ -78,7 +78,17 @@ class ReadOnlyInline(ViewOnly, admin.TabularInline):
 
 class MetricInline(ReadOnlyInline):
     model = Metric
-    fields = ("name", "kind", "unit", "direction", "baseline", "target", "target_date", "cadence")
+    fields = (
+        "name",
+        "kind",
+        "unit",
+        "direction",
+        "baseline",
+        "target",
+        "target_date",
+        "cadence",
+        "guardrail",
+    )
     show_change_link = True
 
 
@@ -314,6 +324,7 @@ class MetricAdmin(ViewOnly, admin.ModelAdmin):
         "target_date",
         "cadence",
         "baseline_measured_on",
+        "guardrail",
     )
     list_filter = ("kind", "direction", "cadence")
     search_fields = (

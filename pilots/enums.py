@@ -148,9 +148,11 @@ class ReminderKind(models.TextChoices):
     METRIC_STALE = "metric_stale", "Primary metric stale"
     OWNERSHIP_PENDING = "ownership_pending", "Ownership not yet accepted"
     DECISION_OVERDUE = "decision_overdue", "Final decision overdue"
+    SEGMENT_BREACH = "segment_breach", "Critical segment beyond its guardrail"
 
     #: The kinds a user may mute in their profile. The handover and decision
-    #: reminders are the product's point and cannot be muted.
+    #: reminders are the product's point and cannot be muted, nor can a breached
+    #: critical segment (the metric mirage's hidden 2%).
     MUTABLE = nonmember(frozenset({"task_overdue", "metric_stale", "ownership_pending"}))
 
 

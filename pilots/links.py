@@ -56,7 +56,9 @@ class PilotLinks:
         return self._steps[section].replace(_REFERENCE, reference)
 
     def shown(self, reference: str, section: str) -> str:
-        """The part of the pilot page that shows the section."""
+        """The part of the pilot page that shows the section (``metric-<id>``: that metric)."""
+        if section.startswith("metric-"):
+            return self.detail(reference, section)
         return self.detail(reference, PAGE_ANCHORS.get(section, ""))
 
     def fix(self, reference: str, section: str, *, may_edit: bool) -> str:

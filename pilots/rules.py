@@ -23,6 +23,10 @@ task overdue                not done, and the due date + grace has passed
 decision overdue            approved or running, and the planned end + grace has
                             passed with no graduate or stop decision
 ownership reminder due      nominated, not answered for N local days, pilot open
+segment breach              running, a critical-segment metric's latest reading is
+                            beyond its guardrail (below a floor when higher is
+                            better, above a ceiling when lower is better); with no
+                            guardrail set, behind its own trajectory
 ==========================  ========================================================
 """
 
@@ -31,6 +35,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 from pilots import timeline
 from pilots.enums import OwnershipStatus, Stage, TaskStatus
@@ -123,6 +128,42 @@ def reading_due(
     """A new reading is expected: a whole cadence has passed since the last one (or the start)."""
     since = last_reading_on or started_on
     return since is not None and (today - since).days >= cadence_days
+
+
+def segment_breach(
+    *,
+    stage: str,
+    increasing: bool | None,
+    guardrail: Decimal | None,
+    baseline: Decimal | None,
+    target: Decimal | None,
+    started_on: date | None,
+    target_date: date | None,
+    latest_value: Decimal | None,
+    latest_on: date | None,
+) -> bool:
+    """A running pilot's critical-segment metric has crossed its guardrail.
+
+    The guardrail is a floor (higher is better) or a ceiling (lower is better);
+    unset, it is the metric's own straight line from baseline to target, so
+    "behind its trajectory" is a breach. Judged only from a dated reading.
+    """
+    if stage != Stage.RUNNING or increasing is None or latest_value is None or latest_on is None:
+        return False
+    if guardrail is not None:
+        return latest_value < guardrail if increasing else latest_value > guardrail
+    if baseline is None or target is None or started_on is None or target_date is None:
+        return False
+    status = timeline.trajectory_status(
+        baseline=baseline,
+        target=target,
+        increasing=increasing,
+        start=started_on,
+        target_date=target_date,
+        latest_value=latest_value,
+        latest_on=latest_on,
+    )
+    return status == timeline.Trajectory.BEHIND
 
 
 # --- Handover ---------------------------------------------------------------------------

@@ -36,6 +36,10 @@ METRIC_BEHIND           business metric 30      watch; at risk when the gap to t
 DEGRADING               business metric 50      at risk: after graduation the last
                                                 readings are all worse than the level
                                                 at graduation, by 10% of that distance
+SEGMENT_BREACH          business metric 30      at risk (whatever the primary says):
+                        per metric,             a critical-segment metric is beyond
+                        at most 60              its guardrail, or behind its own
+                                                trajectory when it has none (running)
 INFRA_MISSING           infrastructure  100 x   watch; at risk once approved
                                         share
                                         not yes
@@ -99,6 +103,9 @@ PRACTICE_LABELS = {
 
 # Overall score below which the risk is at least "at risk".
 AT_RISK_BELOW = 50
+# SEGMENT_BREACH: points per breached segment metric, and at most.
+SEGMENT_BREACH_POINTS = 30
+SEGMENT_BREACH_MAX = 60
 # METRIC_BEHIND is at risk from this share of the baseline-to-target distance.
 BEHIND_AT_RISK_SHARE = Decimal("0.25")
 # DEGRADING: the readings after graduation that must all be worse, and by how much.
@@ -133,6 +140,7 @@ REASONS = _registry(
     ReasonCode("METRIC_STALE", "Metric stale", Practice.METRIC),
     ReasonCode("METRIC_BEHIND", "Metric behind trajectory", Practice.METRIC),
     ReasonCode("DEGRADING", "Degrading after graduation", Practice.METRIC),
+    ReasonCode("SEGMENT_BREACH", "Critical segment breached", Practice.METRIC),
     ReasonCode("INFRA_MISSING", "Production infrastructure missing", Practice.INFRASTRUCTURE),
     ReasonCode("HANDOVER_UNPLANNED", "Handover unplanned", Practice.HANDOVER),
     ReasonCode("HANDOVER_BEHIND", "Handover tasks overdue", Practice.HANDOVER),
@@ -169,6 +177,21 @@ class PrimaryMetric:
 
 
 @dataclass(frozen=True)
+class SegmentMetric:
+    """A critical-segment metric and its latest reading."""
+
+    pk: int
+    name: str
+    increasing: bool | None
+    guardrail: Decimal | None
+    baseline: Decimal | None
+    target: Decimal | None
+    target_date: date | None
+    latest_value: Decimal | None
+    latest_on: date | None
+
+
+@dataclass(frozen=True)
 class Facts:
     """What the rules need to know about one pilot, as plain values."""
 
@@ -187,6 +210,7 @@ class Facts:
     next_task_due: date | None
     first_task_on: date | None  # the day the first task was created
     graduated_on: date | None = None  # the day of the graduate decision
+    segments: tuple[SegmentMetric, ...] = ()  # the critical-segment metrics
 
 
 @dataclass(frozen=True)
@@ -294,7 +318,47 @@ def _ownership(facts: Facts, found: _Found, approved: bool) -> None:
         )
 
 
+def _number(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+def _segments(facts: Facts, found: _Found) -> None:
+    """Each critical-segment metric beyond its guardrail: at least at risk."""
+    breached = [
+        segment
+        for segment in facts.segments
+        if rules.segment_breach(
+            stage=facts.stage,
+            increasing=segment.increasing,
+            guardrail=segment.guardrail,
+            baseline=segment.baseline,
+            target=segment.target,
+            started_on=facts.started_on,
+            target_date=segment.target_date,
+            latest_value=segment.latest_value,
+            latest_on=segment.latest_on,
+        )
+    ]
+    for segment in breached:
+        value = _number(segment.latest_value) if segment.latest_value is not None else ""
+        if segment.guardrail is not None:
+            side = "floor" if segment.increasing else "ceiling"
+            beyond = f"{'below' if segment.increasing else 'above'} its guardrail {side} of "
+            beyond += _number(segment.guardrail)
+        else:
+            beyond = "behind its trajectory (its guardrail while none is set)"
+        found.add(
+            "SEGMENT_BREACH",
+            min(SEGMENT_BREACH_POINTS, SEGMENT_BREACH_MAX // len(breached)),
+            Risk.AT_RISK,
+            f"Critical segment “{segment.name}” is at {value}, {beyond}: the overall "
+            "number hides a segment that is failing.",
+            f"metric-{segment.pk}",
+        )
+
+
 def _metric(facts: Facts, found: _Found, today: date, settings: RuleSettings) -> None:
+    _segments(facts, found)
     primary = facts.primary
     if primary is None:
         if facts.metric_kinds and facts.metric_kinds <= {MetricKind.MODEL}:

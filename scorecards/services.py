@@ -116,12 +116,13 @@ def _facts(
         "target",
         "target_date",
         "cadence",
+        "guardrail",
     ):
         metrics[metric["pilot_id"]].append(metric)
     series: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
     for metric_id, observed_on, value in (
         MetricReading.objects.filter(
-            metric__kind=MetricKind.PRIMARY,
+            metric__kind__in=[MetricKind.PRIMARY, MetricKind.CRITICAL_SEGMENT],
             **{f"metric__{key}": value for key, value in related.items()},
         )
         .annotate(
@@ -206,6 +207,11 @@ def _facts(
             next_task_due=task.get("next_due"),
             first_task_on=timezone.localdate(first) if first else None,
             graduated_on=graduated_on.get(pk),
+            segments=tuple(
+                _segment(row, sorted(series.get(row["pk"], [])))
+                for row in own
+                if row["kind"] == MetricKind.CRITICAL_SEGMENT
+            ),
         )
         sparkline = [[day.isoformat(), format(value.normalize(), "f")] for day, value in readings]
         gathered.append((pilot, facts, sparkline))
@@ -215,6 +221,21 @@ def _facts(
 def _scope_filter(pilot_ids: list[int] | None) -> dict[str, Any]:
     """The lookup (relative to a pilot) that limits related rows to the pilots in scope."""
     return {"pk__in": pilot_ids} if pilot_ids is not None else {}
+
+
+def _segment(row: Mapping[str, Any], readings: list[tuple[date, Decimal]]) -> scoring.SegmentMetric:
+    latest_on, latest_value = readings[-1] if readings else (None, None)
+    return scoring.SegmentMetric(
+        pk=row["pk"],
+        name=row["name"],
+        increasing=(row["direction"] == Direction.INCREASE) if row["direction"] else None,
+        guardrail=row["guardrail"],
+        baseline=row["baseline"],
+        target=row["target"],
+        target_date=row["target_date"],
+        latest_value=latest_value,
+        latest_on=latest_on,
+    )
 
 
 def _primary(

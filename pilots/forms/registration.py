@@ -76,6 +76,7 @@ class MetricForm(forms.ModelForm):
             "baseline_measured_on",
             "baseline_method",
             "baseline_source",
+            "guardrail",
         ]
         widgets = {"target_date": DateInput(), "baseline_measured_on": DateInput()}
         help_texts = {
@@ -93,13 +94,14 @@ class MetricForm(forms.ModelForm):
         directions = cast(list[tuple[str, str]], direction.choices)[1:]
         direction.choices = [("", "— Choose —"), *directions]
         if primary:
+            del self.fields["guardrail"]  # a critical segment's, never the primary's
             del self.fields["kind"]
             self.instance.kind = MetricKind.PRIMARY
         else:
             cast(forms.ChoiceField, self.fields["kind"]).choices = [
                 (value, label) for value, label in MetricKind.choices if value != MetricKind.PRIMARY
             ]
-        for name in ("baseline", "target"):
+        for name in ("baseline", "target", "guardrail"):
             self.initial[name] = plain_decimal(self.initial.get(name))
         locked = primary and self.instance.pilot.stage in Stage.STARTED
         if not locked:

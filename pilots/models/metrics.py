@@ -24,6 +24,17 @@ class Metric(models.Model):
     target = models.DecimalField(max_digits=16, decimal_places=4, null=True, blank=True)
     target_date = models.DateField(null=True, blank=True)
     cadence = models.CharField(max_length=10, choices=Cadence.choices, default=Cadence.WEEKLY)
+    guardrail = models.DecimalField(
+        max_digits=16,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text=(
+            "Critical-segment metrics only: the floor (higher is better) or ceiling (lower is "
+            "better) this segment must not cross. Empty: the metric's own trajectory from "
+            "baseline to target is its guardrail."
+        ),
+    )
     data_source = models.CharField(
         max_length=300, blank=True, help_text="The production system the readings come from."
     )
@@ -75,6 +86,24 @@ class Metric(models.Model):
                 violation_error_message=(
                     "The target must be above the baseline when higher is better, "
                     "and below it when lower is better."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(guardrail__isnull=True)
+                | (
+                    Q(kind=MetricKind.CRITICAL_SEGMENT)
+                    & ~Q(direction="")
+                    & (
+                        Q(target__isnull=True)
+                        | (Q(direction=Direction.INCREASE) & Q(guardrail__lte=F("target")))
+                        | (Q(direction=Direction.DECREASE) & Q(guardrail__gte=F("target")))
+                    )
+                ),
+                name="metric_guardrail_segment_short_of_target",
+                violation_error_message=(
+                    "A guardrail belongs to a critical-segment metric with a direction: a "
+                    "floor at or below its target when higher is better, a ceiling at or "
+                    "above it when lower is better."
                 ),
             ),
         ]

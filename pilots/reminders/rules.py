@@ -23,6 +23,7 @@ from pilots import rules, timeline
 from pilots.enums import (
     PORTFOLIO_LEADS_GROUP,
     Cadence,
+    Direction,
     MetricKind,
     OwnershipStatus,
     ReminderKind,
@@ -307,6 +308,90 @@ def _metric_stale(sweep: Sweep) -> list[Due]:
     return due
 
 
+def _segment_breach(sweep: Sweep) -> list[Due]:
+    """A critical-segment metric beyond its guardrail (or behind its own trajectory when it
+    has none), on a running pilot: to the business owner.
+
+    The query keeps the segment metrics of running pilots with an accepted owner and a
+    reading, with their latest reading; ``rules.segment_breach`` decides.
+    """
+    latest = MetricReading.objects.filter(metric=OuterRef("pk")).order_by("-observed_on")
+    rows = (
+        sweep.scope(Metric.objects.all(), "pilot_id")
+        .filter(
+            kind=MetricKind.CRITICAL_SEGMENT,
+            pilot__stage=Stage.RUNNING,
+            pilot__owner_status=OwnershipStatus.ACCEPTED,
+        )
+        .exclude(direction="")
+        .annotate(
+            last_on=Subquery(latest.values("observed_on")[:1]),
+            last_value=Subquery(latest.values("value")[:1]),
+        )
+        .filter(last_on__isnull=False)
+        .values_list(
+            "pk",
+            "pilot_id",
+            "pilot__reference",
+            "pilot__stage",
+            "pilot__started_on",
+            "pilot__owner_id",
+            "name",
+            "direction",
+            "guardrail",
+            "baseline",
+            "target",
+            "target_date",
+            "last_on",
+            "last_value",
+        )
+        .order_by("pilot_id", "pk")
+    )
+    due = []
+    for (
+        pk,
+        pilot,
+        reference,
+        stage,
+        started_on,
+        owner,
+        name,
+        direction,
+        guardrail,
+        baseline,
+        target,
+        target_date,
+        last_on,
+        last_value,
+    ) in rows:
+        if not rules.segment_breach(
+            stage=stage,
+            increasing=direction == Direction.INCREASE,
+            guardrail=guardrail,
+            baseline=baseline,
+            target=target,
+            started_on=started_on,
+            target_date=target_date,
+            latest_value=last_value,
+            latest_on=last_on,
+        ):
+            continue
+        line = "its guardrail" if guardrail is not None else "its trajectory (its guardrail)"
+        due.append(
+            Due(
+                pilot,
+                ReminderKind.SEGMENT_BREACH,
+                owner,
+                f"The critical segment “{name[:80]}” of {reference} read "
+                f"{format(last_value.normalize(), 'f')} on {formats.day(last_on)}, beyond {line}.",
+                "Look into the segment and record what is being done about it; the overall "
+                "number may hide it.",
+                sweep.links.detail(reference, f"metric-{pk}"),
+            )
+        )
+    return due
+
+
 def _ownership_pending(sweep: Sweep) -> list[Due]:
     """A nomination unanswered for N local days: to the nominee and the sponsor."""
     day = sweep.day
@@ -485,6 +570,13 @@ KINDS = _registry(
         "graduate or stop decision",
         "sponsor, portfolio leads",
         to_leads=True,
+    ),
+    Kind(
+        ReminderKind.SEGMENT_BREACH,
+        _segment_breach,
+        "a critical-segment metric of a running pilot is beyond its guardrail, or behind its "
+        "own trajectory when it has none",
+        "business owner",
     ),
 )
 

@@ -12,7 +12,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from pilots import rules, timeline
-from pilots.enums import Cadence, Direction
+from pilots.enums import Cadence, Direction, MetricKind
 from pilots.models import (
     Metric,
     MetricReading,
@@ -27,6 +27,7 @@ class MetricStatus:
     latest: MetricReading | None
     trajectory: timeline.Trajectory
     stale: bool
+    breached: bool = False  # a critical segment beyond its guardrail (``rules.segment_breach``)
 
     @property
     def counts_as_success(self) -> bool:
@@ -65,7 +66,20 @@ def metric_status(
         today=today,
         rules=rule_settings(),
     )
-    return MetricStatus(metric=metric, latest=latest, trajectory=trajectory, stale=stale)
+    breached = metric.kind == MetricKind.CRITICAL_SEGMENT and rules.segment_breach(
+        stage=pilot.stage,
+        increasing=(metric.direction == Direction.INCREASE) if metric.direction else None,
+        guardrail=Decimal(metric.guardrail) if metric.guardrail is not None else None,
+        baseline=Decimal(metric.baseline) if metric.baseline is not None else None,
+        target=Decimal(metric.target) if metric.target is not None else None,
+        started_on=pilot.started_on,
+        target_date=metric.target_date,
+        latest_value=latest.value if latest else None,
+        latest_on=latest.observed_on if latest else None,
+    )
+    return MetricStatus(
+        metric=metric, latest=latest, trajectory=trajectory, stale=stale, breached=breached
+    )
 
 
 def pilot_metric_statuses(pilot: Pilot, *, today: date | None = None) -> list[MetricStatus]:

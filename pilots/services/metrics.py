@@ -38,6 +38,7 @@ METRIC_FIELDS = frozenset(
         "cadence",
         "data_source",
         *Metric.PROVENANCE_FIELDS,
+        "guardrail",
     }
 )
 # Once a pilot runs, these fields of its primary metric are the goalposts:

@@ -1,7 +1,8 @@
 """One process of the SQLite concurrency test (test_sqlite_writers.py); not a test module.
 
     python -m tests.integration.sqlite_writers setup PILOTS
-    python -m tests.integration.sqlite_writers web INDEX DRAFT_ID METRIC_ID WRITES GO_FILE RECOMPUTED_FILE
+    python -m tests.integration.sqlite_writers web INDEX DRAFT_ID METRIC_ID WRITES \
+        GO_FILE RECOMPUTED_FILE
     python -m tests.integration.sqlite_writers recompute GO_FILE STOP_FILE RECOMPUTED_FILE
 
 Run with DATABASE_URL pointing at a SQLite file. ``setup`` migrates it, builds

@@ -4,6 +4,7 @@ follows the local day, stops when fixed, and respects muting."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from unittest import mock
 
 import pytest
@@ -340,3 +341,52 @@ def test_muting_after_recording_cancels_the_unsent_email(running):
     inbox.reminder_mutes_set(user=running.owner, kinds=[])
     assert delivery.reminder_deliver(reminder_id=stale.pk) == "skipped"  # cancelled for good
     assert mail.outbox == []
+
+
+# --- Segment breach --------------------------------------------------------------------------
+
+
+def segment_of(running: Pilot, value: str, **changes) -> None:
+    """A critical segment from 10 to 40 over the pilot (line on 1 Jun ≈ 34.4), read 1 Jun."""
+    metric = factories.MetricFactory(
+        pilot=running, kind=MetricKind.CRITICAL_SEGMENT, name="P1 routed in time", **changes
+    )
+    factories.ReadingFactory(metric=metric, observed_on=date(2026, 6, 1), value=Decimal(value))
+
+
+def test_segment_breach_goes_to_the_business_owner_behind_its_trajectory(running):
+    segment_of(running, "20")
+    (item,) = [i for i in reminders_due(date(2026, 6, 2)) if i.kind == K.SEGMENT_BREACH]
+    metric = running.metrics.get(kind=MetricKind.CRITICAL_SEGMENT)
+
+    assert due(date(2026, 6, 2), K.SEGMENT_BREACH) == {"owner"}
+    assert item.link == f"/pilots/{running.reference}/#metric-{metric.pk}"
+    assert "“P1 routed in time”" in item.reason
+    assert "read 20 on" in item.reason
+
+
+def test_segment_breach_follows_the_guardrail_when_set(running):
+    segment_of(running, "20", guardrail=Decimal("15"))  # behind the line, above the floor
+    assert due(date(2026, 6, 2), K.SEGMENT_BREACH) == set()
+    running.metrics.filter(kind=MetricKind.CRITICAL_SEGMENT).update(guardrail=Decimal("21"))
+    assert due(date(2026, 6, 2), K.SEGMENT_BREACH) == {"owner"}
+
+
+def test_no_segment_breach_on_track_or_for_other_metric_kinds(running):
+    segment_of(running, "38")
+    factories.ReadingFactory(
+        metric=factories.MetricFactory(pilot=running, kind=MetricKind.BUSINESS, name="B"),
+        observed_on=date(2026, 6, 1),
+        value=Decimal("10"),
+    )
+    assert due(date(2026, 6, 2), K.SEGMENT_BREACH) == set()
+
+
+def test_the_sweep_records_a_segment_breach_once_a_week(running):
+    segment_of(running, "20")
+    first = reminders_sweep(day=date(2026, 6, 2), deliver="inline")
+    again = reminders_sweep(day=date(2026, 6, 3), deliver="inline")
+
+    assert [n.kind for n in first.new if n.kind == K.SEGMENT_BREACH] == [K.SEGMENT_BREACH]
+    assert [n for n in again.new if n.kind == K.SEGMENT_BREACH] == []
+    assert Reminder.objects.filter(kind=K.SEGMENT_BREACH).count() == 1

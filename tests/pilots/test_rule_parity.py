@@ -1,10 +1,10 @@
 """The page, the scorecard and the reminders agree: one rule, three places that tell people.
 
-Each row is a pilot situation on a day. For each of the four rules that tell
+Each row is a pilot situation on a day. For each of the five rules that tell
 people something (metric stale, handover not planned, task overdue, decision
-overdue) the test reads what the pilot page shows (rendered, as a lead sees
-it), which reasons the scorecard gives (recomputed for that day) and which
-reminders the sweep finds, and asserts the three agree. Where they differ on
+overdue, critical segment breached) the test reads what the pilot page shows
+(rendered, as a lead sees it), which reasons the scorecard gives (recomputed
+for that day) and which reminders the sweep finds, and asserts the three agree. Where they differ on
 purpose the row says so in ``differs``.
 """
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -34,7 +35,8 @@ ESCALATED = date(2026, 5, 13)
 AFTER_END = date(2026, 7, 10)
 
 STALE, HANDOVER, TASK, DECISION = "stale", "handover", "task overdue", "decision overdue"
-RULES = (STALE, HANDOVER, TASK, DECISION)
+SEGMENT = "segment breach"
+RULES = (STALE, HANDOVER, TASK, DECISION, SEGMENT)
 
 # How each place says it.
 PAGE_SIGNS = {
@@ -42,23 +44,39 @@ PAGE_SIGNS = {
     HANDOVER: "Handover not planned.",
     TASK: '<span class="badge bad">overdue</span>',
     DECISION: "final decision overdue",
+    SEGMENT: "Beyond its guardrail",
 }
 REASON_CODES = {
     STALE: "METRIC_STALE",
     HANDOVER: "HANDOVER_UNPLANNED",
     TASK: "HANDOVER_BEHIND",
     DECISION: "DECISION_OVERDUE",
+    SEGMENT: "SEGMENT_BREACH",
 }
 REMINDER_KINDS = {
     STALE: ReminderKind.METRIC_STALE,
     HANDOVER: ReminderKind.HANDOVER_UNPLANNED,
     TASK: ReminderKind.TASK_OVERDUE,
     DECISION: ReminderKind.DECISION_OVERDUE,
+    SEGMENT: ReminderKind.SEGMENT_BREACH,
 }
 
 
 def read(pilot: Pilot, day: date) -> None:
     factories.ReadingFactory(metric=pilot.metrics.get(kind=MetricKind.PRIMARY), observed_on=day)
+
+
+def segment(pilot: Pilot, value: str, *, guardrail: str | None = None) -> None:
+    """A critical segment from 10 to 40 over the pilot (on BUILD its line is at 19.6), read on
+    BUILD; the primary metric is read too, so nothing else is said."""
+    read(pilot, BUILD)
+    metric = factories.MetricFactory(
+        pilot=pilot,
+        kind=MetricKind.CRITICAL_SEGMENT,
+        name="P1 incidents routed in time",
+        guardrail=Decimal(guardrail) if guardrail is not None else None,
+    )
+    factories.ReadingFactory(metric=metric, observed_on=BUILD, value=Decimal(value))
 
 
 def task(pilot: Pilot, *, due_on: date, done: bool = False) -> None:
@@ -215,6 +233,41 @@ SITUATIONS = [
         "running",
         AFTER_END,
         lambda p: (read(p, date(2026, 3, 1)), close(p, Stage.STOPPED, on=date(2026, 5, 1))),
+        frozenset(),
+    ),
+    Situation(
+        "a critical segment behind its trajectory, no guardrail set",
+        "running",
+        BUILD,
+        lambda p: segment(p, "15"),
+        frozenset({SEGMENT}),
+    ),
+    Situation(
+        "a critical segment on its trajectory",
+        "running",
+        BUILD,
+        lambda p: segment(p, "25"),
+        frozenset(),
+    ),
+    Situation(
+        "a critical segment behind its trajectory, above its floor",
+        "running",
+        BUILD,
+        lambda p: segment(p, "15", guardrail="12"),
+        frozenset(),
+    ),
+    Situation(
+        "a critical segment below its floor",
+        "running",
+        BUILD,
+        lambda p: segment(p, "11", guardrail="12"),
+        frozenset({SEGMENT}),
+    ),
+    Situation(
+        "approved, a critical segment read below its floor before the start",
+        "approved",
+        BUILD,
+        lambda p: segment(p, "11", guardrail="12"),
         frozenset(),
     ),
     Situation(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -201,3 +202,57 @@ def test_the_stage_sets_are_consistent():
         *Stage.FUNNEL,
     }
     assert every <= set(Stage.values)  # no typo in a set
+
+
+# --- Segment breach ------------------------------------------------------------------------
+
+SEG_START = date(2026, 1, 1)
+
+
+def breach(**changes) -> bool:
+    """A higher-is-better segment from 70 to 80 over 100 days, read on day 50 (line: 75)."""
+    values = {
+        "stage": Stage.RUNNING,
+        "increasing": True,
+        "guardrail": None,
+        "baseline": Decimal(70),
+        "target": Decimal(80),
+        "started_on": SEG_START,
+        "target_date": SEG_START + timedelta(days=100),
+        "latest_value": Decimal(75),
+        "latest_on": SEG_START + timedelta(days=50),
+    }
+    values.update(changes)
+    return rules.segment_breach(**values)
+
+
+def test_a_segment_without_a_guardrail_breaches_when_behind_its_trajectory():
+    assert breach() is False  # exactly on the line
+    assert breach(latest_value=Decimal("74.99")) is True
+    assert breach(latest_value=Decimal("76")) is False
+
+
+def test_a_segment_guardrail_is_a_floor_when_higher_is_better_and_a_ceiling_otherwise():
+    # Behind the line (74 < 75) but above its floor of 72: no breach.
+    assert breach(guardrail=Decimal(72), latest_value=Decimal(74)) is False
+    assert breach(guardrail=Decimal(72), latest_value=Decimal(72)) is False
+    assert breach(guardrail=Decimal(72), latest_value=Decimal("71.9")) is True
+    # Lower is better: 30 → 10; a ceiling of 25.
+    lower = {"increasing": False, "baseline": Decimal(30), "target": Decimal(10)}
+    assert breach(**lower, guardrail=Decimal(25), latest_value=Decimal(25)) is False
+    assert breach(**lower, guardrail=Decimal(25), latest_value=Decimal("25.1")) is True
+    assert breach(**lower, latest_value=Decimal(21)) is True  # line at 20: behind
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        pytest.param({"stage": Stage.APPROVED}, id="not-running"),
+        pytest.param({"stage": Stage.GRADUATED}, id="graduated"),
+        pytest.param({"latest_value": None, "latest_on": None}, id="no-reading"),
+        pytest.param({"increasing": None}, id="no-direction"),
+        pytest.param({"target": None}, id="no-trajectory"),
+    ],
+)
+def test_no_segment_breach_outside_running_or_without_what_it_needs(changes):
+    assert breach(**{"latest_value": Decimal(0), **changes}) is False

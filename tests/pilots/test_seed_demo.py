@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -28,7 +29,7 @@ from pilots.selectors.metrics import pilot_metric_statuses
 from pilots.selectors.pilots import pilot_timeline
 from pilots.services import audit, gates
 from pilots.timeline import Trajectory
-from scorecards.models import Scorecard, ScorecardSnapshot
+from scorecards.models import RiskLevel, Scorecard, ScorecardSnapshot
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -198,3 +199,25 @@ def test_seed_demo_gives_every_submitted_metric_its_provenance_and_one_draft_non
         Stage.DRAFT
     }
     assert not Metric.objects.exclude(pilot__stage=Stage.DRAFT).filter(baseline_source="")
+
+
+@pytest.mark.django_db
+def test_seed_demo_counts_pil_0010_segment_breach_on_its_scorecard_and_dashboard(client):
+    """Issue 15: the metric mirage's 2% counted. PIL-0010's primary is on track but its
+    critical segment ("P1 incidents routed within 15 minutes") is behind its trajectory."""
+    call_command("seed_demo")
+    call_command("recompute_scorecards")
+    pilot = Pilot.objects.get(title="Ticket routing for IT service desk")
+    segment = pilot.metrics.get(name="P1 incidents routed within 15 minutes")
+    card = Scorecard.objects.get(pilot=pilot)
+
+    codes = [reason["code"] for reason in card.reasons]
+    assert "SEGMENT_BREACH" in codes
+    assert card.risk >= RiskLevel.AT_RISK
+    assert card.overall < 100
+    breach = next(r for r in card.reasons if r["code"] == "SEGMENT_BREACH")
+    assert breach["link"] == f"/pilots/{pilot.reference}/#metric-{segment.pk}"
+
+    client.force_login(get_user_model().objects.get(username="lead"))
+    page = client.get("/portfolio/", {"reason": "SEGMENT_BREACH"}).content.decode()
+    assert set(re.findall(r"PIL-\d{4}", page)) == {pilot.reference}

@@ -418,7 +418,7 @@ def test_an_independent_lead_sees_the_final_decision_buttons(client, running, le
     page = client.get(detail_url(running)).content.decode()
     assert 'value="graduate"' in page
     assert 'value="stop"' in page
-    assert 'h-decision-rule' not in page
+    assert "h-decision-rule" not in page
 
 
 def test_the_sponsor_sees_who_approves_a_proposed_pilot(client, proposed, sponsor):
@@ -511,3 +511,25 @@ def test_pilot_page_query_count_does_not_grow(client, running, owner, n, django_
         response = client.get(detail_url(running))
     assert response.status_code == 200
     assert f"0 of {n} knowledge-transfer task" in response.content.decode()
+
+
+def test_a_critical_segment_shows_its_guardrail_on_the_card_and_beside_its_chart(
+    client, running, member
+):
+    floor = factories.MetricFactory(
+        pilot=running, kind="critical_segment", name="Urgent claims", guardrail=Decimal("12")
+    )
+    line = factories.MetricFactory(pilot=running, kind="critical_segment", name="Large claims")
+    factories.ReadingFactory(metric=floor, observed_on=date(2026, 2, 1), value=Decimal("11"))
+    client.force_login(member)
+
+    page = client.get(reverse("pilots:detail", args=[running.reference])).content.decode()
+    assert "Guardrail: a floor of 12 %" in page
+    assert "Guardrail: its own trajectory from baseline to target" in page
+    assert page.count('<span class="badge bad">Beyond its guardrail</span>') == 1
+    detail = client.get(reverse("pilots:metric", args=[running.reference, floor.pk]))
+    assert "Guardrail: a floor of 12 %" in detail.content.decode()
+    detail = client.get(reverse("pilots:metric", args=[running.reference, line.pk]))
+    assert "its own trajectory from baseline to target (the dashed line)" in (
+        detail.content.decode()
+    )

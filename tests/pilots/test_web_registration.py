@@ -318,6 +318,35 @@ def test_metric_new_adds_a_secondary_metric(client, draft, sponsor):
     ).exists()
 
 
+def test_metric_new_adds_a_critical_segment_with_its_guardrail(client, draft, sponsor):
+    client.force_login(sponsor)
+    form = client.get(reverse("pilots:metric_new", args=[draft.reference])).content.decode()
+    assert 'name="guardrail"' in form
+    response = client.post(
+        reverse("pilots:metric_new", args=[draft.reference]),
+        metric_data(kind="critical_segment", name="Urgent claims in time", guardrail="12"),
+    )
+    assert response["Location"] == step_url(draft, "metric")
+    metric = Metric.objects.get(pilot=draft, name="Urgent claims in time")
+    assert (metric.kind, metric.guardrail) == (MetricKind.CRITICAL_SEGMENT, Decimal("12"))
+
+
+def test_a_guardrail_beyond_the_target_rerenders_and_writes_nothing(client, draft, sponsor):
+    client.force_login(sponsor)
+    response = client.post(
+        reverse("pilots:metric_new", args=[draft.reference]),
+        metric_data(kind="critical_segment", name="Urgent claims in time", guardrail="30"),
+    )
+    assert response.status_code == 200
+    assert shows(response, "A guardrail belongs to a critical-segment metric with a direction")
+    assert draft.metrics.count() == 1
+
+
+def test_the_primary_metric_step_offers_no_guardrail(client, draft, sponsor):
+    client.force_login(sponsor)
+    assert 'name="guardrail"' not in client.get(step_url(draft, "metric")).content.decode()
+
+
 def test_metric_new_offers_no_second_primary(client, draft, sponsor):
     client.force_login(sponsor)
     response = client.post(

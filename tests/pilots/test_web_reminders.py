@@ -56,12 +56,16 @@ def test_profile_offers_only_non_critical_kinds_and_says_which_cannot_be_muted(c
     assert offered == {K.TASK_OVERDUE, K.METRIC_STALE, K.OWNERSHIP_PENDING}
     assert "<legend>Mute these reminders</legend>" in html
     assert '<fieldset aria-describedby="id_muted_helptext">' in html
-    assert "an unplanned handover and an overdue decision cannot be muted" in html
+    assert (
+        "an unplanned handover, an overdue decision and a breached critical segment cannot "
+        "be muted" in html
+    )
     always = re.search(r'<div class="always-sent">.*?</ul>', html, re.S).group()
     assert re.findall(r"<li>(.*?)</li>", always) == [
         K.HANDOVER_UNPLANNED.label,
         K.HANDOVER_ESCALATION.label,
         K.DECISION_OVERDUE.label,
+        K.SEGMENT_BREACH.label,
     ]
 
 

@@ -193,6 +193,7 @@ def test_every_documented_code_is_produced_by_some_case():
         "METRIC_STALE",
         "METRIC_BEHIND",
         "DEGRADING",
+        "SEGMENT_BREACH",
         "HANDOVER_UNPLANNED",
         "DECISION_OVERDUE",
     }
@@ -349,3 +350,52 @@ def test_the_checklist_has_as_many_items_as_the_rules_count():
     from scorecards.scoring import INFRASTRUCTURE_ITEMS
 
     assert len(InfrastructureItem) == INFRASTRUCTURE_ITEMS
+
+
+def segment(**changes) -> scoring.SegmentMetric:
+    """A critical segment from 50 to 90 over the pilot, read yesterday at 50 (behind)."""
+    base = scoring.SegmentMetric(
+        pk=7,
+        name="P1 incidents routed in time",
+        increasing=True,
+        guardrail=None,
+        baseline=Decimal(50),
+        target=Decimal(90),
+        target_date=END,
+        latest_value=Decimal(50),
+        latest_on=TODAY - timedelta(days=1),
+    )
+    return replace(base, **changes)
+
+
+def test_a_breached_segment_makes_an_on_track_pilot_at_risk():
+    result = evaluate(healthy(segments=(segment(),)), today=TODAY)
+
+    assert [(r.code, r.risk, r.points, r.section) for r in result.reasons] == [
+        ("SEGMENT_BREACH", Risk.AT_RISK, 30, "metric-7")
+    ]
+    assert result.risk == Risk.AT_RISK
+    assert result.scores[Practice.METRIC] == 70
+    assert "“P1 incidents routed in time” is at 50, behind its trajectory" in (
+        result.reasons[0].sentence
+    )
+
+
+def test_a_segment_guardrail_floor_decides_instead_of_the_trajectory():
+    above = segment(guardrail=Decimal(45))
+    below = segment(guardrail=Decimal(45), latest_value=Decimal("44.5"))
+
+    assert codes(healthy(segments=(above,))) == {}
+    assert codes(healthy(segments=(below,))) == {"SEGMENT_BREACH": Risk.AT_RISK}
+    sentence = evaluate(healthy(segments=(below,)), today=TODAY).reasons[0].sentence
+    assert "at 44.5, below its guardrail floor of 45" in sentence
+
+
+def test_segment_breaches_take_at_most_60_points_and_none_outside_running():
+    three = tuple(segment(pk=n, name=f"Segment {n}") for n in range(3))
+    result = evaluate(healthy(segments=three), today=TODAY)
+
+    assert [r.code for r in result.reasons] == ["SEGMENT_BREACH"] * 3
+    assert result.scores[Practice.METRIC] == 40
+    assert codes(healthy(stage="approved", segments=(segment(),))) == {}
+    assert codes(healthy(segments=(segment(latest_value=Decimal(90)),))) == {}

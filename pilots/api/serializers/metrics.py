@@ -30,6 +30,12 @@ class MetricSerializer(serializers.ModelSerializer):
     )
     baseline = DecimalValue(read_only=True, allow_null=True)
     target = DecimalValue(read_only=True, allow_null=True)
+    guardrail = DecimalValue(
+        read_only=True,
+        allow_null=True,
+        help_text="Critical-segment metrics: the floor (higher is better) or ceiling (lower "
+        "is better) it must not cross; null: its own trajectory is its guardrail.",
+    )
     counts_as_success = serializers.BooleanField(read_only=True)
 
     class Meta:
@@ -48,6 +54,7 @@ class MetricSerializer(serializers.ModelSerializer):
             "baseline_measured_on",
             "baseline_method",
             "baseline_source",
+            "guardrail",
             "counts_as_success",
             "created_at",
         ]
@@ -66,6 +73,13 @@ class MetricWithLatestSerializer(MetricSerializer):
 class MetricInput(StrictModelSerializer):
     baseline = DecimalValue(required=False, allow_null=True)
     target = DecimalValue(required=False, allow_null=True)
+    guardrail = DecimalValue(
+        required=False,
+        allow_null=True,
+        help_text="Critical-segment metrics only: the floor (higher is better, at or below "
+        "the target) or ceiling (lower is better, at or above it) the segment must not cross; "
+        "null: its own trajectory from baseline to target.",
+    )
 
     class Meta:
         model = Metric
