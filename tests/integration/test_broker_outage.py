@@ -30,6 +30,7 @@ from scorecards.models import Scorecard
 from scorecards.services import scorecards_recompute
 from tests import factories
 from tests.integration.faults import Processes, RedisServer, SmtpSink, celery_env, wait_for
+from tests.services import require_postgresql
 
 DAY = date(2026, 7, 6)  # every reminder of factories.due_portfolio() is due
 RELAY_EVERY = 2  # seconds: PILOTGATE_OUTBOX_RELAY_EVERY_SECONDS for this test
@@ -78,6 +79,7 @@ def scorecards(pilot_ids: list[int]) -> dict[int, tuple]:
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
 def test_redis_down_loses_nothing_and_everything_is_relayed_within_a_minute(tmp_path):
+    require_postgresql()  # before any process starts: a skip must leave none running
     redis = RedisServer(tmp_path / "redis.log")
     factories.lead_user("lead")
     pilots = factories.due_portfolio(
