@@ -2,9 +2,10 @@
 
 The real thing: gunicorn with three sync workers on a free loopback port, the
 test database (PostgreSQL) and a Redis cache with a key prefix of its own.
-Every request opens a new connection, so the workers take turns; gunicorn's
-access log names the worker (pid) that answered each one, and the test checks
-that several did. Before this, each worker counted on its own (10/minute on
+Every request opens a new connection, and each phase ends with a burst of
+concurrent clients, so several workers answer (a sync worker serves one at a
+time); gunicorn's access log names the worker (pid) that answered each one,
+and the test checks that several did. Before this, each worker counted on its own (10/minute on
 the token endpoint became 20 to 28) and X-Forwarded-For chose the address.
 """
 
@@ -166,12 +167,20 @@ def test_lock_out_and_throttles_hold_across_workers(site):
     ]
     assert Counter(statuses) == {400: 10, 429: 50}
     assert statuses[:10] == [400] * 10
+    with ThreadPoolExecutor(max_workers=6) as pool:  # at once, so several workers answer
+        refused = list(pool.map(lambda n: site.obtain_token(f"late{n}", "wrong"), range(12)))
+    assert refused == [429] * 12
     answered_by = site.pids("/api/v1/auth/token/")
     assert len(answered_by) >= 2, answered_by
 
     # Guessed keys: 20 answered 401, then the address is refused, a right key included.
     statuses = [site.me(f"guess-{n}", **{"X-Forwarded-For": f"10.7.{n}.1"}) for n in range(25)]
     assert statuses == [401] * 20 + [429] * 5
-    assert site.me(bob_key) == 429
+    # A right key from this address, 12 clients at once: refused by every worker.
+    # (Sequential requests on fresh connections may all be accepted by one
+    # worker; concurrent ones cannot be, as a sync worker answers one at a time.)
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        refused = list(pool.map(lambda _: site.me(bob_key), range(12)))
+    assert refused == [429] * 12
     answered_by = site.pids("/api/v1/auth/me/")
     assert len(answered_by) >= 2, answered_by
