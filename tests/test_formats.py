@@ -25,6 +25,23 @@ def test_a_day_reads_9_nov_2026():
     assert formats.day(date(2026, 12, 25)) == "25 Dec 2026"
 
 
+@pytest.mark.parametrize(
+    ("seconds", "words"),
+    [
+        (0.2, "1 second"),
+        (45, "45 seconds"),
+        (60, "1 minute"),
+        (61, "2 minutes"),
+        (1732, "29 minutes"),
+        (3600, "60 minutes"),
+        (7200, "2 hours"),
+        (7201, "3 hours"),
+    ],
+)
+def test_a_wait_reads_in_the_largest_sensible_unit_never_shorter(seconds, words):
+    assert formats.wait(seconds) == words
+
+
 def test_month_ticks_never_read_as_a_day():
     months = [date(2026, 11, 1), date(2026, 12, 1), date(2027, 1, 1), date(2027, 2, 1)]
     assert formats.month_ticks(months) == ["Nov 2026", "Dec", "Jan 2027", "Feb"]

@@ -30,6 +30,21 @@ def plural_suffix(count: int) -> str:
     return "" if count == 1 else "s"
 
 
+def wait(seconds: float) -> str:
+    """How long to wait, as people say it: ``45 seconds``, ``1 minute``, ``29 minutes``.
+
+    Rounded up to whole minutes past the first minute, so the wait is never
+    shorter than the time given.
+    """
+    whole = max(1, int(-(-seconds // 1)))
+    if whole < 60:
+        return plural(whole, "second")
+    minutes = -(-whole // 60)
+    if minutes < 120:
+        return plural(minutes, "minute")
+    return plural(-(-minutes // 60), "hour")
+
+
 def month_ticks(months: list[date]) -> list[str]:
     """Axis labels for consecutive month starts: the year on the first and where it turns."""
     labels, year = [], None

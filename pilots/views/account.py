@@ -34,6 +34,7 @@ from pilots.accounts import passwords
 from pilots.accounts.addresses import client_address
 from pilots.accounts.oidc import ProviderUnavailable, oidc_setting
 from pilots.forms.passwords import PasswordChangeKeepTokensForm, SetPasswordKeepTokensForm
+from pilots.frame import formats
 
 logger = logging.getLogger(__name__)
 
@@ -135,7 +136,10 @@ class PasswordResetRequestView(PasswordResetView):
         wait = passwords.password_reset_wait(address=client_address(request))
         if wait is not None:
             response = render(
-                request, "registration/password_reset_throttled.html", {"wait": wait}, status=429
+                request,
+                "registration/password_reset_throttled.html",
+                {"wait": formats.wait(wait)},
+                status=429,
             )
             response["Retry-After"] = str(wait)
             return response

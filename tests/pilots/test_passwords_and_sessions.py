@@ -3,6 +3,7 @@ what a new password does to API tokens, and how long a session lasts."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -99,6 +100,8 @@ def test_reset_answers_429_to_an_address_that_asks_too_often(alice):
     response = ask_reset("alice@example.com")
     assert response.status_code == 429
     assert 0 < int(response["Retry-After"]) <= 3600
+    # In minutes, as people read a wait (not "Try again in 1732 seconds").
+    assert re.search(r"Try again in \d+ minutes?;", response.content.decode())
     assert "Too many reset requests" in response.content.decode()
     assert ask_reset("alice@example.com", address="198.51.100.20").status_code == 302
 
