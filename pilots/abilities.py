@@ -80,7 +80,10 @@ def pilot_abilities(user: AnyUser, pilot: Pilot) -> Abilities:
         "approve"
         if stage in TRANSITIONS["approve"].sources
         else "close"
-        if stage in (TRANSITIONS["graduate"].sources | TRANSITIONS["stop"].sources)
+        if stage in TRANSITIONS["graduate"].sources
+        # Approved, never started: stopping is the only final decision it can take.
+        else "stop"
+        if stage in TRANSITIONS["stop"].sources
         else None
     )
     refusal = independent_decision_refusal(roles, awaits) if awaits else None
@@ -95,7 +98,7 @@ def pilot_abilities(user: AnyUser, pilot: Pilot) -> Abilities:
         submit=bool(roles & EDITORS) and stage in TRANSITIONS["submit"].sources,
         decide_gate=awaits == "approve" and refusal is None,
         start=bool(roles & STARTERS) and stage in TRANSITIONS["start"].sources,
-        close=awaits == "close" and refusal is None,
+        close=awaits in ("close", "stop") and refusal is None,
         decision_rule=(refusal or "") if involved else "",
         answer_nomination=Role.NOMINEE in roles
         and pilot.owner_status == OwnershipStatus.PENDING

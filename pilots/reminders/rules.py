@@ -461,6 +461,8 @@ def _decision_overdue(sweep: Sweep) -> list[Due]:
     """Past the end (+ grace) with no graduate or stop decision: to the sponsor and the leads.
 
     Running pilots, and approved ones that never started (stop them or plan new dates).
+    The leads asked are those who may decide (independence: not the pilot's sponsor
+    or its business owner, accepted or nominated); the sponsor is asked to chase them.
     """
     day = sweep.day
     rows = (
@@ -469,11 +471,11 @@ def _decision_overdue(sweep: Sweep) -> list[Due]:
             stage__in=Stage.IN_FLIGHT,
             planned_end__lt=rules.decision_overdue_if_end_before(today=day, rules=sweep.rules),
         )
-        .values_list("pk", "reference", "stage", "planned_end", "sponsor_id")
+        .values_list("pk", "reference", "stage", "planned_end", "sponsor_id", "owner_id")
         .order_by("pk")
     )
     due = []
-    for pk, reference, stage, end, sponsor in rows:
+    for pk, reference, stage, end, sponsor, owner in rows:
         if not rules.decision_overdue(stage=stage, planned_end=end, today=day, rules=sweep.rules):
             continue
         ago = plural((day - end).days, "day")
@@ -491,17 +493,21 @@ def _decision_overdue(sweep: Sweep) -> list[Due]:
                 f"passed on {formats.day(end)} ({ago} ago)."
             )
             action = "Stop it with the lessons, or plan new dates and start it."
-        for recipient in dict.fromkeys([sponsor, *sweep.leads]):
-            due.append(
-                Due(
-                    pk,
-                    ReminderKind.DECISION_OVERDUE,
-                    recipient,
-                    reason,
-                    action,
-                    sweep.links.detail(reference, "decision"),
-                )
+        link = sweep.links.detail(reference, "decision")
+        due.append(
+            Due(
+                pk,
+                ReminderKind.DECISION_OVERDUE,
+                sponsor,
+                reason,
+                "Ask an independent portfolio lead to record the decision"
+                + (", or plan new dates and start it." if stage != Stage.RUNNING else "."),
+                link,
             )
+        )
+        for lead in sweep.leads:
+            if lead not in (sponsor, owner):
+                due.append(Due(pk, ReminderKind.DECISION_OVERDUE, lead, reason, action, link))
     return due
 
 

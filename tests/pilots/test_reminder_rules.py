@@ -14,6 +14,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 
 from pilots.enums import (
+    PORTFOLIO_LEADS_GROUP,
     MetricKind,
     OwnershipStatus,
     ReminderKind,
@@ -242,6 +243,20 @@ def test_ownership_pending_stops_when_accepted(draft, owner):
 def test_decision_overdue_the_day_after_the_end(running, lead):
     assert due(date(2026, 7, 5), K.DECISION_OVERDUE) == set()
     assert due(date(2026, 7, 6), K.DECISION_OVERDUE) == {"sponsor", "lead"}
+
+
+def test_decision_overdue_asks_only_leads_who_may_decide(running, lead, owner):
+    """A lead who owns the pilot may not decide it: not asked to; the sponsor chases."""
+    from django.contrib.auth.models import Group
+
+    owner.groups.add(Group.objects.get_or_create(name=PORTFOLIO_LEADS_GROUP)[0])
+    assert due(date(2026, 7, 6), K.DECISION_OVERDUE) == {"sponsor", "lead"}
+    (to_sponsor,) = [
+        item
+        for item in reminders_due(date(2026, 7, 6))
+        if item.kind == K.DECISION_OVERDUE and item.recipient_id == running.sponsor_id
+    ]
+    assert to_sponsor.action == "Ask an independent portfolio lead to record the decision."
 
 
 def test_decision_overdue_stops_with_the_decision(running, lead, sponsor):

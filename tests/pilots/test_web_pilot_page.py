@@ -405,6 +405,14 @@ def test_the_sponsor_sees_no_final_decision_buttons_and_who_decides(client, runn
     assert escape(f"{INDEPENDENCE} must take its final decision (graduate or stop).") in page
 
 
+def test_on_an_approved_pilot_the_sponsor_is_told_only_stop_applies(client, approved, sponsor):
+    """Never started: graduating is not possible, so the rule names the stop alone."""
+    client.force_login(sponsor)
+    page = client.get(detail_url(approved)).content.decode()
+    assert escape(f"{INDEPENDENCE} must record its stop.") in page
+    assert "graduate or stop" not in page
+
+
 def test_a_lead_who_owns_the_pilot_sees_no_final_decision_buttons(client, running, owner):
     owner.groups.add(Group.objects.get_or_create(name=PORTFOLIO_LEADS_GROUP)[0])
     client.force_login(owner)
