@@ -189,6 +189,7 @@ class SegmentMetric:
     target_date: date | None
     latest_value: Decimal | None
     latest_on: date | None
+    unit: str = ""
 
 
 @dataclass(frozen=True)
@@ -340,11 +341,15 @@ def _segments(facts: Facts, found: _Found) -> None:
         )
     ]
     for segment in breached:
-        value = _number(segment.latest_value) if segment.latest_value is not None else ""
+        value = (
+            formats.quantity(segment.latest_value, segment.unit)
+            if segment.latest_value is not None
+            else ""
+        )
         if segment.guardrail is not None:
             side = "floor" if segment.increasing else "ceiling"
             beyond = f"{'below' if segment.increasing else 'above'} its guardrail {side} of "
-            beyond += _number(segment.guardrail)
+            beyond += formats.quantity(segment.guardrail, segment.unit)
         else:
             beyond = "behind its trajectory (its guardrail while none is set)"
         found.add(

@@ -117,6 +117,7 @@ def _facts(
         "target_date",
         "cadence",
         "guardrail",
+        "unit",
     ):
         metrics[metric["pilot_id"]].append(metric)
     series: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
@@ -235,6 +236,7 @@ def _segment(row: Mapping[str, Any], readings: list[tuple[date, Decimal]]) -> sc
         target_date=row["target_date"],
         latest_value=latest_value,
         latest_on=latest_on,
+        unit=row["unit"],
     )
 
 

@@ -30,6 +30,14 @@ def plural_suffix(count: int) -> str:
     return "" if count == 1 else "s"
 
 
+def quantity(value: Decimal, unit: str = "") -> str:
+    """A reading as people write it: ``71%``, ``12.5 minutes``, ``40`` (no decimal padding)."""
+    number = format(value.normalize(), "f")
+    if not unit:
+        return number
+    return f"{number}{unit}" if unit.startswith("%") and len(unit) == 1 else f"{number} {unit}"
+
+
 def wait(seconds: float) -> str:
     """How long to wait, as people say it: ``45 seconds``, ``1 minute``, ``29 minutes``.
 

@@ -337,6 +337,7 @@ def _segment_breach(sweep: Sweep) -> list[Due]:
             "pilot__started_on",
             "pilot__owner_id",
             "name",
+            "unit",
             "direction",
             "guardrail",
             "baseline",
@@ -356,6 +357,7 @@ def _segment_breach(sweep: Sweep) -> list[Due]:
         started_on,
         owner,
         name,
+        unit,
         direction,
         guardrail,
         baseline,
@@ -383,7 +385,7 @@ def _segment_breach(sweep: Sweep) -> list[Due]:
                 ReminderKind.SEGMENT_BREACH,
                 owner,
                 f"The critical segment “{name[:80]}” of {reference} read "
-                f"{format(last_value.normalize(), 'f')} on {formats.day(last_on)}, beyond {line}.",
+                f"{formats.quantity(last_value, unit)} on {formats.day(last_on)}, beyond {line}.",
                 "Look into the segment and record what is being done about it; the overall "
                 "number may hide it.",
                 sweep.links.detail(reference, f"metric-{pk}"),

@@ -377,7 +377,7 @@ def test_segment_breach_goes_to_the_business_owner_behind_its_trajectory(running
     assert due(date(2026, 6, 2), K.SEGMENT_BREACH) == {"owner"}
     assert item.link == f"/pilots/{running.reference}/#metric-{metric.pk}"
     assert "“P1 routed in time”" in item.reason
-    assert "read 20 on" in item.reason
+    assert "read 20% on" in item.reason
 
 
 def test_segment_breach_follows_the_guardrail_when_set(running):

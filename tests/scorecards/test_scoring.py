@@ -389,6 +389,13 @@ def test_a_segment_guardrail_floor_decides_instead_of_the_trajectory():
     assert codes(healthy(segments=(below,))) == {"SEGMENT_BREACH": Risk.AT_RISK}
     sentence = evaluate(healthy(segments=(below,)), today=TODAY).reasons[0].sentence
     assert "at 44.5, below its guardrail floor of 45" in sentence
+    # With its unit, as the metric's chart writes it.
+    in_percent = replace(below, unit="%")
+    sentence = evaluate(healthy(segments=(in_percent,)), today=TODAY).reasons[0].sentence
+    assert "at 44.5%, below its guardrail floor of 45%" in sentence
+    in_minutes = replace(below, unit="minutes", increasing=False, latest_value=Decimal("46"))
+    sentence = evaluate(healthy(segments=(in_minutes,)), today=TODAY).reasons[0].sentence
+    assert "at 46 minutes, above its guardrail ceiling of 45 minutes" in sentence
 
 
 def test_segment_breaches_take_at_most_60_points_and_none_outside_running():
