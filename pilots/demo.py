@@ -51,7 +51,10 @@ class Spec:
     last_reading: int = 0  # days ago of the most recent reading
     # title, kind, due, done
     tasks: Sequence[tuple[str, str, int, bool]] = field(default_factory=list)
+    # A critical-segment metric: the demo's rate and share pilots define one, as the
+    # default PILOTGATE_SEGMENT_METRIC_REQUIRED=rates asks before submission.
     segment: tuple[str, str, str, str, str] | None = None
+    segment_progress: float = 1.1  # its readings' share of the straight line (>1 ahead)
     model_metric: bool = False
     rejected_once: bool = False
     operations_accepted: bool = False
@@ -110,6 +113,7 @@ SPECS = [
         stage=Stage.DRAFT,
         rejected_once=True,
         owner="owner2",
+        segment=("Churn of customers with over 10 years' tenure", "%", "decrease", "1.9", "1.4"),
     ),
     Spec(
         "Claims triage for home insurance",
@@ -131,6 +135,13 @@ SPECS = [
         end=190,
         stage=Stage.PROPOSED,
         owner="owner",
+        segment=(
+            "Waste of short-life produce (under 3 days)",
+            "% of purchases",
+            "decrease",
+            "14",
+            "9",
+        ),
     ),
     Spec(
         "HR policy question answering",
@@ -144,6 +155,7 @@ SPECS = [
         owner_answer="pending",
         nominated_days_ago=5,
         sponsor="sponsor2",
+        segment=("Grievance and leave questions answered correctly", "%", "increase", "60", "90"),
     ),
     Spec(
         "Fraud screening for card payments",
@@ -175,6 +187,7 @@ SPECS = [
         end=159,
         stage=Stage.RUNNING,
         segment=("P1 incidents routed within 15 minutes", "%", "increase", "71", "98"),
+        segment_progress=0.6,  # behind: the overall number hides it (SEGMENT_BREACH)
         model_metric=True,
         last_reading=2,
     ),
@@ -189,6 +202,7 @@ SPECS = [
         owner="owner2",
         progress=0.3,
         last_reading=3,
+        segment=("Vulnerable customers on an agreed plan", "% of arrears", "increase", "62", "75"),
     ),
     Spec(
         "Product description generation",
@@ -224,6 +238,7 @@ SPECS = [
         owner="owner2",
         ops="ops2",
         last_reading=4,
+        segment=("Complaint calls quality-scored", "%", "increase", "5", "90"),
     ),
     Spec(
         "Spare parts reorder advisor",
@@ -236,6 +251,7 @@ SPECS = [
         owner="owner",
         last_reading=6,
         tasks=[*HANDOVER_TASKS[:2], ("Write the support rota", TaskKind.SUPPORT_ROTA, -2, False)],
+        segment=("Emergency jobs delayed for parts", "%", "decrease", "6", "2"),
     ),
     Spec(
         "Mortgage document checks",
@@ -276,6 +292,7 @@ SPECS = [
         member="member2",
         last_reading=6,
         tasks=HANDOVER_TASKS,
+        segment=("High-value returns with a reason code", "%", "increase", "25", "85"),
     ),
     Spec(
         "Payroll query chatbot",
@@ -305,6 +322,7 @@ SPECS = [
         tasks=ALL_DONE,
         operations_accepted=True,
         ops="ops2",
+        segment=("Rural slots still offered at peak", "%", "increase", "55", "70"),
     ),
     Spec(
         "Credit memo matching",
@@ -319,6 +337,7 @@ SPECS = [
         last_reading=7,
         tasks=ALL_DONE,
         operations_accepted=True,
+        segment=("Credit memos over £10,000 matched correctly", "%", "increase", "0", "90"),
     ),
     Spec(
         "Store shelf gap detection",
@@ -333,6 +352,7 @@ SPECS = [
         last_reading=70,
         lessons="Camera coverage in older stores was too patchy; the data pipeline never "
         "reached production quality. Fund the camera refresh before a second attempt.",
+        segment=("Gaps on promoted lines fixed within an hour", "%", "increase", "40", "85"),
     ),
     Spec(
         "Recruiter CV screening",

@@ -27,12 +27,17 @@ segment breach              running, a critical-segment metric's latest reading 
                             beyond its guardrail (below a floor when higher is
                             better, above a ceiling when lower is better); with no
                             guardrail set, behind its own trajectory
+segment metric required    before submission, by the policy: always, never, or (the
+                            default) when the primary metric's unit is a rate or a
+                            share (a percent sign, or percent, share, ratio, rate,
+                            proportion)
 ==========================  ========================================================
 """
 
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -164,6 +169,31 @@ def segment_breach(
         latest_on=latest_on,
     )
     return status == timeline.Trajectory.BEHIND
+
+
+# Whether a pilot must define a critical-segment metric before it is submitted
+# (``PILOTGATE_SEGMENT_METRIC_REQUIRED``): always, never, or only when its primary
+# metric is a rate or a share, where an overall percentage most easily hides a
+# failing segment (the "2%").
+SEGMENT_POLICIES = ("rates", "always", "never")
+# A unit names a rate or a share when it has a percent sign or one of these words.
+RATE_UNIT_WORDS = frozenset({"percent", "percentage", "share", "ratio", "rate", "proportion"})
+
+
+def is_rate_unit(unit: str) -> bool:
+    """``%``, ``% of arrears``, ``per cent``, ``share of calls``: a rate or a share."""
+    text = unit.casefold()
+    words = set(re.findall(r"[a-z]+", text.replace("per cent", "percent")))
+    return "%" in text or bool(words & RATE_UNIT_WORDS)
+
+
+def segment_metric_required(*, policy: str, primary_unit: str | None) -> bool:
+    """Must the pilot define at least one critical-segment metric before submission?"""
+    if policy == "always":
+        return True
+    if policy == "never":
+        return False
+    return primary_unit is not None and is_rate_unit(primary_unit)
 
 
 # --- Handover ---------------------------------------------------------------------------

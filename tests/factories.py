@@ -91,7 +91,10 @@ class MetricFactory(factory.django.DjangoModelFactory):
     pilot = factory.SubFactory(PilotFactory)
     name = factory.Sequence(lambda n: f"Metric {n}")
     kind = MetricKind.PRIMARY
-    unit = "%"
+    # A primary metric in "%" is a rate: the default policy (PILOTGATE_SEGMENT_METRIC_
+    # REQUIRED=rates) then needs a critical-segment metric before submission. Tests of
+    # that rule say unit="%"; the rest get a count.
+    unit = factory.LazyAttribute(lambda m: "cases a day" if m.kind == MetricKind.PRIMARY else "%")
     direction = Direction.INCREASE
     baseline = Decimal("10")
     target = Decimal("40")

@@ -531,6 +531,17 @@ CELERY_BEAT_SCHEDULER = "config.celery:Scheduler"
 # heartbeat, or the oldest task waiting in the outbox has waited, longer than this.
 PILOTGATE_HEALTH_MAX_SILENCE_SECONDS = env_int("PILOTGATE_HEALTH_MAX_SILENCE_SECONDS", 300)
 
+# --- Critical segments --------------------------------------------------------------
+# Must a pilot define a critical-segment metric before it is submitted? "rates" (the
+# default): when its primary metric is a rate or a share (a unit with a percent sign,
+# or percent, share, ratio, rate, proportion); "always"; "never".
+PILOTGATE_SEGMENT_METRIC_REQUIRED = env.str("PILOTGATE_SEGMENT_METRIC_REQUIRED", default="rates")
+if PILOTGATE_SEGMENT_METRIC_REQUIRED not in ("rates", "always", "never"):
+    raise ImproperlyConfigured(
+        "PILOTGATE_SEGMENT_METRIC_REQUIRED must be rates, always or never, "
+        f"got {PILOTGATE_SEGMENT_METRIC_REQUIRED!r}"
+    )
+
 # --- Independent decisions ----------------------------------------------------------
 # Off by default: the sponsor may not be their own pilot's business owner. A small
 # organisation where one person must hold both roles may turn it on.

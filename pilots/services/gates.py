@@ -14,16 +14,18 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, cast
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Field
 from django.utils import timezone
 
+from pilots import rules
 from pilots.enums import InfrastructureItem, MetricKind, OwnershipStatus, Stage, TaskStatus
 from pilots.errors import MissingItem, NotAllowed, TransitionRefused
 from pilots.frame import formats
-from pilots.models import GateDecision, OperatingPlan, Pilot, PilotEvent
+from pilots.models import GateDecision, Metric, OperatingPlan, Pilot, PilotEvent
 from pilots.permissions import (
     EDITORS,
     STARTERS,
@@ -103,6 +105,7 @@ def submission_missing_items(pilot: Pilot) -> list[MissingItem]:
             )
 
     missing += provenance_missing_items(pilot)
+    missing += segment_missing_items(pilot, primary)
 
     if pilot.owner_status in (OwnershipStatus.NONE, OwnershipStatus.DECLINED):
         missing.append(
@@ -218,11 +221,38 @@ def provenance_missing_items(pilot: Pilot) -> list[MissingItem]:
     return missing
 
 
+def segment_missing_items(pilot: Pilot, primary: Metric | None) -> list[MissingItem]:
+    """A critical-segment metric, when the portfolio's policy asks for one
+    (``PILOTGATE_SEGMENT_METRIC_REQUIRED``; ``rules.segment_metric_required``)."""
+    policy = settings.PILOTGATE_SEGMENT_METRIC_REQUIRED
+    unit = primary.unit if primary is not None else None
+    if not rules.segment_metric_required(policy=policy, primary_unit=unit):
+        return []
+    if any(metric.kind == MetricKind.CRITICAL_SEGMENT for metric in pilot.metrics.all()):
+        return []
+    why = (
+        f"the primary metric is a rate or a share (“{unit}”), and an overall rate can hide "
+        "a segment that fails"
+        if policy == "rates"
+        else "this portfolio asks every pilot for one"
+    )
+    return [
+        MissingItem(
+            "segment_metric",
+            f"Define at least one critical-segment metric (the cases where the value lives, "
+            f"e.g. “P1 incidents routed within 15 minutes”): {why}.",
+            "metric",
+        )
+    ]
+
+
 # Pilots submitted before the provenance rule existed may lack it: an edit past the
 # draft does not have to supply it (approval and start still ask for it).
 _PROVENANCE_CODES = frozenset(
     {*(f"{field}_missing" for field in PROVENANCE_ASKS), "baseline_measured_on_after_start"}
 )
+# Likewise a pilot submitted before the critical-segment policy (or under a looser one).
+_GRANDFATHERED_CODES = _PROVENANCE_CODES | {"segment_metric"}
 
 
 def require_complete_registration(pilot: Pilot) -> None:
@@ -234,7 +264,7 @@ def require_complete_registration(pilot: Pilot) -> None:
     if pilot.stage == Stage.DRAFT:
         return
     missing = [
-        item for item in submission_missing_items(pilot) if item.code not in _PROVENANCE_CODES
+        item for item in submission_missing_items(pilot) if item.code not in _GRANDFATHERED_CODES
     ]
     if missing:
         raise ValidationError(

@@ -157,7 +157,12 @@ def _metric(request: SignedInRequest, pilot: Pilot) -> HttpResponse | dict[str, 
         if _save_metric(request, form, pilot, primary):
             return _saved(request, pilot, "metric", "Primary business metric")
     others = [m for m in pilot.metrics.all() if m.kind != MetricKind.PRIMARY]
-    return {"form": form, "others": others}
+    segment_needed = gates.segment_missing_items(pilot, primary)
+    return {
+        "form": form,
+        "others": others,
+        "segment_needed": segment_needed[0].message if segment_needed else "",
+    }
 
 
 def _owner(request: SignedInRequest, pilot: Pilot) -> HttpResponse | dict[str, Any]:
@@ -321,9 +326,13 @@ def metric_edit(
     metric = metric_of(pilot, metric_id) if metric_id else None
     if metric is not None and metric.kind == MetricKind.PRIMARY:
         return redirect(step_url(pilot, "metric"))
+    # "Add a critical-segment metric" links here with ?kind=critical_segment.
+    kind = request.GET.get("kind", "")
+    if kind not in MetricKind.values or kind == MetricKind.PRIMARY:
+        kind = MetricKind.BUSINESS
     form = MetricForm(
         request.POST or None,
-        instance=metric or Metric(pilot=pilot, kind=MetricKind.BUSINESS),
+        instance=metric or Metric(pilot=pilot, kind=kind),
         primary=False,
     )
     if request.method == "POST" and form.is_valid():

@@ -202,6 +202,24 @@ def test_seed_demo_gives_every_submitted_metric_its_provenance_and_one_draft_non
 
 
 @pytest.mark.django_db
+def test_seed_demo_rate_pilots_define_a_segment_metric_and_one_draft_is_told_to():
+    """The default policy (rates): every submitted pilot whose primary metric is a rate or a
+    share has a critical-segment metric; a complete draft in "%" shows the missing item."""
+    call_command("seed_demo")
+    needing = {
+        pilot.reference: pilot.stage
+        for pilot in Pilot.objects.prefetch_related("metrics")
+        if gates.segment_missing_items(
+            pilot, next(m for m in pilot.metrics.all() if m.kind == "primary")
+        )
+    }
+    assert needing
+    assert set(needing.values()) == {Stage.DRAFT}
+    supplier = Pilot.objects.get(title="Supplier risk early warning")
+    assert supplier.reference in needing
+
+
+@pytest.mark.django_db
 def test_seed_demo_counts_pil_0010_segment_breach_on_its_scorecard_and_dashboard(client):
     """Issue 15: the metric mirage's 2% counted. PIL-0010's primary is on track but its
     critical segment ("P1 incidents routed within 15 minutes") is behind its trajectory."""

@@ -143,7 +143,10 @@ def test_import_preview_counts_and_writes_nothing(client, running, metric, segme
     assert "Check before importing" in html
     assert '<tr><th scope="row">Invoices per hour</th><td>1</td><td>1</td><td>1</td></tr>' in html
     assert '<tr><th scope="row">Invoices over 10k</th><td>1</td><td>0</td><td>0</td></tr>' in html
-    assert '<td>12 Jan 2026</td><td>99 %</td><td aria-hidden="true">→</td><td>11 %</td>' in html
+    assert (
+        '<td>12 Jan 2026</td><td>99 cases a day</td><td aria-hidden="true">→</td>'
+        "<td>11 cases a day</td>"
+    ) in html
     assert '<td>19 Jan 2026</td><td><span class="badge">new</span></td>' in html
     assert 'name="action" value="apply">Import 3 readings</button>' in html
     hidden = re.search(r'<input type="hidden" name="csv_text" value="([^"]*)"', html)

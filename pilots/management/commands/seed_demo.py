@@ -155,12 +155,13 @@ class Command(BaseCommand):
                 target=Decimal(s_target),
                 target_date=end,
                 cadence=Cadence.WEEKLY,
-                data_source="Service desk event stream",
+                data_source="Production data warehouse, segment view",
                 **provenance(
-                    "Share of the last 4 weeks' cases before the pilot", "Service desk event stream"
+                    "Share of the last 4 weeks' cases in the segment before the pilot",
+                    f"{spec.unit} weekly report, segment view",
                 ),
             )
-            tracked.append((segment, 0.6))
+            tracked.append((segment, spec.segment_progress))
         if spec.model_metric:
             model = metrics.metric_create(
                 pilot=pilot,
