@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -75,6 +76,27 @@ def test_sponsor_registers_and_submits_a_pilot(live_server, page: Page, sponsor,
     page.get_by_label("Model maintenance").fill("Quarterly retraining")
     page.get_by_label("Budget holder").fill("Head of claims")
     _save_and_continue(page)
+
+    # A rate ("%") needs a critical-segment metric: the review names it, its link leads
+    # to the metric step, which offers one.
+    expect(page.get_by_text("1 item missing")).to_be_visible()
+    page.get_by_role("link", name=re.compile("Define at least one critical-segment metric")).click()
+    expect(page.locator("#segment-needed")).to_be_visible()
+    page.get_by_role("link", name="Add a critical-segment metric").click()
+    expect(page.get_by_label("Kind")).to_have_value("critical_segment")
+    page.get_by_label("Name").fill("Injury claims triaged within a day")
+    page.get_by_label("Unit").fill("%")
+    page.get_by_label("Direction").select_option("increase")
+    page.get_by_label("Baseline", exact=True).fill("30")
+    page.get_by_label("Target", exact=True).fill("70")
+    page.get_by_label("Target date").fill(f"{today + timedelta(days=90):%Y-%m-%d}")
+    page.get_by_label("Baseline measured on").fill(f"{today - timedelta(days=3):%Y-%m-%d}")
+    page.get_by_label("Baseline method").fill("4-week share of injury claims")
+    page.get_by_label("Baseline source").fill("Claims DB")
+    page.get_by_role("button", name="Save metric").click()
+    expect(page.locator(".message")).to_contain_text("Injury claims triaged within a day")
+    expect(page.locator("#segment-needed")).to_have_count(0)
+    page.get_by_role("link", name="Review and submit").click()
 
     expect(page.get_by_text("items missing")).to_have_count(0)
     page.get_by_role("button", name="Submit for review").click()
