@@ -24,6 +24,7 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.text import Truncator
 
 from pilots.errors import TransitionRefused
 from pilots.forms.passwords import AdminPasswordKeepTokensForm
@@ -434,9 +435,15 @@ class OutboxMessageAdmin(ViewOnly, admin.ModelAdmin):
     """What waits for the broker (relayed empty) and what went out in the last day;
     /health/ answers 503 once the oldest pending row is too old."""
 
-    list_display = ("task", "created_at", "relayed_at", "attempts", "last_error")
+    list_display = ("task", "created_at", "relayed_at", "attempts", "last_error_start")
     list_filter = (("relayed_at", admin.EmptyFieldListFilter), "task")
     date_hierarchy = "created_at"
+
+    @admin.display(description="last error", ordering="last_error")
+    def last_error_start(self, message: OutboxMessage) -> str:
+        """The first words of a broker error (a traceback line can be very long): the
+        list stays readable at 1280 px; the message's page shows all of it."""
+        return Truncator(message.last_error).chars(80)
 
 
 @admin.register(Reminder)

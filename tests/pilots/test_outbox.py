@@ -156,3 +156,18 @@ def test_staff_see_what_waits_for_the_broker_in_the_admin_and_change_nothing(db,
     assert client.get("/admin/pilots/outboxmessage/add/").status_code == 403
     client.post(f"/admin/pilots/outboxmessage/{row.pk}/delete/", {"post": "yes"})
     assert OutboxMessage.objects.filter(pk=row.pk).exists()
+
+
+def test_the_admin_list_shows_the_start_of_a_long_error_and_its_page_all_of_it(db, client):
+    from tests import factories
+
+    error = "OperationalError: " + "connection refused by the broker " * 20
+    row = OutboxMessage.objects.create(
+        task="scorecards.recompute", kwargs={}, attempts=3, last_error=error[:500]
+    )
+    client.force_login(factories.UserFactory(is_staff=True, is_superuser=True))
+    listing = client.get("/admin/pilots/outboxmessage/").content.decode()
+    assert error not in listing
+    assert f"{error[:79]}…" in listing  # 80 characters with the ellipsis
+    page = client.get(f"/admin/pilots/outboxmessage/{row.pk}/change/").content.decode()
+    assert error[:500] in page
