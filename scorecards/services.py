@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -222,20 +222,11 @@ def _facts(
                 if row["kind"] == MetricKind.CRITICAL_SEGMENT
             ),
             checkin_confidence=pilot["checkin_confidence"],
-            checkin_on=_local_day(pilot["checkin_at"]),
+            checkin_on=timezone.localdate(pilot["checkin_at"]) if pilot["checkin_at"] else None,
         )
         sparkline = [[day.isoformat(), format(value.normalize(), "f")] for day, value in readings]
         gathered.append((pilot, facts, sparkline))
     return gathered
-
-
-def _local_day(moment: datetime | None) -> date | None:
-    """The local day of a stored moment (SQLite's subquery may return it as text)."""
-    if moment is None:
-        return None
-    if isinstance(moment, str):
-        moment = datetime.fromisoformat(moment)
-    return timezone.localdate(moment)
 
 
 def _scope_filter(pilot_ids: list[int] | None) -> dict[str, Any]:
