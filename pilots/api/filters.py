@@ -15,7 +15,14 @@ from django.db.models import Q, QuerySet
 from pilots.enums import Confidence, MetricKind, ReadingSource, Stage, TaskKind, TaskStatus
 from pilots.filters import PilotFilter
 from pilots.frame.filters import IdFilter
-from pilots.models import CheckIn, GateDecision, KnowledgeTransferTask, Metric, MetricReading, PilotEvent
+from pilots.models import (
+    CheckIn,
+    GateDecision,
+    KnowledgeTransferTask,
+    Metric,
+    MetricReading,
+    PilotEvent,
+)
 
 
 class ApiPilotFilter(PilotFilter):

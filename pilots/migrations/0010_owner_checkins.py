@@ -7,35 +7,116 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('pilots', '0009_segment_guardrails'),
+        ("pilots", "0009_segment_guardrails"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='pilotevent',
-            name='action',
-            field=models.CharField(choices=[('created', 'Created'), ('updated', 'Updated'), ('stage_changed', 'Stage changed'), ('owner_nominated', 'Business owner nominated'), ('owner_accepted', 'Ownership accepted'), ('owner_declined', 'Ownership declined'), ('operations_accepted', 'Operations accepted the system'), ('member_added', 'Team member added'), ('member_removed', 'Team member removed'), ('metric_added', 'Metric added'), ('metric_changed', 'Metric changed'), ('metric_locked_change', 'Locked metric changed'), ('reading_recorded', 'Reading recorded'), ('reading_deleted', 'Reading deleted'), ('readings_ingested', 'Readings ingested in bulk'), ('infrastructure_answered', 'Infrastructure answered'), ('plan_changed', 'Operating plan changed'), ('task_added', 'Knowledge-transfer task added'), ('task_changed', 'Knowledge-transfer task changed'), ('task_completed', 'Knowledge-transfer task completed'), ('task_reordered', 'Handover plan reordered'), ('checkin_recorded', 'Owner checked in')], max_length=30),
+            model_name="pilotevent",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("created", "Created"),
+                    ("updated", "Updated"),
+                    ("stage_changed", "Stage changed"),
+                    ("owner_nominated", "Business owner nominated"),
+                    ("owner_accepted", "Ownership accepted"),
+                    ("owner_declined", "Ownership declined"),
+                    ("operations_accepted", "Operations accepted the system"),
+                    ("member_added", "Team member added"),
+                    ("member_removed", "Team member removed"),
+                    ("metric_added", "Metric added"),
+                    ("metric_changed", "Metric changed"),
+                    ("metric_locked_change", "Locked metric changed"),
+                    ("reading_recorded", "Reading recorded"),
+                    ("reading_deleted", "Reading deleted"),
+                    ("readings_ingested", "Readings ingested in bulk"),
+                    ("infrastructure_answered", "Infrastructure answered"),
+                    ("plan_changed", "Operating plan changed"),
+                    ("task_added", "Knowledge-transfer task added"),
+                    ("task_changed", "Knowledge-transfer task changed"),
+                    ("task_completed", "Knowledge-transfer task completed"),
+                    ("task_reordered", "Handover plan reordered"),
+                    ("checkin_recorded", "Owner checked in"),
+                ],
+                max_length=30,
+            ),
         ),
         migrations.CreateModel(
-            name='CheckIn',
+            name="CheckIn",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('confidence', models.CharField(choices=[('on_track', 'On track'), ('at_risk', 'At risk'), ('off_track', 'Off track')], help_text="The owner's own word: on track, at risk or off track.", max_length=10)),
-                ('narrative', models.CharField(help_text='In a few sentences: where the pilot stands and why you think so.', max_length=500)),
-                ('blockers', models.CharField(blank=True, help_text='What stands in the way, and who could remove it (optional).', max_length=500)),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('pilot', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='checkins', to='pilots.pilot')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "confidence",
+                    models.CharField(
+                        choices=[
+                            ("on_track", "On track"),
+                            ("at_risk", "At risk"),
+                            ("off_track", "Off track"),
+                        ],
+                        help_text="The owner's own word: on track, at risk or off track.",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "narrative",
+                    models.CharField(
+                        help_text="In a few sentences: where the pilot stands and why you think so.",
+                        max_length=500,
+                    ),
+                ),
+                (
+                    "blockers",
+                    models.CharField(
+                        blank=True,
+                        help_text="What stands in the way, and who could remove it (optional).",
+                        max_length=500,
+                    ),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "pilot",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="checkins",
+                        to="pilots.pilot",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'check-in',
-                'ordering': ['pilot', '-created_at', '-id'],
-                'get_latest_by': 'created_at',
-                'indexes': [models.Index(fields=['pilot', '-created_at'], name='checkin_pilot_latest')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('confidence__in', ['on_track', 'at_risk', 'off_track'])), name='checkin_confidence'), models.CheckConstraint(condition=models.Q(('narrative', ''), _negated=True), name='checkin_has_narrative')],
+                "verbose_name": "check-in",
+                "ordering": ["pilot", "-created_at", "-id"],
+                "get_latest_by": "created_at",
+                "indexes": [
+                    models.Index(fields=["pilot", "-created_at"], name="checkin_pilot_latest")
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("confidence__in", ["on_track", "at_risk", "off_track"])
+                        ),
+                        name="checkin_confidence",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("narrative", ""), _negated=True),
+                        name="checkin_has_narrative",
+                    ),
+                ],
             },
         ),
     ]

@@ -19,7 +19,9 @@ RECENT_CHECKINS = 5
 
 def pilot_checkins(pilot: Pilot) -> QuerySet[CheckIn]:
     """A pilot's check-ins, newest first, with their authors."""
-    return CheckIn.objects.filter(pilot=pilot).select_related("author").order_by("-created_at", "-pk")
+    return (
+        CheckIn.objects.filter(pilot=pilot).select_related("author").order_by("-created_at", "-pk")
+    )
 
 
 @dataclass(frozen=True)

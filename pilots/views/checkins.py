@@ -11,7 +11,14 @@ from pilots.links import PilotLinks
 from pilots.permissions import CHECKIN_RULE
 from pilots.selectors.pilots import pilot_for_page
 from pilots.services import checkins
-from pilots.views.common import SignedInRequest, abilities, call_service, pilot_url, post_only, require
+from pilots.views.common import (
+    SignedInRequest,
+    abilities,
+    call_service,
+    pilot_url,
+    post_only,
+    require,
+)
 from pilots.views.pilot import pilot_page_context
 
 
@@ -33,7 +40,9 @@ def checkin_create(request: SignedInRequest, reference: str) -> HttpResponse:
             ),
         )
         if saved is not None:
-            messages.success(request, f"Check-in recorded: {saved.get_confidence_display().lower()}.")
+            messages.success(
+                request, f"Check-in recorded: {saved.get_confidence_display().lower()}."
+            )
             return redirect(pilot_url(pilot, "checkins"))
     pilot = pilot_for_page(request.user, reference=reference)
     return render(

@@ -16,9 +16,7 @@ pytestmark = pytest.mark.usefixtures("today")
 BODY = {"confidence": "at_risk", "narrative": "Volumes dipped.", "blockers": "Feed late."}
 
 
-def test_the_owner_records_a_checkin_and_everyone_on_the_pilot_reads_it(
-    client_as, running, owner
-):
+def test_the_owner_records_a_checkin_and_everyone_on_the_pilot_reads_it(client_as, running, owner):
     response = client_as("owner").post(url(running.reference, "check-ins/"), BODY, format="json")
 
     assert response.status_code == 201, response.json()

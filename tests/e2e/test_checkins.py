@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from pilots.models import CheckIn, MetricReading
 from scorecards.services import scorecards_recompute
@@ -49,9 +49,7 @@ def test_owner_checks_in_and_the_page_shows_the_divergence(
     section.get_by_label("Blockers (optional)").fill("The supplier feed is a day late.")
     section.get_by_role("button", name="Record check-in").click()
 
-    expect(page.locator(".messages")).to_contain_text(
-        "Check-in recorded: on track."
-    )
+    expect(page.locator(".messages")).to_contain_text("Check-in recorded: on track.")
     section = page.locator("#checkins")
     expect(section.locator(".checkin").first).to_contain_text(
         "Invoices flow; the team is confident."

@@ -11,7 +11,6 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.html import escape
 
-from pilots.enums import Stage
 from pilots.errors import NotAllowed
 from pilots.models import CheckIn, Pilot, PilotEvent
 from pilots.models.history import HistoryIsAppendOnly
@@ -199,7 +198,8 @@ def test_the_owner_records_a_checkin_from_the_page(client, running, owner):
     assert "Check-in recorded: at risk." in page
     shown = section(page)
     assert '<span class="badge warn">At risk</span>' in shown
-    assert "Volumes dipped." in shown and "<strong>Blockers:</strong> Feed late." in shown
+    assert "Volumes dipped." in shown
+    assert "<strong>Blockers:</strong> Feed late." in shown
     assert "Next check-in due <strong>8 Mar 2026</strong>" in shown  # a week on
     history = client.get(reverse("pilots:history", args=[running.reference])).content.decode()
     assert "Owner checked in</strong>: At risk on 1 Mar 2026" in history

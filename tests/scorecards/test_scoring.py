@@ -259,9 +259,7 @@ def test_a_stale_check_in_does_not_diverge():
     """Weekly cadence + 3 grace days: 10 days old still counts, 11 days old is stale."""
     behind = behind_by("0.10")
     assert "CONFIDENCE_DIVERGES" in codes(checked_in("on_track", behind, TODAY - timedelta(10)))
-    assert "CONFIDENCE_DIVERGES" not in codes(
-        checked_in("on_track", behind, TODAY - timedelta(11))
-    )
+    assert "CONFIDENCE_DIVERGES" not in codes(checked_in("on_track", behind, TODAY - timedelta(11)))
 
 
 def test_no_check_in_or_not_running_is_no_divergence():
