@@ -29,6 +29,7 @@ class CheckInPanel:
     """What the pilot page's check-in section says."""
 
     recent: list[CheckIn]  # newest first
+    more: bool  # older check-ins than these exist (the history has every one)
     open: bool  # check-ins are taken now (``rules.followed``)
     due_on: date | None  # the next check-in's day (followed, with a primary metric)
     overdue: bool  # that day has passed
@@ -48,7 +49,9 @@ class CheckInPanel:
 
 def checkin_panel(pilot: Pilot, *, primary: MetricStatus | None, today: date) -> CheckInPanel:
     """The check-in section of the pilot page: one query (the recent check-ins)."""
-    recent = list(pilot_checkins(pilot)[:RECENT_CHECKINS])
+    recent = list(pilot_checkins(pilot)[: RECENT_CHECKINS + 1])
+    more = len(recent) > RECENT_CHECKINS
+    recent = recent[:RECENT_CHECKINS]
     latest = recent[0] if recent else None
     latest_on = timezone.localdate(latest.created_at) if latest else None
     settings_ = rule_settings()
@@ -78,6 +81,7 @@ def checkin_panel(pilot: Pilot, *, primary: MetricStatus | None, today: date) ->
     )
     return CheckInPanel(
         recent=recent,
+        more=more,
         open=is_open,
         due_on=due_on,
         overdue=due_on is not None and due_on < today,

@@ -259,3 +259,20 @@ def test_a_consistent_checkin_shows_no_divergence(client, running, owner):
     check_in(running, owner, "off_track")
     client.force_login(owner)
     assert "diverges" not in section(detail(client, running))
+
+
+@pytest.mark.usefixtures("today")
+def test_the_section_shows_the_five_latest_and_points_to_the_history_for_the_rest(
+    client, running, owner
+):
+    for day in range(1, 7):
+        factories.CheckInFactory(
+            pilot=running,
+            author=owner,
+            narrative=f"Week {day}.",
+            created_at=datetime(2026, 2, day, 9, tzinfo=UTC),
+        )
+    client.force_login(owner)
+    shown = section(detail(client, running))
+    assert [f"Week {day}." in shown for day in range(1, 7)] == [False] + [True] * 5
+    assert "Older check-ins are in the pilot" in shown
