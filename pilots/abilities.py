@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pilots.enums import OwnershipStatus, Stage
 from pilots.models import KnowledgeTransferTask, MetricReading, Pilot
 from pilots.permissions import (
+    CHECKIN_AUTHORS,
     EDITORS,
     HANDOVER_PLANNERS,
     NOT_INDEPENDENT,
@@ -45,6 +46,8 @@ class Abilities:
     record_readings: bool
     plan_handover: bool
     accept_operations: bool
+    # The accepted owner, on a started pilot (the page also asks ``rules.followed``).
+    check_in: bool
     handover_open_stage: bool
     user_id: int | None
 
@@ -110,6 +113,7 @@ def pilot_abilities(user: AnyUser, pilot: Pilot) -> Abilities:
         accept_operations=may_accept_operations
         and stage == Stage.RUNNING
         and pilot.operations_accepted_at is None,
+        check_in=bool(roles & CHECKIN_AUTHORS) and stage in Stage.STARTED,
         handover_open_stage=stage in Stage.SETUP,
         user_id=user.pk if user.is_authenticated else None,
     )

@@ -31,6 +31,7 @@ from pilots.forms.passwords import AdminPasswordKeepTokensForm
 from pilots.frame import formats
 from pilots.models import (
     BusinessUnit,
+    CheckIn,
     GateDecision,
     Heartbeat,
     InfrastructureAnswer,
@@ -388,6 +389,17 @@ class PilotEventAdmin(GateDecisionAdmin):
     list_filter = ("action",)
     search_fields = ("pilot__reference", "subject", "reason")
     list_select_related = ("pilot", "actor")
+
+
+@admin.register(CheckIn)
+class CheckInAdmin(ViewOnly, admin.ModelAdmin):
+    """The owners' check-ins, read-only: the owner records them on the pilot page or the API."""
+
+    list_display = ("pilot", "confidence", "author", "created_at")
+    list_filter = ("confidence",)
+    search_fields = ("pilot__reference", "pilot__title", "narrative", "blockers")
+    list_select_related = ("pilot", "author")
+    date_hierarchy = "created_at"
 
 
 @admin.register(BusinessUnit)

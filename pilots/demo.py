@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from pilots.enums import PORTFOLIO_LEADS_GROUP, SPONSORS_GROUP, Stage, TaskKind
+from pilots.enums import PORTFOLIO_LEADS_GROUP, SPONSORS_GROUP, Confidence, Stage, TaskKind
 
 DEMO_PASSWORD = "pilotgate-demo"
 
@@ -61,6 +61,8 @@ class Spec:
     lessons: str = ""
     # The baseline's provenance (when, how, from what); a draft may not have it yet.
     provenance: bool = True
+    # The business owner's latest check-in: confidence, narrative, blockers.
+    checkin: tuple[str, str, str] | None = None
 
 
 HANDOVER_TASKS = [
@@ -203,6 +205,13 @@ SPECS = [
         progress=0.3,
         last_reading=3,
         segment=("Vulnerable customers on an agreed plan", "% of arrears", "increase", "62", "75"),
+        # Optimism made visible: the owner says on track, the metric is far behind.
+        checkin=(
+            Confidence.ON_TRACK,
+            "Collectors like the new call order and the first results look encouraging; "
+            "the cash should follow next month.",
+            "",
+        ),
     ),
     Spec(
         "Product description generation",
@@ -249,9 +258,15 @@ SPECS = [
         end=30,
         stage=Stage.RUNNING,
         owner="owner",
+        progress=1.05,  # a little ahead: its owner's on-track check-in agrees
         last_reading=6,
         tasks=[*HANDOVER_TASKS[:2], ("Write the support rota", TaskKind.SUPPORT_ROTA, -2, False)],
         segment=("Emergency jobs delayed for parts", "%", "decrease", "6", "2"),
+        checkin=(
+            Confidence.ON_TRACK,
+            "Fewer jobs wait for parts every week; the stores team trusts the advice.",
+            "The support rota is late: operations have not named the second line yet.",
+        ),
     ),
     Spec(
         "Mortgage document checks",
@@ -279,6 +294,11 @@ SPECS = [
         last_reading=1,
         tasks=ALL_DONE,
         operations_accepted=True,
+        checkin=(
+            Confidence.ON_TRACK,
+            "Ahead of target on every site; operations already act on the alerts.",
+            "",
+        ),
     ),
     Spec(
         "Returns reason classification",
@@ -323,6 +343,11 @@ SPECS = [
         operations_accepted=True,
         ops="ops2",
         segment=("Rural slots still offered at peak", "%", "increase", "55", "70"),
+        checkin=(
+            Confidence.ON_TRACK,
+            "Utilisation at peak holds above target two months after handover.",
+            "",
+        ),
     ),
     Spec(
         "Credit memo matching",

@@ -92,6 +92,17 @@ class ReadingSource(models.TextChoices):
     IMPORT = "import", "Import"
 
 
+class Confidence(models.TextChoices):
+    """The business owner's own word on the pilot, in a check-in."""
+
+    ON_TRACK = "on_track", "On track"
+    AT_RISK = "at_risk", "At risk"
+    OFF_TRACK = "off_track", "Off track"
+
+    #: Worried words: a trajectory on track or achieved contradicts them.
+    WORRIED = nonmember(frozenset({"at_risk", "off_track"}))
+
+
 # --- Handover and readiness ----------------------------------------------------------
 
 

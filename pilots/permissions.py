@@ -121,6 +121,9 @@ GATE_DECIDERS = frozenset({Role.LEAD})
 STARTERS = frozenset({Role.SPONSOR, Role.OWNER, Role.LEAD})
 READING_RECORDERS = frozenset({Role.OWNER, Role.MEMBER})
 HANDOVER_PLANNERS = frozenset({Role.OWNER, Role.SPONSOR})
+# Check-ins are the accountable owner's own word: nobody speaks for them.
+CHECKIN_AUTHORS = frozenset({Role.OWNER})
+CHECKIN_RULE = "Only the pilot's accepted business owner may record a check-in."
 # For a receiving team with no named operations owner, a lead records acceptance.
 OPERATIONS_ACCEPTORS = frozenset({Role.OPERATIONS, Role.LEAD})
 

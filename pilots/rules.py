@@ -31,6 +31,18 @@ segment metric required    before submission, by the policy: always, never, or (
                             default) when the primary metric's unit is a rate or a
                             share (a percent sign, or percent, share, ratio, rate,
                             proportion)
+check-in due on             the latest check-in's day (or the start, with none) +
+                            the primary metric's cadence (daily 1, weekly 7,
+                            monthly 31 days); followed pilots only
+check-in current            the latest check-in is at most the cadence + the stale
+                            grace days old; an older one is stale and says nothing
+confidence diverges         the owner says "on track" while the primary metric is
+                            behind its trajectory, or says "at risk" / "off track"
+                            while it is on track or has reached its target; no
+                            reading (no trajectory): no divergence
+check-in divergence         running, the latest check-in is current, and its
+                            confidence diverges from the primary's trajectory (as
+                            judged by ``timeline.trajectory_status``, once)
 ==========================  ========================================================
 """
 
@@ -43,7 +55,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from pilots import timeline
-from pilots.enums import OwnershipStatus, Stage, TaskStatus
+from pilots.enums import Confidence, OwnershipStatus, Stage, TaskStatus
 
 
 @dataclass(frozen=True)
@@ -194,6 +206,73 @@ def segment_metric_required(*, policy: str, primary_unit: str | None) -> bool:
     if policy == "never":
         return False
     return primary_unit is not None and is_rate_unit(primary_unit)
+
+
+# --- Owner check-ins ----------------------------------------------------------------------
+
+
+def checkin_due_on(
+    *, last_checkin_on: date | None, started_on: date | None, cadence_days: int
+) -> date | None:
+    """The day the next check-in is due: a cadence after the last one (or the start).
+
+    None before the pilot has started. Asked for followed pilots only.
+    """
+    since = last_checkin_on or started_on
+    return since + timedelta(days=cadence_days) if since is not None else None
+
+
+def checkin_current(
+    *, checked_in_on: date | None, cadence_days: int, today: date, rules: RuleSettings
+) -> bool:
+    """The latest check-in still speaks for the owner: at most cadence + grace days old."""
+    return (
+        checked_in_on is not None
+        and (today - checked_in_on).days <= cadence_days + rules.stale_grace_days
+    )
+
+
+def confidence_diverges(confidence: str, trajectory: timeline.Trajectory) -> bool:
+    """The owner's confidence contradicts the primary metric's computed trajectory.
+
+    "On track" while the metric is behind (optimism), or "at risk" / "off track"
+    while it is on track or has reached its target. With no reading there is
+    no trajectory to contradict.
+    """
+    if confidence == Confidence.ON_TRACK:
+        return trajectory == timeline.Trajectory.BEHIND
+    if confidence in Confidence.WORRIED:
+        return trajectory in (timeline.Trajectory.ON_TRACK, timeline.Trajectory.ACHIEVED)
+    return False
+
+
+# What the primary metric's trajectory says, in the divergence's sentence (page, scorecard).
+TRAJECTORY_WORDS = {
+    timeline.Trajectory.BEHIND: "is behind its trajectory",
+    timeline.Trajectory.ON_TRACK: "is on track with its trajectory",
+    timeline.Trajectory.ACHIEVED: "has reached its target",
+}
+
+
+def checkin_divergence(
+    *,
+    stage: str,
+    confidence: str | None,
+    checked_in_on: date | None,
+    trajectory: timeline.Trajectory,
+    cadence_days: int,
+    today: date,
+    rules: RuleSettings,
+) -> bool:
+    """A running pilot's latest, current check-in says the opposite of its primary metric."""
+    return (
+        stage == Stage.RUNNING
+        and confidence is not None
+        and checkin_current(
+            checked_in_on=checked_in_on, cadence_days=cadence_days, today=today, rules=rules
+        )
+        and confidence_diverges(confidence, trajectory)
+    )
 
 
 # --- Handover ---------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from pilots.views import (
+    checkins,
     gates,
     handover,
     imports,
@@ -39,6 +40,7 @@ urlpatterns = [
     path(P + "readings/<int:reading_id>/edit/", readings.reading_edit, name="reading_edit"),
     path(P + "readings/<int:reading_id>/delete/", readings.reading_delete, name="reading_delete"),
     path(P + "team/<int:membership_id>/remove/", registration.member_remove, name="member_remove"),
+    path(P + "check-ins/", checkins.checkin_create, name="checkin_new"),
     path(P + "ownership/", gates.ownership_respond, name="ownership"),
     path(P + "decide/", gates.pilot_decide, name="decide"),
     path(P + "operations/accept/", gates.operations_accept, name="operations_accept"),

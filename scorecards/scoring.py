@@ -22,6 +22,12 @@ NO_OWNER                ownership       60      at risk
 OWNER_PENDING           ownership       30      watch
 OWNER_INACTIVE          ownership       60      critical (the account is deactivated)
 NO_OPERATIONS_OWNER     ownership       40      watch; at risk once approved
+CONFIDENCE_DIVERGES     ownership       20      watch: the owner's latest check-in
+                                                (current: within the cadence + grace)
+                                                says on track while the primary is
+                                                behind its trajectory, or at risk /
+                                                off track while it is on track or has
+                                                reached its target (running)
 NO_PRIMARY_METRIC       business metric 100     at risk
 ONLY_MODEL_METRICS      business metric 100     at risk: no primary metric, and every
                                                 metric is a model metric (the metric
@@ -64,7 +70,7 @@ from datetime import date
 from decimal import Decimal
 
 from pilots import rules, timeline
-from pilots.enums import MetricKind, OwnershipStatus, Stage
+from pilots.enums import Confidence, MetricKind, OwnershipStatus, Stage
 from pilots.frame import formats
 from pilots.frame.formats import plural
 from pilots.rules import HandoverAlarm, RuleSettings
@@ -112,6 +118,7 @@ BEHIND_AT_RISK_SHARE = Decimal("0.25")
 DEGRADING_READINGS = 2
 DEGRADING_SHARE = Decimal("0.10")
 HANDOVER_BEHIND_CRITICAL = 3
+CONFIDENCE_DIVERGES_POINTS = 20
 INFRASTRUCTURE_ITEMS = 6
 
 
@@ -135,6 +142,7 @@ REASONS = _registry(
     ReasonCode("OWNER_PENDING", "Owner has not accepted", Practice.OWNERSHIP),
     ReasonCode("OWNER_INACTIVE", "Owner's account deactivated", Practice.OWNERSHIP),
     ReasonCode("NO_OPERATIONS_OWNER", "No operations owner", Practice.OWNERSHIP),
+    ReasonCode("CONFIDENCE_DIVERGES", "Owner's confidence diverges", Practice.OWNERSHIP),
     ReasonCode("NO_PRIMARY_METRIC", "No primary business metric", Practice.METRIC),
     ReasonCode("ONLY_MODEL_METRICS", "Only model metrics", Practice.METRIC),
     ReasonCode("METRIC_STALE", "Metric stale", Practice.METRIC),
@@ -212,6 +220,9 @@ class Facts:
     first_task_on: date | None  # the day the first task was created
     graduated_on: date | None = None  # the day of the graduate decision
     segments: tuple[SegmentMetric, ...] = ()  # the critical-segment metrics
+    # The owner's latest check-in: its confidence and (local) day; None without one.
+    checkin_confidence: str | None = None
+    checkin_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -401,49 +412,11 @@ def _metric(facts: Facts, found: _Found, today: date, settings: RuleSettings) ->
             f"No reading of “{primary.name}” {since}.",
             "metrics",
         )
-    # Named once so the checks below narrow them (a trajectory needs them all).
-    baseline, target, target_date = primary.baseline, primary.target, primary.target_date
-    increasing, started_on = primary.increasing, facts.started_on
-    latest_value, latest_on = primary.latest_value, primary.latest_on
-    if (
-        facts.stage == Stage.RUNNING
-        and baseline is not None
-        and target is not None
-        and target_date is not None
-        and increasing is not None
-        and started_on is not None
-        and latest_value is not None
-    ):
-        status = timeline.trajectory_status(
-            baseline=baseline,
-            target=target,
-            increasing=increasing,
-            start=started_on,
-            target_date=target_date,
-            latest_value=latest_value,
-            latest_on=latest_on,
-        )
-        # BEHIND is only ever judged from a dated reading.
-        if status == timeline.Trajectory.BEHIND and latest_on is not None:
-            expected = timeline.expected_value(
-                baseline=baseline,
-                target=target,
-                start=started_on,
-                target_date=target_date,
-                on=latest_on,
-            )
-            span = abs(target - baseline)
-            gap = abs(expected - latest_value)
-            share = gap / span if span else Decimal(1)
-            found.add(
-                "METRIC_BEHIND",
-                30,
-                Risk.AT_RISK if share >= BEHIND_AT_RISK_SHARE else Risk.WATCH,
-                f"“{primary.name}” is behind its trajectory by "
-                + (f"{share:.0%}" if share >= Decimal("0.01") else "less than 1%")
-                + " of the way to its target.",
-                "metrics",
-            )
+    status = primary_trajectory(facts)
+    # BEHIND is only ever judged from a dated reading (``primary_trajectory``).
+    if status == timeline.Trajectory.BEHIND:
+        _behind(primary, facts, found)
+    _confidence(facts, primary, status, found, today, settings)
     if silence is not None and facts.stage == Stage.GRADUATED and _degrading(primary):
         found.add(
             "DEGRADING",
@@ -452,6 +425,102 @@ def _metric(facts: Facts, found: _Found, today: date, settings: RuleSettings) ->
             f"“{primary.name}” has fallen back from the level it reached at graduation.",
             "metrics",
         )
+
+
+def primary_trajectory(facts: Facts) -> timeline.Trajectory:
+    """The running pilot's primary metric against its straight line, judged once.
+
+    ``METRIC_BEHIND`` and ``CONFIDENCE_DIVERGES`` both read it. NO_DATA unless
+    running with a complete metric and a dated reading.
+    """
+    primary = facts.primary
+    if (
+        primary is None
+        or facts.stage != Stage.RUNNING
+        or primary.baseline is None
+        or primary.target is None
+        or primary.target_date is None
+        or primary.increasing is None
+        or facts.started_on is None
+        or primary.latest_value is None
+        or primary.latest_on is None
+    ):
+        return timeline.Trajectory.NO_DATA
+    return timeline.trajectory_status(
+        baseline=primary.baseline,
+        target=primary.target,
+        increasing=primary.increasing,
+        start=facts.started_on,
+        target_date=primary.target_date,
+        latest_value=primary.latest_value,
+        latest_on=primary.latest_on,
+    )
+
+
+def _behind(primary: PrimaryMetric, facts: Facts, found: _Found) -> None:
+    """METRIC_BEHIND: how far behind its straight line the latest reading is."""
+    # Set whenever the trajectory is BEHIND (``primary_trajectory``); named to narrow them.
+    baseline, target, target_date = primary.baseline, primary.target, primary.target_date
+    started_on, latest_on, latest_value = facts.started_on, primary.latest_on, primary.latest_value
+    if (
+        baseline is None
+        or target is None
+        or target_date is None
+        or started_on is None
+        or latest_on is None
+        or latest_value is None
+    ):
+        return
+    expected = timeline.expected_value(
+        baseline=baseline, target=target, start=started_on, target_date=target_date, on=latest_on
+    )
+    span = abs(target - baseline)
+    gap = abs(expected - latest_value)
+    share = gap / span if span else Decimal(1)
+    found.add(
+        "METRIC_BEHIND",
+        30,
+        Risk.AT_RISK if share >= BEHIND_AT_RISK_SHARE else Risk.WATCH,
+        f"“{primary.name}” is behind its trajectory by "
+        + (f"{share:.0%}" if share >= Decimal("0.01") else "less than 1%")
+        + " of the way to its target.",
+        "metrics",
+    )
+
+
+def _confidence(
+    facts: Facts,
+    primary: PrimaryMetric,
+    trajectory: timeline.Trajectory,
+    found: _Found,
+    today: date,
+    settings: RuleSettings,
+) -> None:
+    """CONFIDENCE_DIVERGES: the owner's latest, current check-in contradicts the metric."""
+    confidence, checked_in_on = facts.checkin_confidence, facts.checkin_on
+    if (
+        confidence is None
+        or checked_in_on is None
+        or not rules.checkin_divergence(
+            stage=facts.stage,
+            confidence=confidence,
+            checked_in_on=checked_in_on,
+            trajectory=trajectory,
+            cadence_days=primary.cadence_days,
+            today=today,
+            rules=settings,
+        )
+    ):
+        return
+    said = Confidence(confidence).label.lower()
+    found.add(
+        "CONFIDENCE_DIVERGES",
+        CONFIDENCE_DIVERGES_POINTS,
+        Risk.WATCH,
+        f"The owner says {said} on {formats.day(checked_in_on)}; “{primary.name}” "
+        f"{rules.TRAJECTORY_WORDS[trajectory]}.",
+        "checkins",
+    )
 
 
 def _degrading(primary: PrimaryMetric) -> bool:

@@ -34,6 +34,7 @@ from pilots.enums import (
 )
 from pilots.links import PilotLinks
 from pilots.models import (
+    CheckIn,
     GateDecision,
     InfrastructureAnswer,
     KnowledgeTransferTask,
@@ -82,8 +83,14 @@ def _facts(
     """(pilot values, facts, sparkline) for every scored pilot in scope: 7 queries."""
     overdue_before = rules.overdue_if_due_before(today=today, rules=settings_)
     scope = Q(pk__in=pilot_ids) if pilot_ids is not None else Q()
+    # The owner's latest check-in, read with the pilot (no query of its own).
+    latest_checkin = CheckIn.objects.filter(pilot=OuterRef("pk")).order_by("-created_at", "-pk")
     pilots = list(
         Pilot.objects.filter(scope)
+        .annotate(
+            checkin_confidence=Subquery(latest_checkin.values("confidence")[:1]),
+            checkin_at=Subquery(latest_checkin.values("created_at")[:1]),
+        )
         .order_by("pk")
         .values(
             "pk",
@@ -96,6 +103,8 @@ def _facts(
             "owner__is_active",
             "operations_owner_id",
             "receiving_team",
+            "checkin_confidence",
+            "checkin_at",
         )
     )
     related = {f"pilot__{key}": value for key, value in _scope_filter(pilot_ids).items()}
@@ -213,6 +222,8 @@ def _facts(
                 for row in own
                 if row["kind"] == MetricKind.CRITICAL_SEGMENT
             ),
+            checkin_confidence=pilot["checkin_confidence"],
+            checkin_on=timezone.localdate(pilot["checkin_at"]) if pilot["checkin_at"] else None,
         )
         sparkline = [[day.isoformat(), format(value.normalize(), "f")] for day, value in readings]
         gathered.append((pilot, facts, sparkline))

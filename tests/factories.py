@@ -14,6 +14,7 @@ from pilots.enums import (
     PORTFOLIO_LEADS_GROUP,
     SPONSORS_GROUP,
     Cadence,
+    Confidence,
     Direction,
     InfrastructureAnswerValue,
     InfrastructureItem,
@@ -25,6 +26,7 @@ from pilots.enums import (
 )
 from pilots.models import (
     BusinessUnit,
+    CheckIn,
     InfrastructureAnswer,
     KnowledgeTransferTask,
     Metric,
@@ -118,6 +120,18 @@ class ReadingFactory(factory.django.DjangoModelFactory):
     observed_on = date(2026, 2, 1)
     value = Decimal("12")
     source = ReadingSource.WEB
+
+
+class CheckInFactory(factory.django.DjangoModelFactory):
+    """A check-in by the pilot's owner (written directly: the service checks the rules)."""
+
+    class Meta:
+        model = CheckIn
+
+    pilot = factory.SubFactory(PilotFactory)
+    author = factory.LazyAttribute(lambda c: c.pilot.owner)
+    confidence = Confidence.ON_TRACK
+    narrative = "Volumes are up and the team is confident."
 
 
 class TaskFactory(factory.django.DjangoModelFactory):

@@ -83,6 +83,7 @@ def world(running, sponsor, owner, member, ops, lead):
         "pilots:reading_edit": (owner, [ref, reading.pk]),
         "pilots:reading_delete": (owner, [ref, reading.pk]),
         "pilots:member_remove": (sponsor, [ref, membership.pk]),
+        "pilots:checkin_new": (owner, [ref]),
         "pilots:ownership": (owner, [ref]),
         "pilots:decide": (sponsor, [ref]),
         "pilots:operations_accept": (ops, [ref]),

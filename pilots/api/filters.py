@@ -12,10 +12,17 @@ import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
-from pilots.enums import MetricKind, ReadingSource, Stage, TaskKind, TaskStatus
+from pilots.enums import Confidence, MetricKind, ReadingSource, Stage, TaskKind, TaskStatus
 from pilots.filters import PilotFilter
 from pilots.frame.filters import IdFilter
-from pilots.models import GateDecision, KnowledgeTransferTask, Metric, MetricReading, PilotEvent
+from pilots.models import (
+    CheckIn,
+    GateDecision,
+    KnowledgeTransferTask,
+    Metric,
+    MetricReading,
+    PilotEvent,
+)
 
 
 class ApiPilotFilter(PilotFilter):
@@ -84,6 +91,16 @@ class DecisionFilter(_TotalOrder):
 
     class Meta:
         model = GateDecision
+        fields: list[str] = []
+
+
+class CheckInFilter(_TotalOrder):
+    confidence = django_filters.ChoiceFilter(choices=Confidence.choices)
+    sort = django_filters.OrderingFilter(fields=("created_at",))
+    default_order = ("-created_at",)
+
+    class Meta:
+        model = CheckIn
         fields: list[str] = []
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pilots.api.views import handover, metrics, people, pilots
+from pilots.api.views import checkins, handover, metrics, people, pilots
 from pilots.frame.api.routing import P, route
 
 app_name = "api"
@@ -28,6 +28,7 @@ urlpatterns = [
     route(P + "accept-operations/", pilots.AcceptOperations, "pilot-accept-operations"),
     route(P + "decisions/", pilots.DecisionList, "decision-list"),
     route(P + "events/", pilots.EventList, "event-list"),
+    route(P + "check-ins/", checkins.CheckInList, "checkin-list"),
     route(P + "members/", handover.MemberList, "member-list"),
     route(P + "members/<int:membership_id>/", handover.MemberDetail, "member-detail"),
     route(P + "infrastructure/", handover.Infrastructure, "infrastructure"),

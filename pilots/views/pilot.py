@@ -14,11 +14,13 @@ from pilots import charts, rules, timeline
 from pilots.abilities import Abilities
 from pilots.enums import MetricKind, Stage, TaskStatus
 from pilots.filters import PilotFilter
+from pilots.forms.checkins import CheckInForm
 from pilots.forms.gates import DecisionForm, DeclineForm
 from pilots.forms.readings import ReadingForm
 from pilots.frame import formats
 from pilots.models import Metric, MetricReading, Pilot
 from pilots.permissions import is_portfolio_lead
+from pilots.selectors.checkins import checkin_panel
 from pilots.selectors.metrics import (
     MetricStatus,
     metric_of,
@@ -149,7 +151,9 @@ def pilot_page_context(request: SignedInRequest, pilot: Pilot, **overrides: Any)
     ab = abilities(request, pilot)
     tl = pilot_timeline(pilot, today=today)
     statuses = pilot_metric_statuses(pilot, today=today)
-    primary = next((s.metric for s in statuses if s.metric.kind == MetricKind.PRIMARY), None)
+    primary_status = next((s for s in statuses if s.metric.kind == MetricKind.PRIMARY), None)
+    primary = primary_status.metric if primary_status else None
+    checkin = checkin_panel(pilot, primary=primary_status, today=today)
     settings_ = rule_settings()
     # The model's order: position, due date, id; overdue is set below.
     tasks = cast("list[ListedTask]", list(pilot.tasks.all()))
@@ -194,6 +198,8 @@ def pilot_page_context(request: SignedInRequest, pilot: Pilot, **overrides: Any)
         "events": list(pilot_events(pilot)[:RECENT_EVENTS]),
         "members": list(pilot.memberships.all()),
         "infrastructure": {answer.item: answer for answer in pilot.infrastructure.all()},
+        "checkin": checkin,
+        "checkin_form": CheckInForm() if ab.check_in and checkin.open else None,
     }
     context.update(overrides)
     return context

@@ -59,6 +59,9 @@ def test_pilot_pages_have_no_serious_violations(
         recorded_by=owner,
     )
     factories.TaskFactory(pilot=live_running, assignee=member)
+    # The check-ins section with a check-in, the owner's form and the due date
+    # (tests/e2e/test_checkins.py runs axe on the form's errors and a divergence).
+    factories.CheckInFactory(pilot=live_running, author=owner, blockers="The feed is late.")
     other = factories.PilotFactory(sponsor=sponsor, title="A second draft")
     for kind, status, read_at in (
         (ReminderKind.METRIC_STALE, ReminderStatus.EMAILED, None),

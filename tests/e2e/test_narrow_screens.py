@@ -54,6 +54,8 @@ def demo_pages() -> dict[str, list[str]]:
     reading = MetricReading.objects.filter(metric=metric).order_by("-observed_on").first()
     task = running.tasks.order_by("pk").first()
     pilot = f"/pilots/{running.reference}"
+    # Its owner's check-in says on track while its metric is behind (the divergence shown).
+    divergent = Pilot.objects.get(title="Collections call prioritisation").reference
     return {
         "sponsor": [
             "/",
@@ -91,6 +93,7 @@ def demo_pages() -> dict[str, list[str]]:
             "/reminders/",
             "/portfolio/",
             f"/pilots/{graduated.reference}/scorecard/",
+            f"/pilots/{divergent}/",
         ],
     }
 

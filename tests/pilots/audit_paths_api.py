@@ -111,6 +111,20 @@ API_PATHS = [
     ),
     Path(
         "api",
+        "record a check-in",
+        "running",
+        "owner",
+        api(
+            "post",
+            lambda pilot, cast: "check-ins/",
+            lambda pilot, cast: {"confidence": "on_track", "narrative": "On plan"},
+        ),
+        A.CHECKIN_RECORDED,
+        lambda pilot, cast: {"confidence": [None, "on_track"], "narrative": [None, "On plan"]},
+        route="checkin-list",
+    ),
+    Path(
+        "api",
         "patch a reading",
         "running",
         "owner",

@@ -113,6 +113,26 @@ WEB_PATHS = [
     ),
     Path(
         "web",
+        "record a check-in",
+        "running",
+        "owner",
+        web(
+            pilots_url("checkin_new"),
+            lambda pilot, cast: {
+                "confidence": "at_risk",
+                "narrative": "Volumes dipped",
+                "blockers": "Data feed late",
+            },
+        ),
+        A.CHECKIN_RECORDED,
+        lambda pilot, cast: {
+            "confidence": [None, "at_risk"],
+            "narrative": [None, "Volumes dipped"],
+            "blockers": [None, "Data feed late"],
+        },
+    ),
+    Path(
+        "web",
         "correct a reading",
         "running",
         "owner",

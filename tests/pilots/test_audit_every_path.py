@@ -28,6 +28,7 @@ from rest_framework.test import APIClient
 from pilots.api import urls as api_urls
 from pilots.enums import ReadingSource
 from pilots.models import (
+    CheckIn,
     GateDecision,
     InfrastructureAnswer,
     KnowledgeTransferTask,
@@ -143,6 +144,7 @@ PILOT_DATA = [
     OperatingPlan,
     GateDecision,
     PilotEvent,
+    CheckIn,
 ]
 
 

@@ -1,8 +1,9 @@
 """The page, the scorecard and the reminders agree: one rule, three places that tell people.
 
-Each row is a pilot situation on a day. For each of the five rules that tell
+Each row is a pilot situation on a day. For each of the six rules that tell
 people something (metric stale, handover not planned, task overdue, decision
-overdue, critical segment breached) the test reads what the pilot page shows
+overdue, critical segment breached, the owner's confidence diverging from the
+metric: this one has no reminder) the test reads what the pilot page shows
 (rendered, as a lead sees it), which reasons the scorecard gives (recomputed
 for that day) and which reminders the sweep finds, and asserts the three agree. Where they differ on
 purpose the row says so in ``differs``.
@@ -36,7 +37,8 @@ AFTER_END = date(2026, 7, 10)
 
 STALE, HANDOVER, TASK, DECISION = "stale", "handover", "task overdue", "decision overdue"
 SEGMENT = "segment breach"
-RULES = (STALE, HANDOVER, TASK, DECISION, SEGMENT)
+DIVERGES = "confidence diverges"
+RULES = (STALE, HANDOVER, TASK, DECISION, SEGMENT, DIVERGES)
 
 # How each place says it.
 PAGE_SIGNS = {
@@ -45,6 +47,7 @@ PAGE_SIGNS = {
     TASK: '<span class="badge bad">overdue</span>',
     DECISION: "final decision overdue",
     SEGMENT: "Beyond its guardrail",
+    DIVERGES: "The owner's confidence diverges from the metric.",
 }
 REASON_CODES = {
     STALE: "METRIC_STALE",
@@ -52,6 +55,7 @@ REASON_CODES = {
     TASK: "HANDOVER_BEHIND",
     DECISION: "DECISION_OVERDUE",
     SEGMENT: "SEGMENT_BREACH",
+    DIVERGES: "CONFIDENCE_DIVERGES",
 }
 REMINDER_KINDS = {
     STALE: ReminderKind.METRIC_STALE,
@@ -77,6 +81,19 @@ def segment(pilot: Pilot, value: str, *, guardrail: str | None = None) -> None:
         guardrail=Decimal(guardrail) if guardrail is not None else None,
     )
     factories.ReadingFactory(metric=metric, observed_on=BUILD, value=Decimal(value))
+
+
+def checked_in(pilot: Pilot, confidence: str, value: str, *, days_ago: int = 1) -> None:
+    """The primary read at ``value`` on BUILD (its line is at about 19.3), and the owner's
+    check-in ``days_ago`` before BUILD (weekly cadence + 3 grace days: 10 still counts)."""
+    factories.ReadingFactory(
+        metric=pilot.metrics.get(kind=MetricKind.PRIMARY), observed_on=BUILD, value=Decimal(value)
+    )
+    factories.CheckInFactory(
+        pilot=pilot,
+        confidence=confidence,
+        created_at=timezone.make_aware(datetime.combine(BUILD - timedelta(days_ago), time(12))),
+    )
 
 
 def task(pilot: Pilot, *, due_on: date, done: bool = False) -> None:
@@ -271,6 +288,48 @@ SITUATIONS = [
         frozenset(),
     ),
     Situation(
+        "the owner says on track, the metric is behind",
+        "running",
+        BUILD,
+        lambda p: checked_in(p, "on_track", "12"),
+        frozenset({DIVERGES}),
+    ),
+    Situation(
+        "the owner says on track, the metric is on its line",
+        "running",
+        BUILD,
+        lambda p: checked_in(p, "on_track", "25"),
+        frozenset(),
+    ),
+    Situation(
+        "the owner says off track, the metric reached its target",
+        "running",
+        BUILD,
+        lambda p: checked_in(p, "off_track", "40"),
+        frozenset({DIVERGES}),
+    ),
+    Situation(
+        "the owner says at risk, the metric is behind",
+        "running",
+        BUILD,
+        lambda p: checked_in(p, "at_risk", "12"),
+        frozenset(),
+    ),
+    Situation(
+        "an on-track check-in exactly cadence + grace days old, the metric behind",
+        "running",
+        BUILD,
+        lambda p: checked_in(p, "on_track", "12", days_ago=10),
+        frozenset({DIVERGES}),
+    ),
+    Situation(
+        "an on-track check-in a day older than that: stale, says nothing",
+        "running",
+        BUILD,
+        lambda p: checked_in(p, "on_track", "12", days_ago=11),
+        frozenset(),
+    ),
+    Situation(
         "stale, but nobody has accepted ownership",
         "running",
         BUILD,
@@ -323,6 +382,9 @@ def test_page_scorecard_and_reminders_agree(situation, request, client, lead):
     }
     for rule in RULES:
         expected = rule in situation.told
+        if rule not in REMINDER_KINDS:  # told on the page and the scorecard only
+            assert (rule in said["page"], rule in said["scorecard"]) == (expected, expected)
+            continue
         if rule in situation.differs:
             # Written down on purpose: the page and the scorecard tell, the reminder does not.
             assert (rule in said["page"], rule in said["scorecard"]) == (expected, expected)

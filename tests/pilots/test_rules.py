@@ -256,3 +256,79 @@ def test_a_segment_guardrail_is_a_floor_when_higher_is_better_and_a_ceiling_othe
 )
 def test_no_segment_breach_outside_running_or_without_what_it_needs(changes):
     assert breach(**{"latest_value": Decimal(0), **changes}) is False
+
+
+# --- Owner check-ins -------------------------------------------------------------------------
+
+T = timeline.Trajectory
+
+
+@pytest.mark.parametrize(
+    ("confidence", "trajectory", "diverges"),
+    [
+        ("on_track", T.BEHIND, True),  # optimism
+        ("on_track", T.ON_TRACK, False),
+        ("on_track", T.ACHIEVED, False),
+        ("on_track", T.NO_DATA, False),
+        ("at_risk", T.ON_TRACK, True),  # a worried owner, a metric on its line
+        ("at_risk", T.ACHIEVED, True),
+        ("at_risk", T.BEHIND, False),
+        ("at_risk", T.NO_DATA, False),
+        ("off_track", T.ON_TRACK, True),
+        ("off_track", T.ACHIEVED, True),
+        ("off_track", T.BEHIND, False),
+        ("off_track", T.NO_DATA, False),
+    ],
+)
+def test_confidence_diverges_table(confidence, trajectory, diverges):
+    assert rules.confidence_diverges(confidence, trajectory) is diverges
+
+
+def test_checkin_due_a_cadence_after_the_last_or_the_start():
+    due = rules.checkin_due_on
+    assert due(last_checkin_on=None, started_on=START, cadence_days=7) == date(2026, 1, 12)
+    assert due(last_checkin_on=date(2026, 2, 27), started_on=START, cadence_days=31) == date(
+        2026, 3, 30
+    )
+    assert due(last_checkin_on=None, started_on=None, cadence_days=7) is None
+
+
+def test_a_checkin_is_current_for_its_cadence_plus_the_grace_days():
+    on = date(2026, 3, 1)
+    current = [
+        rules.checkin_current(
+            checked_in_on=on, cadence_days=7, today=on + timedelta(days=days), rules=RULES
+        )
+        for days in (0, 10, 11)
+    ]
+    assert current == [True, True, False]  # 7 + 3 grace days
+    assert not rules.checkin_current(checked_in_on=None, cadence_days=7, today=on, rules=RULES)
+
+
+@pytest.mark.parametrize(
+    ("stage", "age", "confidence", "diverges"),
+    [
+        (Stage.RUNNING, 2, "on_track", True),
+        (Stage.RUNNING, 11, "on_track", False),  # stale: says nothing
+        (Stage.RUNNING, 2, None, False),  # no check-in
+        (Stage.RUNNING, 2, "at_risk", False),  # agrees
+        (Stage.GRADUATED, 2, "on_track", False),  # the trajectory is a running pilot's
+        (Stage.APPROVED, 2, "on_track", False),
+    ],
+)
+def test_checkin_divergence_counts_the_latest_current_check_in_of_a_running_pilot(
+    stage, age, confidence, diverges
+):
+    today = date(2026, 3, 2)
+    assert (
+        rules.checkin_divergence(
+            stage=stage,
+            confidence=confidence,
+            checked_in_on=today - timedelta(days=age) if confidence else None,
+            trajectory=T.BEHIND,
+            cadence_days=7,
+            today=today,
+            rules=RULES,
+        )
+        is diverges
+    )

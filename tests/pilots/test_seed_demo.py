@@ -17,6 +17,7 @@ from django.core.management import CommandError, call_command
 from config.celery import app as celery_app
 from pilots.enums import OwnershipStatus, Stage
 from pilots.models import (
+    CheckIn,
     GateDecision,
     KnowledgeTransferTask,
     Metric,
@@ -47,6 +48,7 @@ def snapshot() -> dict[str, object]:
         "tasks": sorted(KnowledgeTransferTask.objects.values_list("title", "status", "due_on")),
         "decisions": GateDecision.objects.count(),
         "events": PilotEvent.objects.count(),
+        "checkins": CheckIn.objects.count(),
     }
 
 
@@ -239,3 +241,36 @@ def test_seed_demo_counts_pil_0010_segment_breach_on_its_scorecard_and_dashboard
     client.force_login(get_user_model().objects.get(username="lead"))
     page = client.get("/portfolio/", {"reason": "SEGMENT_BREACH"}).content.decode()
     assert set(re.findall(r"PIL-\d{4}", page)) == {pilot.reference}
+
+
+@pytest.mark.django_db
+def test_seed_demo_shows_a_divergent_checkin_and_consistent_ones(client):
+    """Issue 15, item 8: optimism made visible. "Collections call prioritisation" is far
+    behind its trajectory while its owner's latest check-in says on track; the other
+    owners' check-ins agree with their metrics."""
+    call_command("seed_demo")
+    call_command("recompute_scorecards")
+    divergent = Pilot.objects.get(title="Collections call prioritisation")
+    latest = divergent.checkins.latest()
+    assert (latest.confidence, latest.author.username) == ("on_track", "owner2")
+
+    diverging = {
+        card.pilot.title
+        for card in Scorecard.objects.select_related("pilot")
+        if any(reason["code"] == "CONFIDENCE_DIVERGES" for reason in card.reasons)
+    }
+    assert diverging == {divergent.title}
+    checked_in = set(
+        CheckIn.objects.exclude(pilot=divergent).values_list("pilot__title", flat=True)
+    )
+    assert len(checked_in) >= 3
+    reason = next(
+        r for r in Scorecard.objects.get(pilot=divergent).reasons if r["code"] == "METRIC_BEHIND"
+    )
+    assert reason["risk"] >= RiskLevel.WATCH
+
+    client.force_login(get_user_model().objects.get(username="lead"))
+    page = client.get("/portfolio/", {"reason": "CONFIDENCE_DIVERGES"}).content.decode()
+    assert set(re.findall(r"PIL-\d{4}", page)) == {divergent.reference}
+    shown = client.get(f"/pilots/{divergent.reference}/").content.decode()
+    assert "The owner's confidence diverges from the metric." in shown

@@ -505,6 +505,7 @@ def fill_running_pilot(pilot: Pilot, owner, n: int) -> None:
         )
         factories.TaskFactory(pilot=pilot, assignee=person, receiver=owner, position=i)
         event_record(pilot=pilot, actor=person, action=PilotEvent.Action.UPDATED, subject=str(i))
+        factories.CheckInFactory(pilot=pilot, author=owner)
 
 
 @pytest.mark.parametrize("n", [1, 10])
@@ -513,9 +514,9 @@ def test_pilot_page_query_count_does_not_grow(client, running, owner, n, django_
     client.force_login(owner)
     # session, user, groups, the pilot (with its plan and people), 5 prefetches (members,
     # tasks, decisions, checklist, metrics), metrics with their latest day, the latest
-    # readings, the recent readings, the chart's series, the recent events, the unread
-    # reminders (the header's inbox badge)
-    with django_assert_num_queries(15):
+    # readings, the recent readings, the chart's series, the recent check-ins with their
+    # authors, the recent events, the unread reminders (the header's inbox badge)
+    with django_assert_num_queries(16):
         response = client.get(detail_url(running))
     assert response.status_code == 200
     assert f"0 of {n} knowledge-transfer task" in response.content.decode()

@@ -194,10 +194,78 @@ def test_every_documented_code_is_produced_by_some_case():
         "METRIC_BEHIND",
         "DEGRADING",
         "SEGMENT_BREACH",
+        "CONFIDENCE_DIVERGES",
         "HANDOVER_UNPLANNED",
         "DECISION_OVERDUE",
     }
     assert produced == set(REASON_CODES)
+
+
+# --- The owner's confidence against the metric ---------------------------------------------
+
+CHECKED_IN = TODAY - timedelta(days=2)  # 28 Feb 2026
+
+
+def checked_in(confidence: str, primary: PrimaryMetric, on: date = CHECKED_IN, **more) -> Facts:
+    return healthy(primary=primary, checkin_confidence=confidence, checkin_on=on, **more)
+
+
+def test_confidence_diverges_when_the_owner_says_on_track_and_the_metric_is_behind():
+    result = evaluate(checked_in("on_track", behind_by("0.10")), today=TODAY)
+    reason = next(r for r in result.reasons if r.code == "CONFIDENCE_DIVERGES")
+    assert (reason.practice, reason.points, reason.risk, reason.section) == (
+        Practice.OWNERSHIP,
+        20,
+        Risk.WATCH,
+        "checkins",
+    )
+    assert reason.sentence == (
+        "The owner says on track on 28 Feb 2026; “Invoices matched” is behind its trajectory."
+    )
+    assert {r.code for r in result.reasons} == {"CONFIDENCE_DIVERGES", "METRIC_BEHIND"}
+
+
+@pytest.mark.parametrize(
+    ("confidence", "latest_value", "words"),
+    [
+        ("off_track", Decimal(40), "has reached its target"),
+        ("at_risk", Decimal(39), "is on track with its trajectory"),
+    ],
+)
+def test_confidence_diverges_the_other_way_a_worried_owner_and_a_metric_on_track(
+    confidence, latest_value, words
+):
+    facts = checked_in(confidence, metric(latest_value=latest_value))
+    reason = next(r for r in evaluate(facts, today=TODAY).reasons)
+    assert (reason.code, reason.risk) == ("CONFIDENCE_DIVERGES", Risk.WATCH)
+    said = confidence.replace("_", " ")
+    assert reason.sentence == f"The owner says {said} on 28 Feb 2026; “Invoices matched” {words}."
+
+
+@pytest.mark.parametrize(
+    ("confidence", "primary"),
+    [
+        ("on_track", metric()),  # achieved
+        ("at_risk", behind_by("0.10")),
+        ("off_track", behind_by("0.30")),
+        ("on_track", metric(latest_value=None, latest_on=None)),  # no reading, no trajectory
+    ],
+)
+def test_confidence_that_agrees_with_the_metric_is_no_reason(confidence, primary):
+    assert "CONFIDENCE_DIVERGES" not in codes(checked_in(confidence, primary))
+
+
+def test_a_stale_check_in_does_not_diverge():
+    """Weekly cadence + 3 grace days: 10 days old still counts, 11 days old is stale."""
+    behind = behind_by("0.10")
+    assert "CONFIDENCE_DIVERGES" in codes(checked_in("on_track", behind, TODAY - timedelta(10)))
+    assert "CONFIDENCE_DIVERGES" not in codes(checked_in("on_track", behind, TODAY - timedelta(11)))
+
+
+def test_no_check_in_or_not_running_is_no_divergence():
+    assert "CONFIDENCE_DIVERGES" not in codes(healthy(primary=behind_by("0.10")))
+    graduated = checked_in("on_track", behind_by("0.10"), stage="graduated")
+    assert "CONFIDENCE_DIVERGES" not in codes(graduated)
 
 
 # --- Scores and risk levels ------------------------------------------------------------------

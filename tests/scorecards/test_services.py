@@ -129,6 +129,37 @@ def test_degrading_after_graduation_from_the_readings(running, lead):
     assert [r["code"] for r in card(running).reasons] == ["DEGRADING"]
 
 
+def test_an_on_track_checkin_against_a_metric_behind_diverges_and_links_to_the_checkins(
+    running, owner
+):
+    reading(running, DAY - timedelta(days=1), "12")  # behind its line
+    factories.CheckInFactory(
+        pilot=running, author=owner, created_at=datetime(2026, 3, 1, 9, tzinfo=UTC)
+    )
+    scorecards_recompute(today=DAY)
+    reason = next(r for r in card(running).reasons if r["code"] == "CONFIDENCE_DIVERGES")
+    assert (reason["practice"], reason["risk"], reason["link"]) == (
+        "ownership",
+        RiskLevel.WATCH,
+        f"/pilots/{running.reference}/#checkins",
+    )
+    assert reason["sentence"].startswith("The owner says on track on 1 Mar 2026; “")
+    assert reason["sentence"].endswith("” is behind its trajectory.")
+
+
+def test_only_the_latest_checkin_counts(running, owner):
+    reading(running, DAY - timedelta(days=1), "12")  # behind: an at-risk owner agrees
+    for hour, confidence in ((8, "on_track"), (9, "at_risk")):
+        factories.CheckInFactory(
+            pilot=running,
+            author=owner,
+            confidence=confidence,
+            created_at=datetime(2026, 3, 1, hour, tzinfo=UTC),
+        )
+    scorecards_recompute(today=DAY)
+    assert "CONFIDENCE_DIVERGES" not in {r["code"] for r in card(running).reasons}
+
+
 def test_deactivating_the_owner_is_critical(running):
     running.owner.is_active = False
     running.owner.save()
@@ -141,6 +172,7 @@ def test_deactivating_the_owner_is_critical(running):
 def portfolio(n: int, sponsor, owner, member) -> None:
     for pilot in factories.due_portfolio(n, sponsor=sponsor, owner=owner, assignee=member):
         factories.ReadingFactory(metric=pilot.metrics.get(), observed_on=date(2026, 6, 30))
+        factories.CheckInFactory(pilot=pilot, author=owner)  # read with the pilot: no query
 
 
 # In a savepoint (2): the recompute lock (PostgreSQL only), 7 fact queries, then the

@@ -60,6 +60,8 @@ OPERATIONS = frozenset({Role.OPERATIONS})
 # Readings are changed by whoever recorded them or the business owner; the
 # world's readings were recorded by the owner.
 READING_CHANGERS = frozenset({Role.OWNER})
+# A check-in is the accepted business owner's own word.
+CHECKIN_AUTHORS = frozenset({Role.OWNER})
 # A task is completed by its assignee or the owner; the world's tasks are the owner's.
 TASK_COMPLETERS = frozenset({Role.OWNER})
 
@@ -134,6 +136,9 @@ RULES: dict[str, Route] = {
     "pilots:reading_edit": pages(READING_CHANGERS, "GET", "POST"),
     "pilots:reading_delete": pages(READING_CHANGERS, "GET", "POST"),
     "pilots:member_remove": action(EDITORS),
+    "pilots:checkin_new": action(
+        CHECKIN_AUTHORS, POST={"confidence": "on_track", "narrative": "Volumes are up."}
+    ),
     "pilots:ownership": action(NOMINEE, Stage.PROPOSED),
     "pilots:decide": action(DECIDERS, POST={"decision": "stop"}),
     "pilots:operations_accept": action(OPERATIONS),
@@ -174,6 +179,10 @@ RULES: dict[str, Route] = {
     "api:pilot-accept-operations": Route({"POST": OPERATIONS}),
     "api:decision-list": Route({"GET": SEES}),
     "api:event-list": Route({"GET": SEES}),
+    "api:checkin-list": Route(
+        {"GET": SEES, "POST": CHECKIN_AUTHORS},
+        data={"POST": {"confidence": "at_risk", "narrative": "Volumes dipped this week."}},
+    ),
     "api:member-list": Route(
         {"GET": SEES, "POST": EDITORS},
         data={"POST": {"user": "{outsider_id}", "role": "Analyst"}},

@@ -1,6 +1,7 @@
 """The API's serializers, a module per subject like the views; ``from pilots.api import
 serializers as s`` reaches every one of them."""
 
+from pilots.api.serializers.checkins import CheckInInput, CheckInSerializer
 from pilots.api.serializers.handover import (
     RUN_COST_HELP,
     InfrastructureAnswerInput,
@@ -54,6 +55,8 @@ __all__ = [
     "BulkReadingRow",
     "BulkReadingsInput",
     "BulkReadingsResult",
+    "CheckInInput",
+    "CheckInSerializer",
     "DecisionSerializer",
     "EventSerializer",
     "InfrastructureAnswerInput",

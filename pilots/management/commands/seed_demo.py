@@ -37,7 +37,7 @@ from pilots.enums import (
     Stage,
 )
 from pilots.models import BusinessUnit, KnowledgeTransferTask, Pilot
-from pilots.services import gates, handover, metrics, ownership, registration
+from pilots.services import checkins, gates, handover, metrics, ownership, registration
 from pilots.services.audit import refresh_skipped
 
 
@@ -266,6 +266,12 @@ class Command(BaseCommand):
                     by=owner,
                     evidence_url=f"https://wiki.example.com/{pilot.reference}/handover/{task.pk}",
                 )
+        if spec.checkin is not None:
+            assert owner is not None, "the business owner checks in"
+            confidence, narrative, blockers = spec.checkin
+            checkins.checkin_record(
+                pilot=pilot, by=owner, confidence=confidence, narrative=narrative, blockers=blockers
+            )
         if spec.operations_accepted:
             ownership.operations_accept(pilot=pilot, by=users[spec.ops] if spec.ops else lead)
         if spec.stage == Stage.GRADUATED:
