@@ -46,6 +46,8 @@ class Abilities:
     plan_handover: bool
     accept_operations: bool
     handover_open_stage: bool
+    # Approve a waiver requested or renewed after approval (an independent lead).
+    approve_waivers: bool
     user_id: int | None
 
     def complete_task(self, task: KnowledgeTransferTask) -> bool:
@@ -108,5 +110,7 @@ def pilot_abilities(user: AnyUser, pilot: Pilot) -> Abilities:
         and stage == Stage.RUNNING
         and pilot.operations_accepted_at is None,
         handover_open_stage=stage in Stage.SETUP,
+        approve_waivers=stage in Stage.IN_FLIGHT
+        and independent_decision_refusal(roles, "approve_waiver") is None,
         user_id=user.pk if user.is_authenticated else None,
     )

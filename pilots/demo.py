@@ -58,6 +58,9 @@ class Spec:
     lessons: str = ""
     # The baseline's provenance (when, how, from what); a draft may not have it yet.
     provenance: bool = True
+    # An infrastructure waiver: "planned" (security review planned, waiver approved) or
+    # "expired" (monitoring "no", its waiver past its expiry date: WAIVER_EXPIRED).
+    waiver: str = ""
 
 
 HANDOVER_TASKS = [
@@ -155,6 +158,7 @@ SPECS = [
         stage=Stage.APPROVED,
         owner="owner2",
         segment=("Fraud caught on payments over £5,000", "%", "increase", "82", "95"),
+        waiver="planned",
     ),
     Spec(
         "Warehouse pick-path optimisation",
@@ -276,6 +280,7 @@ SPECS = [
         member="member2",
         last_reading=6,
         tasks=HANDOVER_TASKS,
+        waiver="expired",
     ),
     Spec(
         "Payroll query chatbot",

@@ -27,6 +27,8 @@ segment breach              running, a critical-segment metric's latest reading 
                             beyond its guardrail (below a floor when higher is
                             better, above a ceiling when lower is better); with no
                             guardrail set, behind its own trajectory
+waiver expired              approved or running, an infrastructure answer is still
+                            not "yes" and its waiver's last day has passed
 ==========================  ========================================================
 """
 
@@ -38,7 +40,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from pilots import timeline
-from pilots.enums import OwnershipStatus, Stage, TaskStatus
+from pilots.enums import InfrastructureAnswerValue, OwnershipStatus, Stage, TaskStatus
 
 
 @dataclass(frozen=True)
@@ -164,6 +166,20 @@ def segment_breach(
         latest_on=latest_on,
     )
     return status == timeline.Trajectory.BEHIND
+
+
+# --- Infrastructure waivers -----------------------------------------------------------
+
+
+def waiver_expired(*, stage: str, answer: str, expires_on: date | None, today: date) -> bool:
+    """An approved or running pilot's infrastructure waiver has run out: its last day
+    (``expires_on``) is past and the item is still not in place ("yes" ends a waiver)."""
+    return (
+        stage in Stage.IN_FLIGHT
+        and answer != InfrastructureAnswerValue.YES
+        and expires_on is not None
+        and expires_on < today
+    )
 
 
 # --- Handover ---------------------------------------------------------------------------

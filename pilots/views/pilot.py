@@ -27,6 +27,7 @@ from pilots.selectors.metrics import (
     recent_readings,
 )
 from pilots.selectors.pilots import (
+    infrastructure_rows,
     pilot_events,
     pilot_for_page,
     pilot_list,
@@ -162,6 +163,7 @@ def pilot_page_context(request: SignedInRequest, pilot: Pilot, **overrides: Any)
     if pilot.stage == Stage.DRAFT:
         missing = missing_with_links(pilot, submission_missing_items(pilot), may_edit=ab.edit)
     decisions = decisions_open_to(ab, pilot)
+    infra = infrastructure_rows(pilot, today=today)
     context = {
         "pilot": pilot,
         "ab": ab,
@@ -193,7 +195,11 @@ def pilot_page_context(request: SignedInRequest, pilot: Pilot, **overrides: Any)
         "decline_form": DeclineForm() if ab.answer_nomination else None,
         "events": list(pilot_events(pilot)[:RECENT_EVENTS]),
         "members": list(pilot.memberships.all()),
-        "infrastructure": {answer.item: answer for answer in pilot.infrastructure.all()},
+        "infrastructure_rows": infra,
+        # The approve form lists the waivers that approving the pilot approves.
+        "pending_waivers": [row for row in infra if row.answer.waiver_pending]
+        if "approve" in decisions
+        else [],
     }
     context.update(overrides)
     return context

@@ -13,6 +13,7 @@ from pilots.api.serializers.handover import (
     TaskOrderInput,
     TaskSerializer,
     TaskUpdateInput,
+    WaiverInput,
 )
 from pilots.api.serializers.metrics import (
     BulkMetricOutcomeSerializer,
@@ -87,4 +88,5 @@ __all__ = [
     "TaskUpdateInput",
     "TokenObtainInput",
     "TokenSerializer",
+    "WaiverInput",
 ]
