@@ -241,7 +241,8 @@ def _infrastructure(request: SignedInRequest, pilot: Pilot) -> HttpResponse | di
         except ValidationError as error:
             # Errors come keyed by question: each goes on its own question's form.
             by_item = {form.item.value: form for form in forms}
-            for key, errors in getattr(error, "error_dict", {None: error.error_list}).items():
+            keyed = error.error_dict if hasattr(error, "error_dict") else {None: error.error_list}
+            for key, errors in keyed.items():
                 form = by_item.get(key, forms[0])
                 add_service_errors(form, ValidationError(errors))
             return context

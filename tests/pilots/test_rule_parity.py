@@ -1,8 +1,9 @@
 """The page, the scorecard and the reminders agree: one rule, three places that tell people.
 
-Each row is a pilot situation on a day. For each of the five rules that tell
+Each row is a pilot situation on a day. For each of the six rules that tell
 people something (metric stale, handover not planned, task overdue, decision
-overdue, critical segment breached) the test reads what the pilot page shows
+overdue, critical segment breached, infrastructure waiver expired) the test
+reads what the pilot page shows
 (rendered, as a lead sees it), which reasons the scorecard gives (recomputed
 for that day) and which reminders the sweep finds, and asserts the three agree. Where they differ on
 purpose the row says so in ``differs``.
@@ -19,8 +20,16 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from pilots.enums import MetricKind, OwnershipStatus, ReminderKind, Stage, TaskStatus
-from pilots.models import GateDecision, Pilot
+from pilots.enums import (
+    InfrastructureAnswerValue,
+    InfrastructureItem,
+    MetricKind,
+    OwnershipStatus,
+    ReminderKind,
+    Stage,
+    TaskStatus,
+)
+from pilots.models import GateDecision, InfrastructureAnswer, Pilot
 from pilots.reminders.rules import reminders_due
 from scorecards.models import Scorecard
 from scorecards.services import scorecards_recompute
@@ -36,7 +45,8 @@ AFTER_END = date(2026, 7, 10)
 
 STALE, HANDOVER, TASK, DECISION = "stale", "handover", "task overdue", "decision overdue"
 SEGMENT = "segment breach"
-RULES = (STALE, HANDOVER, TASK, DECISION, SEGMENT)
+WAIVER = "waiver expired"
+RULES = (STALE, HANDOVER, TASK, DECISION, SEGMENT, WAIVER)
 
 # How each place says it.
 PAGE_SIGNS = {
@@ -45,6 +55,7 @@ PAGE_SIGNS = {
     TASK: '<span class="badge bad">overdue</span>',
     DECISION: "final decision overdue",
     SEGMENT: "Beyond its guardrail",
+    WAIVER: '<strong class="waiver-expired">Waiver expired on',
 }
 REASON_CODES = {
     STALE: "METRIC_STALE",
@@ -52,6 +63,7 @@ REASON_CODES = {
     TASK: "HANDOVER_BEHIND",
     DECISION: "DECISION_OVERDUE",
     SEGMENT: "SEGMENT_BREACH",
+    WAIVER: "WAIVER_EXPIRED",
 }
 REMINDER_KINDS = {
     STALE: ReminderKind.METRIC_STALE,
@@ -59,6 +71,7 @@ REMINDER_KINDS = {
     TASK: ReminderKind.TASK_OVERDUE,
     DECISION: ReminderKind.DECISION_OVERDUE,
     SEGMENT: ReminderKind.SEGMENT_BREACH,
+    WAIVER: ReminderKind.WAIVER_EXPIRED,
 }
 
 
@@ -77,6 +90,20 @@ def segment(pilot: Pilot, value: str, *, guardrail: str | None = None) -> None:
         guardrail=Decimal(guardrail) if guardrail is not None else None,
     )
     factories.ReadingFactory(metric=metric, observed_on=BUILD, value=Decimal(value))
+
+
+def waiver(pilot: Pilot, *, expires_on: date) -> None:
+    """Monitoring "no" under a waiver ending ``expires_on``, as if granted at approval; the
+    primary metric is read on BUILD, so nothing else is said."""
+    read(pilot, BUILD)
+    InfrastructureAnswer.objects.filter(pilot=pilot, item=InfrastructureItem.MONITORING).update(
+        answer=InfrastructureAnswerValue.NO,
+        evidence_url="",
+        waiver_reason="The team watches the dashboard daily.",
+        waiver_expires_on=expires_on,
+        waiver_requested_at=timezone.now(),
+        waiver_approved_at=timezone.now(),
+    )
 
 
 def task(pilot: Pilot, *, due_on: date, done: bool = False) -> None:
@@ -269,6 +296,27 @@ SITUATIONS = [
         BUILD,
         lambda p: segment(p, "11", guardrail="12"),
         frozenset(),
+    ),
+    Situation(
+        "a waiver past its expiry date, the item still not in place",
+        "running",
+        BUILD,
+        lambda p: waiver(p, expires_on=BUILD - timedelta(days=1)),
+        frozenset({WAIVER}),
+    ),
+    Situation(
+        "a waiver on its last day",
+        "running",
+        BUILD,
+        lambda p: waiver(p, expires_on=BUILD),
+        frozenset(),
+    ),
+    Situation(
+        "approved, a waiver past its expiry date",
+        "approved",
+        BUILD,
+        lambda p: waiver(p, expires_on=BUILD - timedelta(days=30)),
+        frozenset({WAIVER}),
     ),
     Situation(
         "stale, but nobody has accepted ownership",

@@ -256,3 +256,30 @@ def test_a_segment_guardrail_is_a_floor_when_higher_is_better_and_a_ceiling_othe
 )
 def test_no_segment_breach_outside_running_or_without_what_it_needs(changes):
     assert breach(**{"latest_value": Decimal(0), **changes}) is False
+
+
+# --- Infrastructure waivers ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("stage", "answer", "expires_on", "expired"),
+    [
+        (Stage.RUNNING, "no", date(2026, 3, 1), True),
+        (Stage.APPROVED, "planned", date(2026, 3, 1), True),
+        (Stage.RUNNING, "no", date(2026, 3, 2), False),  # its last day: still holds
+        (Stage.RUNNING, "yes", date(2026, 3, 1), False),  # a "yes" ends a waiver
+        (Stage.RUNNING, "no", None, False),  # no waiver: the gate's concern
+        (Stage.PROPOSED, "no", date(2026, 3, 1), False),  # the lead decides with it
+        (Stage.DRAFT, "no", date(2026, 3, 1), False),
+        (Stage.GRADUATED, "no", date(2026, 3, 1), False),
+    ],
+)
+def test_waiver_expired_after_its_last_day_while_approved_or_running(
+    stage, answer, expires_on, expired
+):
+    assert (
+        rules.waiver_expired(
+            stage=stage, answer=answer, expires_on=expires_on, today=date(2026, 3, 2)
+        )
+        is expired
+    )

@@ -77,7 +77,11 @@ def approved_waived(waived, sponsor, lead) -> Pilot:
         {"answer": A.PLANNED},  # planned, no date
         {"answer": A.NO, "planned_on": date(2026, 2, 1)},  # a date on a "no"
         {"answer": A.NO, "waiver_reason": "Soon.", "waiver_requested_at": "2025-12-01T10:00Z"},
-        {"answer": A.NO, "waiver_expires_on": WAIVER_ENDS, "waiver_requested_at": "2025-12-01T10:00Z"},
+        {
+            "answer": A.NO,
+            "waiver_expires_on": WAIVER_ENDS,
+            "waiver_requested_at": "2025-12-01T10:00Z",
+        },
         {"answer": A.NO, "waiver_reason": "Soon.", "waiver_expires_on": WAIVER_ENDS},  # who asked?
         {
             "answer": A.YES,
@@ -217,9 +221,7 @@ def test_a_lead_who_sponsors_the_pilot_approves_neither_it_nor_its_waivers(owner
     )
 
     with pytest.raises(NotAllowed, match=RULE):
-        registration.infrastructure_waiver_approve(
-            pilot=pilot, by=sponsoring_lead, item=MONITORING
-        )
+        registration.infrastructure_waiver_approve(pilot=pilot, by=sponsoring_lead, item=MONITORING)
     assert monitoring(pilot).waiver_pending
 
 

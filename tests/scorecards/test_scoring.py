@@ -444,7 +444,9 @@ def test_expired_waivers_take_20_points_each_at_most_60():
     points = {
         n: next(
             r.points
-            for r in evaluate(healthy(infrastructure_yes=6 - n, waivers=waivers(n)), today=TODAY).reasons
+            for r in evaluate(
+                healthy(infrastructure_yes=6 - n, waivers=waivers(n)), today=TODAY
+            ).reasons
             if r.code == "WAIVER_EXPIRED"
         )
         for n in (1, 2, 4)

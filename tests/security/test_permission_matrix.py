@@ -118,6 +118,7 @@ def parameters(
         "token_id": world.tokens[owner_of_token].pk,
         "reminder_id": world.reminders["sponsor" if side == "owned" else "outsider"],
         "step": "basics",
+        "item": "monitoring",
         "uidb64": "MQ",
         "token": "set-password",
         "app_label": "pilots",
