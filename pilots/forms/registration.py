@@ -200,7 +200,8 @@ class InfrastructureAnswerForm(forms.ModelForm):
         self.fields["answer"].label = item.label
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         answer = data.get("answer")
         if answer != InfrastructureAnswerValue.PLANNED:
             data["planned_on"] = None

@@ -271,7 +271,7 @@ def infrastructure_answer(
     """
     require_role(by, pilot, EDITORS, "answer its infrastructure checklist")
     lock_in_stage(pilot, Stage.SETUP, "answer its infrastructure checklist")
-    fields = {
+    fields: dict[str, Any] = {
         "answer": answer,
         "evidence_url": evidence_url,
         "notes": notes,

@@ -243,7 +243,7 @@ def _infrastructure(request: SignedInRequest, pilot: Pilot) -> HttpResponse | di
             by_item = {form.item.value: form for form in forms}
             keyed = error.error_dict if hasattr(error, "error_dict") else {None: error.error_list}
             for key, errors in keyed.items():
-                form = by_item.get(key, forms[0])
+                form = by_item.get(key or "", forms[0])
                 add_service_errors(form, ValidationError(errors))
             return context
         return _saved(request, pilot, "infrastructure", "Checklist")

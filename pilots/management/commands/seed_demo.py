@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -94,7 +95,7 @@ class Command(BaseCommand):
     @staticmethod
     def _infrastructure(
         spec: Spec, pilot: Pilot, item: InfrastructureItem, start: date, today: date
-    ) -> dict[str, object]:
+    ) -> dict[str, Any]:
         """One checklist answer: "yes" with evidence, except the demo's waivers.
 
         A draft's security review is planned for week 2 under a waiver; ``spec.waiver``
