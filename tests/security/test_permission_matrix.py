@@ -262,7 +262,11 @@ def cells() -> list[Cell]:
 
 def api_key(path: str) -> str:
     match = resolve(
-        fill(path, dict.fromkeys(re.findall(r"\{(\w+)\}", path), "1") | {"reference": "PIL-0001"})
+        fill(
+            path,
+            dict.fromkeys(re.findall(r"\{(\w+)\}", path), "1")
+            | {"reference": "PIL-0001", "item": "monitoring"},
+        )
     )
     return f"{match.namespace}:{match.url_name}"
 
