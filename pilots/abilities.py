@@ -49,6 +49,8 @@ class Abilities:
     # The accepted owner, on a started pilot (the page also asks ``rules.followed``).
     check_in: bool
     handover_open_stage: bool
+    # Approve a waiver requested or renewed after approval (an independent lead).
+    approve_waivers: bool
     user_id: int | None
 
     def complete_task(self, task: KnowledgeTransferTask) -> bool:
@@ -115,5 +117,7 @@ def pilot_abilities(user: AnyUser, pilot: Pilot) -> Abilities:
         and pilot.operations_accepted_at is None,
         check_in=bool(roles & CHECKIN_AUTHORS) and stage in Stage.STARTED,
         handover_open_stage=stage in Stage.SETUP,
+        approve_waivers=stage in Stage.IN_FLIGHT
+        and independent_decision_refusal(roles, "approve_waiver") is None,
         user_id=user.pk if user.is_authenticated else None,
     )

@@ -23,6 +23,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
@@ -109,7 +110,18 @@ class MembershipInline(ReadOnlyInline):
 
 class InfrastructureInline(ReadOnlyInline):
     model = InfrastructureAnswer
-    fields = ("item", "answer", "evidence_url", "notes")
+    fields = (
+        "item",
+        "answer",
+        "evidence_url",
+        "notes",
+        "planned_on",
+        "waiver_reason",
+        "waiver_expires_on",
+        "waiver_approved_by",
+        "waiver_approved_at",
+    )
+    select_related = ("waiver_approved_by",)
 
 
 class OperatingPlanInline(ViewOnly, admin.StackedInline):
@@ -409,10 +421,29 @@ class BusinessUnitAdmin(admin.ModelAdmin):
 
 @admin.register(InfrastructureAnswer)
 class InfrastructureAnswerAdmin(ViewOnly, admin.ModelAdmin):
-    list_display = ("pilot", "item", "answer", "evidence_url")
-    list_filter = ("item", "answer")
-    search_fields = ("pilot__reference", "pilot__title", "notes")
-    list_select_related = ("pilot",)
+    list_display = (
+        "pilot",
+        "item",
+        "answer",
+        "evidence_url",
+        "planned_on",
+        "waiver_expires_on",
+        "waiver_state",
+    )
+    list_filter = ("item", "answer", ("waiver_expires_on", admin.EmptyFieldListFilter))
+    search_fields = ("pilot__reference", "pilot__title", "notes", "waiver_reason")
+    list_select_related = ("pilot", "waiver_approved_by")
+
+    @admin.display(description="Waiver")
+    def waiver_state(self, answer: InfrastructureAnswer) -> str:
+        """The waiver as the pilot page says it (the pilot page also says when it expired)."""
+        if not answer.has_waiver:
+            return "—"
+        if answer.waiver_approved_at is None:
+            return "Awaiting a lead's approval"
+        who = answer.waiver_approved_by.get_username() if answer.waiver_approved_by else "?"
+        return f"Approved by {who} on {formats.day(timezone.localdate(answer.waiver_approved_at))}"
+
     autocomplete_fields = ("pilot",)
 
 

@@ -63,6 +63,9 @@ class Spec:
     provenance: bool = True
     # The business owner's latest check-in: confidence, narrative, blockers.
     checkin: tuple[str, str, str] | None = None
+    # An infrastructure waiver: "planned" (security review planned, waiver approved) or
+    # "expired" (monitoring "no", its waiver past its expiry date: WAIVER_EXPIRED).
+    waiver: str = ""
 
 
 HANDOVER_TASKS = [
@@ -169,6 +172,7 @@ SPECS = [
         stage=Stage.APPROVED,
         owner="owner2",
         segment=("Fraud caught on payments over £5,000", "%", "increase", "82", "95"),
+        waiver="planned",
     ),
     Spec(
         "Warehouse pick-path optimisation",
@@ -313,6 +317,7 @@ SPECS = [
         last_reading=6,
         tasks=HANDOVER_TASKS,
         segment=("High-value returns with a reason code", "%", "increase", "25", "85"),
+        waiver="expired",
     ),
     Spec(
         "Payroll query chatbot",

@@ -160,10 +160,12 @@ class ReminderKind(models.TextChoices):
     OWNERSHIP_PENDING = "ownership_pending", "Ownership not yet accepted"
     DECISION_OVERDUE = "decision_overdue", "Final decision overdue"
     SEGMENT_BREACH = "segment_breach", "Critical segment beyond its guardrail"
+    WAIVER_EXPIRED = "waiver_expired", "Infrastructure waiver expired"
 
     #: The kinds a user may mute in their profile. The handover and decision
     #: reminders are the product's point and cannot be muted, nor can a breached
-    #: critical segment (the metric mirage's hidden 2%).
+    #: critical segment (the metric mirage's hidden 2%), nor an expired infrastructure
+    #: waiver.
     MUTABLE = nonmember(frozenset({"task_overdue", "metric_stale", "ownership_pending"}))
 
 

@@ -147,6 +147,7 @@ INDEPENDENT_DECISIONS = {
     "graduate": "record its graduation",
     "stop": "record its stop",
     "close": "take its final decision (graduate or stop)",  # the page's summary of both
+    "approve_waiver": "approve its infrastructure waivers",
 }
 
 

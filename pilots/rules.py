@@ -43,6 +43,8 @@ confidence diverges         the owner says "on track" while the primary metric i
 check-in divergence         running, the latest check-in is current, and its
                             confidence diverges from the primary's trajectory (as
                             judged by ``timeline.trajectory_status``, once)
+waiver expired              approved or running, an infrastructure answer is still
+                            not "yes" and its waiver's last day has passed
 ==========================  ========================================================
 """
 
@@ -55,7 +57,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from pilots import timeline
-from pilots.enums import Confidence, OwnershipStatus, Stage, TaskStatus
+from pilots.enums import Confidence, InfrastructureAnswerValue, OwnershipStatus, Stage, TaskStatus
 
 
 @dataclass(frozen=True)
@@ -272,6 +274,20 @@ def checkin_divergence(
             checked_in_on=checked_in_on, cadence_days=cadence_days, today=today, rules=rules
         )
         and confidence_diverges(confidence, trajectory)
+    )
+
+
+# --- Infrastructure waivers -----------------------------------------------------------
+
+
+def waiver_expired(*, stage: str, answer: str, expires_on: date | None, today: date) -> bool:
+    """An approved or running pilot's infrastructure waiver has run out: its last day
+    (``expires_on``) is past and the item is still not in place ("yes" ends a waiver)."""
+    return (
+        stage in Stage.IN_FLIGHT
+        and answer != InfrastructureAnswerValue.YES
+        and expires_on is not None
+        and expires_on < today
     )
 
 

@@ -49,6 +49,10 @@ SEGMENT_BREACH          business metric 30      at risk (whatever the primary sa
 INFRA_MISSING           infrastructure  100 x   watch; at risk once approved
                                         share
                                         not yes
+WAIVER_EXPIRED          infrastructure  20 per  at risk: an approved or running pilot's
+                                        expired waiver for an item still not "yes" is
+                                        waiver  past its expiry date
+                                        (max 60)
 HANDOVER_UNPLANNED      handover        60      watch while the window approaches;
                                                 at risk once open; critical from the
                                                 escalation day (7 days in)
@@ -120,6 +124,9 @@ DEGRADING_SHARE = Decimal("0.10")
 HANDOVER_BEHIND_CRITICAL = 3
 CONFIDENCE_DIVERGES_POINTS = 20
 INFRASTRUCTURE_ITEMS = 6
+# Points per expired infrastructure waiver, and at most.
+WAIVER_EXPIRED_POINTS = 20
+WAIVER_EXPIRED_CAP = 60
 
 
 @dataclass(frozen=True)
@@ -150,6 +157,7 @@ REASONS = _registry(
     ReasonCode("DEGRADING", "Degrading after graduation", Practice.METRIC),
     ReasonCode("SEGMENT_BREACH", "Critical segment breached", Practice.METRIC),
     ReasonCode("INFRA_MISSING", "Production infrastructure missing", Practice.INFRASTRUCTURE),
+    ReasonCode("WAIVER_EXPIRED", "Infrastructure waiver expired", Practice.INFRASTRUCTURE),
     ReasonCode("HANDOVER_UNPLANNED", "Handover unplanned", Practice.HANDOVER),
     ReasonCode("HANDOVER_BEHIND", "Handover tasks overdue", Practice.HANDOVER),
     ReasonCode("DECISION_OVERDUE", "Past end, no decision", Practice.HANDOVER),
@@ -201,6 +209,15 @@ class SegmentMetric:
 
 
 @dataclass(frozen=True)
+class Waiver:
+    """An infrastructure answer that is not "yes", with its waiver's last day (if any)."""
+
+    item: str  # the question's words
+    answer: str
+    expires_on: date | None
+
+
+@dataclass(frozen=True)
 class Facts:
     """What the rules need to know about one pilot, as plain values."""
 
@@ -223,6 +240,7 @@ class Facts:
     # The owner's latest check-in: its confidence and (local) day; None without one.
     checkin_confidence: str | None = None
     checkin_on: date | None = None
+    waivers: tuple[Waiver, ...] = ()  # the answers not "yes", in the checklist's order
 
 
 @dataclass(frozen=True)
@@ -262,6 +280,7 @@ def evaluate(facts: Facts, *, today: date, settings: RuleSettings) -> Evaluation
     _ownership(facts, found, approved)
     _metric(facts, found, today, settings)
     _infrastructure(facts, found, approved)
+    _waivers(facts, found, today)
     window = _handover(facts, found, today, settings)
 
     reasons = found.reasons
@@ -550,6 +569,31 @@ def _infrastructure(facts: Facts, found: _Found, approved: bool) -> None:
             f"({INFRASTRUCTURE_ITEMS - missing} of {INFRASTRUCTURE_ITEMS} are).",
             "infrastructure",
         )
+
+
+def _waivers(facts: Facts, found: _Found, today: date) -> None:
+    """Each waiver past its last day with the item still not in place: at risk."""
+    expired = [
+        waiver
+        for waiver in facts.waivers
+        if rules.waiver_expired(
+            stage=facts.stage, answer=waiver.answer, expires_on=waiver.expires_on, today=today
+        )
+    ]
+    if not expired:
+        return
+    found.add(
+        "WAIVER_EXPIRED",
+        min(WAIVER_EXPIRED_CAP, WAIVER_EXPIRED_POINTS * len(expired)),
+        Risk.AT_RISK,
+        " ".join(
+            f"The waiver for “{waiver.item}” expired on {formats.day(waiver.expires_on)}"
+            " and it is still not in place."
+            for waiver in expired
+            if waiver.expires_on is not None
+        ),
+        "infrastructure",
+    )
 
 
 def _window(facts: Facts, today: date, settings: RuleSettings) -> timeline.Timeline | None:

@@ -27,6 +27,7 @@ from pilots.enums import (
     Cadence,
     Direction,
     InfrastructureAnswerValue,
+    InfrastructureItem,
     MetricKind,
     OwnershipStatus,
     Stage,
@@ -108,12 +109,22 @@ def _facts(
         )
     )
     related = {f"pilot__{key}": value for key, value in _scope_filter(pilot_ids).items()}
-    infrastructure = dict(
-        InfrastructureAnswer.objects.filter(answer=InfrastructureAnswerValue.YES, **related)
-        .values("pilot_id")
-        .annotate(n=Count("pk"))
-        .values_list("pilot_id", "n")
-    )
+    # Every answer, in one query: the "yes" count and the waivers of the others.
+    infrastructure: dict[int, int] = defaultdict(int)
+    waivers: dict[int, list[scoring.Waiver]] = defaultdict(list)
+    order = {item: n for n, item in enumerate(InfrastructureItem.values)}
+    for pilot_id, item, answer, expires_on in sorted(
+        InfrastructureAnswer.objects.filter(**related).values_list(
+            "pilot_id", "item", "answer", "waiver_expires_on"
+        ),
+        key=lambda row: (row[0], order.get(row[1], len(order))),
+    ):
+        if answer == InfrastructureAnswerValue.YES:
+            infrastructure[pilot_id] += 1
+        else:
+            waivers[pilot_id].append(
+                scoring.Waiver(InfrastructureItem(item).label, answer, expires_on)
+            )
     metrics: dict[int, list[Mapping[str, Any]]] = defaultdict(list)
     for metric in Metric.objects.filter(**related).values(
         "pk",
@@ -224,6 +235,7 @@ def _facts(
             ),
             checkin_confidence=pilot["checkin_confidence"],
             checkin_on=timezone.localdate(pilot["checkin_at"]) if pilot["checkin_at"] else None,
+            waivers=tuple(waivers.get(pk, ())),
         )
         sparkline = [[day.isoformat(), format(value.normalize(), "f")] for day, value in readings]
         gathered.append((pilot, facts, sparkline))

@@ -87,6 +87,7 @@ def world(running, sponsor, owner, member, ops, lead):
         "pilots:ownership": (owner, [ref]),
         "pilots:decide": (sponsor, [ref]),
         "pilots:operations_accept": (ops, [ref]),
+        "pilots:waiver_approve": (lead, [ref, "monitoring"]),
         "pilots:task_new": (owner, [ref]),
         "pilots:task_edit": (owner, [ref, task.pk]),
         "pilots:task_complete": (member, [ref, task.pk]),

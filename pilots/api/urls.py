@@ -32,6 +32,12 @@ urlpatterns = [
     route(P + "members/", handover.MemberList, "member-list"),
     route(P + "members/<int:membership_id>/", handover.MemberDetail, "member-detail"),
     route(P + "infrastructure/", handover.Infrastructure, "infrastructure"),
+    route(P + "infrastructure/<infrastructure_item:item>/waiver/", handover.Waiver, "waiver"),
+    route(
+        P + "infrastructure/<infrastructure_item:item>/waiver/approve/",
+        handover.WaiverApprove,
+        "waiver-approve",
+    ),
     route(P + "operating-plan/", handover.OperatingPlanView, "operating-plan"),
     route(P + "metrics/", metrics.MetricList, "metric-list"),
     route(P + "metrics/<int:metric_id>/", metrics.MetricDetail, "metric-detail"),

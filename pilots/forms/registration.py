@@ -152,22 +152,75 @@ class OperationsForm(forms.ModelForm):
 
 
 class InfrastructureAnswerForm(forms.ModelForm):
-    """One checklist question; a blank answer leaves it unanswered."""
+    """One checklist question; a blank answer leaves it unanswered.
+
+    "Planned" needs the day it will be in place; "No" and "Planned" need a waiver
+    (a reason and an expiry date) before the pilot may be submitted.
+    """
 
     answer = forms.ChoiceField(
         choices=InfrastructureAnswerValue.choices, widget=forms.RadioSelect, required=False
     )
+    # The stored answer's waiver as the step shows it (set by the view).
+    waiver_row: Any = None
 
     class Meta:
         model = InfrastructureAnswer
-        fields = ["answer", "evidence_url", "notes"]
-        widgets = {"notes": short_text(2)}
-        labels = {"evidence_url": "Evidence link"}
+        fields = [
+            "answer",
+            "evidence_url",
+            "notes",
+            "planned_on",
+            "waiver_reason",
+            "waiver_expires_on",
+        ]
+        widgets = {
+            "notes": short_text(2),
+            "planned_on": DateInput(),
+            "waiver_reason": short_text(2),
+            "waiver_expires_on": DateInput(),
+        }
+        labels = {
+            "evidence_url": "Evidence link",
+            "planned_on": "In place on",
+            "waiver_reason": "Waiver: reason",
+            "waiver_expires_on": "Waiver: expires on",
+        }
+        help_texts = {
+            "planned_on": "For “Planned”: the day it will be in place.",
+            "waiver_reason": "For “No” or “Planned”: why the pilot may go ahead without it, "
+            "and what covers the gap meanwhile. A portfolio lead approves it.",
+            "waiver_expires_on": "For “No” or “Planned”: the last day the waiver holds, on or "
+            "after the planned start.",
+        }
 
     def __init__(self, data: Any = None, *, item: InfrastructureItem, **kwargs: Any) -> None:
         super().__init__(data, prefix=item.value, **kwargs)
         self.item = item
         self.fields["answer"].label = item.label
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        answer = data.get("answer")
+        if answer != InfrastructureAnswerValue.PLANNED:
+            data["planned_on"] = None
+        elif not data.get("planned_on") and "planned_on" not in self.errors:
+            self.add_error("planned_on", "Give the day it will be in place.")
+        if answer == InfrastructureAnswerValue.YES:
+            # A "yes" ends the waiver.
+            data["waiver_reason"], data["waiver_expires_on"] = "", None
+        elif answer:
+            reason = (data.get("waiver_reason") or "").strip()
+            expires_on = data.get("waiver_expires_on")
+            if reason and not expires_on and "waiver_expires_on" not in self.errors:
+                self.add_error("waiver_expires_on", "A waiver needs an expiry date too.")
+            if expires_on and not reason:
+                self.add_error("waiver_reason", "A waiver needs a reason too.")
+        return data
+
+    def service_fields(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
     def _post_clean(self) -> None:
         if self.cleaned_data.get("answer"):

@@ -119,6 +119,7 @@ class PilotEvent(AppendOnly):
         READING_DELETED = "reading_deleted", "Reading deleted"
         READINGS_INGESTED = "readings_ingested", "Readings ingested in bulk"
         INFRASTRUCTURE_ANSWERED = "infrastructure_answered", "Infrastructure answered"
+        WAIVER_APPROVED = "waiver_approved", "Infrastructure waiver approved"
         PLAN_CHANGED = "plan_changed", "Operating plan changed"
         TASK_ADDED = "task_added", "Knowledge-transfer task added"
         TASK_CHANGED = "task_changed", "Knowledge-transfer task changed"

@@ -20,6 +20,35 @@ class InfrastructureAnswer(models.Model):
     answer = models.CharField(max_length=10, choices=InfrastructureAnswerValue.choices)
     evidence_url = models.URLField(blank=True, help_text="Pipeline, dashboard or ticket link.")
     notes = models.TextField(blank=True)
+    planned_on = models.DateField(
+        "planned for",
+        null=True,
+        blank=True,
+        help_text="For a “planned” answer: the day it will be in place.",
+    )
+    # The waiver a "no" or "planned" answer needs: why the pilot may go ahead without
+    # it, and until when. Requested by the sponsor (or a lead editing the registration),
+    # approved by an independent portfolio lead: with the pilot's approval, or later.
+    # A renewal (a new reason or date) clears the approval; a "yes" ends the waiver.
+    waiver_reason = models.TextField(
+        "waiver reason",
+        blank=True,
+        help_text="Why the pilot may go ahead without it, and what covers the gap meanwhile.",
+    )
+    waiver_expires_on = models.DateField(
+        "waiver expires on",
+        null=True,
+        blank=True,
+        help_text="The last day the waiver holds; after it the item must be in place.",
+    )
+    waiver_requested_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    waiver_requested_at = models.DateTimeField(null=True, blank=True)
+    waiver_approved_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    waiver_approved_at = models.DateTimeField(null=True, blank=True)
     answered_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -40,10 +69,52 @@ class InfrastructureAnswer(models.Model):
                 name="infra_yes_has_evidence",
                 violation_error_message="A 'yes' needs an evidence link.",
             ),
+            models.CheckConstraint(
+                condition=Q(answer=InfrastructureAnswerValue.PLANNED, planned_on__isnull=False)
+                | (~Q(answer=InfrastructureAnswerValue.PLANNED) & Q(planned_on__isnull=True)),
+                name="infra_planned_has_date",
+                violation_error_message="A 'planned' answer needs the date it will be in place "
+                "(and only a 'planned' answer has one).",
+            ),
+            models.CheckConstraint(
+                # A waiver is a reason and an expiry date, with who asked and when.
+                condition=Q(
+                    waiver_expires_on__isnull=True,
+                    waiver_reason="",
+                    waiver_requested_at__isnull=True,
+                )
+                | (
+                    Q(waiver_expires_on__isnull=False, waiver_requested_at__isnull=False)
+                    & ~Q(waiver_reason="")
+                ),
+                name="infra_waiver_complete",
+                violation_error_message="A waiver needs both a reason and an expiry date.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(answer=InfrastructureAnswerValue.YES)
+                | Q(waiver_expires_on__isnull=True),
+                name="infra_yes_has_no_waiver",
+                violation_error_message="A 'yes' needs no waiver.",
+            ),
+            models.CheckConstraint(
+                # Only a requested waiver is approved, and an approval says when.
+                condition=Q(waiver_approved_at__isnull=True) | Q(waiver_expires_on__isnull=False),
+                name="infra_waiver_approved_when_requested",
+                violation_error_message="Only a requested waiver can be approved.",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_item_display()}: {self.get_answer_display()}"
+
+    @property
+    def has_waiver(self) -> bool:
+        return self.waiver_expires_on is not None
+
+    @property
+    def waiver_pending(self) -> bool:
+        """A waiver requested (or renewed) that no lead has approved yet."""
+        return self.has_waiver and self.waiver_approved_at is None
 
 
 class OperatingPlan(models.Model):

@@ -24,6 +24,8 @@ from pilots.enums import (
     PORTFOLIO_LEADS_GROUP,
     Cadence,
     Direction,
+    InfrastructureAnswerValue,
+    InfrastructureItem,
     MetricKind,
     OwnershipStatus,
     ReminderKind,
@@ -35,6 +37,7 @@ from pilots.frame.formats import plural
 from pilots.links import PilotLinks
 from pilots.models import (
     GateDecision,
+    InfrastructureAnswer,
     KnowledgeTransferTask,
     Metric,
     MetricReading,
@@ -394,6 +397,49 @@ def _segment_breach(sweep: Sweep) -> list[Due]:
     return due
 
 
+def _waiver_expired(sweep: Sweep) -> list[Due]:
+    """An approved or running pilot's infrastructure waiver past its last day with the item
+    still not in place: to the sponsor, once a week, naming every such item.
+
+    The query keeps the answers not "yes" whose waiver ended before the day;
+    ``rules.waiver_expired`` decides.
+    """
+    rows = (
+        sweep.scope(InfrastructureAnswer.objects.all(), "pilot_id")
+        .filter(pilot__stage__in=Stage.IN_FLIGHT, waiver_expires_on__lt=sweep.day)
+        .exclude(answer=InfrastructureAnswerValue.YES)
+        .values_list(
+            "pilot_id",
+            "pilot__reference",
+            "pilot__stage",
+            "pilot__sponsor_id",
+            "item",
+            "answer",
+            "waiver_expires_on",
+        )
+        .order_by("pilot_id", "item")
+    )
+    expired: dict[tuple[int, str, int], list[str]] = {}
+    for pilot, reference, stage, sponsor, item, answer, expires_on in rows:
+        if rules.waiver_expired(stage=stage, answer=answer, expires_on=expires_on, today=sweep.day):
+            expired.setdefault((pilot, reference, sponsor), []).append(
+                f"“{InfrastructureItem(item).label}” (expired on {formats.day(expires_on)})"
+            )
+    return [
+        Due(
+            pilot,
+            ReminderKind.WAIVER_EXPIRED,
+            sponsor,
+            f"The infrastructure waiver of {reference} for {', '.join(items)} has run out and "
+            f"{'the item is' if len(items) == 1 else 'the items are'} still not in place.",
+            "Put the item in place and answer “Yes” with evidence, or renew the waiver (a new "
+            "reason and expiry date) for a portfolio lead to approve.",
+            sweep.links.step(reference, "infrastructure"),
+        )
+        for (pilot, reference, sponsor), items in expired.items()
+    ]
+
+
 def _ownership_pending(sweep: Sweep) -> list[Due]:
     """A nomination unanswered for N local days: to the nominee and the sponsor."""
     day = sweep.day
@@ -585,6 +631,13 @@ KINDS = _registry(
         "a critical-segment metric of a running pilot is beyond its guardrail, or behind its "
         "own trajectory when it has none",
         "business owner",
+    ),
+    Kind(
+        ReminderKind.WAIVER_EXPIRED,
+        _waiver_expired,
+        "an approved or running pilot's infrastructure waiver is past its expiry date and the "
+        "item is still not “yes”",
+        "sponsor",
     ),
 )
 

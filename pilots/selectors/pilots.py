@@ -6,6 +6,8 @@ Every page and endpoint fetches pilots through ``pilots_visible_to`` or
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
@@ -14,10 +16,11 @@ from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
-from pilots import timeline
-from pilots.enums import Stage
+from pilots import rules, timeline
+from pilots.enums import InfrastructureItem, Stage
 from pilots.models import (
     GateDecision,
+    InfrastructureAnswer,
     KnowledgeTransferTask,
     Pilot,
     PilotEvent,
@@ -132,7 +135,10 @@ def pilot_for_page(user: AnyUser, *, reference: str) -> Pilot:
                 ),
             ),
             Prefetch("decisions", queryset=GateDecision.objects.select_related("decided_by")),
-            "infrastructure",
+            Prefetch(
+                "infrastructure",
+                queryset=InfrastructureAnswer.objects.select_related("waiver_approved_by"),
+            ),
             "metrics",
         )
     )
@@ -140,6 +146,43 @@ def pilot_for_page(user: AnyUser, *, reference: str) -> Pilot:
         return queryset.get(reference=reference.upper())
     except Pilot.DoesNotExist:
         raise Http404("No such pilot.") from None
+
+
+@dataclass(frozen=True)
+class InfrastructureRow:
+    """One checklist answer as a page shows it: with its waiver's state on ``today``."""
+
+    answer: InfrastructureAnswer
+    expired: bool  # rules.waiver_expired
+
+
+def infrastructure_rows(
+    pilot: Pilot, *, today: date, answers: Iterable[InfrastructureAnswer] | None = None
+) -> list[InfrastructureRow]:
+    """The checklist's answers in the checklist's order (the prefetched ones by default)."""
+    order = {item: n for n, item in enumerate(InfrastructureItem.values)}
+    return [
+        InfrastructureRow(
+            answer,
+            rules.waiver_expired(
+                stage=pilot.stage,
+                answer=answer.answer,
+                expires_on=answer.waiver_expires_on,
+                today=today,
+            ),
+        )
+        for answer in sorted(
+            pilot.infrastructure.all() if answers is None else answers,
+            key=lambda answer: order[answer.item],
+        )
+    ]
+
+
+def infrastructure_answers(pilot: Pilot) -> list[InfrastructureAnswer]:
+    """The stored answers, read afresh (a form may change the instances it is given)."""
+    return list(
+        InfrastructureAnswer.objects.filter(pilot=pilot).select_related("waiver_approved_by")
+    )
 
 
 def pilot_events(pilot: Pilot) -> QuerySet[PilotEvent]:

@@ -22,10 +22,24 @@ from django.db.models import Field
 from django.utils import timezone
 
 from pilots import rules
-from pilots.enums import InfrastructureItem, MetricKind, OwnershipStatus, Stage, TaskStatus
+from pilots.enums import (
+    InfrastructureAnswerValue,
+    InfrastructureItem,
+    MetricKind,
+    OwnershipStatus,
+    Stage,
+    TaskStatus,
+)
 from pilots.errors import MissingItem, NotAllowed, TransitionRefused
 from pilots.frame import formats
-from pilots.models import GateDecision, Metric, OperatingPlan, Pilot, PilotEvent
+from pilots.models import (
+    GateDecision,
+    InfrastructureAnswer,
+    Metric,
+    OperatingPlan,
+    Pilot,
+    PilotEvent,
+)
 from pilots.permissions import (
     EDITORS,
     STARTERS,
@@ -33,7 +47,7 @@ from pilots.permissions import (
     pilot_roles,
 )
 from pilots.services.access import lock_pilot, require_role
-from pilots.services.audit import event_record, plain
+from pilots.services.audit import apply_changes, event_record, plain
 
 
 def _stage_item(pilot: Pilot, action: str) -> list[MissingItem]:
@@ -136,6 +150,7 @@ def submission_missing_items(pilot: Pilot) -> list[MissingItem]:
                     "infrastructure",
                 )
             )
+    missing += waiver_missing_items(pilot)
 
     try:
         plan: OperatingPlan | None = pilot.operating_plan
@@ -248,11 +263,93 @@ def segment_missing_items(pilot: Pilot, primary: Metric | None) -> list[MissingI
 
 # Pilots submitted before the provenance rule existed may lack it: an edit past the
 # draft does not have to supply it (approval and start still ask for it).
-_PROVENANCE_CODES = frozenset(
-    {*(f"{field}_missing" for field in PROVENANCE_ASKS), "baseline_measured_on_after_start"}
+def waiver_missing_items(pilot: Pilot) -> list[MissingItem]:
+    """Each "no" or "planned" infrastructure answer needs a dated waiver that lasts at
+    least until the planned start: one item per infrastructure question, naming it."""
+    missing: list[MissingItem] = []
+    for answer in sorted(pilot.infrastructure.all(), key=lambda a: a.item):
+        if answer.answer == InfrastructureAnswerValue.YES:
+            continue
+        label = answer.get_item_display()
+        if not answer.has_waiver:
+            missing.append(
+                MissingItem(
+                    f"infrastructure_{answer.item}_waiver",
+                    f"“{label}” is “{answer.get_answer_display()}” without a waiver: give a "
+                    "reason and an expiry date.",
+                    "infrastructure",
+                )
+            )
+        elif (
+            pilot.planned_start
+            and answer.waiver_expires_on
+            and answer.waiver_expires_on < pilot.planned_start
+        ):
+            missing.append(
+                MissingItem(
+                    f"infrastructure_{answer.item}_waiver_expiry",
+                    f"The waiver for “{label}” expires on {formats.day(answer.waiver_expires_on)}, "
+                    f"before the planned start ({formats.day(pilot.planned_start)}): give a later "
+                    "expiry date, or put it in place.",
+                    "infrastructure",
+                )
+            )
+    return missing
+
+
+def _waivers_expired_items(pilot: Pilot, today: date) -> list[MissingItem]:
+    """A waiver that ran out before the lead's decision cannot be approved with it."""
+    return [
+        MissingItem(
+            f"infrastructure_{answer.item}_waiver_expired",
+            f"The waiver for “{answer.get_item_display()}” expired on "
+            f"{formats.day(answer.waiver_expires_on)}: reject the pilot so the sponsor renews "
+            "it (or puts the item in place).",
+            "infrastructure",
+        )
+        for answer in sorted(pilot.infrastructure.all(), key=lambda a: a.item)
+        if answer.answer != InfrastructureAnswerValue.YES
+        and answer.waiver_expires_on is not None
+        and answer.waiver_expires_on < today
+    ]
+
+
+def waiver_approve_record(*, record: InfrastructureAnswer, by: User) -> InfrastructureAnswer:
+    """Mark one requested waiver approved by ``by`` and record it (inside the caller's
+    transaction, after the caller checked the lead's independence)."""
+    diff = apply_changes(record, {"waiver_approved_by": by, "waiver_approved_at": timezone.now()})
+    record.full_clean()
+    record.save(update_fields=["waiver_approved_by", "waiver_approved_at"])
+    event_record(
+        pilot=record.pilot,
+        actor=by,
+        action=PilotEvent.Action.WAIVER_APPROVED,
+        subject=record.get_item_display(),
+        changes=diff
+        | {
+            "waiver_reason": [None, record.waiver_reason],
+            "waiver_expires_on": [None, plain(record.waiver_expires_on)],
+        },
+    )
+    return record
+
+
+# Pilots submitted before a rule existed may lack what it asks (provenance, waivers, a
+# critical-segment metric under the policy): an edit past the draft does not have to
+# supply it (approval and start still ask for it).
+_WAIVER_SUFFIXES = ("_waiver", "_waiver_expiry")
+_GRANDFATHERED_CODES = frozenset(
+    {
+        *(f"{field}_missing" for field in PROVENANCE_ASKS),
+        "baseline_measured_on_after_start",
+        *(
+            f"infrastructure_{item}{suffix}"
+            for item in InfrastructureItem.values
+            for suffix in _WAIVER_SUFFIXES
+        ),
+        "segment_metric",
+    }
 )
-# Likewise a pilot submitted before the critical-segment policy (or under a looser one).
-_GRANDFATHERED_CODES = _PROVENANCE_CODES | {"segment_metric"}
 
 
 def require_complete_registration(pilot: Pilot) -> None:
@@ -308,15 +405,27 @@ def _require_independent_lead(pilot: Pilot, by: User, decision: str) -> None:
 
 
 @transaction.atomic
-def pilot_approve(*, pilot: Pilot, by: User, rationale: str) -> GateDecision:
+def pilot_approve(
+    *, pilot: Pilot, by: User, rationale: str, today: date | None = None
+) -> GateDecision:
     """proposed → approved: a portfolio lead, with a rationale, once ownership is accepted."""
     _require_independent_lead(pilot, by, "approve")
     missing = _stage_item(pilot, "approve")
     if not missing:
-        missing = submission_missing_items(pilot) + _owner_accepted_item(pilot)
+        missing = (
+            submission_missing_items(pilot)
+            + _owner_accepted_item(pilot)
+            + _waivers_expired_items(pilot, today or timezone.localdate())
+        )
     missing += _text_item(rationale, "rationale", "Write the rationale for approving.")
     _refuse_if("approve", missing)
-    return _move(pilot=pilot, by=by, to=Stage.APPROVED, rationale=rationale)
+    decision = _move(pilot=pilot, by=by, to=Stage.APPROVED, rationale=rationale)
+    # Approving the pilot approves the waivers it was submitted with (the approve form
+    # lists them): after approval no waiver of the approved contract awaits a lead.
+    for record in pilot.infrastructure.all():
+        if record.waiver_pending:
+            waiver_approve_record(record=record, by=by)
+    return decision
 
 
 @transaction.atomic

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
-from pilots.enums import InfrastructureItem, Stage
+from pilots.enums import InfrastructureAnswerValue, InfrastructureItem, Stage
 from pilots.errors import NotAllowed
+from pilots.frame import formats
 from pilots.models import InfrastructureAnswer, OperatingPlan, Pilot, PilotEvent, PilotMembership
-from pilots.permissions import EDITORS, can_register_pilots
+from pilots.permissions import (
+    EDITORS,
+    can_register_pilots,
+    independent_decision_refusal,
+    pilot_roles,
+)
 from pilots.services import gates
-from pilots.services.access import lock_in_stage, require_role
+from pilots.services.access import lock_in_stage, lock_pilot, require_role
 from pilots.services.audit import apply_changes, created_values, event_record, removed_values
 
 # What may change in each stage. Proposed pilots are under review (reject to
@@ -139,23 +147,93 @@ def member_remove(*, membership: PilotMembership, by: User) -> None:
     )
 
 
-@transaction.atomic
-def infrastructure_answer(
+# --- The production-infrastructure checklist and its waivers ----------------------------
+
+ANSWER_FIELDS = (
+    "answer",
+    "evidence_url",
+    "notes",
+    "planned_on",
+    "waiver_reason",
+    "waiver_expires_on",
+)
+WAIVER_FIELDS = ("waiver_reason", "waiver_expires_on")
+AFTER_APPROVAL_RULE = (
+    "After approval an infrastructure answer changes in two ways only: it becomes “Yes” "
+    "(with evidence), or its waiver is renewed (a new reason and expiry date, approved "
+    "again by a portfolio lead)."
+)
+
+
+def _answer_values(
     *,
-    pilot: Pilot,
-    by: User,
-    item: InfrastructureItem | str,
     answer: str,
-    evidence_url: str = "",
-    notes: str = "",
+    evidence_url: str,
+    notes: str,
+    planned_on: date | None,
+    waiver_reason: str,
+    waiver_expires_on: date | None,
+) -> dict[str, Any]:
+    """The stored shape of an answer: a "yes" has no planned date and no waiver (a "yes"
+    ends the waiver); only a "planned" answer has a planned date."""
+    values: dict[str, Any] = {
+        "answer": answer,
+        "evidence_url": evidence_url.strip(),
+        "notes": notes.strip(),
+        "planned_on": planned_on if answer == InfrastructureAnswerValue.PLANNED else None,
+        "waiver_reason": waiver_reason.strip(),
+        "waiver_expires_on": waiver_expires_on,
+    }
+    if answer == InfrastructureAnswerValue.YES:
+        values |= {"waiver_reason": "", "waiver_expires_on": None}
+    return values
+
+
+def _answer_check(record: InfrastructureAnswer, values: dict[str, Any], today: date) -> None:
+    """Field errors for what the database would refuse, each naming the question."""
+    label = InfrastructureItem(record.item).label
+    errors: dict[str, str] = {}
+    if values["answer"] == InfrastructureAnswerValue.PLANNED and values["planned_on"] is None:
+        errors["planned_on"] = f"“{label}” is planned: give the date it will be in place."
+    if bool(values["waiver_reason"]) != (values["waiver_expires_on"] is not None):
+        missing = "an expiry date" if values["waiver_reason"] else "a reason"
+        errors["waiver_expires_on" if values["waiver_reason"] else "waiver_reason"] = (
+            f"The waiver for “{label}” needs {missing} too: a waiver is a reason and an "
+            "expiry date."
+        )
+    renewed = any(getattr(record, name) != values[name] for name in WAIVER_FIELDS)
+    expires_on = values["waiver_expires_on"]
+    if renewed and expires_on is not None and expires_on < today:
+        errors["waiver_expires_on"] = (
+            f"The waiver for “{label}” would expire on {formats.day(expires_on)}, which has "
+            "passed: choose a later day."
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
+def _answer_write(
+    *, pilot: Pilot, record: InfrastructureAnswer, by: User, values: dict[str, Any], today: date
 ) -> InfrastructureAnswer:
-    """Answer one question of the production-infrastructure checklist (insert or update)."""
-    require_role(by, pilot, EDITORS, "answer its infrastructure checklist")
-    lock_in_stage(pilot, Stage.SETUP, "answer its infrastructure checklist")
-    record = InfrastructureAnswer.objects.filter(pilot=pilot, item=item).first()
-    if record is None:
-        record = InfrastructureAnswer(pilot=pilot, item=item)
-    diff = apply_changes(record, {"answer": answer, "evidence_url": evidence_url, "notes": notes})
+    """Write one answer. A new or changed waiver is requested by ``by`` now and waits for
+    a lead's approval again; a "yes" ends the waiver."""
+    _answer_check(record, values, today)
+    renewed = any(getattr(record, name) != values[name] for name in WAIVER_FIELDS)
+    diff = apply_changes(record, values)
+    if renewed:
+        waiver = values["waiver_expires_on"] is not None
+        diff |= apply_changes(
+            record,
+            {
+                "waiver_requested_by": by if waiver else None,
+                "waiver_requested_at": timezone.now() if waiver else None,
+                "waiver_approved_by": None,
+                "waiver_approved_at": None,
+            },
+        )
+        # Who and when are said by the event itself; the approval's end is what matters.
+        diff.pop("waiver_requested_at", None)
+        diff.pop("waiver_requested_by", None)
     record.answered_by = by
     record.full_clean()
     record.save()
@@ -172,20 +250,209 @@ def infrastructure_answer(
 
 
 @transaction.atomic
+def infrastructure_answer(
+    *,
+    pilot: Pilot,
+    by: User,
+    item: InfrastructureItem | str,
+    answer: str,
+    evidence_url: str = "",
+    notes: str = "",
+    planned_on: date | None = None,
+    waiver_reason: str = "",
+    waiver_expires_on: date | None = None,
+    today: date | None = None,
+) -> InfrastructureAnswer:
+    """Answer one question of the production-infrastructure checklist (insert or update).
+
+    "Planned" needs the day it will be in place; "no" and "planned" need a waiver (a
+    reason and an expiry date) before submission. A draft may change anything; after
+    approval only ``infrastructure_change_after_approval`` writes.
+    """
+    require_role(by, pilot, EDITORS, "answer its infrastructure checklist")
+    lock_in_stage(pilot, Stage.SETUP, "answer its infrastructure checklist")
+    fields: dict[str, Any] = {
+        "answer": answer,
+        "evidence_url": evidence_url,
+        "notes": notes,
+        "planned_on": planned_on,
+        "waiver_reason": waiver_reason,
+        "waiver_expires_on": waiver_expires_on,
+    }
+    if pilot.stage in Stage.IN_FLIGHT:
+        return infrastructure_change_after_approval(
+            pilot=pilot, by=by, item=item, today=today, **fields
+        )
+    record = InfrastructureAnswer.objects.filter(pilot=pilot, item=item).first()
+    if record is None:
+        record = InfrastructureAnswer(pilot=pilot, item=item)
+    return _answer_write(
+        pilot=pilot,
+        record=record,
+        by=by,
+        values=_answer_values(**fields),
+        today=today or timezone.localdate(),
+    )
+
+
+@transaction.atomic
+def infrastructure_change_after_approval(
+    *,
+    pilot: Pilot,
+    by: User,
+    item: InfrastructureItem | str,
+    answer: str,
+    evidence_url: str = "",
+    notes: str = "",
+    planned_on: date | None = None,
+    waiver_reason: str = "",
+    waiver_expires_on: date | None = None,
+    today: date | None = None,
+) -> InfrastructureAnswer:
+    """The one door for infrastructure writes after approval (approved or running).
+
+    Exactly two changes pass: a "no" or "planned" answer becomes "yes" with evidence
+    (which ends its waiver), or its waiver is renewed (a new reason and expiry date, and
+    for "planned" a new date), which needs a lead's approval again. Anything else is
+    refused naming the rule (``AFTER_APPROVAL_RULE``); an answer left as it is, is no
+    change at all.
+    """
+    require_role(by, pilot, EDITORS, "change its infrastructure answers")
+    lock_in_stage(pilot, Stage.IN_FLIGHT, "change its infrastructure answers after approval")
+    record = InfrastructureAnswer.objects.filter(pilot=pilot, item=item).first()
+    label = InfrastructureItem(item).label
+    if record is None:
+        raise ValidationError(
+            {"answer": f"“{label}” was never answered; {AFTER_APPROVAL_RULE}"},
+            code="infrastructure_locked",
+        )
+    values = _answer_values(
+        answer=answer,
+        evidence_url=evidence_url,
+        notes=notes,
+        planned_on=planned_on,
+        waiver_reason=waiver_reason,
+        waiver_expires_on=waiver_expires_on,
+    )
+    changed = {name for name in ANSWER_FIELDS if getattr(record, name) != values[name]}
+    if not changed:
+        return record
+    now_yes = (
+        record.answer != InfrastructureAnswerValue.YES
+        and values["answer"] == InfrastructureAnswerValue.YES
+    )
+    renewal = (
+        record.answer != InfrastructureAnswerValue.YES
+        and values["answer"] == record.answer
+        and bool(changed & set(WAIVER_FIELDS))
+        and values["waiver_expires_on"] is not None
+    )
+    if not (now_yes or renewal):
+        raise ValidationError(
+            {"answer": f"“{label}”: {AFTER_APPROVAL_RULE}"}, code="infrastructure_locked"
+        )
+    return _answer_write(
+        pilot=pilot, record=record, by=by, values=values, today=today or timezone.localdate()
+    )
+
+
+@transaction.atomic
+def infrastructure_waiver_request(
+    *,
+    pilot: Pilot,
+    by: User,
+    item: InfrastructureItem | str,
+    reason: str,
+    expires_on: date,
+    planned_on: date | None = None,
+    today: date | None = None,
+) -> InfrastructureAnswer:
+    """Request (or renew) the waiver of a "no" or "planned" answer, keeping the answer;
+    ``planned_on`` moves a "planned" answer's date with it (None keeps it)."""
+    require_role(by, pilot, EDITORS, "request an infrastructure waiver")
+    lock_in_stage(pilot, Stage.SETUP, "request an infrastructure waiver")
+    record = InfrastructureAnswer.objects.filter(pilot=pilot, item=item).first()
+    label = InfrastructureItem(item).label
+    if record is None or record.answer == InfrastructureAnswerValue.YES:
+        raise ValidationError(
+            {"item": f"“{label}” is not answered “No” or “Planned”: it needs no waiver."}
+        )
+    return infrastructure_answer(
+        pilot=pilot,
+        by=by,
+        item=item,
+        answer=record.answer,
+        evidence_url=record.evidence_url,
+        notes=record.notes,
+        planned_on=planned_on or record.planned_on,
+        waiver_reason=reason,
+        waiver_expires_on=expires_on,
+        today=today,
+    )
+
+
+@transaction.atomic
+def infrastructure_waiver_approve(
+    *, pilot: Pilot, by: User, item: InfrastructureItem | str, today: date | None = None
+) -> InfrastructureAnswer:
+    """A portfolio lead who neither sponsors nor owns the pilot approves a waiver
+    requested or renewed after approval (approval itself approves the others)."""
+    lock_pilot(pilot)
+    refusal = independent_decision_refusal(pilot_roles(by, pilot), "approve_waiver")
+    if refusal:
+        raise NotAllowed(refusal)
+    today = today or timezone.localdate()
+    label = InfrastructureItem(item).label
+    if pilot.stage not in Stage.IN_FLIGHT:
+        raise ValidationError(
+            f"A waiver is approved with the pilot's approval, or later while it is approved "
+            f"or running; this pilot is {pilot.get_stage_display().lower()}.",
+            code="stage_locked",
+        )
+    record = InfrastructureAnswer.objects.filter(pilot=pilot, item=item).first()
+    if record is None or not record.waiver_pending:
+        raise ValidationError({"item": f"“{label}” has no waiver awaiting a lead."})
+    assert record.waiver_expires_on is not None  # a pending waiver has its date
+    if record.waiver_expires_on < today:
+        raise ValidationError(
+            {
+                "item": f"The waiver for “{label}” expired on "
+                f"{formats.day(record.waiver_expires_on)}: the sponsor renews it first."
+            }
+        )
+    return gates.waiver_approve_record(record=record, by=by)
+
+
+@transaction.atomic
 def infrastructure_checklist_update(
-    *, pilot: Pilot, by: User, answers: dict[str, dict[str, str]]
+    *,
+    pilot: Pilot,
+    by: User,
+    answers: dict[str, dict[str, Any]],
+    today: date | None = None,
 ) -> list[InfrastructureAnswer]:
     """Answer several checklist questions at once: all are saved, or none.
 
-    ``answers`` maps an item to its ``answer``, ``evidence_url`` and ``notes``.
+    ``answers`` maps an item to its ``answer``, ``evidence_url``, ``notes`` and, as
+    they apply, ``planned_on``, ``waiver_reason`` and ``waiver_expires_on``.
     """
     unknown = set(answers) - set(InfrastructureItem.values)
     if unknown:
         raise ValidationError(f"Unknown checklist items: {', '.join(sorted(unknown))}.")
-    return [
-        infrastructure_answer(pilot=pilot, by=by, item=item, **fields)
-        for item, fields in answers.items()
-    ]
+    saved: list[InfrastructureAnswer] = []
+    errors: dict[str, list[ValidationError]] = {}
+    for item, fields in answers.items():
+        try:
+            # Each answer in its own savepoint: every refusal is collected, keyed by
+            # its question, and then nothing is kept.
+            saved.append(
+                infrastructure_answer(pilot=pilot, by=by, item=item, today=today, **fields)
+            )
+        except ValidationError as error:
+            errors[item] = [ValidationError(message) for message in error.messages]
+    if errors:
+        raise ValidationError(errors)
+    return saved
 
 
 @transaction.atomic

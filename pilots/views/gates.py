@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 
+from pilots.enums import InfrastructureItem
 from pilots.errors import TransitionRefused
 from pilots.forms.gates import DecisionForm, DeclineForm
 from pilots.links import PilotLinks
 from pilots.permissions import INDEPENDENT_DECISIONS, independent_decision_refusal
 from pilots.selectors.pilots import pilot_for_page
-from pilots.services import gates, ownership
+from pilots.services import gates, ownership, registration
 from pilots.views.common import (
     SignedInRequest,
     abilities,
@@ -108,3 +109,19 @@ def operations_accept(request: SignedInRequest, reference: str) -> HttpResponse:
     if run_or_report(request, lambda: ownership.operations_accept(pilot=pilot, by=request.user)):
         messages.success(request, "Operations acceptance recorded.")
     return redirect(pilot_url(pilot, "people"))
+
+
+@post_only(lambda reference, item: PilotLinks().detail(reference, "infrastructure"))
+def waiver_approve(request: SignedInRequest, reference: str, item: str) -> HttpResponse:
+    """An independent lead approves a waiver requested or renewed after approval."""
+    pilot = visible_pilot(request, reference)
+    if item not in InfrastructureItem.values:
+        raise Http404("No such infrastructure question.")
+    rule = independent_decision_refusal(abilities(request, pilot).roles, "approve_waiver")
+    require(rule is None, rule or "")
+    if run_or_report(
+        request,
+        lambda: registration.infrastructure_waiver_approve(pilot=pilot, by=request.user, item=item),
+    ):
+        messages.success(request, f"Waiver approved: {InfrastructureItem(item).label}.")
+    return redirect(pilot_url(pilot, "infrastructure"))

@@ -29,6 +29,7 @@ from pilots.selectors.metrics import (
     recent_readings,
 )
 from pilots.selectors.pilots import (
+    infrastructure_rows,
     pilot_events,
     pilot_for_page,
     pilot_list,
@@ -166,6 +167,7 @@ def pilot_page_context(request: SignedInRequest, pilot: Pilot, **overrides: Any)
     if pilot.stage == Stage.DRAFT:
         missing = missing_with_links(pilot, submission_missing_items(pilot), may_edit=ab.edit)
     decisions = decisions_open_to(ab, pilot)
+    infra = infrastructure_rows(pilot, today=today)
     context = {
         "pilot": pilot,
         "ab": ab,
@@ -200,6 +202,11 @@ def pilot_page_context(request: SignedInRequest, pilot: Pilot, **overrides: Any)
         "infrastructure": {answer.item: answer for answer in pilot.infrastructure.all()},
         "checkin": checkin,
         "checkin_form": CheckInForm() if ab.check_in and checkin.open else None,
+        "infrastructure_rows": infra,
+        # The approve form lists the waivers that approving the pilot approves.
+        "pending_waivers": [row for row in infra if row.answer.waiver_pending]
+        if "approve" in decisions
+        else [],
     }
     context.update(overrides)
     return context

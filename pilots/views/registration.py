@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from pilots.enums import InfrastructureItem, MetricKind, Stage
@@ -33,11 +35,12 @@ from pilots.links import PilotLinks
 from pilots.models import Metric, OperatingPlan, Pilot, PilotMembership
 from pilots.permissions import EDITORS, can_register_pilots
 from pilots.selectors.metrics import metric_of
-from pilots.selectors.pilots import pilot_for_page
+from pilots.selectors.pilots import infrastructure_answers, infrastructure_rows, pilot_for_page
 from pilots.services import gates, metrics, ownership, registration
 from pilots.views.common import (
     SignedInRequest,
     abilities,
+    add_service_errors,
     call_service,
     missing_with_links,
     pilot_url,
@@ -221,27 +224,35 @@ def _infrastructure(request: SignedInRequest, pilot: Pilot) -> HttpResponse | di
         )
         for item in InfrastructureItem
     ]
+    rows = {
+        row.answer.item: row
+        for row in infrastructure_rows(
+            pilot, today=timezone.localdate(), answers=infrastructure_answers(pilot)
+        )
+    }
+    for form in forms:
+        form.waiver_row = rows.get(form.item.value)
+    context = {"forms": forms, "after_approval": registration.AFTER_APPROVAL_RULE}
     if request.method == "POST" and all(form.is_valid() for form in forms):
         answers = {
-            form.item.value: {
-                "answer": form.cleaned_data["answer"],
-                "evidence_url": form.cleaned_data["evidence_url"],
-                "notes": form.cleaned_data["notes"],
-            }
+            form.item.value: form.service_fields()
             for form in forms
             if form.cleaned_data.get("answer")
         }
-        if (
-            call_service(
-                forms[0],
-                lambda: registration.infrastructure_checklist_update(
-                    pilot=pilot, by=request.user, answers=answers
-                ),
+        try:
+            registration.infrastructure_checklist_update(
+                pilot=pilot, by=request.user, answers=answers
             )
-            is not None
-        ):
-            return _saved(request, pilot, "infrastructure", "Checklist")
-    return {"forms": forms}
+        except ValidationError as error:
+            # Errors come keyed by question: each goes on its own question's form.
+            by_item = {form.item.value: form for form in forms}
+            keyed = error.error_dict if hasattr(error, "error_dict") else {None: error.error_list}
+            for key, errors in keyed.items():
+                form = by_item.get(key or "", forms[0])
+                add_service_errors(form, ValidationError(errors))
+            return context
+        return _saved(request, pilot, "infrastructure", "Checklist")
+    return context
 
 
 def _plan(request: SignedInRequest, pilot: Pilot) -> HttpResponse | dict[str, Any]:

@@ -5,11 +5,20 @@ Not visible → 404 (as if absent), visible but not allowed → 403, anonymous �
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
-from pilots.models import KnowledgeTransferTask, Metric, MetricReading, Pilot, PilotMembership
+from pilots.models import (
+    InfrastructureAnswer,
+    KnowledgeTransferTask,
+    Metric,
+    MetricReading,
+    Pilot,
+    PilotMembership,
+)
 from tests import factories
 from tests.api.conftest import ROLES, url
 
@@ -65,6 +74,14 @@ def ids(running, owner):
     metric = running.metrics.get()
     reading = factories.ReadingFactory(metric=metric, recorded_by=owner)
     task = factories.TaskFactory(pilot=running, assignee=owner)
+    # Monitoring "no" under a waiver renewed after approval, awaiting a lead.
+    InfrastructureAnswer.objects.filter(pilot=running, item="monitoring").update(
+        answer="no",
+        evidence_url="",
+        waiver_reason="The team watches the dashboard daily.",
+        waiver_expires_on=date(2030, 3, 31),
+        waiver_requested_at=timezone.now(),
+    )
     return {
         "metric": metric.pk,
         "reading": reading.pk,
@@ -134,10 +151,28 @@ WRITES = [
     (
         "patch",
         "infrastructure/",
-        {"answers": [{"item": "monitoring", "answer": "yes", "evidence_url": "https://x.io"}]},
+        # Running: after approval only "yes" or a renewed waiver changes an answer.
+        {
+            "answers": [
+                {
+                    "item": "monitoring",
+                    "answer": "no",
+                    "waiver_reason": "Renewed: onboarding in June.",
+                    "waiver_expires_on": "2030-06-30",
+                }
+            ]
+        },
         {"sponsor", "lead"},
         200,
     ),
+    (
+        "post",
+        "infrastructure/monitoring/waiver/",
+        {"reason": "Renewed: onboarding in June.", "expires_on": "2030-06-30"},
+        {"sponsor", "lead"},
+        200,
+    ),
+    ("post", "infrastructure/monitoring/waiver/approve/", {}, {"lead"}, 200),
     ("patch", "operating-plan/", {"budget_holder": "CFO"}, {"sponsor", "lead"}, 200),
 ]
 

@@ -417,6 +417,8 @@ def build_portfolio(
                     else InfrastructureAnswerValue.NO
                 ),
                 evidence_url="https://bench.invalid/evidence" if n < p.infrastructure_yes else "",
+                # A "planned" answer has its date (the others have none).
+                planned_on=day if n >= p.infrastructure_yes and n % 2 else None,
             )
             for pilot, p in zip(pilots, plans, strict=True)
             for n, item in enumerate(items)

@@ -13,9 +13,11 @@ from types import SimpleNamespace
 from typing import Any
 
 from django.urls import reverse
+from django.utils import timezone
 
 from pilots.enums import TaskKind
 from pilots.models import (
+    InfrastructureAnswer,
     Metric,
     Pilot,
     PilotEvent,
@@ -128,3 +130,24 @@ def admin_lead(pilot: Pilot, cast: Cast) -> None:
 
 def accept(pilot: Pilot, cast: Cast) -> None:
     ownership.ownership_accept(pilot=pilot, by=cast.owner)
+
+
+def pending_waiver(pilot: Pilot, cast: Cast) -> None:
+    """Monitoring "no" under a waiver the sponsor renewed after approval: awaiting a lead."""
+    InfrastructureAnswer.objects.filter(pilot=pilot, item="monitoring").update(
+        answer="no",
+        evidence_url="",
+        waiver_reason="The team watches the dashboard daily.",
+        waiver_expires_on=date(2026, 3, 31),
+        waiver_requested_by=cast.sponsor,
+        waiver_requested_at=timezone.now(),
+    )
+
+
+def waiver_approved(pilot: Pilot, cast: Cast) -> dict[str, list[Any]]:
+    return {
+        "waiver_approved_by": [None, "lead"],
+        "waiver_approved_at": [None, "2026-03-01T12:00:00+00:00"],
+        "waiver_reason": [None, "The team watches the dashboard daily."],
+        "waiver_expires_on": [None, "2026-03-31"],
+    }

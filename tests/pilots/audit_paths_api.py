@@ -14,7 +14,9 @@ from tests.pilots.audit_paths import (
     complete_task,
     graduable,
     membership,
+    pending_waiver,
     primary,
+    waiver_approved,
 )
 
 API_PATHS = [
@@ -183,6 +185,37 @@ API_PATHS = [
         A.INFRASTRUCTURE_ANSWERED,
         lambda pilot, cast: {"answer": ["yes", "no"]},
         route="infrastructure",
+    ),
+    Path(
+        "api",
+        "renew an infrastructure waiver",
+        "running",
+        "sponsor",
+        api(
+            "post",
+            lambda pilot, cast: "infrastructure/monitoring/waiver/",
+            lambda pilot, cast: {"reason": "Onboarding in April.", "expires_on": "2026-04-30"},
+        ),
+        A.INFRASTRUCTURE_ANSWERED,
+        lambda pilot, cast: {
+            "waiver_reason": ["The team watches the dashboard daily.", "Onboarding in April."],
+            "waiver_expires_on": ["2026-03-31", "2026-04-30"],
+        },
+        setup=pending_waiver,
+        route="waiver",
+    ),
+    Path(
+        "api",
+        "approve an infrastructure waiver",
+        "running",
+        "lead",
+        api(
+            "post", lambda pilot, cast: "infrastructure/monitoring/waiver/approve/", lambda p, c: {}
+        ),
+        A.WAIVER_APPROVED,
+        waiver_approved,
+        setup=pending_waiver,
+        route="waiver-approve",
     ),
     Path(
         "api",

@@ -15,8 +15,10 @@ from tests.pilots.audit_paths import (
     complete_task,
     csv_text,
     membership,
+    pending_waiver,
     pilots_url,
     primary,
+    waiver_approved,
     web,
 )
 from tests.pilots.handover_pages import reading_data, task_data
@@ -271,6 +273,16 @@ WEB_PATHS = [
         web(pilots_url("operations_accept")),
         A.OPERATIONS_ACCEPTED,
         lambda pilot, cast: {"operations_accepted_by": [None, "ops"]},
+    ),
+    Path(
+        "web",
+        "approve an infrastructure waiver",
+        "running",
+        "lead",
+        web(pilots_url("waiver_approve", lambda pilot, cast: "monitoring")),
+        A.WAIVER_APPROVED,
+        waiver_approved,
+        setup=pending_waiver,
     ),
     Path(
         "web",

@@ -15,6 +15,8 @@ from django.core.exceptions import ValidationError
 
 from pilots.enums import (
     PORTFOLIO_LEADS_GROUP,
+    InfrastructureAnswerValue,
+    InfrastructureItem,
     MetricKind,
     OwnershipStatus,
     ReminderKind,
@@ -22,11 +24,11 @@ from pilots.enums import (
     Stage,
     TaskStatus,
 )
-from pilots.models import Pilot, Reminder, ReminderMute
+from pilots.models import InfrastructureAnswer, Pilot, Reminder, ReminderMute
 from pilots.reminders import delivery, inbox, sweep
 from pilots.reminders.rules import reminders_due
 from pilots.reminders.sweep import reminders_sweep
-from pilots.services import ownership
+from pilots.services import ownership, registration
 from tests import factories
 from tests.pilots.reminder_helpers import (
     ESCALATION,
@@ -405,3 +407,46 @@ def test_the_sweep_records_a_segment_breach_once_a_week(running):
     assert [n.kind for n in first.new if n.kind == K.SEGMENT_BREACH] == [K.SEGMENT_BREACH]
     assert [n for n in again.new if n.kind == K.SEGMENT_BREACH] == []
     assert Reminder.objects.filter(kind=K.SEGMENT_BREACH).count() == 1
+
+
+# --- Waiver expired -------------------------------------------------------------------------
+
+
+def expired_waiver(pilot: Pilot, expires_on: date) -> None:
+    """Monitoring "no" under a waiver granted at approval, ending ``expires_on``."""
+    InfrastructureAnswer.objects.filter(pilot=pilot, item=InfrastructureItem.MONITORING).update(
+        answer=InfrastructureAnswerValue.NO,
+        evidence_url="",
+        waiver_reason="The team watches the dashboard daily.",
+        waiver_expires_on=expires_on,
+        waiver_requested_at=datetime(2026, 1, 2, tzinfo=UTC),
+        waiver_approved_at=datetime(2026, 1, 2, tzinfo=UTC),
+    )
+
+
+def test_waiver_expired_goes_to_the_sponsor_the_day_after_its_last_day(running):
+    expired_waiver(running, date(2026, 3, 1))
+
+    assert due(date(2026, 3, 1), K.WAIVER_EXPIRED) == set()
+    assert due(date(2026, 3, 2), K.WAIVER_EXPIRED) == {"sponsor"}
+    (item,) = [i for i in reminders_due(date(2026, 3, 2)) if i.kind == K.WAIVER_EXPIRED]
+    assert item.reason == (
+        f"The infrastructure waiver of {running.reference} for “Monitored and alerted like a "
+        "production service” (expired on 1 Mar 2026) has run out and the item is still not "
+        "in place."
+    )
+    assert item.link == f"/pilots/{running.reference}/register/infrastructure/"
+
+
+def test_waiver_expired_stops_once_the_item_is_yes(running, sponsor):
+    expired_waiver(running, date(2026, 3, 1))
+    registration.infrastructure_answer(
+        pilot=running,
+        by=sponsor,
+        item=InfrastructureItem.MONITORING,
+        answer=InfrastructureAnswerValue.YES,
+        evidence_url="https://alerts.example.com/pilot",
+    )
+
+    assert due(date(2026, 3, 2), K.WAIVER_EXPIRED) == set()
+    assert ReminderKind.WAIVER_EXPIRED not in ReminderKind.MUTABLE

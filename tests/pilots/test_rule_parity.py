@@ -1,9 +1,10 @@
 """The page, the scorecard and the reminders agree: one rule, three places that tell people.
 
-Each row is a pilot situation on a day. For each of the six rules that tell
+Each row is a pilot situation on a day. For each of the seven rules that tell
 people something (metric stale, handover not planned, task overdue, decision
-overdue, critical segment breached, the owner's confidence diverging from the
-metric: this one has no reminder) the test reads what the pilot page shows
+overdue, critical segment breached, infrastructure waiver expired, the owner's
+confidence diverging from the metric: this one has no reminder) the test reads
+what the pilot page shows
 (rendered, as a lead sees it), which reasons the scorecard gives (recomputed
 for that day) and which reminders the sweep finds, and asserts the three agree. Where they differ on
 purpose the row says so in ``differs``.
@@ -20,8 +21,16 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from pilots.enums import MetricKind, OwnershipStatus, ReminderKind, Stage, TaskStatus
-from pilots.models import GateDecision, Pilot
+from pilots.enums import (
+    InfrastructureAnswerValue,
+    InfrastructureItem,
+    MetricKind,
+    OwnershipStatus,
+    ReminderKind,
+    Stage,
+    TaskStatus,
+)
+from pilots.models import GateDecision, InfrastructureAnswer, Pilot
 from pilots.reminders.rules import reminders_due
 from scorecards.models import Scorecard
 from scorecards.services import scorecards_recompute
@@ -38,7 +47,8 @@ AFTER_END = date(2026, 7, 10)
 STALE, HANDOVER, TASK, DECISION = "stale", "handover", "task overdue", "decision overdue"
 SEGMENT = "segment breach"
 DIVERGES = "confidence diverges"
-RULES = (STALE, HANDOVER, TASK, DECISION, SEGMENT, DIVERGES)
+WAIVER = "waiver expired"
+RULES = (STALE, HANDOVER, TASK, DECISION, SEGMENT, DIVERGES, WAIVER)
 
 # How each place says it.
 PAGE_SIGNS = {
@@ -48,6 +58,7 @@ PAGE_SIGNS = {
     DECISION: "final decision overdue",
     SEGMENT: "Beyond its guardrail",
     DIVERGES: "The owner's confidence diverges from the metric.",
+    WAIVER: '<strong class="waiver-expired">Waiver expired on',
 }
 REASON_CODES = {
     STALE: "METRIC_STALE",
@@ -56,6 +67,7 @@ REASON_CODES = {
     DECISION: "DECISION_OVERDUE",
     SEGMENT: "SEGMENT_BREACH",
     DIVERGES: "CONFIDENCE_DIVERGES",
+    WAIVER: "WAIVER_EXPIRED",
 }
 REMINDER_KINDS = {
     STALE: ReminderKind.METRIC_STALE,
@@ -63,6 +75,7 @@ REMINDER_KINDS = {
     TASK: ReminderKind.TASK_OVERDUE,
     DECISION: ReminderKind.DECISION_OVERDUE,
     SEGMENT: ReminderKind.SEGMENT_BREACH,
+    WAIVER: ReminderKind.WAIVER_EXPIRED,
 }
 
 
@@ -93,6 +106,20 @@ def checked_in(pilot: Pilot, confidence: str, value: str, *, days_ago: int = 1) 
         pilot=pilot,
         confidence=confidence,
         created_at=timezone.make_aware(datetime.combine(BUILD - timedelta(days_ago), time(12))),
+    )
+
+
+def waiver(pilot: Pilot, *, expires_on: date) -> None:
+    """Monitoring "no" under a waiver ending ``expires_on``, as if granted at approval; the
+    primary metric is read on BUILD, so nothing else is said."""
+    read(pilot, BUILD)
+    InfrastructureAnswer.objects.filter(pilot=pilot, item=InfrastructureItem.MONITORING).update(
+        answer=InfrastructureAnswerValue.NO,
+        evidence_url="",
+        waiver_reason="The team watches the dashboard daily.",
+        waiver_expires_on=expires_on,
+        waiver_requested_at=timezone.now(),
+        waiver_approved_at=timezone.now(),
     )
 
 
@@ -328,6 +355,27 @@ SITUATIONS = [
         BUILD,
         lambda p: checked_in(p, "on_track", "12", days_ago=11),
         frozenset(),
+    ),
+    Situation(
+        "a waiver past its expiry date, the item still not in place",
+        "running",
+        BUILD,
+        lambda p: waiver(p, expires_on=BUILD - timedelta(days=1)),
+        frozenset({WAIVER}),
+    ),
+    Situation(
+        "a waiver on its last day",
+        "running",
+        BUILD,
+        lambda p: waiver(p, expires_on=BUILD),
+        frozenset(),
+    ),
+    Situation(
+        "approved, a waiver past its expiry date",
+        "approved",
+        BUILD,
+        lambda p: waiver(p, expires_on=BUILD - timedelta(days=30)),
+        frozenset({WAIVER}),
     ),
     Situation(
         "stale, but nobody has accepted ownership",

@@ -332,3 +332,30 @@ def test_checkin_divergence_counts_the_latest_current_check_in_of_a_running_pilo
         )
         is diverges
     )
+
+
+# --- Infrastructure waivers ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("stage", "answer", "expires_on", "expired"),
+    [
+        (Stage.RUNNING, "no", date(2026, 3, 1), True),
+        (Stage.APPROVED, "planned", date(2026, 3, 1), True),
+        (Stage.RUNNING, "no", date(2026, 3, 2), False),  # its last day: still holds
+        (Stage.RUNNING, "yes", date(2026, 3, 1), False),  # a "yes" ends a waiver
+        (Stage.RUNNING, "no", None, False),  # no waiver: the gate's concern
+        (Stage.PROPOSED, "no", date(2026, 3, 1), False),  # the lead decides with it
+        (Stage.DRAFT, "no", date(2026, 3, 1), False),
+        (Stage.GRADUATED, "no", date(2026, 3, 1), False),
+    ],
+)
+def test_waiver_expired_after_its_last_day_while_approved_or_running(
+    stage, answer, expires_on, expired
+):
+    assert (
+        rules.waiver_expired(
+            stage=stage, answer=answer, expires_on=expires_on, today=date(2026, 3, 2)
+        )
+        is expired
+    )

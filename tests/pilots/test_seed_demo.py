@@ -19,6 +19,7 @@ from pilots.enums import OwnershipStatus, Stage
 from pilots.models import (
     CheckIn,
     GateDecision,
+    InfrastructureAnswer,
     KnowledgeTransferTask,
     Metric,
     MetricReading,
@@ -274,3 +275,36 @@ def test_seed_demo_shows_a_divergent_checkin_and_consistent_ones(client):
     assert set(re.findall(r"PIL-\d{4}", page)) == {divergent.reference}
     shown = client.get(f"/pilots/{divergent.reference}/").content.decode()
     assert "The owner's confidence diverges from the metric." in shown
+
+
+@pytest.mark.django_db
+def test_seed_demo_shows_a_waiver_that_expired_and_keeps_every_other_waiver_approved(client):
+    """Issue 15, item 4: a running pilot's monitoring waiver ran out (WAIVER_EXPIRED on its
+    scorecard and its page); every other approved or running pilot that is not "yes" on an
+    item holds an approved waiver lasting past its planned start."""
+    call_command("seed_demo")
+    call_command("recompute_scorecards")
+    pilot = Pilot.objects.get(title="Returns reason classification")
+    card = Scorecard.objects.get(pilot=pilot)
+    assert [r["code"] for r in card.reasons if r["code"] == "WAIVER_EXPIRED"] == ["WAIVER_EXPIRED"]
+    assert {
+        p.reference
+        for p in Pilot.objects.all()
+        if "WAIVER_EXPIRED" in [r["code"] for r in Scorecard.objects.get(pilot=p).reasons]
+    } == {pilot.reference}
+    client.force_login(get_user_model().objects.get(username="sponsor"))
+    page = client.get(f"/pilots/{pilot.reference}/").content.decode()
+    assert '<strong class="waiver-expired">Waiver expired on' in page
+
+    waived = InfrastructureAnswer.objects.exclude(answer="yes").filter(
+        pilot__stage__in=Stage.APPROVED_OR_LATER
+    )
+    assert {a.pilot.title for a in waived} == {
+        "Returns reason classification",
+        "Fraud screening for card payments",
+    }
+    for answer in waived:
+        assert answer.waiver_approved_by.username == "lead", answer
+        assert answer.waiver_expires_on >= answer.pilot.planned_start, answer
+    submitted = Pilot.objects.exclude(stage=Stage.DRAFT).prefetch_related("infrastructure")
+    assert [p.reference for p in submitted if gates.waiver_missing_items(p)] == []

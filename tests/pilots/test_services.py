@@ -103,7 +103,11 @@ def test_infrastructure_answer_upserts_and_requires_evidence_for_yes(draft, spon
     assert "A 'yes' needs an evidence link." in error.value.messages
 
     registration.infrastructure_answer(
-        pilot=draft, by=sponsor, item=InfrastructureItem.CI_CD, answer="planned"
+        pilot=draft,
+        by=sponsor,
+        item=InfrastructureItem.CI_CD,
+        answer="planned",
+        planned_on=date(2026, 2, 1),
     )
     assert draft.infrastructure.get(item=InfrastructureItem.CI_CD).answer == "planned"
     assert draft.infrastructure.count() == len(InfrastructureItem)

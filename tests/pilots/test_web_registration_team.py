@@ -150,12 +150,15 @@ def test_infrastructure_step_saves_every_answer(client, empty_draft, sponsor):
     client.force_login(sponsor)
     client.post(
         step_url(empty_draft, "infrastructure"),
-        infrastructure_data(monitoring={"answer": "planned", "evidence_url": ""}),
+        infrastructure_data(
+            monitoring={"answer": "planned", "evidence_url": "", "planned_on": "2026-02-01"}
+        ),
     )
     answers = dict(
         InfrastructureAnswer.objects.filter(pilot=empty_draft).values_list("item", "answer")
     )
     assert answers == {item.value: "yes" for item in InfrastructureItem} | {"monitoring": "planned"}
+    assert str(InfrastructureAnswer.objects.get(item="monitoring").planned_on) == "2026-02-01"
 
 
 def test_infrastructure_step_blank_answer_leaves_the_item_unanswered(client, empty_draft, sponsor):

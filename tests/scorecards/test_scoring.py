@@ -195,6 +195,7 @@ def test_every_documented_code_is_produced_by_some_case():
         "DEGRADING",
         "SEGMENT_BREACH",
         "CONFIDENCE_DIVERGES",
+        "WAIVER_EXPIRED",
         "HANDOVER_UNPLANNED",
         "DECISION_OVERDUE",
     }
@@ -474,3 +475,55 @@ def test_segment_breaches_take_at_most_60_points_and_none_outside_running():
     assert result.scores[Practice.METRIC] == 40
     assert codes(healthy(stage="approved", segments=(segment(),))) == {}
     assert codes(healthy(segments=(segment(latest_value=Decimal(90)),))) == {}
+
+
+# --- WAIVER_EXPIRED -------------------------------------------------------------------------
+
+MONITORING = "Monitored and alerted like a production service"
+
+
+def test_an_expired_waiver_is_at_risk_and_names_the_item_and_its_date():
+    facts = healthy(
+        infrastructure_yes=5,
+        waivers=(scoring.Waiver(MONITORING, "no", TODAY - timedelta(days=1)),),
+    )
+    result = evaluate(facts, today=TODAY)
+
+    expired = [r for r in result.reasons if r.code == "WAIVER_EXPIRED"]
+    assert [(r.risk, r.points, r.section, r.practice) for r in expired] == [
+        (Risk.AT_RISK, 20, "infrastructure", Practice.INFRASTRUCTURE)
+    ]
+    assert expired[0].sentence == (
+        f"The waiver for “{MONITORING}” expired on 1 Mar 2026 and it is still not in place."
+    )
+    assert result.risk == Risk.AT_RISK
+    assert result.scores[Practice.INFRASTRUCTURE] == 100 - 17 - 20  # INFRA_MISSING + expired
+
+
+def test_a_waiver_holds_through_its_last_day_and_counts_only_once_approved():
+    last_day = healthy(infrastructure_yes=5, waivers=(scoring.Waiver(MONITORING, "no", TODAY),))
+    assert "WAIVER_EXPIRED" not in codes(last_day)
+    expired = (scoring.Waiver(MONITORING, "planned", TODAY - timedelta(days=3)),)
+    assert "WAIVER_EXPIRED" not in codes(healthy(**PROPOSED, waivers=expired))
+    assert "WAIVER_EXPIRED" not in codes(healthy(stage="graduated", waivers=expired))
+    approved = {"stage": "approved", "started_on": None}
+    assert codes(healthy(**approved, infrastructure_yes=5, waivers=expired))["WAIVER_EXPIRED"] == (
+        Risk.AT_RISK
+    )
+
+
+def test_expired_waivers_take_20_points_each_at_most_60():
+    def waivers(n: int) -> tuple[scoring.Waiver, ...]:
+        return tuple(scoring.Waiver(f"Item {i}", "no", TODAY - timedelta(days=1)) for i in range(n))
+
+    points = {
+        n: next(
+            r.points
+            for r in evaluate(
+                healthy(infrastructure_yes=6 - n, waivers=waivers(n)), today=TODAY
+            ).reasons
+            if r.code == "WAIVER_EXPIRED"
+        )
+        for n in (1, 2, 4)
+    }
+    assert points == {1: 20, 2: 40, 4: 60}

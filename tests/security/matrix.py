@@ -142,6 +142,8 @@ RULES: dict[str, Route] = {
     "pilots:ownership": action(NOMINEE, Stage.PROPOSED),
     "pilots:decide": action(DECIDERS, POST={"decision": "stop"}),
     "pilots:operations_accept": action(OPERATIONS),
+    # An independent lead (the world's lead neither sponsors nor owns a pilot).
+    "pilots:waiver_approve": action(DECIDERS),
     "pilots:task_new": pages(PLANNERS, "GET", "POST"),
     "pilots:task_edit": pages(PLANNERS, "GET", "POST"),
     "pilots:task_complete": pages(TASK_COMPLETERS, "GET", "POST"),
@@ -196,6 +198,10 @@ RULES: dict[str, Route] = {
             }
         },
     ),
+    "api:waiver": Route(
+        {"POST": EDITORS}, data={"POST": {"reason": "Onboarding soon.", "expires_on": "2030-01-31"}}
+    ),
+    "api:waiver-approve": Route({"POST": DECIDERS}),
     "api:operating-plan": Route(
         {"GET": SEES, "PATCH": EDITORS}, data={"PATCH": {"budget_holder": "CFO"}}
     ),

@@ -118,6 +118,7 @@ def parameters(
         "token_id": world.tokens[owner_of_token].pk,
         "reminder_id": world.reminders["sponsor" if side == "owned" else "outsider"],
         "step": "basics",
+        "item": "monitoring",
         "uidb64": "MQ",
         "token": "set-password",
         "app_label": "pilots",
@@ -261,7 +262,11 @@ def cells() -> list[Cell]:
 
 def api_key(path: str) -> str:
     match = resolve(
-        fill(path, dict.fromkeys(re.findall(r"\{(\w+)\}", path), "1") | {"reference": "PIL-0001"})
+        fill(
+            path,
+            dict.fromkeys(re.findall(r"\{(\w+)\}", path), "1")
+            | {"reference": "PIL-0001", "item": "monitoring"},
+        )
     )
     return f"{match.namespace}:{match.url_name}"
 

@@ -14,6 +14,7 @@ from pilots.api.serializers.handover import (
     TaskOrderInput,
     TaskSerializer,
     TaskUpdateInput,
+    WaiverInput,
 )
 from pilots.api.serializers.metrics import (
     BulkMetricOutcomeSerializer,
@@ -90,4 +91,5 @@ __all__ = [
     "TaskUpdateInput",
     "TokenObtainInput",
     "TokenSerializer",
+    "WaiverInput",
 ]

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
 from django.utils.functional import lazy
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from pilots import rules
 from pilots.enums import InfrastructureAnswerValue, InfrastructureItem
 from pilots.frame import formats
 from pilots.frame.api.fields import (
@@ -14,6 +17,7 @@ from pilots.frame.api.fields import (
     DecimalValue,
     IdField,
     StrictCharField,
+    StrictDateField,
     StrictModelSerializer,
     StrictPrimaryKeyRelatedField,
     StrictSerializer,
@@ -54,13 +58,52 @@ class TaskSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+WAIVER_STATUSES = {
+    "none": "no waiver (a “yes”, or a “no”/“planned” still without one)",
+    "awaiting_lead": "requested or renewed, not yet approved by a portfolio lead",
+    "approved": "approved by a portfolio lead",
+    "expired": "past its expiry date on an approved or running pilot, the item still not “yes”",
+}
+
+
 class InfrastructureAnswerSerializer(serializers.ModelSerializer):
     evidence_url = BlankableURLField(read_only=True)
+    waiver_status = serializers.SerializerMethodField(
+        help_text="; ".join(f"{key}: {words}" for key, words in WAIVER_STATUSES.items())
+    )
 
     class Meta:
         model = InfrastructureAnswer
-        fields = ["item", "answer", "evidence_url", "notes", "answered_at"]
+        fields = [
+            "item",
+            "answer",
+            "evidence_url",
+            "notes",
+            "planned_on",
+            "waiver_reason",
+            "waiver_expires_on",
+            "waiver_requested_by",
+            "waiver_requested_at",
+            "waiver_approved_by",
+            "waiver_approved_at",
+            "waiver_status",
+            "answered_at",
+        ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=list(WAIVER_STATUSES)))
+    def get_waiver_status(self, answer: InfrastructureAnswer) -> str:
+        # A pure rule on values already read (the answer's pilot is its cached parent).
+        if not answer.has_waiver:
+            return "none"
+        if rules.waiver_expired(
+            stage=answer.pilot.stage,
+            answer=answer.answer,
+            expires_on=answer.waiver_expires_on,
+            today=timezone.localdate(),
+        ):
+            return "expired"
+        return "awaiting_lead" if answer.waiver_pending else "approved"
 
 
 # Lazy: read when the schema is built, after the settings (PILOTGATE_CURRENCY) are.
@@ -128,6 +171,38 @@ class InfrastructureAnswerInput(StrictSerializer):
     answer = serializers.ChoiceField(choices=InfrastructureAnswerValue.choices)
     evidence_url = BlankableURLField(required=False, default="")
     notes = StrictCharField(required=False, allow_blank=True, default="")
+    planned_on = StrictDateField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="For “planned”: the day it will be in place (required then).",
+    )
+    waiver_reason = StrictCharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="For “no” or “planned”: why the pilot may go ahead without it. Needed, with "
+        "waiver_expires_on, before submission; a change after approval is a renewal.",
+    )
+    waiver_expires_on = StrictDateField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="For “no” or “planned”: the waiver's last day (on or after the planned start).",
+    )
+
+
+class WaiverInput(StrictSerializer):
+    reason = StrictCharField(
+        help_text="Why the pilot may go ahead without it, and what covers the gap meanwhile."
+    )
+    expires_on = StrictDateField(help_text="The waiver's last day; not in the past.")
+    planned_on = StrictDateField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="For a “planned” answer: a new day it will be in place (left out: unchanged).",
+    )
 
 
 class InfrastructureInput(StrictSerializer):

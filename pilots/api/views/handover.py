@@ -6,18 +6,21 @@ from functools import cached_property
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from pilots.api import serializers as s
 from pilots.api.filters import TaskFilter
+from pilots.enums import InfrastructureItem
 from pilots.frame.api.views import ApiView, SignedInApiRequest
 from pilots.models import (
     InfrastructureAnswer,
     KnowledgeTransferTask,
     OperatingPlan,
+    Pilot,
     PilotMembership,
 )
 from pilots.selectors.pilots import task_of
@@ -154,9 +157,7 @@ class Infrastructure(ApiView):
     patch_is_partial = False  # PATCH changes the items sent, but `answers` itself is required
 
     def _answers(self) -> Response:
-        return Response(
-            s.InfrastructureAnswerSerializer(self.pilot.infrastructure.all(), many=True).data
-        )
+        return Response(s.InfrastructureAnswerSerializer(_answers(self.pilot), many=True).data)
 
     @extend_schema(
         summary="The production-infrastructure checklist's answers",
@@ -168,7 +169,10 @@ class Infrastructure(ApiView):
     @extend_schema(
         summary="Answer checklist items",
         description="Sponsor or lead. All the answers are saved, or none. A 'yes' needs "
-        "an evidence link.",
+        "an evidence link, a 'planned' its planned_on; a 'no' or 'planned' needs a waiver "
+        "(waiver_reason and waiver_expires_on) before submission. After approval an answer "
+        "may only become 'yes' or have its waiver renewed (400 naming the rule otherwise); "
+        "errors are keyed by item.",
         request=s.InfrastructureInput,
         responses=s.InfrastructureAnswerSerializer(many=True),
     )
@@ -180,6 +184,63 @@ class Infrastructure(ApiView):
             answers={answer.pop("item"): answer for answer in answers},
         )
         return self._answers()
+
+
+def _answers(pilot: Pilot) -> QuerySet[InfrastructureAnswer]:
+    return pilot.infrastructure.select_related("waiver_requested_by", "waiver_approved_by")
+
+
+ITEM_PARAMETER = OpenApiParameter(
+    "item",
+    str,
+    OpenApiParameter.PATH,
+    enum=InfrastructureItem.values,
+    description="The checklist question.",
+)
+
+
+class _WaiverView(ApiView):
+    serializer_class = s.InfrastructureAnswerSerializer
+    queryset = InfrastructureAnswer.objects.none()
+
+    def _answer(self, item: str) -> Response:
+        answer = _answers(self.pilot).filter(item=item).first()
+        if answer is None:  # the URL names a question only; the service refused already
+            raise Http404("No answer to this question.")
+        return Response(s.InfrastructureAnswerSerializer(answer).data)
+
+
+class Waiver(_WaiverView):
+    @extend_schema(
+        summary="Request or renew an infrastructure waiver",
+        description="Sponsor or lead, for a 'no' or 'planned' answer: a reason and an expiry "
+        "date (not in the past). A new or renewed waiver awaits a portfolio lead's approval "
+        "(approving the pilot approves the waivers it was submitted with).",
+        request=s.WaiverInput,
+        responses=s.InfrastructureAnswerSerializer,
+        parameters=[ITEM_PARAMETER],
+    )
+    def post(self, request: SignedInApiRequest, reference: str, item: str) -> Response:
+        data = self.parse(s.WaiverInput)
+        registration.infrastructure_waiver_request(
+            pilot=self.pilot, by=request.user, item=item, **data
+        )
+        return self._answer(item)
+
+
+class WaiverApprove(_WaiverView):
+    @extend_schema(
+        summary="Approve an infrastructure waiver",
+        description="A portfolio lead who is neither the pilot's sponsor nor its business "
+        "owner (403 naming the rule otherwise), for a waiver requested or renewed after the "
+        "pilot's approval; 400 when there is none awaiting a lead, or it has expired.",
+        request=None,
+        responses=s.InfrastructureAnswerSerializer,
+        parameters=[ITEM_PARAMETER],
+    )
+    def post(self, request: SignedInApiRequest, reference: str, item: str) -> Response:
+        registration.infrastructure_waiver_approve(pilot=self.pilot, by=request.user, item=item)
+        return self._answer(item)
 
 
 class OperatingPlanView(ApiView):

@@ -7,6 +7,8 @@ from typing import Any
 from django.contrib.auth.decorators import login_not_required
 from django.urls import URLPattern, path, register_converter
 
+from pilots.enums import InfrastructureItem
+
 
 class ReferenceConverter:
     regex = "PIL-[0-9]{4,}"
@@ -19,6 +21,21 @@ class ReferenceConverter:
 
 
 register_converter(ReferenceConverter, "reference")
+
+
+class InfrastructureItemConverter:
+    """One question of the production-infrastructure checklist (``ci_cd``, ``monitoring``...)."""
+
+    regex = "|".join(InfrastructureItem.values)
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(InfrastructureItemConverter, "infrastructure_item")
 
 
 def route(pattern: str, view: Any, name: str) -> URLPattern:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -90,6 +91,37 @@ class Command(BaseCommand):
                 user.groups.add(Group.objects.get_or_create(name=name)[0])
             users[username] = user
         return users
+
+    @staticmethod
+    def _infrastructure(
+        spec: Spec, pilot: Pilot, item: InfrastructureItem, start: date, today: date
+    ) -> dict[str, Any]:
+        """One checklist answer: "yes" with evidence, except the demo's waivers.
+
+        A draft's security review is planned for week 2 under a waiver; ``spec.waiver``
+        "planned": the security review is planned under a waiver the lead approved;
+        "expired": monitoring is "no" under a waiver that ran out 12 days ago.
+        """
+        evidence = f"https://intranet.example.com/evidence/{pilot.reference}/{item}"
+        security = item == InfrastructureItem.SECURITY_REVIEW
+        if security and (spec.stage == Stage.DRAFT or spec.waiver == "planned"):
+            return {
+                "answer": InfrastructureAnswerValue.PLANNED,
+                "notes": "Booked with the security team for week 2.",
+                "planned_on": start + timedelta(days=14),
+                "waiver_reason": "The pilot runs on anonymised data until the review; no "
+                "customer data leaves the sandbox.",
+                "waiver_expires_on": start + timedelta(days=30),
+            }
+        if item == InfrastructureItem.MONITORING and spec.waiver == "expired":
+            return {
+                "answer": InfrastructureAnswerValue.NO,
+                "notes": "The platform team onboards new services quarterly.",
+                "waiver_reason": "The team watches the pilot's dashboard daily until the "
+                "platform team onboards it onto production alerting.",
+                "waiver_expires_on": today - timedelta(days=12),
+            }
+        return {"answer": InfrastructureAnswerValue.YES, "evidence_url": evidence}
 
     def _build(self, spec: Spec, users: dict[str, User], today: date) -> None:
         sponsor, lead = users[spec.sponsor], users["lead"]
@@ -182,17 +214,15 @@ class Command(BaseCommand):
             )
             tracked.append((model, 1.2))
         if spec.complete:
+            # The checklist is answered in the week before the pilot (or before today).
+            answered_on = min(today, start) - timedelta(days=7)
             for item in InfrastructureItem:
-                planned = item == InfrastructureItem.SECURITY_REVIEW and spec.stage == Stage.DRAFT
                 registration.infrastructure_answer(
                     pilot=pilot,
                     by=sponsor,
                     item=item,
-                    answer=InfrastructureAnswerValue.PLANNED
-                    if planned
-                    else InfrastructureAnswerValue.YES,
-                    evidence_url=f"https://intranet.example.com/evidence/{pilot.reference}/{item}",
-                    notes="Booked with the security team for week 2." if planned else "",
+                    today=answered_on,
+                    **self._infrastructure(spec, pilot, item, start, today),
                 )
             registration.operating_plan_update(
                 pilot=pilot,
@@ -236,6 +266,8 @@ class Command(BaseCommand):
             gates.pilot_approve(
                 pilot=pilot,
                 by=lead,
+                # Decided before the start (a waiver that has expired since was valid then).
+                today=min(today, start - timedelta(days=1)),
                 rationale="Metric, owner and operating plan are credible; production rails "
                 "are in place.",
             )
