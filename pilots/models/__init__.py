@@ -8,7 +8,7 @@ other code writes it. Choices and stage policy live in ``pilots.enums``.
 from pilots.models.accounts import ApiToken
 from pilots.models.handover import KnowledgeTransferTask
 from pilots.models.health import Heartbeat
-from pilots.models.history import GateDecision, PilotEvent
+from pilots.models.history import CheckpointDecision, GateDecision, PilotEvent
 from pilots.models.metrics import Metric, MetricReading
 from pilots.models.outbox import OutboxMessage
 from pilots.models.pilot import BusinessUnit, Pilot, PilotMembership
@@ -18,6 +18,7 @@ from pilots.models.reminders import Reminder, ReminderMute
 __all__ = [
     "ApiToken",
     "BusinessUnit",
+    "CheckpointDecision",
     "GateDecision",
     "Heartbeat",
     "InfrastructureAnswer",

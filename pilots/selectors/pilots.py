@@ -36,6 +36,7 @@ def rule_settings() -> RuleSettings:
         task_grace_days=settings.PILOTGATE_TASK_OVERDUE_GRACE_DAYS,
         decision_grace_days=settings.PILOTGATE_DECISION_GRACE_DAYS,
         ownership_pending_days=settings.PILOTGATE_OWNERSHIP_PENDING_DAYS,
+        checkpoint_grace_days=settings.PILOTGATE_CHECKPOINT_GRACE_DAYS,
     )
 
 
