@@ -47,6 +47,10 @@ class Abilities:
     accept_operations: bool
     handover_open_stage: bool
     user_id: int | None
+    # The checkpoint (running pilots): an independent lead records it; others involved
+    # read who decides.
+    checkpoint: bool = False
+    checkpoint_rule: str = ""
 
     def complete_task(self, task: KnowledgeTransferTask) -> bool:
         """The assignee or the accepted owner completes (or not) a task while the plan is open."""
@@ -84,6 +88,7 @@ def pilot_abilities(user: AnyUser, pilot: Pilot) -> Abilities:
         else None
     )
     refusal = independent_decision_refusal(roles, awaits) if awaits else None
+    checkpoint_refusal = independent_decision_refusal(roles, "checkpoint")
     involved = bool(roles & (NOT_INDEPENDENT | {Role.LEAD}))
     if pilot.operations_owner_id is not None:
         may_accept_operations = Role.OPERATIONS in roles
@@ -109,4 +114,6 @@ def pilot_abilities(user: AnyUser, pilot: Pilot) -> Abilities:
         and pilot.operations_accepted_at is None,
         handover_open_stage=stage in Stage.SETUP,
         user_id=user.pk if user.is_authenticated else None,
+        checkpoint=stage == Stage.RUNNING and checkpoint_refusal is None,
+        checkpoint_rule=checkpoint_refusal or "",
     )

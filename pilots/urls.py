@@ -41,6 +41,7 @@ urlpatterns = [
     path(P + "team/<int:membership_id>/remove/", registration.member_remove, name="member_remove"),
     path(P + "ownership/", gates.ownership_respond, name="ownership"),
     path(P + "decide/", gates.pilot_decide, name="decide"),
+    path(P + "checkpoint/", gates.checkpoint_decide, name="checkpoint"),
     path(P + "operations/accept/", gates.operations_accept, name="operations_accept"),
     path(P + "tasks/new/", handover.task_edit, name="task_new"),
     path(P + "tasks/<int:task_id>/edit/", handover.task_edit, name="task_edit"),

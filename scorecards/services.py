@@ -34,6 +34,7 @@ from pilots.enums import (
 )
 from pilots.links import PilotLinks
 from pilots.models import (
+    CheckpointDecision,
     GateDecision,
     InfrastructureAnswer,
     KnowledgeTransferTask,
@@ -82,8 +83,15 @@ def _facts(
     """(pilot values, facts, sparkline) for every scored pilot in scope: 7 queries."""
     overdue_before = rules.overdue_if_due_before(today=today, rules=settings_)
     scope = Q(pk__in=pilot_ids) if pilot_ids is not None else Q()
+    latest_checkpoint = CheckpointDecision.objects.filter(pilot=OuterRef("pk")).order_by(
+        "-decided_at", "-pk"
+    )
     pilots = list(
         Pilot.objects.filter(scope)
+        .annotate(
+            checkpoint_for=Subquery(latest_checkpoint.values("window_opened_on")[:1]),
+            checkpoint_at=Subquery(latest_checkpoint.values("decided_at")[:1]),
+        )
         .order_by("pk")
         .values(
             "pk",
@@ -96,6 +104,8 @@ def _facts(
             "owner__is_active",
             "operations_owner_id",
             "receiving_team",
+            "checkpoint_for",
+            "checkpoint_at",
         )
     )
     related = {f"pilot__{key}": value for key, value in _scope_filter(pilot_ids).items()}
@@ -207,6 +217,10 @@ def _facts(
             next_task_due=task.get("next_due"),
             first_task_on=timezone.localdate(first) if first else None,
             graduated_on=graduated_on.get(pk),
+            checkpoint_for=pilot["checkpoint_for"],
+            checkpoint_on=timezone.localdate(pilot["checkpoint_at"])
+            if pilot["checkpoint_at"]
+            else None,
             segments=tuple(
                 _segment(row, sorted(series.get(row["pk"], [])))
                 for row in own

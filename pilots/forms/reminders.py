@@ -22,8 +22,8 @@ class ReminderMuteForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text=(
             "Muted reminders are neither emailed nor shown in your inbox. Reminders about "
-            "an unplanned handover, an overdue decision and a breached critical segment cannot "
-            "be muted."
+            "an unplanned handover, an overdue decision or checkpoint and a breached critical "
+            "segment cannot be muted."
         ),
     )
 

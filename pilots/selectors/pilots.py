@@ -14,9 +14,10 @@ from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
-from pilots import timeline
+from pilots import rules, timeline
 from pilots.enums import Stage
 from pilots.models import (
+    CheckpointDecision,
     GateDecision,
     KnowledgeTransferTask,
     Pilot,
@@ -113,6 +114,24 @@ def pilot_timeline(pilot: Pilot, *, today: date | None = None) -> timeline.Timel
     )
 
 
+def pilot_checkpoint(
+    pilot: Pilot, *, today: date, tl: timeline.Timeline | None = None
+) -> rules.Checkpoint | None:
+    """The running pilot's checkpoint today (``rules.checkpoint``), from its latest decision.
+
+    Reads the prefetched ``checkpoints`` of ``pilot_for_page`` (else one query).
+    """
+    latest = max(pilot.checkpoints.all(), key=lambda d: (d.decided_at, d.pk), default=None)
+    return rules.checkpoint(
+        stage=pilot.stage,
+        window=tl if tl is not None else pilot_timeline(pilot, today=today),
+        decided_for=latest.window_opened_on if latest else None,
+        decided_on=timezone.localdate(latest.decided_at) if latest else None,
+        today=today,
+        rules=rule_settings(),
+    )
+
+
 def pilot_for_page(user: AnyUser, *, reference: str) -> Pilot:
     """One visible pilot with its people, plan, checklist, tasks and decisions prefetched.
 
@@ -133,6 +152,9 @@ def pilot_for_page(user: AnyUser, *, reference: str) -> Pilot:
                 ),
             ),
             Prefetch("decisions", queryset=GateDecision.objects.select_related("decided_by")),
+            Prefetch(
+                "checkpoints", queryset=CheckpointDecision.objects.select_related("decided_by")
+            ),
             "infrastructure",
             "metrics",
         )

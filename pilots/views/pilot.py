@@ -14,7 +14,7 @@ from pilots import charts, rules, timeline
 from pilots.abilities import Abilities
 from pilots.enums import MetricKind, Stage, TaskStatus
 from pilots.filters import PilotFilter
-from pilots.forms.gates import DecisionForm, DeclineForm
+from pilots.forms.gates import CheckpointForm, DecisionForm, DeclineForm
 from pilots.forms.readings import ReadingForm
 from pilots.frame import formats
 from pilots.models import Metric, MetricReading, Pilot
@@ -29,11 +29,13 @@ from pilots.selectors.metrics import (
 from pilots.selectors.pilots import (
     pilot_events,
     pilot_for_page,
+    pilot_checkpoint,
     pilot_list,
     pilot_timeline,
     review_queue,
     rule_settings,
 )
+from pilots.services.checkpoints import continue_missing_items
 from pilots.services.gates import TRANSITIONS, submission_missing_items
 from pilots.views.common import (
     SignedInRequest,
@@ -162,6 +164,8 @@ def pilot_page_context(request: SignedInRequest, pilot: Pilot, **overrides: Any)
     if pilot.stage == Stage.DRAFT:
         missing = missing_with_links(pilot, submission_missing_items(pilot), may_edit=ab.edit)
     decisions = decisions_open_to(ab, pilot)
+    checkpoint = pilot_checkpoint(pilot, today=today, tl=tl)
+    checkpoint_decisions = list(pilot.checkpoints.all())
     context = {
         "pilot": pilot,
         "ab": ab,
@@ -194,6 +198,22 @@ def pilot_page_context(request: SignedInRequest, pilot: Pilot, **overrides: Any)
         "events": list(pilot_events(pilot)[:RECENT_EVENTS]),
         "members": list(pilot.memberships.all()),
         "infrastructure": {answer.item: answer for answer in pilot.infrastructure.all()},
+        # The checkpoint section: shown from the lead days before the window opens, and
+        # wherever a checkpoint decision was recorded.
+        "checkpoint": checkpoint,
+        "checkpoint_shown": bool(
+            checkpoint_decisions or (checkpoint and (checkpoint.recordable or checkpoint.due))
+        ),
+        "checkpoint_decisions": checkpoint_decisions,
+        "checkpoint_overdue": bool(checkpoint and checkpoint.overdue(today)),
+        "continue_needs": missing_with_links(
+            pilot, continue_missing_items(pilot), may_edit=ab.edit
+        )
+        if checkpoint
+        else [],
+        "checkpoint_form": CheckpointForm()
+        if ab.checkpoint and checkpoint and checkpoint.recordable
+        else None,
     }
     context.update(overrides)
     return context
