@@ -1,8 +1,8 @@
 """The page, the scorecard and the reminders agree: one rule, three places that tell people.
 
-Each row is a pilot situation on a day. For each of the five rules that tell
+Each row is a pilot situation on a day. For each of the six rules that tell
 people something (metric stale, handover not planned, task overdue, decision
-overdue, critical segment breached) the test reads what the pilot page shows
+overdue, critical segment breached, checkpoint overdue) the test reads what the pilot page shows
 (rendered, as a lead sees it), which reasons the scorecard gives (recomputed
 for that day) and which reminders the sweep finds, and asserts the three agree. Where they differ on
 purpose the row says so in ``differs``.
@@ -20,9 +20,10 @@ import time_machine
 from django.utils import timezone
 
 from pilots.enums import MetricKind, OwnershipStatus, ReminderKind, Stage, TaskStatus
-from pilots.models import GateDecision, Pilot
+from pilots.models import CheckpointDecision, GateDecision, Pilot
 from pilots.reminders.rules import reminders_due
 from scorecards.models import Scorecard
+from scorecards.scoring import Risk
 from scorecards.services import scorecards_recompute
 from tests import factories
 
@@ -36,7 +37,8 @@ AFTER_END = date(2026, 7, 10)
 
 STALE, HANDOVER, TASK, DECISION = "stale", "handover", "task overdue", "decision overdue"
 SEGMENT = "segment breach"
-RULES = (STALE, HANDOVER, TASK, DECISION, SEGMENT)
+CHECKPOINT = "checkpoint overdue"
+RULES = (STALE, HANDOVER, TASK, DECISION, SEGMENT, CHECKPOINT)
 
 # How each place says it.
 PAGE_SIGNS = {
@@ -45,6 +47,7 @@ PAGE_SIGNS = {
     TASK: '<span class="badge bad">overdue</span>',
     DECISION: "final decision overdue",
     SEGMENT: "Beyond its guardrail",
+    CHECKPOINT: "<strong>Checkpoint overdue.</strong>",
 }
 REASON_CODES = {
     STALE: "METRIC_STALE",
@@ -52,13 +55,17 @@ REASON_CODES = {
     TASK: "HANDOVER_BEHIND",
     DECISION: "DECISION_OVERDUE",
     SEGMENT: "SEGMENT_BREACH",
+    CHECKPOINT: "CHECKPOINT_DUE",
 }
+# The scorecard says CHECKPOINT_DUE as "watch" while due; overdue is its "at risk".
+AT_RISK_ONLY = {CHECKPOINT}
 REMINDER_KINDS = {
     STALE: ReminderKind.METRIC_STALE,
     HANDOVER: ReminderKind.HANDOVER_UNPLANNED,
     TASK: ReminderKind.TASK_OVERDUE,
     DECISION: ReminderKind.DECISION_OVERDUE,
     SEGMENT: ReminderKind.SEGMENT_BREACH,
+    CHECKPOINT: ReminderKind.CHECKPOINT_OVERDUE,
 }
 
 
@@ -119,6 +126,19 @@ def nothing(pilot: Pilot) -> None:
     """No change to the fixture."""
 
 
+def checkpoint(pilot: Pilot, decision: str, *, on: date, window: date = OPENS) -> None:
+    """A lead's checkpoint decision recorded on ``on`` for the window opening ``window``."""
+    CheckpointDecision.objects.create(
+        pilot=pilot,
+        decision=decision,
+        rationale="Recorded for the parity test.",
+        window_opened_on=window,
+        previous_end=pilot.planned_end,
+        decided_by=pilot.sponsor,
+        decided_at=timezone.make_aware(datetime.combine(on, time(12))),
+    )
+
+
 SITUATIONS = [
     Situation(
         "build phase, fresh reading", "running", BUILD, lambda p: read(p, BUILD), frozenset()
@@ -170,7 +190,45 @@ SITUATIONS = [
         "running",
         ESCALATED,
         lambda p: read(p, ESCALATED),
-        frozenset({HANDOVER}),
+        frozenset({HANDOVER, CHECKPOINT}),
+    ),
+    Situation(
+        "window open six days, a task, no checkpoint decision yet",
+        "running",
+        ESCALATED - timedelta(days=1),
+        lambda p: (read(p, ESCALATED), task(p, due_on=date(2026, 6, 1))),
+        frozenset(),
+    ),
+    Situation(
+        "window open seven days, a task, no checkpoint decision",
+        "running",
+        ESCALATED,
+        lambda p: (read(p, ESCALATED), task(p, due_on=date(2026, 6, 1))),
+        frozenset({CHECKPOINT}),
+    ),
+    Situation(
+        "window open seven days, continue decided",
+        "running",
+        ESCALATED,
+        lambda p: (
+            read(p, ESCALATED),
+            task(p, due_on=date(2026, 6, 1)),
+            checkpoint(p, "continue", on=OPENS),
+        ),
+        frozenset(),
+    ),
+    Situation(
+        "continue decided for an earlier window, the end since moved later",
+        "running",
+        date(2026, 6, 26),
+        lambda p: (
+            read(p, date(2026, 6, 26)),
+            task(p, due_on=date(2026, 8, 1)),
+            checkpoint(p, "continue", on=OPENS),
+            # To 5 Sep: the window now opens 16 Jun, open for 10 days.
+            Pilot.objects.filter(pk=p.pk).update(planned_end=date(2026, 9, 5)),
+        ),
+        frozenset({CHECKPOINT}),
     ),
     Situation(
         "handover window open, a task planned",
@@ -297,8 +355,14 @@ def page_says(client, lead, pilot: Pilot, day: date) -> set[str]:
 
 def scorecard_says(pilot: Pilot, day: date) -> set[str]:
     scorecards_recompute(pilot_ids=[pilot.pk], today=day)
-    codes = {reason["code"] for reason in Scorecard.objects.get(pilot=pilot).reasons}
-    return {rule for rule, code in REASON_CODES.items() if code in codes}
+    reasons = Scorecard.objects.get(pilot=pilot).reasons
+    codes = {reason["code"] for reason in reasons}
+    at_risk = {reason["code"] for reason in reasons if reason["risk"] >= Risk.AT_RISK}
+    return {
+        rule
+        for rule, code in REASON_CODES.items()
+        if code in (at_risk if rule in AT_RISK_ONLY else codes)
+    }
 
 
 def reminders_say(pilot: Pilot, day: date) -> set[str]:

@@ -136,6 +136,8 @@ RULES: dict[str, Route] = {
     "pilots:member_remove": action(EDITORS),
     "pilots:ownership": action(NOMINEE, Stage.PROPOSED),
     "pilots:decide": action(DECIDERS, POST={"decision": "stop"}),
+    # The checkpoint: the same independent lead as the final decision.
+    "pilots:checkpoint": action(DECIDERS, POST={"decision": "stop"}),
     "pilots:operations_accept": action(OPERATIONS),
     "pilots:task_new": pages(PLANNERS, "GET", "POST"),
     "pilots:task_edit": pages(PLANNERS, "GET", "POST"),
@@ -173,6 +175,10 @@ RULES: dict[str, Route] = {
     ),
     "api:pilot-accept-operations": Route({"POST": OPERATIONS}),
     "api:decision-list": Route({"GET": SEES}),
+    "api:checkpoint-list": Route(
+        {"GET": SEES, "POST": DECIDERS},
+        data={"POST": {"decision": "stop", "rationale": "No.", "lessons_learned": "Some."}},
+    ),
     "api:event-list": Route({"GET": SEES}),
     "api:member-list": Route(
         {"GET": SEES, "POST": EDITORS},

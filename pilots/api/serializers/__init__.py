@@ -36,6 +36,8 @@ from pilots.api.serializers.people import (
     TokenSerializer,
 )
 from pilots.api.serializers.pilots import (
+    CheckpointInput,
+    CheckpointSerializer,
     DecisionSerializer,
     EventSerializer,
     PilotCreateInput,
@@ -54,6 +56,8 @@ __all__ = [
     "BulkReadingRow",
     "BulkReadingsInput",
     "BulkReadingsResult",
+    "CheckpointInput",
+    "CheckpointSerializer",
     "DecisionSerializer",
     "EventSerializer",
     "InfrastructureAnswerInput",
