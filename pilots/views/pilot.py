@@ -206,9 +206,7 @@ def pilot_page_context(request: SignedInRequest, pilot: Pilot, **overrides: Any)
         ),
         "checkpoint_decisions": checkpoint_decisions,
         "checkpoint_overdue": bool(checkpoint and checkpoint.overdue(today)),
-        "continue_needs": missing_with_links(
-            pilot, continue_missing_items(pilot), may_edit=ab.edit
-        )
+        "continue_needs": missing_with_links(pilot, continue_missing_items(pilot), may_edit=ab.edit)
         if checkpoint
         else [],
         "checkpoint_form": CheckpointForm()

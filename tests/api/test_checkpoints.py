@@ -28,7 +28,11 @@ def test_extend_is_recorded_and_listed(client_as, running):
     response = post(
         client_as("lead"),
         running,
-        {"decision": "extend", "rationale": "Operations starts in August.", "new_end": "2026-09-30"},
+        {
+            "decision": "extend",
+            "rationale": "Operations starts in August.",
+            "new_end": "2026-09-30",
+        },
     )
 
     assert response.status_code == 201
@@ -102,7 +106,9 @@ def test_only_an_independent_lead_records_it_403_naming_the_rule(client_as, runn
 
 def test_an_approved_pilot_has_no_checkpoint_409(client_as, approved):
     response = post(
-        client_as("lead"), approved, {"decision": "extend", "rationale": "X.", "new_end": "2026-09-01"}
+        client_as("lead"),
+        approved,
+        {"decision": "extend", "rationale": "X.", "new_end": "2026-09-01"},
     )
     assert response.status_code == 409
     assert [item["code"] for item in response.json()["missing"]] == ["stage"]

@@ -67,9 +67,7 @@ def test_checkpoint_overdue_grace_is_a_setting(running, lead, settings):
     assert due(WINDOW_OPENS + timedelta(days=2), K.CHECKPOINT_OVERDUE) == {"lead"}
 
 
-def test_checkpoint_overdue_stops_with_a_decision_and_returns_in_the_extended_window(
-    running, lead
-):
+def test_checkpoint_overdue_stops_with_a_decision_and_returns_in_the_extended_window(running, lead):
     with time_machine.travel(datetime(2026, 5, 6, 10, tzinfo=UTC), tick=False):
         checkpoints.checkpoint_record(
             pilot=running,
