@@ -82,3 +82,8 @@ class CheckpointForm(forms.Form):
         widget=short_text(3),
         help_text="Stop only: what the organisation learned, for the next pilot.",
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Its own ids: the final-decision form on the same page has a rationale too.
+        kwargs.setdefault("auto_id", "id_checkpoint_%s")
+        super().__init__(*args, **kwargs)

@@ -27,9 +27,9 @@ from pilots.selectors.metrics import (
     recent_readings,
 )
 from pilots.selectors.pilots import (
+    pilot_checkpoint,
     pilot_events,
     pilot_for_page,
-    pilot_checkpoint,
     pilot_list,
     pilot_timeline,
     review_queue,

@@ -50,7 +50,7 @@ def test_lead_walks_the_checkpoint(live_server, sign_in, in_window, lead, owner,
 
     # Continue without a handover plan: refused, with the reason.
     section.get_by_label("Continue to handover", exact=False).check()
-    section.locator("#id_rationale").fill("The team says it is ready.")
+    section.get_by_label("Reason", exact=True).fill("The team says it is ready.")
     section.get_by_role("button", name="Record the checkpoint decision").click()
     alert = page.locator("#checkpoint [role=alert]")
     expect(alert).to_contain_text("Cannot record this checkpoint decision.")
@@ -63,7 +63,9 @@ def test_lead_walks_the_checkpoint(live_server, sign_in, in_window, lead, owner,
     new_end = timezone.localdate() + timedelta(days=60)
     section = page.locator("#checkpoint")
     section.get_by_label("Extend", exact=False).check()
-    section.locator("#id_rationale").fill("Operations takes it over after the peak season.")
+    section.get_by_label("Reason", exact=True).fill(
+        "Operations takes it over after the peak season."
+    )
     section.get_by_label("New planned end").fill(f"{new_end:%Y-%m-%d}")
     section.get_by_role("button", name="Record the checkpoint decision").click()
     expect(page.get_by_text("recorded: extend the pilot.")).to_be_visible()
@@ -80,7 +82,7 @@ def test_lead_walks_the_checkpoint(live_server, sign_in, in_window, lead, owner,
     section = page.locator("#checkpoint")
     expect(section).to_contain_text("The handover plan exists and operations has accepted")
     section.get_by_label("Continue to handover", exact=False).check()
-    section.locator("#id_rationale").fill("Plan in place and operations has accepted.")
+    section.get_by_label("Reason", exact=True).fill("Plan in place and operations has accepted.")
     section.get_by_role("button", name="Record the checkpoint decision").click()
     expect(page.get_by_text("recorded: continue to handover.")).to_be_visible()
     assert list(

@@ -274,7 +274,7 @@ def test_ownership_pending_reasons_differ_for_nominee_and_sponsor(draft, owner, 
 
 
 def test_ownership_pending_stops_when_accepted(draft, owner):
-    from pilots.services import checkpoints, ownership
+    from pilots.services import ownership
 
     nominated_at(draft, datetime(2026, 6, 2, 9, 0, tzinfo=UTC))
     ownership.ownership_accept(pilot=Pilot.objects.get(pk=draft.pk), by=owner)

@@ -12,6 +12,7 @@ from pilots.api.serializers.handover import (
 )
 from pilots.api.serializers.metrics import MetricSerializer
 from pilots.api.serializers.people import MembershipSerializer
+from pilots.enums import CheckpointChoice
 from pilots.frame.api.errors import MissingItemSerializer
 from pilots.frame.api.fields import (
     StrictCharField,
@@ -20,7 +21,6 @@ from pilots.frame.api.fields import (
     StrictSerializer,
 )
 from pilots.frame.api.serializers import BusinessUnitSerializer, UserSummarySerializer
-from pilots.enums import CheckpointChoice
 from pilots.models import (
     BusinessUnit,
     CheckpointDecision,
