@@ -114,14 +114,29 @@ def pilot_timeline(pilot: Pilot, *, today: date | None = None) -> timeline.Timel
     )
 
 
+def pilot_checkpoint_decisions(pilot: Pilot) -> list[CheckpointDecision]:
+    """The pilot's checkpoint decisions, newest first, with who took them (one query)."""
+    return list(
+        CheckpointDecision.objects.filter(pilot=pilot)
+        .select_related("decided_by")
+        .order_by("-decided_at", "-pk")
+    )
+
+
 def pilot_checkpoint(
-    pilot: Pilot, *, today: date, tl: timeline.Timeline | None = None
+    pilot: Pilot,
+    *,
+    today: date,
+    tl: timeline.Timeline | None = None,
+    decisions: list[CheckpointDecision] | None = None,
 ) -> rules.Checkpoint | None:
     """The running pilot's checkpoint today (``rules.checkpoint``), from its latest decision.
 
-    Reads the prefetched ``checkpoints`` of ``pilot_for_page`` (else one query).
+    ``decisions``: those of ``pilot_checkpoint_decisions``, else they are read (one query).
     """
-    latest = max(pilot.checkpoints.all(), key=lambda d: (d.decided_at, d.pk), default=None)
+    if decisions is None:
+        decisions = pilot_checkpoint_decisions(pilot)
+    latest = decisions[0] if decisions else None
     return rules.checkpoint(
         stage=pilot.stage,
         window=tl if tl is not None else pilot_timeline(pilot, today=today),
@@ -152,9 +167,6 @@ def pilot_for_page(user: AnyUser, *, reference: str) -> Pilot:
                 ),
             ),
             Prefetch("decisions", queryset=GateDecision.objects.select_related("decided_by")),
-            Prefetch(
-                "checkpoints", queryset=CheckpointDecision.objects.select_related("decided_by")
-            ),
             "infrastructure",
             "metrics",
         )

@@ -28,6 +28,7 @@ from pilots.selectors.metrics import (
 )
 from pilots.selectors.pilots import (
     pilot_checkpoint,
+    pilot_checkpoint_decisions,
     pilot_events,
     pilot_for_page,
     pilot_list,
@@ -164,8 +165,8 @@ def pilot_page_context(request: SignedInRequest, pilot: Pilot, **overrides: Any)
     if pilot.stage == Stage.DRAFT:
         missing = missing_with_links(pilot, submission_missing_items(pilot), may_edit=ab.edit)
     decisions = decisions_open_to(ab, pilot)
-    checkpoint = pilot_checkpoint(pilot, today=today, tl=tl)
-    checkpoint_decisions = list(pilot.checkpoints.all())
+    checkpoint_decisions = pilot_checkpoint_decisions(pilot)
+    checkpoint = pilot_checkpoint(pilot, today=today, tl=tl, decisions=checkpoint_decisions)
     context = {
         "pilot": pilot,
         "ab": ab,

@@ -503,10 +503,10 @@ def fill_running_pilot(pilot: Pilot, owner, n: int) -> None:
 def test_pilot_page_query_count_does_not_grow(client, running, owner, n, django_assert_num_queries):
     fill_running_pilot(running, owner, n)
     client.force_login(owner)
-    # session, user, groups, the pilot (with its plan and people), 6 prefetches (members,
-    # tasks, decisions, checkpoints, checklist, metrics), metrics with their latest day, the latest
-    # readings, the recent readings, the chart's series, the recent events, the unread
-    # reminders (the header's inbox badge)
+    # session, user, groups, the pilot (with its plan and people), 5 prefetches (members,
+    # tasks, decisions, checklist, metrics), the checkpoint decisions, metrics with their
+    # latest day, the latest readings, the recent readings, the chart's series, the recent
+    # events, the unread reminders (the header's inbox badge)
     with django_assert_num_queries(16):
         response = client.get(detail_url(running))
     assert response.status_code == 200
