@@ -199,3 +199,22 @@ def test_pilot_end_extend_refuses_an_earlier_end(running, lead):
         )
     running.refresh_from_db()
     assert running.planned_end == date(2026, 7, 5)
+
+
+def test_a_checkpoint_decision_is_append_only_history(ready, lead):
+    from django.db import IntegrityError, connection, transaction
+
+    from pilots.models.history import HistoryIsAppendOnly
+
+    decision = record(ready, lead)
+    decision.rationale = "Rewritten."
+    with pytest.raises(HistoryIsAppendOnly):
+        decision.save()
+    with pytest.raises(HistoryIsAppendOnly):
+        decision.delete()
+    # The database refuses it too (migration 0010's trigger).
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE pilots_checkpointdecision SET rationale = 'x' WHERE id = %s", [decision.pk]
+        )
+    assert CheckpointDecision.objects.get(pk=decision.pk).rationale != "x"
