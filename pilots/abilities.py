@@ -52,6 +52,10 @@ class Abilities:
     # Approve a waiver requested or renewed after approval (an independent lead).
     approve_waivers: bool
     user_id: int | None
+    # The checkpoint (running pilots): an independent lead records it; others involved
+    # read who decides.
+    checkpoint: bool = False
+    checkpoint_rule: str = ""
 
     def complete_task(self, task: KnowledgeTransferTask) -> bool:
         """The assignee or the accepted owner completes (or not) a task while the plan is open."""
@@ -92,6 +96,7 @@ def pilot_abilities(user: AnyUser, pilot: Pilot) -> Abilities:
         else None
     )
     refusal = independent_decision_refusal(roles, awaits) if awaits else None
+    checkpoint_refusal = independent_decision_refusal(roles, "checkpoint")
     involved = bool(roles & (NOT_INDEPENDENT | {Role.LEAD}))
     if pilot.operations_owner_id is not None:
         may_accept_operations = Role.OPERATIONS in roles
@@ -120,4 +125,6 @@ def pilot_abilities(user: AnyUser, pilot: Pilot) -> Abilities:
         approve_waivers=stage in Stage.IN_FLIGHT
         and independent_decision_refusal(roles, "approve_waiver") is None,
         user_id=user.pk if user.is_authenticated else None,
+        checkpoint=stage == Stage.RUNNING and checkpoint_refusal is None,
+        checkpoint_rule=checkpoint_refusal or "",
     )

@@ -66,6 +66,10 @@ class Spec:
     # An infrastructure waiver: "planned" (security review planned, waiver approved) or
     # "expired" (monitoring "no", its waiver past its expiry date: WAIVER_EXPIRED).
     waiver: str = ""
+    # The lead's checkpoint decision, taken today in the open window: (decision, rationale);
+    # an extension moves the end from ``end`` to ``extend_to`` (days from today).
+    checkpoint: tuple[str, str] | None = None
+    extend_to: int | None = None
 
 
 HANDOVER_TASKS = [
@@ -235,7 +239,15 @@ SPECS = [
         "Managers spend four hours a week writing up meetings.",
         ("Manager hours on write-ups per week", "hours", "decrease", "4", "1.5"),
         start=-70,
-        end=50,
+        # Planned to end in 20 days; extended at the checkpoint to 50: the new window opens
+        # in 10 days and the checkpoint is due again then.
+        end=20,
+        extend_to=50,
+        checkpoint=(
+            "extend",
+            "The summaries are good but the managers' template changes next month; a month "
+            "more to prove the saving on the new template before the handover.",
+        ),
         stage=Stage.RUNNING,
         owner="owner",
         last_reading=5,
@@ -302,6 +314,11 @@ SPECS = [
             Confidence.ON_TRACK,
             "Ahead of target on every site; operations already act on the alerts.",
             "",
+        ),
+        checkpoint=(
+            "continue",
+            "Handover plan done and the site operations team has accepted the system: "
+            "continue to the graduation decision at the end.",
         ),
     ),
     Spec(

@@ -150,6 +150,14 @@ class TokenScope(models.TextChoices):
     INGEST = "ingest", "Metric ingest: read, and record readings"
 
 
+class CheckpointChoice(models.TextChoices):
+    """What a portfolio lead decides at the checkpoint, when the handover window opens."""
+
+    CONTINUE = "continue", "Continue to handover"
+    EXTEND = "extend", "Extend the pilot"
+    STOP = "stop", "Stop the pilot"
+
+
 class ReminderKind(models.TextChoices):
     # A label is an email's subject and an inbox item's title: it must hold whatever
     # the reason says (the window may be near, open today or open for days).
@@ -161,6 +169,7 @@ class ReminderKind(models.TextChoices):
     DECISION_OVERDUE = "decision_overdue", "Final decision overdue"
     SEGMENT_BREACH = "segment_breach", "Critical segment beyond its guardrail"
     WAIVER_EXPIRED = "waiver_expired", "Infrastructure waiver expired"
+    CHECKPOINT_OVERDUE = "checkpoint_overdue", "Checkpoint decision overdue"
 
     #: The kinds a user may mute in their profile. The handover and decision
     #: reminders are the product's point and cannot be muted, nor can a breached

@@ -32,6 +32,7 @@ PAGE_ANCHORS = {
     "acceptance": "people",
     "decision": "decision",
     "checkins": "checkins",
+    "checkpoint": "checkpoint",
 }
 _REFERENCE = "PIL-0000"
 

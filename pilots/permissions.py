@@ -148,6 +148,7 @@ INDEPENDENT_DECISIONS = {
     "stop": "record its stop",
     "close": "take its final decision (graduate or stop)",  # the page's summary of both
     "approve_waiver": "approve its infrastructure waivers",
+    "checkpoint": "take its checkpoint decision (continue, extend or stop)",
 }
 
 

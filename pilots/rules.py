@@ -45,6 +45,10 @@ check-in divergence         running, the latest check-in is current, and its
                             judged by ``timeline.trajectory_status``, once)
 waiver expired              approved or running, an infrastructure answer is still
                             not "yes" and its waiver's last day has passed
+checkpoint                  running, the handover window open (until the end), and
+                            no lead's checkpoint decision answers this window (due);
+                            due for the grace days (overdue). A lead may record it
+                            from the lead days before the window opens
 ==========================  ========================================================
 """
 
@@ -70,6 +74,7 @@ class RuleSettings:
     task_grace_days: int
     decision_grace_days: int
     ownership_pending_days: int
+    checkpoint_grace_days: int
 
 
 # --- Metrics ---------------------------------------------------------------------------
@@ -322,6 +327,74 @@ def handover_alarm(
     if -days_to_go >= rules.escalation_days:
         return HandoverAlarm.ESCALATED
     return HandoverAlarm.OPEN
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A running pilot's checkpoint on a day: may a lead record it, is it due, overdue."""
+
+    window_opens: date  # the first day of the current handover window
+    window_ends: date  # the planned end
+    recordable: bool  # the window opens within the lead days, or is open, and the end is ahead
+    decided: bool  # a checkpoint decision answers this window
+    due_since: date | None  # due from this day (the window open, undecided); None: not due
+    overdue_on: date | None  # the day it is (or will be) overdue, while due
+
+    @property
+    def due(self) -> bool:
+        return self.due_since is not None
+
+    def overdue(self, today: date) -> bool:
+        return self.overdue_on is not None and today >= self.overdue_on
+
+
+def checkpoint_recordable(*, stage: str, window: timeline.Timeline | None, today: date) -> bool:
+    """May a lead record the checkpoint today? Running, from the window's lead days
+    (``window.lead_days``) before it opens until the end: a few days early is fine,
+    and the decision then answers the window about to open."""
+    return (
+        stage == Stage.RUNNING
+        and window is not None
+        and window.days_until_handover <= window.lead_days
+        and today <= window.end
+    )
+
+
+def checkpoint(
+    *,
+    stage: str,
+    window: timeline.Timeline | None,
+    decided_for: date | None,
+    decided_on: date | None,
+    today: date,
+    rules: RuleSettings,
+) -> Checkpoint | None:
+    """The checkpoint of a running pilot with a window; None otherwise.
+
+    ``decided_for`` is the window (its first day) the pilot's latest checkpoint
+    decision answered, ``decided_on`` the local day it was taken. An extension
+    moves the end, so the window: the decision no longer answers the new one,
+    which is due once it opens (counted from the extension's day when the new
+    window is open already). Past the end it is no longer due: the final
+    decision (graduate or stop) is, as ``decision_overdue`` says.
+    """
+    if stage != Stage.RUNNING or window is None:
+        return None
+    opens, end = window.handover_opens, window.end
+    decided = decided_for == opens
+    due_since: date | None = None
+    if not decided and opens <= today <= end:
+        due_since = max(opens, decided_on) if decided_on else opens
+    return Checkpoint(
+        window_opens=opens,
+        window_ends=end,
+        recordable=checkpoint_recordable(stage=stage, window=window, today=today),
+        decided=decided,
+        due_since=due_since,
+        overdue_on=due_since + timedelta(days=rules.checkpoint_grace_days)
+        if due_since is not None
+        else None,
+    )
 
 
 def overdue_if_due_before(*, today: date, rules: RuleSettings) -> date:

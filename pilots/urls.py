@@ -43,6 +43,7 @@ urlpatterns = [
     path(P + "check-ins/", checkins.checkin_create, name="checkin_new"),
     path(P + "ownership/", gates.ownership_respond, name="ownership"),
     path(P + "decide/", gates.pilot_decide, name="decide"),
+    path(P + "checkpoint/", gates.checkpoint_decide, name="checkpoint"),
     path(P + "operations/accept/", gates.operations_accept, name="operations_accept"),
     path(
         P + "infrastructure/<slug:item>/approve-waiver/",

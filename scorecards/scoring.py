@@ -63,6 +63,9 @@ HANDOVER_BEHIND         handover        20 per  at risk; critical with 3 or more
 DECISION_OVERDUE        handover        100     critical: past its end (+ grace days)
                                                 with no graduate or stop decision,
                                                 running or approved and never started
+CHECKPOINT_DUE          handover        30      watch while due (running, the window
+                                                open, no lead's checkpoint decision for
+                                                it); at risk once overdue (grace days)
 ======================  ==============  ======  ======================================
 """
 
@@ -161,6 +164,7 @@ REASONS = _registry(
     ReasonCode("HANDOVER_UNPLANNED", "Handover unplanned", Practice.HANDOVER),
     ReasonCode("HANDOVER_BEHIND", "Handover tasks overdue", Practice.HANDOVER),
     ReasonCode("DECISION_OVERDUE", "Past end, no decision", Practice.HANDOVER),
+    ReasonCode("CHECKPOINT_DUE", "Checkpoint decision due", Practice.HANDOVER),
 )
 # Every code with its short label (filters and charts).
 REASON_CODES = {code: reason.label for code, reason in REASONS.items()}
@@ -241,6 +245,9 @@ class Facts:
     checkin_confidence: str | None = None
     checkin_on: date | None = None
     waivers: tuple[Waiver, ...] = ()  # the answers not "yes", in the checklist's order
+    # The latest checkpoint decision: the window it answered (its first day), and its day.
+    checkpoint_for: date | None = None
+    checkpoint_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -620,6 +627,7 @@ def _handover(
             f"{plural(facts.tasks_overdue, 'knowledge-transfer task')} overdue.",
             "handover",
         )
+    _checkpoint(facts, found, today, settings, window)
     end = facts.planned_end
     if end is not None and rules.decision_overdue(
         stage=facts.stage, planned_end=end, today=today, rules=settings
@@ -636,6 +644,40 @@ def _handover(
             "decision",
         )
     return window
+
+
+def _checkpoint(
+    facts: Facts,
+    found: _Found,
+    today: date,
+    settings: RuleSettings,
+    window: timeline.Timeline | None,
+) -> None:
+    """The window is open and no lead has decided continue, extend or stop for it."""
+    found_checkpoint = rules.checkpoint(
+        stage=facts.stage,
+        window=window,
+        decided_for=facts.checkpoint_for,
+        decided_on=facts.checkpoint_on,
+        today=today,
+        rules=settings,
+    )
+    if found_checkpoint is None or found_checkpoint.overdue_on is None:
+        return
+    overdue = found_checkpoint.overdue(today)
+    found.add(
+        "CHECKPOINT_DUE",
+        30,
+        Risk.AT_RISK if overdue else Risk.WATCH,
+        f"The handover window opened on {formats.day(found_checkpoint.window_opens)} and no "
+        "portfolio lead has decided to continue, extend or stop it"
+        + (
+            f": overdue since {formats.day(found_checkpoint.overdue_on)}."
+            if overdue
+            else f": due by {formats.day(found_checkpoint.overdue_on)}."
+        ),
+        "checkpoint",
+    )
 
 
 def _unplanned(

@@ -36,6 +36,7 @@ from pilots.enums import (
 from pilots.links import PilotLinks
 from pilots.models import (
     CheckIn,
+    CheckpointDecision,
     GateDecision,
     InfrastructureAnswer,
     KnowledgeTransferTask,
@@ -86,11 +87,18 @@ def _facts(
     scope = Q(pk__in=pilot_ids) if pilot_ids is not None else Q()
     # The owner's latest check-in, read with the pilot (no query of its own).
     latest_checkin = CheckIn.objects.filter(pilot=OuterRef("pk")).order_by("-created_at", "-pk")
+    latest_checkpoint = CheckpointDecision.objects.filter(pilot=OuterRef("pk")).order_by(
+        "-decided_at", "-pk"
+    )
     pilots = list(
         Pilot.objects.filter(scope)
         .annotate(
             checkin_confidence=Subquery(latest_checkin.values("confidence")[:1]),
             checkin_at=Subquery(latest_checkin.values("created_at")[:1]),
+        )
+        .annotate(
+            checkpoint_for=Subquery(latest_checkpoint.values("window_opened_on")[:1]),
+            checkpoint_at=Subquery(latest_checkpoint.values("decided_at")[:1]),
         )
         .order_by("pk")
         .values(
@@ -106,6 +114,8 @@ def _facts(
             "receiving_team",
             "checkin_confidence",
             "checkin_at",
+            "checkpoint_for",
+            "checkpoint_at",
         )
     )
     related = {f"pilot__{key}": value for key, value in _scope_filter(pilot_ids).items()}
@@ -228,6 +238,10 @@ def _facts(
             next_task_due=task.get("next_due"),
             first_task_on=timezone.localdate(first) if first else None,
             graduated_on=graduated_on.get(pk),
+            checkpoint_for=pilot["checkpoint_for"],
+            checkpoint_on=timezone.localdate(pilot["checkpoint_at"])
+            if pilot["checkpoint_at"]
+            else None,
             segments=tuple(
                 _segment(row, sorted(series.get(row["pk"], [])))
                 for row in own

@@ -27,6 +27,7 @@ urlpatterns = [
     route(P + "stop/", pilots.Stop, "pilot-stop"),
     route(P + "accept-operations/", pilots.AcceptOperations, "pilot-accept-operations"),
     route(P + "decisions/", pilots.DecisionList, "decision-list"),
+    route(P + "checkpoints/", pilots.CheckpointList, "checkpoint-list"),
     route(P + "events/", pilots.EventList, "event-list"),
     route(P + "check-ins/", checkins.CheckInList, "checkin-list"),
     route(P + "members/", handover.MemberList, "member-list"),

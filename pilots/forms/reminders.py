@@ -22,8 +22,8 @@ class ReminderMuteForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text=(
             "Muted reminders are neither emailed nor shown in your inbox. Reminders about "
-            "an unplanned handover, an overdue decision, a breached critical segment and an "
-            "expired infrastructure waiver cannot be muted."
+            "an unplanned handover, an overdue decision or checkpoint, a breached critical "
+            "segment and an expired infrastructure waiver cannot be muted."
         ),
     )
 

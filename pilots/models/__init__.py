@@ -9,7 +9,7 @@ from pilots.models.accounts import ApiToken
 from pilots.models.checkins import CheckIn
 from pilots.models.handover import KnowledgeTransferTask
 from pilots.models.health import Heartbeat
-from pilots.models.history import GateDecision, PilotEvent
+from pilots.models.history import CheckpointDecision, GateDecision, PilotEvent
 from pilots.models.metrics import Metric, MetricReading
 from pilots.models.outbox import OutboxMessage
 from pilots.models.pilot import BusinessUnit, Pilot, PilotMembership
@@ -20,6 +20,7 @@ __all__ = [
     "ApiToken",
     "BusinessUnit",
     "CheckIn",
+    "CheckpointDecision",
     "GateDecision",
     "Heartbeat",
     "InfrastructureAnswer",

@@ -17,7 +17,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from pilots.enums import Stage
+from pilots.enums import CheckpointChoice, Stage
 from pilots.models.pilot import Pilot
 
 User = settings.AUTH_USER_MODEL
@@ -96,6 +96,47 @@ class GateDecision(AppendOnly):
         return f"{self.pilot}: {self.from_stage} → {self.to_stage}"
 
 
+class CheckpointDecision(AppendOnly):
+    """A portfolio lead's decision when the handover window opens: continue, extend or stop.
+
+    Recorded by ``pilots.services.checkpoints.checkpoint_record`` only. It answers the
+    checkpoint of the window that opened on ``window_opened_on``; an extension moves
+    the end (``previous_end`` → ``new_end``), so the next window asks again.
+    """
+
+    pilot = models.ForeignKey(Pilot, on_delete=models.PROTECT, related_name="checkpoints")
+    decision = models.CharField(max_length=10, choices=CheckpointChoice.choices)
+    rationale = models.TextField(help_text="Why: what the lead saw and decided.")
+    window_opened_on = models.DateField(
+        help_text="The first day of the handover window this decision answers."
+    )
+    previous_end = models.DateField(help_text="The planned end when the decision was taken.")
+    new_end = models.DateField(
+        null=True, blank=True, help_text="Extensions only: the new planned end."
+    )
+    decided_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["pilot", "-decided_at", "-id"]
+        get_latest_by = "decided_at"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(decision__in=CheckpointChoice.values), name="checkpoint_decision_valid"
+            ),
+            models.CheckConstraint(condition=~Q(rationale=""), name="checkpoint_has_rationale"),
+            models.CheckConstraint(
+                condition=(Q(decision=CheckpointChoice.EXTEND) & Q(new_end__gt=F("previous_end")))
+                | (~Q(decision=CheckpointChoice.EXTEND) & Q(new_end__isnull=True)),
+                name="checkpoint_extension_moves_end_later",
+                violation_error_message="An extension needs a new end later than the current one.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pilot}: {self.get_decision_display()}"
+
+
 class PilotEvent(AppendOnly):
     """The audit history: every change to a pilot, its metrics, owners, tasks and gates.
 
@@ -126,6 +167,7 @@ class PilotEvent(AppendOnly):
         TASK_COMPLETED = "task_completed", "Knowledge-transfer task completed"
         TASK_REORDERED = "task_reordered", "Handover plan reordered"
         CHECKIN_RECORDED = "checkin_recorded", "Owner checked in"
+        CHECKPOINT_DECIDED = "checkpoint_decided", "Checkpoint decision recorded"
 
     pilot = models.ForeignKey(Pilot, on_delete=models.PROTECT, related_name="events")
     # None: the system (a job). A user who acted cannot be deleted (PROTECT): deactivate them.

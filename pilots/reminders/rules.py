@@ -36,6 +36,7 @@ from pilots.frame import formats
 from pilots.frame.formats import plural
 from pilots.links import PilotLinks
 from pilots.models import (
+    CheckpointDecision,
     GateDecision,
     InfrastructureAnswer,
     KnowledgeTransferTask,
@@ -559,6 +560,85 @@ def _decision_overdue(sweep: Sweep) -> list[Due]:
     return due
 
 
+def _checkpoint_overdue(sweep: Sweep) -> list[Due]:
+    """A running pilot in its open window with no checkpoint decision for the grace days:
+    to the portfolio leads who may take it (not the pilot's sponsor or business owner).
+
+    The query keeps the running pilots whose end is ahead and whose window could have
+    been open for the grace days (started at least that long ago), with their latest
+    checkpoint decision; ``rules.checkpoint`` decides.
+    """
+    day = sweep.day
+    latest = CheckpointDecision.objects.filter(pilot=OuterRef("pk")).order_by("-decided_at", "-pk")
+    rows = (
+        sweep.scope(Pilot.objects.all(), "pk")
+        .filter(
+            stage=Stage.RUNNING,
+            planned_end__gte=day,
+            started_on__lte=day - timedelta(days=sweep.rules.checkpoint_grace_days),
+        )
+        .annotate(
+            decided_for=Subquery(latest.values("window_opened_on")[:1]),
+            decided_at=Subquery(latest.values("decided_at")[:1]),
+        )
+        .values_list(
+            "pk",
+            "reference",
+            "stage",
+            "started_on",
+            "planned_end",
+            "decided_for",
+            "decided_at",
+            "sponsor_id",
+            "owner_id",
+            "owner_status",
+        )
+        .order_by("pk")
+    )
+    due = []
+    for row in rows:
+        pk, reference, stage, start, end, decided_for, decided_at = row[:7]
+        sponsor, owner, owner_status = row[7:]
+        if end < start:
+            continue
+        found = rules.checkpoint(
+            stage=stage,
+            window=timeline.timeline(
+                start=start, end=end, today=day, lead_days=sweep.rules.lead_days
+            ),
+            decided_for=decided_for,
+            decided_on=timezone.localdate(decided_at, LOCAL()) if decided_at else None,
+            today=day,
+            rules=sweep.rules,
+        )
+        if found is None or found.overdue_on is None or not found.overdue(day):
+            continue
+        # Independence (pilots.permissions.NOT_INDEPENDENT): the sponsor and the business
+        # owner, accepted or nominated, may not decide, so they are not asked to.
+        barred = {sponsor}
+        if owner_status in (OwnershipStatus.ACCEPTED, OwnershipStatus.PENDING):
+            barred.add(owner)
+        reason = (
+            f"The handover window of {reference} opened on {formats.day(found.window_opens)} "
+            "and no portfolio lead has decided to continue, extend or stop it; overdue since "
+            f"{formats.day(found.overdue_on)}."
+        )
+        for recipient in sweep.leads:
+            if recipient not in barred:
+                due.append(
+                    Due(
+                        pk,
+                        ReminderKind.CHECKPOINT_OVERDUE,
+                        recipient,
+                        reason,
+                        "Take the checkpoint decision: continue (with the handover plan and "
+                        "operations' acceptance), extend with a reason, or stop it.",
+                        sweep.links.detail(reference, "checkpoint"),
+                    )
+                )
+    return due
+
+
 # --- The registry ---------------------------------------------------------------------------
 
 
@@ -638,6 +718,14 @@ KINDS = _registry(
         "an approved or running pilot's infrastructure waiver is past its expiry date and the "
         "item is still not “yes”",
         "sponsor",
+    ),
+    Kind(
+        ReminderKind.CHECKPOINT_OVERDUE,
+        _checkpoint_overdue,
+        "a running pilot's handover window has been open for the checkpoint grace days "
+        "with no portfolio lead's checkpoint decision for it",
+        "portfolio leads who may decide (not its sponsor or business owner)",
+        to_leads=True,
     ),
 )
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 from pilots import rules, timeline
 from pilots.enums import InfrastructureItem, Stage
 from pilots.models import (
+    CheckpointDecision,
     GateDecision,
     InfrastructureAnswer,
     KnowledgeTransferTask,
@@ -39,6 +40,7 @@ def rule_settings() -> RuleSettings:
         task_grace_days=settings.PILOTGATE_TASK_OVERDUE_GRACE_DAYS,
         decision_grace_days=settings.PILOTGATE_DECISION_GRACE_DAYS,
         ownership_pending_days=settings.PILOTGATE_OWNERSHIP_PENDING_DAYS,
+        checkpoint_grace_days=settings.PILOTGATE_CHECKPOINT_GRACE_DAYS,
     )
 
 
@@ -112,6 +114,39 @@ def pilot_timeline(pilot: Pilot, *, today: date | None = None) -> timeline.Timel
         today=today or timezone.localdate(),
         lead_days=settings.PILOTGATE_HANDOVER_LEAD_DAYS,
         closed_on=closed_on(pilot),
+    )
+
+
+def pilot_checkpoint_decisions(pilot: Pilot) -> list[CheckpointDecision]:
+    """The pilot's checkpoint decisions, newest first, with who took them (one query)."""
+    return list(
+        CheckpointDecision.objects.filter(pilot=pilot)
+        .select_related("decided_by")
+        .order_by("-decided_at", "-pk")
+    )
+
+
+def pilot_checkpoint(
+    pilot: Pilot,
+    *,
+    today: date,
+    tl: timeline.Timeline | None = None,
+    decisions: list[CheckpointDecision] | None = None,
+) -> rules.Checkpoint | None:
+    """The running pilot's checkpoint today (``rules.checkpoint``), from its latest decision.
+
+    ``decisions``: those of ``pilot_checkpoint_decisions``, else they are read (one query).
+    """
+    if decisions is None:
+        decisions = pilot_checkpoint_decisions(pilot)
+    latest = decisions[0] if decisions else None
+    return rules.checkpoint(
+        stage=pilot.stage,
+        window=tl if tl is not None else pilot_timeline(pilot, today=today),
+        decided_for=latest.window_opened_on if latest else None,
+        decided_on=timezone.localdate(latest.decided_at) if latest else None,
+        today=today,
+        rules=rule_settings(),
     )
 
 

@@ -8,11 +8,11 @@ from django.shortcuts import redirect, render
 
 from pilots.enums import InfrastructureItem
 from pilots.errors import TransitionRefused
-from pilots.forms.gates import DecisionForm, DeclineForm
+from pilots.forms.gates import CheckpointForm, DecisionForm, DeclineForm
 from pilots.links import PilotLinks
 from pilots.permissions import INDEPENDENT_DECISIONS, independent_decision_refusal
 from pilots.selectors.pilots import pilot_for_page
-from pilots.services import gates, ownership, registration
+from pilots.services import checkpoints, gates, ownership, registration
 from pilots.views.common import (
     SignedInRequest,
     abilities,
@@ -96,6 +96,48 @@ def pilot_decide(request: SignedInRequest, reference: str) -> HttpResponse:
         pilot_page_context(
             request, pilot, decision_form=form, refused=refused, refused_decision=decision
         ),
+    )
+
+
+@post_only(lambda reference: PilotLinks().detail(reference, "checkpoint"))
+def checkpoint_decide(request: SignedInRequest, reference: str) -> HttpResponse:
+    """Record the checkpoint decision; bad words or a refusal re-render the page's form."""
+    pilot = pilot_for_page(request.user, reference=reference)
+    ab = abilities(request, pilot)
+    require(
+        ab.checkpoint,
+        ab.checkpoint_rule or "Only a running pilot has a checkpoint decision to record.",
+    )
+    form = CheckpointForm(request.POST)
+    refused = None
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            recorded = call_service(
+                form,
+                lambda: checkpoints.checkpoint_record(
+                    pilot=pilot,
+                    by=request.user,
+                    decision=data["decision"],
+                    rationale=data["rationale"],
+                    new_end=data["new_end"],
+                    lessons_learned=data["lessons_learned"],
+                ),
+            )
+            if recorded is not None:
+                messages.success(
+                    request,
+                    f"Checkpoint of {pilot.reference} recorded: "
+                    f"{recorded.get_decision_display().lower()}.",
+                )
+                return redirect(pilot_url(pilot, "checkpoint"))
+        except TransitionRefused as error:
+            refused = missing_with_links(pilot, error.missing, may_edit=ab.edit)
+    pilot = pilot_for_page(request.user, reference=reference)
+    return render(
+        request,
+        "pilots/pilot_detail.html",
+        pilot_page_context(request, pilot, checkpoint_form=form, checkpoint_refused=refused),
     )
 
 

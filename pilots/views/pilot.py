@@ -15,7 +15,7 @@ from pilots.abilities import Abilities
 from pilots.enums import MetricKind, Stage, TaskStatus
 from pilots.filters import PilotFilter
 from pilots.forms.checkins import CheckInForm
-from pilots.forms.gates import DecisionForm, DeclineForm
+from pilots.forms.gates import CheckpointForm, DecisionForm, DeclineForm
 from pilots.forms.readings import ReadingForm
 from pilots.frame import formats
 from pilots.models import Metric, MetricReading, Pilot
@@ -30,6 +30,8 @@ from pilots.selectors.metrics import (
 )
 from pilots.selectors.pilots import (
     infrastructure_rows,
+    pilot_checkpoint,
+    pilot_checkpoint_decisions,
     pilot_events,
     pilot_for_page,
     pilot_list,
@@ -37,6 +39,7 @@ from pilots.selectors.pilots import (
     review_queue,
     rule_settings,
 )
+from pilots.services.checkpoints import continue_missing_items
 from pilots.services.gates import TRANSITIONS, submission_missing_items
 from pilots.views.common import (
     SignedInRequest,
@@ -168,6 +171,8 @@ def pilot_page_context(request: SignedInRequest, pilot: Pilot, **overrides: Any)
         missing = missing_with_links(pilot, submission_missing_items(pilot), may_edit=ab.edit)
     decisions = decisions_open_to(ab, pilot)
     infra = infrastructure_rows(pilot, today=today)
+    checkpoint_decisions = pilot_checkpoint_decisions(pilot)
+    checkpoint = pilot_checkpoint(pilot, today=today, tl=tl, decisions=checkpoint_decisions)
     context = {
         "pilot": pilot,
         "ab": ab,
@@ -207,6 +212,20 @@ def pilot_page_context(request: SignedInRequest, pilot: Pilot, **overrides: Any)
         "pending_waivers": [row for row in infra if row.answer.waiver_pending]
         if "approve" in decisions
         else [],
+        # The checkpoint section: shown from the lead days before the window opens, and
+        # wherever a checkpoint decision was recorded.
+        "checkpoint": checkpoint,
+        "checkpoint_shown": bool(
+            checkpoint_decisions or (checkpoint and (checkpoint.recordable or checkpoint.due))
+        ),
+        "checkpoint_decisions": checkpoint_decisions,
+        "checkpoint_overdue": bool(checkpoint and checkpoint.overdue(today)),
+        "continue_needs": missing_with_links(pilot, continue_missing_items(pilot), may_edit=ab.edit)
+        if checkpoint
+        else [],
+        "checkpoint_form": CheckpointForm()
+        if ab.checkpoint and checkpoint and checkpoint.recordable
+        else None,
     }
     context.update(overrides)
     return context

@@ -61,6 +61,7 @@ from pilots.enums import (
 )
 from pilots.models import (
     BusinessUnit,
+    CheckpointDecision,
     GateDecision,
     KnowledgeTransferTask,
     Metric,
@@ -175,6 +176,29 @@ candidates (pilot_id, kind, recipient_id) AS (
     CROSS JOIN LATERAL (SELECT p.sponsor_id UNION SELECT leads.id FROM leads) r (id)
     WHERE p.stage = ANY(%(handover_stages)s)
       AND p.planned_end < %(day)s - %(decision_grace)s
+  UNION ALL
+    SELECT p.id, %(k_checkpoint)s::text, l.id
+    FROM {pilot} p
+    CROSS JOIN LATERAL (
+        SELECT p.started_on + ceil(2 * (p.planned_end - p.started_on) / 3.0)::int AS opens
+    ) w
+    LEFT JOIN LATERAL (
+        SELECT c.window_opened_on, (c.decided_at AT TIME ZONE %(time_zone)s)::date AS decided_on
+        FROM {checkpoint} c
+        WHERE c.pilot_id = p.id
+        ORDER BY c.decided_at DESC, c.id DESC
+        LIMIT 1
+    ) k ON true
+    CROSS JOIN leads l
+    WHERE p.stage = %(running)s
+      AND p.planned_end >= %(day)s
+      AND p.planned_end >= p.started_on
+      AND w.opens <= %(day)s
+      AND k.window_opened_on IS DISTINCT FROM w.opens
+      AND %(day)s - greatest(w.opens, k.decided_on) >= %(checkpoint_grace)s
+      AND l.id <> p.sponsor_id
+      AND (p.owner_id IS NULL OR l.id <> p.owner_id
+           OR NOT p.owner_status = ANY(%(deciding_owner)s))
 )
 SELECT DISTINCT c.pilot_id, c.kind, c.recipient_id
 FROM candidates c
@@ -307,6 +331,7 @@ class Command(BaseCommand):
             "reading": MetricReading,
             "task": KnowledgeTransferTask,
             "decision": GateDecision,
+            "checkpoint": CheckpointDecision,
             "mute": ReminderMute,
             "user": User,
             "user_groups": User.groups.through,
@@ -333,6 +358,8 @@ class Command(BaseCommand):
             "stale_grace": settings.PILOTGATE_STALE_GRACE_DAYS,
             "pending_days": settings.PILOTGATE_OWNERSHIP_PENDING_DAYS,
             "decision_grace": settings.PILOTGATE_DECISION_GRACE_DAYS,
+            "checkpoint_grace": settings.PILOTGATE_CHECKPOINT_GRACE_DAYS,
+            "deciding_owner": [str(OwnershipStatus.ACCEPTED), str(OwnershipStatus.PENDING)],
             "time_zone": timezone.get_current_timezone_name(),
             "k_unplanned": str(ReminderKind.HANDOVER_UNPLANNED),
             "k_escalation": str(ReminderKind.HANDOVER_ESCALATION),
@@ -340,6 +367,7 @@ class Command(BaseCommand):
             "k_stale": str(ReminderKind.METRIC_STALE),
             "k_ownership": str(ReminderKind.OWNERSHIP_PENDING),
             "k_decision": str(ReminderKind.DECISION_OVERDUE),
+            "k_checkpoint": str(ReminderKind.CHECKPOINT_OVERDUE),
         }
         return query, params
 

@@ -49,7 +49,9 @@ def demo_pages() -> dict[str, list[str]]:
     )
     graduated = sponsored.filter(stage=Stage.GRADUATED).order_by("reference").first()
     stopped = sponsored.filter(stage=Stage.STOPPED).order_by("reference").first()
-    assert None not in (draft, running, graduated, stopped), "the demo data changed"
+    # In its handover window without a checkpoint: the lead sees the checkpoint form.
+    checkpoint = Pilot.objects.filter(title="Spare parts reorder advisor").first()
+    assert None not in (draft, running, graduated, stopped, checkpoint), "the demo data changed"
     metric = Metric.objects.filter(pilot=running, readings__isnull=False).first()
     reading = MetricReading.objects.filter(metric=metric).order_by("-observed_on").first()
     task = running.tasks.order_by("pk").first()
@@ -94,6 +96,7 @@ def demo_pages() -> dict[str, list[str]]:
             "/portfolio/",
             f"/pilots/{graduated.reference}/scorecard/",
             f"/pilots/{divergent}/",
+            f"/pilots/{checkpoint.reference}/",
         ],
     }
 

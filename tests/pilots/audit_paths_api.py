@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+from pilots.models import Pilot
 from pilots.services.audit import plain
 from tests.pilots.audit_paths import (
     A,
@@ -355,6 +358,31 @@ API_PATHS = [
         A.STAGE_CHANGED,
         lambda pilot, cast: {"stage": ["running", "stopped"]},
         route="pilot-stop",
+    ),
+    Path(
+        "api",
+        "checkpoint: extend",
+        "running",
+        "lead",
+        api(
+            "post",
+            lambda pilot, cast: "checkpoints/",
+            lambda pilot, cast: {
+                "decision": "extend",
+                "rationale": "Operations starts later.",
+                "new_end": "2026-04-30",
+            },
+        ),
+        A.CHECKPOINT_DECIDED,
+        lambda pilot, cast: {
+            "decision": [None, "extend"],
+            "planned_end": ["2026-03-20", "2026-04-30"],
+        },
+        # Its window (from 24 Feb) is open on the day these writes run (1 Mar 2026).
+        setup=lambda pilot, cast: Pilot.objects.filter(pk=pilot.pk).update(
+            planned_end=date(2026, 3, 20)
+        ),
+        route="checkpoint-list",
     ),
     Path(
         "api",

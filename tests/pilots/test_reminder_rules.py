@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 
 from pilots.enums import (
     PORTFOLIO_LEADS_GROUP,
+    CheckpointChoice,
     InfrastructureAnswerValue,
     InfrastructureItem,
     MetricKind,
@@ -28,7 +29,7 @@ from pilots.models import InfrastructureAnswer, Pilot, Reminder, ReminderMute
 from pilots.reminders import delivery, inbox, sweep
 from pilots.reminders.rules import reminders_due
 from pilots.reminders.sweep import reminders_sweep
-from pilots.services import ownership, registration
+from pilots.services import checkpoints, ownership, registration
 from tests import factories
 from tests.pilots.reminder_helpers import (
     ESCALATION,
@@ -40,6 +41,48 @@ from tests.pilots.reminder_helpers import (
 )
 
 # --- Each kind: the right day, not the day before, the right people -----------------------
+
+
+def test_checkpoint_overdue_to_the_leads_who_may_decide_after_the_grace_days(running, lead, lead2):
+    assert due(WINDOW_OPENS, K.CHECKPOINT_OVERDUE) == set()
+    assert due(WINDOW_OPENS + timedelta(days=6), K.CHECKPOINT_OVERDUE) == set()
+    assert due(WINDOW_OPENS + timedelta(days=7), K.CHECKPOINT_OVERDUE) == {"lead", "lead2"}
+    assert due(date(2026, 7, 5), K.CHECKPOINT_OVERDUE) == {"lead", "lead2"}  # last day
+    assert due(date(2026, 7, 6), K.CHECKPOINT_OVERDUE) == set()  # ended: decision overdue
+    (item,) = [i for i in reminders_due(ESCALATION) if i.kind == K.CHECKPOINT_OVERDUE][:1]
+    assert item.reason == (
+        f"The handover window of {running.reference} opened on 6 May 2026 and no portfolio "
+        "lead has decided to continue, extend or stop it; overdue since 13 May 2026."
+    )
+    assert item.link == f"/pilots/{running.reference}/#checkpoint"
+
+
+def test_checkpoint_overdue_not_to_a_lead_who_sponsors_or_owns_the_pilot(running, lead, lead2):
+    Pilot.objects.filter(pk=running.pk).update(sponsor=lead2)
+    assert due(ESCALATION, K.CHECKPOINT_OVERDUE) == {"lead"}
+    Pilot.objects.filter(pk=running.pk).update(owner=lead)
+    assert due(ESCALATION, K.CHECKPOINT_OVERDUE) == set()
+
+
+def test_checkpoint_overdue_grace_is_a_setting(running, lead, settings):
+    settings.PILOTGATE_CHECKPOINT_GRACE_DAYS = 2
+    assert due(WINDOW_OPENS + timedelta(days=1), K.CHECKPOINT_OVERDUE) == set()
+    assert due(WINDOW_OPENS + timedelta(days=2), K.CHECKPOINT_OVERDUE) == {"lead"}
+
+
+def test_checkpoint_overdue_stops_with_a_decision_and_returns_in_the_extended_window(running, lead):
+    with time_machine.travel(datetime(2026, 5, 6, 10, tzinfo=UTC), tick=False):
+        checkpoints.checkpoint_record(
+            pilot=running,
+            by=lead,
+            decision=CheckpointChoice.EXTEND,
+            rationale="The receiving team starts in September.",
+            new_end=date(2026, 9, 5),
+        )
+    assert due(ESCALATION, K.CHECKPOINT_OVERDUE) == set()
+    # The new window opens on 16 Jun 2026: overdue from 23 Jun.
+    assert due(date(2026, 6, 22), K.CHECKPOINT_OVERDUE) == set()
+    assert due(date(2026, 6, 23), K.CHECKPOINT_OVERDUE) == {"lead"}
 
 
 def test_handover_unplanned_from_lead_days_before_the_window(running, lead):

@@ -1,10 +1,10 @@
 """The page, the scorecard and the reminders agree: one rule, three places that tell people.
 
-Each row is a pilot situation on a day. For each of the seven rules that tell
+Each row is a pilot situation on a day. For each of the eight rules that tell
 people something (metric stale, handover not planned, task overdue, decision
-overdue, critical segment breached, infrastructure waiver expired, the owner's
-confidence diverging from the metric: this one has no reminder) the test reads
-what the pilot page shows
+overdue, critical segment breached, infrastructure waiver expired, checkpoint
+overdue, the owner's confidence diverging from the metric: this one has no
+reminder) the test reads what the pilot page shows
 (rendered, as a lead sees it), which reasons the scorecard gives (recomputed
 for that day) and which reminders the sweep finds, and asserts the three agree. Where they differ on
 purpose the row says so in ``differs``.
@@ -30,9 +30,10 @@ from pilots.enums import (
     Stage,
     TaskStatus,
 )
-from pilots.models import GateDecision, InfrastructureAnswer, Pilot
+from pilots.models import CheckpointDecision, GateDecision, InfrastructureAnswer, Pilot
 from pilots.reminders.rules import reminders_due
 from scorecards.models import Scorecard
+from scorecards.scoring import Risk
 from scorecards.services import scorecards_recompute
 from tests import factories
 
@@ -48,7 +49,8 @@ STALE, HANDOVER, TASK, DECISION = "stale", "handover", "task overdue", "decision
 SEGMENT = "segment breach"
 DIVERGES = "confidence diverges"
 WAIVER = "waiver expired"
-RULES = (STALE, HANDOVER, TASK, DECISION, SEGMENT, DIVERGES, WAIVER)
+CHECKPOINT = "checkpoint overdue"
+RULES = (STALE, HANDOVER, TASK, DECISION, SEGMENT, DIVERGES, WAIVER, CHECKPOINT)
 
 # How each place says it.
 PAGE_SIGNS = {
@@ -59,6 +61,7 @@ PAGE_SIGNS = {
     SEGMENT: "Beyond its guardrail",
     DIVERGES: "The owner's confidence diverges from the metric.",
     WAIVER: '<strong class="waiver-expired">Waiver expired on',
+    CHECKPOINT: "<strong>Checkpoint overdue.</strong>",
 }
 REASON_CODES = {
     STALE: "METRIC_STALE",
@@ -68,7 +71,10 @@ REASON_CODES = {
     SEGMENT: "SEGMENT_BREACH",
     DIVERGES: "CONFIDENCE_DIVERGES",
     WAIVER: "WAIVER_EXPIRED",
+    CHECKPOINT: "CHECKPOINT_DUE",
 }
+# The scorecard says CHECKPOINT_DUE as "watch" while due; overdue is its "at risk".
+AT_RISK_ONLY = {CHECKPOINT}
 REMINDER_KINDS = {
     STALE: ReminderKind.METRIC_STALE,
     HANDOVER: ReminderKind.HANDOVER_UNPLANNED,
@@ -76,6 +82,7 @@ REMINDER_KINDS = {
     DECISION: ReminderKind.DECISION_OVERDUE,
     SEGMENT: ReminderKind.SEGMENT_BREACH,
     WAIVER: ReminderKind.WAIVER_EXPIRED,
+    CHECKPOINT: ReminderKind.CHECKPOINT_OVERDUE,
 }
 
 
@@ -163,6 +170,19 @@ def nothing(pilot: Pilot) -> None:
     """No change to the fixture."""
 
 
+def checkpoint(pilot: Pilot, decision: str, *, on: date, window: date = OPENS) -> None:
+    """A lead's checkpoint decision recorded on ``on`` for the window opening ``window``."""
+    CheckpointDecision.objects.create(
+        pilot=pilot,
+        decision=decision,
+        rationale="Recorded for the parity test.",
+        window_opened_on=window,
+        previous_end=pilot.planned_end,
+        decided_by=pilot.sponsor,
+        decided_at=timezone.make_aware(datetime.combine(on, time(12))),
+    )
+
+
 SITUATIONS = [
     Situation(
         "build phase, fresh reading", "running", BUILD, lambda p: read(p, BUILD), frozenset()
@@ -214,7 +234,45 @@ SITUATIONS = [
         "running",
         ESCALATED,
         lambda p: read(p, ESCALATED),
-        frozenset({HANDOVER}),
+        frozenset({HANDOVER, CHECKPOINT}),
+    ),
+    Situation(
+        "window open six days, a task, no checkpoint decision yet",
+        "running",
+        ESCALATED - timedelta(days=1),
+        lambda p: (read(p, ESCALATED), task(p, due_on=date(2026, 6, 1))),
+        frozenset(),
+    ),
+    Situation(
+        "window open seven days, a task, no checkpoint decision",
+        "running",
+        ESCALATED,
+        lambda p: (read(p, ESCALATED), task(p, due_on=date(2026, 6, 1))),
+        frozenset({CHECKPOINT}),
+    ),
+    Situation(
+        "window open seven days, continue decided",
+        "running",
+        ESCALATED,
+        lambda p: (
+            read(p, ESCALATED),
+            task(p, due_on=date(2026, 6, 1)),
+            checkpoint(p, "continue", on=OPENS),
+        ),
+        frozenset(),
+    ),
+    Situation(
+        "continue decided for an earlier window, the end since moved later",
+        "running",
+        date(2026, 6, 26),
+        lambda p: (
+            read(p, date(2026, 6, 26)),
+            task(p, due_on=date(2026, 8, 1)),
+            checkpoint(p, "continue", on=OPENS),
+            # To 5 Sep: the window now opens 16 Jun, open for 10 days.
+            Pilot.objects.filter(pk=p.pk).update(planned_end=date(2026, 9, 5)),
+        ),
+        frozenset({CHECKPOINT}),
     ),
     Situation(
         "handover window open, a task planned",
@@ -404,8 +462,14 @@ def page_says(client, lead, pilot: Pilot, day: date) -> set[str]:
 
 def scorecard_says(pilot: Pilot, day: date) -> set[str]:
     scorecards_recompute(pilot_ids=[pilot.pk], today=day)
-    codes = {reason["code"] for reason in Scorecard.objects.get(pilot=pilot).reasons}
-    return {rule for rule, code in REASON_CODES.items() if code in codes}
+    reasons = Scorecard.objects.get(pilot=pilot).reasons
+    codes = {reason["code"] for reason in reasons}
+    at_risk = {reason["code"] for reason in reasons if reason["risk"] >= Risk.AT_RISK}
+    return {
+        rule
+        for rule, code in REASON_CODES.items()
+        if code in (at_risk if rule in AT_RISK_ONLY else codes)
+    }
 
 
 def reminders_say(pilot: Pilot, day: date) -> set[str]:

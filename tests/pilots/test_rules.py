@@ -19,6 +19,7 @@ RULES = RuleSettings(
     task_grace_days=0,
     decision_grace_days=0,
     ownership_pending_days=3,
+    checkpoint_grace_days=7,
 )
 START, END = date(2026, 1, 5), date(2026, 7, 5)  # the window opens 6 May 2026
 OPENS = date(2026, 5, 6)
@@ -359,3 +360,90 @@ def test_waiver_expired_after_its_last_day_while_approved_or_running(
         )
         is expired
     )
+
+
+# --- The checkpoint ---------------------------------------------------------------------
+
+
+def _checkpoint(today, *, stage=Stage.RUNNING, end=END, decided_for=None, decided_on=None):
+    window = timeline.timeline(start=START, end=end, today=today, lead_days=RULES.lead_days)
+    return rules.checkpoint(
+        stage=stage,
+        window=window,
+        decided_for=decided_for,
+        decided_on=decided_on,
+        today=today,
+        rules=RULES,
+    )
+
+
+@pytest.mark.parametrize(
+    ("today", "recordable", "due_since", "overdue"),
+    [
+        (OPENS - timedelta(days=15), False, None, False),  # before the lead days
+        (OPENS - timedelta(days=14), True, None, False),  # a lead may record it early
+        (OPENS, True, OPENS, False),  # due from the window's first day
+        (OPENS + timedelta(days=6), True, OPENS, False),
+        (OPENS + timedelta(days=7), True, OPENS, True),  # the grace days have passed
+        (END, True, OPENS, True),  # the last day of the window
+        (END + timedelta(days=1), False, None, False),  # past the end: the final decision
+    ],
+)
+def test_checkpoint_due_in_the_open_window_and_overdue_after_the_grace_days(
+    today, recordable, due_since, overdue
+):
+    found = _checkpoint(today)
+    assert (found.window_opens, found.recordable, found.decided) == (OPENS, recordable, False)
+    assert found.due_since == due_since
+    assert found.due is (due_since is not None)
+    assert found.overdue(today) is overdue
+
+
+@pytest.mark.parametrize("stage", [Stage.DRAFT, Stage.APPROVED, Stage.GRADUATED, Stage.STOPPED])
+def test_checkpoint_only_for_a_running_pilot(stage):
+    assert _checkpoint(OPENS + timedelta(days=10), stage=stage) is None
+
+
+def test_checkpoint_none_without_dates():
+    assert (
+        rules.checkpoint(
+            stage=Stage.RUNNING,
+            window=None,
+            decided_for=None,
+            decided_on=None,
+            today=OPENS,
+            rules=RULES,
+        )
+        is None
+    )
+
+
+def test_a_decision_for_this_window_answers_the_checkpoint():
+    today = OPENS + timedelta(days=10)
+    found = _checkpoint(today, decided_for=OPENS, decided_on=OPENS + timedelta(days=2))
+    assert (found.decided, found.due, found.overdue(today)) == (True, False, False)
+    # Taken early (within the lead days), it answers the window when it opens.
+    early = _checkpoint(today, decided_for=OPENS, decided_on=OPENS - timedelta(days=5))
+    assert early.due is False
+
+
+def test_an_extension_moves_the_window_and_the_checkpoint_is_due_again_when_it_opens():
+    new_end = date(2026, 9, 5)  # the window now opens on 6 July 2026
+    new_opens = timeline.handover_window_opens(START, new_end)
+    extended_on = OPENS + timedelta(days=3)
+    before = _checkpoint(
+        new_opens - timedelta(days=1), end=new_end, decided_for=OPENS, decided_on=extended_on
+    )
+    assert (before.window_opens, before.due, before.decided) == (new_opens, False, False)
+    after = _checkpoint(new_opens, end=new_end, decided_for=OPENS, decided_on=extended_on)
+    assert after.due_since == new_opens
+
+
+def test_an_extension_that_leaves_the_new_window_open_is_due_from_its_day():
+    new_end = END + timedelta(days=6)  # the window opens 4 days later, still in the past
+    extended_on = OPENS + timedelta(days=20)
+    found = _checkpoint(extended_on, end=new_end, decided_for=OPENS, decided_on=extended_on)
+    assert found.window_opens < extended_on
+    assert found.due_since == extended_on
+    assert found.overdue(extended_on + timedelta(days=6)) is False
+    assert found.overdue(extended_on + timedelta(days=7)) is True

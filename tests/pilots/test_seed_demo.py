@@ -13,11 +13,13 @@ from unittest import mock
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from config.celery import app as celery_app
-from pilots.enums import OwnershipStatus, Stage
+from pilots.enums import CheckpointChoice, OwnershipStatus, ReminderKind, Stage
 from pilots.models import (
     CheckIn,
+    CheckpointDecision,
     GateDecision,
     InfrastructureAnswer,
     KnowledgeTransferTask,
@@ -27,6 +29,7 @@ from pilots.models import (
     PilotEvent,
 )
 from pilots.permissions import is_independent_lead, pilot_roles
+from pilots.reminders.rules import reminders_due
 from pilots.selectors.metrics import pilot_metric_statuses
 from pilots.selectors.pilots import pilot_timeline
 from pilots.services import audit, gates
@@ -308,3 +311,46 @@ def test_seed_demo_shows_a_waiver_that_expired_and_keeps_every_other_waiver_appr
         assert answer.waiver_expires_on >= answer.pilot.planned_start, answer
     submitted = Pilot.objects.exclude(stage=Stage.DRAFT).prefetch_related("infrastructure")
     assert [p.reference for p in submitted if gates.waiver_missing_items(p)] == []
+
+
+@pytest.mark.django_db
+def test_seed_demo_has_a_running_pilot_in_its_window_past_the_grace_without_a_checkpoint(
+    client, settings
+):
+    """Issue 15: a pilot in its handover window without a checkpoint decision is a reason
+    and a reminder to the leads who may decide; others in their window read sensibly."""
+    call_command("seed_demo")
+    call_command("recompute_scorecards")
+    today = timezone.localdate()
+    pilot = Pilot.objects.get(title="Spare parts reorder advisor")
+    window = pilot_timeline(pilot, today=today)
+    assert window.handover_open
+    assert (today - window.handover_opens).days > settings.PILOTGATE_CHECKPOINT_GRACE_DAYS
+    assert not CheckpointDecision.objects.filter(pilot=pilot).exists()
+    due = next(
+        r for r in Scorecard.objects.get(pilot=pilot).reasons if r["code"] == "CHECKPOINT_DUE"
+    )
+    assert due["risk"] == RiskLevel.AT_RISK
+    assert due["link"] == f"/pilots/{pilot.reference}/#checkpoint"
+    told = {
+        item.recipient_id
+        for item in reminders_due(today, pilot_id=pilot.pk)
+        if item.kind == ReminderKind.CHECKPOINT_OVERDUE
+    }
+    assert told == set(
+        get_user_model().objects.filter(username="lead").values_list("pk", flat=True)
+    )
+    client.force_login(get_user_model().objects.get(username="lead"))
+    page = client.get(f"/pilots/{pilot.reference}/").content.decode()
+    assert "<strong>Checkpoint overdue.</strong>" in page
+
+    # Continued: all done and accepted, nothing due.
+    energy = Pilot.objects.get(title="Energy use anomaly detection")
+    assert [c.decision for c in energy.checkpoints.all()] == [CheckpointChoice.CONTINUE]
+    assert "CHECKPOINT_DUE" not in {r["code"] for r in Scorecard.objects.get(pilot=energy).reasons}
+    # Extended: its new window opens later, so nothing is due today.
+    notes = Pilot.objects.get(title="Meeting notes summariser")
+    (extension,) = notes.checkpoints.all()
+    assert (extension.decision, extension.new_end) == (CheckpointChoice.EXTEND, notes.planned_end)
+    assert pilot_timeline(notes, today=today).handover_opens > today
+    assert "CHECKPOINT_DUE" not in {r["code"] for r in Scorecard.objects.get(pilot=notes).reasons}

@@ -57,8 +57,8 @@ def test_profile_offers_only_non_critical_kinds_and_says_which_cannot_be_muted(c
     assert "<legend>Mute these reminders</legend>" in html
     assert '<fieldset aria-describedby="id_muted_helptext">' in html
     assert (
-        "an unplanned handover, an overdue decision, a breached critical segment and an "
-        "expired infrastructure waiver cannot be muted." in html
+        "an unplanned handover, an overdue decision or checkpoint, a breached critical "
+        "segment and an expired infrastructure waiver cannot be muted." in html
     )
     always = re.search(r'<div class="always-sent">.*?</ul>', html, re.S).group()
     assert re.findall(r"<li>(.*?)</li>", always) == [
@@ -67,6 +67,7 @@ def test_profile_offers_only_non_critical_kinds_and_says_which_cannot_be_muted(c
         K.DECISION_OVERDUE.label,
         K.SEGMENT_BREACH.label,
         K.WAIVER_EXPIRED.label,
+        K.CHECKPOINT_OVERDUE.label,
     ]
 
 

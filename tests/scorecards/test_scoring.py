@@ -20,6 +20,7 @@ RULES = RuleSettings(
     task_grace_days=0,
     decision_grace_days=0,
     ownership_pending_days=3,
+    checkpoint_grace_days=7,
 )
 
 
@@ -187,6 +188,47 @@ def test_decision_overdue_the_day_after_the_end():
     assert codes(healthy(), END + timedelta(days=1))["DECISION_OVERDUE"] == Risk.CRITICAL
 
 
+def checkpoint_reason(facts: Facts, today: date) -> scoring.Reason | None:
+    return next(
+        (r for r in evaluate(facts, today=today).reasons if r.code == "CHECKPOINT_DUE"), None
+    )
+
+
+def test_checkpoint_due_watch_in_the_window_then_at_risk_after_the_grace_days():
+    assert checkpoint_reason(healthy(), WINDOW_OPENS - timedelta(days=1)) is None
+    due = checkpoint_reason(healthy(), WINDOW_OPENS)
+    assert (due.risk, due.points, due.practice, due.section) == (
+        Risk.WATCH,
+        30,
+        Practice.HANDOVER,
+        "checkpoint",
+    )
+    assert due.sentence == (
+        "The handover window opened on 6 May 2026 and no portfolio lead has decided to "
+        "continue, extend or stop it: due by 13 May 2026."
+    )
+    assert checkpoint_reason(healthy(), WINDOW_OPENS + timedelta(days=6)).risk == Risk.WATCH
+    overdue = checkpoint_reason(healthy(), WINDOW_OPENS + timedelta(days=7))
+    assert overdue.risk == Risk.AT_RISK
+    assert overdue.sentence.endswith(": overdue since 13 May 2026.")
+    # Past the end the final decision is due instead.
+    assert checkpoint_reason(healthy(), END + timedelta(days=1)) is None
+
+
+def test_checkpoint_due_clears_with_a_decision_for_this_window_and_returns_after_extension():
+    decided = healthy(checkpoint_for=WINDOW_OPENS, checkpoint_on=WINDOW_OPENS)
+    assert checkpoint_reason(decided, WINDOW_OPENS + timedelta(days=10)) is None
+    # Extended to 5 Sep: the new window opens on 16 Jun 2026; the old decision does not answer it.
+    extended = replace(decided, planned_end=date(2026, 9, 5))
+    assert checkpoint_reason(extended, date(2026, 6, 15)) is None
+    assert checkpoint_reason(extended, date(2026, 6, 16)).risk == Risk.WATCH
+
+
+@pytest.mark.parametrize("stage", ["approved", "graduated", "stopped"])
+def test_checkpoint_due_only_for_running_pilots(stage):
+    assert checkpoint_reason(healthy(stage=stage), WINDOW_OPENS + timedelta(days=8)) is None
+
+
 def test_every_documented_code_is_produced_by_some_case():
     produced = {code for code, _, _ in CASES} | {
         "ONLY_MODEL_METRICS",
@@ -198,6 +240,7 @@ def test_every_documented_code_is_produced_by_some_case():
         "WAIVER_EXPIRED",
         "HANDOVER_UNPLANNED",
         "DECISION_OVERDUE",
+        "CHECKPOINT_DUE",
     }
     assert produced == set(REASON_CODES)
 

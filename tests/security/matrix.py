@@ -141,6 +141,8 @@ RULES: dict[str, Route] = {
     ),
     "pilots:ownership": action(NOMINEE, Stage.PROPOSED),
     "pilots:decide": action(DECIDERS, POST={"decision": "stop"}),
+    # The checkpoint: the same independent lead as the final decision.
+    "pilots:checkpoint": action(DECIDERS, POST={"decision": "stop"}),
     "pilots:operations_accept": action(OPERATIONS),
     # An independent lead (the world's lead neither sponsors nor owns a pilot).
     "pilots:waiver_approve": action(DECIDERS),
@@ -180,6 +182,10 @@ RULES: dict[str, Route] = {
     ),
     "api:pilot-accept-operations": Route({"POST": OPERATIONS}),
     "api:decision-list": Route({"GET": SEES}),
+    "api:checkpoint-list": Route(
+        {"GET": SEES, "POST": DECIDERS},
+        data={"POST": {"decision": "stop", "rationale": "No.", "lessons_learned": "Some."}},
+    ),
     "api:event-list": Route({"GET": SEES}),
     "api:checkin-list": Route(
         {"GET": SEES, "POST": CHECKIN_AUTHORS},

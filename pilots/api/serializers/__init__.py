@@ -38,6 +38,8 @@ from pilots.api.serializers.people import (
     TokenSerializer,
 )
 from pilots.api.serializers.pilots import (
+    CheckpointInput,
+    CheckpointSerializer,
     DecisionSerializer,
     EventSerializer,
     PilotCreateInput,
@@ -58,6 +60,8 @@ __all__ = [
     "BulkReadingsResult",
     "CheckInInput",
     "CheckInSerializer",
+    "CheckpointInput",
+    "CheckpointSerializer",
     "DecisionSerializer",
     "EventSerializer",
     "InfrastructureAnswerInput",

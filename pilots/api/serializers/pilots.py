@@ -12,6 +12,7 @@ from pilots.api.serializers.handover import (
 )
 from pilots.api.serializers.metrics import MetricSerializer
 from pilots.api.serializers.people import MembershipSerializer
+from pilots.enums import CheckpointChoice
 from pilots.frame.api.errors import MissingItemSerializer
 from pilots.frame.api.fields import (
     StrictCharField,
@@ -22,6 +23,7 @@ from pilots.frame.api.fields import (
 from pilots.frame.api.serializers import BusinessUnitSerializer, UserSummarySerializer
 from pilots.models import (
     BusinessUnit,
+    CheckpointDecision,
     GateDecision,
     Pilot,
     PilotEvent,
@@ -158,6 +160,47 @@ class StartInput(StrictSerializer):
 class StopInput(StrictSerializer):
     rationale = StrictCharField()
     lessons_learned = StrictCharField()
+
+
+class CheckpointSerializer(serializers.ModelSerializer):
+    """A recorded checkpoint decision (continue, extend or stop) for a handover window."""
+
+    decided_by = UserSummarySerializer(read_only=True)
+
+    class Meta:
+        model = CheckpointDecision
+        fields = [
+            "id",
+            "decision",
+            "rationale",
+            "window_opened_on",
+            "previous_end",
+            "new_end",
+            "decided_by",
+            "decided_at",
+        ]
+        read_only_fields = fields
+
+
+class CheckpointInput(StrictSerializer):
+    decision = serializers.ChoiceField(
+        choices=CheckpointChoice.choices,
+        help_text="continue (needs the handover plan and operations' acceptance), extend "
+        "(with `new_end`) or stop (with `lessons_learned`).",
+    )
+    rationale = StrictCharField(help_text="Why: recorded with the decision.")
+    new_end = StrictDateField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="extend only: the new planned end, after the current one.",
+    )
+    lessons_learned = StrictCharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="stop only (and then required): what the organisation learned.",
+    )
 
 
 class EventSerializer(serializers.ModelSerializer):

@@ -16,9 +16,9 @@ from pilots.api import serializers as s
 from pilots.api.filters import ApiPilotFilter, DecisionFilter, EventFilter
 from pilots.enums import Stage
 from pilots.frame.api.views import ApiView, SignedInApiRequest
-from pilots.models import GateDecision, Pilot, PilotEvent
+from pilots.models import CheckpointDecision, GateDecision, Pilot, PilotEvent
 from pilots.selectors.pilots import pilot_events, pilot_for_page, pilot_list
-from pilots.services import gates, ownership, registration
+from pilots.services import checkpoints, gates, ownership, registration
 from pilots.services.gates import submission_missing_items
 
 
@@ -188,6 +188,34 @@ class DecisionList(ApiView, generics.ListAPIView):
 
     def get_queryset(self) -> QuerySet[GateDecision]:
         return self.pilot.decisions.select_related("decided_by")
+
+
+class CheckpointList(ApiView, generics.ListAPIView):
+    serializer_class = s.CheckpointSerializer
+    queryset = CheckpointDecision.objects.none()  # for the schema; scoped in get_queryset
+
+    def get_queryset(self) -> QuerySet[CheckpointDecision]:
+        return self.pilot.checkpoints.select_related("decided_by").order_by("-decided_at", "-pk")
+
+    @extend_schema(summary="The checkpoint decisions taken when the handover window opened")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Record the checkpoint decision",
+        description="A portfolio lead who is neither the pilot's sponsor nor its business "
+        "owner, for a running pilot from the lead days before its handover window opens "
+        "until its planned end (409 otherwise). continue needs the handover plan and "
+        "operations' acceptance (409 naming each missing item); extend needs a later "
+        "`new_end` and moves the window; stop goes through the stop gate and needs "
+        "`lessons_learned` (400).",
+        request=s.CheckpointInput,
+        responses={201: s.CheckpointSerializer},
+    )
+    def post(self, request: SignedInApiRequest, reference: str) -> Response:
+        data = self.parse(s.CheckpointInput)
+        recorded = checkpoints.checkpoint_record(pilot=self.pilot, by=request.user, **data)
+        return Response(s.CheckpointSerializer(recorded).data, status=status.HTTP_201_CREATED)
 
 
 class EventList(ApiView, generics.ListAPIView):

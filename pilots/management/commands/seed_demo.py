@@ -38,7 +38,15 @@ from pilots.enums import (
     Stage,
 )
 from pilots.models import BusinessUnit, KnowledgeTransferTask, Pilot
-from pilots.services import checkins, gates, handover, metrics, ownership, registration
+from pilots.services import (
+    checkins,
+    checkpoints,
+    gates,
+    handover,
+    metrics,
+    ownership,
+    registration,
+)
 from pilots.services.audit import refresh_skipped
 
 
@@ -306,6 +314,16 @@ class Command(BaseCommand):
             )
         if spec.operations_accepted:
             ownership.operations_accept(pilot=pilot, by=users[spec.ops] if spec.ops else lead)
+        if spec.checkpoint:
+            decision, rationale = spec.checkpoint
+            checkpoints.checkpoint_record(
+                pilot=pilot,
+                by=lead,
+                decision=decision,
+                rationale=rationale,
+                new_end=today + timedelta(days=spec.extend_to) if spec.extend_to else None,
+                today=today,
+            )
         if spec.stage == Stage.GRADUATED:
             gates.pilot_graduate(
                 pilot=pilot,
