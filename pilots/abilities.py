@@ -47,6 +47,10 @@ class Abilities:
     accept_operations: bool
     handover_open_stage: bool
     user_id: int | None
+    # Acknowledge changes to the approved contract: an independent lead, once approved.
+    acknowledge_contract: bool = False
+    # Why this lead may not acknowledge them (the independence rule), or "".
+    acknowledge_rule: str = ""
 
     def complete_task(self, task: KnowledgeTransferTask) -> bool:
         """The assignee or the accepted owner completes (or not) a task while the plan is open."""
@@ -84,6 +88,7 @@ def pilot_abilities(user: AnyUser, pilot: Pilot) -> Abilities:
         else None
     )
     refusal = independent_decision_refusal(roles, awaits) if awaits else None
+    acknowledge_refusal = independent_decision_refusal(roles, "acknowledge")
     involved = bool(roles & (NOT_INDEPENDENT | {Role.LEAD}))
     if pilot.operations_owner_id is not None:
         may_accept_operations = Role.OPERATIONS in roles
@@ -109,4 +114,8 @@ def pilot_abilities(user: AnyUser, pilot: Pilot) -> Abilities:
         and pilot.operations_accepted_at is None,
         handover_open_stage=stage in Stage.SETUP,
         user_id=user.pk if user.is_authenticated else None,
+        acknowledge_contract=stage in Stage.APPROVED_OR_LATER and acknowledge_refusal is None,
+        acknowledge_rule=(acknowledge_refusal or "")
+        if Role.LEAD in roles and stage in Stage.APPROVED_OR_LATER
+        else "",
     )

@@ -58,6 +58,9 @@ class Spec:
     lessons: str = ""
     # The baseline's provenance (when, how, from what); a draft may not have it yet.
     provenance: bool = True
+    # After approval the sponsor moved the primary target (new target, the reason):
+    # drift against the approved contract, awaiting a portfolio lead's acknowledgement.
+    target_moved: tuple[str, str] | None = None
 
 
 HANDOVER_TASKS = [
@@ -165,6 +168,11 @@ SPECS = [
         end=117,
         stage=Stage.APPROVED,
         owner="owner",
+        target_moved=(
+            "110",
+            "Two of the six aisles close for refurbishment until spring: the 120 assumed all "
+            "six. Measured on the four that stay open, 110 is the same improvement.",
+        ),
     ),
     Spec(
         "Ticket routing for IT service desk",

@@ -31,6 +31,7 @@ PAGE_ANCHORS = {
     "handover": "handover",
     "acceptance": "people",
     "decision": "decision",
+    "contract": "contract",
 }
 _REFERENCE = "PIL-0000"
 

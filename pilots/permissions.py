@@ -144,6 +144,7 @@ INDEPENDENT_DECISIONS = {
     "graduate": "record its graduation",
     "stop": "record its stop",
     "close": "take its final decision (graduate or stop)",  # the page's summary of both
+    "acknowledge": "acknowledge changes to its approved contract",
 }
 
 

@@ -42,6 +42,7 @@ urlpatterns = [
     path(P + "ownership/", gates.ownership_respond, name="ownership"),
     path(P + "decide/", gates.pilot_decide, name="decide"),
     path(P + "operations/accept/", gates.operations_accept, name="operations_accept"),
+    path(P + "contract/acknowledge/", gates.contract_acknowledge, name="contract_acknowledge"),
     path(P + "tasks/new/", handover.task_edit, name="task_new"),
     path(P + "tasks/<int:task_id>/edit/", handover.task_edit, name="task_edit"),
     path(P + "tasks/<int:task_id>/complete/", handover.task_complete, name="task_complete"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pilots.api.views import handover, metrics, people, pilots
+from pilots.api.views import contract, handover, metrics, people, pilots
 from pilots.frame.api.routing import P, route
 
 app_name = "api"
@@ -28,6 +28,8 @@ urlpatterns = [
     route(P + "accept-operations/", pilots.AcceptOperations, "pilot-accept-operations"),
     route(P + "decisions/", pilots.DecisionList, "decision-list"),
     route(P + "events/", pilots.EventList, "event-list"),
+    route(P + "contract/", contract.Contract, "contract"),
+    route(P + "contract/acknowledge/", contract.ContractAcknowledge, "contract-acknowledge"),
     route(P + "members/", handover.MemberList, "member-list"),
     route(P + "members/<int:membership_id>/", handover.MemberDetail, "member-detail"),
     route(P + "infrastructure/", handover.Infrastructure, "infrastructure"),

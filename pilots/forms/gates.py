@@ -38,3 +38,15 @@ class DecisionForm(forms.Form):
             del self.fields["lessons_learned"]
         if decisions == ("start",):
             self.fields["rationale"].label = "Note (optional)"
+
+
+class AcknowledgeForm(forms.Form):
+    """A portfolio lead acknowledges the changes to the approved contract."""
+
+    note = forms.CharField(
+        label="Note (optional)",
+        required=False,
+        max_length=2000,
+        widget=short_text(2),
+        help_text="Recorded in the history with the acknowledgement, your name and the time.",
+    )

@@ -6,6 +6,7 @@ other code writes it. Choices and stage policy live in ``pilots.enums``.
 """
 
 from pilots.models.accounts import ApiToken
+from pilots.models.contract import ContractChange, ContractSnapshot
 from pilots.models.handover import KnowledgeTransferTask
 from pilots.models.health import Heartbeat
 from pilots.models.history import GateDecision, PilotEvent
@@ -18,6 +19,8 @@ from pilots.models.reminders import Reminder, ReminderMute
 __all__ = [
     "ApiToken",
     "BusinessUnit",
+    "ContractChange",
+    "ContractSnapshot",
     "GateDecision",
     "Heartbeat",
     "InfrastructureAnswer",

@@ -124,6 +124,7 @@ class PilotEvent(AppendOnly):
         TASK_CHANGED = "task_changed", "Knowledge-transfer task changed"
         TASK_COMPLETED = "task_completed", "Knowledge-transfer task completed"
         TASK_REORDERED = "task_reordered", "Handover plan reordered"
+        CONTRACT_ACKNOWLEDGED = "contract_acknowledged", "Contract changes acknowledged"
 
     pilot = models.ForeignKey(Pilot, on_delete=models.PROTECT, related_name="events")
     # None: the system (a job). A user who acted cannot be deleted (PROTECT): deactivate them.

@@ -30,6 +30,7 @@ from pilots.permissions import (
     independent_decision_refusal,
     pilot_roles,
 )
+from pilots.services import contract
 from pilots.services.access import lock_pilot, require_role
 from pilots.services.audit import event_record, plain
 
@@ -286,7 +287,10 @@ def pilot_approve(*, pilot: Pilot, by: User, rationale: str) -> GateDecision:
         missing = submission_missing_items(pilot) + _owner_accepted_item(pilot)
     missing += _text_item(rationale, "rationale", "Write the rationale for approving.")
     _refuse_if("approve", missing)
-    return _move(pilot=pilot, by=by, to=Stage.APPROVED, rationale=rationale)
+    decision = _move(pilot=pilot, by=by, to=Stage.APPROVED, rationale=rationale)
+    # What the lead approved, frozen: every later change needs a reason (``contract``).
+    contract.snapshot_take(pilot=pilot, by=by)
+    return decision
 
 
 @transaction.atomic

@@ -15,6 +15,7 @@ from pilots.permissions import EDITORS, can_register_pilots
 from pilots.services import gates
 from pilots.services.access import lock_in_stage, require_role
 from pilots.services.audit import apply_changes, created_values, event_record, removed_values
+from pilots.services.contract import contract_guarded
 
 # What may change in each stage. Proposed pilots are under review (reject to
 # edit); graduated and stopped pilots are history.
@@ -78,6 +79,8 @@ def pilot_update(*, pilot: Pilot, by: User, reason: str = "", **fields: Any) -> 
 
     Moving the planned end moves the handover window: it is recorded like
     every other change. Changing the operations owner clears their acceptance.
+    Once approved, changing a contract field (dates, operations owner, receiving
+    team) needs a written ``reason`` and shows as drift (``contract``).
     """
     require_role(by, pilot, EDITORS, "edit it")
     lock_in_stage(pilot, PILOT_FIELDS_BY_STAGE, "edit it")
@@ -90,17 +93,18 @@ def pilot_update(*, pilot: Pilot, by: User, reason: str = "", **fields: Any) -> 
                 for name in sorted(refused)
             }
         )
-    diff = apply_changes(pilot, fields)
-    if not diff:
-        return pilot
-    if {"operations_owner", "receiving_team"} & set(diff):
-        # Whoever accepted the system is no longer the one receiving it.
-        diff |= apply_changes(
-            pilot, {"operations_accepted_at": None, "operations_accepted_by": None}
-        )
-    pilot.full_clean()
-    pilot.save()
-    gates.require_complete_registration(pilot)
+    with contract_guarded(pilot=pilot, by=by, reason=reason):
+        diff = apply_changes(pilot, fields)
+        if not diff:
+            return pilot
+        if {"operations_owner", "receiving_team"} & set(diff):
+            # Whoever accepted the system is no longer the one receiving it.
+            diff |= apply_changes(
+                pilot, {"operations_accepted_at": None, "operations_accepted_by": None}
+            )
+        pilot.full_clean()
+        pilot.save()
+        gates.require_complete_registration(pilot)
     event_record(
         pilot=pilot, actor=by, action=PilotEvent.Action.UPDATED, changes=diff, reason=reason
     )
@@ -148,18 +152,24 @@ def infrastructure_answer(
     answer: str,
     evidence_url: str = "",
     notes: str = "",
+    reason: str = "",
 ) -> InfrastructureAnswer:
-    """Answer one question of the production-infrastructure checklist (insert or update)."""
+    """Answer one question of the production-infrastructure checklist (insert or update).
+
+    Once approved, changing an answer needs a written ``reason`` (``contract``)."""
     require_role(by, pilot, EDITORS, "answer its infrastructure checklist")
     lock_in_stage(pilot, Stage.SETUP, "answer its infrastructure checklist")
     record = InfrastructureAnswer.objects.filter(pilot=pilot, item=item).first()
     if record is None:
         record = InfrastructureAnswer(pilot=pilot, item=item)
-    diff = apply_changes(record, {"answer": answer, "evidence_url": evidence_url, "notes": notes})
-    record.answered_by = by
-    record.full_clean()
-    record.save()
-    gates.require_complete_registration(pilot)
+    with contract_guarded(pilot=pilot, by=by, reason=reason):
+        diff = apply_changes(
+            record, {"answer": answer, "evidence_url": evidence_url, "notes": notes}
+        )
+        record.answered_by = by
+        record.full_clean()
+        record.save()
+        gates.require_complete_registration(pilot)
     if diff:
         event_record(
             pilot=pilot,
@@ -167,13 +177,14 @@ def infrastructure_answer(
             action=PilotEvent.Action.INFRASTRUCTURE_ANSWERED,
             subject=record.get_item_display(),
             changes=diff,
+            reason=reason.strip() if "answer" in diff else "",
         )
     return record
 
 
 @transaction.atomic
 def infrastructure_checklist_update(
-    *, pilot: Pilot, by: User, answers: dict[str, dict[str, str]]
+    *, pilot: Pilot, by: User, answers: dict[str, dict[str, str]], reason: str = ""
 ) -> list[InfrastructureAnswer]:
     """Answer several checklist questions at once: all are saved, or none.
 
@@ -183,24 +194,34 @@ def infrastructure_checklist_update(
     if unknown:
         raise ValidationError(f"Unknown checklist items: {', '.join(sorted(unknown))}.")
     return [
-        infrastructure_answer(pilot=pilot, by=by, item=item, **fields)
+        infrastructure_answer(pilot=pilot, by=by, item=item, reason=reason, **fields)
         for item, fields in answers.items()
     ]
 
 
 @transaction.atomic
-def operating_plan_update(*, pilot: Pilot, by: User, **fields: Any) -> OperatingPlan:
-    """Write the 12-month operating plan (insert or update)."""
+def operating_plan_update(
+    *, pilot: Pilot, by: User, reason: str = "", **fields: Any
+) -> OperatingPlan:
+    """Write the 12-month operating plan (insert or update); once approved, a change
+    needs a written ``reason`` (``contract``)."""
     require_role(by, pilot, EDITORS, "edit its operating plan")
     lock_in_stage(pilot, Stage.SETUP, "edit its operating plan")
     unknown = set(fields) - set(OperatingPlan.REQUIRED_FIELDS)
     if unknown:
         raise TypeError(f"operating_plan_update() got unexpected fields: {sorted(unknown)}")
     plan = OperatingPlan.objects.filter(pilot=pilot).first() or OperatingPlan(pilot=pilot)
-    diff = apply_changes(plan, fields)
-    plan.full_clean()
-    plan.save()
-    gates.require_complete_registration(pilot)
+    with contract_guarded(pilot=pilot, by=by, reason=reason):
+        diff = apply_changes(plan, fields)
+        plan.full_clean()
+        plan.save()
+        gates.require_complete_registration(pilot)
     if diff:
-        event_record(pilot=pilot, actor=by, action=PilotEvent.Action.PLAN_CHANGED, changes=diff)
+        event_record(
+            pilot=pilot,
+            actor=by,
+            action=PilotEvent.Action.PLAN_CHANGED,
+            changes=diff,
+            reason=reason.strip(),
+        )
     return plan

@@ -14,11 +14,12 @@ from pilots import charts, rules, timeline
 from pilots.abilities import Abilities
 from pilots.enums import MetricKind, Stage, TaskStatus
 from pilots.filters import PilotFilter
-from pilots.forms.gates import DecisionForm, DeclineForm
+from pilots.forms.gates import AcknowledgeForm, DecisionForm, DeclineForm
 from pilots.forms.readings import ReadingForm
 from pilots.frame import formats
 from pilots.models import Metric, MetricReading, Pilot
 from pilots.permissions import is_portfolio_lead
+from pilots.selectors.contract import drift_of, promise_of
 from pilots.selectors.metrics import (
     MetricStatus,
     metric_of,
@@ -162,6 +163,8 @@ def pilot_page_context(request: SignedInRequest, pilot: Pilot, **overrides: Any)
     if pilot.stage == Stage.DRAFT:
         missing = missing_with_links(pilot, submission_missing_items(pilot), may_edit=ab.edit)
     decisions = decisions_open_to(ab, pilot)
+    drift = drift_of(pilot) if pilot.stage in Stage.APPROVED_OR_LATER else None
+    closing = pilot.stage == Stage.RUNNING and ("graduate" in decisions or ab.decision_rule)
     context = {
         "pilot": pilot,
         "ab": ab,
@@ -174,6 +177,9 @@ def pilot_page_context(request: SignedInRequest, pilot: Pilot, **overrides: Any)
         "today": today,
         "cards": metric_cards(pilot, statuses, ab, overrides.pop("reading_forms", {})),
         "primary": primary,
+        "primary_latest": next(
+            (st.latest for st in statuses if st.metric.kind == MetricKind.PRIMARY), None
+        ),
         "chart": metric_chart(pilot, primary, tl) if primary else None,
         "tasks": tasks,
         "handover_note": handover_note(
@@ -193,6 +199,12 @@ def pilot_page_context(request: SignedInRequest, pilot: Pilot, **overrides: Any)
         "decline_form": DeclineForm() if ab.answer_nomination else None,
         "events": list(pilot_events(pilot)[:RECENT_EVENTS]),
         "members": list(pilot.memberships.all()),
+        "drift": drift,
+        "acknowledge_form": AcknowledgeForm()
+        if drift and drift.fields and ab.acknowledge_contract
+        else None,
+        # The final decision weighs what was promised against what is delivered.
+        "promise": promise_of(pilot, primary) if closing else None,
         "infrastructure": {answer.item: answer for answer in pilot.infrastructure.all()},
     }
     context.update(overrides)

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 from pilots.enums import InfrastructureItem, MetricKind, Stage
 from pilots.errors import TransitionRefused
 from pilots.forms.registration import (
+    ContractReasonForm,
     InfrastructureAnswerForm,
     MemberForm,
     MetricForm,
@@ -132,17 +133,16 @@ def _primary(pilot: Pilot) -> Metric | None:
 def _save_metric(
     request: SignedInRequest, form: MetricForm, pilot: Pilot, metric: Metric | None
 ) -> Metric | None:
-    """Create the metric, or update it (with the reason a locked change needs)."""
+    """Create the metric, or update it (with the reason an approved contract's change needs)."""
     fields = form.service_fields()
+    reason = form.cleaned_data.get("reason", "")
     if metric is None:
         return call_service(
-            form, lambda: metrics.metric_create(pilot=pilot, by=request.user, **fields)
+            form,
+            lambda: metrics.metric_create(pilot=pilot, by=request.user, reason=reason, **fields),
         )
     return call_service(
-        form,
-        lambda: metrics.metric_update(
-            metric=metric, by=request.user, reason=form.cleaned_data.get("reason", ""), **fields
-        ),
+        form, lambda: metrics.metric_update(metric=metric, by=request.user, reason=reason, **fields)
     )
 
 
@@ -166,13 +166,19 @@ def _owner(request: SignedInRequest, pilot: Pilot) -> HttpResponse | dict[str, A
         request.POST if action == "nominate" else None,
         prefix="nominate",
         initial={"owner": pilot.owner_id},
+        pilot=pilot,
     )
     member = MemberForm(request.POST if action == "member" else None, prefix="member")
     if action == "nominate" and nominate.is_valid():
         owner = nominate.cleaned_data["owner"]
         if call_service(
             nominate,
-            lambda: ownership.owner_nominate(pilot=pilot, by=request.user, owner=owner),
+            lambda: ownership.owner_nominate(
+                pilot=pilot,
+                by=request.user,
+                owner=owner,
+                reason=nominate.cleaned_data.get("reason", ""),
+            ),
         ):
             messages.success(
                 request,
@@ -216,7 +222,8 @@ def _infrastructure(request: SignedInRequest, pilot: Pilot) -> HttpResponse | di
         )
         for item in InfrastructureItem
     ]
-    if request.method == "POST" and all(form.is_valid() for form in forms):
+    why = ContractReasonForm(request.POST or None, pilot=pilot)
+    if request.method == "POST" and all([*(form.is_valid() for form in forms), why.is_valid()]):
         answers = {
             form.item.value: {
                 "answer": form.cleaned_data["answer"],
@@ -228,15 +235,18 @@ def _infrastructure(request: SignedInRequest, pilot: Pilot) -> HttpResponse | di
         }
         if (
             call_service(
-                forms[0],
+                why if "reason" in why.fields else forms[0],
                 lambda: registration.infrastructure_checklist_update(
-                    pilot=pilot, by=request.user, answers=answers
+                    pilot=pilot,
+                    by=request.user,
+                    answers=answers,
+                    reason=why.cleaned_data.get("reason", ""),
                 ),
             )
             is not None
         ):
             return _saved(request, pilot, "infrastructure", "Checklist")
-    return {"forms": forms}
+    return {"forms": forms, "why": why}
 
 
 def _plan(request: SignedInRequest, pilot: Pilot) -> HttpResponse | dict[str, Any]:

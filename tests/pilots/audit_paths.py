@@ -128,3 +128,18 @@ def admin_lead(pilot: Pilot, cast: Cast) -> None:
 
 def accept(pilot: Pilot, cast: Cast) -> None:
     ownership.ownership_accept(pilot=pilot, by=cast.owner)
+
+
+def drifted(pilot: Pilot, cast: Cast) -> None:
+    """The sponsor moved the approved target, with a reason: a change waiting for a lead."""
+    metric = primary(pilot)
+    metrics.metric_update(
+        metric=metric, by=cast.sponsor, target=metric.target + 5, reason="Scope grew."
+    )
+
+
+def acknowledged(pilot: Pilot, cast: Cast) -> dict[str, list[Any]]:
+    """What acknowledging ``drifted``'s change records: the field, approved and now."""
+    metric = primary(pilot)
+    now = metric.target.normalize()
+    return {f"“{metric.name}”: target": [format(now - 5, "f"), format(now, "f")]}

@@ -221,3 +221,29 @@ def test_seed_demo_counts_pil_0010_segment_breach_on_its_scorecard_and_dashboard
     client.force_login(get_user_model().objects.get(username="lead"))
     page = client.get("/portfolio/", {"reason": "SEGMENT_BREACH"}).content.decode()
     assert set(re.findall(r"PIL-\d{4}", page)) == {pilot.reference}
+
+
+@pytest.mark.django_db
+def test_seed_demo_has_a_pilot_whose_contract_drifted_awaiting_acknowledgement():
+    """Issue 15, item 9: an approved pilot whose target moved after approval, with a reason."""
+    from pilots.models import ContractChange
+    from pilots.selectors.contract import drift_of
+    from scorecards.services import scorecards_recompute
+
+    call_command("seed_demo")
+    change = ContractChange.objects.select_related("pilot").get()
+    pilot = change.pilot
+    assert pilot.stage in Stage.IN_FLIGHT
+    assert change.key.endswith(".target")
+    assert (change.before, change.after) == ("120", "110")
+    assert change.reason
+    assert change.acknowledged_at is None
+    drift = drift_of(pilot)
+    assert [(f.approved, f.now) for f in drift.fields] == [("120", "110")]
+    # Every approved pilot's contract was frozen at its approval, by an independent lead.
+    approved = Pilot.objects.filter(stage__in=Stage.APPROVED_OR_LATER)
+    assert all(p.contract_snapshots.filter(version=1, origin="approval").exists() for p in approved)
+    scorecards_recompute()
+    assert "CONTRACT_CHANGED" in {
+        r.code for r in Scorecard.objects.get(pilot=pilot).reason_rows.all()
+    }

@@ -506,8 +506,8 @@ def test_pilot_page_query_count_does_not_grow(client, running, owner, n, django_
     # session, user, groups, the pilot (with its plan and people), 5 prefetches (members,
     # tasks, decisions, checklist, metrics), metrics with their latest day, the latest
     # readings, the recent readings, the chart's series, the recent events, the unread
-    # reminders (the header's inbox badge)
-    with django_assert_num_queries(15):
+    # reminders (the header's inbox badge), the open changes to the approved contract
+    with django_assert_num_queries(16):
         response = client.get(detail_url(running))
     assert response.status_code == 200
     assert f"0 of {n} knowledge-transfer task" in response.content.decode()

@@ -143,14 +143,14 @@ def portfolio(n: int, sponsor, owner, member) -> None:
         factories.ReadingFactory(metric=pilot.metrics.get(), observed_on=date(2026, 6, 30))
 
 
-# In a savepoint (2): the recompute lock (PostgreSQL only), 7 fact queries, then the
+# In a savepoint (2): the recompute lock (PostgreSQL only), 8 fact queries, then the
 # upsert, deleting and writing the reason rows.
 def recompute_queries() -> int:
     from django.db import connection
 
-    # savepoint and release, the lock (PostgreSQL), 7 facts, 3 writes, and the
+    # savepoint and release, the lock (PostgreSQL), 8 facts, 3 writes, and the
     # portfolio totals: their count and their upsert.
-    return 2 + (1 if connection.vendor == "postgresql" else 0) + 7 + 3 + 2
+    return 2 + (1 if connection.vendor == "postgresql" else 0) + 8 + 3 + 2
 
 
 @pytest.mark.parametrize("size", [3, 12])

@@ -137,6 +137,8 @@ RULES: dict[str, Route] = {
     "pilots:ownership": action(NOMINEE, Stage.PROPOSED),
     "pilots:decide": action(DECIDERS, POST={"decision": "stop"}),
     "pilots:operations_accept": action(OPERATIONS),
+    # Acknowledge the changes to the approved contract: a lead who neither sponsors nor owns it.
+    "pilots:contract_acknowledge": action(DECIDERS),
     "pilots:task_new": pages(PLANNERS, "GET", "POST"),
     "pilots:task_edit": pages(PLANNERS, "GET", "POST"),
     "pilots:task_complete": pages(TASK_COMPLETERS, "GET", "POST"),
@@ -174,6 +176,8 @@ RULES: dict[str, Route] = {
     "api:pilot-accept-operations": Route({"POST": OPERATIONS}),
     "api:decision-list": Route({"GET": SEES}),
     "api:event-list": Route({"GET": SEES}),
+    "api:contract": Route({"GET": SEES}),
+    "api:contract-acknowledge": Route({"POST": DECIDERS}),
     "api:member-list": Route(
         {"GET": SEES, "POST": EDITORS},
         data={"POST": {"user": "{outsider_id}", "role": "Analyst"}},

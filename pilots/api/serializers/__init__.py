@@ -1,6 +1,10 @@
 """The API's serializers, a module per subject like the views; ``from pilots.api import
 serializers as s`` reaches every one of them."""
 
+from pilots.api.serializers.contract import (
+    AcknowledgeInput,
+    ContractSerializer,
+)
 from pilots.api.serializers.handover import (
     RUN_COST_HELP,
     InfrastructureAnswerInput,
@@ -19,6 +23,7 @@ from pilots.api.serializers.metrics import (
     BulkReadingRow,
     BulkReadingsInput,
     BulkReadingsResult,
+    MetricCreateInput,
     MetricInput,
     MetricSerializer,
     MetricUpdateInput,
@@ -50,10 +55,12 @@ from pilots.api.serializers.pilots import (
 
 __all__ = [
     "RUN_COST_HELP",
+    "AcknowledgeInput",
     "BulkMetricOutcomeSerializer",
     "BulkReadingRow",
     "BulkReadingsInput",
     "BulkReadingsResult",
+    "ContractSerializer",
     "DecisionSerializer",
     "EventSerializer",
     "InfrastructureAnswerInput",
@@ -62,6 +69,7 @@ __all__ = [
     "MeSerializer",
     "MembershipInput",
     "MembershipSerializer",
+    "MetricCreateInput",
     "MetricInput",
     "MetricSerializer",
     "MetricUpdateInput",

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -115,7 +116,7 @@ class Command(BaseCommand):
         # Measured in the week before the pilot (or before today, for one yet to start).
         measured_on = min(today, start) - timedelta(days=7)
 
-        def provenance(method: str, source: str) -> dict[str, object]:
+        def provenance(method: str, source: str) -> dict[str, Any]:
             if not spec.provenance:
                 return {}
             return {
@@ -237,6 +238,11 @@ class Command(BaseCommand):
                 by=lead,
                 rationale="Metric, owner and operating plan are credible; production rails "
                 "are in place.",
+            )
+        if spec.target_moved:
+            new_target, why = spec.target_moved
+            metrics.metric_update(
+                metric=primary, by=sponsor, target=Decimal(new_target), reason=why
             )
         if target_index >= 3 and not (spec.stage == Stage.STOPPED and spec.start > 0):
             gates.pilot_start(pilot=pilot, by=sponsor, today=start)
