@@ -91,7 +91,8 @@ def test_with_a_reason_the_change_shows_as_drift_on_the_pilot_page(client, appro
     assert response.status_code == 302
     page = client.get(detail(approved))
     text = page.content.decode()
-    assert 'id="contract"' in text and "Changed since approval" in text
+    assert 'id="contract"' in text
+    assert "Changed since approval" in text
     assert f"<del>{format(approved_target.normalize(), 'f')}</del>" in text
     assert f"<ins>{format((approved_target + 5).normalize(), 'f')}</ins>" in text
     assert shows(page, f"“{REASON}”")

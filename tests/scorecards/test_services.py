@@ -67,6 +67,24 @@ def test_recompute_stores_scores_risk_reasons_and_links(running, draft):
     assert stored.has_primary_metric
 
 
+def test_an_unacknowledged_contract_change_is_a_reason_until_a_lead_acknowledges(
+    approved, sponsor, lead
+):
+    from pilots.services import contract, registration
+
+    end = approved.planned_end + timedelta(days=14)
+    registration.pilot_update(pilot=approved, by=sponsor, planned_end=end, reason="Late data.")
+    scorecards_recompute(today=DAY)
+    (changed,) = [r for r in card(approved).reasons if r["code"] == "CONTRACT_CHANGED"]
+    assert changed["sentence"].startswith("The approved contract changed (Planned end)")
+    assert changed["link"] == f"/pilots/{approved.reference}/#contract"
+    assert (changed["risk"], changed["practice"]) == (RiskLevel.WATCH, "metric")
+
+    contract.contract_acknowledge(pilot=approved, by=lead)
+    scorecards_recompute(today=DAY)
+    assert "CONTRACT_CHANGED" not in {r["code"] for r in card(approved).reasons}
+
+
 def test_a_drafts_reasons_link_to_its_registration_steps(sponsor):
     pilot = factories.PilotFactory(sponsor=sponsor)
     scorecards_recompute(today=DAY)
