@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from django import template
@@ -38,6 +38,20 @@ def history_value(value: object) -> str:
         if timezone.is_aware(moment):
             return f"{timezone.localtime(moment):%-d %b %Y %H:%M}"
     return str(value)
+
+
+@register.filter
+def contract_value(value: object) -> str:
+    """A value of the approved contract, readable: a day as "26 Nov 2026", none as an em dash.
+
+    ``contract_of`` stores days as ISO dates (YYYY-MM-DD) and numbers as plain text.
+    """
+    if isinstance(value, str) and len(value) == 10 and value[4::3] == "--":
+        try:
+            return formats.day(date.fromisoformat(value))
+        except ValueError:
+            return value
+    return history_value(value)
 
 
 @register.filter

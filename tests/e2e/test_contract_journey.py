@@ -68,7 +68,11 @@ def test_drift_promise_and_reason_field_have_no_serious_violations(
 ):
     metric = live_running.metrics.get(kind=MetricKind.PRIMARY)
     MetricReading.objects.create(
-        metric=metric, observed_on=live_running.started_on, value=12, source="web", recorded_by=owner
+        metric=metric,
+        observed_on=live_running.started_on,
+        value=12,
+        source="web",
+        recorded_by=owner,
     )
     metrics.metric_update(metric=metric, by=sponsor, target=metric.target + 5, reason=REASON)
     ref, base = live_running.reference, live_server.url

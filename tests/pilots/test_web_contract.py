@@ -165,3 +165,12 @@ def test_the_infrastructure_step_puts_the_refusal_at_its_reason(client, approved
     data["contract-reason"] = "The monitoring stack moves to the new platform in March."
     assert client.post(step_url(approved, "infrastructure"), data).status_code == 302
     assert ContractChange.objects.get().key == "infrastructure.monitoring"
+
+
+def test_contract_values_read_as_the_pages_write_them():
+    from pilots.templatetags.pilotgate import contract_value
+
+    assert contract_value("2026-11-26") == "26 Nov 2026"
+    assert contract_value("120") == "120"
+    assert contract_value(None) == "—"
+    assert contract_value("2026-13-45") == "2026-13-45"
