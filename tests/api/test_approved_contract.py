@@ -1,4 +1,4 @@
-"""The approved contract in the API: 400 on `reason`, the drift's shape, the lead's acknowledgement."""
+"""The approved contract in the API: 400 on `reason`, the drift, the lead's acknowledgement."""
 
 from __future__ import annotations
 

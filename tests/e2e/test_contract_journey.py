@@ -5,7 +5,7 @@ The drift section, the acknowledgement form and the promise pass the axe run."""
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from pilots.enums import MetricKind
 from pilots.models import ContractChange, MetricReading
