@@ -306,6 +306,34 @@ def snapshot_approved_pilots(apps, schema_editor):
         )
 
 
-Migration.operations.append(
-    migrations.RunPython(snapshot_approved_pilots, migrations.RunPython.noop, elidable=True)
-)
+# Approved versions are history: append-only on the database too, as migration 0007
+# made the events and gate decisions (its trigger function on PostgreSQL).
+SNAPSHOTS = "pilots_contractsnapshot"
+
+
+def add_trigger(apps, schema_editor):
+    vendor = schema_editor.connection.vendor
+    if vendor == "postgresql":
+        schema_editor.execute(
+            f"CREATE TRIGGER {SNAPSHOTS}_append_only BEFORE UPDATE OR DELETE ON {SNAPSHOTS} "
+            "FOR EACH ROW EXECUTE FUNCTION pilotgate_history_append_only()"
+        )
+    elif vendor == "sqlite":
+        schema_editor.execute(
+            f"CREATE TRIGGER {SNAPSHOTS}_append_only BEFORE UPDATE ON {SNAPSHOTS} "
+            f"BEGIN SELECT RAISE(ABORT, '{SNAPSHOTS} is append-only history: UPDATE refused'); "
+            "END"
+        )
+
+
+def remove_trigger(apps, schema_editor):
+    vendor = schema_editor.connection.vendor
+    if vendor in ("postgresql", "sqlite"):
+        on_table = f" ON {SNAPSHOTS}" if vendor == "postgresql" else ""
+        schema_editor.execute(f"DROP TRIGGER IF EXISTS {SNAPSHOTS}_append_only{on_table}")
+
+
+Migration.operations += [
+    migrations.RunPython(add_trigger, remove_trigger),
+    migrations.RunPython(snapshot_approved_pilots, migrations.RunPython.noop, elidable=True),
+]

@@ -266,3 +266,26 @@ def test_the_stage_locks_still_hold(running, sponsor):
         )
     assert "planned_start" in raised.value.error_dict
     assert running.stage == Stage.RUNNING
+
+
+def test_an_approved_version_is_append_only_history(approved):
+    from django.db import IntegrityError, transaction
+
+    from pilots.models.history import HistoryIsAppendOnly
+
+    snapshot = ContractSnapshot.objects.get(pilot=approved)
+    with pytest.raises(HistoryIsAppendOnly):
+        snapshot.save()
+    with pytest.raises(HistoryIsAppendOnly):
+        snapshot.delete()
+    with pytest.raises(HistoryIsAppendOnly):
+        ContractSnapshot.objects.filter(pk=snapshot.pk).update(version=7)
+    # And on the database, from any client (a trigger, as for the events).
+    with pytest.raises(IntegrityError), transaction.atomic():
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE pilots_contractsnapshot SET version = 7 WHERE id = %s", [snapshot.pk]
+            )
+    assert ContractSnapshot.objects.get(pk=snapshot.pk).version == 1
