@@ -17,7 +17,12 @@ MONEY_FIELDS = frozenset({"run_cost_per_month"})
 
 @register.filter
 def field_label(name: str) -> str:
-    """``run_cost_per_month`` → ``Run cost per month (GBP)`` (audit history field names)."""
+    """``run_cost_per_month`` → ``Run cost per month (GBP)`` (audit history field names).
+
+    A key that is already a label (a contract field's, "“Claims per hour”: target") is kept.
+    """
+    if not str(name).isidentifier():
+        return str(name)
     label = str(name).replace("_", " ").capitalize()
     return f"{label} ({formats.currency()})" if name in MONEY_FIELDS else label
 

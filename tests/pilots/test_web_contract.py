@@ -174,3 +174,10 @@ def test_contract_values_read_as_the_pages_write_them():
     assert contract_value("120") == "120"
     assert contract_value(None) == "—"
     assert contract_value("2026-13-45") == "2026-13-45"
+
+
+def test_the_history_names_an_acknowledged_field_by_its_label():
+    from pilots.templatetags.pilotgate import field_label
+
+    assert field_label("planned_end") == "Planned end"
+    assert field_label("“Picks per hour”: target") == "“Picks per hour”: target"
