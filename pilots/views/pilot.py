@@ -164,7 +164,7 @@ def pilot_page_context(request: SignedInRequest, pilot: Pilot, **overrides: Any)
         missing = missing_with_links(pilot, submission_missing_items(pilot), may_edit=ab.edit)
     decisions = decisions_open_to(ab, pilot)
     drift = drift_of(pilot) if pilot.stage in Stage.APPROVED_OR_LATER else None
-    closing = pilot.stage == Stage.RUNNING and ("graduate" in decisions or ab.decision_rule)
+    closing = pilot.stage == Stage.RUNNING and "graduate" in decisions
     context = {
         "pilot": pilot,
         "ab": ab,
