@@ -269,7 +269,7 @@ def test_the_stage_locks_still_hold(running, sponsor):
 
 
 def test_an_approved_version_is_append_only_history(approved):
-    from django.db import IntegrityError, transaction
+    from django.db import IntegrityError, connection, transaction
 
     from pilots.models.history import HistoryIsAppendOnly
 
@@ -281,11 +281,8 @@ def test_an_approved_version_is_append_only_history(approved):
     with pytest.raises(HistoryIsAppendOnly):
         ContractSnapshot.objects.filter(pk=snapshot.pk).update(version=7)
     # And on the database, from any client (a trigger, as for the events).
-    with pytest.raises(IntegrityError), transaction.atomic():
-        from django.db import connection
-
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE pilots_contractsnapshot SET version = 7 WHERE id = %s", [snapshot.pk]
-            )
+    with connection.cursor() as cursor, pytest.raises(IntegrityError), transaction.atomic():
+        cursor.execute(
+            "UPDATE pilots_contractsnapshot SET version = 7 WHERE id = %s", [snapshot.pk]
+        )
     assert ContractSnapshot.objects.get(pk=snapshot.pk).version == 1
