@@ -86,6 +86,7 @@ def world(running, sponsor, owner, member, ops, lead):
         "pilots:ownership": (owner, [ref]),
         "pilots:decide": (sponsor, [ref]),
         "pilots:operations_accept": (ops, [ref]),
+        "pilots:contract_acknowledge": (lead, [ref]),
         "pilots:task_new": (owner, [ref]),
         "pilots:task_edit": (owner, [ref, task.pk]),
         "pilots:task_complete": (member, [ref, task.pk]),
