@@ -56,6 +56,10 @@ class Abilities:
     # read who decides.
     checkpoint: bool = False
     checkpoint_rule: str = ""
+    # Acknowledge changes to the approved contract: an independent lead, once approved.
+    acknowledge_contract: bool = False
+    # Why this lead may not acknowledge them (the independence rule), or "".
+    acknowledge_rule: str = ""
 
     def complete_task(self, task: KnowledgeTransferTask) -> bool:
         """The assignee or the accepted owner completes (or not) a task while the plan is open."""
@@ -97,6 +101,7 @@ def pilot_abilities(user: AnyUser, pilot: Pilot) -> Abilities:
     )
     refusal = independent_decision_refusal(roles, awaits) if awaits else None
     checkpoint_refusal = independent_decision_refusal(roles, "checkpoint")
+    acknowledge_refusal = independent_decision_refusal(roles, "acknowledge")
     involved = bool(roles & (NOT_INDEPENDENT | {Role.LEAD}))
     if pilot.operations_owner_id is not None:
         may_accept_operations = Role.OPERATIONS in roles
@@ -127,4 +132,8 @@ def pilot_abilities(user: AnyUser, pilot: Pilot) -> Abilities:
         user_id=user.pk if user.is_authenticated else None,
         checkpoint=stage == Stage.RUNNING and checkpoint_refusal is None,
         checkpoint_rule=checkpoint_refusal or "",
+        acknowledge_contract=stage in Stage.APPROVED_OR_LATER and acknowledge_refusal is None,
+        acknowledge_rule=(acknowledge_refusal or "")
+        if Role.LEAD in roles and stage in Stage.APPROVED_OR_LATER
+        else "",
     )

@@ -33,6 +33,8 @@ from pilots.frame import formats
 from pilots.models import (
     BusinessUnit,
     CheckIn,
+    ContractChange,
+    ContractSnapshot,
     GateDecision,
     Heartbeat,
     InfrastructureAnswer,
@@ -412,6 +414,26 @@ class CheckInAdmin(ViewOnly, admin.ModelAdmin):
     search_fields = ("pilot__reference", "pilot__title", "narrative", "blockers")
     list_select_related = ("pilot", "author")
     date_hierarchy = "created_at"
+
+
+@admin.register(ContractSnapshot)
+class ContractSnapshotAdmin(ViewOnly, admin.ModelAdmin):
+    """Each approved version of a pilot's contract (approval, acknowledgement, upgrade)."""
+
+    list_display = ("pilot", "version", "origin", "approved_by", "approved_at")
+    list_filter = ("origin",)
+    search_fields = ("pilot__reference", "pilot__title")
+    list_select_related = ("pilot", "approved_by")
+
+
+@admin.register(ContractChange)
+class ContractChangeAdmin(ViewOnly, admin.ModelAdmin):
+    """Each change to an approved contract with its reason; a lead acknowledges on the page."""
+
+    list_display = ("pilot", "label", "changed_by", "changed_at", "acknowledged_by")
+    list_filter = (("acknowledged_at", admin.EmptyFieldListFilter),)
+    search_fields = ("pilot__reference", "label", "reason")
+    list_select_related = ("pilot", "changed_by", "acknowledged_by")
 
 
 @admin.register(BusinessUnit)

@@ -70,6 +70,9 @@ class Spec:
     # an extension moves the end from ``end`` to ``extend_to`` (days from today).
     checkpoint: tuple[str, str] | None = None
     extend_to: int | None = None
+    # After approval the sponsor moved the primary target (new target, the reason):
+    # drift against the approved contract, awaiting a portfolio lead's acknowledgement.
+    target_moved: tuple[str, str] | None = None
 
 
 HANDOVER_TASKS = [
@@ -187,6 +190,11 @@ SPECS = [
         end=117,
         stage=Stage.APPROVED,
         owner="owner",
+        target_moved=(
+            "110",
+            "Two of the six aisles close for refurbishment until spring: the 120 assumed all "
+            "six. Measured on the four that stay open, 110 is the same improvement.",
+        ),
     ),
     Spec(
         "Ticket routing for IT service desk",

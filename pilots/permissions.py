@@ -149,6 +149,7 @@ INDEPENDENT_DECISIONS = {
     "close": "take its final decision (graduate or stop)",  # the page's summary of both
     "approve_waiver": "approve its infrastructure waivers",
     "checkpoint": "take its checkpoint decision (continue, extend or stop)",
+    "acknowledge": "acknowledge changes to its approved contract",
 }
 
 

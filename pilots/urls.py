@@ -50,6 +50,7 @@ urlpatterns = [
         gates.waiver_approve,
         name="waiver_approve",
     ),
+    path(P + "contract/acknowledge/", gates.contract_acknowledge, name="contract_acknowledge"),
     path(P + "tasks/new/", handover.task_edit, name="task_new"),
     path(P + "tasks/<int:task_id>/edit/", handover.task_edit, name="task_edit"),
     path(P + "tasks/<int:task_id>/complete/", handover.task_complete, name="task_complete"),

@@ -46,6 +46,9 @@ SEGMENT_BREACH          business metric 30      at risk (whatever the primary sa
                         per metric,             a critical-segment metric is beyond
                         at most 60              its guardrail, or behind its own
                                                 trajectory when it has none (running)
+CONTRACT_CHANGED        business metric 20      watch: the approved contract changed
+                                                (with a reason) and no portfolio lead
+                                                has acknowledged it yet
 INFRA_MISSING           infrastructure  100 x   watch; at risk once approved
                                         share
                                         not yes
@@ -119,6 +122,10 @@ AT_RISK_BELOW = 50
 # SEGMENT_BREACH: points per breached segment metric, and at most.
 SEGMENT_BREACH_POINTS = 30
 SEGMENT_BREACH_MAX = 60
+# CONTRACT_CHANGED: points off while a change to the approved contract is unacknowledged.
+CONTRACT_CHANGED_POINTS = 20
+# The changed fields its sentence names before "and N more".
+CONTRACT_CHANGED_NAMED = 3
 # METRIC_BEHIND is at risk from this share of the baseline-to-target distance.
 BEHIND_AT_RISK_SHARE = Decimal("0.25")
 # DEGRADING: the readings after graduation that must all be worse, and by how much.
@@ -159,6 +166,7 @@ REASONS = _registry(
     ReasonCode("METRIC_BEHIND", "Metric behind trajectory", Practice.METRIC),
     ReasonCode("DEGRADING", "Degrading after graduation", Practice.METRIC),
     ReasonCode("SEGMENT_BREACH", "Critical segment breached", Practice.METRIC),
+    ReasonCode("CONTRACT_CHANGED", "Contract changed since approval", Practice.METRIC),
     ReasonCode("INFRA_MISSING", "Production infrastructure missing", Practice.INFRASTRUCTURE),
     ReasonCode("WAIVER_EXPIRED", "Infrastructure waiver expired", Practice.INFRASTRUCTURE),
     ReasonCode("HANDOVER_UNPLANNED", "Handover unplanned", Practice.HANDOVER),
@@ -248,6 +256,8 @@ class Facts:
     # The latest checkpoint decision: the window it answered (its first day), and its day.
     checkpoint_for: date | None = None
     checkpoint_on: date | None = None
+    # The contract fields changed since approval that no lead has acknowledged yet.
+    contract_changes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -399,8 +409,25 @@ def _segments(facts: Facts, found: _Found) -> None:
         )
 
 
+def _contract(facts: Facts, found: _Found) -> None:
+    """Changes to the approved contract, until a portfolio lead acknowledges them."""
+    if not facts.contract_changes or facts.stage not in Stage.APPROVED_OR_LATER:
+        return
+    named = list(facts.contract_changes[:CONTRACT_CHANGED_NAMED])
+    more = len(facts.contract_changes) - len(named)
+    fields = ", ".join(named) + (f" and {more} more" if more else "")
+    found.add(
+        "CONTRACT_CHANGED",
+        CONTRACT_CHANGED_POINTS,
+        Risk.WATCH,
+        f"The approved contract changed ({fields}): a portfolio lead has not acknowledged it yet.",
+        "contract",
+    )
+
+
 def _metric(facts: Facts, found: _Found, today: date, settings: RuleSettings) -> None:
     _segments(facts, found)
+    _contract(facts, found)
     primary = facts.primary
     if primary is None:
         if facts.metric_kinds and facts.metric_kinds <= {MetricKind.MODEL}:

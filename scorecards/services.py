@@ -37,6 +37,7 @@ from pilots.links import PilotLinks
 from pilots.models import (
     CheckIn,
     CheckpointDecision,
+    ContractChange,
     GateDecision,
     InfrastructureAnswer,
     KnowledgeTransferTask,
@@ -82,7 +83,7 @@ def reason_link(links: PilotLinks, reference: str, stage: str, section: str) -> 
 def _facts(
     pilot_ids: list[int] | None, today: date, settings_: RuleSettings
 ) -> list[tuple[Mapping[str, Any], scoring.Facts, list[list[str]]]]:
-    """(pilot values, facts, sparkline) for every scored pilot in scope: 7 queries."""
+    """(pilot values, facts, sparkline) for every scored pilot in scope: 8 queries."""
     overdue_before = rules.overdue_if_due_before(today=today, rules=settings_)
     scope = Q(pk__in=pilot_ids) if pilot_ids is not None else Q()
     # The owner's latest check-in, read with the pilot (no query of its own).
@@ -197,6 +198,14 @@ def _facts(
         .filter(level__isnull=False)
         .values_list("pilot_id", "level")
     )
+    contract_changes: dict[int, list[str]] = defaultdict(list)
+    for pilot_id, label in (
+        ContractChange.objects.filter(acknowledged_at__isnull=True, **related)
+        .order_by("pilot_id", "changed_at", "pk")
+        .values_list("pilot_id", "label")
+    ):
+        if label not in contract_changes[pilot_id]:
+            contract_changes[pilot_id].append(label)
     tasks = {
         row["pilot_id"]: row
         for row in KnowledgeTransferTask.objects.filter(**related)
@@ -250,6 +259,7 @@ def _facts(
             checkin_confidence=pilot["checkin_confidence"],
             checkin_on=timezone.localdate(pilot["checkin_at"]) if pilot["checkin_at"] else None,
             waivers=tuple(waivers.get(pk, ())),
+            contract_changes=tuple(contract_changes.get(pk, ())),
         )
         sparkline = [[day.isoformat(), format(value.normalize(), "f")] for day, value in readings]
         gathered.append((pilot, facts, sparkline))

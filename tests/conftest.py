@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from pilots.enums import OwnershipStatus
 from pilots.models import Pilot
@@ -57,6 +60,27 @@ def draft(sponsor, owner, member, ops) -> Pilot:
 @pytest.fixture
 def proposed(draft, sponsor, owner) -> Pilot:
     gates.pilot_submit(pilot=draft, by=sponsor)
+    return draft
+
+
+@pytest.fixture
+def approved_waived(draft, sponsor, owner, lead) -> Pilot:
+    """Approved with monitoring answered "no" under a waiver (approved with the pilot)."""
+    from pilots.enums import InfrastructureAnswerValue, InfrastructureItem
+    from pilots.services import registration
+
+    registration.infrastructure_answer(
+        pilot=draft,
+        by=sponsor,
+        item=InfrastructureItem.MONITORING,
+        answer=InfrastructureAnswerValue.NO,
+        waiver_reason="The team watches the dashboard daily until alerting is ready.",
+        # Past the planned start, and not already over whatever day the test runs on.
+        waiver_expires_on=max(draft.planned_end, timezone.localdate() + timedelta(days=90)),
+    )
+    gates.pilot_submit(pilot=draft, by=sponsor)
+    ownership.ownership_accept(pilot=draft, by=owner)
+    gates.pilot_approve(pilot=draft, by=lead, rationale="Credible plan; monitoring waived.")
     return draft
 
 

@@ -88,6 +88,8 @@ def world(running, sponsor, owner, member, ops, lead):
         "pilots:decide": (sponsor, [ref]),
         "pilots:operations_accept": (ops, [ref]),
         "pilots:waiver_approve": (lead, [ref, "monitoring"]),
+        "pilots:contract_acknowledge": (lead, [ref]),
+        "pilots:checkpoint": (lead, [ref]),
         "pilots:task_new": (owner, [ref]),
         "pilots:task_edit": (owner, [ref, task.pk]),
         "pilots:task_complete": (member, [ref, task.pk]),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pilots.api.views import checkins, handover, metrics, people, pilots
+from pilots.api.views import checkins, contract, handover, metrics, people, pilots
 from pilots.frame.api.routing import P, route
 
 app_name = "api"
@@ -30,6 +30,8 @@ urlpatterns = [
     route(P + "checkpoints/", pilots.CheckpointList, "checkpoint-list"),
     route(P + "events/", pilots.EventList, "event-list"),
     route(P + "check-ins/", checkins.CheckInList, "checkin-list"),
+    route(P + "contract/", contract.Contract, "contract"),
+    route(P + "contract/acknowledge/", contract.ContractAcknowledge, "contract-acknowledge"),
     route(P + "members/", handover.MemberList, "member-list"),
     route(P + "members/<int:membership_id>/", handover.MemberDetail, "member-detail"),
     route(P + "infrastructure/", handover.Infrastructure, "infrastructure"),

@@ -87,3 +87,15 @@ class CheckpointForm(forms.Form):
         # Its own ids: the final-decision form on the same page has a rationale too.
         kwargs.setdefault("auto_id", "id_checkpoint_%s")
         super().__init__(*args, **kwargs)
+
+
+class AcknowledgeForm(forms.Form):
+    """A portfolio lead acknowledges the changes to the approved contract."""
+
+    note = forms.CharField(
+        label="Note (optional)",
+        required=False,
+        max_length=2000,
+        widget=short_text(2),
+        help_text="Recorded in the history with the acknowledgement, your name and the time.",
+    )

@@ -23,6 +23,36 @@ from pilots.services.registration import PILOT_FIELDS_BY_STAGE
 
 User = get_user_model()
 
+CONTRACT_REASON_HELP = (
+    "This pilot's contract was approved: a change to it needs a written reason. It shows "
+    "as drift on the pilot page until a portfolio lead acknowledges it."
+)
+
+
+def contract_reason_field() -> forms.CharField:
+    return forms.CharField(
+        label="Reason for the change",
+        required=False,  # the service says when a reason is needed
+        max_length=2000,
+        widget=short_text(2),
+        help_text=CONTRACT_REASON_HELP,
+    )
+
+
+def with_contract_reason(form: forms.BaseForm, pilot: Pilot | None) -> None:
+    """Ask ``form`` for the reason a change to an approved contract needs."""
+    if pilot is not None and pilot.stage in Stage.APPROVED_OR_LATER:
+        form.fields["reason"] = contract_reason_field()
+
+
+class ContractReasonForm(forms.Form):
+    """The reason for a change to an approved contract, on a step with several forms."""
+
+    def __init__(self, *args: Any, pilot: Pilot, **kwargs: Any) -> None:
+        kwargs["prefix"] = "contract"
+        super().__init__(*args, **kwargs)
+        with_contract_reason(self, pilot)
+
 
 class PilotBasicsForm(forms.ModelForm):
     class Meta:
@@ -49,17 +79,11 @@ class PilotBasicsForm(forms.ModelForm):
             if name not in editable:
                 field.disabled = True
                 field.help_text = "Fixed at this stage."
+        with_contract_reason(self, self.instance if self.instance.pk else None)
 
 
 class MetricForm(forms.ModelForm):
-    """A metric's definition; ``reason`` is asked for when the goalposts are locked."""
-
-    reason = forms.CharField(
-        required=False,
-        widget=short_text(2),
-        help_text="Needed to change a running pilot's baseline, target or target date: "
-        "the change and its reason go into the history.",
-    )
+    """A metric's definition; ``reason`` is asked for once the contract is approved."""
 
     class Meta:
         model = Metric
@@ -103,9 +127,7 @@ class MetricForm(forms.ModelForm):
             ]
         for name in ("baseline", "target", "guardrail"):
             self.initial[name] = plain_decimal(self.initial.get(name))
-        locked = primary and self.instance.pilot.stage in Stage.STARTED
-        if not locked:
-            del self.fields["reason"]
+        with_contract_reason(self, self.instance.pilot)
 
     def service_fields(self) -> dict[str, Any]:
         fields = {name: value for name, value in self.cleaned_data.items() if name != "reason"}
@@ -121,6 +143,10 @@ class OwnerNominationForm(forms.Form):
         help_text="The person in the business accountable for the result. They must accept "
         "before the pilot can be approved.",
     )
+
+    def __init__(self, *args: Any, pilot: Pilot, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        with_contract_reason(self, pilot)
 
 
 class MemberForm(forms.Form):
@@ -149,6 +175,7 @@ class OperationsForm(forms.ModelForm):
             empty_label="— Nobody named yet —",
             help_text=self.fields["operations_owner"].help_text,
         )
+        with_contract_reason(self, self.instance)
 
 
 class InfrastructureAnswerForm(forms.ModelForm):
@@ -252,3 +279,4 @@ class OperatingPlanForm(forms.ModelForm):
             f"Expected monthly cost in production, in {formats.currency()}: "
             "infrastructure, licences, people."
         )
+        with_contract_reason(self, self.instance.pilot)

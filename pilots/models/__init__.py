@@ -7,6 +7,7 @@ other code writes it. Choices and stage policy live in ``pilots.enums``.
 
 from pilots.models.accounts import ApiToken
 from pilots.models.checkins import CheckIn
+from pilots.models.contract import ContractChange, ContractSnapshot
 from pilots.models.handover import KnowledgeTransferTask
 from pilots.models.health import Heartbeat
 from pilots.models.history import CheckpointDecision, GateDecision, PilotEvent
@@ -21,6 +22,8 @@ __all__ = [
     "BusinessUnit",
     "CheckIn",
     "CheckpointDecision",
+    "ContractChange",
+    "ContractSnapshot",
     "GateDecision",
     "Heartbeat",
     "InfrastructureAnswer",

@@ -168,6 +168,7 @@ class PilotEvent(AppendOnly):
         TASK_REORDERED = "task_reordered", "Handover plan reordered"
         CHECKIN_RECORDED = "checkin_recorded", "Owner checked in"
         CHECKPOINT_DECIDED = "checkpoint_decided", "Checkpoint decision recorded"
+        CONTRACT_ACKNOWLEDGED = "contract_acknowledged", "Contract changes acknowledged"
 
     pilot = models.ForeignKey(Pilot, on_delete=models.PROTECT, related_name="events")
     # None: the system (a job). A user who acted cannot be deleted (PROTECT): deactivate them.

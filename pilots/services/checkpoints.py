@@ -37,6 +37,7 @@ from pilots.models import CheckpointDecision, Pilot, PilotEvent
 from pilots.permissions import independent_decision_refusal, pilot_roles
 from pilots.services.access import lock_pilot
 from pilots.services.audit import event_record, plain
+from pilots.services.contract import contract_guarded
 from pilots.services.gates import pilot_stop
 
 ACTION = "record the checkpoint"
@@ -159,6 +160,7 @@ def pilot_end_extend(*, pilot: Pilot, by: User, new_end: date, reason: str) -> P
     """Move a running pilot's planned end later, with a written reason (one audit event).
 
     The one function that extends a pilot's end: the checkpoint's "extend" calls it.
+    The new end is drift against the approved contract, shown until a lead acknowledges.
     """
     _require_independent_lead(pilot, by)
     if pilot.stage != Stage.RUNNING:
@@ -173,9 +175,12 @@ def pilot_end_extend(*, pilot: Pilot, by: User, new_end: date, reason: str) -> P
                 f"({formats.day(previous)})."
             }
         )
-    pilot.planned_end = new_end
-    pilot.full_clean()
-    pilot.save(update_fields=["planned_end", "updated_at"])
+    # A change to the approved contract: recorded as drift against the approved version
+    # (``CONTRACT_CHANGED`` until a lead acknowledges it), with this reason.
+    with contract_guarded(pilot=pilot, by=by, reason=reason):
+        pilot.planned_end = new_end
+        pilot.full_clean()
+        pilot.save(update_fields=["planned_end", "updated_at"])
     event_record(
         pilot=pilot,
         actor=by,

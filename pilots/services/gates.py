@@ -46,6 +46,7 @@ from pilots.permissions import (
     independent_decision_refusal,
     pilot_roles,
 )
+from pilots.services import contract
 from pilots.services.access import lock_pilot, require_role
 from pilots.services.audit import apply_changes, event_record, plain
 
@@ -425,6 +426,9 @@ def pilot_approve(
     for record in pilot.infrastructure.all():
         if record.waiver_pending:
             waiver_approve_record(record=record, by=by)
+    # What the lead approved, frozen (waivers approved included): every later change
+    # needs a reason (``contract``).
+    contract.snapshot_take(pilot=pilot, by=by)
     return decision
 
 

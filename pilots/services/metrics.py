@@ -25,6 +25,7 @@ from pilots.services.audit import (
     event_record,
     plain,
 )
+from pilots.services.contract import contract_guarded
 
 METRIC_FIELDS = frozenset(
     {
@@ -53,7 +54,8 @@ def _check_fields(fields: dict[str, Any]) -> None:
 
 
 @transaction.atomic
-def metric_create(*, pilot: Pilot, by: User, **fields: Any) -> Metric:
+def metric_create(*, pilot: Pilot, by: User, reason: str = "", **fields: Any) -> Metric:
+    """Add a metric. Once approved, a counted metric is part of the contract: it needs a reason."""
     require_role(by, pilot, EDITORS, "define its metrics")
     lock_in_stage(pilot, Stage.METRICS, "add a metric")
     _check_fields(fields)
@@ -61,23 +63,26 @@ def metric_create(*, pilot: Pilot, by: User, **fields: Any) -> Metric:
         raise ValidationError(
             {"kind": "The primary metric is locked while the pilot runs; it cannot be replaced."}
         )
-    metric = Metric(pilot=pilot, **fields)
-    metric.full_clean()
-    metric.save()
-    gates.require_complete_registration(pilot)
+    with contract_guarded(pilot=pilot, by=by, reason=reason):
+        metric = Metric(pilot=pilot, **fields)
+        metric.full_clean()
+        metric.save()
+        gates.require_complete_registration(pilot)
     event_record(
         pilot=pilot,
         actor=by,
         action=PilotEvent.Action.METRIC_ADDED,
         subject=f"{metric.name} ({metric.get_kind_display()})",
         changes=created_values(metric, sorted(METRIC_FIELDS)),
+        reason=reason.strip(),
     )
     return metric
 
 
 @transaction.atomic
 def metric_update(*, metric: Metric, by: User, reason: str = "", **fields: Any) -> Metric:
-    """Change a metric. Moving a running pilot's goalposts needs a written reason."""
+    """Change a metric. Moving an approved pilot's goalposts needs a written reason
+    (``contract``); a running pilot's primary metric's is recorded as a locked change."""
     pilot = metric.pilot
     require_role(by, pilot, EDITORS, "change its metrics")
     lock_in_stage(pilot, Stage.METRICS, "change a metric")
@@ -114,10 +119,11 @@ def metric_update(*, metric: Metric, by: User, reason: str = "", **fields: Any) 
                 removed, "Past the draft, the baseline's provenance can be corrected, not removed."
             )
         )
-    apply_changes(metric, fields)
-    metric.full_clean()
-    metric.save()
-    gates.require_complete_registration(pilot)
+    with contract_guarded(pilot=pilot, by=by, reason=reason):
+        apply_changes(metric, fields)
+        metric.full_clean()
+        metric.save()
+        gates.require_complete_registration(pilot)
     event_record(
         pilot=pilot,
         actor=by,

@@ -14,11 +14,15 @@ from pilots.models import Pilot, PilotEvent
 from pilots.permissions import EDITORS, OPERATIONS_ACCEPTORS, sponsor_as_owner_refusal
 from pilots.services.access import lock_in_stage, require_role
 from pilots.services.audit import apply_changes, event_record
+from pilots.services.contract import contract_guarded
 
 
 @transaction.atomic
-def owner_nominate(*, pilot: Pilot, by: User, owner: User) -> Pilot:
-    """Name the business owner; they must accept before the pilot can be approved."""
+def owner_nominate(*, pilot: Pilot, by: User, owner: User, reason: str = "") -> Pilot:
+    """Name the business owner; they must accept before the pilot can be approved.
+
+    Once approved, the owner is part of the contract: a new one needs a written
+    ``reason`` (``contract``)."""
     require_role(by, pilot, EDITORS, "nominate its business owner")
     lock_in_stage(pilot, Stage.OPEN, "nominate a business owner")
     if not owner.is_active:
@@ -37,24 +41,26 @@ def owner_nominate(*, pilot: Pilot, by: User, owner: User) -> Pilot:
         raise ValidationError(
             {"owner": f"{owner.get_username()} is already the nominated business owner."}
         )
-    diff = apply_changes(
-        pilot,
-        {
-            "owner": owner,
-            "owner_status": OwnershipStatus.PENDING,
-            "owner_nominated_at": timezone.now(),
-            "owner_responded_at": None,
-            "owner_decline_reason": "",
-        },
-    )
-    pilot.full_clean()
-    pilot.save()
+    with contract_guarded(pilot=pilot, by=by, reason=reason):
+        diff = apply_changes(
+            pilot,
+            {
+                "owner": owner,
+                "owner_status": OwnershipStatus.PENDING,
+                "owner_nominated_at": timezone.now(),
+                "owner_responded_at": None,
+                "owner_decline_reason": "",
+            },
+        )
+        pilot.full_clean()
+        pilot.save()
     event_record(
         pilot=pilot,
         actor=by,
         action=PilotEvent.Action.OWNER_NOMINATED,
         subject=owner.get_username(),
         changes=diff,
+        reason=reason.strip(),
     )
     return pilot
 

@@ -23,6 +23,7 @@ from pilots.permissions import (
 from pilots.services import gates
 from pilots.services.access import lock_in_stage, lock_pilot, require_role
 from pilots.services.audit import apply_changes, created_values, event_record, removed_values
+from pilots.services.contract import contract_guarded
 
 # What may change in each stage. Proposed pilots are under review (reject to
 # edit); graduated and stopped pilots are history.
@@ -86,6 +87,8 @@ def pilot_update(*, pilot: Pilot, by: User, reason: str = "", **fields: Any) -> 
 
     Moving the planned end moves the handover window: it is recorded like
     every other change. Changing the operations owner clears their acceptance.
+    Once approved, changing a contract field (dates, operations owner, receiving
+    team) needs a written ``reason`` and shows as drift (``contract``).
     """
     require_role(by, pilot, EDITORS, "edit it")
     lock_in_stage(pilot, PILOT_FIELDS_BY_STAGE, "edit it")
@@ -98,17 +101,18 @@ def pilot_update(*, pilot: Pilot, by: User, reason: str = "", **fields: Any) -> 
                 for name in sorted(refused)
             }
         )
-    diff = apply_changes(pilot, fields)
-    if not diff:
-        return pilot
-    if {"operations_owner", "receiving_team"} & set(diff):
-        # Whoever accepted the system is no longer the one receiving it.
-        diff |= apply_changes(
-            pilot, {"operations_accepted_at": None, "operations_accepted_by": None}
-        )
-    pilot.full_clean()
-    pilot.save()
-    gates.require_complete_registration(pilot)
+    with contract_guarded(pilot=pilot, by=by, reason=reason):
+        diff = apply_changes(pilot, fields)
+        if not diff:
+            return pilot
+        if {"operations_owner", "receiving_team"} & set(diff):
+            # Whoever accepted the system is no longer the one receiving it.
+            diff |= apply_changes(
+                pilot, {"operations_accepted_at": None, "operations_accepted_by": None}
+            )
+        pilot.full_clean()
+        pilot.save()
+        gates.require_complete_registration(pilot)
     event_record(
         pilot=pilot, actor=by, action=PilotEvent.Action.UPDATED, changes=diff, reason=reason
     )
@@ -213,31 +217,39 @@ def _answer_check(record: InfrastructureAnswer, values: dict[str, Any], today: d
 
 
 def _answer_write(
-    *, pilot: Pilot, record: InfrastructureAnswer, by: User, values: dict[str, Any], today: date
+    *,
+    pilot: Pilot,
+    record: InfrastructureAnswer,
+    by: User,
+    values: dict[str, Any],
+    today: date,
+    reason: str = "",
 ) -> InfrastructureAnswer:
     """Write one answer. A new or changed waiver is requested by ``by`` now and waits for
-    a lead's approval again; a "yes" ends the waiver."""
+    a lead's approval again; a "yes" ends the waiver. Once approved, a change to the
+    answer is a change to the approved contract: it needs a written ``reason``."""
     _answer_check(record, values, today)
-    renewed = any(getattr(record, name) != values[name] for name in WAIVER_FIELDS)
-    diff = apply_changes(record, values)
-    if renewed:
-        waiver = values["waiver_expires_on"] is not None
-        diff |= apply_changes(
-            record,
-            {
-                "waiver_requested_by": by if waiver else None,
-                "waiver_requested_at": timezone.now() if waiver else None,
-                "waiver_approved_by": None,
-                "waiver_approved_at": None,
-            },
-        )
-        # Who and when are said by the event itself; the approval's end is what matters.
-        diff.pop("waiver_requested_at", None)
-        diff.pop("waiver_requested_by", None)
-    record.answered_by = by
-    record.full_clean()
-    record.save()
-    gates.require_complete_registration(pilot)
+    with contract_guarded(pilot=pilot, by=by, reason=reason):
+        renewed = any(getattr(record, name) != values[name] for name in WAIVER_FIELDS)
+        diff = apply_changes(record, values)
+        if renewed:
+            waiver = values["waiver_expires_on"] is not None
+            diff |= apply_changes(
+                record,
+                {
+                    "waiver_requested_by": by if waiver else None,
+                    "waiver_requested_at": timezone.now() if waiver else None,
+                    "waiver_approved_by": None,
+                    "waiver_approved_at": None,
+                },
+            )
+            # Who and when are said by the event itself; the approval's end is what matters.
+            diff.pop("waiver_requested_at", None)
+            diff.pop("waiver_requested_by", None)
+        record.answered_by = by
+        record.full_clean()
+        record.save()
+        gates.require_complete_registration(pilot)
     if diff:
         event_record(
             pilot=pilot,
@@ -245,6 +257,7 @@ def _answer_write(
             action=PilotEvent.Action.INFRASTRUCTURE_ANSWERED,
             subject=record.get_item_display(),
             changes=diff,
+            reason=reason.strip() if "answer" in diff else "",
         )
     return record
 
@@ -262,6 +275,7 @@ def infrastructure_answer(
     waiver_reason: str = "",
     waiver_expires_on: date | None = None,
     today: date | None = None,
+    reason: str = "",
 ) -> InfrastructureAnswer:
     """Answer one question of the production-infrastructure checklist (insert or update).
 
@@ -281,7 +295,7 @@ def infrastructure_answer(
     }
     if pilot.stage in Stage.IN_FLIGHT:
         return infrastructure_change_after_approval(
-            pilot=pilot, by=by, item=item, today=today, **fields
+            pilot=pilot, by=by, item=item, today=today, reason=reason, **fields
         )
     record = InfrastructureAnswer.objects.filter(pilot=pilot, item=item).first()
     if record is None:
@@ -292,6 +306,7 @@ def infrastructure_answer(
         by=by,
         values=_answer_values(**fields),
         today=today or timezone.localdate(),
+        reason=reason,
     )
 
 
@@ -308,6 +323,7 @@ def infrastructure_change_after_approval(
     waiver_reason: str = "",
     waiver_expires_on: date | None = None,
     today: date | None = None,
+    reason: str = "",
 ) -> InfrastructureAnswer:
     """The one door for infrastructure writes after approval (approved or running).
 
@@ -351,8 +367,14 @@ def infrastructure_change_after_approval(
         raise ValidationError(
             {"answer": f"“{label}”: {AFTER_APPROVAL_RULE}"}, code="infrastructure_locked"
         )
+    # A change to the approved contract: it needs a written reason (``contract_guarded``).
     return _answer_write(
-        pilot=pilot, record=record, by=by, values=values, today=today or timezone.localdate()
+        pilot=pilot,
+        record=record,
+        by=by,
+        values=values,
+        today=today or timezone.localdate(),
+        reason=reason,
     )
 
 
@@ -388,6 +410,9 @@ def infrastructure_waiver_request(
         waiver_reason=reason,
         waiver_expires_on=expires_on,
         today=today,
+        # After approval a renewal changes the approved contract: the waiver's own
+        # reason is the written reason for that change.
+        reason=reason,
     )
 
 
@@ -430,6 +455,7 @@ def infrastructure_checklist_update(
     by: User,
     answers: dict[str, dict[str, Any]],
     today: date | None = None,
+    reason: str = "",
 ) -> list[InfrastructureAnswer]:
     """Answer several checklist questions at once: all are saved, or none.
 
@@ -446,9 +472,13 @@ def infrastructure_checklist_update(
             # Each answer in its own savepoint: every refusal is collected, keyed by
             # its question, and then nothing is kept.
             saved.append(
-                infrastructure_answer(pilot=pilot, by=by, item=item, today=today, **fields)
+                infrastructure_answer(
+                    pilot=pilot, by=by, item=item, today=today, reason=reason, **fields
+                )
             )
         except ValidationError as error:
+            if hasattr(error, "error_dict") and "reason" in error.error_dict:
+                raise  # the approved contract's rule: one reason for the whole checklist
             errors[item] = [ValidationError(message) for message in error.messages]
     if errors:
         raise ValidationError(errors)
@@ -456,18 +486,28 @@ def infrastructure_checklist_update(
 
 
 @transaction.atomic
-def operating_plan_update(*, pilot: Pilot, by: User, **fields: Any) -> OperatingPlan:
-    """Write the 12-month operating plan (insert or update)."""
+def operating_plan_update(
+    *, pilot: Pilot, by: User, reason: str = "", **fields: Any
+) -> OperatingPlan:
+    """Write the 12-month operating plan (insert or update); once approved, a change
+    needs a written ``reason`` (``contract``)."""
     require_role(by, pilot, EDITORS, "edit its operating plan")
     lock_in_stage(pilot, Stage.SETUP, "edit its operating plan")
     unknown = set(fields) - set(OperatingPlan.REQUIRED_FIELDS)
     if unknown:
         raise TypeError(f"operating_plan_update() got unexpected fields: {sorted(unknown)}")
     plan = OperatingPlan.objects.filter(pilot=pilot).first() or OperatingPlan(pilot=pilot)
-    diff = apply_changes(plan, fields)
-    plan.full_clean()
-    plan.save()
-    gates.require_complete_registration(pilot)
+    with contract_guarded(pilot=pilot, by=by, reason=reason):
+        diff = apply_changes(plan, fields)
+        plan.full_clean()
+        plan.save()
+        gates.require_complete_registration(pilot)
     if diff:
-        event_record(pilot=pilot, actor=by, action=PilotEvent.Action.PLAN_CHANGED, changes=diff)
+        event_record(
+            pilot=pilot,
+            actor=by,
+            action=PilotEvent.Action.PLAN_CHANGED,
+            changes=diff,
+            reason=reason.strip(),
+        )
     return plan

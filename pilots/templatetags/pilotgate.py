@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from django import template
@@ -17,7 +17,12 @@ MONEY_FIELDS = frozenset({"run_cost_per_month"})
 
 @register.filter
 def field_label(name: str) -> str:
-    """``run_cost_per_month`` → ``Run cost per month (GBP)`` (audit history field names)."""
+    """``run_cost_per_month`` → ``Run cost per month (GBP)`` (audit history field names).
+
+    A key that is already a label (a contract field's, "“Claims per hour”: target") is kept.
+    """
+    if not str(name).isidentifier():
+        return str(name)
     label = str(name).replace("_", " ").capitalize()
     return f"{label} ({formats.currency()})" if name in MONEY_FIELDS else label
 
@@ -38,6 +43,20 @@ def history_value(value: object) -> str:
         if timezone.is_aware(moment):
             return f"{timezone.localtime(moment):%-d %b %Y %H:%M}"
     return str(value)
+
+
+@register.filter
+def contract_value(value: object) -> str:
+    """A value of the approved contract, readable: a day as "26 Nov 2026", none as an em dash.
+
+    ``contract_of`` stores days as ISO dates (YYYY-MM-DD) and numbers as plain text.
+    """
+    if isinstance(value, str) and len(value) == 10 and value[4::3] == "--":
+        try:
+            return formats.day(date.fromisoformat(value))
+        except ValueError:
+            return value
+    return history_value(value)
 
 
 @register.filter

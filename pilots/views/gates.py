@@ -8,11 +8,15 @@ from django.shortcuts import redirect, render
 
 from pilots.enums import InfrastructureItem
 from pilots.errors import TransitionRefused
-from pilots.forms.gates import CheckpointForm, DecisionForm, DeclineForm
+from pilots.forms.gates import AcknowledgeForm, CheckpointForm, DecisionForm, DeclineForm
 from pilots.links import PilotLinks
-from pilots.permissions import INDEPENDENT_DECISIONS, independent_decision_refusal
+from pilots.permissions import (
+    INDEPENDENT_DECISIONS,
+    independence_rule,
+    independent_decision_refusal,
+)
 from pilots.selectors.pilots import pilot_for_page
-from pilots.services import checkpoints, gates, ownership, registration
+from pilots.services import checkpoints, contract, gates, ownership, registration
 from pilots.views.common import (
     SignedInRequest,
     abilities,
@@ -167,3 +171,34 @@ def waiver_approve(request: SignedInRequest, reference: str, item: str) -> HttpR
     ):
         messages.success(request, f"Waiver approved: {InfrastructureItem(item).label}.")
     return redirect(pilot_url(pilot, "infrastructure"))
+
+
+@post_only(lambda reference: PilotLinks().detail(reference, "contract"))
+def contract_acknowledge(request: SignedInRequest, reference: str) -> HttpResponse:
+    """An independent portfolio lead acknowledges the changes since the approved contract."""
+    pilot = pilot_for_page(request.user, reference=reference)
+    ab = abilities(request, pilot)
+    require(
+        ab.acknowledge_contract,
+        ab.acknowledge_rule or independence_rule(INDEPENDENT_DECISIONS["acknowledge"]),
+    )
+    form = AcknowledgeForm(request.POST)
+    if form.is_valid():
+        snapshot = call_service(
+            form,
+            lambda: contract.contract_acknowledge(
+                pilot=pilot, by=request.user, note=form.cleaned_data["note"]
+            ),
+        )
+        if snapshot is not None:
+            messages.success(
+                request,
+                f"Changes acknowledged: the contract as it stands is approved version "
+                f"{snapshot.version}.",
+            )
+            return redirect(pilot_url(pilot))
+    return render(
+        request,
+        "pilots/pilot_detail.html",
+        pilot_page_context(request, pilot, acknowledge_form=form),
+    )

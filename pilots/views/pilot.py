@@ -15,12 +15,13 @@ from pilots.abilities import Abilities
 from pilots.enums import MetricKind, Stage, TaskStatus
 from pilots.filters import PilotFilter
 from pilots.forms.checkins import CheckInForm
-from pilots.forms.gates import CheckpointForm, DecisionForm, DeclineForm
+from pilots.forms.gates import AcknowledgeForm, CheckpointForm, DecisionForm, DeclineForm
 from pilots.forms.readings import ReadingForm
 from pilots.frame import formats
 from pilots.models import Metric, MetricReading, Pilot
 from pilots.permissions import is_portfolio_lead
 from pilots.selectors.checkins import checkin_panel
+from pilots.selectors.contract import drift_of, promise_of
 from pilots.selectors.metrics import (
     MetricStatus,
     metric_of,
@@ -173,6 +174,8 @@ def pilot_page_context(request: SignedInRequest, pilot: Pilot, **overrides: Any)
     infra = infrastructure_rows(pilot, today=today)
     checkpoint_decisions = pilot_checkpoint_decisions(pilot)
     checkpoint = pilot_checkpoint(pilot, today=today, tl=tl, decisions=checkpoint_decisions)
+    drift = drift_of(pilot) if pilot.stage in Stage.APPROVED_OR_LATER else None
+    closing = pilot.stage == Stage.RUNNING and "graduate" in decisions
     context = {
         "pilot": pilot,
         "ab": ab,
@@ -185,6 +188,9 @@ def pilot_page_context(request: SignedInRequest, pilot: Pilot, **overrides: Any)
         "today": today,
         "cards": metric_cards(pilot, statuses, ab, overrides.pop("reading_forms", {})),
         "primary": primary,
+        "primary_latest": next(
+            (st.latest for st in statuses if st.metric.kind == MetricKind.PRIMARY), None
+        ),
         "chart": metric_chart(pilot, primary, tl) if primary else None,
         "tasks": tasks,
         "handover_note": handover_note(
@@ -204,6 +210,12 @@ def pilot_page_context(request: SignedInRequest, pilot: Pilot, **overrides: Any)
         "decline_form": DeclineForm() if ab.answer_nomination else None,
         "events": list(pilot_events(pilot)[:RECENT_EVENTS]),
         "members": list(pilot.memberships.all()),
+        "drift": drift,
+        "acknowledge_form": AcknowledgeForm()
+        if drift and drift.fields and ab.acknowledge_contract
+        else None,
+        # The final decision weighs what was promised against what is delivered.
+        "promise": promise_of(pilot, primary) if closing else None,
         "infrastructure": {answer.item: answer for answer in pilot.infrastructure.all()},
         "checkin": checkin,
         "checkin_form": CheckInForm() if ab.check_in and checkin.open else None,

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods
 from pilots.enums import InfrastructureItem, MetricKind, Stage
 from pilots.errors import TransitionRefused
 from pilots.forms.registration import (
+    ContractReasonForm,
     InfrastructureAnswerForm,
     MemberForm,
     MetricForm,
@@ -135,17 +136,16 @@ def _primary(pilot: Pilot) -> Metric | None:
 def _save_metric(
     request: SignedInRequest, form: MetricForm, pilot: Pilot, metric: Metric | None
 ) -> Metric | None:
-    """Create the metric, or update it (with the reason a locked change needs)."""
+    """Create the metric, or update it (with the reason an approved contract's change needs)."""
     fields = form.service_fields()
+    reason = form.cleaned_data.get("reason", "")
     if metric is None:
         return call_service(
-            form, lambda: metrics.metric_create(pilot=pilot, by=request.user, **fields)
+            form,
+            lambda: metrics.metric_create(pilot=pilot, by=request.user, reason=reason, **fields),
         )
     return call_service(
-        form,
-        lambda: metrics.metric_update(
-            metric=metric, by=request.user, reason=form.cleaned_data.get("reason", ""), **fields
-        ),
+        form, lambda: metrics.metric_update(metric=metric, by=request.user, reason=reason, **fields)
     )
 
 
@@ -174,13 +174,19 @@ def _owner(request: SignedInRequest, pilot: Pilot) -> HttpResponse | dict[str, A
         request.POST if action == "nominate" else None,
         prefix="nominate",
         initial={"owner": pilot.owner_id},
+        pilot=pilot,
     )
     member = MemberForm(request.POST if action == "member" else None, prefix="member")
     if action == "nominate" and nominate.is_valid():
         owner = nominate.cleaned_data["owner"]
         if call_service(
             nominate,
-            lambda: ownership.owner_nominate(pilot=pilot, by=request.user, owner=owner),
+            lambda: ownership.owner_nominate(
+                pilot=pilot,
+                by=request.user,
+                owner=owner,
+                reason=nominate.cleaned_data.get("reason", ""),
+            ),
         ):
             messages.success(
                 request,
@@ -232,8 +238,9 @@ def _infrastructure(request: SignedInRequest, pilot: Pilot) -> HttpResponse | di
     }
     for form in forms:
         form.waiver_row = rows.get(form.item.value)
-    context = {"forms": forms, "after_approval": registration.AFTER_APPROVAL_RULE}
-    if request.method == "POST" and all(form.is_valid() for form in forms):
+    why = ContractReasonForm(request.POST or None, pilot=pilot)
+    context = {"forms": forms, "after_approval": registration.AFTER_APPROVAL_RULE, "why": why}
+    if request.method == "POST" and all([*(form.is_valid() for form in forms), why.is_valid()]):
         answers = {
             form.item.value: form.service_fields()
             for form in forms
@@ -241,15 +248,21 @@ def _infrastructure(request: SignedInRequest, pilot: Pilot) -> HttpResponse | di
         }
         try:
             registration.infrastructure_checklist_update(
-                pilot=pilot, by=request.user, answers=answers
+                pilot=pilot,
+                by=request.user,
+                answers=answers,
+                reason=why.cleaned_data.get("reason", ""),
             )
         except ValidationError as error:
-            # Errors come keyed by question: each goes on its own question's form.
+            # Errors come keyed by question: each goes on its own question's form; the
+            # approved contract's missing reason goes on the reason's field.
             by_item = {form.item.value: form for form in forms}
             keyed = error.error_dict if hasattr(error, "error_dict") else {None: error.error_list}
             for key, errors in keyed.items():
-                form = by_item.get(key or "", forms[0])
-                add_service_errors(form, ValidationError(errors))
+                if key == "reason" and "reason" in why.fields:
+                    add_service_errors(why, ValidationError({"reason": errors}))
+                else:
+                    add_service_errors(by_item.get(key or "", forms[0]), ValidationError(errors))
             return context
         return _saved(request, pilot, "infrastructure", "Checklist")
     return context

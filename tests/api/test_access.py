@@ -111,11 +111,11 @@ WRITES = [
     (
         "post",
         "metrics/",
-        {"name": "Handling time", "kind": "business", "direction": "decrease"},
+        {"name": "Handling time", "kind": "business", "direction": "decrease", "reason": "Asked."},
         {"sponsor", "lead"},
         201,
     ),
-    ("patch", "metrics/{metric}/", {"unit": "minutes"}, {"sponsor", "lead"}, 200),
+    ("patch", "metrics/{metric}/", {"unit": "min", "reason": "Asked."}, {"sponsor", "lead"}, 200),
     (
         "post",
         "metrics/{metric}/readings/",
@@ -173,7 +173,13 @@ WRITES = [
         200,
     ),
     ("post", "infrastructure/monitoring/waiver/approve/", {}, {"lead"}, 200),
-    ("patch", "operating-plan/", {"budget_holder": "CFO"}, {"sponsor", "lead"}, 200),
+    (
+        "patch",
+        "operating-plan/",
+        {"budget_holder": "CFO", "reason": "R."},
+        {"sponsor", "lead"},
+        200,
+    ),
 ]
 
 

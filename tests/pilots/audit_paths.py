@@ -151,3 +151,18 @@ def waiver_approved(pilot: Pilot, cast: Cast) -> dict[str, list[Any]]:
         "waiver_reason": [None, "The team watches the dashboard daily."],
         "waiver_expires_on": [None, "2026-03-31"],
     }
+
+
+def drifted(pilot: Pilot, cast: Cast) -> None:
+    """The sponsor moved the approved target, with a reason: a change waiting for a lead."""
+    metric = primary(pilot)
+    metrics.metric_update(
+        metric=metric, by=cast.sponsor, target=metric.target + 5, reason="Scope grew."
+    )
+
+
+def acknowledged(pilot: Pilot, cast: Cast) -> dict[str, list[Any]]:
+    """What acknowledging ``drifted``'s change records: the field, approved and now."""
+    metric = primary(pilot)
+    now = metric.target.normalize()
+    return {f"“{metric.name}”: target": [format(now - 5, "f"), format(now, "f")]}

@@ -42,7 +42,9 @@ def line_metric(pilot: Pilot, by, **overrides) -> Metric:
         "cadence": Cadence.WEEKLY,
         "data_source": "Warehouse",
     }
-    return metrics.metric_create(pilot=pilot, by=by, **(fields | overrides))
+    # Past approval, a new metric changes the contract: it needs a reason (ignored before).
+    reason = overrides.pop("reason", "A metric added after approval.")
+    return metrics.metric_create(pilot=pilot, by=by, reason=reason, **(fields | overrides))
 
 
 def record(metric: Metric, by, readings: dict[date, str]) -> None:

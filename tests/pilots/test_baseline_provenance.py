@@ -114,7 +114,9 @@ def test_an_edit_past_the_draft_does_not_need_provenance_added_before_the_rule(r
     """A running pilot from before the rule stays editable; its provenance may be added."""
     primary = _strip(_primary(running))
     metrics.metric_update(metric=primary, by=sponsor, data_source="Claims warehouse v2")
-    metrics.metric_update(metric=primary, by=sponsor, baseline_source="Claims DB")
+    metrics.metric_update(
+        metric=primary, by=sponsor, baseline_source="Claims DB", reason="Named the source."
+    )
     assert Metric.objects.get(pk=primary.pk).baseline_source == "Claims DB"
 
 

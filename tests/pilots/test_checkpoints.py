@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 
 from pilots.enums import CheckpointChoice, Stage
 from pilots.errors import NotAllowed, TransitionRefused
-from pilots.models import CheckpointDecision, GateDecision, Pilot, PilotEvent
+from pilots.models import CheckpointDecision, ContractChange, GateDecision, Pilot, PilotEvent
 from pilots.services import checkpoints, ownership
 from tests import factories
 
@@ -104,6 +104,16 @@ def test_extend_moves_the_end_through_one_function_and_records_both_events(runni
         "decision": [None, "extend"],
         "planned_end": ["2026-07-05", "2026-09-30"],
     }
+    # The new end is drift against the approved contract, with the extension's reason,
+    # until a lead acknowledges it (CONTRACT_CHANGED meanwhile).
+    change = ContractChange.objects.get(pilot=running)
+    assert (change.key, change.before, change.after, change.reason) == (
+        "pilot.planned_end",
+        "2026-07-05",
+        "2026-09-30",
+        "The receiving team starts in August.",
+    )
+    assert change.acknowledged_at is None
 
 
 @pytest.mark.parametrize(

@@ -230,7 +230,7 @@ def test_start_on_or_after_planned_start_records_the_day(approved, owner):
 
 
 def test_start_needs_owner_still_accepted(approved, sponsor, outsider):
-    ownership.owner_nominate(pilot=approved, by=sponsor, owner=outsider)
+    ownership.owner_nominate(pilot=approved, by=sponsor, owner=outsider, reason="Moved on.")
 
     with pytest.raises(TransitionRefused) as refused:
         gates.pilot_start(pilot=approved, by=sponsor, today=date(2026, 2, 1))

@@ -122,7 +122,9 @@ def test_lead_cannot_accept_for_a_named_operations_owner(running, lead, ops):
 
 
 def test_lead_records_acceptance_for_a_receiving_team(running, lead, sponsor):
-    registration.pilot_update(pilot=running, by=sponsor, operations_owner=None)
+    registration.pilot_update(
+        pilot=running, by=sponsor, operations_owner=None, reason="The team runs it."
+    )
 
     ownership.operations_accept(pilot=running, by=lead)
 
@@ -130,10 +132,14 @@ def test_lead_records_acceptance_for_a_receiving_team(running, lead, sponsor):
 
 
 def test_changing_the_receiving_team_clears_acceptance(running, lead, sponsor):
-    registration.pilot_update(pilot=running, by=sponsor, operations_owner=None)
+    registration.pilot_update(
+        pilot=running, by=sponsor, operations_owner=None, reason="The team runs it."
+    )
     ownership.operations_accept(pilot=running, by=lead)
 
-    registration.pilot_update(pilot=running, by=sponsor, receiving_team="Another team")
+    registration.pilot_update(
+        pilot=running, by=sponsor, receiving_team="Another team", reason="Reorganised."
+    )
 
     assert Pilot.objects.get(pk=running.pk).operations_accepted_at is None
 

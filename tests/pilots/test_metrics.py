@@ -128,16 +128,22 @@ def test_metric_update_unlocked_field_of_running_primary_needs_no_reason(running
     )
 
 
-def test_metric_update_business_metric_target_of_running_pilot_needs_no_reason(running, sponsor):
+def test_metric_update_business_metric_target_of_running_pilot_is_a_contract_change(
+    running, sponsor
+):
+    """Not the primary's locked goalposts, but the approved contract: a reason, no lock."""
     metric = Metric.objects.get(pk=line_metric(running, sponsor).pk)
+    with pytest.raises(ValidationError) as refused:
+        metrics.metric_update(metric=metric, by=sponsor, target=Decimal("90"))
+    assert "The approved contract of" in refused.value.message_dict["reason"][0]
 
-    metrics.metric_update(metric=metric, by=sponsor, target=Decimal("90"))
+    metrics.metric_update(metric=metric, by=sponsor, target=Decimal("90"), reason="Scope cut.")
 
     assert Metric.objects.get(pk=metric.pk).target == Decimal("90")
     [event] = metric_events(running)
     assert (event.action, event.reason, event.changes) == (
         PilotEvent.Action.METRIC_CHANGED,
-        "",
+        "Scope cut.",
         {"target": ["100", "90"]},
     )
 

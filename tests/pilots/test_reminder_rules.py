@@ -105,7 +105,7 @@ def test_handover_reason_says_when_the_window_opens(running):
 def test_handover_link_goes_only_to_people_who_may_add_a_task(running, sponsor, client):
     """Its link adds a task: a newly nominated owner may not yet (403), so is not told."""
     newcomer = factories.UserFactory(username="newcomer")
-    ownership.owner_nominate(pilot=running, by=sponsor, owner=newcomer)
+    ownership.owner_nominate(pilot=running, by=sponsor, owner=newcomer, reason="Moved on.")
     assert due(WINDOW_APPROACHING, K.HANDOVER_UNPLANNED) == {"sponsor"}
     (item,) = [i for i in reminders_due(WINDOW_APPROACHING) if i.kind == K.HANDOVER_UNPLANNED]
     client.force_login(newcomer)
@@ -489,6 +489,7 @@ def test_waiver_expired_stops_once_the_item_is_yes(running, sponsor):
         item=InfrastructureItem.MONITORING,
         answer=InfrastructureAnswerValue.YES,
         evidence_url="https://alerts.example.com/pilot",
+        reason="Alerting is live on the platform.",
     )
 
     assert due(date(2026, 3, 2), K.WAIVER_EXPIRED) == set()

@@ -354,3 +354,32 @@ def test_seed_demo_has_a_running_pilot_in_its_window_past_the_grace_without_a_ch
     assert (extension.decision, extension.new_end) == (CheckpointChoice.EXTEND, notes.planned_end)
     assert pilot_timeline(notes, today=today).handover_opens > today
     assert "CHECKPOINT_DUE" not in {r["code"] for r in Scorecard.objects.get(pilot=notes).reasons}
+
+
+@pytest.mark.django_db
+def test_seed_demo_has_a_pilot_whose_contract_drifted_awaiting_acknowledgement():
+    """Issue 15, item 9: an approved pilot whose target moved after approval, with a reason."""
+    from pilots.models import ContractChange
+    from pilots.selectors.contract import drift_of
+    from scorecards.services import scorecards_recompute
+
+    call_command("seed_demo")
+    # The checkpoint's extension of "Meeting notes summariser" is drift too (its end).
+    extended = ContractChange.objects.get(key="pilot.planned_end")
+    assert extended.pilot.title == "Meeting notes summariser"
+    change = ContractChange.objects.select_related("pilot").exclude(pk=extended.pk).get()
+    pilot = change.pilot
+    assert pilot.stage in Stage.IN_FLIGHT
+    assert change.key.endswith(".target")
+    assert (change.before, change.after) == ("120", "110")
+    assert change.reason
+    assert change.acknowledged_at is None
+    drift = drift_of(pilot)
+    assert [(f.approved, f.now) for f in drift.fields] == [("120", "110")]
+    # Every approved pilot's contract was frozen at its approval, by an independent lead.
+    approved = Pilot.objects.filter(stage__in=Stage.APPROVED_OR_LATER)
+    assert all(p.contract_snapshots.filter(version=1, origin="approval").exists() for p in approved)
+    scorecards_recompute()
+    assert "CONTRACT_CHANGED" in {
+        r.code for r in Scorecard.objects.get(pilot=pilot).reason_rows.all()
+    }

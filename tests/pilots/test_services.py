@@ -89,7 +89,9 @@ def test_only_sponsor_or_lead_edit(draft, who, request):
 
 def test_changing_operations_owner_clears_its_acceptance(running, ops, sponsor):
     ownership.operations_accept(pilot=running, by=ops)
-    registration.pilot_update(pilot=running, by=sponsor, operations_owner=factories.UserFactory())
+    registration.pilot_update(
+        pilot=running, by=sponsor, operations_owner=factories.UserFactory(), reason="Reorganised."
+    )
 
     running.refresh_from_db()
     assert running.operations_accepted_at is None

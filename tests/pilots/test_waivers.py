@@ -14,7 +14,7 @@ from django.utils import timezone
 from pilots.enums import InfrastructureAnswerValue as A
 from pilots.enums import InfrastructureItem, Stage
 from pilots.errors import NotAllowed, TransitionRefused
-from pilots.models import InfrastructureAnswer, Pilot, PilotEvent
+from pilots.models import ContractChange, InfrastructureAnswer, Pilot, PilotEvent
 from pilots.permissions import independence_rule
 from pilots.services import gates, ownership, registration
 from tests import factories
@@ -235,10 +235,16 @@ def test_after_approval_an_answer_may_become_yes_which_ends_its_waiver(approved_
         item=MONITORING,
         answer=A.YES,
         evidence_url="https://e.example/alerts",
+        reason="Alerting is live on the platform.",  # a change to the approved contract
     )
 
     record = monitoring(approved_waived)
     assert (record.answer, record.has_waiver, record.waiver_approved_at) == (A.YES, False, None)
+    change = ContractChange.objects.get(pilot=approved_waived)
+    assert (change.key, change.reason) == (
+        "infrastructure.monitoring",
+        "Alerting is live on the platform.",
+    )
 
 
 @pytest.mark.parametrize(

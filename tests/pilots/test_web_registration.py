@@ -196,7 +196,12 @@ def test_basics_step_on_a_running_pilot_keeps_the_start_fixed(client, running, s
     client.force_login(sponsor)
     response = client.post(
         step_url(running, "basics"),
-        basics_data(title="Renamed", planned_start="2026-02-01", planned_end="2026-08-01"),
+        basics_data(
+            title="Renamed",
+            planned_start="2026-02-01",
+            planned_end="2026-08-01",
+            reason="The vendor delivers a month late.",
+        ),
     )
     assert response["Location"] == step_url(running, "basics")  # not a draft: stays
     stored = Pilot.objects.get(pk=running.pk)

@@ -93,6 +93,7 @@ CASES = [
     ("NO_PRIMARY_METRIC", {"primary": None}, Risk.AT_RISK),
     ("INFRA_MISSING", {"infrastructure_yes": 4}, Risk.AT_RISK),
     ("HANDOVER_BEHIND", {"tasks_overdue": 1}, Risk.AT_RISK),
+    ("CONTRACT_CHANGED", {"contract_changes": ("Planned end",)}, Risk.WATCH),
 ]
 
 
@@ -100,6 +101,25 @@ CASES = [
 def test_each_reason_fires_alone_and_clears(code, change, risk):
     assert codes(healthy(**change)) == {code: risk}
     assert codes(healthy()) == {}
+
+
+def test_contract_changed_names_the_fields_and_links_to_the_drift():
+    labels = ("“Claims per hour”: target", "Planned end", "Receiving team", "Budget", "Unit")
+    (reason,) = evaluate(healthy(contract_changes=labels), today=TODAY).reasons
+    assert (reason.code, reason.practice, reason.points, reason.section) == (
+        "CONTRACT_CHANGED",
+        Practice.METRIC,
+        scoring.CONTRACT_CHANGED_POINTS,
+        "contract",
+    )
+    assert reason.sentence == (
+        "The approved contract changed (“Claims per hour”: target, Planned end, Receiving "
+        "team and 2 more): a portfolio lead has not acknowledged it yet."
+    )
+    # Before approval there is no contract to drift from; a stopped pilot has no reasons.
+    proposed = healthy(stage="proposed")
+    assert codes(replace(proposed, contract_changes=labels)) == codes(proposed)
+    assert codes(healthy(stage="stopped", contract_changes=labels)) == {}
 
 
 def test_only_model_metrics_is_the_metric_mirage():

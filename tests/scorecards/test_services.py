@@ -67,6 +67,24 @@ def test_recompute_stores_scores_risk_reasons_and_links(running, draft):
     assert stored.has_primary_metric
 
 
+def test_an_unacknowledged_contract_change_is_a_reason_until_a_lead_acknowledges(
+    approved, sponsor, lead
+):
+    from pilots.services import contract, registration
+
+    end = approved.planned_end + timedelta(days=14)
+    registration.pilot_update(pilot=approved, by=sponsor, planned_end=end, reason="Late data.")
+    scorecards_recompute(today=DAY)
+    (changed,) = [r for r in card(approved).reasons if r["code"] == "CONTRACT_CHANGED"]
+    assert changed["sentence"].startswith("The approved contract changed (Planned end)")
+    assert changed["link"] == f"/pilots/{approved.reference}/#contract"
+    assert (changed["risk"], changed["practice"]) == (RiskLevel.WATCH, "metric")
+
+    contract.contract_acknowledge(pilot=approved, by=lead)
+    scorecards_recompute(today=DAY)
+    assert "CONTRACT_CHANGED" not in {r["code"] for r in card(approved).reasons}
+
+
 def test_a_drafts_reasons_link_to_its_registration_steps(sponsor):
     pilot = factories.PilotFactory(sponsor=sponsor)
     scorecards_recompute(today=DAY)
@@ -175,14 +193,14 @@ def portfolio(n: int, sponsor, owner, member) -> None:
         factories.CheckInFactory(pilot=pilot, author=owner)  # read with the pilot: no query
 
 
-# In a savepoint (2): the recompute lock (PostgreSQL only), 7 fact queries, then the
+# In a savepoint (2): the recompute lock (PostgreSQL only), 8 fact queries, then the
 # upsert, deleting and writing the reason rows.
 def recompute_queries() -> int:
     from django.db import connection
 
-    # savepoint and release, the lock (PostgreSQL), 7 facts, 3 writes, and the
+    # savepoint and release, the lock (PostgreSQL), 8 facts, 3 writes, and the
     # portfolio totals: their count and their upsert.
-    return 2 + (1 if connection.vendor == "postgresql" else 0) + 7 + 3 + 2
+    return 2 + (1 if connection.vendor == "postgresql" else 0) + 8 + 3 + 2
 
 
 @pytest.mark.parametrize("size", [3, 12])

@@ -146,6 +146,8 @@ RULES: dict[str, Route] = {
     "pilots:operations_accept": action(OPERATIONS),
     # An independent lead (the world's lead neither sponsors nor owns a pilot).
     "pilots:waiver_approve": action(DECIDERS),
+    # Acknowledge the changes to the approved contract: a lead who neither sponsors nor owns it.
+    "pilots:contract_acknowledge": action(DECIDERS),
     "pilots:task_new": pages(PLANNERS, "GET", "POST"),
     "pilots:task_edit": pages(PLANNERS, "GET", "POST"),
     "pilots:task_complete": pages(TASK_COMPLETERS, "GET", "POST"),
@@ -191,6 +193,8 @@ RULES: dict[str, Route] = {
         {"GET": SEES, "POST": CHECKIN_AUTHORS},
         data={"POST": {"confidence": "at_risk", "narrative": "Volumes dipped this week."}},
     ),
+    "api:contract": Route({"GET": SEES}),
+    "api:contract-acknowledge": Route({"POST": DECIDERS}),
     "api:member-list": Route(
         {"GET": SEES, "POST": EDITORS},
         data={"POST": {"user": "{outsider_id}", "role": "Analyst"}},

@@ -2,6 +2,10 @@
 serializers as s`` reaches every one of them."""
 
 from pilots.api.serializers.checkins import CheckInInput, CheckInSerializer
+from pilots.api.serializers.contract import (
+    AcknowledgeInput,
+    ContractSerializer,
+)
 from pilots.api.serializers.handover import (
     RUN_COST_HELP,
     InfrastructureAnswerInput,
@@ -21,6 +25,7 @@ from pilots.api.serializers.metrics import (
     BulkReadingRow,
     BulkReadingsInput,
     BulkReadingsResult,
+    MetricCreateInput,
     MetricInput,
     MetricSerializer,
     MetricUpdateInput,
@@ -54,6 +59,7 @@ from pilots.api.serializers.pilots import (
 
 __all__ = [
     "RUN_COST_HELP",
+    "AcknowledgeInput",
     "BulkMetricOutcomeSerializer",
     "BulkReadingRow",
     "BulkReadingsInput",
@@ -62,6 +68,7 @@ __all__ = [
     "CheckInSerializer",
     "CheckpointInput",
     "CheckpointSerializer",
+    "ContractSerializer",
     "DecisionSerializer",
     "EventSerializer",
     "InfrastructureAnswerInput",
@@ -70,6 +77,7 @@ __all__ = [
     "MeSerializer",
     "MembershipInput",
     "MembershipSerializer",
+    "MetricCreateInput",
     "MetricInput",
     "MetricSerializer",
     "MetricUpdateInput",

@@ -166,6 +166,13 @@ class TaskOrderInput(StrictSerializer):
     )
 
 
+CONTRACT_REASON_ANY_HELP = (
+    "Required once the pilot is approved, for a change to its approved contract: without "
+    'it, a 400 with {"reason": [...]} naming the rule. The change shows as drift '
+    "(`contract/`) until a portfolio lead acknowledges it."
+)
+
+
 class InfrastructureAnswerInput(StrictSerializer):
     item = serializers.ChoiceField(choices=InfrastructureItem.choices)
     answer = serializers.ChoiceField(choices=InfrastructureAnswerValue.choices)
@@ -207,6 +214,9 @@ class WaiverInput(StrictSerializer):
 
 class InfrastructureInput(StrictSerializer):
     answers = InfrastructureAnswerInput(many=True, allow_empty=False)
+    reason = StrictCharField(
+        required=False, allow_blank=True, default="", help_text=CONTRACT_REASON_ANY_HELP
+    )
 
     def validate_answers(self, answers: list[dict[str, str]]) -> list[dict[str, str]]:
         items = [answer["item"] for answer in answers]
@@ -229,3 +239,6 @@ class OperatingPlanInput(StrictSerializer):
     incident_process = StrictCharField(required=False, allow_blank=True)
     model_maintenance = StrictCharField(required=False, allow_blank=True)
     budget_holder = StrictCharField(max_length=200, required=False, allow_blank=True)
+    reason = StrictCharField(
+        required=False, allow_blank=True, default="", help_text=CONTRACT_REASON_ANY_HELP
+    )

@@ -70,6 +70,15 @@ class MetricWithLatestSerializer(MetricSerializer):
         read_only_fields = fields
 
 
+# The reason a change to an approved contract needs (``pilots.services.contract``).
+CONTRACT_REASON_HELP = (
+    "Required, once the pilot is approved, for any change to its contract (a counted "
+    "metric's definition, baseline, target, target date, provenance or guardrail): "
+    'without it, a 400 with {"reason": [...]} naming the rule. The change then shows as '
+    "drift (`contract/`) until a portfolio lead acknowledges it."
+)
+
+
 class MetricInput(StrictModelSerializer):
     baseline = DecimalValue(required=False, allow_null=True)
     target = DecimalValue(required=False, allow_null=True)
@@ -88,16 +97,20 @@ class MetricInput(StrictModelSerializer):
         validators: list[Any] = []
 
 
-class MetricUpdateInput(MetricInput):
+class MetricCreateInput(MetricInput):
     reason = StrictCharField(
         required=False,
         allow_blank=True,
         default="",
-        help_text="Required to move a running pilot's primary baseline, target or target date.",
+        help_text=CONTRACT_REASON_HELP,
     )
 
     class Meta(MetricInput.Meta):
         fields = [*MetricInput.Meta.fields, "reason"]
+
+
+class MetricUpdateInput(MetricCreateInput):
+    class Meta(MetricCreateInput.Meta):
         extra_kwargs = {name: {"required": False} for name in MetricInput.Meta.fields}
 
 

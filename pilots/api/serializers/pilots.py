@@ -141,7 +141,12 @@ class PilotCreateInput(_PilotFieldsInput):
 class PilotUpdateInput(_PilotFieldsInput):
     title = StrictCharField(max_length=200, required=False)
     reason = StrictCharField(
-        required=False, allow_blank=True, default="", help_text="Why, for the history."
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Why, for the history. Required once the pilot is approved to change its "
+        "contract (planned dates, business owner, operations owner, receiving team): without "
+        'it, a 400 with {"reason": [...]} naming the rule.',
     )
 
 

@@ -177,11 +177,12 @@ class Infrastructure(ApiView):
         responses=s.InfrastructureAnswerSerializer(many=True),
     )
     def patch(self, request: SignedInApiRequest, reference: str) -> Response:
-        answers = self.parse(s.InfrastructureInput)["answers"]
+        data = self.parse(s.InfrastructureInput)
         registration.infrastructure_checklist_update(
             pilot=self.pilot,
             by=request.user,
-            answers={answer.pop("item"): answer for answer in answers},
+            answers={answer.pop("item"): answer for answer in data["answers"]},
+            reason=data["reason"],
         )
         return self._answers()
 

@@ -40,12 +40,12 @@ class MetricList(ApiView, generics.ListAPIView):
     @extend_schema(
         summary="Define a metric",
         description="Sponsor or lead, while the pilot is a draft, approved or running.",
-        request=s.MetricInput,
+        request=s.MetricCreateInput,
         responses={201: s.MetricSerializer},
     )
     def post(self, request: SignedInApiRequest, reference: str) -> Response:
         metric = metrics.metric_create(
-            pilot=self.pilot, by=request.user, **self.parse(s.MetricInput)
+            pilot=self.pilot, by=request.user, **self.parse(s.MetricCreateInput)
         )
         return Response(s.MetricSerializer(metric).data, status=status.HTTP_201_CREATED)
 
@@ -65,8 +65,11 @@ class MetricDetail(MetricFromUrl):
 
     @extend_schema(
         summary="Change a metric",
-        description="Moving a running pilot's primary baseline, target or target date needs "
-        "a `reason`, and is recorded as a locked change.",
+        description="Once the pilot is approved, changing its contract (a counted metric's "
+        "definition, baseline, target, target date, provenance or guardrail) needs a `reason`: "
+        'without one, a 400 with `{"reason": [...]}` naming the rule. The change shows as drift '
+        "(`contract/`) until a portfolio lead acknowledges it; a running pilot's primary "
+        "goalposts are also recorded as a locked change.",
         request=s.MetricUpdateInput,
         responses=s.MetricSerializer,
     )

@@ -30,9 +30,9 @@ def _summary(pilot: Pilot) -> dict[str, Any]:
     return s.PilotSerializer(fresh).data
 
 
-def _nominate_if_changed(pilot: Pilot, by: User, owner: User | None) -> None:
+def _nominate_if_changed(pilot: Pilot, by: User, owner: User | None, reason: str = "") -> None:
     if owner is not None and owner.pk != pilot.owner_id:
-        ownership.owner_nominate(pilot=pilot, by=by, owner=owner)
+        ownership.owner_nominate(pilot=pilot, by=by, owner=owner, reason=reason)
 
 
 class PilotList(ApiView, generics.ListAPIView):
@@ -89,7 +89,7 @@ class PilotDetail(ApiView):
         with transaction.atomic():
             if data:
                 registration.pilot_update(pilot=self.pilot, by=request.user, reason=reason, **data)
-            _nominate_if_changed(self.pilot, request.user, owner)
+            _nominate_if_changed(self.pilot, request.user, owner, reason)
         return _detail(request, reference)
 
 

@@ -155,7 +155,7 @@ class Command(BaseCommand):
         # Measured in the week before the pilot (or before today, for one yet to start).
         measured_on = min(today, start) - timedelta(days=7)
 
-        def provenance(method: str, source: str) -> dict[str, object]:
+        def provenance(method: str, source: str) -> dict[str, Any]:
             if not spec.provenance:
                 return {}
             return {
@@ -278,6 +278,11 @@ class Command(BaseCommand):
                 today=min(today, start - timedelta(days=1)),
                 rationale="Metric, owner and operating plan are credible; production rails "
                 "are in place.",
+            )
+        if spec.target_moved:
+            new_target, why = spec.target_moved
+            metrics.metric_update(
+                metric=primary, by=sponsor, target=Decimal(new_target), reason=why
             )
         if target_index >= 3 and not (spec.stage == Stage.STOPPED and spec.start > 0):
             gates.pilot_start(pilot=pilot, by=sponsor, today=start)
