@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pilots.enums import OwnershipStatus, Stage
+from pilots.enums import OwnershipStatus, Stage, TaskStatus
 from pilots.models import KnowledgeTransferTask, MetricReading, Pilot
 from pilots.permissions import (
     EDITORS,
@@ -24,6 +24,7 @@ from pilots.permissions import (
     independent_decision_refusal,
     is_portfolio_lead,
     pilot_roles,
+    task_receiver_refusal,
 )
 from pilots.services.gates import TRANSITIONS
 
@@ -47,11 +48,28 @@ class Abilities:
     accept_operations: bool
     handover_open_stage: bool
     user_id: int | None
+    operations_owner_id: int | None = None
 
     def complete_task(self, task: KnowledgeTransferTask) -> bool:
         """The assignee or the accepted owner completes (or not) a task while the plan is open."""
         return self.handover_open_stage and (
             Role.OWNER in self.roles or task.assignee_id == self.user_id
+        )
+
+    def confirm_task(self, task: KnowledgeTransferTask) -> bool:
+        """The task's receiver confirms or declines its receipt once the giver completed it."""
+        return (
+            self.handover_open_stage
+            and task.status == TaskStatus.WAITING
+            and task_receiver_refusal(
+                user_id=self.user_id,
+                roles=self.roles,
+                assignee_id=task.assignee_id,
+                completed_by_id=task.completed_by_id,
+                receiver_id=task.receiver_id,
+                operations_owner_id=self.operations_owner_id,
+            )
+            is None
         )
 
     def change_reading(self, reading: MetricReading) -> bool:
@@ -109,4 +127,5 @@ def pilot_abilities(user: AnyUser, pilot: Pilot) -> Abilities:
         and pilot.operations_accepted_at is None,
         handover_open_stage=stage in Stage.SETUP,
         user_id=user.pk if user.is_authenticated else None,
+        operations_owner_id=pilot.operations_owner_id,
     )

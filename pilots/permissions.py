@@ -180,3 +180,49 @@ def sponsor_as_owner_refusal(
     if allowed or owner_id is None or owner_id != sponsor_id:
         return None
     return SPONSOR_AS_OWNER_RULE
+
+
+# --- The receiving side signs off a knowledge-transfer task ---------------------
+#
+# The giver (the task's assignee, or whoever completed it for them) cannot confirm
+# it. The receiver confirms: the task's receiver when a person is named; for a task
+# received by a team, the pilot's operations owner, who represents the receiving
+# team (and, with no operations owner named, a portfolio lead: as for operations
+# acceptance). ``task_receiver_refusal`` decides it for the services, the pages'
+# buttons, the home agenda, the web views and the API.
+
+GIVER_CANNOT_CONFIRM = (
+    "The giver of a knowledge-transfer task cannot confirm it: its receiver signs off "
+    "(independence)."
+)
+
+
+def task_receiver_refusal(
+    *,
+    user_id: int | None,
+    roles: frozenset[Role],
+    assignee_id: int | None,
+    completed_by_id: int | None,
+    receiver_id: int | None,
+    operations_owner_id: int | None,
+) -> str | None:
+    """None if this user may confirm or decline the task's receipt; else the rule in words."""
+    if user_id is not None and user_id in (assignee_id, completed_by_id):
+        return GIVER_CANNOT_CONFIRM
+    if receiver_id is not None:
+        if user_id == receiver_id:
+            return None
+        return "Only the task's receiver may confirm or decline its receipt."
+    if operations_owner_id is not None:
+        if user_id == operations_owner_id:
+            return None
+        return (
+            "Only the pilot's operations owner, for the receiving team, may confirm or "
+            "decline the task's receipt."
+        )
+    if Role.LEAD in roles:
+        return None
+    return (
+        "The pilot has no operations owner: a portfolio lead confirms or declines the "
+        "receiving team's receipt."
+    )

@@ -172,8 +172,10 @@ def _facts(
         .values("pilot_id")
         .annotate(
             n=Count("pk"),
-            overdue=Count("pk", filter=~Q(status=TaskStatus.DONE) & Q(due_on__lt=overdue_before)),
-            next_due=Min("due_on", filter=~Q(status=TaskStatus.DONE)),
+            overdue=Count(
+                "pk", filter=Q(status__in=TaskStatus.OPEN) & Q(due_on__lt=overdue_before)
+            ),
+            next_due=Min("due_on", filter=Q(status__in=TaskStatus.OPEN)),
             first=Min("created_at"),
         )
     }

@@ -15,7 +15,10 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from config.celery import app as celery_app
-from pilots.enums import OwnershipStatus, Stage
+from django.db.models import F, Q
+from django.utils import timezone
+
+from pilots.enums import OwnershipStatus, ReminderKind, Stage, TaskStatus
 from pilots.models import (
     GateDecision,
     KnowledgeTransferTask,
@@ -25,6 +28,7 @@ from pilots.models import (
     PilotEvent,
 )
 from pilots.permissions import is_independent_lead, pilot_roles
+from pilots.reminders.rules import reminders_due
 from pilots.selectors.metrics import pilot_metric_statuses
 from pilots.selectors.pilots import pilot_timeline
 from pilots.services import audit, gates
@@ -221,3 +225,36 @@ def test_seed_demo_counts_pil_0010_segment_breach_on_its_scorecard_and_dashboard
     client.force_login(get_user_model().objects.get(username="lead"))
     page = client.get("/portfolio/", {"reason": "SEGMENT_BREACH"}).content.decode()
     assert set(re.findall(r"PIL-\d{4}", page)) == {pilot.reference}
+
+
+@pytest.mark.django_db
+def test_seed_demo_has_a_task_waiting_for_ops_and_every_other_done_task_confirmed():
+    call_command("seed_demo")
+    waiting = KnowledgeTransferTask.objects.filter(status=TaskStatus.WAITING).select_related(
+        "pilot", "receiver"
+    )
+    (task,) = waiting
+    assert (task.pilot.title, task.title, task.receiver.username) == (
+        "Spare parts reorder advisor",
+        "Train the service desk on override handling",
+        "ops",
+    )
+    assert task.confirmed_at is None
+    assert (timezone.localdate() - timezone.localdate(task.completed_at)).days == 5
+    done = KnowledgeTransferTask.objects.filter(status=TaskStatus.DONE)
+    assert done.exists()
+    assert not done.filter(Q(confirmed_at__isnull=True) | Q(confirmed_by__isnull=True)).exists()
+    # The receiver signs off, never the giver.
+    assert not done.filter(confirmed_by=F("assignee")).exists()
+    assert not done.filter(confirmed_by=F("completed_by")).exists()
+    # Graduated demo pilots passed the gate: every task confirmed.
+    graduated = KnowledgeTransferTask.objects.filter(pilot__stage=Stage.GRADUATED)
+    assert graduated.exists()
+    assert set(graduated.values_list("status", flat=True)) == {TaskStatus.DONE}
+    # And the receiver hears of it (waited 5 days, more than the 3 allowed).
+    due = [
+        (item.kind, item.recipient_id)
+        for item in reminders_due(timezone.localdate(), pilot_id=task.pilot_id)
+        if item.kind == ReminderKind.TASK_UNCONFIRMED
+    ]
+    assert due == [(ReminderKind.TASK_UNCONFIRMED, task.receiver_id)]

@@ -20,6 +20,7 @@ RULES = RuleSettings(
     task_grace_days=0,
     decision_grace_days=0,
     ownership_pending_days=3,
+    unconfirmed_days=3,
 )
 
 
