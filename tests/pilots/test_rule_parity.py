@@ -79,14 +79,18 @@ def segment(pilot: Pilot, value: str, *, guardrail: str | None = None) -> None:
     factories.ReadingFactory(metric=metric, observed_on=BUILD, value=Decimal(value))
 
 
-def task(pilot: Pilot, *, due_on: date, done: bool = False) -> None:
+def task(pilot: Pilot, *, due_on: date, done: bool = False, waiting: bool = False) -> None:
+    """A task to do; ``waiting``: completed by its giver, not yet confirmed; ``done``:
+    confirmed by its receiver."""
+    completed = done or waiting
     factories.TaskFactory(
         pilot=pilot,
         assignee=pilot.owner,
         due_on=due_on,
-        status=TaskStatus.DONE if done else TaskStatus.TODO,
-        completed_at=timezone.now() if done else None,
-        evidence_url="https://wiki.example.com/runbook" if done else "",
+        status=TaskStatus.DONE if done else TaskStatus.WAITING if waiting else TaskStatus.TODO,
+        completed_at=timezone.now() if completed else None,
+        confirmed_at=timezone.now() if done else None,
+        evidence_url="https://wiki.example.com/runbook" if completed else "",
     )
 
 
@@ -198,6 +202,13 @@ SITUATIONS = [
         "running",
         OPENS,
         lambda p: (read(p, OPENS), task(p, due_on=date(2026, 4, 1), done=True)),
+        frozenset(),
+    ),
+    Situation(
+        "a task waiting for its receiver past its due date (the giver's part is done)",
+        "running",
+        OPENS,
+        lambda p: (read(p, OPENS), task(p, due_on=date(2026, 4, 1), waiting=True)),
         frozenset(),
     ),
     Situation(

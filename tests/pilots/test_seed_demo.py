@@ -13,11 +13,10 @@ from unittest import mock
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
-
-from config.celery import app as celery_app
 from django.db.models import F, Q
 from django.utils import timezone
 
+from config.celery import app as celery_app
 from pilots.enums import OwnershipStatus, ReminderKind, Stage, TaskStatus
 from pilots.models import (
     GateDecision,
