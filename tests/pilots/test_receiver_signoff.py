@@ -324,3 +324,50 @@ def test_home_query_count_for_a_receiver_does_not_grow(
     with django_assert_num_queries(12):
         response = client.get("/")
     assert response.content.decode().count("confirm receipt or decline") == min(n, 10)
+
+
+# --- Migration -------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_keeps_done_tasks_done_as_confirmed():
+    """Tasks done before receivers signed off count as confirmed: confirmed_at is their
+    completion, confirmed_by empty."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before, after = [("pilots", "0009_segment_guardrails")], [("pilots", "0010_receiver_signoff")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    user = old.get_model("auth", "User").objects.create(username="giver")
+    unit = old.get_model("pilots", "BusinessUnit").objects.create(name="Unit")
+    pilot = old.get_model("pilots", "Pilot").objects.create(
+        reference="PIL-0001", title="Old", sponsor=user, business_unit=unit
+    )
+    completed_at = datetime(2026, 2, 1, 10, tzinfo=UTC)
+    Task = old.get_model("pilots", "KnowledgeTransferTask")
+    common = {"pilot": pilot, "kind": "runbook", "assignee": user, "receiver_team": "Ops"}
+    done = Task.objects.create(
+        **common,
+        title="Done",
+        due_on=date(2026, 3, 1),
+        status="done",
+        evidence_url=EVIDENCE,
+        completed_at=completed_at,
+    )
+    todo = Task.objects.create(**common, title="To do", due_on=date(2026, 3, 1))
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(after)
+    new = executor.loader.project_state(after).apps.get_model("pilots", "KnowledgeTransferTask")
+    assert new.objects.filter(pk=done.pk).values_list(
+        "status", "confirmed_at", "confirmed_by"
+    ).get() == ("done", completed_at, None)
+    assert new.objects.filter(pk=todo.pk).values_list("status", "confirmed_at").get() == (
+        "todo",
+        None,
+    )
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
