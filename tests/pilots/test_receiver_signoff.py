@@ -371,3 +371,15 @@ def test_the_migration_keeps_done_tasks_done_as_confirmed():
     )
     executor.loader.build_graph()
     executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def test_the_plan_says_how_long_a_task_waited_once_past_the_unconfirmed_days(
+    client, waiting, running, member, time_machine
+):
+    page = reverse("pilots:detail", args=[running.reference])
+    client.force_login(member)
+    time_machine.move_to(datetime(2026, 3, 4, 12, tzinfo=UTC), tick=False)
+    assert "unconfirmed for" not in client.get(page).content.decode()
+    time_machine.move_to(datetime(2026, 3, 5, 12, tzinfo=UTC), tick=False)
+    client.force_login(member)  # a new session: the idle limit passed
+    assert "<strong>unconfirmed for 4 days</strong>" in client.get(page).content.decode()
