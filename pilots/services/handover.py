@@ -49,7 +49,7 @@ def _require_assignee_on_pilot(task: KnowledgeTransferTask) -> None:
         raise ValidationError(
             {"assignee": "Assign the task to someone on the pilot: its team, owner or sponsor."}
         )
-    if task.receiver_id is not None:
+    if task.receiver is not None:
         if task.receiver_id == task.assignee_id:
             raise ValidationError(
                 {"receiver": "The receiver confirms the giver's work: name someone else."}
