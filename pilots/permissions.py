@@ -13,7 +13,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Exists, OuterRef, Q
 
 from pilots.enums import PORTFOLIO_LEADS_GROUP, SPONSORS_GROUP, OwnershipStatus
-from pilots.models import Pilot, PilotMembership
+from pilots.models import KnowledgeTransferTask, Pilot, PilotMembership
 
 # The project uses Django's own ``auth.User``. Anonymous visitors reach these
 # checks only where a page may be seen signed out, so the checks accept both;
@@ -225,4 +225,16 @@ def task_receiver_refusal(
     return (
         "The pilot has no operations owner: a portfolio lead confirms or declines the "
         "receiving team's receipt."
+    )
+
+
+def task_receiver_refusal_for(user: AnyUser, task: KnowledgeTransferTask) -> str | None:
+    """``task_receiver_refusal`` for this user and task (its pilot's roles read here)."""
+    return task_receiver_refusal(
+        user_id=user.pk if user.is_authenticated else None,
+        roles=pilot_roles(user, task.pilot),
+        assignee_id=task.assignee_id,
+        completed_by_id=task.completed_by_id,
+        receiver_id=task.receiver_id,
+        operations_owner_id=task.pilot.operations_owner_id,
     )

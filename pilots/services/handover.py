@@ -24,7 +24,7 @@ from pilots.permissions import (
     Role,
     can_see,
     pilot_roles,
-    task_receiver_refusal,
+    task_receiver_refusal_for,
 )
 from pilots.services.access import lock_in_stage, require_role
 from pilots.services.audit import apply_changes, created_values, event_record
@@ -61,6 +61,22 @@ def _require_assignee_on_pilot(task: KnowledgeTransferTask) -> None:
                     "so they can confirm receipt; or name the receiving team."
                 }
             )
+
+
+def _save_move(
+    task: KnowledgeTransferTask, by: User, action: str, diff: dict[str, list[Any]], reason: str = ""
+) -> None:
+    """Save a task's status move and record it (one event, its before and after values)."""
+    task.full_clean()
+    task.save()
+    event_record(
+        pilot=task.pilot,
+        actor=by,
+        action=action,
+        subject=task.title,
+        changes=diff,
+        reason=reason,
+    )
 
 
 @transaction.atomic
@@ -137,29 +153,14 @@ def task_complete(
             "decline_reason": "",
         },
     )
-    task.full_clean()
-    task.save()
-    event_record(
-        pilot=pilot,
-        actor=by,
-        action=PilotEvent.Action.TASK_COMPLETED,
-        subject=task.title,
-        changes=diff,
-    )
+    _save_move(task, by, PilotEvent.Action.TASK_COMPLETED, diff)
     return task
 
 
-def _receiver_answer(task: KnowledgeTransferTask, by: User, action: str) -> Pilot:
+def _receiver_answer(task: KnowledgeTransferTask, by: User, action: str) -> None:
     """The checks before a receiver confirms or declines: the rule, the stage, the status."""
     pilot = task.pilot
-    refusal = task_receiver_refusal(
-        user_id=by.pk,
-        roles=pilot_roles(by, pilot),
-        assignee_id=task.assignee_id,
-        completed_by_id=task.completed_by_id,
-        receiver_id=task.receiver_id,
-        operations_owner_id=pilot.operations_owner_id,
-    )
+    refusal = task_receiver_refusal_for(by, task)
     if refusal:
         raise NotAllowed(refusal)
     lock_in_stage(pilot, Stage.SETUP, f"{action} a knowledge-transfer task")
@@ -176,32 +177,23 @@ def _receiver_answer(task: KnowledgeTransferTask, by: User, action: str) -> Pilo
                 )
             ],
         )
-    return pilot
 
 
 @transaction.atomic
 def task_confirm(*, task: KnowledgeTransferTask, by: User) -> KnowledgeTransferTask:
     """The receiver confirms receipt: the task is done."""
-    pilot = _receiver_answer(task, by, "confirm")
+    _receiver_answer(task, by, "confirm")
     diff = apply_changes(
         task, {"status": TaskStatus.DONE, "confirmed_at": timezone.now(), "confirmed_by": by}
     )
-    task.full_clean()
-    task.save()
-    event_record(
-        pilot=pilot,
-        actor=by,
-        action=PilotEvent.Action.TASK_CONFIRMED,
-        subject=task.title,
-        changes=diff,
-    )
+    _save_move(task, by, PilotEvent.Action.TASK_CONFIRMED, diff)
     return task
 
 
 @transaction.atomic
 def task_decline(*, task: KnowledgeTransferTask, by: User, reason: str) -> KnowledgeTransferTask:
     """The receiver declines receipt, saying why: the task goes back to the giver (to do)."""
-    pilot = _receiver_answer(task, by, "decline")
+    _receiver_answer(task, by, "decline")
     reason = reason.strip()
     if not reason:
         raise ValidationError(
@@ -218,16 +210,7 @@ def task_decline(*, task: KnowledgeTransferTask, by: User, reason: str) -> Knowl
             "decline_reason": reason,
         },
     )
-    task.full_clean()
-    task.save()
-    event_record(
-        pilot=pilot,
-        actor=by,
-        action=PilotEvent.Action.TASK_DECLINED,
-        subject=task.title,
-        changes=diff,
-        reason=reason,
-    )
+    _save_move(task, by, PilotEvent.Action.TASK_DECLINED, diff, reason=reason)
     return task
 
 
@@ -246,15 +229,7 @@ def task_reopen(*, task: KnowledgeTransferTask, by: User) -> KnowledgeTransferTa
             "confirmed_by": None,
         },
     )
-    task.full_clean()
-    task.save()
-    event_record(
-        pilot=pilot,
-        actor=by,
-        action=PilotEvent.Action.TASK_CHANGED,
-        subject=task.title,
-        changes=diff,
-    )
+    _save_move(task, by, PilotEvent.Action.TASK_CHANGED, diff)
     return task
 
 

@@ -11,7 +11,7 @@ from pilots.errors import TransitionRefused
 from pilots.forms.handover import TaskCompleteForm, TaskDeclineForm, TaskForm, TaskMoveForm
 from pilots.links import PilotLinks
 from pilots.models import KnowledgeTransferTask
-from pilots.permissions import pilot_roles, task_receiver_refusal
+from pilots.permissions import task_receiver_refusal_for
 from pilots.selectors.pilots import task_of
 from pilots.services import handover
 from pilots.views.common import (
@@ -87,15 +87,7 @@ def task_in_plan(reference: str, task_id: int) -> str:
 
 def _require_receiver(request: SignedInRequest, task: KnowledgeTransferTask) -> None:
     """403 naming the rule for anyone but the task's receiver (the giver included)."""
-    pilot = task.pilot
-    refusal = task_receiver_refusal(
-        user_id=request.user.pk,
-        roles=pilot_roles(request.user, pilot),
-        assignee_id=task.assignee_id,
-        completed_by_id=task.completed_by_id,
-        receiver_id=task.receiver_id,
-        operations_owner_id=pilot.operations_owner_id,
-    )
+    refusal = task_receiver_refusal_for(request.user, task)
     require(refusal is None, refusal or "")
 
 
