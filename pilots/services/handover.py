@@ -172,7 +172,12 @@ def _receiver_answer(task: KnowledgeTransferTask, by: User, action: str) -> None
                 MissingItem(
                     "task_not_waiting",
                     f"“{task.title}” is {task.get_status_display().lower()}, not waiting "
-                    "for confirmation: its giver completes it with evidence first.",
+                    "for confirmation: "
+                    + (
+                        "its receiver has confirmed it."
+                        if task.status == TaskStatus.DONE
+                        else "its giver completes it with evidence first."
+                    ),
                     "handover",
                 )
             ],
