@@ -215,7 +215,7 @@ def test_task_complete_twice_reports_it_is_waiting(client, running, owner, membe
     client.post(url, {"evidence_url": ""})  # the stored link is enough
     response = client.post(url, {"evidence_url": ""})
     assert response.status_code == 200
-    assert shows(response, "This task is already waiting for its receiver&#x27;s confirmation.")
+    assert shows(response, "This task is already waiting for its receiver's confirmation.")
 
 
 def test_task_reopen_puts_it_back_in_progress(client, running, owner, member):

@@ -65,6 +65,7 @@ def test_list_and_page_of_closed_pilots_say_when_they_closed_not_a_phase(
         due_on=date(2026, 3, 1),
     )
     handover.task_complete(task=other.tasks.get(), by=owner, evidence_url="https://x.example/r")
+    handover.task_confirm(task=other.tasks.get(), by=ops)
     ownership.operations_accept(pilot=other, by=ops)
     gates.pilot_graduate(pilot=other, by=lead, rationale="Live.")
     gates.pilot_stop(pilot=running, by=lead, rationale="No uplift.", lessons_learned="Data.")
