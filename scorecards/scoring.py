@@ -144,6 +144,7 @@ REASONS = _registry(
     ReasonCode("INFRA_MISSING", "Production infrastructure missing", Practice.INFRASTRUCTURE),
     ReasonCode("HANDOVER_UNPLANNED", "Handover unplanned", Practice.HANDOVER),
     ReasonCode("HANDOVER_BEHIND", "Handover tasks overdue", Practice.HANDOVER),
+    ReasonCode("HANDOVER_UNCONFIRMED", "Handover tasks unconfirmed", Practice.HANDOVER),
     ReasonCode("DECISION_OVERDUE", "Past end, no decision", Practice.HANDOVER),
 )
 # Every code with its short label (filters and charts).
@@ -211,6 +212,8 @@ class Facts:
     first_task_on: date | None  # the day the first task was created
     graduated_on: date | None = None  # the day of the graduate decision
     segments: tuple[SegmentMetric, ...] = ()  # the critical-segment metrics
+    # Tasks completed by their giver and waiting for the receiver beyond the unconfirmed days.
+    tasks_unconfirmed: int = 0
 
 
 @dataclass(frozen=True)
@@ -500,6 +503,16 @@ def _handover(
             min(60, 20 * facts.tasks_overdue),
             Risk.CRITICAL if facts.tasks_overdue >= HANDOVER_BEHIND_CRITICAL else Risk.AT_RISK,
             f"{plural(facts.tasks_overdue, 'knowledge-transfer task')} overdue.",
+            "handover",
+        )
+    if facts.tasks_unconfirmed:
+        found.add(
+            "HANDOVER_UNCONFIRMED",
+            min(30, 10 * facts.tasks_unconfirmed),
+            Risk.WATCH,
+            f"{plural(facts.tasks_unconfirmed, 'knowledge-transfer task')} completed "
+            f"{'waits' if facts.tasks_unconfirmed == 1 else 'wait'} for the receiver's "
+            f"confirmation for more than {plural(settings.unconfirmed_days, 'day')}.",
             "handover",
         )
     end = facts.planned_end

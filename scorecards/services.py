@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -81,6 +81,13 @@ def _facts(
 ) -> list[tuple[Mapping[str, Any], scoring.Facts, list[list[str]]]]:
     """(pilot values, facts, sparkline) for every scored pilot in scope: 7 queries."""
     overdue_before = rules.overdue_if_due_before(today=today, rules=settings_)
+    # rules.task_unconfirmed: completed on a local day before this one's midnight.
+    unconfirmed_before = timezone.make_aware(
+        datetime.combine(
+            rules.unconfirmed_if_completed_before(today=today, rules=settings_), time.min
+        ),
+        timezone.get_default_timezone(),
+    )
     scope = Q(pk__in=pilot_ids) if pilot_ids is not None else Q()
     pilots = list(
         Pilot.objects.filter(scope)
@@ -176,6 +183,10 @@ def _facts(
                 "pk", filter=Q(status__in=TaskStatus.OPEN) & Q(due_on__lt=overdue_before)
             ),
             next_due=Min("due_on", filter=Q(status__in=TaskStatus.OPEN)),
+            unconfirmed=Count(
+                "pk",
+                filter=Q(status=TaskStatus.WAITING, completed_at__lt=unconfirmed_before),
+            ),
             first=Min("created_at"),
         )
     }
@@ -206,6 +217,7 @@ def _facts(
             primary=primary,
             task_count=task.get("n", 0),
             tasks_overdue=task.get("overdue", 0),
+            tasks_unconfirmed=task.get("unconfirmed", 0),
             next_task_due=task.get("next_due"),
             first_task_on=timezone.localdate(first) if first else None,
             graduated_on=graduated_on.get(pk),

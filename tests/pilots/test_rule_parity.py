@@ -36,7 +36,8 @@ AFTER_END = date(2026, 7, 10)
 
 STALE, HANDOVER, TASK, DECISION = "stale", "handover", "task overdue", "decision overdue"
 SEGMENT = "segment breach"
-RULES = (STALE, HANDOVER, TASK, DECISION, SEGMENT)
+UNCONFIRMED = "task unconfirmed"
+RULES = (STALE, HANDOVER, TASK, DECISION, SEGMENT, UNCONFIRMED)
 
 # How each place says it.
 PAGE_SIGNS = {
@@ -45,6 +46,7 @@ PAGE_SIGNS = {
     TASK: '<span class="badge bad">overdue</span>',
     DECISION: "final decision overdue",
     SEGMENT: "Beyond its guardrail",
+    UNCONFIRMED: "<strong>unconfirmed for",
 }
 REASON_CODES = {
     STALE: "METRIC_STALE",
@@ -52,6 +54,7 @@ REASON_CODES = {
     TASK: "HANDOVER_BEHIND",
     DECISION: "DECISION_OVERDUE",
     SEGMENT: "SEGMENT_BREACH",
+    UNCONFIRMED: "HANDOVER_UNCONFIRMED",
 }
 REMINDER_KINDS = {
     STALE: ReminderKind.METRIC_STALE,
@@ -59,6 +62,7 @@ REMINDER_KINDS = {
     TASK: ReminderKind.TASK_OVERDUE,
     DECISION: ReminderKind.DECISION_OVERDUE,
     SEGMENT: ReminderKind.SEGMENT_BREACH,
+    UNCONFIRMED: ReminderKind.TASK_UNCONFIRMED,
 }
 
 
@@ -79,16 +83,23 @@ def segment(pilot: Pilot, value: str, *, guardrail: str | None = None) -> None:
     factories.ReadingFactory(metric=metric, observed_on=BUILD, value=Decimal(value))
 
 
-def task(pilot: Pilot, *, due_on: date, done: bool = False, waiting: bool = False) -> None:
-    """A task to do; ``waiting``: completed by its giver, not yet confirmed; ``done``:
-    confirmed by its receiver."""
-    completed = done or waiting
+def task(
+    pilot: Pilot,
+    *,
+    due_on: date,
+    done: bool = False,
+    waiting_since: date | None = None,
+) -> None:
+    """A task to do; ``waiting_since``: completed by its giver on that day, not yet
+    confirmed (the pilot's operations owner receives it); ``done``: confirmed."""
+    completed = done or waiting_since is not None
+    at = timezone.make_aware(datetime.combine(waiting_since, time(12))) if waiting_since else None
     factories.TaskFactory(
         pilot=pilot,
         assignee=pilot.owner,
         due_on=due_on,
-        status=TaskStatus.DONE if done else TaskStatus.WAITING if waiting else TaskStatus.TODO,
-        completed_at=timezone.now() if completed else None,
+        status=TaskStatus.DONE if done else TaskStatus.WAITING if at else TaskStatus.TODO,
+        completed_at=at or (timezone.now() if done else None),
         confirmed_at=timezone.now() if done else None,
         evidence_url="https://wiki.example.com/runbook" if completed else "",
     )
@@ -208,8 +219,21 @@ SITUATIONS = [
         "a task waiting for its receiver past its due date (the giver's part is done)",
         "running",
         OPENS,
-        lambda p: (read(p, OPENS), task(p, due_on=date(2026, 4, 1), waiting=True)),
+        lambda p: (
+            read(p, OPENS),
+            task(p, due_on=date(2026, 4, 1), waiting_since=OPENS - timedelta(days=3)),
+        ),
         frozenset(),
+    ),
+    Situation(
+        "a task waiting for its receiver more than the unconfirmed days",
+        "running",
+        OPENS,
+        lambda p: (
+            read(p, OPENS),
+            task(p, due_on=date(2026, 6, 1), waiting_since=OPENS - timedelta(days=4)),
+        ),
+        frozenset({UNCONFIRMED}),
     ),
     Situation(
         "running past its end, no decision",

@@ -93,6 +93,7 @@ CASES = [
     ("NO_PRIMARY_METRIC", {"primary": None}, Risk.AT_RISK),
     ("INFRA_MISSING", {"infrastructure_yes": 4}, Risk.AT_RISK),
     ("HANDOVER_BEHIND", {"tasks_overdue": 1}, Risk.AT_RISK),
+    ("HANDOVER_UNCONFIRMED", {"tasks_unconfirmed": 1}, Risk.WATCH),
 ]
 
 
@@ -400,3 +401,22 @@ def test_segment_breaches_take_at_most_60_points_and_none_outside_running():
     assert result.scores[Practice.METRIC] == 40
     assert codes(healthy(stage="approved", segments=(segment(),))) == {}
     assert codes(healthy(segments=(segment(latest_value=Decimal(90)),))) == {}
+
+
+def test_handover_unconfirmed_is_a_watch_per_waiting_task_at_most_30():
+    assert "HANDOVER_UNCONFIRMED" not in codes(healthy())
+    one = evaluate(healthy(tasks_unconfirmed=1), today=TODAY)
+    (reason,) = one.reasons
+    assert (reason.code, reason.points, reason.risk, reason.section) == (
+        "HANDOVER_UNCONFIRMED",
+        10,
+        Risk.WATCH,
+        "handover",
+    )
+    assert reason.sentence == (
+        "1 knowledge-transfer task completed waits for the receiver's confirmation for more "
+        "than 3 days."
+    )
+    assert one.risk == Risk.WATCH
+    four = evaluate(healthy(tasks_unconfirmed=4), today=TODAY)
+    assert [r.points for r in four.reasons] == [30]
