@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pilots.enums import OwnershipStatus, Stage
+from pilots.enums import OwnershipStatus, Stage, TaskStatus
 from pilots.models import KnowledgeTransferTask, MetricReading, Pilot
 from pilots.permissions import (
     CHECKIN_AUTHORS,
@@ -25,6 +25,7 @@ from pilots.permissions import (
     independent_decision_refusal,
     is_portfolio_lead,
     pilot_roles,
+    task_receiver_refusal,
 )
 from pilots.services.gates import TRANSITIONS
 
@@ -60,11 +61,28 @@ class Abilities:
     acknowledge_contract: bool = False
     # Why this lead may not acknowledge them (the independence rule), or "".
     acknowledge_rule: str = ""
+    operations_owner_id: int | None = None
 
     def complete_task(self, task: KnowledgeTransferTask) -> bool:
         """The assignee or the accepted owner completes (or not) a task while the plan is open."""
         return self.handover_open_stage and (
             Role.OWNER in self.roles or task.assignee_id == self.user_id
+        )
+
+    def confirm_task(self, task: KnowledgeTransferTask) -> bool:
+        """The task's receiver confirms or declines its receipt once the giver completed it."""
+        return (
+            self.handover_open_stage
+            and task.status == TaskStatus.WAITING
+            and task_receiver_refusal(
+                user_id=self.user_id,
+                roles=self.roles,
+                assignee_id=task.assignee_id,
+                completed_by_id=task.completed_by_id,
+                receiver_id=task.receiver_id,
+                operations_owner_id=self.operations_owner_id,
+            )
+            is None
         )
 
     def change_reading(self, reading: MetricReading) -> bool:
@@ -136,4 +154,5 @@ def pilot_abilities(user: AnyUser, pilot: Pilot) -> Abilities:
         acknowledge_rule=(acknowledge_refusal or "")
         if Role.LEAD in roles and stage in Stage.APPROVED_OR_LATER
         else "",
+        operations_owner_id=pilot.operations_owner_id,
     )

@@ -380,7 +380,15 @@ class KnowledgeTransferTaskAdmin(ViewOnly, admin.ModelAdmin):
     search_fields = ("title", "pilot__reference", "pilot__title", "assignee__username")
     list_select_related = ("pilot", "assignee")
     autocomplete_fields = ("pilot", "assignee", "receiver")
-    readonly_fields = ("completed_at", "completed_by")
+    readonly_fields = (
+        "completed_at",
+        "completed_by",
+        "confirmed_at",
+        "confirmed_by",
+        "declined_at",
+        "declined_by",
+        "decline_reason",
+    )
 
 
 @admin.register(GateDecision)

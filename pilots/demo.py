@@ -9,7 +9,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from pilots.enums import PORTFOLIO_LEADS_GROUP, SPONSORS_GROUP, Confidence, Stage, TaskKind
+from pilots.enums import (
+    PORTFOLIO_LEADS_GROUP,
+    SPONSORS_GROUP,
+    Confidence,
+    Stage,
+    TaskKind,
+    TaskStatus,
+)
 
 DEMO_PASSWORD = "pilotgate-demo"
 
@@ -49,8 +56,9 @@ class Spec:
     complete: bool = True  # registration complete (checklist and plan)
     progress: float = 1.0  # reached share of the straight line (1.0 on track)
     last_reading: int = 0  # days ago of the most recent reading
-    # title, kind, due, done
-    tasks: Sequence[tuple[str, str, int, bool]] = field(default_factory=list)
+    # title, kind, due, status: to do; waiting (completed by its giver 5 days ago, waiting
+    # for the receiver's confirmation); done (completed and confirmed by the receiver)
+    tasks: Sequence[tuple[str, str, int, str]] = field(default_factory=list)
     # A critical-segment metric: the demo's rate and share pilots define one, as the
     # default PILOTGATE_SEGMENT_METRIC_REQUIRED=rates asks before submission.
     segment: tuple[str, str, str, str, str] | None = None
@@ -76,12 +84,18 @@ class Spec:
 
 
 HANDOVER_TASKS = [
-    ("Runbook for the nightly scoring job", TaskKind.RUNBOOK, -20, True),
-    ("Train the service desk on override handling", TaskKind.TRAINING, -5, True),
-    ("Two weeks of shadowed on-call", TaskKind.SHADOWING, 10, False),
-    ("Transfer cloud project ownership", TaskKind.ACCESS_TRANSFER, 20, False),
+    ("Runbook for the nightly scoring job", TaskKind.RUNBOOK, -20, TaskStatus.DONE),
+    ("Train the service desk on override handling", TaskKind.TRAINING, -5, TaskStatus.DONE),
+    ("Two weeks of shadowed on-call", TaskKind.SHADOWING, 10, TaskStatus.TODO),
+    ("Transfer cloud project ownership", TaskKind.ACCESS_TRANSFER, 20, TaskStatus.TODO),
 ]
-ALL_DONE = [(title, kind, due, True) for title, kind, due, _ in HANDOVER_TASKS]
+ALL_DONE = [(title, kind, due, TaskStatus.DONE) for title, kind, due, _ in HANDOVER_TASKS]
+# A task waiting for its receiver (the demo "ops"): completed by the giver, not confirmed.
+WAITING_FOR_OPS = [
+    HANDOVER_TASKS[0],
+    ("Train the service desk on override handling", TaskKind.TRAINING, -5, TaskStatus.WAITING),
+    ("Write the support rota", TaskKind.SUPPORT_ROTA, -2, TaskStatus.TODO),
+]
 
 SPECS = [
     Spec(
@@ -284,7 +298,7 @@ SPECS = [
         owner="owner",
         progress=1.05,  # a little ahead: its owner's on-track check-in agrees
         last_reading=6,
-        tasks=[*HANDOVER_TASKS[:2], ("Write the support rota", TaskKind.SUPPORT_ROTA, -2, False)],
+        tasks=WAITING_FOR_OPS,
         segment=("Emergency jobs delayed for parts", "%", "decrease", "6", "2"),
         checkin=(
             Confidence.ON_TRACK,

@@ -117,9 +117,19 @@ class TaskKind(models.TextChoices):
 
 
 class TaskStatus(models.TextChoices):
+    """A task moves to "waiting" when its giver completes it with evidence, and is done
+    only once its receiver confirms receipt (a decline sends it back to "to do")."""
+
     TODO = "todo", "To do"
     IN_PROGRESS = "in_progress", "In progress"
+    WAITING = "waiting", "Waiting for confirmation"
     DONE = "done", "Done"
+
+    #: Still the giver's to finish: what "overdue" counts (a task waiting for its
+    #: receiver has been given; the receiver's reminder chases it).
+    OPEN = nonmember(("todo", "in_progress"))
+    #: Completed by the giver, with evidence (waiting or confirmed).
+    COMPLETED = nonmember(("waiting", "done"))
 
 
 class InfrastructureItem(models.TextChoices):
@@ -170,12 +180,15 @@ class ReminderKind(models.TextChoices):
     SEGMENT_BREACH = "segment_breach", "Critical segment beyond its guardrail"
     WAIVER_EXPIRED = "waiver_expired", "Infrastructure waiver expired"
     CHECKPOINT_OVERDUE = "checkpoint_overdue", "Checkpoint decision overdue"
+    TASK_UNCONFIRMED = "task_unconfirmed", "Knowledge-transfer task waiting for your confirmation"
 
     #: The kinds a user may mute in their profile. The handover and decision
     #: reminders are the product's point and cannot be muted, nor can a breached
     #: critical segment (the metric mirage's hidden 2%), nor an expired infrastructure
     #: waiver.
-    MUTABLE = nonmember(frozenset({"task_overdue", "metric_stale", "ownership_pending"}))
+    MUTABLE = nonmember(
+        frozenset({"task_overdue", "metric_stale", "ownership_pending", "task_unconfirmed"})
+    )
 
 
 class ReminderStatus(models.TextChoices):

@@ -13,7 +13,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Exists, OuterRef, Q
 
 from pilots.enums import PORTFOLIO_LEADS_GROUP, SPONSORS_GROUP, OwnershipStatus
-from pilots.models import Pilot, PilotMembership
+from pilots.models import KnowledgeTransferTask, Pilot, PilotMembership
 
 # The project uses Django's own ``auth.User``. Anonymous visitors reach these
 # checks only where a page may be seen signed out, so the checks accept both;
@@ -186,3 +186,61 @@ def sponsor_as_owner_refusal(
     if allowed or owner_id is None or owner_id != sponsor_id:
         return None
     return SPONSOR_AS_OWNER_RULE
+
+
+# --- The receiving side signs off a knowledge-transfer task ---------------------
+#
+# The giver (the task's assignee, or whoever completed it for them) cannot confirm
+# it. The receiver confirms: the task's receiver when a person is named; for a task
+# received by a team, the pilot's operations owner, who represents the receiving
+# team (and, with no operations owner named, a portfolio lead: as for operations
+# acceptance). ``task_receiver_refusal`` decides it for the services, the pages'
+# buttons, the home agenda, the web views and the API.
+
+GIVER_CANNOT_CONFIRM = (
+    "The giver of a knowledge-transfer task cannot confirm it: its receiver signs off "
+    "(independence)."
+)
+
+
+def task_receiver_refusal(
+    *,
+    user_id: int | None,
+    roles: frozenset[Role],
+    assignee_id: int | None,
+    completed_by_id: int | None,
+    receiver_id: int | None,
+    operations_owner_id: int | None,
+) -> str | None:
+    """None if this user may confirm or decline the task's receipt; else the rule in words."""
+    if user_id is not None and user_id in (assignee_id, completed_by_id):
+        return GIVER_CANNOT_CONFIRM
+    if receiver_id is not None:
+        if user_id == receiver_id:
+            return None
+        return "Only the task's receiver may confirm or decline its receipt."
+    if operations_owner_id is not None:
+        if user_id == operations_owner_id:
+            return None
+        return (
+            "Only the pilot's operations owner, for the receiving team, may confirm or "
+            "decline the task's receipt."
+        )
+    if Role.LEAD in roles:
+        return None
+    return (
+        "The pilot has no operations owner: a portfolio lead confirms or declines the "
+        "receiving team's receipt."
+    )
+
+
+def task_receiver_refusal_for(user: AnyUser, task: KnowledgeTransferTask) -> str | None:
+    """``task_receiver_refusal`` for this user and task (its pilot's roles read here)."""
+    return task_receiver_refusal(
+        user_id=user.pk if user.is_authenticated else None,
+        roles=pilot_roles(user, task.pilot),
+        assignee_id=task.assignee_id,
+        completed_by_id=task.completed_by_id,
+        receiver_id=task.receiver_id,
+        operations_owner_id=task.pilot.operations_owner_id,
+    )

@@ -19,7 +19,10 @@ handover alarm              approved or running, no knowledge-transfer task, and
                             window opens within the lead days (approaching), is
                             open (open), or has been open for the escalation days
                             (escalated); none once the end has passed
-task overdue                not done, and the due date + grace has passed
+task overdue                still the giver's (to do, in progress), and the due
+                            date + grace has passed
+task unconfirmed            completed by the giver and waiting for its receiver's
+                            confirmation for more than the unconfirmed days
 decision overdue            approved or running, and the planned end + grace has
                             passed with no graduate or stop decision
 ownership reminder due      nominated, not answered for N local days, pilot open
@@ -75,6 +78,7 @@ class RuleSettings:
     decision_grace_days: int
     ownership_pending_days: int
     checkpoint_grace_days: int
+    unconfirmed_days: int
 
 
 # --- Metrics ---------------------------------------------------------------------------
@@ -403,11 +407,29 @@ def overdue_if_due_before(*, today: date, rules: RuleSettings) -> date:
 
 
 def task_overdue(*, status: str, due_on: date | None, today: date, rules: RuleSettings) -> bool:
-    """Not done, and more than the grace days past its due date."""
+    """Still the giver's (to do, in progress), and more than the grace days past its due
+    date. A task waiting for its receiver has been given: ``task_unconfirmed`` chases it."""
     return (
-        status != TaskStatus.DONE
+        status in TaskStatus.OPEN
         and due_on is not None
         and due_on < overdue_if_due_before(today=today, rules=rules)
+    )
+
+
+def unconfirmed_if_completed_before(*, today: date, rules: RuleSettings) -> date:
+    """A task waiting since a local day before this one has waited too long."""
+    return today - timedelta(days=rules.unconfirmed_days)
+
+
+def task_unconfirmed(
+    *, status: str, completed_on: date | None, today: date, rules: RuleSettings
+) -> bool:
+    """Completed by the giver (local day ``completed_on``) and still waiting for the
+    receiver's confirmation more than the unconfirmed days later."""
+    return (
+        status == TaskStatus.WAITING
+        and completed_on is not None
+        and completed_on < unconfirmed_if_completed_before(today=today, rules=rules)
     )
 
 

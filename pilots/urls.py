@@ -55,5 +55,7 @@ urlpatterns = [
     path(P + "tasks/<int:task_id>/edit/", handover.task_edit, name="task_edit"),
     path(P + "tasks/<int:task_id>/complete/", handover.task_complete, name="task_complete"),
     path(P + "tasks/<int:task_id>/reopen/", handover.task_reopen, name="task_reopen"),
+    path(P + "tasks/<int:task_id>/confirm/", handover.task_confirm, name="task_confirm"),
+    path(P + "tasks/<int:task_id>/decline/", handover.task_decline, name="task_decline"),
     path(P + "tasks/<int:task_id>/move/", handover.task_move, name="task_move"),
 ]

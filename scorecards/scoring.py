@@ -171,6 +171,7 @@ REASONS = _registry(
     ReasonCode("WAIVER_EXPIRED", "Infrastructure waiver expired", Practice.INFRASTRUCTURE),
     ReasonCode("HANDOVER_UNPLANNED", "Handover unplanned", Practice.HANDOVER),
     ReasonCode("HANDOVER_BEHIND", "Handover tasks overdue", Practice.HANDOVER),
+    ReasonCode("HANDOVER_UNCONFIRMED", "Handover tasks unconfirmed", Practice.HANDOVER),
     ReasonCode("DECISION_OVERDUE", "Past end, no decision", Practice.HANDOVER),
     ReasonCode("CHECKPOINT_DUE", "Checkpoint decision due", Practice.HANDOVER),
 )
@@ -258,6 +259,8 @@ class Facts:
     checkpoint_on: date | None = None
     # The contract fields changed since approval that no lead has acknowledged yet.
     contract_changes: tuple[str, ...] = ()
+    # Tasks completed by their giver and waiting for the receiver beyond the unconfirmed days.
+    tasks_unconfirmed: int = 0
 
 
 @dataclass(frozen=True)
@@ -655,6 +658,16 @@ def _handover(
             "handover",
         )
     _checkpoint(facts, found, today, settings, window)
+    if facts.tasks_unconfirmed:
+        found.add(
+            "HANDOVER_UNCONFIRMED",
+            min(30, 10 * facts.tasks_unconfirmed),
+            Risk.WATCH,
+            f"{plural(facts.tasks_unconfirmed, 'knowledge-transfer task')} completed "
+            f"{'waits' if facts.tasks_unconfirmed == 1 else 'wait'} for the receiver's "
+            f"confirmation for more than {plural(settings.unconfirmed_days, 'day')}.",
+            "handover",
+        )
     end = facts.planned_end
     if end is not None and rules.decision_overdue(
         stage=facts.stage, planned_end=end, today=today, rules=settings

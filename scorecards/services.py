@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -85,6 +85,13 @@ def _facts(
 ) -> list[tuple[Mapping[str, Any], scoring.Facts, list[list[str]]]]:
     """(pilot values, facts, sparkline) for every scored pilot in scope: 8 queries."""
     overdue_before = rules.overdue_if_due_before(today=today, rules=settings_)
+    # rules.task_unconfirmed: completed on a local day before this one's midnight.
+    unconfirmed_before = timezone.make_aware(
+        datetime.combine(
+            rules.unconfirmed_if_completed_before(today=today, rules=settings_), time.min
+        ),
+        timezone.get_default_timezone(),
+    )
     scope = Q(pk__in=pilot_ids) if pilot_ids is not None else Q()
     # The owner's latest check-in, read with the pilot (no query of its own).
     latest_checkin = CheckIn.objects.filter(pilot=OuterRef("pk")).order_by("-created_at", "-pk")
@@ -212,8 +219,14 @@ def _facts(
         .values("pilot_id")
         .annotate(
             n=Count("pk"),
-            overdue=Count("pk", filter=~Q(status=TaskStatus.DONE) & Q(due_on__lt=overdue_before)),
-            next_due=Min("due_on", filter=~Q(status=TaskStatus.DONE)),
+            overdue=Count(
+                "pk", filter=Q(status__in=TaskStatus.OPEN) & Q(due_on__lt=overdue_before)
+            ),
+            next_due=Min("due_on", filter=Q(status__in=TaskStatus.OPEN)),
+            unconfirmed=Count(
+                "pk",
+                filter=Q(status=TaskStatus.WAITING, completed_at__lt=unconfirmed_before),
+            ),
             first=Min("created_at"),
         )
     }
@@ -244,6 +257,7 @@ def _facts(
             primary=primary,
             task_count=task.get("n", 0),
             tasks_overdue=task.get("overdue", 0),
+            tasks_unconfirmed=task.get("unconfirmed", 0),
             next_task_due=task.get("next_due"),
             first_task_on=timezone.localdate(first) if first else None,
             graduated_on=graduated_on.get(pk),

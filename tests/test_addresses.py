@@ -94,6 +94,8 @@ def world(running, sponsor, owner, member, ops, lead):
         "pilots:task_edit": (owner, [ref, task.pk]),
         "pilots:task_complete": (member, [ref, task.pk]),
         "pilots:task_reopen": (owner, [ref, task.pk]),
+        "pilots:task_confirm": (ops, [ref, task.pk]),
+        "pilots:task_decline": (ops, [ref, task.pk]),
         "pilots:task_move": (owner, [ref, task.pk]),
         "scorecards:dashboard": (member, []),
         "scorecards:export": (member, []),

@@ -498,6 +498,9 @@ PILOTGATE_DECISION_GRACE_DAYS = env_int("PILOTGATE_DECISION_GRACE_DAYS", 0, mini
 # Days a running pilot may sit in its open handover window without a lead's
 # checkpoint decision (continue, extend, stop) before it is overdue.
 PILOTGATE_CHECKPOINT_GRACE_DAYS = env_int("PILOTGATE_CHECKPOINT_GRACE_DAYS", 7, minimum=0)
+# Days a completed knowledge-transfer task may wait for its receiver's confirmation
+# before the receiver is reminded.
+PILOTGATE_TASK_UNCONFIRMED_DAYS = env_int("PILOTGATE_TASK_UNCONFIRMED_DAYS", 3, minimum=0)
 # Most readings one bulk request (API) or CSV file (web) may carry.
 PILOTGATE_INGEST_MAX_ROWS = env_int("PILOTGATE_INGEST_MAX_ROWS", 10_000)
 # The currency of every amount of money (an operating plan's run cost): an ISO 4217 code.

@@ -51,5 +51,7 @@ urlpatterns = [
     route(P + "tasks/<int:task_id>/", handover.TaskDetail, "task-detail"),
     route(P + "tasks/<int:task_id>/complete/", handover.TaskComplete, "task-complete"),
     route(P + "tasks/<int:task_id>/reopen/", handover.TaskReopen, "task-reopen"),
+    route(P + "tasks/<int:task_id>/confirm/", handover.TaskConfirm, "task-confirm"),
+    route(P + "tasks/<int:task_id>/decline/", handover.TaskDecline, "task-decline"),
     route("readings/bulk/", metrics.BulkReadings, "readings-bulk"),
 ]

@@ -77,5 +77,16 @@ class TaskCompleteForm(forms.Form):
     )
 
 
+class TaskDeclineForm(forms.Form):
+    reason = forms.CharField(
+        label="What is missing",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+        help_text="The giver reads this: say what you still need before you can run it "
+        "(e.g. “The runbook does not cover the failover”). The task goes back to them.",
+        error_messages={"required": "Say what is missing, so the giver knows what to hand over."},
+    )
+
+
 class TaskMoveForm(forms.Form):
     direction = forms.ChoiceField(choices=[("up", "Up"), ("down", "Down")])

@@ -15,7 +15,13 @@ User = settings.AUTH_USER_MODEL
 
 
 class KnowledgeTransferTask(models.Model):
-    """One item of the handover plan: knowledge moving to the receiving team."""
+    """One item of the handover plan: knowledge moving to the receiving team.
+
+    The giver (assignee, or the business owner for them) completes it with evidence:
+    it then waits for confirmation. It is done once the receiver confirms receipt
+    (``confirmed_at``); a decline, with its reason, sends it back to "to do". The
+    status moves only in ``pilots.services.handover``.
+    """
 
     pilot = models.ForeignKey(Pilot, on_delete=models.CASCADE, related_name="tasks")
     title = models.CharField(max_length=200)
@@ -43,6 +49,18 @@ class KnowledgeTransferTask(models.Model):
     completed_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="+"
     )
+    # Done tasks recorded before receivers signed off (migration 0010) count as
+    # confirmed: confirmed_at is their completion, confirmed_by is empty.
+    confirmed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    confirmed_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="+"
+    )
+    # The receiver's last decline, shown on the plan until the giver completes it again.
+    declined_at = models.DateTimeField(null=True, blank=True, editable=False)
+    declined_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="+"
+    )
+    decline_reason = models.TextField(blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -57,10 +75,16 @@ class KnowledgeTransferTask(models.Model):
                 violation_error_message="Name who receives the knowledge: a person or a team.",
             ),
             models.CheckConstraint(
-                condition=~Q(status=TaskStatus.DONE)
+                condition=~Q(status__in=TaskStatus.COMPLETED)
                 | (Q(completed_at__isnull=False) & ~Q(evidence_url="")),
                 name="task_done_has_evidence",
-                violation_error_message="A task is done only with a link to its evidence.",
+                violation_error_message="A task is completed only with a link to its evidence.",
+            ),
+            models.CheckConstraint(
+                condition=(Q(status=TaskStatus.DONE) & Q(confirmed_at__isnull=False))
+                | (~Q(status=TaskStatus.DONE) & Q(confirmed_at__isnull=True)),
+                name="task_done_is_confirmed",
+                violation_error_message="A task is done only once its receiver confirms receipt.",
             ),
         ]
 
@@ -78,6 +102,10 @@ if TYPE_CHECKING:
 
         overdue: bool
         can_complete: bool  # the pilot page only
+        can_confirm: bool  # the pilot page only
+        waiting_for: str  # who confirms its receipt, in words
+        unconfirmed: bool  # waiting for confirmation too long (the pilot page only)
+        waited: int  # days since the giver completed it (the pilot page only)
 
         class Meta:
             proxy = True

@@ -165,6 +165,8 @@ class PilotEvent(AppendOnly):
         TASK_ADDED = "task_added", "Knowledge-transfer task added"
         TASK_CHANGED = "task_changed", "Knowledge-transfer task changed"
         TASK_COMPLETED = "task_completed", "Knowledge-transfer task completed"
+        TASK_CONFIRMED = "task_confirmed", "Knowledge-transfer task confirmed by its receiver"
+        TASK_DECLINED = "task_declined", "Knowledge-transfer task declined by its receiver"
         TASK_REORDERED = "task_reordered", "Handover plan reordered"
         CHECKIN_RECORDED = "checkin_recorded", "Owner checked in"
         CHECKPOINT_DECIDED = "checkpoint_decided", "Checkpoint decision recorded"

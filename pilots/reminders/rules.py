@@ -171,7 +171,8 @@ def _handover(sweep: Sweep) -> list[Due]:
 
 
 def _tasks_overdue(sweep: Sweep) -> list[Due]:
-    """Tasks not done past their due date (+ grace): to the assignee and the business owner."""
+    """Tasks still the giver's past their due date (+ grace): to the assignee and the
+    business owner."""
     day = sweep.day
     rows = (
         sweep.scope(KnowledgeTransferTask.objects.all(), "pilot_id")
@@ -179,7 +180,7 @@ def _tasks_overdue(sweep: Sweep) -> list[Due]:
             pilot__stage__in=Stage.IN_FLIGHT,
             due_on__lt=rules.overdue_if_due_before(today=day, rules=sweep.rules),
         )
-        .exclude(status=TaskStatus.DONE)
+        .filter(status__in=TaskStatus.OPEN)
         .values_list(
             "pilot_id",
             "pilot__reference",
@@ -218,6 +219,70 @@ def _tasks_overdue(sweep: Sweep) -> list[Due]:
                 recipient,
                 reason,
                 "Finish the task and add its evidence, or agree a new due date.",
+                sweep.links.detail(reference, "handover"),
+            )
+        )
+    return due
+
+
+def _tasks_unconfirmed(sweep: Sweep) -> list[Due]:
+    """Tasks waiting for their receiver's confirmation more than the unconfirmed days: to
+    the receiver (the named person, else the operations owner, else the portfolio leads).
+
+    The query keeps the waiting tasks completed before the cutoff's local midnight;
+    ``rules.task_unconfirmed`` decides on the local day of completion.
+    """
+    day = sweep.day
+    cutoff = sweep.local_midnight(
+        rules.unconfirmed_if_completed_before(today=day, rules=sweep.rules)
+    )
+    rows = (
+        sweep.scope(KnowledgeTransferTask.objects.all(), "pilot_id")
+        .filter(
+            pilot__stage__in=Stage.IN_FLIGHT,
+            status=TaskStatus.WAITING,
+            completed_at__lt=cutoff,
+        )
+        .values_list(
+            "pilot_id",
+            "pilot__reference",
+            "pilot__operations_owner_id",
+            "receiver_id",
+            "assignee_id",
+            "completed_by_id",
+            "title",
+            "status",
+            "completed_at",
+        )
+        .order_by("pilot_id", "completed_at", "pk")
+    )
+    # (pilot, recipient) -> (reference, [(title, completed_on), ...]), oldest first.
+    waiting: dict[tuple[int, int], tuple[str, list[tuple[str, date]]]] = {}
+    for pilot, reference, operations, receiver, assignee, completed_by, title, status, at in rows:
+        completed_on = timezone.localdate(at, LOCAL())
+        if not rules.task_unconfirmed(
+            status=status, completed_on=completed_on, today=day, rules=sweep.rules
+        ):
+            continue
+        named = receiver if receiver is not None else operations
+        recipients = [named] if named is not None else sweep.leads
+        for recipient in recipients:
+            if recipient in (assignee, completed_by):
+                continue  # a giver cannot confirm their own task
+            waiting.setdefault((pilot, recipient), (reference, []))[1].append((title, completed_on))
+    due = []
+    for (pilot, recipient), (reference, tasks) in waiting.items():
+        title, completed_on = tasks[0]
+        waited = (day - completed_on).days
+        count = plural(len(tasks), "knowledge-transfer task")
+        due.append(
+            Due(
+                pilot,
+                ReminderKind.TASK_UNCONFIRMED,
+                recipient,
+                f"{count} of {reference} {'waits' if len(tasks) == 1 else 'wait'} for your "
+                f"confirmation; “{title[:80]}” was completed {plural(waited, 'day')} ago.",
+                "Check the evidence, then confirm receipt, or decline saying what is missing.",
                 sweep.links.detail(reference, "handover"),
             )
         )
@@ -725,6 +790,14 @@ KINDS = _registry(
         "a running pilot's handover window has been open for the checkpoint grace days "
         "with no portfolio lead's checkpoint decision for it",
         "portfolio leads who may decide (not its sponsor or business owner)",
+        to_leads=True,
+    ),
+    Kind(
+        ReminderKind.TASK_UNCONFIRMED,
+        _tasks_unconfirmed,
+        "a knowledge-transfer task completed by its giver has waited for its receiver's "
+        "confirmation for more than the unconfirmed days",
+        "receiver (the person named, else the operations owner, else portfolio leads)",
         to_leads=True,
     ),
 )

@@ -42,6 +42,7 @@ class Agenda:
     nominations: list[Pilot]
     readings_due: list[ReadingDue]
     tasks_due: list[ListedTask]
+    to_confirm: list[ListedTask]  # handover tasks waiting for this user's confirmation
     to_review: list[Pilot]  # leads: proposed pilots
     to_start: list[Pilot]
     to_close: list[Pilot]  # past their end, no graduate/stop decision
@@ -56,6 +57,7 @@ class Agenda:
                 self.nominations,
                 self.readings_due,
                 self.tasks_due,
+                self.to_confirm,
                 self.to_review,
                 self.to_start,
                 self.to_close,
@@ -135,9 +137,26 @@ def agenda_for(user: User, *, today: date | None = None) -> Agenda:
                 pilot__stage__in=Stage.IN_FLIGHT,
                 due_on__lte=today + timedelta(days=14),
             )
-            .exclude(status=TaskStatus.DONE)
+            .filter(status__in=TaskStatus.OPEN)
             .select_related("pilot")
             .order_by("due_on", "pk")[:AGENDA_LIMIT]
+        ),
+    )
+    # The receiver's side (``permissions.task_receiver_refusal``): the person named, else
+    # the operations owner for the team, else a lead; never the task's giver.
+    receives = Q(receiver=user) | Q(receiver__isnull=True, pilot__operations_owner=user)
+    if lead:
+        receives |= Q(receiver__isnull=True, pilot__operations_owner__isnull=True)
+    to_confirm = cast(
+        "list[ListedTask]",
+        list(
+            KnowledgeTransferTask.objects.filter(
+                receives, status=TaskStatus.WAITING, pilot__stage__in=Stage.SETUP
+            )
+            .exclude(assignee=user)
+            .exclude(completed_by=user)
+            .select_related("pilot", "completed_by")
+            .order_by("completed_at", "pk")[:AGENDA_LIMIT]
         ),
     )
     for task in tasks_due:
@@ -170,6 +189,7 @@ def agenda_for(user: User, *, today: date | None = None) -> Agenda:
         nominations=nominations,
         readings_due=readings_due[:AGENDA_LIMIT],
         tasks_due=tasks_due,
+        to_confirm=to_confirm,
         to_review=to_review,
         to_start=list(startable.order_by("planned_start", "pk")[:AGENDA_LIMIT]),
         to_close=list(closable.order_by("planned_end", "pk")[:AGENDA_LIMIT]),

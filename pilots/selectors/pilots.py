@@ -12,6 +12,7 @@ from datetime import date
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
@@ -41,6 +42,7 @@ def rule_settings() -> RuleSettings:
         decision_grace_days=settings.PILOTGATE_DECISION_GRACE_DAYS,
         ownership_pending_days=settings.PILOTGATE_OWNERSHIP_PENDING_DAYS,
         checkpoint_grace_days=settings.PILOTGATE_CHECKPOINT_GRACE_DAYS,
+        unconfirmed_days=settings.PILOTGATE_TASK_UNCONFIRMED_DAYS,
     )
 
 
@@ -166,7 +168,7 @@ def pilot_for_page(user: AnyUser, *, reference: str) -> Pilot:
             Prefetch(
                 "tasks",
                 queryset=KnowledgeTransferTask.objects.select_related(
-                    "assignee", "receiver", "completed_by"
+                    "assignee", "receiver", "completed_by", "confirmed_by", "declined_by"
                 ),
             ),
             Prefetch("decisions", queryset=GateDecision.objects.select_related("decided_by")),
@@ -255,3 +257,18 @@ def task_of(pilot: Pilot, task_id: int) -> KnowledgeTransferTask:
         raise Http404("No such task on this pilot.") from None
     task.pilot = pilot
     return task
+
+
+def task_receiver_words(task: KnowledgeTransferTask, operations_owner: User | None) -> str:
+    """Who confirms the task's receipt, in words (``permissions.task_receiver_refusal``'s
+    rule): the receiver named, else the operations owner for the team, else a lead."""
+    if task.receiver is not None:
+        return _name(task.receiver)
+    team = f", for {task.receiver_team}" if task.receiver_team else ""
+    if operations_owner is not None:
+        return f"{_name(operations_owner)}{team}"
+    return f"a portfolio lead{team}"
+
+
+def _name(user: User) -> str:
+    return user.get_full_name() or user.get_username()

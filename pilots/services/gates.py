@@ -484,7 +484,8 @@ def pilot_start(
 
 @transaction.atomic
 def pilot_graduate(*, pilot: Pilot, by: User, rationale: str) -> GateDecision:
-    """running → graduated ("in production"): handover done and operations accepted."""
+    """running → graduated ("in production"): every handover task confirmed by its
+    receiver, and operations accepted."""
     _require_independent_lead(pilot, by, "graduate")
     missing = _stage_item(pilot, "graduate")
     if not missing:
@@ -495,15 +496,24 @@ def pilot_graduate(*, pilot: Pilot, by: User, rationale: str) -> GateDecision:
                     "handover_plan", "The handover plan has no knowledge-transfer task.", "handover"
                 )
             )
-        open_tasks = [task for task in tasks if task.status != TaskStatus.DONE]
-        for task in open_tasks:
-            missing.append(
-                MissingItem(
-                    "task_open",
-                    f"Knowledge-transfer task not done: {task.title}.",
-                    "handover",
+        for task in tasks:
+            if task.status == TaskStatus.WAITING:
+                missing.append(
+                    MissingItem(
+                        "task_unconfirmed",
+                        f"Knowledge-transfer task waiting for its receiver's confirmation: "
+                        f"{task.title}.",
+                        "handover",
+                    )
                 )
-            )
+            elif task.status != TaskStatus.DONE:
+                missing.append(
+                    MissingItem(
+                        "task_open",
+                        f"Knowledge-transfer task not completed: {task.title}.",
+                        "handover",
+                    )
+                )
         if pilot.operations_accepted_at is None:
             missing.append(
                 MissingItem(

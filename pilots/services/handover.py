@@ -1,4 +1,10 @@
-"""The handover plan: knowledge-transfer tasks, owned by the business owner."""
+"""The handover plan: knowledge-transfer tasks, owned by the business owner.
+
+A task's life: to do (or in progress) → the giver completes it with evidence →
+waiting for confirmation → the receiver confirms receipt → done; or the receiver
+declines it with a reason → to do again. ``pilots.permissions.task_receiver_refusal``
+says who the receiver is.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +17,15 @@ from django.db.models import Max
 from django.utils import timezone
 
 from pilots.enums import Stage, TaskStatus
-from pilots.errors import NotAllowed
+from pilots.errors import MissingItem, NotAllowed, TransitionRefused
 from pilots.models import KnowledgeTransferTask, Pilot, PilotEvent
-from pilots.permissions import HANDOVER_PLANNERS, Role, can_see, pilot_roles
+from pilots.permissions import (
+    HANDOVER_PLANNERS,
+    Role,
+    can_see,
+    pilot_roles,
+    task_receiver_refusal_for,
+)
 from pilots.services.access import lock_in_stage, require_role
 from pilots.services.audit import apply_changes, created_values, event_record
 
@@ -30,11 +42,41 @@ def _check_fields(fields: dict[str, Any]) -> None:
 
 
 def _require_assignee_on_pilot(task: KnowledgeTransferTask) -> None:
-    """The giver works on the pilot: they must be able to open the task's page."""
+    """The giver works on the pilot: they must be able to open the task's page. The
+    receiver named in person must see it too (they confirm receipt there), and is
+    someone other than the giver (who cannot sign off their own task)."""
     if task.assignee_id is not None and not can_see(task.assignee, task.pilot):
         raise ValidationError(
             {"assignee": "Assign the task to someone on the pilot: its team, owner or sponsor."}
         )
+    if task.receiver is not None:
+        if task.receiver_id == task.assignee_id:
+            raise ValidationError(
+                {"receiver": "The receiver confirms the giver's work: name someone else."}
+            )
+        if not can_see(task.receiver, task.pilot):
+            raise ValidationError(
+                {
+                    "receiver": "Name a receiver on the pilot (its operations owner or team), "
+                    "so they can confirm receipt; or name the receiving team."
+                }
+            )
+
+
+def _save_move(
+    task: KnowledgeTransferTask, by: User, action: str, diff: dict[str, list[Any]], reason: str = ""
+) -> None:
+    """Save a task's status move and record it (one event, its before and after values)."""
+    task.full_clean()
+    task.save()
+    event_record(
+        pilot=task.pilot,
+        actor=by,
+        action=action,
+        subject=task.title,
+        changes=diff,
+        reason=reason,
+    )
 
 
 @transaction.atomic
@@ -83,13 +125,17 @@ def task_update(*, task: KnowledgeTransferTask, by: User, **fields: Any) -> Know
 def task_complete(
     *, task: KnowledgeTransferTask, by: User, evidence_url: str = ""
 ) -> KnowledgeTransferTask:
-    """Mark a task done: by its assignee or the business owner, with an evidence link."""
+    """The giver hands the task over: by its assignee or the business owner, with an
+    evidence link. It then waits for its receiver's confirmation."""
     pilot = task.pilot
     if task.assignee_id != by.pk and Role.OWNER not in pilot_roles(by, pilot):
         raise NotAllowed("Only the task's assignee or the business owner may complete it.")
     lock_in_stage(pilot, Stage.SETUP, "complete a knowledge-transfer task")
+    task.refresh_from_db()
     if task.status == TaskStatus.DONE:
         raise ValidationError("This task is already done.")
+    if task.status == TaskStatus.WAITING:
+        raise ValidationError("This task is already waiting for its receiver's confirmation.")
     evidence_url = evidence_url.strip() or task.evidence_url
     if not evidence_url:
         raise ValidationError(
@@ -98,21 +144,78 @@ def task_complete(
     diff = apply_changes(
         task,
         {
-            "status": TaskStatus.DONE,
+            "status": TaskStatus.WAITING,
             "evidence_url": evidence_url,
             "completed_at": timezone.now(),
             "completed_by": by,
+            "declined_at": None,
+            "declined_by": None,
+            "decline_reason": "",
         },
     )
-    task.full_clean()
-    task.save()
-    event_record(
-        pilot=pilot,
-        actor=by,
-        action=PilotEvent.Action.TASK_COMPLETED,
-        subject=task.title,
-        changes=diff,
+    _save_move(task, by, PilotEvent.Action.TASK_COMPLETED, diff)
+    return task
+
+
+def _receiver_answer(task: KnowledgeTransferTask, by: User, action: str) -> None:
+    """The checks before a receiver confirms or declines: the rule, the stage, the status."""
+    pilot = task.pilot
+    refusal = task_receiver_refusal_for(by, task)
+    if refusal:
+        raise NotAllowed(refusal)
+    lock_in_stage(pilot, Stage.SETUP, f"{action} a knowledge-transfer task")
+    task.refresh_from_db()
+    if task.status != TaskStatus.WAITING:
+        raise TransitionRefused(
+            f"{action} the task",
+            [
+                MissingItem(
+                    "task_not_waiting",
+                    f"“{task.title}” is {task.get_status_display().lower()}, not waiting "
+                    "for confirmation: "
+                    + (
+                        "its receiver has confirmed it."
+                        if task.status == TaskStatus.DONE
+                        else "its giver completes it with evidence first."
+                    ),
+                    "handover",
+                )
+            ],
+        )
+
+
+@transaction.atomic
+def task_confirm(*, task: KnowledgeTransferTask, by: User) -> KnowledgeTransferTask:
+    """The receiver confirms receipt: the task is done."""
+    _receiver_answer(task, by, "confirm")
+    diff = apply_changes(
+        task, {"status": TaskStatus.DONE, "confirmed_at": timezone.now(), "confirmed_by": by}
     )
+    _save_move(task, by, PilotEvent.Action.TASK_CONFIRMED, diff)
+    return task
+
+
+@transaction.atomic
+def task_decline(*, task: KnowledgeTransferTask, by: User, reason: str) -> KnowledgeTransferTask:
+    """The receiver declines receipt, saying why: the task goes back to the giver (to do)."""
+    _receiver_answer(task, by, "decline")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(
+            {"reason": "Say what is missing, so the giver knows what to hand over."}
+        )
+    diff = apply_changes(
+        task,
+        {
+            "status": TaskStatus.TODO,
+            "completed_at": None,
+            "completed_by": None,
+            "declined_at": timezone.now(),
+            "declined_by": by,
+            "decline_reason": reason,
+        },
+    )
+    _save_move(task, by, PilotEvent.Action.TASK_DECLINED, diff, reason=reason)
     return task
 
 
@@ -122,17 +225,16 @@ def task_reopen(*, task: KnowledgeTransferTask, by: User) -> KnowledgeTransferTa
     require_role(by, pilot, HANDOVER_PLANNERS, "plan its handover")
     lock_in_stage(pilot, Stage.SETUP, "reopen a knowledge-transfer task")
     diff = apply_changes(
-        task, {"status": TaskStatus.IN_PROGRESS, "completed_at": None, "completed_by": None}
+        task,
+        {
+            "status": TaskStatus.IN_PROGRESS,
+            "completed_at": None,
+            "completed_by": None,
+            "confirmed_at": None,
+            "confirmed_by": None,
+        },
     )
-    task.full_clean()
-    task.save()
-    event_record(
-        pilot=pilot,
-        actor=by,
-        action=PilotEvent.Action.TASK_CHANGED,
-        subject=task.title,
-        changes=diff,
-    )
+    _save_move(task, by, PilotEvent.Action.TASK_CHANGED, diff)
     return task
 
 

@@ -7,9 +7,11 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from pilots.forms.handover import TaskCompleteForm, TaskForm, TaskMoveForm
+from pilots.errors import TransitionRefused
+from pilots.forms.handover import TaskCompleteForm, TaskDeclineForm, TaskForm, TaskMoveForm
 from pilots.links import PilotLinks
 from pilots.models import KnowledgeTransferTask
+from pilots.permissions import task_receiver_refusal_for
 from pilots.selectors.pilots import task_of
 from pilots.services import handover
 from pilots.views.common import (
@@ -70,7 +72,9 @@ def task_complete(request: SignedInRequest, reference: str, task_id: int) -> Htt
                 task=task, by=request.user, evidence_url=form.cleaned_data["evidence_url"]
             ),
         ):
-            messages.success(request, f"“{task.title}” is done.")
+            messages.success(
+                request, f"“{task.title}” is completed: it waits for its receiver's confirmation."
+            )
             return redirect(pilot_url(pilot, "handover"))
     return render(
         request, "pilots/task_complete.html", {"pilot": pilot, "task": task, "form": form}
@@ -79,6 +83,50 @@ def task_complete(request: SignedInRequest, reference: str, task_id: int) -> Htt
 
 def task_in_plan(reference: str, task_id: int) -> str:
     return PilotLinks().detail(reference, f"task-{task_id}")
+
+
+def _require_receiver(request: SignedInRequest, task: KnowledgeTransferTask) -> None:
+    """403 naming the rule for anyone but the task's receiver (the giver included)."""
+    refusal = task_receiver_refusal_for(request.user, task)
+    require(refusal is None, refusal or "")
+
+
+@post_only(task_in_plan)
+def task_confirm(request: SignedInRequest, reference: str, task_id: int) -> HttpResponse:
+    """The receiver confirms receipt: the task is done."""
+    pilot = visible_pilot(request, reference)
+    task = task_of(pilot, task_id)
+    _require_receiver(request, task)
+    if run_or_report(request, lambda: handover.task_confirm(task=task, by=request.user)):
+        messages.success(request, f"You confirmed receipt of “{task.title}”: it is done.")
+    return redirect(pilot_url(pilot, "handover"))
+
+
+@require_http_methods(["GET", "POST"])
+def task_decline(request: SignedInRequest, reference: str, task_id: int) -> HttpResponse:
+    """The receiver declines receipt with a reason: the task goes back to its giver."""
+    pilot = visible_pilot(request, reference)
+    task = task_of(pilot, task_id)
+    _require_receiver(request, task)
+    form = TaskDeclineForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            declined = call_service(
+                form,
+                lambda: handover.task_decline(
+                    task=task, by=request.user, reason=form.cleaned_data["reason"]
+                ),
+            )
+        except TransitionRefused as refused:
+            messages.error(request, " ".join(item.message for item in refused.missing))
+            return redirect(pilot_url(pilot, "handover"))
+        if declined:
+            messages.success(
+                request,
+                f"You declined “{task.title}”: it is back with its giver, with your reason.",
+            )
+            return redirect(pilot_url(pilot, "handover"))
+    return render(request, "pilots/task_decline.html", {"pilot": pilot, "task": task, "form": form})
 
 
 @post_only(task_in_plan)

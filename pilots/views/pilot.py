@@ -39,6 +39,7 @@ from pilots.selectors.pilots import (
     pilot_timeline,
     review_queue,
     rule_settings,
+    task_receiver_words,
 )
 from pilots.services.checkpoints import continue_missing_items
 from pilots.services.gates import TRANSITIONS, submission_missing_items
@@ -164,8 +165,19 @@ def pilot_page_context(request: SignedInRequest, pilot: Pilot, **overrides: Any)
     tasks = cast("list[ListedTask]", list(pilot.tasks.all()))
     for task in tasks:
         task.can_complete = ab.complete_task(task)
+        task.can_confirm = ab.confirm_task(task)
         task.overdue = rules.task_overdue(
             status=task.status, due_on=task.due_on, today=today, rules=settings_
+        )
+        task.waiting_for = task_receiver_words(task, pilot.operations_owner)
+        completed_on = (
+            timezone.localdate(task.completed_at, timezone.get_default_timezone())
+            if task.completed_at
+            else None
+        )
+        task.waited = (today - completed_on).days if completed_on else 0
+        task.unconfirmed = rules.task_unconfirmed(
+            status=task.status, completed_on=completed_on, today=today, rules=settings_
         )
     missing = []
     if pilot.stage == Stage.DRAFT:
@@ -203,6 +215,7 @@ def pilot_page_context(request: SignedInRequest, pilot: Pilot, **overrides: Any)
             stage=pilot.stage, planned_end=pilot.planned_end, today=today, rules=settings_
         ),
         "tasks_done": sum(task.status == TaskStatus.DONE for task in tasks),
+        "tasks_waiting": sum(task.status == TaskStatus.WAITING for task in tasks),
         "missing": missing,
         "decisions": decisions,
         "decision_steps": [TRANSITIONS[name] for name in decisions],

@@ -129,6 +129,7 @@ def test_operations_accepts_then_the_pilot_graduates(client_as, running, owner):
         status=TaskStatus.DONE,
         evidence_url="https://wiki.example.com/rb",
         completed_at="2026-02-01T10:00Z",
+        confirmed_at="2026-02-02T10:00Z",
     )
     assert post(client_as("member"), running, "accept-operations").status_code == 403
     assert post(client_as("ops"), running, "accept-operations").status_code == 200

@@ -379,6 +379,7 @@ def build_portfolio(
                     {
                         "evidence_url": "https://bench.invalid/runbook",
                         "completed_at": now - timedelta(days=1),
+                        "confirmed_at": now - timedelta(days=1),
                         "completed_by": assignees[(pilot.pk + position) % len(assignees)],
                     }
                     if status == TaskStatus.DONE

@@ -138,7 +138,7 @@ candidates (pilot_id, kind, recipient_id) AS (
     ) r (id)
     WHERE p.stage = ANY(%(handover_stages)s)
       AND t.due_on <= %(day)s - (%(task_grace)s + 1)
-      AND t.status <> %(done)s
+      AND t.status = ANY(%(open_tasks)s)
       AND r.id IS NOT NULL
   UNION ALL
     SELECT m.pilot_id, %(k_stale)s::text, p.owner_id
@@ -348,7 +348,7 @@ class Command(BaseCommand):
             "running": str(Stage.RUNNING),
             "accepted": str(OwnershipStatus.ACCEPTED),
             "pending": str(OwnershipStatus.PENDING),
-            "done": str(TaskStatus.DONE),
+            "open_tasks": list(TaskStatus.OPEN),
             "primary": str(MetricKind.PRIMARY),
             "cadences": [str(cadence) for cadence in Cadence.DAYS],
             "cadence_days": list(Cadence.DAYS.values()),

@@ -268,6 +268,7 @@ def build_portfolio(size: int, *, run: str, group: Group) -> dict[str, int]:
                     {
                         "evidence_url": "https://bench.invalid/runbook",
                         "completed_at": now - timedelta(days=1),
+                        "confirmed_at": now - timedelta(days=1),
                         "completed_by": assignee,
                     }
                     if status == TaskStatus.DONE

@@ -11,6 +11,7 @@ from playwright.sync_api import Page
 
 from pilots.enums import ReminderKind, ReminderStatus
 from pilots.models import MetricReading, Reminder
+from pilots.services import handover
 from scorecards.services import scorecards_recompute, scorecards_snapshot
 from tests import factories
 
@@ -48,7 +49,7 @@ def test_public_pages_have_no_serious_violations(live_server, page: Page):
 
 
 def test_pilot_pages_have_no_serious_violations(
-    live_server, sign_in, live_running, live_draft, owner, sponsor, lead, member
+    live_server, sign_in, live_running, live_draft, owner, sponsor, lead, member, ops
 ):
     metric = live_running.metrics.get()
     MetricReading.objects.create(
@@ -62,6 +63,8 @@ def test_pilot_pages_have_no_serious_violations(
     # The check-ins section with a check-in, the owner's form and the due date
     # (tests/e2e/test_checkins.py runs axe on the form's errors and a divergence).
     factories.CheckInFactory(pilot=live_running, author=owner, blockers="The feed is late.")
+    given = factories.TaskFactory(pilot=live_running, assignee=member, title="Runbook")
+    handover.task_complete(task=given, by=member, evidence_url="https://wiki.example.com/rb")
     other = factories.PilotFactory(sponsor=sponsor, title="A second draft")
     for kind, status, read_at in (
         (ReminderKind.METRIC_STALE, ReminderStatus.EMAILED, None),
@@ -108,6 +111,10 @@ def test_pilot_pages_have_no_serious_violations(
     for step in ("basics", "metric", "owner", "operations", "infrastructure", "plan", "review"):
         problems += check(page, f"{base}/pilots/{other.reference}/register/{step}/")
     problems += check(page, f"{base}/pilots/new/")
+
+    page = sign_in(ops)  # the receiver: a task waits for their confirmation
+    for path in ("/", f"/pilots/{ref}/", f"/pilots/{ref}/tasks/{given.pk}/decline/"):
+        problems += check(page, base + path)
 
     page = sign_in(lead)
     for path in (

@@ -140,8 +140,8 @@ def _record(card: Locator, on: date, value: str) -> None:
     card.get_by_role("button", name="Save reading").click()
 
 
-def test_owner_records_readings_and_completes_handover_tasks(
-    live_server, sign_in, live_running, owner, member
+def test_owner_records_readings_and_completes_handover_tasks_the_receiver_confirms(
+    live_server, sign_in, live_running, owner, member, ops
 ):
     today = timezone.localdate()
     page = sign_in(owner)
@@ -182,7 +182,45 @@ def test_owner_records_readings_and_completes_handover_tasks(
         expect(page.locator(".errorlist")).to_contain_text("Link the evidence")
         page.get_by_label("Evidence link").fill("https://wiki.example.com/runbook")
         page.get_by_role("button", name="Mark as done").click()
-        expect(page.locator(".message")).to_contain_text(f"“{title}” is done.")
+        expect(page.locator(".message")).to_contain_text(
+            f"“{title}” is completed: it waits for its receiver's confirmation."
+        )
 
-    expect(page.locator("#handover")).to_contain_text("2 of 2 knowledge-transfer tasks done")
-    assert set(KnowledgeTransferTask.objects.values_list("status", flat=True)) == {TaskStatus.DONE}
+    # Given, not yet received: the plan says whom each task waits for, in words.
+    handover = page.locator("#handover")
+    expect(handover).to_contain_text("0 of 2 knowledge-transfer tasks done, 2 waiting")
+    ops_name = ops.get_full_name()
+    expect(handover.locator(".badge.warn")).to_have_text(
+        [f"Waiting for {ops_name}, for Claims service desk"] * 2
+    )
+    expect(page.get_by_role("button", name="Confirm receipt of Runbook walkthrough")).to_have_count(
+        0
+    )
+    assert set(KnowledgeTransferTask.objects.values_list("status", flat=True)) == {
+        TaskStatus.WAITING
+    }
+
+    # The receiver (the operations owner, for the receiving team) signs in and signs off.
+    page = sign_in(ops)
+    page.goto(f"{live_server.url}/")
+    waiting = page.get_by_role("region", name="Handover tasks waiting for your confirmation")
+    expect(waiting.get_by_role("listitem")).to_have_count(2)
+    waiting.get_by_role("link", name="Runbook walkthrough").click()
+    page.get_by_role("link", name="Decline Shadow the on-call rota").click()
+    page.get_by_role("button", name="Decline the task").click()
+    expect(page.locator(".errorlist")).to_contain_text("Say what is missing")
+    page.get_by_label("What is missing").fill("The rota has no weekend cover.")
+    page.get_by_role("button", name="Decline the task").click()
+    expect(page.locator(".message")).to_contain_text("it is back with its giver")
+    page.get_by_role("button", name="Confirm receipt of Runbook walkthrough").click()
+    expect(page.locator(".message")).to_contain_text(
+        "You confirmed receipt of “Runbook walkthrough”: it is done."
+    )
+    expect(page.locator("#handover")).to_contain_text("1 of 2 knowledge-transfer tasks done")
+    expect(page.locator("#handover")).to_contain_text("“The rota has no weekend cover.”")
+    assert dict(KnowledgeTransferTask.objects.values_list("title", "status")) == {
+        "Runbook walkthrough": TaskStatus.DONE,
+        "Shadow the on-call rota": TaskStatus.TODO,
+    }
+    confirmed = KnowledgeTransferTask.objects.get(title="Runbook walkthrough")
+    assert confirmed.confirmed_by == ops

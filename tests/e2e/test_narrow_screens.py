@@ -14,8 +14,8 @@ from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import Page
 
-from pilots.enums import Stage
-from pilots.models import Metric, MetricReading, Pilot
+from pilots.enums import Stage, TaskStatus
+from pilots.models import KnowledgeTransferTask, Metric, MetricReading, Pilot
 from pilots.reminders.sweep import reminders_sweep
 from scorecards.services import scorecards_recompute, scorecards_snapshot
 
@@ -55,6 +55,9 @@ def demo_pages() -> dict[str, list[str]]:
     metric = Metric.objects.filter(pilot=running, readings__isnull=False).first()
     reading = MetricReading.objects.filter(metric=metric).order_by("-observed_on").first()
     task = running.tasks.order_by("pk").first()
+    waiting = KnowledgeTransferTask.objects.select_related("pilot").get(
+        status=TaskStatus.WAITING, receiver__username="ops"
+    )
     pilot = f"/pilots/{running.reference}"
     # Its owner's check-in says on track while its metric is behind (the divergence shown).
     divergent = Pilot.objects.get(title="Collections call prioritisation").reference
@@ -88,6 +91,12 @@ def demo_pages() -> dict[str, list[str]]:
             f"{pilot}/scorecard/",
             "/inbox/",
             "/portfolio/",
+        ],
+        # The receiver: the demo's task waiting for ops, on the plan and its decline form.
+        "ops": [
+            "/",
+            f"/pilots/{waiting.pilot.reference}/",
+            f"/pilots/{waiting.pilot.reference}/tasks/{waiting.pk}/decline/",
         ],
         "lead": [
             "/",

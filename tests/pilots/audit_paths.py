@@ -72,8 +72,10 @@ def add_reading(pilot: Pilot, cast: Cast) -> None:
 
 
 def graduable(pilot: Pilot, cast: Cast) -> None:
-    """Handover done and operations accepted: the running pilot may graduate."""
+    """Handover done (confirmed by the receiver) and operations accepted: the running
+    pilot may graduate."""
     complete_task(pilot, cast)
+    handover.task_confirm(task=cast.task, by=cast.ops)
     ownership.operations_accept(pilot=pilot, by=cast.ops)
 
 
@@ -104,6 +106,8 @@ def add_tasks(pilot: Pilot, cast: Cast) -> None:
 
 
 def complete_task(pilot: Pilot, cast: Cast) -> None:
+    """Completed by the owner for the member: it waits for the receiving team's operations
+    owner (ops)."""
     add_task(pilot, cast)
     handover.task_complete(task=cast.task, by=cast.owner, evidence_url="https://wiki.example/rb")
 

@@ -119,6 +119,7 @@ def graduate(pilot: Pilot, owner, ops, lead) -> None:
     from pilots.services import handover
 
     handover.task_complete(task=task, by=owner, evidence_url="https://wiki.example.com/r")
+    handover.task_confirm(task=task, by=ops)  # the receiving side signs off
     ownership.operations_accept(pilot=pilot, by=ops)
     gates.pilot_graduate(pilot=pilot, by=lead, rationale="Live.")
 

@@ -253,21 +253,26 @@ def test_start_a_proposed_pilot_is_refused(proposed, sponsor):
 # --- graduate -------------------------------------------------------------------------------
 
 
-def test_graduate_names_open_tasks_missing_operations_acceptance_and_rationale(
-    running, owner, member, lead
+def test_graduate_names_open_and_unconfirmed_tasks_missing_acceptance_and_rationale(
+    running, owner, member, ops, lead
 ):
     done = factories.TaskFactory(pilot=running, assignee=member, title="Runbook")
+    waiting = factories.TaskFactory(pilot=running, assignee=member, title="Training")
     factories.TaskFactory(pilot=running, assignee=member, title="Shadowing")
     handover.task_complete(task=done, by=owner, evidence_url="https://wiki.example.com/rb")
+    handover.task_confirm(task=done, by=ops)
+    handover.task_complete(task=waiting, by=member, evidence_url="https://wiki.example.com/tr")
 
     with pytest.raises(TransitionRefused) as refused:
         gates.pilot_graduate(pilot=running, by=lead, rationale="")
 
     assert [i.message for i in refused.value.missing] == [
-        "Knowledge-transfer task not done: Shadowing.",
+        "Knowledge-transfer task waiting for its receiver's confirmation: Training.",
+        "Knowledge-transfer task not completed: Shadowing.",
         "Operations has not accepted the system yet.",
         "Write the rationale for graduating.",
     ]
+    assert codes(refused)[:2] == ["task_unconfirmed", "task_open"]
     assert stage_of(running) == Stage.RUNNING
 
 
@@ -280,9 +285,12 @@ def test_graduate_without_any_task_is_refused(running, ops, lead):
     assert codes(refused) == ["handover_plan"]
 
 
-def test_graduate_when_handover_done_and_operations_accepted(running, owner, member, ops, lead):
+def test_graduate_when_handover_confirmed_and_operations_accepted(
+    running, owner, member, ops, lead
+):
     task = factories.TaskFactory(pilot=running, assignee=member)
     handover.task_complete(task=task, by=member, evidence_url="https://wiki.example.com/rb")
+    handover.task_confirm(task=task, by=ops)
     ownership.operations_accept(pilot=running, by=ops)
 
     decision = gates.pilot_graduate(pilot=running, by=lead, rationale="Target held 6 weeks.")

@@ -411,7 +411,7 @@ def sweep_queries(django_assert_num_queries, expected: int) -> int:
 # recorded this week; then, inside a savepoint (2), the insert, which on PostgreSQL
 # returns the rows it inserted and elsewhere is followed by a read of them.
 def sweep_query_count() -> int:
-    return 12 + 2 + (1 if connection.vendor == "postgresql" else 2)
+    return 13 + 2 + (1 if connection.vendor == "postgresql" else 2)
 
 
 @pytest.mark.parametrize("size", [3, 12])

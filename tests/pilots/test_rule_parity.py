@@ -50,7 +50,8 @@ SEGMENT = "segment breach"
 DIVERGES = "confidence diverges"
 WAIVER = "waiver expired"
 CHECKPOINT = "checkpoint overdue"
-RULES = (STALE, HANDOVER, TASK, DECISION, SEGMENT, DIVERGES, WAIVER, CHECKPOINT)
+UNCONFIRMED = "task unconfirmed"
+RULES = (STALE, HANDOVER, TASK, DECISION, SEGMENT, DIVERGES, WAIVER, CHECKPOINT, UNCONFIRMED)
 
 # How each place says it.
 PAGE_SIGNS = {
@@ -62,6 +63,7 @@ PAGE_SIGNS = {
     DIVERGES: "The owner's confidence diverges from the metric.",
     WAIVER: '<strong class="waiver-expired">Waiver expired on',
     CHECKPOINT: "<strong>Checkpoint overdue.</strong>",
+    UNCONFIRMED: "<strong>unconfirmed for",
 }
 REASON_CODES = {
     STALE: "METRIC_STALE",
@@ -72,6 +74,7 @@ REASON_CODES = {
     DIVERGES: "CONFIDENCE_DIVERGES",
     WAIVER: "WAIVER_EXPIRED",
     CHECKPOINT: "CHECKPOINT_DUE",
+    UNCONFIRMED: "HANDOVER_UNCONFIRMED",
 }
 # The scorecard says CHECKPOINT_DUE as "watch" while due; overdue is its "at risk".
 AT_RISK_ONLY = {CHECKPOINT}
@@ -83,6 +86,7 @@ REMINDER_KINDS = {
     SEGMENT: ReminderKind.SEGMENT_BREACH,
     WAIVER: ReminderKind.WAIVER_EXPIRED,
     CHECKPOINT: ReminderKind.CHECKPOINT_OVERDUE,
+    UNCONFIRMED: ReminderKind.TASK_UNCONFIRMED,
 }
 
 
@@ -130,14 +134,25 @@ def waiver(pilot: Pilot, *, expires_on: date) -> None:
     )
 
 
-def task(pilot: Pilot, *, due_on: date, done: bool = False) -> None:
+def task(
+    pilot: Pilot,
+    *,
+    due_on: date,
+    done: bool = False,
+    waiting_since: date | None = None,
+) -> None:
+    """A task to do; ``waiting_since``: completed by its giver on that day, not yet
+    confirmed (the pilot's operations owner receives it); ``done``: confirmed."""
+    completed = done or waiting_since is not None
+    at = timezone.make_aware(datetime.combine(waiting_since, time(12))) if waiting_since else None
     factories.TaskFactory(
         pilot=pilot,
         assignee=pilot.owner,
         due_on=due_on,
-        status=TaskStatus.DONE if done else TaskStatus.TODO,
-        completed_at=timezone.now() if done else None,
-        evidence_url="https://wiki.example.com/runbook" if done else "",
+        status=TaskStatus.DONE if done else TaskStatus.WAITING if at else TaskStatus.TODO,
+        completed_at=at or (timezone.now() if done else None),
+        confirmed_at=timezone.now() if done else None,
+        evidence_url="https://wiki.example.com/runbook" if completed else "",
     )
 
 
@@ -301,6 +316,26 @@ SITUATIONS = [
         OPENS,
         lambda p: (read(p, OPENS), task(p, due_on=date(2026, 4, 1), done=True)),
         frozenset(),
+    ),
+    Situation(
+        "a task waiting for its receiver past its due date (the giver's part is done)",
+        "running",
+        OPENS,
+        lambda p: (
+            read(p, OPENS),
+            task(p, due_on=date(2026, 4, 1), waiting_since=OPENS - timedelta(days=3)),
+        ),
+        frozenset(),
+    ),
+    Situation(
+        "a task waiting for its receiver more than the unconfirmed days",
+        "running",
+        OPENS,
+        lambda p: (
+            read(p, OPENS),
+            task(p, due_on=date(2026, 6, 1), waiting_since=OPENS - timedelta(days=4)),
+        ),
+        frozenset({UNCONFIRMED}),
     ),
     Situation(
         "running past its end, no decision",

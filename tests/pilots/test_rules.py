@@ -20,6 +20,7 @@ RULES = RuleSettings(
     decision_grace_days=0,
     ownership_pending_days=3,
     checkpoint_grace_days=7,
+    unconfirmed_days=3,
 )
 START, END = date(2026, 1, 5), date(2026, 7, 5)  # the window opens 6 May 2026
 OPENS = date(2026, 5, 6)
@@ -141,6 +142,40 @@ def test_a_task_is_overdue_after_its_grace_days_unless_done():
     )
     assert overdue(status=TaskStatus.TODO, due_on=due_on, today=date(2026, 4, 4), rules=graceful)
     assert rules.overdue_if_due_before(today=date(2026, 4, 4), rules=graceful) == date(2026, 4, 2)
+
+
+def test_a_task_waiting_for_its_receiver_is_not_the_givers_overdue_task():
+    late = date(2026, 5, 1)
+    assert not rules.task_overdue(
+        status=TaskStatus.WAITING, due_on=date(2026, 4, 1), today=late, rules=RULES
+    )
+    assert rules.task_overdue(
+        status=TaskStatus.IN_PROGRESS, due_on=date(2026, 4, 1), today=late, rules=RULES
+    )
+
+
+def test_task_unconfirmed_after_more_than_the_unconfirmed_days():
+    unconfirmed = rules.task_unconfirmed
+    completed = date(2026, 4, 1)
+    waiting = TaskStatus.WAITING
+    # 3 days: completed on the 1st, still fine on the 4th, due on the 5th.
+    assert not unconfirmed(
+        status=waiting, completed_on=completed, today=date(2026, 4, 4), rules=RULES
+    )
+    assert unconfirmed(status=waiting, completed_on=completed, today=date(2026, 4, 5), rules=RULES)
+    assert rules.unconfirmed_if_completed_before(today=date(2026, 4, 5), rules=RULES) == date(
+        2026, 4, 2
+    )
+    for status in (TaskStatus.TODO, TaskStatus.IN_PROGRESS, TaskStatus.DONE):
+        assert not unconfirmed(
+            status=status, completed_on=completed, today=date(2026, 5, 1), rules=RULES
+        )
+    assert not unconfirmed(status=waiting, completed_on=None, today=date(2026, 5, 1), rules=RULES)
+    at_once = replace(RULES, unconfirmed_days=0)
+    assert unconfirmed(
+        status=waiting, completed_on=completed, today=date(2026, 4, 2), rules=at_once
+    )
+    assert not unconfirmed(status=waiting, completed_on=completed, today=completed, rules=at_once)
 
 
 @pytest.mark.parametrize(

@@ -13,10 +13,11 @@ from unittest import mock
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.db.models import F, Q
 from django.utils import timezone
 
 from config.celery import app as celery_app
-from pilots.enums import CheckpointChoice, OwnershipStatus, ReminderKind, Stage
+from pilots.enums import CheckpointChoice, OwnershipStatus, ReminderKind, Stage, TaskStatus
 from pilots.models import (
     CheckIn,
     CheckpointDecision,
@@ -383,3 +384,36 @@ def test_seed_demo_has_a_pilot_whose_contract_drifted_awaiting_acknowledgement()
     assert "CONTRACT_CHANGED" in {
         r.code for r in Scorecard.objects.get(pilot=pilot).reason_rows.all()
     }
+
+
+@pytest.mark.django_db
+def test_seed_demo_has_a_task_waiting_for_ops_and_every_other_done_task_confirmed():
+    call_command("seed_demo")
+    waiting = KnowledgeTransferTask.objects.filter(status=TaskStatus.WAITING).select_related(
+        "pilot", "receiver"
+    )
+    (task,) = waiting
+    assert (task.pilot.title, task.title, task.receiver.username) == (
+        "Spare parts reorder advisor",
+        "Train the service desk on override handling",
+        "ops",
+    )
+    assert task.confirmed_at is None
+    assert (timezone.localdate() - timezone.localdate(task.completed_at)).days == 5
+    done = KnowledgeTransferTask.objects.filter(status=TaskStatus.DONE)
+    assert done.exists()
+    assert not done.filter(Q(confirmed_at__isnull=True) | Q(confirmed_by__isnull=True)).exists()
+    # The receiver signs off, never the giver.
+    assert not done.filter(confirmed_by=F("assignee")).exists()
+    assert not done.filter(confirmed_by=F("completed_by")).exists()
+    # Graduated demo pilots passed the gate: every task confirmed.
+    graduated = KnowledgeTransferTask.objects.filter(pilot__stage=Stage.GRADUATED)
+    assert graduated.exists()
+    assert set(graduated.values_list("status", flat=True)) == {TaskStatus.DONE}
+    # And the receiver hears of it (waited 5 days, more than the 3 allowed).
+    due = [
+        (item.kind, item.recipient_id)
+        for item in reminders_due(timezone.localdate(), pilot_id=task.pilot_id)
+        if item.kind == ReminderKind.TASK_UNCONFIRMED
+    ]
+    assert due == [(ReminderKind.TASK_UNCONFIRMED, task.receiver_id)]

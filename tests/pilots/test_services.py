@@ -255,7 +255,7 @@ def test_task_complete_needs_evidence_and_assignee_or_owner(running, owner, memb
     handover.task_complete(task=task, by=member, evidence_url="https://wiki.example.com/rb")
 
     task.refresh_from_db()
-    assert (task.status, task.completed_by) == (TaskStatus.DONE, member)
+    assert (task.status, task.completed_by) == (TaskStatus.WAITING, member)
     with pytest.raises(ValidationError):
         handover.task_complete(task=task, by=member)
 

@@ -158,7 +158,7 @@ def test_task_complete_with_an_invalid_link_is_refused(client, running, owner, m
     assert KnowledgeTransferTask.objects.get(pk=task.pk).status == TaskStatus.TODO
 
 
-def test_task_complete_with_evidence_marks_it_done(client, running, owner, member):
+def test_task_complete_with_evidence_waits_for_the_receiver(client, running, owner, member):
     task = factories.TaskFactory(pilot=running, assignee=member)
     client.force_login(owner)
     response = client.post(
@@ -169,11 +169,12 @@ def test_task_complete_with_evidence_marks_it_done(client, running, owner, membe
     assert response["Location"] == pilot_url(running, "handover")
     stored = KnowledgeTransferTask.objects.get(pk=task.pk)
     assert (stored.status, stored.evidence_url, stored.completed_by) == (
-        TaskStatus.DONE,
+        TaskStatus.WAITING,
         "https://wiki.example.com/runbook",
         owner,
     )
     assert stored.completed_at is not None
+    assert stored.confirmed_at is None
     assert running.events.filter(action=PilotEvent.Action.TASK_COMPLETED).exists()
 
 
@@ -189,7 +190,7 @@ def test_task_assignee_member_may_complete_their_task(client, running, member):
         {"evidence_url": "https://wiki.example.com/recording"},
     )
     stored = KnowledgeTransferTask.objects.get(pk=task.pk)
-    assert (stored.status, stored.completed_by) == (TaskStatus.DONE, member)
+    assert (stored.status, stored.completed_by) == (TaskStatus.WAITING, member)
 
 
 @pytest.mark.parametrize("role", ["member2", "sponsor", "ops"])
@@ -205,7 +206,7 @@ def test_task_complete_by_someone_else_is_403(client, running, member, request, 
     assert KnowledgeTransferTask.objects.get(pk=task.pk).status == TaskStatus.TODO
 
 
-def test_task_complete_twice_reports_it_is_done(client, running, owner, member):
+def test_task_complete_twice_reports_it_is_waiting(client, running, owner, member):
     task = factories.TaskFactory(
         pilot=running, assignee=member, evidence_url="https://wiki.example.com/a"
     )
@@ -214,7 +215,7 @@ def test_task_complete_twice_reports_it_is_done(client, running, owner, member):
     client.post(url, {"evidence_url": ""})  # the stored link is enough
     response = client.post(url, {"evidence_url": ""})
     assert response.status_code == 200
-    assert shows(response, "This task is already done.")
+    assert shows(response, "This task is already waiting for its receiver's confirmation.")
 
 
 def test_task_reopen_puts_it_back_in_progress(client, running, owner, member):

@@ -65,6 +65,7 @@ def test_list_and_page_of_closed_pilots_say_when_they_closed_not_a_phase(
         due_on=date(2026, 3, 1),
     )
     handover.task_complete(task=other.tasks.get(), by=owner, evidence_url="https://x.example/r")
+    handover.task_confirm(task=other.tasks.get(), by=ops)
     ownership.operations_accept(pilot=other, by=ops)
     gates.pilot_graduate(pilot=other, by=lead, rationale="Live.")
     gates.pilot_stop(pilot=running, by=lead, rationale="No uplift.", lessons_learned="Data.")
@@ -368,9 +369,9 @@ def test_home_query_count_for_a_sponsor_does_not_grow(
     fill_portfolio(sponsor, n)
     client.force_login(sponsor)
     # session, user, groups, the drafts and their metrics and checklists, then one query
-    # per agenda list: nominations, readings due, tasks due, to start, to close, to accept,
-    # and the unread reminders (the header's inbox badge)
-    with django_assert_num_queries(13):
+    # per agenda list: nominations, readings due, tasks due, tasks to confirm, to start, to
+    # close, to accept, and the unread reminders (the header's inbox badge)
+    with django_assert_num_queries(14):
         response = client.get(HOME)
     assert response.content.decode().count("ready to submit") == min(n, AGENDA_LIMIT)
 
@@ -383,8 +384,9 @@ def test_home_query_count_for_a_nominee_does_not_grow(
         factories.complete_registration(factories.PilotFactory(sponsor=sponsor), owner=owner)
     client.force_login(owner)
     # session, user, groups, then one query per agenda list: drafts, nominations, readings
-    # due, tasks due, to start, to close, to accept, and the unread reminders (inbox badge)
-    with django_assert_num_queries(11):
+    # due, tasks due, tasks to confirm, to start, to close, to accept, and the unread
+    # reminders (inbox badge)
+    with django_assert_num_queries(12):
         response = client.get(HOME)
     assert response.content.decode().count("#nomination") == min(n, AGENDA_LIMIT)
 
@@ -397,9 +399,9 @@ def test_home_query_count_for_a_lead_does_not_grow(
         proposed_pilot(sponsor, factories.UserFactory(username=f"owner{i}"))
     client.force_login(lead)
     # session, user, groups, then one query per agenda list: drafts, nominations, readings
-    # due, tasks due, to review, to start, to close, to accept, the queue's total, and the
-    # unread reminders (the header's inbox badge).
-    with django_assert_num_queries(13):
+    # due, tasks due, tasks to confirm, to review, to start, to close, to accept, the
+    # queue's total, and the unread reminders (the header's inbox badge).
+    with django_assert_num_queries(14):
         response = client.get(HOME)
     assert f"{n} proposed pilot" in response.content.decode()
 

@@ -53,7 +53,7 @@ def test_profile_offers_only_non_critical_kinds_and_says_which_cannot_be_muted(c
     client.force_login(member)
     html = client.get(PROFILE).content.decode()
     offered = set(re.findall(r'type="checkbox" name="muted" value="([a-z_]+)"', html))
-    assert offered == {K.TASK_OVERDUE, K.METRIC_STALE, K.OWNERSHIP_PENDING}
+    assert offered == {K.TASK_OVERDUE, K.METRIC_STALE, K.OWNERSHIP_PENDING, K.TASK_UNCONFIRMED}
     assert "<legend>Mute these reminders</legend>" in html
     assert '<fieldset aria-describedby="id_muted_helptext">' in html
     assert (

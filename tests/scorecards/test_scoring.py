@@ -21,6 +21,7 @@ RULES = RuleSettings(
     decision_grace_days=0,
     ownership_pending_days=3,
     checkpoint_grace_days=7,
+    unconfirmed_days=3,
 )
 
 
@@ -94,6 +95,7 @@ CASES = [
     ("INFRA_MISSING", {"infrastructure_yes": 4}, Risk.AT_RISK),
     ("HANDOVER_BEHIND", {"tasks_overdue": 1}, Risk.AT_RISK),
     ("CONTRACT_CHANGED", {"contract_changes": ("Planned end",)}, Risk.WATCH),
+    ("HANDOVER_UNCONFIRMED", {"tasks_unconfirmed": 1}, Risk.WATCH),
 ]
 
 
@@ -590,3 +592,22 @@ def test_expired_waivers_take_20_points_each_at_most_60():
         for n in (1, 2, 4)
     }
     assert points == {1: 20, 2: 40, 4: 60}
+
+
+def test_handover_unconfirmed_is_a_watch_per_waiting_task_at_most_30():
+    assert "HANDOVER_UNCONFIRMED" not in codes(healthy())
+    one = evaluate(healthy(tasks_unconfirmed=1), today=TODAY)
+    (reason,) = one.reasons
+    assert (reason.code, reason.points, reason.risk, reason.section) == (
+        "HANDOVER_UNCONFIRMED",
+        10,
+        Risk.WATCH,
+        "handover",
+    )
+    assert reason.sentence == (
+        "1 knowledge-transfer task completed waits for the receiver's confirmation for more "
+        "than 3 days."
+    )
+    assert one.risk == Risk.WATCH
+    four = evaluate(healthy(tasks_unconfirmed=4), today=TODAY)
+    assert [r.points for r in four.reasons] == [30]

@@ -64,6 +64,9 @@ READING_CHANGERS = frozenset({Role.OWNER})
 CHECKIN_AUTHORS = frozenset({Role.OWNER})
 # A task is completed by its assignee or the owner; the world's tasks are the owner's.
 TASK_COMPLETERS = frozenset({Role.OWNER})
+# A task's receipt is confirmed or declined by its receiver: the person named, else the
+# pilot's operations owner for the receiving team; the world's tasks name a team.
+RECEIVERS = frozenset({Role.OPERATIONS})
 
 Rule = str | frozenset[Role]
 
@@ -152,6 +155,8 @@ RULES: dict[str, Route] = {
     "pilots:task_edit": pages(PLANNERS, "GET", "POST"),
     "pilots:task_complete": pages(TASK_COMPLETERS, "GET", "POST"),
     "pilots:task_reopen": action(PLANNERS),
+    "pilots:task_confirm": action(RECEIVERS),
+    "pilots:task_decline": pages(RECEIVERS, "GET", "POST", POST={"reason": "No failover."}),
     "pilots:task_move": action(PLANNERS),
     # --- API (the methods come from the OpenAPI schema; each must be here) ---------
     "api:token-obtain": Route({"POST": PUBLIC}),
@@ -246,6 +251,8 @@ RULES: dict[str, Route] = {
         {"POST": TASK_COMPLETERS}, data={"POST": {"evidence_url": "https://wiki.example.com/r"}}
     ),
     "api:task-reopen": Route({"POST": PLANNERS}),
+    "api:task-confirm": Route({"POST": RECEIVERS}),
+    "api:task-decline": Route({"POST": RECEIVERS}, data={"POST": {"reason": "No failover."}}),
     # Bulk readings name their metrics in the body.
     "api:readings-bulk": Route(
         {"POST": RECORDERS},

@@ -37,6 +37,16 @@ class TaskSerializer(serializers.ModelSerializer):
     assignee = UserSummarySerializer(read_only=True)
     receiver = UserSummarySerializer(read_only=True, allow_null=True)
     completed_by = UserSummarySerializer(read_only=True, allow_null=True)
+    confirmed_by = UserSummarySerializer(
+        read_only=True,
+        allow_null=True,
+        help_text="The receiver who confirmed receipt; null for a task done before receivers "
+        "signed off (it counts as confirmed).",
+    )
+    confirmed_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="Set once done: the receiver's sign-off."
+    )
+    declined_by = UserSummarySerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = KnowledgeTransferTask
@@ -53,9 +63,23 @@ class TaskSerializer(serializers.ModelSerializer):
             "position",
             "completed_at",
             "completed_by",
+            "confirmed_at",
+            "confirmed_by",
+            "declined_at",
+            "declined_by",
+            "decline_reason",
             "created_at",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "status": {
+                "help_text": "todo, in_progress, waiting (completed by its giver, waiting for "
+                "the receiver's confirmation) or done (confirmed)."
+            },
+            "decline_reason": {
+                "help_text": "The receiver's last decline, until the giver completes it again."
+            },
+        }
 
 
 WAIVER_STATUSES = {
@@ -156,6 +180,12 @@ class TaskCompleteInput(StrictSerializer):
         required=False,
         default="",
         help_text="Link to the evidence; the task's own link is used when left out.",
+    )
+
+
+class TaskDeclineInput(StrictSerializer):
+    reason = StrictCharField(
+        max_length=2000, help_text="What is missing: the giver reads it, with the task back to do."
     )
 
 

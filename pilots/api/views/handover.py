@@ -33,7 +33,9 @@ class TaskList(ApiView, generics.ListAPIView):
     queryset = KnowledgeTransferTask.objects.none()  # for the schema; scoped in get_queryset
 
     def get_queryset(self) -> QuerySet[KnowledgeTransferTask]:
-        return self.pilot.tasks.select_related("assignee", "receiver", "completed_by")
+        return self.pilot.tasks.select_related(
+            "assignee", "receiver", "completed_by", "confirmed_by", "declined_by"
+        )
 
     @extend_schema(summary="The handover plan, in order")
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -83,8 +85,36 @@ class TaskComplete(TaskFromUrl):
         return Response(s.TaskSerializer(task).data)
 
 
+class TaskConfirm(TaskFromUrl):
+    @extend_schema(
+        summary="Confirm receipt of a task",
+        description="Its receiver: the person named, else the pilot's operations owner for "
+        "the receiving team (a portfolio lead when the pilot has none); never its giver. "
+        "The task must be waiting for confirmation (409 otherwise); it is then done.",
+        request=None,
+        responses=s.TaskSerializer,
+    )
+    def post(self, request: SignedInApiRequest, reference: str, task_id: int) -> Response:
+        task = handover.task_confirm(task=self.task, by=request.user)
+        return Response(s.TaskSerializer(task).data)
+
+
+class TaskDecline(TaskFromUrl):
+    @extend_schema(
+        summary="Decline receipt of a task",
+        description="Its receiver, as for confirm, with a reason: the task goes back to its "
+        "giver (to do), the reason shown on the plan and in the history.",
+        request=s.TaskDeclineInput,
+        responses=s.TaskSerializer,
+    )
+    def post(self, request: SignedInApiRequest, reference: str, task_id: int) -> Response:
+        data = self.parse(s.TaskDeclineInput)
+        task = handover.task_decline(task=self.task, by=request.user, **data)
+        return Response(s.TaskSerializer(task).data)
+
+
 class TaskReopen(TaskFromUrl):
-    @extend_schema(summary="Reopen a done task", request=None, responses=s.TaskSerializer)
+    @extend_schema(summary="Reopen a completed task", request=None, responses=s.TaskSerializer)
     def post(self, request: SignedInApiRequest, reference: str, task_id: int) -> Response:
         task = handover.task_reopen(task=self.task, by=request.user)
         return Response(s.TaskSerializer(task).data)
@@ -103,7 +133,9 @@ class TaskOrder(ApiView):
     def post(self, request: SignedInApiRequest, reference: str) -> Response:
         order = self.parse(s.TaskOrderInput)["order"]
         handover.task_reorder(pilot=self.pilot, by=request.user, task_ids=order)
-        tasks = self.pilot.tasks.select_related("assignee", "receiver", "completed_by")
+        tasks = self.pilot.tasks.select_related(
+            "assignee", "receiver", "completed_by", "confirmed_by", "declined_by"
+        )
         return Response(s.TaskSerializer(tasks, many=True).data)
 
 

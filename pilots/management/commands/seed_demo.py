@@ -36,6 +36,7 @@ from pilots.enums import (
     MetricKind,
     ReadingSource,
     Stage,
+    TaskStatus,
 )
 from pilots.models import BusinessUnit, KnowledgeTransferTask, Pilot
 from pilots.services import (
@@ -287,7 +288,7 @@ class Command(BaseCommand):
         if target_index >= 3 and not (spec.stage == Stage.STOPPED and spec.start > 0):
             gates.pilot_start(pilot=pilot, by=sponsor, today=start)
             self._readings(pilot, tracked, start, today, spec, users)
-        for title, kind, due, done in spec.tasks:
+        for title, kind, due, status in spec.tasks:
             assert owner is not None, "the business owner writes the handover plan"
             task = handover.task_create(
                 pilot=pilot,
@@ -305,11 +306,19 @@ class Command(BaseCommand):
                     datetime.combine(min(today, start + timedelta(days=14)), time(10))
                 )
             )
-            if done:
+            if status in TaskStatus.COMPLETED:
                 handover.task_complete(
                     task=task,
                     by=owner,
                     evidence_url=f"https://wiki.example.com/{pilot.reference}/handover/{task.pk}",
+                )
+            if status == TaskStatus.DONE:
+                # The receiver signs off: the operations owner, or a lead for a team alone.
+                handover.task_confirm(task=task, by=users[spec.ops] if spec.ops else lead)
+            elif status == TaskStatus.WAITING:
+                # History: completed days ago, so the receiver's reminder is live.
+                KnowledgeTransferTask.objects.filter(pk=task.pk).update(
+                    completed_at=timezone.now() - timedelta(days=5)
                 )
         if spec.checkin is not None:
             assert owner is not None, "the business owner checks in"
