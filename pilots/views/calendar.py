@@ -15,7 +15,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
-from icalendar import TRANSP, Calendar, Event
+from icalendar import TRANSP, Calendar, Event, vDuration
 
 from pilots.accounts.calendar import calendar_feed_owner, calendar_feed_reset
 from pilots.selectors.calendar import CalendarItem, calendar_items
@@ -56,7 +56,7 @@ def ical(user: User, items: list[CalendarItem]) -> bytes:
     )
     # Outlook and Apple read this older name for RFC 7986's REFRESH-INTERVAL (the library
     # adds X-WR-CALNAME and X-WR-CALDESC beside NAME and DESCRIPTION itself).
-    calendar.add("X-PUBLISHED-TTL", REFRESH)
+    calendar.add("X-PUBLISHED-TTL", vDuration(REFRESH))  # PT1H (an X- name is text otherwise)
     stamp = timezone.now()
     for item in items:
         url = settings.SITE_URL + item.link

@@ -261,6 +261,9 @@ def test_an_event_links_to_the_pilot_on_the_configured_site(cast):
     assert link in str(event["DESCRIPTION"])
     assert str(event["TRANSP"]) == "TRANSPARENT"
     assert str(calendar["X-WR-CALNAME"]) == f"Pilotgate: {ana.get_full_name()}"
+    # How often calendar apps should fetch it again, in both spellings.
+    assert calendar.decoded("REFRESH-INTERVAL") == timedelta(hours=1)
+    assert calendar["X-PUBLISHED-TTL"].to_ical() == b"PT1H"
 
 
 def test_uids_stay_the_same_when_the_plan_moves(cast):
