@@ -37,7 +37,7 @@ from django.db.models import OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 
 from pilots import rules, timeline
-from pilots.enums import OwnershipStatus, Stage, TaskStatus
+from pilots.enums import Stage, TaskStatus
 from pilots.frame import formats
 from pilots.links import PilotLinks
 from pilots.models import CheckpointDecision, KnowledgeTransferTask, Pilot, PilotMembership
@@ -45,6 +45,7 @@ from pilots.permissions import (
     Role,
     is_independent_lead,
     is_portfolio_lead,
+    own_pilots_filter,
     pilot_roles,
     task_receiver_refusal,
 )
@@ -90,12 +91,7 @@ def _pilots(user: User, *, lead: bool) -> list[Pilot]:
     latest = CheckpointDecision.objects.filter(pilot=OuterRef("pk")).order_by("-decided_at", "-pk")
     pilots = Pilot.objects.filter(stage__in=Stage.OPEN)
     if not lead:  # a lead's calendar has the portfolio's decisions; anyone else's, their pilots
-        pilots = pilots.filter(
-            Q(sponsor=user)
-            | Q(owner=user, owner_status__in=(OwnershipStatus.PENDING, OwnershipStatus.ACCEPTED))
-            | Q(operations_owner=user)
-            | Q(memberships__user=user)
-        ).distinct()
+        pilots = pilots.filter(own_pilots_filter(user))
     return list(
         pilots.annotate(
             decided_for=Subquery(latest.values("window_opened_on")[:1]),
