@@ -69,6 +69,12 @@ def visible_pilots_filter(user: AnyUser) -> Q:
         return Q(pk__in=[])
     if sees_every_pilot(user):
         return Q()
+    return own_pilots_filter(user)
+
+
+def own_pilots_filter(user: User) -> Q:
+    """The pilots the user sponsors, owns (nominated and not declined), will operate or
+    works on: what anyone but a lead or an administrator sees."""
     is_member = Exists(PilotMembership.objects.filter(pilot=OuterRef("pk"), user=user))
     return (
         Q(sponsor=user)

@@ -24,8 +24,10 @@ task overdue                still the giver's (to do, in progress), and the due
 task unconfirmed            completed by the giver and waiting for its receiver's
                             confirmation for more than the unconfirmed days
 decision overdue            approved or running, and the planned end + grace has
-                            passed with no graduate or stop decision
+                            passed with no graduate or stop decision (the end +
+                            grace is the last day for it: ``decision_due_by``)
 ownership reminder due      nominated, not answered for N local days, pilot open
+                            (from ``ownership_reminded_on``)
 segment breach              running, a critical-segment metric's latest reading is
                             beyond its guardrail (below a floor when higher is
                             better, above a ceiling when lower is better); with no
@@ -51,7 +53,8 @@ waiver expired              approved or running, an infrastructure answer is sti
 checkpoint                  running, the handover window open (until the end), and
                             no lead's checkpoint decision answers this window (due);
                             due for the grace days (overdue). A lead may record it
-                            from the lead days before the window opens
+                            from the lead days before the window opens; its deadline,
+                            the day before it is overdue, is known ahead (a calendar)
 ==========================  ========================================================
 """
 
@@ -343,6 +346,9 @@ class Checkpoint:
     decided: bool  # a checkpoint decision answers this window
     due_since: date | None  # due from this day (the window open, undecided); None: not due
     overdue_on: date | None  # the day it is (or will be) overdue, while due
+    # The last day to decide this window, seen ahead (a calendar shows it before the
+    # window opens): the day before it is overdue. None once decided or past the end.
+    deadline: date | None = None
 
     @property
     def due(self) -> bool:
@@ -386,17 +392,20 @@ def checkpoint(
         return None
     opens, end = window.handover_opens, window.end
     decided = decided_for == opens
-    due_since: date | None = None
-    if not decided and opens <= today <= end:
-        due_since = max(opens, decided_on) if decided_on else opens
+    # The day it is due from, once its window is open: the window's first day, or the
+    # day of the decision (an extension) that left the new window already open.
+    due_from = None if decided else max(opens, decided_on) if decided_on else opens
+    due_since = due_from if due_from is not None and opens <= today <= end else None
+    grace = timedelta(days=rules.checkpoint_grace_days)
     return Checkpoint(
         window_opens=opens,
         window_ends=end,
         recordable=checkpoint_recordable(stage=stage, window=window, today=today),
         decided=decided,
         due_since=due_since,
-        overdue_on=due_since + timedelta(days=rules.checkpoint_grace_days)
-        if due_since is not None
+        overdue_on=due_since + grace if due_since is not None else None,
+        deadline=due_from + grace - timedelta(days=1)
+        if due_from is not None and today <= end
         else None,
     )
 
@@ -441,6 +450,11 @@ def decision_overdue_if_end_before(*, today: date, rules: RuleSettings) -> date:
     return today - timedelta(days=rules.decision_grace_days)
 
 
+def decision_due_by(*, planned_end: date, rules: RuleSettings) -> date:
+    """The last day for the final decision (graduate or stop): the end + the grace days."""
+    return planned_end + timedelta(days=rules.decision_grace_days)
+
+
 def decision_overdue(
     *, stage: str, planned_end: date | None, today: date, rules: RuleSettings
 ) -> bool:
@@ -452,8 +466,13 @@ def decision_overdue(
     return (
         stage in Stage.IN_FLIGHT
         and planned_end is not None
-        and planned_end < decision_overdue_if_end_before(today=today, rules=rules)
+        and decision_due_by(planned_end=planned_end, rules=rules) < today
     )
+
+
+def ownership_reminded_on(*, nominated_on: date, rules: RuleSettings) -> date:
+    """The local day an unanswered nomination is chased: the pending days after it."""
+    return nominated_on + timedelta(days=rules.ownership_pending_days)
 
 
 def ownership_reminder_due(
@@ -469,5 +488,5 @@ def ownership_reminder_due(
         owner_status == OwnershipStatus.PENDING
         and stage not in Stage.CLOSED
         and nominated_on is not None
-        and (today - nominated_on).days >= rules.ownership_pending_days
+        and today >= ownership_reminded_on(nominated_on=nominated_on, rules=rules)
     )

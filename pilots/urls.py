@@ -3,6 +3,7 @@
 from django.urls import path
 
 from pilots.views import (
+    calendar,
     checkins,
     gates,
     handover,
@@ -27,8 +28,11 @@ urlpatterns = [
     path("inbox/read-all/", reminders.inbox_read_all, name="inbox_read_all"),
     path("inbox/<int:reminder_id>/read/", reminders.inbox_read, name="inbox_read"),
     path("account/", reminders.profile, name="profile"),
+    path("account/calendar/reset/", calendar.calendar_reset, name="calendar_reset"),
     path("account/tokens/", tokens.token_list, name="tokens"),
     path("account/tokens/<int:token_id>/revoke/", tokens.token_revoke, name="token_revoke"),
+    # The calendar feed needs no session: the secret in the address is the key.
+    path("calendar/<slug:secret>.ics", calendar.calendar_feed, name="calendar_feed"),
     path(P, pilot.pilot_detail, name="detail"),
     path(P + "history/", pilot.pilot_history, name="history"),
     path(P + "register/<slug:step>/", registration.pilot_register, name="register"),

@@ -24,6 +24,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from pilots import urls as pilot_urls
 from pilots.accounts import tokens
+from pilots.accounts.calendar import calendar_feed_of
 from pilots.enums import ReminderKind
 from pilots.models import ApiToken, Reminder
 from scorecards import urls as scorecard_urls
@@ -59,6 +60,7 @@ def world(running, sponsor, owner, member, ops, lead):
         sweep=uuid.uuid4(),
     )
     token, _ = tokens.token_create(user=member, name="Script")
+    feed = calendar_feed_of(member)
     ref = running.reference
     return {
         # name: (who opens it, URL arguments)
@@ -70,6 +72,9 @@ def world(running, sponsor, owner, member, ops, lead):
         "pilots:inbox_read_all": (member, []),
         "pilots:inbox_read": (member, [reminder.pk]),
         "pilots:profile": (member, []),
+        "pilots:calendar_reset": (member, []),
+        # Read by calendar apps, which cannot sign in: the secret is the key.
+        "pilots:calendar_feed": (None, [feed.secret]),
         "pilots:tokens": (member, []),
         "pilots:token_revoke": (member, [token.pk]),
         "pilots:detail": (member, [ref]),
@@ -147,3 +152,4 @@ def test_a_get_of_an_action_changes_nothing(client, world, running):
     assert after == before
     assert running.memberships.count() == 1
     assert not any(token.revoked_at for token in ApiToken.objects.all())
+    assert calendar_feed_of(world["pilots:inbox"][0]).secret == world["pilots:calendar_feed"][1][0]

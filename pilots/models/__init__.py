@@ -5,7 +5,7 @@ workflows. A pilot's ``stage`` changes only in ``pilots.services.gates``; no
 other code writes it. Choices and stage policy live in ``pilots.enums``.
 """
 
-from pilots.models.accounts import ApiToken
+from pilots.models.accounts import ApiToken, CalendarFeed
 from pilots.models.checkins import CheckIn
 from pilots.models.contract import ContractChange, ContractSnapshot
 from pilots.models.handover import KnowledgeTransferTask
@@ -20,6 +20,7 @@ from pilots.models.reminders import Reminder, ReminderMute
 __all__ = [
     "ApiToken",
     "BusinessUnit",
+    "CalendarFeed",
     "CheckIn",
     "CheckpointDecision",
     "ContractChange",

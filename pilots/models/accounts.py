@@ -57,3 +57,25 @@ class ApiToken(models.Model):
     def is_expired(self) -> bool:
         expires_at = self.expires_at
         return expires_at is not None and expires_at <= timezone.now()
+
+
+class CalendarFeed(models.Model):
+    """A user's calendar feed, ``/calendar/<secret>.ics``: read by calendar apps, which
+    cannot sign in, so the unguessable secret in the address is the only key.
+
+    The secret is kept as it is, not only as a digest like an API key's: the
+    profile page shows the address again whenever its user adds the calendar to
+    another device. The feed is found by the secret's SHA-256 digest
+    (``secret_digest``, unique), so the database compares digests, never the
+    secret itself: a timing difference in that comparison tells nothing about
+    the secret. Resetting replaces both; the old address then finds nothing.
+    """
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="calendar_feed")
+    secret = models.CharField(max_length=64, editable=False)
+    secret_digest = models.CharField(max_length=64, unique=True, editable=False)
+    # When this address was made: on first use, and again by each reset.
+    created_at = models.DateTimeField(editable=False)
+
+    def __str__(self) -> str:
+        return f"Calendar feed of {self.user}"

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
+from pilots.accounts.calendar import calendar_feed_of, calendar_feed_url
 from pilots.enums import ReminderKind
 from pilots.forms.reminders import ReminderLogFilter, ReminderMuteForm
 from pilots.frame.formats import plural_suffix
@@ -69,7 +70,8 @@ def inbox_read_all(request: SignedInRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def profile(request: SignedInRequest) -> HttpResponse:
-    """The user's profile: who they are, and which non-critical reminders they mute."""
+    """The user's profile: who they are, which non-critical reminders they mute, and the
+    address of their calendar feed."""
     form = ReminderMuteForm(
         request.POST if request.method == "POST" else None,  # no box ticked: an empty POST
         initial={"muted": sorted(reminder_mutes_of(request.user))},
@@ -86,7 +88,20 @@ def profile(request: SignedInRequest) -> HttpResponse:
             )
             return redirect("pilots:profile")
     always_sent = [kind.label for kind in ReminderKind if kind not in ReminderKind.MUTABLE]
-    return render(request, "pilots/profile.html", {"form": form, "always_sent": always_sent})
+    feed = calendar_feed_of(request.user)  # made on the first visit
+    calendar_url = calendar_feed_url(feed)
+    return render(
+        request,
+        "pilots/profile.html",
+        {
+            "form": form,
+            "always_sent": always_sent,
+            "calendar": feed,
+            "calendar_url": calendar_url,
+            # Opens the device's calendar app, subscribed (Apple Calendar, Outlook).
+            "calendar_webcal": "webcal://" + calendar_url.split("://", 1)[1],
+        },
+    )
 
 
 def reminder_log_view(request: SignedInRequest) -> HttpResponse:

@@ -220,6 +220,25 @@ def test_the_ownership_reminder_after_the_pending_days_on_an_open_pilot():
     )
 
 
+def test_the_calendar_dates_are_the_days_the_rules_turn():
+    """The last day for the final decision, and the day a nomination is chased, are the
+    days ``decision_overdue`` and ``ownership_reminder_due`` turn (a calendar shows them)."""
+    graceful = replace(RULES, decision_grace_days=2)
+    due_by = rules.decision_due_by(planned_end=END, rules=graceful)
+    assert due_by == END + timedelta(days=2)
+    late = rules.decision_overdue
+    assert not late(stage=Stage.RUNNING, planned_end=END, today=due_by, rules=graceful)
+    assert late(stage=Stage.RUNNING, planned_end=END, today=due_by + timedelta(1), rules=graceful)
+    nominated = date(2026, 1, 10)
+    chased = rules.ownership_reminded_on(nominated_on=nominated, rules=RULES)
+    assert chased == date(2026, 1, 13)
+    kwargs = {"owner_status": OwnershipStatus.PENDING, "stage": Stage.DRAFT, "rules": RULES}
+    assert rules.ownership_reminder_due(nominated_on=nominated, today=chased, **kwargs)
+    assert not rules.ownership_reminder_due(
+        nominated_on=nominated, today=chased - timedelta(1), **kwargs
+    )
+
+
 def test_the_stage_sets_are_consistent():
     assert {Stage.GRADUATED, Stage.STOPPED} == Stage.CLOSED
     assert set(Stage.OPEN) == set(Stage.values) - Stage.CLOSED
@@ -482,3 +501,28 @@ def test_an_extension_that_leaves_the_new_window_open_is_due_from_its_day():
     assert found.due_since == extended_on
     assert found.overdue(extended_on + timedelta(days=6)) is False
     assert found.overdue(extended_on + timedelta(days=7)) is True
+
+
+@pytest.mark.parametrize(
+    "today",
+    [START, OPENS - timedelta(days=1), OPENS, OPENS + timedelta(days=6), END],
+)
+def test_the_checkpoints_deadline_is_known_ahead_and_is_the_day_before_it_is_overdue(today):
+    found = _checkpoint(today)
+    assert found.deadline == OPENS + timedelta(days=6)  # overdue from the 7th grace day
+    assert not found.overdue(found.deadline)
+    assert _checkpoint(found.deadline + timedelta(days=1)).overdue(
+        found.deadline + timedelta(days=1)
+    )
+
+
+def test_no_checkpoint_deadline_once_decided_or_past_the_end():
+    assert _checkpoint(START, decided_for=OPENS, decided_on=START).deadline is None
+    assert _checkpoint(END + timedelta(days=1)).deadline is None
+
+
+def test_an_extension_open_already_has_its_deadline_from_the_extensions_day():
+    new_end = END + timedelta(days=6)
+    extended_on = OPENS + timedelta(days=20)
+    found = _checkpoint(extended_on, end=new_end, decided_for=OPENS, decided_on=extended_on)
+    assert found.deadline == extended_on + timedelta(days=6)

@@ -9,6 +9,8 @@ route by its pattern). Each entry maps the HTTP methods tried to the rule:
 - ``REGISTRARS``: sponsors, portfolio leads and administrators (new pilots).
 - ``LEADS``: portfolio leads only.
 - ``OWN``: a user's own object (an API token): someone else's is a 404.
+- ``FEED``: a calendar feed, read without a session: anyone with its secret address
+  (the world's sponsor's, "owned"), signed in or not; an unknown secret ("foreign"): 404.
 - ``UNCONFIGURED``: a feature the test settings leave off (single sign-on): a
   404 for everyone. Its behaviour when on is tested where it is configured
   (tests/pilots/test_oidc.py, tests/e2e/test_oidc.py).
@@ -43,6 +45,7 @@ REGISTRARS = "registrars"
 LEADS = "leads"
 OWN = "own"
 UNCONFIGURED = "unconfigured"
+FEED = "feed"
 # Behind the admin's sign-in; staff get the admin's own answer, which may be a
 # refusal (a read-only model's add, change or delete: 403) but never a 5xx.
 STAFF_GATE = "staff-gate"
@@ -128,6 +131,8 @@ RULES: dict[str, Route] = {
     "pilots:profile": pages(SIGNED_IN, "GET", "POST"),
     "pilots:tokens": pages(SIGNED_IN, "GET", "POST"),
     "pilots:token_revoke": action(OWN),
+    "pilots:calendar_reset": action(SIGNED_IN),
+    "pilots:calendar_feed": pages(FEED),
     "pilots:detail": pages(SEES),
     "pilots:history": pages(SEES),
     "pilots:register": pages(EDITORS, "GET", "POST"),
@@ -351,6 +356,7 @@ class World:
     pilots: dict[tuple[str, str], PilotParts]  # (side, stage)
     tokens: dict[str, ApiToken]  # each signed-in user's own token
     reminders: dict[str, int]
+    calendar_secret: str  # the sponsor's calendar feed
 
 
 def _pilot(stage: str, *, sponsor, owner, member, ops, lead) -> PilotParts:
@@ -375,6 +381,7 @@ def _pilot(stage: str, *, sponsor, owner, member, ops, lead) -> PilotParts:
 
 
 def build_world() -> World:
+    from pilots.accounts.calendar import calendar_feed_of
     from pilots.accounts.tokens import token_create
     from tests.pilots.reminder_pages import remind
 
@@ -403,4 +410,5 @@ def build_world() -> World:
     running = pilots["owned", Stage.RUNNING].pilot
     reminders = {name: remind(user, running).pk for name, user in users.items()}
     scorecards_recompute()
-    return World(users, pilots, tokens, reminders)
+    secret = calendar_feed_of(users["sponsor"]).secret  # type: ignore[arg-type]
+    return World(users, pilots, tokens, reminders, secret)

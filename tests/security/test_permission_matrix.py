@@ -42,6 +42,7 @@ from pilots.services import gates, ownership
 from tests import factories
 from tests.security.matrix import (
     CAST,
+    FEED,
     LEADS,
     OWN,
     PUBLIC,
@@ -126,6 +127,7 @@ def parameters(
         "content_type_id": ContentType.objects.get_for_model(Pilot).pk,
         "object_id": parts.pilot.pk,
         "id": world.users["owner"].pk,  # type: ignore[attr-defined]
+        "secret": world.calendar_secret if side == "owned" else "no-such-calendar-secret",
     }
     return {name: str(values[name]) for name in names}
 
@@ -156,6 +158,8 @@ def expected(rule: Any, who: str, side: str, stage: str) -> str:
     """allowed, denied, hidden or sign-in."""
     if rule == PUBLIC:
         return "allowed"
+    if rule == FEED:
+        return "allowed" if side == "owned" else "hidden"
     if rule == UNCONFIGURED:
         return "hidden"
     if who == "anonymous":
@@ -338,7 +342,9 @@ def test_every_cell_of_the_permission_matrix(db, today, capsys, record_property)
     checked = 0
     for cell in cells():
         stage = cell.route.stage
-        scoped = cell.route.scoped or any(p in cell.params for p in ("reference", "token_id"))
+        scoped = cell.route.scoped or any(
+            p in cell.params for p in ("reference", "token_id", "secret")
+        )
         for side in SIDES if scoped else ("owned",):
             for who in CAST:
                 values = parameters(cell.params, cell.key, world, who, side, stage)
