@@ -161,3 +161,49 @@ def test_server_error_page_needs_no_context():
     html = render_to_string("500.html")
     assert "Something went wrong on our side" in html
     assert "/static/css/pilotgate.css" in html
+
+
+def test_the_menu_button_controls_everything_after_the_brand(client, member):
+    """On a phone the header is the brand and a button (static/js/site-menu.js) that shows
+    and hides the rest (tests/e2e/test_narrow_screens.py drives it)."""
+    client.force_login(member)
+    html = client.get("/").content.decode()
+    header = re.search(r'<header class="site-header">.*?</header>', html, re.S).group(0)
+    button = re.search(r"<button[^>]*class=\"menu-toggle\"[^>]*>", header).group(0)
+    assert 'type="button"' in button
+    assert 'aria-expanded="false"' in button
+    assert 'aria-controls="site-menu"' in button
+    menu = header[header.index('<div class="site-menu" id="site-menu">') :]
+    assert '<nav aria-label="Main"' in menu
+    assert 'class="account"' in menu
+    assert '<script src="/static/js/site-menu.js"></script>' in html  # before the first paint
+
+
+TEMPLATES = settings.BASE_DIR / "templates"
+SCROLL_BOX = re.compile(
+    r'<(div|pre) class="(table-wrap[^"]*|code)" role="region" aria-label="[^"]+" tabindex="0">'
+)
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(
+        str(p.relative_to(TEMPLATES))
+        for p in TEMPLATES.rglob("*.html")
+        if "<table" in p.read_text() or "<pre" in p.read_text()
+    ),
+)
+def test_every_table_and_code_block_scrolls_in_a_box_the_keyboard_reaches(path):
+    """A table (or code) wider than a phone scrolls inside its own box, never the page; the
+    box is a named region that takes focus, so keyboard users can scroll it too (axe:
+    scrollable-region-focusable). Emails are not web pages."""
+    if path.startswith("emails/"):
+        pytest.skip("an email's layout table")
+    text = (TEMPLATES / path).read_text()
+    for match in re.finditer(r"<table|<pre", text):
+        before = text[: match.start()].rstrip()
+        if match.group(0) == "<pre":
+            opening = text[match.start() : text.index(">", match.start()) + 1]
+            assert SCROLL_BOX.fullmatch(opening), f"{path}: {opening}"
+        else:
+            assert SCROLL_BOX.search(before[before.rindex("<") :]), f"{path}: {before[-200:]}"
