@@ -1,4 +1,7 @@
-"""The web app's pages. Pilots are addressed by their reference (PIL-0042)."""
+"""The web app's pages. Pilots are addressed by their reference (PIL-0042).
+
+The pilot list (``/pilots/``) shows each pilot's risk: ``scorecards.urls`` serves it.
+"""
 
 from django.urls import path
 
@@ -19,7 +22,6 @@ app_name = "pilots"
 P = "pilots/<str:reference>/"
 
 urlpatterns = [
-    path("pilots/", pilot.pilot_list_view, name="list"),
     path("pilots/new/", registration.pilot_new, name="new"),
     path("review/", pilot.review_queue_view, name="review"),
     path("reminders/", reminders.reminder_log_view, name="reminders"),

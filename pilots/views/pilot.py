@@ -1,4 +1,7 @@
-"""Reading pilots: the list, the review queue, the pilot page, its history and metrics."""
+"""Reading pilots: the review queue, the pilot page, its history and metrics.
+
+The pilot list shows each pilot's risk, so ``scorecards.pilot_list`` serves it.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +16,6 @@ from django.views.decorators.http import require_GET
 from pilots import charts, rules, timeline
 from pilots.abilities import Abilities
 from pilots.enums import MetricKind, Stage, TaskStatus
-from pilots.filters import PilotFilter
 from pilots.forms.checkins import CheckInForm
 from pilots.forms.gates import AcknowledgeForm, CheckpointForm, DecisionForm, DeclineForm
 from pilots.forms.readings import ReadingForm
@@ -35,7 +37,6 @@ from pilots.selectors.pilots import (
     pilot_checkpoint_decisions,
     pilot_events,
     pilot_for_page,
-    pilot_list,
     pilot_timeline,
     review_queue,
     rule_settings,
@@ -56,27 +57,6 @@ if TYPE_CHECKING:
 
 PAGE_SIZE = 25
 RECENT_EVENTS = 10
-
-
-@require_GET
-def pilot_list_view(request: SignedInRequest) -> HttpResponse:
-    """Every pilot this user may see, searched, filtered, sorted and paginated."""
-    pilot_filter = PilotFilter(request.GET, queryset=pilot_list(request.user), request=request)
-    page = Paginator(pilot_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    today = timezone.localdate()
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "pilots/pilot_list.html",
-        {
-            "filter": pilot_filter,
-            "page": page,
-            "rows": [(pilot, pilot_timeline(pilot, today=today)) for pilot in page],
-            "query": query.urlencode(),
-            "filtered": any(value for key, value in request.GET.items() if key != "page"),
-        },
-    )
 
 
 @require_GET
