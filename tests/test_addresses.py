@@ -64,6 +64,7 @@ def world(running, sponsor, owner, member, ops, lead):
         # name: (who opens it, URL arguments)
         "scorecards:list": (member, []),
         "scorecards:list_export": (member, []),
+        "pilots:people": (member, []),
         "pilots:new": (sponsor, []),
         "pilots:review": (lead, []),
         "pilots:reminders": (lead, []),

@@ -200,7 +200,9 @@ def test_the_history_page_shows_a_creation_values_and_a_change_before_and_after(
     client.force_login(ops)
     client.post(reverse("pilots:operations_accept", args=[running.reference]))
     client.force_login(owner)
-    client.post(reverse("pilots:task_new", args=[running.reference]), task_data(assignee=owner.pk))
+    client.post(
+        reverse("pilots:task_new", args=[running.reference]), task_data(assignee=owner.username)
+    )
     page = client.get(reverse("pilots:history", args=[running.reference])).content.decode()
     # A creation: the values alone (nothing before).
     assert '<span class="field-name">Title</span>: Walk the service desk through the runbook' in (

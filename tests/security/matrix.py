@@ -119,6 +119,7 @@ RULES: dict[str, Route] = {
     "scorecards:pilot": pages(SEES),
     "scorecards:list": pages(SIGNED_IN),
     "scorecards:list_export": pages(SIGNED_IN),
+    "pilots:people": pages(SIGNED_IN),
     "pilots:new": pages(REGISTRARS, "GET", "POST"),
     "pilots:review": pages(LEADS),
     "pilots:reminders": pages(LEADS),
