@@ -1,4 +1,7 @@
-"""The web app's pages. Pilots are addressed by their reference (PIL-0042)."""
+"""The web app's pages. Pilots are addressed by their reference (PIL-0042).
+
+The pilot list (``/pilots/``) shows each pilot's risk: ``scorecards.urls`` serves it.
+"""
 
 from django.urls import path
 
@@ -8,6 +11,7 @@ from pilots.views import (
     gates,
     handover,
     imports,
+    people,
     pilot,
     readings,
     registration,
@@ -20,7 +24,6 @@ app_name = "pilots"
 P = "pilots/<str:reference>/"
 
 urlpatterns = [
-    path("pilots/", pilot.pilot_list_view, name="list"),
     path("pilots/new/", registration.pilot_new, name="new"),
     path("review/", pilot.review_queue_view, name="review"),
     path("reminders/", reminders.reminder_log_view, name="reminders"),
@@ -29,6 +32,7 @@ urlpatterns = [
     path("inbox/<int:reminder_id>/read/", reminders.inbox_read, name="inbox_read"),
     path("account/", reminders.profile, name="profile"),
     path("account/calendar/reset/", calendar.calendar_reset, name="calendar_reset"),
+    path("people/", people.people_search, name="people"),
     path("account/tokens/", tokens.token_list, name="tokens"),
     path("account/tokens/<int:token_id>/revoke/", tokens.token_revoke, name="token_revoke"),
     # The calendar feed needs no session: the secret in the address is the key.

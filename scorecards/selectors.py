@@ -230,3 +230,12 @@ def risk_trend(
     for row in rows:
         counts[row["week"]][row["risk"]] = row["n"]
     return [TrendWeek(week=week, per_risk=per_risk) for week, per_risk in counts.items()]
+
+
+def with_scorecards(pilots: QuerySet[Pilot]) -> QuerySet[Pilot]:
+    """These pilots with their scorecard (``pilot.scorecard``, absent until first scored).
+
+    Joined in the same query, so a list of pilots shows each one's risk at no
+    cost per row.
+    """
+    return pilots.select_related("scorecard")

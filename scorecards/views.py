@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import html
 import re
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -464,29 +465,42 @@ def csv_row(card: Scorecard) -> list[object]:
     ]
 
 
-@require_GET
-def export_csv(request: HttpRequest) -> HttpResponse:
-    """Exactly the rows the dashboard's filters show, every page, in the same order."""
-    portfolio = DashboardFilter(request.GET, queryset=dashboard_scorecards(request.user))
-    if not portfolio.is_valid():  # never export more than the filters asked for
-        problems = "; ".join(
-            f"{field}: {' '.join(messages)}" for field, messages in portfolio.errors.items()
-        )
-        return HttpResponseBadRequest(
-            f"Nothing exported: the filters are not valid ({problems}).",
-            content_type="text/plain; charset=utf-8",
-        )
-    cards = list(portfolio.qs)
-    filename = f"pilotgate-portfolio-{timezone.localdate():%Y-%m-%d}.csv"
+def filters_refused(filterset: Any) -> HttpResponse | None:
+    """A 400 naming each invalid filter, or None: never export more than the filters asked for."""
+    if filterset.is_valid():
+        return None
+    problems = "; ".join(
+        f"{field}: {' '.join(messages)}" for field, messages in filterset.errors.items()
+    )
+    return HttpResponseBadRequest(
+        f"Nothing exported: the filters are not valid ({problems}).",
+        content_type="text/plain; charset=utf-8",
+    )
+
+
+def csv_response(name: str, header: list[str], rows: Iterable[list[object]]) -> HttpResponse:
+    """A CSV download ``pilotgate-<name>-<today>.csv``: every cell quoted, rows written
+    with queries disabled (each row comes from what was fetched; ``cell`` neutralises it)."""
+    filename = f"pilotgate-{name}-{timezone.localdate():%Y-%m-%d}.csv"
     response = HttpResponse(
         content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
     writer = csv.writer(response, quoting=csv.QUOTE_ALL)
-    writer.writerow(CSV_HEADER)
+    writer.writerow(header)
     with queries_disabled():
-        writer.writerows(csv_row(card) for card in cards)
+        writer.writerows(rows)
     return response
+
+
+@require_GET
+def export_csv(request: HttpRequest) -> HttpResponse:
+    """Exactly the rows the dashboard's filters show, every page, in the same order."""
+    portfolio = DashboardFilter(request.GET, queryset=dashboard_scorecards(request.user))
+    if refused := filters_refused(portfolio):
+        return refused
+    cards = list(portfolio.qs)
+    return csv_response("portfolio", CSV_HEADER, (csv_row(card) for card in cards))
 
 
 # --- A pilot's scorecard page ---------------------------------------------------------------

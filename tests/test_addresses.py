@@ -64,7 +64,9 @@ def world(running, sponsor, owner, member, ops, lead):
     ref = running.reference
     return {
         # name: (who opens it, URL arguments)
-        "pilots:list": (member, []),
+        "scorecards:list": (member, []),
+        "scorecards:list_export": (member, []),
+        "pilots:people": (member, []),
         "pilots:new": (sponsor, []),
         "pilots:review": (lead, []),
         "pilots:reminders": (lead, []),

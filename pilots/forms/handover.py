@@ -4,26 +4,16 @@ from typing import Any, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.urls import reverse
 
 from pilots.forms.widgets import DateInput, UserChoiceField
 from pilots.models import (
     KnowledgeTransferTask,
     Pilot,
 )
-from pilots.selectors.pilots import active_users
+from pilots.selectors.pilots import pilot_people
 
 User = get_user_model()
-
-
-def pilot_people(pilot: Pilot) -> QuerySet:
-    """Everyone who works on the pilot: sponsor, owner, operations owner, team."""
-    ids = [pilot.sponsor_id, pilot.owner_id, pilot.operations_owner_id]
-    return (
-        active_users()
-        .filter(Q(pk__in=[pk for pk in ids if pk]) | Q(pilot_memberships__pilot=pilot))
-        .distinct()
-    )
 
 
 class TaskForm(forms.ModelForm):
@@ -56,12 +46,24 @@ class TaskForm(forms.ModelForm):
         self.instance.pilot = pilot
         self.fields["assignee"] = UserChoiceField(
             queryset=pilot_people(pilot),
+            search_url=f"{reverse('pilots:people')}?pilot={pilot.reference}",
             label=self.Meta.labels["assignee"],
-            empty_label="— Choose someone on the pilot —",
+            empty_label="Someone on the pilot",
+            help_text="The sponsor, the business owner, the operations owner or a team member.",
         )
         self.fields["receiver"] = UserChoiceField(
-            label=self.Meta.labels["receiver"], required=False, empty_label="— Nobody named —"
+            label=self.Meta.labels["receiver"],
+            required=False,
+            empty_label="Nobody named",
+            help_text="Suggested: the pilot's operations owner, who will run the system.",
         )
+        if self.instance.pk is None:
+            # A new task hands knowledge to whoever will run the system: the operations
+            # owner and the receiving team the pilot names, unless changed here.
+            self.initial["receiver"] = self.initial.get("receiver") or pilot.operations_owner_id
+            self.initial["receiver_team"] = (
+                self.initial.get("receiver_team") or pilot.receiving_team
+            )
         kind = cast(forms.ChoiceField, self.fields["kind"])
         # Read back, a ChoiceField's choices are a normalized list (the stub types
         # the getter like the setter); the first is the blank choice.

@@ -139,7 +139,7 @@ class MetricForm(forms.ModelForm):
 class OwnerNominationForm(forms.Form):
     owner = UserChoiceField(
         label="Business owner",
-        empty_label="— Choose a person —",
+        empty_label="Type a name, username or email",
         help_text="The person in the business accountable for the result. They must accept "
         "before the pilot can be approved.",
     )
@@ -150,7 +150,7 @@ class OwnerNominationForm(forms.Form):
 
 
 class MemberForm(forms.Form):
-    user = UserChoiceField(label="Team member", empty_label="— Choose a person —")
+    user = UserChoiceField(label="Team member", empty_label="Type a name, username or email")
     role = forms.CharField(
         max_length=100, required=False, help_text="e.g. ML engineer, analyst, product owner."
     )
@@ -172,7 +172,7 @@ class OperationsForm(forms.ModelForm):
         self.fields["operations_owner"] = UserChoiceField(
             label="Operations owner",
             required=False,
-            empty_label="— Nobody named yet —",
+            empty_label="Nobody named yet",
             help_text=self.fields["operations_owner"].help_text,
         )
         with_contract_reason(self, self.instance)

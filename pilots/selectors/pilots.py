@@ -13,7 +13,7 @@ from datetime import date
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -248,6 +248,36 @@ def active_users() -> QuerySet:
         .objects.filter(is_active=True)
         .order_by("first_name", "last_name", "username")
     )
+
+
+def pilot_people(pilot: Pilot) -> QuerySet:
+    """Everyone active who works on the pilot: sponsor, owner, operations owner, team."""
+    ids = [pilot.sponsor_id, pilot.owner_id, pilot.operations_owner_id]
+    return (
+        active_users()
+        .filter(Q(pk__in=[pk for pk in ids if pk]) | Q(pilot_memberships__pilot=pilot))
+        .distinct()
+    )
+
+
+PEOPLE_FOUND_AT_MOST = 20
+
+
+def people_matching(people: QuerySet, query: str) -> list[User]:
+    """The first people (at most ``PEOPLE_FOUND_AT_MOST``, by name) of ``people`` whose
+    first name, last name, username or email contains every word of ``query``; none for
+    an empty query. One query."""
+    words = query.split()[:5]
+    if not words:
+        return []
+    for word in words:
+        people = people.filter(
+            Q(first_name__icontains=word)
+            | Q(last_name__icontains=word)
+            | Q(username__icontains=word)
+            | Q(email__icontains=word)
+        )
+    return list(people[:PEOPLE_FOUND_AT_MOST])
 
 
 def task_of(pilot: Pilot, task_id: int) -> KnowledgeTransferTask:

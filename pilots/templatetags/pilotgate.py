@@ -9,22 +9,19 @@ from django import template
 from django.utils import timezone
 
 from pilots.frame import formats
+from pilots.selectors import history
 
 register = template.Library()
-# Fields that hold an amount of money: their label names the currency.
-MONEY_FIELDS = frozenset({"run_cost_per_month"})
 
 
 @register.filter
 def field_label(name: str) -> str:
-    """``run_cost_per_month`` → ``Run cost per month (GBP)`` (audit history field names).
+    """``run_cost_per_month`` → ``Run cost per month (GBP)``: a pilot's field by its label.
 
-    A key that is already a label (a contract field's, "“Claims per hour”: target") is kept.
+    A key that is already a label (a contract field's, "“Claims per hour”: target") is
+    kept. The history's labels (``pilots.selectors.history``) are the one source.
     """
-    if not str(name).isidentifier():
-        return str(name)
-    label = str(name).replace("_", " ").capitalize()
-    return f"{label} ({formats.currency()})" if name in MONEY_FIELDS else label
+    return history.field_label("", str(name))
 
 
 @register.filter

@@ -1,4 +1,7 @@
-"""Reading pilots: the list, the review queue, the pilot page, its history and metrics."""
+"""Reading pilots: the review queue, the pilot page, its history and metrics.
+
+The pilot list shows each pilot's risk, so ``scorecards.pilot_list`` serves it.
+"""
 
 from __future__ import annotations
 
@@ -13,15 +16,16 @@ from django.views.decorators.http import require_GET
 from pilots import charts, rules, timeline
 from pilots.abilities import Abilities
 from pilots.enums import MetricKind, Stage, TaskStatus
-from pilots.filters import PilotFilter
 from pilots.forms.checkins import CheckInForm
 from pilots.forms.gates import AcknowledgeForm, CheckpointForm, DecisionForm, DeclineForm
+from pilots.forms.history import HistoryFilterForm
 from pilots.forms.readings import ReadingForm
 from pilots.frame import formats
 from pilots.models import Metric, MetricReading, Pilot
 from pilots.permissions import is_portfolio_lead
 from pilots.selectors.checkins import checkin_panel
 from pilots.selectors.contract import drift_of, promise_of
+from pilots.selectors.history import history_events, history_people, readable_events
 from pilots.selectors.metrics import (
     MetricStatus,
     metric_of,
@@ -35,7 +39,6 @@ from pilots.selectors.pilots import (
     pilot_checkpoint_decisions,
     pilot_events,
     pilot_for_page,
-    pilot_list,
     pilot_timeline,
     review_queue,
     rule_settings,
@@ -56,27 +59,6 @@ if TYPE_CHECKING:
 
 PAGE_SIZE = 25
 RECENT_EVENTS = 10
-
-
-@require_GET
-def pilot_list_view(request: SignedInRequest) -> HttpResponse:
-    """Every pilot this user may see, searched, filtered, sorted and paginated."""
-    pilot_filter = PilotFilter(request.GET, queryset=pilot_list(request.user), request=request)
-    page = Paginator(pilot_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    today = timezone.localdate()
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "pilots/pilot_list.html",
-        {
-            "filter": pilot_filter,
-            "page": page,
-            "rows": [(pilot, pilot_timeline(pilot, today=today)) for pilot in page],
-            "query": query.urlencode(),
-            "filtered": any(value for key, value in request.GET.items() if key != "page"),
-        },
-    )
 
 
 @require_GET
@@ -221,7 +203,7 @@ def pilot_page_context(request: SignedInRequest, pilot: Pilot, **overrides: Any)
         "decision_steps": [TRANSITIONS[name] for name in decisions],
         "decision_form": DecisionForm(decisions=decisions) if decisions else None,
         "decline_form": DeclineForm() if ab.answer_nomination else None,
-        "events": list(pilot_events(pilot)[:RECENT_EVENTS]),
+        "events": readable_events(pilot_events(pilot)[:RECENT_EVENTS]),
         "members": list(pilot.memberships.all()),
         "drift": drift,
         "acknowledge_form": AcknowledgeForm()
@@ -262,12 +244,35 @@ def pilot_detail(request: SignedInRequest, reference: str) -> HttpResponse:
     return render(request, "pilots/pilot_detail.html", pilot_page_context(request, pilot))
 
 
+HISTORY_PAGE_SIZE = 50
+
+
 @require_GET
 def pilot_history(request: SignedInRequest, reference: str) -> HttpResponse:
-    """The whole audit history of a pilot, newest first."""
+    """The whole audit history of a pilot, newest first, filtered by kind and person."""
     pilot = visible_pilot(request, reference)
-    page = Paginator(pilot_events(pilot), 50).get_page(request.GET.get("page"))
-    return render(request, "pilots/pilot_history.html", {"pilot": pilot, "page": page})
+    form = HistoryFilterForm(
+        request.GET if ("kind" in request.GET or "person" in request.GET) else None,
+        people=history_people(pilot),
+    )
+    filters = form.filters()
+    page = Paginator(history_events(pilot, **filters), HISTORY_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "pilots/pilot_history.html",
+        {
+            "pilot": pilot,
+            "page": page,
+            "events": readable_events(page.object_list),
+            "form": form,
+            "filtered": any(filters.values()),
+            "query": query.urlencode(),
+        },
+    )
 
 
 @require_GET

@@ -147,7 +147,7 @@ def test_a_lost_database_elsewhere_is_the_html_500(lead):
     client = Client(raise_request_exception=False)
     client.force_login(lead)
     error = OperationalError("server closed the connection unexpectedly")
-    with mock.patch("pilots.views.pilot.pilot_list", side_effect=error):
+    with mock.patch("scorecards.pilot_list.pilot_list", side_effect=error):
         assert is_html(client.get("/pilots/"), 500)
 
 

@@ -167,7 +167,7 @@ WEB_PATHS = [
             lambda pilot, cast: step_url(pilot, "owner"),
             lambda pilot, cast: {
                 "action": "member",
-                "member-user": cast.outsider.pk,
+                "member-user": cast.outsider.username,
                 "member-role": "Analyst",
             },
         ),
@@ -191,7 +191,7 @@ WEB_PATHS = [
         "sponsor",
         web(
             lambda pilot, cast: step_url(pilot, "owner"),
-            lambda pilot, cast: {"action": "nominate", "nominate-owner": cast.outsider.pk},
+            lambda pilot, cast: {"action": "nominate", "nominate-owner": cast.outsider.username},
         ),
         A.OWNER_NOMINATED,
         lambda pilot, cast: {"owner": ["owner", "outsider"]},
@@ -227,7 +227,10 @@ WEB_PATHS = [
         "sponsor",
         web(
             lambda pilot, cast: step_url(pilot, "operations"),
-            lambda pilot, cast: {"operations_owner": cast.ops.pk, "receiving_team": "Claims IT"},
+            lambda pilot, cast: {
+                "operations_owner": cast.ops.username,
+                "receiving_team": "Claims IT",
+            },
         ),
         A.UPDATED,
         lambda pilot, cast: {"receiving_team": [pilot.receiving_team or None, "Claims IT"]},
@@ -301,7 +304,7 @@ WEB_PATHS = [
         "add a handover task",
         "running",
         "owner",
-        web(pilots_url("task_new"), lambda pilot, cast: task_data(assignee=cast.member.pk)),
+        web(pilots_url("task_new"), lambda pilot, cast: task_data(assignee=cast.member.username)),
         A.TASK_ADDED,
         lambda pilot, cast: {
             "title": [None, "Walk the service desk through the runbook"],
@@ -318,7 +321,7 @@ WEB_PATHS = [
         "owner",
         web(
             pilots_url("task_edit", lambda pilot, cast: cast.task.pk),
-            lambda pilot, cast: task_data(assignee=cast.member.pk, title="Renamed task"),
+            lambda pilot, cast: task_data(assignee=cast.member.username, title="Renamed task"),
         ),
         A.TASK_CHANGED,
         lambda pilot, cast: {"title": ["Walk the desk through the runbook", "Renamed task"]},

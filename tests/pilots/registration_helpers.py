@@ -95,8 +95,8 @@ def step_data(step: str, owner, ops) -> dict[str, str]:
     return {
         "basics": lambda: basics_data(),
         "metric": lambda: metric_data(),
-        "owner": lambda: {"action": "nominate", "nominate-owner": str(owner.pk)},
-        "operations": lambda: {"operations_owner": str(ops.pk), "receiving_team": "Claims IT"},
+        "owner": lambda: {"action": "nominate", "nominate-owner": owner.username},
+        "operations": lambda: {"operations_owner": ops.username, "receiving_team": "Claims IT"},
         "infrastructure": lambda: infrastructure_data(),
         "plan": lambda: plan_data(),
     }[step]()

@@ -23,6 +23,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
 from django.urls import resolve, reverse
+from django.utils.html import escape
 from rest_framework.test import APIClient
 
 from pilots.api import urls as api_urls
@@ -200,13 +201,19 @@ def test_the_history_page_shows_a_creation_values_and_a_change_before_and_after(
     client.force_login(ops)
     client.post(reverse("pilots:operations_accept", args=[running.reference]))
     client.force_login(owner)
-    client.post(reverse("pilots:task_new", args=[running.reference]), task_data(assignee=owner.pk))
+    client.post(
+        reverse("pilots:task_new", args=[running.reference]), task_data(assignee=owner.username)
+    )
     page = client.get(reverse("pilots:history", args=[running.reference])).content.decode()
     # A creation: the values alone (nothing before).
     assert '<span class="field-name">Title</span>: Walk the service desk through the runbook' in (
         page
     )
-    assert '<span class="field-name">Due on</span>: 2026-06-01' in page
+    assert '<span class="field-name">Due on</span>: 1 Jun 2026' in page  # the app's format
+    assert '<span class="field-name">Kind</span>: Runbook' in page  # the choice's label
+    owner_name = escape(owner.get_full_name())
+    assert f'<span class="field-name">Assignee</span>: {owner_name}' in page  # a name
     # A change: before → after, a moment in local time (Europe/London, 12:00 UTC in March).
     assert '<span class="field-name">Operations accepted at</span>: — → 1 Mar 2026 12:00' in page
-    assert '<span class="field-name">Operations accepted by</span>: — → ops' in page
+    ops_name = escape(ops.get_full_name())
+    assert f'<span class="field-name">Operations accepted by</span>: — → {ops_name}' in page

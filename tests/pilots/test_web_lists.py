@@ -14,7 +14,7 @@ from pilots.selectors.agenda import AGENDA_LIMIT
 from pilots.services import gates, handover, ownership
 from tests import factories
 
-LIST = reverse("pilots:list")
+LIST = reverse("scorecards:list")
 REVIEW = reverse("pilots:review")
 HOME = reverse("home")
 

@@ -255,7 +255,7 @@ def test_pilot_list_is_not_guarded(client, lead, running, settings):
         }
     ]
     client.force_login(lead)
-    assert client.get(reverse("pilots:list")).status_code == 200
+    assert client.get(reverse("scorecards:list")).status_code == 200
 
 
 # --- A pilot's scorecard page ---------------------------------------------------------------
