@@ -43,6 +43,12 @@ def rule_settings() -> RuleSettings:
         ownership_pending_days=settings.PILOTGATE_OWNERSHIP_PENDING_DAYS,
         checkpoint_grace_days=settings.PILOTGATE_CHECKPOINT_GRACE_DAYS,
         unconfirmed_days=settings.PILOTGATE_TASK_UNCONFIRMED_DAYS,
+        due_soon_days=settings.PILOTGATE_TASK_DUE_SOON_DAYS,
+        ending_days=settings.PILOTGATE_PILOT_ENDING_DAYS,
+        target_date_days=settings.PILOTGATE_TARGET_DATE_DAYS,
+        start_grace_days=settings.PILOTGATE_START_GRACE_DAYS,
+        review_days=settings.PILOTGATE_REVIEW_DAYS,
+        reminder_escalation_days=settings.PILOTGATE_REMINDER_ESCALATION_DAYS,
     )
 
 
