@@ -60,7 +60,7 @@ target date near            running, the primary metric's target date within the
 start overdue               approved, the planned start + grace passed without a
                             start, and not yet past the end (decision overdue then)
 review overdue              proposed, submitted more than the review days ago (the
-                            gate's time limit)
+                            gate's time limit; the review queue marks it too)
 escalation due              a reminder recorded the escalation days ago or more (in
                             the week that follows) whose cause still holds
 ==========================  ========================================================

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -245,6 +246,21 @@ def review_queue(user: AnyUser) -> QuerySet[Pilot]:
         .annotate(submitted_at=Subquery(submitted))
         .order_by("submitted_at", "pk")
     )
+
+
+def review_waits_marked(pilots: Iterable[Any], *, today: date) -> None:
+    """Mark each pilot of ``review_queue`` (annotated ``submitted_at``) waiting past the
+    gate's time limit (``pilot.review_overdue``): the rule the leads' ``review overdue``
+    reminder follows."""
+    settings_, zone = rule_settings(), timezone.get_default_timezone()
+    for pilot in pilots:
+        submitted = pilot.submitted_at
+        pilot.review_overdue = rules.review_overdue(
+            stage=pilot.stage,
+            submitted_on=timezone.localdate(submitted, zone) if submitted else None,
+            today=today,
+            rules=settings_,
+        )
 
 
 def active_users() -> QuerySet:
