@@ -234,6 +234,15 @@ SPECS = [
         owner="owner2",
         progress=0.3,
         last_reading=3,
+        # Due in two days: its giver is told before the date (TASK_DUE_SOON).
+        tasks=[
+            (
+                "Write the collectors' guide to overriding the call order",
+                TaskKind.DOCUMENTATION,
+                2,
+                TaskStatus.TODO,
+            )
+        ],
         segment=("Vulnerable customers on an agreed plan", "% of arrears", "increase", "62", "75"),
         # Optimism made visible: the owner says on track, the metric is far behind.
         checkin=(

@@ -181,13 +181,32 @@ class ReminderKind(models.TextChoices):
     WAIVER_EXPIRED = "waiver_expired", "Infrastructure waiver expired"
     CHECKPOINT_OVERDUE = "checkpoint_overdue", "Checkpoint decision overdue"
     TASK_UNCONFIRMED = "task_unconfirmed", "Knowledge-transfer task waiting for your confirmation"
+    # Before the date, not only after it; gate time limits; escalation.
+    TASK_DUE_SOON = "task_due_soon", "Knowledge-transfer task due soon"
+    PILOT_ENDING = "pilot_ending", "Pilot ends soon"
+    TARGET_DATE_NEAR = "target_date_near", "Target date near, target not reached"
+    START_OVERDUE = "start_overdue", "Planned start passed without a start"
+    REVIEW_OVERDUE = "review_overdue", "Gate decision waiting too long"
+    REMINDER_ESCALATED = "reminder_escalated", "Reminder unanswered: escalated to you"
 
     #: The kinds a user may mute in their profile. The handover and decision
     #: reminders are the product's point and cannot be muted, nor can a breached
     #: critical segment (the metric mirage's hidden 2%), nor an expired infrastructure
-    #: waiver.
+    #: waiver. Notices before a date may be muted; a gate left waiting (the leads' time
+    #: limit) and an escalation (nobody answered) may not.
     MUTABLE = nonmember(
-        frozenset({"task_overdue", "metric_stale", "ownership_pending", "task_unconfirmed"})
+        frozenset(
+            {
+                "task_overdue",
+                "metric_stale",
+                "ownership_pending",
+                "task_unconfirmed",
+                "task_due_soon",
+                "pilot_ending",
+                "target_date_near",
+                "start_overdue",
+            }
+        )
     )
 
 

@@ -55,6 +55,17 @@ checkpoint                  running, the handover window open (until the end), a
                             due for the grace days (overdue). A lead may record it
                             from the lead days before the window opens; its deadline,
                             the day before it is overdue, is known ahead (a calendar)
+task due soon               still the giver's, due within the due-soon days (from
+                            that many days before its due date to the day itself)
+pilot ending                running, the planned end within the ending days
+target date near            running, the primary metric's target date within the
+                            target-date days and its latest reading short of target
+start overdue               approved, the planned start + grace passed without a
+                            start, and not yet past the end (decision overdue then)
+review overdue              proposed, submitted more than the review days ago (the
+                            gate's time limit; the review queue marks it too)
+escalation due              a reminder recorded the escalation days ago or more (in
+                            the week that follows) whose cause still holds
 ==========================  ========================================================
 """
 
@@ -82,6 +93,12 @@ class RuleSettings:
     ownership_pending_days: int
     checkpoint_grace_days: int
     unconfirmed_days: int
+    due_soon_days: int
+    ending_days: int
+    target_date_days: int
+    start_grace_days: int
+    review_days: int
+    reminder_escalation_days: int
 
 
 # --- Metrics ---------------------------------------------------------------------------
@@ -490,3 +507,111 @@ def ownership_reminder_due(
         and nominated_on is not None
         and today >= ownership_reminded_on(nominated_on=nominated_on, rules=rules)
     )
+
+
+# --- Before the date, gate time limits, escalation ------------------------------------------
+
+
+def within_days(*, on: date | None, today: date, days: int) -> bool:
+    """``on`` is today or at most ``days`` ahead: a date that is near, not past."""
+    return on is not None and 0 <= (on - today).days <= days
+
+
+def task_due_soon(*, status: str, due_on: date | None, today: date, rules: RuleSettings) -> bool:
+    """Still the giver's, and due within the due-soon days (today included): from
+    ``due_on - due_soon_days`` on; once past, ``task_overdue`` takes over."""
+    return status in TaskStatus.OPEN and within_days(
+        on=due_on, today=today, days=rules.due_soon_days
+    )
+
+
+def pilot_ending(*, stage: str, planned_end: date | None, today: date, rules: RuleSettings) -> bool:
+    """Running, and its planned end within the ending days (the end day included)."""
+    return stage == Stage.RUNNING and within_days(
+        on=planned_end, today=today, days=rules.ending_days
+    )
+
+
+def target_reached(*, increasing: bool, target: Decimal, latest_value: Decimal | None) -> bool:
+    """The latest reading is at the target or beyond it (as ``timeline`` judges achieved)."""
+    if latest_value is None:
+        return False
+    return latest_value >= target if increasing else latest_value <= target
+
+
+def target_date_near(
+    *,
+    stage: str,
+    target_date: date | None,
+    increasing: bool | None,
+    target: Decimal | None,
+    latest_value: Decimal | None,
+    today: date,
+    rules: RuleSettings,
+) -> bool:
+    """Running, the primary metric's target date within the target-date days, and its
+    latest reading (if any) not yet at the target."""
+    if stage != Stage.RUNNING or increasing is None or target is None:
+        return False
+    return within_days(
+        on=target_date, today=today, days=rules.target_date_days
+    ) and not target_reached(increasing=increasing, target=target, latest_value=latest_value)
+
+
+def start_overdue_if_planned_before(*, today: date, rules: RuleSettings) -> date:
+    """An approved pilot planned to start before this day should have started."""
+    return today - timedelta(days=rules.start_grace_days)
+
+
+def start_overdue(
+    *,
+    stage: str,
+    planned_start: date | None,
+    planned_end: date | None,
+    today: date,
+    rules: RuleSettings,
+) -> bool:
+    """Approved, and the planned start (+ grace) has passed without a start. Past the end
+    (+ its grace) it is the final decision that is overdue, not the start."""
+    return (
+        stage == Stage.APPROVED
+        and planned_start is not None
+        and planned_start < start_overdue_if_planned_before(today=today, rules=rules)
+        and not decision_overdue(stage=stage, planned_end=planned_end, today=today, rules=rules)
+    )
+
+
+def review_overdue_if_submitted_before(*, today: date, rules: RuleSettings) -> date:
+    """A pilot submitted (local day) before this one has waited too long for its gate."""
+    return today - timedelta(days=rules.review_days)
+
+
+def review_overdue(
+    *, stage: str, submitted_on: date | None, today: date, rules: RuleSettings
+) -> bool:
+    """Proposed, and waiting for a lead's gate decision more than the review days."""
+    return (
+        stage == Stage.PROPOSED
+        and submitted_on is not None
+        and submitted_on < review_overdue_if_submitted_before(today=today, rules=rules)
+    )
+
+
+# A cause that lasts is reminded of every week: within a week of the escalation days a
+# reminder of it has been recorded, so an older one belongs to an earlier episode.
+ESCALATION_LOOKBACK_DAYS = 7
+
+
+def escalation_window(*, today: date, rules: RuleSettings) -> tuple[date, date]:
+    """The days (first, last) a reminder recorded on escalates today, if its cause holds."""
+    last = today - timedelta(days=rules.reminder_escalation_days)
+    return last - timedelta(days=ESCALATION_LOOKBACK_DAYS - 1), last
+
+
+def escalation_due(
+    *, reminded_on: date, still_holds: bool, today: date, rules: RuleSettings
+) -> bool:
+    """A reminder unanswered: recorded the escalation days ago or more (in the week
+    after that) and its cause still holds today."""
+    first, last = escalation_window(today=today, rules=rules)
+    return still_holds and first <= reminded_on <= last

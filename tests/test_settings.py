@@ -293,3 +293,27 @@ def test_scorecards_are_recomputed_nightly_at_the_configured_time():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("scorecards.nightly <crontab: 15 3 * * *")
+
+
+def test_the_reminder_escalation_needs_at_least_a_day_of_grace():
+    result = load_settings(
+        "config.settings.local", PILOTGATE_REMINDER_ESCALATION_DAYS="0", DATABASE_URL="sqlite://"
+    )
+    assert result.returncode != 0
+    assert "PILOTGATE_REMINDER_ESCALATION_DAYS must be at least 1, got 0" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "PILOTGATE_TASK_DUE_SOON_DAYS",
+        "PILOTGATE_PILOT_ENDING_DAYS",
+        "PILOTGATE_TARGET_DATE_DAYS",
+        "PILOTGATE_START_GRACE_DAYS",
+        "PILOTGATE_REVIEW_DAYS",
+    ],
+)
+def test_the_days_before_and_the_gate_limit_refuse_negative_values(name):
+    result = load_settings("config.settings.local", **{name: "-1"}, DATABASE_URL="sqlite://")
+    assert result.returncode != 0
+    assert f"{name} must be at least 0, got -1" in result.stderr

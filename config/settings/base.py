@@ -501,6 +501,20 @@ PILOTGATE_CHECKPOINT_GRACE_DAYS = env_int("PILOTGATE_CHECKPOINT_GRACE_DAYS", 7, 
 # Days a completed knowledge-transfer task may wait for its receiver's confirmation
 # before the receiver is reminded.
 PILOTGATE_TASK_UNCONFIRMED_DAYS = env_int("PILOTGATE_TASK_UNCONFIRMED_DAYS", 3, minimum=0)
+# Reminders before a date: days before a task's due date (its assignee), a running
+# pilot's planned end (sponsor and business owner) and its primary metric's target
+# date (business owner) from which they are told; 0 tells them on the day itself.
+PILOTGATE_TASK_DUE_SOON_DAYS = env_int("PILOTGATE_TASK_DUE_SOON_DAYS", 3, minimum=0)
+PILOTGATE_PILOT_ENDING_DAYS = env_int("PILOTGATE_PILOT_ENDING_DAYS", 14, minimum=0)
+PILOTGATE_TARGET_DATE_DAYS = env_int("PILOTGATE_TARGET_DATE_DAYS", 14, minimum=0)
+# Days past an approved pilot's planned start, not started, before its sponsor is told.
+PILOTGATE_START_GRACE_DAYS = env_int("PILOTGATE_START_GRACE_DAYS", 0, minimum=0)
+# Gate time limit: days a submitted pilot may wait for a lead's gate decision before
+# the portfolio leads who may decide are reminded.
+PILOTGATE_REVIEW_DAYS = env_int("PILOTGATE_REVIEW_DAYS", 5, minimum=0)
+# Days a reminder may go unanswered (its cause still there) before it escalates one
+# level: the business owner's to the sponsor, the sponsor's to the portfolio leads.
+PILOTGATE_REMINDER_ESCALATION_DAYS = env_int("PILOTGATE_REMINDER_ESCALATION_DAYS", 7)
 # Most readings one bulk request (API) or CSV file (web) may carry.
 PILOTGATE_INGEST_MAX_ROWS = env_int("PILOTGATE_INGEST_MAX_ROWS", 10_000)
 # The currency of every amount of money (an operating plan's run cost): an ISO 4217 code.

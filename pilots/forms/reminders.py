@@ -23,7 +23,8 @@ class ReminderMuteForm(forms.Form):
         help_text=(
             "Muted reminders are neither emailed nor shown in your inbox. Reminders about "
             "an unplanned handover, an overdue decision or checkpoint, a breached critical "
-            "segment and an expired infrastructure waiver cannot be muted."
+            "segment, an expired infrastructure waiver, a gate decision waiting too long and "
+            "an escalation cannot be muted."
         ),
     )
 

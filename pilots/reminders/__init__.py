@@ -3,15 +3,18 @@
 Each kind is registered in ``rules.KINDS`` with the rule that finds it, to
 whom it goes and whether it may be muted; the rules themselves are decided in
 ``pilots.rules`` (the README's Reminders table is tested against ``KINDS``).
-The package: ``rules`` (who must hear of what), ``sweep`` (record a day's
-reminders), ``delivery`` (email one), ``inbox`` (read, mute, the leads' log),
-``tasks`` (the Celery tasks).
+The package: ``rules`` (who must hear of what), ``due`` (what a finder is
+given and returns), ``ahead`` (before a date, and the gate's time limit),
+``escalation`` (a reminder unanswered goes one level up), ``sweep`` (record a
+day's reminders), ``delivery`` (email one), ``inbox`` (read, mute, the leads'
+log), ``tasks`` (the Celery tasks).
 
 How a sweep delivers exactly once:
 
 1. ``reminders_due`` finds every (pilot, kind, recipient) due on the day with a
    fixed number of queries, whatever the size of the portfolio (one per rule,
-   plus leads, mutes and deactivated accounts).
+   one for the reminders an escalation looks back on, plus leads, mutes and
+   deactivated accounts).
 2. ``reminders_sweep`` inserts them for the period (the ISO week) with
    ``ON CONFLICT DO NOTHING`` against the unique constraint, tagged with this
    sweep's id, and reads back only the rows this sweep inserted. A second sweep

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from typing import Any
+from datetime import date, timedelta
 
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -45,48 +44,11 @@ from pilots.models import (
     Pilot,
     ReminderMute,
 )
-from pilots.rules import HandoverAlarm, RuleSettings
+from pilots.reminders import ahead
+from pilots.reminders.due import LOCAL, Due, Sweep
+from pilots.reminders.escalation import escalated
+from pilots.rules import HandoverAlarm
 from pilots.selectors.pilots import rule_settings
-
-# Every day of these rules is a day in the deployment's zone (TIME_ZONE), never
-# whatever zone a request may have activated.
-LOCAL = timezone.get_default_timezone
-
-
-@dataclass(frozen=True)
-class Due:
-    """One reminder due on a day: the key plus what it says."""
-
-    pilot_id: int
-    kind: str
-    recipient_id: int
-    reason: str
-    action: str
-    link: str
-
-    @property
-    def key(self) -> tuple[int, str, int]:
-        return (self.pilot_id, self.kind, self.recipient_id)
-
-
-@dataclass(frozen=True)
-class Sweep:
-    """What every finder is given: the day, the settings, links, leads, an optional pilot."""
-
-    day: date
-    rules: RuleSettings
-    links: PilotLinks
-    leads: list[int]
-    pilot_id: int | None
-
-    def scope(self, queryset: QuerySet[Any], pilot_field: str) -> QuerySet[Any]:
-        if self.pilot_id is None:
-            return queryset
-        return queryset.filter(**{pilot_field: self.pilot_id})
-
-    def local_midnight(self, day: date) -> datetime:
-        return timezone.make_aware(datetime.combine(day, time.min), LOCAL())
-
 
 # --- The finders: one query each -----------------------------------------------------------
 
@@ -678,29 +640,26 @@ def _checkpoint_overdue(sweep: Sweep) -> list[Due]:
         )
         if found is None or found.overdue_on is None or not found.overdue(day):
             continue
-        # Independence (pilots.permissions.NOT_INDEPENDENT): the sponsor and the business
-        # owner, accepted or nominated, may not decide, so they are not asked to.
-        barred = {sponsor}
-        if owner_status in (OwnershipStatus.ACCEPTED, OwnershipStatus.PENDING):
-            barred.add(owner)
         reason = (
             f"The handover window of {reference} opened on {formats.day(found.window_opens)} "
             "and no portfolio lead has decided to continue, extend or stop it; overdue since "
             f"{formats.day(found.overdue_on)}."
         )
-        for recipient in sweep.leads:
-            if recipient not in barred:
-                due.append(
-                    Due(
-                        pk,
-                        ReminderKind.CHECKPOINT_OVERDUE,
-                        recipient,
-                        reason,
-                        "Take the checkpoint decision: continue (with the handover plan and "
-                        "operations' acceptance), extend with a reason, or stop it.",
-                        sweep.links.detail(reference, "checkpoint"),
-                    )
+        # Independence: the sponsor and the business owner may not decide, so are not asked.
+        for recipient in sweep.deciding_leads(
+            sponsor=sponsor, owner=owner, owner_status=owner_status
+        ):
+            due.append(
+                Due(
+                    pk,
+                    ReminderKind.CHECKPOINT_OVERDUE,
+                    recipient,
+                    reason,
+                    "Take the checkpoint decision: continue (with the handover plan and "
+                    "operations' acceptance), extend with a reason, or stop it.",
+                    sweep.links.detail(reference, "checkpoint"),
                 )
+            )
     return due
 
 
@@ -712,10 +671,13 @@ class Kind:
     """A reminder kind: the rule that finds it, to whom it goes, and whether it may be muted."""
 
     kind: ReminderKind
-    find: Callable[[Sweep], list[Due]]
+    # None: the escalation, which reads what the other finders found (``escalation``).
+    find: Callable[[Sweep], list[Due]] | None
     due_when: str
     recipients: str
     to_leads: bool = False
+    # Its reminders, unanswered for the escalation days, go one level up.
+    escalates: bool = False
 
     @property
     def mutable(self) -> bool:
@@ -748,6 +710,7 @@ KINDS = _registry(
         _tasks_overdue,
         "a knowledge-transfer task is not done and its due date + grace has passed",
         "assignee, business owner",
+        escalates=True,
     ),
     Kind(
         ReminderKind.METRIC_STALE,
@@ -755,6 +718,7 @@ KINDS = _registry(
         "the primary metric has no reading within its cadence + grace (running, or "
         "graduated in the last 12 months)",
         "business owner",
+        escalates=True,
     ),
     Kind(
         ReminderKind.OWNERSHIP_PENDING,
@@ -776,6 +740,7 @@ KINDS = _registry(
         "a critical-segment metric of a running pilot is beyond its guardrail, or behind its "
         "own trajectory when it has none",
         "business owner",
+        escalates=True,
     ),
     Kind(
         ReminderKind.WAIVER_EXPIRED,
@@ -783,6 +748,7 @@ KINDS = _registry(
         "an approved or running pilot's infrastructure waiver is past its expiry date and the "
         "item is still not “yes”",
         "sponsor",
+        escalates=True,
     ),
     Kind(
         ReminderKind.CHECKPOINT_OVERDUE,
@@ -798,6 +764,48 @@ KINDS = _registry(
         "a knowledge-transfer task completed by its giver has waited for its receiver's "
         "confirmation for more than the unconfirmed days",
         "receiver (the person named, else the operations owner, else portfolio leads)",
+        to_leads=True,
+    ),
+    Kind(
+        ReminderKind.TASK_DUE_SOON,
+        ahead.tasks_due_soon,
+        "a knowledge-transfer task still the giver's is due within the due-soon days",
+        "assignee",
+    ),
+    Kind(
+        ReminderKind.PILOT_ENDING,
+        ahead.pilot_ending,
+        "a running pilot's planned end is within the ending days",
+        "sponsor, business owner (once accepted)",
+    ),
+    Kind(
+        ReminderKind.TARGET_DATE_NEAR,
+        ahead.target_date_near,
+        "a running pilot's primary metric's target date is within the target-date days and "
+        "its latest reading has not reached the target",
+        "business owner",
+    ),
+    Kind(
+        ReminderKind.START_OVERDUE,
+        ahead.start_overdue,
+        "an approved pilot's planned start + grace has passed without a start (until its end)",
+        "sponsor",
+        escalates=True,
+    ),
+    Kind(
+        ReminderKind.REVIEW_OVERDUE,
+        ahead.review_overdue,
+        "a submitted pilot has waited for its gate decision more than the review days",
+        "portfolio leads who may decide (not the pilot's sponsor or business owner)",
+        to_leads=True,
+    ),
+    Kind(
+        ReminderKind.REMINDER_ESCALATED,
+        None,
+        "a reminder of an escalating kind was recorded the escalation days ago and its cause "
+        "still holds: the business owner's goes to the sponsor, the sponsor's (and an "
+        "escalation the sponsor left as long) to the leads",
+        "sponsor, portfolio leads who may decide",
         to_leads=True,
     ),
 )
@@ -828,9 +836,17 @@ def reminders_due(
         day=day, rules=rule_settings(), links=PilotLinks(), leads=leads, pilot_id=pilot_id
     )
     wanted_kinds = {kind.kind for kind in wanted}
+    escalate = ReminderKind.REMINDER_ESCALATED in wanted_kinds
+    # The escalation asks whether the escalating kinds are still due: their finders run.
+    running = wanted + ([kind for kind in KINDS.values() if kind.escalates] if escalate else [])
     due: list[Due] = []
-    for find in dict.fromkeys(kind.find for kind in wanted):
+    for find in dict.fromkeys(kind.find for kind in running if kind.find is not None):
         due += find(sweep)
+    if escalate:
+        # Before mutes and deactivations: a cause still holds whoever stopped hearing of it.
+        due += escalated(
+            sweep, due, escalating=[kind.kind.value for kind in KINDS.values() if kind.escalates]
+        )
 
     muted = set(ReminderMute.objects.values_list("user_id", "kind"))
     inactive = set(get_user_model().objects.filter(is_active=False).values_list("pk", flat=True))

@@ -19,7 +19,8 @@ from pilots.models import (
     Reminder,
 )
 from pilots.reminders.delivery import CLAIM_TIMEOUT, DeliveryFailed, reminder_deliver
-from pilots.reminders.rules import LOCAL, Due, reminders_due
+from pilots.reminders.due import LOCAL, Due
+from pilots.reminders.rules import reminders_due
 from pilots.services.outbox import OutboxRelay, outbox_record
 
 log = logging.getLogger(__name__)

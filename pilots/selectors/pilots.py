@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -43,6 +44,12 @@ def rule_settings() -> RuleSettings:
         ownership_pending_days=settings.PILOTGATE_OWNERSHIP_PENDING_DAYS,
         checkpoint_grace_days=settings.PILOTGATE_CHECKPOINT_GRACE_DAYS,
         unconfirmed_days=settings.PILOTGATE_TASK_UNCONFIRMED_DAYS,
+        due_soon_days=settings.PILOTGATE_TASK_DUE_SOON_DAYS,
+        ending_days=settings.PILOTGATE_PILOT_ENDING_DAYS,
+        target_date_days=settings.PILOTGATE_TARGET_DATE_DAYS,
+        start_grace_days=settings.PILOTGATE_START_GRACE_DAYS,
+        review_days=settings.PILOTGATE_REVIEW_DAYS,
+        reminder_escalation_days=settings.PILOTGATE_REMINDER_ESCALATION_DAYS,
     )
 
 
@@ -239,6 +246,21 @@ def review_queue(user: AnyUser) -> QuerySet[Pilot]:
         .annotate(submitted_at=Subquery(submitted))
         .order_by("submitted_at", "pk")
     )
+
+
+def review_waits_marked(pilots: Iterable[Any], *, today: date) -> None:
+    """Mark each pilot of ``review_queue`` (annotated ``submitted_at``) waiting past the
+    gate's time limit (``pilot.review_overdue``): the rule the leads' ``review overdue``
+    reminder follows."""
+    settings_, zone = rule_settings(), timezone.get_default_timezone()
+    for pilot in pilots:
+        submitted = pilot.submitted_at
+        pilot.review_overdue = rules.review_overdue(
+            stage=pilot.stage,
+            submitted_on=timezone.localdate(submitted, zone) if submitted else None,
+            today=today,
+            rules=settings_,
+        )
 
 
 def active_users() -> QuerySet:

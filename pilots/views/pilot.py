@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -41,6 +42,7 @@ from pilots.selectors.pilots import (
     pilot_for_page,
     pilot_timeline,
     review_queue,
+    review_waits_marked,
     rule_settings,
     task_receiver_words,
 )
@@ -66,7 +68,12 @@ def review_queue_view(request: SignedInRequest) -> HttpResponse:
     """Proposed pilots waiting for a portfolio lead's gate decision."""
     require(is_portfolio_lead(request.user), "Only portfolio leads review proposed pilots.")
     page = Paginator(review_queue(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "pilots/review_queue.html", {"page": page})
+    review_waits_marked(page, today=timezone.localdate())
+    return render(
+        request,
+        "pilots/review_queue.html",
+        {"page": page, "review_days": settings.PILOTGATE_REVIEW_DAYS},
+    )
 
 
 def decisions_open_to(ab: Abilities, pilot: Pilot) -> tuple[str, ...]:

@@ -53,6 +53,7 @@ from pilots import timeline
 from pilots.enums import (
     PORTFOLIO_LEADS_GROUP,
     Cadence,
+    Direction,
     MetricKind,
     OwnershipStatus,
     ReminderKind,
@@ -199,6 +200,60 @@ candidates (pilot_id, kind, recipient_id) AS (
       AND l.id <> p.sponsor_id
       AND (p.owner_id IS NULL OR l.id <> p.owner_id
            OR NOT p.owner_status = ANY(%(deciding_owner)s))
+  UNION ALL
+    SELECT t.pilot_id, %(k_due_soon)s::text, t.assignee_id
+    FROM {task} t
+    JOIN {pilot} p ON p.id = t.pilot_id
+    WHERE p.stage = ANY(%(handover_stages)s)
+      AND t.status = ANY(%(open_tasks)s)
+      AND t.due_on BETWEEN %(day)s AND %(day)s + %(due_soon_days)s
+  UNION ALL
+    SELECT p.id, %(k_ending)s::text, r.id
+    FROM {pilot} p
+    CROSS JOIN LATERAL (
+        VALUES (p.sponsor_id), (CASE WHEN p.owner_status = %(accepted)s THEN p.owner_id END)
+    ) r (id)
+    WHERE p.stage = %(running)s
+      AND p.planned_end BETWEEN %(day)s AND %(day)s + %(ending_days)s
+      AND r.id IS NOT NULL
+  UNION ALL
+    SELECT m.pilot_id, %(k_target)s::text, p.owner_id
+    FROM {metric} m
+    JOIN {pilot} p ON p.id = m.pilot_id
+    LEFT JOIN LATERAL (
+        SELECT r.value FROM {reading} r WHERE r.metric_id = m.id
+        ORDER BY r.observed_on DESC LIMIT 1
+    ) l ON true
+    WHERE m.kind = %(primary)s
+      AND p.stage = %(running)s
+      AND p.owner_status = %(accepted)s
+      AND m.direction <> ''
+      AND m.target IS NOT NULL
+      AND m.target_date BETWEEN %(day)s AND %(day)s + %(target_days)s
+      AND (l.value IS NULL OR CASE WHEN m.direction = %(increase)s
+                                   THEN l.value < m.target ELSE l.value > m.target END)
+  UNION ALL
+    SELECT p.id, %(k_start)s::text, p.sponsor_id
+    FROM {pilot} p
+    WHERE p.stage = %(approved)s
+      AND p.planned_start < %(day)s - %(start_grace)s
+      AND p.planned_end >= %(day)s - %(decision_grace)s
+  UNION ALL
+    SELECT p.id, %(k_review)s::text, l.id
+    FROM {pilot} p
+    CROSS JOIN LATERAL (
+        SELECT (max(d.decided_at) AT TIME ZONE %(time_zone)s)::date AS submitted_on
+        FROM {decision} d
+        WHERE d.pilot_id = p.id AND d.to_stage = %(proposed)s
+    ) s
+    CROSS JOIN leads l
+    WHERE p.stage = %(proposed)s
+      AND s.submitted_on < %(day)s - %(review_days)s
+      AND l.id <> p.sponsor_id
+      AND (p.owner_id IS NULL OR l.id <> p.owner_id
+           OR NOT p.owner_status = ANY(%(deciding_owner)s))
+  -- No escalation (reminder_escalated): it looks back on reminders recorded days ago,
+  -- and the scratch portfolio has none (each timed sweep is rolled back).
 )
 SELECT DISTINCT c.pilot_id, c.kind, c.recipient_id
 FROM candidates c
@@ -368,6 +423,19 @@ class Command(BaseCommand):
             "k_ownership": str(ReminderKind.OWNERSHIP_PENDING),
             "k_decision": str(ReminderKind.DECISION_OVERDUE),
             "k_checkpoint": str(ReminderKind.CHECKPOINT_OVERDUE),
+            "approved": str(Stage.APPROVED),
+            "proposed": str(Stage.PROPOSED),
+            "increase": str(Direction.INCREASE),
+            "due_soon_days": settings.PILOTGATE_TASK_DUE_SOON_DAYS,
+            "ending_days": settings.PILOTGATE_PILOT_ENDING_DAYS,
+            "target_days": settings.PILOTGATE_TARGET_DATE_DAYS,
+            "start_grace": settings.PILOTGATE_START_GRACE_DAYS,
+            "review_days": settings.PILOTGATE_REVIEW_DAYS,
+            "k_due_soon": str(ReminderKind.TASK_DUE_SOON),
+            "k_ending": str(ReminderKind.PILOT_ENDING),
+            "k_target": str(ReminderKind.TARGET_DATE_NEAR),
+            "k_start": str(ReminderKind.START_OVERDUE),
+            "k_review": str(ReminderKind.REVIEW_OVERDUE),
         }
         return query, params
 
@@ -450,6 +518,9 @@ class Command(BaseCommand):
                     ReminderKind.METRIC_STALE,
                     ReminderKind.OWNERSHIP_PENDING,
                     ReminderKind.DECISION_OVERDUE,
+                    ReminderKind.TASK_DUE_SOON,
+                    ReminderKind.PILOT_ENDING,
+                    ReminderKind.START_OVERDUE,
                 )
             ),
         ]

@@ -329,6 +329,9 @@ FIRST_DAYS = [
     (K.METRIC_STALE, date(2026, 6, 12)),
     (K.OWNERSHIP_PENDING, date(2026, 6, 5)),
     (K.DECISION_OVERDUE, date(2026, 7, 6)),
+    # Before the date: 14 days before the end (5 Jul), and its primary's target date.
+    (K.PILOT_ENDING, date(2026, 6, 21)),
+    (K.TARGET_DATE_NEAR, date(2026, 6, 21)),
 ]
 
 

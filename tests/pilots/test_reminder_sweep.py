@@ -48,7 +48,12 @@ def test_the_next_week_reminds_again_while_the_cause_remains(running, lead):
     first = reminders_sweep(day=date(2026, 7, 6), deliver="inline")
     next_week = reminders_sweep(day=date(2026, 7, 13), deliver="inline")
     assert period_of(date(2026, 7, 13)) == "2026-W29" != period_of(date(2026, 7, 6))
-    assert len(next_week.reminder_ids) == len(first.reminder_ids)
+    again = [item.key[1:] for item in next_week.new if item.kind != K.REMINDER_ESCALATED]
+    assert sorted(again) == sorted(item.key[1:] for item in first.new)
+    # ...and what the owner left unanswered for a week now reaches the sponsor too.
+    assert [(i.kind, i.recipient_id) for i in next_week.new if i.kind == K.REMINDER_ESCALATED] == [
+        (K.REMINDER_ESCALATED, running.sponsor_id)
+    ]
 
 
 def test_no_reminder_once_the_cause_is_fixed(running, member):
@@ -407,11 +412,12 @@ def sweep_queries(django_assert_num_queries, expected: int) -> int:
         return len(reminders_sweep(day=date(2026, 7, 6)).reminder_ids)
 
 
-# One query per rule (7), leads, mutes, deactivated users and the keys already
+# One query per finder (15: the escalation's reads the reminders recorded the
+# escalation days ago), leads, mutes, deactivated users and the keys already
 # recorded this week; then, inside a savepoint (2), the insert, which on PostgreSQL
 # returns the rows it inserted and elsewhere is followed by a read of them.
 def sweep_query_count() -> int:
-    return 13 + 2 + (1 if connection.vendor == "postgresql" else 2)
+    return 19 + 2 + (1 if connection.vendor == "postgresql" else 2)
 
 
 @pytest.mark.parametrize("size", [3, 12])

@@ -21,6 +21,12 @@ RULES = RuleSettings(
     ownership_pending_days=3,
     checkpoint_grace_days=7,
     unconfirmed_days=3,
+    due_soon_days=3,
+    ending_days=14,
+    target_date_days=14,
+    start_grace_days=0,
+    review_days=5,
+    reminder_escalation_days=7,
 )
 START, END = date(2026, 1, 5), date(2026, 7, 5)  # the window opens 6 May 2026
 OPENS = date(2026, 5, 6)
@@ -526,3 +532,128 @@ def test_an_extension_open_already_has_its_deadline_from_the_extensions_day():
     extended_on = OPENS + timedelta(days=20)
     found = _checkpoint(extended_on, end=new_end, decided_for=OPENS, decided_on=extended_on)
     assert found.deadline == extended_on + timedelta(days=6)
+
+
+# --- Before the date, the gate's time limit, escalation -------------------------------------
+
+DUE = date(2026, 6, 10)
+
+
+@pytest.mark.parametrize(
+    ("today", "status", "expected"),
+    [
+        (DUE - timedelta(days=4), TaskStatus.TODO, False),
+        (DUE - timedelta(days=3), TaskStatus.TODO, True),
+        (DUE, TaskStatus.IN_PROGRESS, True),
+        (DUE + timedelta(days=1), TaskStatus.TODO, False),  # overdue, not due soon
+        (DUE - timedelta(days=1), TaskStatus.WAITING, False),  # given: the receiver's now
+        (DUE - timedelta(days=1), TaskStatus.DONE, False),
+    ],
+)
+def test_task_due_soon(today, status, expected):
+    assert rules.task_due_soon(status=status, due_on=DUE, today=today, rules=RULES) is expected
+
+
+@pytest.mark.parametrize(
+    ("stage", "today", "expected"),
+    [
+        (Stage.RUNNING, END - timedelta(days=15), False),
+        (Stage.RUNNING, END - timedelta(days=14), True),
+        (Stage.RUNNING, END, True),
+        (Stage.RUNNING, END + timedelta(days=1), False),
+        (Stage.APPROVED, END - timedelta(days=1), False),
+        (Stage.GRADUATED, END - timedelta(days=1), False),
+    ],
+)
+def test_pilot_ending(stage, today, expected):
+    assert rules.pilot_ending(stage=stage, planned_end=END, today=today, rules=RULES) is expected
+
+
+@pytest.mark.parametrize(
+    ("increasing", "latest", "expected"),
+    [
+        (True, None, True),  # no reading yet: the owner is told
+        (True, Decimal("39.9"), True),
+        (True, Decimal("40"), False),  # reached
+        (False, Decimal("40.1"), True),
+        (False, Decimal("40"), False),
+    ],
+)
+def test_target_date_near_until_the_target_is_reached(increasing, latest, expected):
+    assert (
+        rules.target_date_near(
+            stage=Stage.RUNNING,
+            target_date=END,
+            increasing=increasing,
+            target=Decimal("40"),
+            latest_value=latest,
+            today=END - timedelta(days=3),
+            rules=RULES,
+        )
+        is expected
+    )
+
+
+@pytest.mark.parametrize(
+    ("stage", "today", "expected"),
+    [
+        (Stage.APPROVED, START, False),  # it may start today
+        (Stage.APPROVED, START + timedelta(days=1), True),
+        (Stage.APPROVED, END, True),
+        (Stage.APPROVED, END + timedelta(days=1), False),  # the decision is overdue instead
+        (Stage.RUNNING, START + timedelta(days=1), False),
+        (Stage.PROPOSED, START + timedelta(days=1), False),
+    ],
+)
+def test_start_overdue(stage, today, expected):
+    assert (
+        rules.start_overdue(
+            stage=stage, planned_start=START, planned_end=END, today=today, rules=RULES
+        )
+        is expected
+    )
+
+
+@pytest.mark.parametrize(
+    ("stage", "days", "expected"),
+    [
+        (Stage.PROPOSED, 5, False),
+        (Stage.PROPOSED, 6, True),
+        (Stage.APPROVED, 30, False),
+        (Stage.DRAFT, 30, False),
+    ],
+)
+def test_review_overdue_after_more_than_the_review_days(stage, days, expected):
+    submitted = date(2026, 6, 1)
+    assert (
+        rules.review_overdue(
+            stage=stage,
+            submitted_on=submitted,
+            today=submitted + timedelta(days=days),
+            rules=RULES,
+        )
+        is expected
+    )
+
+
+@pytest.mark.parametrize(
+    ("days_ago", "holds", "expected"),
+    [
+        (6, True, False),  # inside the grace days
+        (7, True, True),
+        (13, True, True),  # the week after the grace days
+        (14, True, False),  # older: an earlier episode (a lasting cause is reminded weekly)
+        (7, False, False),  # answered: the cause is gone
+    ],
+)
+def test_escalation_due(days_ago, holds, expected):
+    today = date(2026, 6, 20)
+    assert (
+        rules.escalation_due(
+            reminded_on=today - timedelta(days=days_ago),
+            still_holds=holds,
+            today=today,
+            rules=RULES,
+        )
+        is expected
+    )

@@ -417,3 +417,24 @@ def test_seed_demo_has_a_task_waiting_for_ops_and_every_other_done_task_confirme
         if item.kind == ReminderKind.TASK_UNCONFIRMED
     ]
     assert due == [(ReminderKind.TASK_UNCONFIRMED, task.receiver_id)]
+
+
+@pytest.mark.django_db
+def test_seed_demo_reminds_before_the_date():
+    """Issue 16: a task due in two days, a pilot ending in ten, two approved pilots past
+    their planned start; each told to exactly its people."""
+    call_command("seed_demo")
+    names = dict(get_user_model().objects.values_list("pk", "username"))
+    due = sorted(
+        (item.kind, Pilot.objects.get(pk=item.pilot_id).title, names[item.recipient_id])
+        for item in reminders_due(timezone.localdate())
+        if item.kind
+        in (ReminderKind.TASK_DUE_SOON, ReminderKind.PILOT_ENDING, ReminderKind.START_OVERDUE)
+    )
+    assert due == [
+        (ReminderKind.PILOT_ENDING, "Energy use anomaly detection", "owner2"),
+        (ReminderKind.PILOT_ENDING, "Energy use anomaly detection", "sponsor"),
+        (ReminderKind.START_OVERDUE, "Email intent detection for banking", "sponsor2"),
+        (ReminderKind.START_OVERDUE, "Warehouse pick-path optimisation", "sponsor"),
+        (ReminderKind.TASK_DUE_SOON, "Collections call prioritisation", "member"),
+    ]

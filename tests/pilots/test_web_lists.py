@@ -277,6 +277,28 @@ def test_review_queue_lead_sees_proposed_pilots_longest_waiting_first(
     assert listed(response) == [newer.reference, older.reference]
 
 
+def test_review_queue_marks_the_pilots_past_the_gates_time_limit_as_the_reminder_does(
+    client, time_machine, sponsor, owner, lead, lead2
+):
+    """Submitted on 2 Jun (local): in time for 5 days, then on the page and reminded alike."""
+    from pilots.enums import ReminderKind
+    from pilots.reminders.rules import reminders_due
+
+    time_machine.move_to(datetime(2026, 6, 2, 9, tzinfo=UTC), tick=False)
+    pilot = proposed_pilot(sponsor, owner)
+    badge = '<span class="badge bad">over the 5-day limit</span>'
+    for day, overdue in ((date(2026, 6, 7), False), (date(2026, 6, 8), True)):
+        time_machine.move_to(datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=12))
+        client.force_login(lead)  # a new session each day (sessions end after a day)
+        reminded = {
+            item.recipient_id
+            for item in reminders_due(day)
+            if item.kind == ReminderKind.REVIEW_OVERDUE and item.pilot_id == pilot.pk
+        }
+        assert (badge in client.get(REVIEW).content.decode()) is overdue, day
+        assert reminded == ({lead.pk, lead2.pk} if overdue else set()), day
+
+
 def test_review_queue_empty_state(client, draft, lead):
     client.force_login(lead)
     response = client.get(REVIEW)

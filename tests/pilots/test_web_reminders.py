@@ -53,12 +53,22 @@ def test_profile_offers_only_non_critical_kinds_and_says_which_cannot_be_muted(c
     client.force_login(member)
     html = client.get(PROFILE).content.decode()
     offered = set(re.findall(r'type="checkbox" name="muted" value="([a-z_]+)"', html))
-    assert offered == {K.TASK_OVERDUE, K.METRIC_STALE, K.OWNERSHIP_PENDING, K.TASK_UNCONFIRMED}
+    assert offered == {
+        K.TASK_OVERDUE,
+        K.METRIC_STALE,
+        K.OWNERSHIP_PENDING,
+        K.TASK_UNCONFIRMED,
+        K.TASK_DUE_SOON,
+        K.PILOT_ENDING,
+        K.TARGET_DATE_NEAR,
+        K.START_OVERDUE,
+    }
     assert "<legend>Mute these reminders</legend>" in html
     assert '<fieldset aria-describedby="id_muted_helptext">' in html
     assert (
         "an unplanned handover, an overdue decision or checkpoint, a breached critical "
-        "segment and an expired infrastructure waiver cannot be muted." in html
+        "segment, an expired infrastructure waiver, a gate decision waiting too long and "
+        "an escalation cannot be muted." in html
     )
     always = re.search(r'<div class="always-sent">.*?</ul>', html, re.S).group()
     assert re.findall(r"<li>(.*?)</li>", always) == [
@@ -68,6 +78,8 @@ def test_profile_offers_only_non_critical_kinds_and_says_which_cannot_be_muted(c
         K.SEGMENT_BREACH.label,
         K.WAIVER_EXPIRED.label,
         K.CHECKPOINT_OVERDUE.label,
+        K.REVIEW_OVERDUE.label,
+        K.REMINDER_ESCALATED.label,
     ]
 
 

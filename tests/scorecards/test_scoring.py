@@ -22,6 +22,12 @@ RULES = RuleSettings(
     ownership_pending_days=3,
     checkpoint_grace_days=7,
     unconfirmed_days=3,
+    due_soon_days=3,
+    ending_days=14,
+    target_date_days=14,
+    start_grace_days=0,
+    review_days=5,
+    reminder_escalation_days=7,
 )
 
 
