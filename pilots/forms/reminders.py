@@ -23,7 +23,8 @@ class ReminderMuteForm(forms.Form):
         help_text=(
             "Muted reminders are neither emailed nor shown in your inbox. Reminders about "
             "an unplanned handover, an overdue decision or checkpoint, a breached critical "
-            "segment and an expired infrastructure waiver cannot be muted."
+            "segment and an expired infrastructure waiver cannot be muted, nor can a "
+            "notification that asks you to act or tells that the risk of a pilot worsened."
         ),
     )
 

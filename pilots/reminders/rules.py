@@ -21,7 +21,6 @@ from django.utils import timezone
 
 from pilots import rules, timeline
 from pilots.enums import (
-    PORTFOLIO_LEADS_GROUP,
     Cadence,
     Direction,
     InfrastructureAnswerValue,
@@ -47,6 +46,7 @@ from pilots.models import (
 )
 from pilots.rules import HandoverAlarm, RuleSettings
 from pilots.selectors.pilots import rule_settings
+from pilots.services.notifications import portfolio_lead_ids
 
 # Every day of these rules is a day in the deployment's zone (TIME_ZONE), never
 # whatever zone a request may have activated.
@@ -801,16 +801,6 @@ KINDS = _registry(
         to_leads=True,
     ),
 )
-
-
-def portfolio_lead_ids() -> list[int]:
-    """The active portfolio leads, who hear of escalations and overdue decisions."""
-    return list(
-        get_user_model()
-        .objects.filter(is_active=True, groups__name=PORTFOLIO_LEADS_GROUP)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
 
 
 def reminders_due(
