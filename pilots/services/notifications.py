@@ -227,7 +227,7 @@ Row = tuple[int, str, int, str, str, str]  # pilot id, kind, recipient id, reaso
 def notices_record(rows: list[Row], *, period: str, day: date | None = None) -> list[int]:
     """Record the notifications not yet recorded for ``period``; email the new ones.
 
-    Deactivated recipients and muted kinds are left out (one query); the rows go in
+    Deactivated recipients and muted kinds are left out (a query each); the rows go in
     with ``ON CONFLICT DO NOTHING`` (``bulk_create(ignore_conflicts=True)``) tagged
     with this call's id, and only the rows that carry it, inserted by this call,
     get a delivery task (in the outbox, sent after the commit).
@@ -253,25 +253,25 @@ def notices_record(rows: list[Row], *, period: str, day: date | None = None) -> 
     sweep = uuid.uuid4()
     now = timezone.now()
     day = day or timezone.localdate()
-    Reminder.objects.bulk_create(
-        [
-            Reminder(
-                pilot_id=pilot_id,
-                kind=kind,
-                recipient_id=recipient_id,
-                period=period,
-                day=day,
-                sweep=sweep,
-                reason=fit(reason),
-                action=fit(action),
-                link=link[:TEXT_LENGTH],
-                created_at=now,
-            )
-            for pilot_id, kind, recipient_id, reason, action, link in rows
-            if recipient_id in active and (recipient_id, kind) not in muted
-        ],
-        ignore_conflicts=True,
-    )
+    told = [
+        Reminder(
+            pilot_id=pilot_id,
+            kind=kind,
+            recipient_id=recipient_id,
+            period=period,
+            day=day,
+            sweep=sweep,
+            reason=fit(reason),
+            action=fit(action),
+            link=link[:TEXT_LENGTH],
+            created_at=now,
+        )
+        for pilot_id, kind, recipient_id, reason, action, link in rows
+        if recipient_id in active and (recipient_id, kind) not in muted
+    ]
+    if not told:
+        return []
+    Reminder.objects.bulk_create(told, ignore_conflicts=True)
     ids = list(Reminder.objects.filter(sweep=sweep).order_by("pk").values_list("pk", flat=True))
     enqueue_deliveries(ids)
     return ids
