@@ -188,6 +188,24 @@ class ReminderKind(models.TextChoices):
     START_OVERDUE = "start_overdue", "Planned start passed without a start"
     REVIEW_OVERDUE = "review_overdue", "Gate decision waiting too long"
     REMINDER_ESCALATED = "reminder_escalated", "Reminder unanswered: escalated to you"
+    # Event notifications (``EVENTS``): recorded by the service that made the change,
+    # once per event and recipient, never to its actor.
+    OWNER_NOMINATED = "owner_nominated", "You are nominated as business owner"
+    OPERATIONS_NAMED = "operations_named", "You are named operations owner"
+    MEMBER_ADDED = "member_added", "You are added to the team"
+    OWNERSHIP_ACCEPTED = "ownership_accepted", "Ownership accepted"
+    OWNERSHIP_DECLINED = "ownership_declined", "Ownership declined"
+    PILOT_SUBMITTED = "pilot_submitted", "Submitted for review"
+    PILOT_APPROVED = "pilot_approved", "Pilot approved"
+    PILOT_REJECTED = "pilot_rejected", "Pilot rejected: back to draft"
+    PILOT_STARTED = "pilot_started", "Pilot started"
+    PILOT_GRADUATED = "pilot_graduated", "Pilot graduated to production"
+    PILOT_STOPPED = "pilot_stopped", "Pilot stopped"
+    TASK_ASSIGNED = "task_assigned", "Knowledge-transfer task assigned to you"
+    TASK_COMPLETED = "task_completed", "Knowledge-transfer task to confirm"
+    TASK_CONFIRMED = "task_confirmed", "Knowledge-transfer task confirmed"
+    TASK_DECLINED = "task_declined", "Knowledge-transfer task declined by its receiver"
+    RISK_WORSENED = "risk_worsened", "Risk worsened"
 
     #: The kinds a user may mute in their profile. The handover and decision
     #: reminders are the product's point and cannot be muted, nor can a breached
@@ -205,6 +223,38 @@ class ReminderKind(models.TextChoices):
                 "pilot_ending",
                 "target_date_near",
                 "start_overdue",
+                # Event notifications that only inform (nothing to do).
+                "member_added",
+                "ownership_accepted",
+                "pilot_approved",
+                "pilot_started",
+                "pilot_graduated",
+                "pilot_stopped",
+                "task_confirmed",
+            }
+        )
+    )
+    #: Event notifications: told once, when the change happens (``pilots.services.
+    #: notifications``), not found by the daily sweep; never cancelled once recorded.
+    EVENTS = nonmember(
+        frozenset(
+            {
+                "owner_nominated",
+                "operations_named",
+                "member_added",
+                "ownership_accepted",
+                "ownership_declined",
+                "pilot_submitted",
+                "pilot_approved",
+                "pilot_rejected",
+                "pilot_started",
+                "pilot_graduated",
+                "pilot_stopped",
+                "task_assigned",
+                "task_completed",
+                "task_confirmed",
+                "task_declined",
+                "risk_worsened",
             }
         )
     )

@@ -20,6 +20,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery, Window
 from django.db.models.functions import RowNumber, TruncDate
+from django.urls import reverse
 from django.utils import timezone
 
 from pilots import rules
@@ -48,6 +49,7 @@ from pilots.models import (
 )
 from pilots.rules import RuleSettings
 from pilots.selectors.pilots import rule_settings
+from pilots.services import notifications
 from scorecards import scoring
 from scorecards.models import (
     PortfolioTotals,
@@ -124,6 +126,9 @@ def _facts(
             "checkin_at",
             "checkpoint_for",
             "checkpoint_at",
+            # The stored risk (None: no scorecard yet), to tell who must hear it rose.
+            "scorecard__risk",
+            "scorecard__computed_for",
         )
     )
     related = {f"pilot__{key}": value for key, value in _scope_filter(pilot_ids).items()}
@@ -349,12 +354,14 @@ SCORE_FIELDS = [
 
 
 def scorecards_recompute(
-    *, pilot_ids: Iterable[int] | None = None, today: date | None = None
+    *, pilot_ids: Iterable[int] | None = None, today: date | None = None, notify: bool = True
 ) -> int:
     """Recompute the stored scorecards of ``pilot_ids`` (default: every pilot); return how many.
 
     A fixed number of queries whatever the number of pilots on PostgreSQL (SQLite
-    splits the bulk writes at its parameter limit); every pilot has one.
+    splits the bulk writes at its parameter limit); every pilot has one. A pilot
+    whose risk level rose notifies its people (``RISK_WORSENED``), in this
+    transaction; ``notify=False`` (a rebuild of past weeks) tells no one.
     """
     today = today or timezone.localdate(timezone=timezone.get_default_timezone())
     ids = sorted(set(pilot_ids)) if pilot_ids is not None else None
@@ -362,7 +369,7 @@ def scorecards_recompute(
         # One recompute at a time: a later one reads its facts after an earlier one
         # has written, so a slow nightly run never overwrites a newer scorecard.
         _serialise()
-        count = _recompute(ids, today)
+        count = _recompute(ids, today, notify=notify)
     log.info("scorecards recomputed for %s: %d", today, count)
     return count
 
@@ -375,10 +382,11 @@ def _serialise() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [RECOMPUTE_LOCK])
 
 
-def _recompute(ids: list[int] | None, today: date) -> int:
+def _recompute(ids: list[int] | None, today: date, *, notify: bool = True) -> int:
     settings_ = rule_settings()
     links = PilotLinks()
     now = timezone.now()
+    worsened: dict[int, tuple[int, int, str]] = {}
     cards: list[Scorecard] = []
     reason_rows: list[ScorecardReason] = []
     for pilot, facts, sparkline in _facts(ids, today, settings_):
@@ -416,6 +424,16 @@ def _recompute(ids: list[int] | None, today: date) -> int:
             ScorecardReason(scorecard_id=pilot["pk"], code=r.code, risk=int(r.risk))
             for r in result.reasons
         ]
+        was = pilot["scorecard__risk"]
+        if (
+            notify
+            and was is not None
+            and int(result.risk) > was
+            # Never against a scorecard of a later day (a recompute of the past).
+            and pilot["scorecard__computed_for"] <= today
+        ):
+            worst = result.reasons[0].sentence if result.reasons else ""
+            worsened[pilot["pk"]] = (was, int(result.risk), worst)
     Scorecard.objects.bulk_create(
         cards,
         update_conflicts=True,
@@ -428,7 +446,31 @@ def _recompute(ids: list[int] | None, today: date) -> int:
     reasons_in_scope.delete()
     ScorecardReason.objects.bulk_create(reason_rows)
     portfolio_totals_refresh(now=now)
+    if worsened:
+        _risk_worsened_notify(worsened, today)
     return len(cards)
+
+
+def _risk_worsened_notify(worsened: dict[int, tuple[int, int, str]], today: date) -> None:
+    """Tell each pilot's people that its risk rose, with the worst reason (two queries, and
+    the notifications' own)."""
+    pilots = Pilot.objects.filter(pk__in=worsened).only(
+        "pk", "reference", "title", "sponsor", "owner", "owner_status", "operations_owner"
+    )
+    notifications.risk_worsened_notify(
+        [
+            notifications.RiskChange(
+                pilot=pilot,
+                before=RiskLevel(worsened[pilot.pk][0]).label,
+                after=RiskLevel(worsened[pilot.pk][1]).label,
+                level=worsened[pilot.pk][1],
+                reason=worsened[pilot.pk][2],
+                link=reverse("scorecards:pilot", args=[pilot.reference]),
+            )
+            for pilot in pilots
+        ],
+        day=today,
+    )
 
 
 def summary_counts(scorecards: QuerySet[Scorecard]) -> dict[str, int]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from pilots.enums import ReminderKind
 from pilots.reminders.rules import KINDS
 from scorecards.scoring import REASONS, Practice
 
@@ -44,6 +45,15 @@ def test_the_reminder_table_says_which_kinds_may_be_muted_and_which_go_to_the_le
         kind = KINDS[name.replace(" ", "_")]
         assert muted == ("yes" if kind.mutable else "no"), name
         assert ("portfolio leads" in to) == kind.to_leads, name
+
+
+def test_the_notification_table_lists_every_event_kind_in_order_and_which_may_be_muted():
+    rows = table_after("### Notifications, at once", "notification")
+    events = [kind for kind in ReminderKind if kind in ReminderKind.EVENTS]
+    assert [row[0] for row in rows] == [kind.value.replace("_", " ") for kind in events]
+    for name, _when, _to, muted in rows:
+        kind = name.replace(" ", "_")
+        assert muted == ("yes" if kind in ReminderKind.MUTABLE else "no"), name
 
 
 def test_the_reason_table_lists_every_registered_code_in_order_with_its_practice():

@@ -25,7 +25,11 @@ class Reminder(models.Model):
     pilot = models.ForeignKey(Pilot, on_delete=models.CASCADE, related_name="reminders")
     kind = models.CharField(max_length=30, choices=ReminderKind.choices)
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="reminders")
-    period = models.CharField(max_length=10, help_text="ISO week of the sweep, e.g. 2026-W48.")
+    period = models.CharField(
+        max_length=24,
+        help_text="ISO week of the sweep, e.g. 2026-W48; for an event notification its "
+        "event (E123), for a worsened risk its day and level (R2026-12-02-3).",
+    )
     day = models.DateField(help_text="The day of the sweep that recorded it.")
     sweep = models.UUIDField(editable=False, help_text="The sweep run that recorded it.")
     reason = models.CharField(max_length=300, help_text="Why, in one sentence.")

@@ -80,11 +80,7 @@ def reminder_deliver(*, reminder_id: int) -> str:
     reminder = Reminder.objects.select_related("pilot", "recipient").get(pk=reminder_id)
     mine = Reminder.objects.filter(pk=reminder_id, status=ReminderStatus.SENDING, claimed_at=now)
 
-    still_due = {
-        item.key
-        for item in reminders_due(reminder.day, pilot_id=reminder.pilot_id, kinds=[reminder.kind])
-    }
-    if (reminder.pilot_id, reminder.kind, reminder.recipient_id) not in still_due:
+    if reminder.kind not in ReminderKind.EVENTS and not _still_due(reminder):
         mine.update(status=ReminderStatus.CANCELLED)
         return ReminderStatus.CANCELLED
     if not reminder.recipient.email:
@@ -109,6 +105,15 @@ def reminder_deliver(*, reminder_id: int) -> str:
     # failed delivery, and must not lead to a second email.
     _close_quietly(server)
     return ReminderStatus.EMAILED
+
+
+def _still_due(reminder: Reminder) -> bool:
+    """A reminder's cause may have been fixed since the sweep: ask its rule again.
+
+    (An event notification tells of something that happened: it stays true.)
+    """
+    due = reminders_due(reminder.day, pilot_id=reminder.pilot_id, kinds=[reminder.kind])
+    return (reminder.pilot_id, reminder.kind, reminder.recipient_id) in {item.key for item in due}
 
 
 def _close_quietly(server) -> None:
@@ -162,6 +167,7 @@ def reminder_email(reminder: Reminder) -> EmailMultiAlternatives:
         "url": settings.SITE_URL + reminder.link,
         "profile_url": settings.SITE_URL + reverse("pilots:profile"),
         "mutable": reminder.kind in ReminderKind.MUTABLE,
+        "event": reminder.kind in ReminderKind.EVENTS,
     }
     subject = f"{pilot.reference} {pilot.title}: {reminder.get_kind_display()}"
     message = EmailMultiAlternatives(

@@ -20,7 +20,6 @@ from django.utils import timezone
 
 from pilots import rules, timeline
 from pilots.enums import (
-    PORTFOLIO_LEADS_GROUP,
     Cadence,
     Direction,
     InfrastructureAnswerValue,
@@ -49,6 +48,7 @@ from pilots.reminders.due import LOCAL, Due, Sweep
 from pilots.reminders.escalation import escalated
 from pilots.rules import HandoverAlarm
 from pilots.selectors.pilots import rule_settings
+from pilots.services.notifications import portfolio_lead_ids
 
 # --- The finders: one query each -----------------------------------------------------------
 
@@ -809,16 +809,6 @@ KINDS = _registry(
         to_leads=True,
     ),
 )
-
-
-def portfolio_lead_ids() -> list[int]:
-    """The active portfolio leads, who hear of escalations and overdue decisions."""
-    return list(
-        get_user_model()
-        .objects.filter(is_active=True, groups__name=PORTFOLIO_LEADS_GROUP)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
 
 
 def reminders_due(

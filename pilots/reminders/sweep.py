@@ -21,26 +21,21 @@ from pilots.models import (
 from pilots.reminders.delivery import CLAIM_TIMEOUT, DeliveryFailed, reminder_deliver
 from pilots.reminders.due import LOCAL, Due
 from pilots.reminders.rules import reminders_due
-from pilots.services.outbox import OutboxRelay, outbox_record
+from pilots.services.notifications import (  # noqa: F401 (DELIVER_TASK: named here too)
+    DELIVER_TASK,
+    TEXT_LENGTH,
+    enqueue_deliveries,
+    fit,
+)
+from pilots.services.outbox import OutboxRelay
 
 log = logging.getLogger(__name__)
-
-# The delivery task (``pilots.reminders.tasks``), sent by name through the outbox.
-DELIVER_TASK = "pilots.reminder_deliver"
 
 
 def period_of(day: date) -> str:
     """The period a reminder is sent at most once in: the ISO week (``2026-W48``)."""
     year, week, _ = day.isocalendar()
     return f"{year}-W{week:02d}"
-
-
-# A CharField's max_length (get_field is typed for any field or relation).
-REASON_LENGTH = cast(int, Reminder._meta.get_field("reason").max_length)
-
-
-def _fit(text: str, length: int) -> str:
-    return text if len(text) <= length else text[: length - 1] + "…"
 
 
 # --- The sweep ---------------------------------------------------------------------------
@@ -121,9 +116,9 @@ def _record(due: list[Due], *, period: str, day: date) -> list[tuple[int, int, s
             item.pilot_id,
             item.kind,
             item.recipient_id,
-            _fit(item.reason, REASON_LENGTH),
-            _fit(item.action, REASON_LENGTH),
-            item.link[:REASON_LENGTH],
+            fit(item.reason),
+            fit(item.action),
+            item.link[:TEXT_LENGTH],
         )
         for item in due
     ]
@@ -187,16 +182,6 @@ def _record(due: list[Due], *, period: str, day: date) -> list[tuple[int, int, s
         .order_by("pk")
         .values_list("pk", "pilot_id", "kind", "recipient_id")
     )
-
-
-def enqueue_deliveries(reminder_ids: list[int]) -> OutboxRelay | None:
-    """One delivery task per reminder, recorded in the outbox in the caller's transaction.
-
-    Relayed to the broker once it commits (the sweep, the redelivery job), or
-    later by the outbox relay if the broker is down; the returned relay tells
-    what happened after the commit.
-    """
-    return outbox_record(DELIVER_TASK, [{"reminder_id": pk} for pk in reminder_ids])
 
 
 def _deliver_inline(result: SweepResult) -> None:

@@ -13,6 +13,7 @@ from django.db import transaction
 
 from pilots.enums import ReminderStatus
 from pilots.reminders import delivery, sweep
+from pilots.services import notifications
 
 # Retry countdowns for a failed email: 30 s, 1, 2, 4, 8 min, capped at 10 min,
 # with jitter. Short on purpose: a reminder is never scheduled with a long ETA.
@@ -57,5 +58,5 @@ def reminders_redeliver() -> int:
     """Queue again the reminders whose delivery was lost; the claim keeps it to one email."""
     with transaction.atomic():  # released and queued (in the outbox) together
         ids = delivery.reminders_redeliver()
-        sweep.enqueue_deliveries(ids)
+        notifications.enqueue_deliveries(ids)
     return len(ids)

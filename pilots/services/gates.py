@@ -27,6 +27,7 @@ from pilots.enums import (
     InfrastructureItem,
     MetricKind,
     OwnershipStatus,
+    ReminderKind,
     Stage,
     TaskStatus,
 )
@@ -49,6 +50,7 @@ from pilots.permissions import (
 from pilots.services import contract
 from pilots.services.access import lock_pilot, require_role
 from pilots.services.audit import apply_changes, event_record, plain
+from pilots.services.notifications import event_notify, pilot_people, portfolio_lead_ids
 
 
 def _stage_item(pilot: Pilot, action: str) -> list[MissingItem]:
@@ -192,7 +194,7 @@ def _move(
     )
     decision.full_clean()
     decision.save()
-    event_record(
+    event = event_record(
         pilot=pilot,
         actor=by,
         action=PilotEvent.Action.STAGE_CHANGED,
@@ -202,7 +204,21 @@ def _move(
         | ({"started_on": [None, plain(pilot.started_on)]} if to == Stage.RUNNING else {}),
         reason=rationale.strip(),
     )
+    if to == Stage.PROPOSED:
+        event_notify(event=event, kind=ReminderKind.PILOT_SUBMITTED, to=portfolio_lead_ids())
+    else:
+        event_notify(event=event, kind=STAGE_NOTICES[to], to=pilot_people(pilot))
     return decision
+
+
+# What a move to each stage tells the pilot's people (a submission tells the leads).
+STAGE_NOTICES = {
+    Stage.DRAFT: ReminderKind.PILOT_REJECTED,
+    Stage.APPROVED: ReminderKind.PILOT_APPROVED,
+    Stage.RUNNING: ReminderKind.PILOT_STARTED,
+    Stage.GRADUATED: ReminderKind.PILOT_GRADUATED,
+    Stage.STOPPED: ReminderKind.PILOT_STOPPED,
+}
 
 
 PROVENANCE_ASKS = {

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from pilots.enums import Stage, TaskStatus
+from pilots.enums import ReminderKind, Stage, TaskStatus
 from pilots.errors import MissingItem, NotAllowed, TransitionRefused
 from pilots.models import KnowledgeTransferTask, Pilot, PilotEvent
 from pilots.permissions import (
@@ -28,6 +28,7 @@ from pilots.permissions import (
 )
 from pilots.services.access import lock_in_stage, require_role
 from pilots.services.audit import apply_changes, created_values, event_record
+from pilots.services.notifications import event_notify, portfolio_lead_ids
 
 # Status moves only through task_complete / task_reopen.
 TASK_FIELDS = frozenset(
@@ -64,12 +65,18 @@ def _require_assignee_on_pilot(task: KnowledgeTransferTask) -> None:
 
 
 def _save_move(
-    task: KnowledgeTransferTask, by: User, action: str, diff: dict[str, list[Any]], reason: str = ""
+    task: KnowledgeTransferTask,
+    by: User,
+    action: str,
+    diff: dict[str, list[Any]],
+    reason: str = "",
+    notify: tuple[str, list[int | None]] | None = None,
 ) -> None:
-    """Save a task's status move and record it (one event, its before and after values)."""
+    """Save a task's status move and record it (one event, its before and after values);
+    ``notify``: the kind of notification, and to whom."""
     task.full_clean()
     task.save()
-    event_record(
+    event = event_record(
         pilot=task.pilot,
         actor=by,
         action=action,
@@ -77,6 +84,19 @@ def _save_move(
         changes=diff,
         reason=reason,
     )
+    if notify:
+        kind, to = notify
+        event_notify(event=event, kind=kind, to=to, task_id=task.pk)
+
+
+def _receivers(task: KnowledgeTransferTask) -> list[int | None]:
+    """Who confirms the task's receipt (``permissions.task_receiver_refusal``): the receiver
+    named, else the pilot's operations owner, else the portfolio leads."""
+    if task.receiver_id is not None:
+        return [task.receiver_id]
+    if task.pilot.operations_owner_id is not None:
+        return [task.pilot.operations_owner_id]
+    return list(portfolio_lead_ids())
 
 
 @transaction.atomic
@@ -89,12 +109,15 @@ def task_create(*, pilot: Pilot, by: User, **fields: Any) -> KnowledgeTransferTa
     task.full_clean()
     _require_assignee_on_pilot(task)
     task.save()
-    event_record(
+    event = event_record(
         pilot=pilot,
         actor=by,
         action=PilotEvent.Action.TASK_ADDED,
         subject=task.title,
         changes=created_values(task, ("position", "status", *sorted(TASK_FIELDS))),
+    )
+    event_notify(
+        event=event, kind=ReminderKind.TASK_ASSIGNED, to=[task.assignee_id], task_id=task.pk
     )
     return task
 
@@ -111,13 +134,20 @@ def task_update(*, task: KnowledgeTransferTask, by: User, **fields: Any) -> Know
         task.full_clean()
         _require_assignee_on_pilot(task)
         task.save()
-        event_record(
+        event = event_record(
             pilot=pilot,
             actor=by,
             action=PilotEvent.Action.TASK_CHANGED,
             subject=task.title,
             changes=diff,
         )
+        if "assignee" in diff:
+            event_notify(
+                event=event,
+                kind=ReminderKind.TASK_ASSIGNED,
+                to=[task.assignee_id],
+                task_id=task.pk,
+            )
     return task
 
 
@@ -153,7 +183,13 @@ def task_complete(
             "decline_reason": "",
         },
     )
-    _save_move(task, by, PilotEvent.Action.TASK_COMPLETED, diff)
+    _save_move(
+        task,
+        by,
+        PilotEvent.Action.TASK_COMPLETED,
+        diff,
+        notify=(ReminderKind.TASK_COMPLETED, _receivers(task)),
+    )
     return task
 
 
@@ -188,10 +224,17 @@ def _receiver_answer(task: KnowledgeTransferTask, by: User, action: str) -> None
 def task_confirm(*, task: KnowledgeTransferTask, by: User) -> KnowledgeTransferTask:
     """The receiver confirms receipt: the task is done."""
     _receiver_answer(task, by, "confirm")
+    givers = [task.assignee_id, task.completed_by_id]
     diff = apply_changes(
         task, {"status": TaskStatus.DONE, "confirmed_at": timezone.now(), "confirmed_by": by}
     )
-    _save_move(task, by, PilotEvent.Action.TASK_CONFIRMED, diff)
+    _save_move(
+        task,
+        by,
+        PilotEvent.Action.TASK_CONFIRMED,
+        diff,
+        notify=(ReminderKind.TASK_CONFIRMED, givers),
+    )
     return task
 
 
@@ -199,6 +242,7 @@ def task_confirm(*, task: KnowledgeTransferTask, by: User) -> KnowledgeTransferT
 def task_decline(*, task: KnowledgeTransferTask, by: User, reason: str) -> KnowledgeTransferTask:
     """The receiver declines receipt, saying why: the task goes back to the giver (to do)."""
     _receiver_answer(task, by, "decline")
+    givers = [task.assignee_id, task.completed_by_id]
     reason = reason.strip()
     if not reason:
         raise ValidationError(
@@ -215,7 +259,14 @@ def task_decline(*, task: KnowledgeTransferTask, by: User, reason: str) -> Knowl
             "decline_reason": reason,
         },
     )
-    _save_move(task, by, PilotEvent.Action.TASK_DECLINED, diff, reason=reason)
+    _save_move(
+        task,
+        by,
+        PilotEvent.Action.TASK_DECLINED,
+        diff,
+        reason=reason,
+        notify=(ReminderKind.TASK_DECLINED, givers),
+    )
     return task
 
 

@@ -8,13 +8,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from pilots.enums import OwnershipStatus, Stage
+from pilots.enums import OwnershipStatus, ReminderKind, Stage
 from pilots.errors import NotAllowed
 from pilots.models import Pilot, PilotEvent
 from pilots.permissions import EDITORS, OPERATIONS_ACCEPTORS, sponsor_as_owner_refusal
 from pilots.services.access import lock_in_stage, require_role
 from pilots.services.audit import apply_changes, event_record
 from pilots.services.contract import contract_guarded
+from pilots.services.notifications import event_notify
 
 
 @transaction.atomic
@@ -54,7 +55,7 @@ def owner_nominate(*, pilot: Pilot, by: User, owner: User, reason: str = "") -> 
         )
         pilot.full_clean()
         pilot.save()
-    event_record(
+    event = event_record(
         pilot=pilot,
         actor=by,
         action=PilotEvent.Action.OWNER_NOMINATED,
@@ -62,6 +63,7 @@ def owner_nominate(*, pilot: Pilot, by: User, owner: User, reason: str = "") -> 
         changes=diff,
         reason=reason.strip(),
     )
+    event_notify(event=event, kind=ReminderKind.OWNER_NOMINATED, to=[owner.pk])
     return pilot
 
 
@@ -83,13 +85,14 @@ def ownership_accept(*, pilot: Pilot, by: User) -> Pilot:
     )
     pilot.full_clean()
     pilot.save()
-    event_record(
+    event = event_record(
         pilot=pilot,
         actor=by,
         action=PilotEvent.Action.OWNER_ACCEPTED,
         subject=by.get_username(),
         changes=diff,
     )
+    event_notify(event=event, kind=ReminderKind.OWNERSHIP_ACCEPTED, to=[pilot.sponsor_id])
     return pilot
 
 
@@ -109,7 +112,7 @@ def ownership_decline(*, pilot: Pilot, by: User, reason: str) -> Pilot:
     )
     pilot.full_clean()
     pilot.save()
-    event_record(
+    event = event_record(
         pilot=pilot,
         actor=by,
         action=PilotEvent.Action.OWNER_DECLINED,
@@ -117,6 +120,7 @@ def ownership_decline(*, pilot: Pilot, by: User, reason: str) -> Pilot:
         changes=diff,
         reason=reason,
     )
+    event_notify(event=event, kind=ReminderKind.OWNERSHIP_DECLINED, to=[pilot.sponsor_id])
     return pilot
 
 

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from pilots.enums import InfrastructureAnswerValue, InfrastructureItem, Stage
+from pilots.enums import InfrastructureAnswerValue, InfrastructureItem, ReminderKind, Stage
 from pilots.errors import NotAllowed
 from pilots.frame import formats
 from pilots.models import InfrastructureAnswer, OperatingPlan, Pilot, PilotEvent, PilotMembership
@@ -24,6 +24,7 @@ from pilots.services import gates
 from pilots.services.access import lock_in_stage, lock_pilot, require_role
 from pilots.services.audit import apply_changes, created_values, event_record, removed_values
 from pilots.services.contract import contract_guarded
+from pilots.services.notifications import event_notify
 
 # What may change in each stage. Proposed pilots are under review (reject to
 # edit); graduated and stopped pilots are history.
@@ -71,13 +72,14 @@ def pilot_insert(*, pilot: Pilot, by: User) -> Pilot:
     pilot.save()
     pilot.reference = f"PIL-{pilot.pk:04d}"
     pilot.save(update_fields=["reference"])
-    event_record(
+    event = event_record(
         pilot=pilot,
         actor=by,
         action=PilotEvent.Action.CREATED,
         subject=pilot.title,
         changes=created_values(pilot, CREATED_FIELDS),
     )
+    event_notify(event=event, kind=ReminderKind.OPERATIONS_NAMED, to=[pilot.operations_owner_id])
     return pilot
 
 
@@ -113,9 +115,13 @@ def pilot_update(*, pilot: Pilot, by: User, reason: str = "", **fields: Any) -> 
         pilot.full_clean()
         pilot.save()
         gates.require_complete_registration(pilot)
-    event_record(
+    event = event_record(
         pilot=pilot, actor=by, action=PilotEvent.Action.UPDATED, changes=diff, reason=reason
     )
+    if "operations_owner" in diff:
+        event_notify(
+            event=event, kind=ReminderKind.OPERATIONS_NAMED, to=[pilot.operations_owner_id]
+        )
     return pilot
 
 
@@ -126,13 +132,14 @@ def member_add(*, pilot: Pilot, by: User, user: User, role: str = "") -> PilotMe
     membership = PilotMembership(pilot=pilot, user=user, role=role)
     membership.full_clean()
     membership.save()
-    event_record(
+    event = event_record(
         pilot=pilot,
         actor=by,
         action=PilotEvent.Action.MEMBER_ADDED,
         subject=f"{user.get_username()} ({role})" if role else user.get_username(),
         changes=created_values(membership, MEMBER_FIELDS),
     )
+    event_notify(event=event, kind=ReminderKind.MEMBER_ADDED, to=[user.pk])
     return membership
 
 

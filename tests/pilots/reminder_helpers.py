@@ -10,7 +10,7 @@ from pilots.enums import (
     MetricKind,
     ReminderKind,
 )
-from pilots.models import Pilot
+from pilots.models import OutboxMessage, Pilot, Reminder
 from pilots.reminders.rules import reminders_due
 from tests import factories
 
@@ -33,6 +33,13 @@ def due(day: date, kind: str) -> set[str]:
     """Usernames a reminder of ``kind`` is due to on ``day``."""
     ids = {item.recipient_id for item in reminders_due(day) if item.kind == kind}
     return set(get_user_model().objects.filter(pk__in=ids).values_list("username", flat=True))
+
+
+def forget_notifications() -> None:
+    """Drop the event notifications the fixtures' changes recorded (and their queued
+    emails): a test of the sweep counts only the sweep's reminders."""
+    Reminder.objects.filter(kind__in=K.EVENTS).delete()
+    OutboxMessage.objects.filter(task="pilots.reminder_deliver").delete()
 
 
 def read_reading(running: Pilot, day: date) -> None:

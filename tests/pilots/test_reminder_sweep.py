@@ -27,6 +27,7 @@ from tests.pilots.reminder_helpers import (
     ESCALATION,
     WINDOW_APPROACHING,
     K,
+    forget_notifications,
     read_reading,
 )
 
@@ -75,6 +76,7 @@ def test_a_reminder_fixed_before_its_email_goes_out_is_cancelled(running, member
 
 
 def test_dry_run_writes_and_sends_nothing(running, lead):
+    forget_notifications()
     result = reminders_sweep(day=date(2026, 7, 6), dry_run=True)
     assert result.new
     assert not Reminder.objects.exists()
@@ -84,6 +86,7 @@ def test_dry_run_writes_and_sends_nothing(running, lead):
 def test_sweep_records_one_delivery_per_new_reminder_and_relays_it_after_commit(
     running, lead, django_capture_on_commit_callbacks
 ):
+    forget_notifications()
     with mock.patch.object(celery_app, "send_task") as send_task:
         with django_capture_on_commit_callbacks(execute=True):
             result = reminders_sweep(day=date(2026, 7, 6))
@@ -291,6 +294,7 @@ def test_retry_countdowns_double_and_stay_under_ten_minutes():
 
 
 def test_redeliver_requeues_lost_reminders_once_per_interval(recorded, running):
+    forget_notifications()
     later = datetime.now(UTC) + delivery.REDELIVER_AFTER + timedelta(minutes=1)
     unsent = list(Reminder.objects.order_by("pk").values_list("pk", flat=True))
     assert len(unsent) == 2  # owner and sponsor, never queued
@@ -362,6 +366,7 @@ def test_redeliver_gives_up_on_reminders_out_of_attempts(recorded):
 
 
 def test_the_command_catches_up_the_weeks_failed_emails(running, lead, capsys):
+    forget_notifications()
     with failing_then_working(99), pytest.raises(CommandError, match="3 reminders could not"):
         call_command("send_reminders", "--date", "2026-07-06")
     assert Reminder.objects.filter(status=ReminderStatus.PENDING).count() == 3
@@ -460,6 +465,7 @@ def test_command_sends_the_days_reminders_and_a_rerun_sends_none(running, lead, 
 
 
 def test_command_dry_run_lists_without_writing(running, lead, capsys):
+    forget_notifications()
     call_command("send_reminders", "--date", "2026-07-06", "--dry-run")
     out = capsys.readouterr().out
     assert "3 new would send" in out

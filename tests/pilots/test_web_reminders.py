@@ -62,13 +62,22 @@ def test_profile_offers_only_non_critical_kinds_and_says_which_cannot_be_muted(c
         K.PILOT_ENDING,
         K.TARGET_DATE_NEAR,
         K.START_OVERDUE,
+        # Event notifications that only inform.
+        K.MEMBER_ADDED,
+        K.OWNERSHIP_ACCEPTED,
+        K.PILOT_APPROVED,
+        K.PILOT_STARTED,
+        K.PILOT_GRADUATED,
+        K.PILOT_STOPPED,
+        K.TASK_CONFIRMED,
     }
     assert "<legend>Mute these reminders</legend>" in html
     assert '<fieldset aria-describedby="id_muted_helptext">' in html
     assert (
         "an unplanned handover, an overdue decision or checkpoint, a breached critical "
         "segment, an expired infrastructure waiver, a gate decision waiting too long and "
-        "an escalation cannot be muted." in html
+        "an escalation cannot be muted, nor can a notification that asks you to act or "
+        "tells that the risk of a pilot worsened." in html
     )
     always = re.search(r'<div class="always-sent">.*?</ul>', html, re.S).group()
     assert re.findall(r"<li>(.*?)</li>", always) == [
@@ -80,6 +89,16 @@ def test_profile_offers_only_non_critical_kinds_and_says_which_cannot_be_muted(c
         K.CHECKPOINT_OVERDUE.label,
         K.REVIEW_OVERDUE.label,
         K.REMINDER_ESCALATED.label,
+        # Event notifications that ask someone to act, or tell of a worse risk.
+        K.OWNER_NOMINATED.label,
+        K.OPERATIONS_NAMED.label,
+        K.OWNERSHIP_DECLINED.label,
+        K.PILOT_SUBMITTED.label,
+        K.PILOT_REJECTED.label,
+        K.TASK_ASSIGNED.label,
+        K.TASK_COMPLETED.label,
+        K.TASK_DECLINED.label,
+        K.RISK_WORSENED.label,
     ]
 
 

@@ -49,6 +49,7 @@ from pilots.services import (
     registration,
 )
 from pilots.services.audit import refresh_skipped
+from pilots.services.notifications import notifications_skipped
 
 
 class Command(BaseCommand):
@@ -63,7 +64,7 @@ class Command(BaseCommand):
                 "PILOTGATE_ALLOW_SEED_DEMO=true."
             )
         today = timezone.localdate()
-        with refresh_skipped(), transaction.atomic():
+        with refresh_skipped(), notifications_skipped(), transaction.atomic():
             users = self._users()
             created = 0
             for spec in SPECS:

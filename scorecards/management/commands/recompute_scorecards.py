@@ -6,7 +6,7 @@
 
 ``--history`` evaluates each past Monday on today's data: an approximation
 for a new installation (or the demo) that has no snapshots yet; weeks that
-already have a snapshot keep it.
+already have a snapshot keep it. Such a rebuild notifies no one of a worsened risk.
 """
 
 from __future__ import annotations
@@ -47,9 +47,10 @@ class Command(BaseCommand):
             raise CommandError("--history must be between 0 and 104 weeks.")
         for weeks_ago in range(weeks, 0, -1):
             monday = week_of(today) - timedelta(weeks=weeks_ago)
-            scorecards_recompute(today=monday)
+            scorecards_recompute(today=monday, notify=False)
             scorecards_snapshot(today=monday)
-        count = scorecards_recompute(today=today)
+        # After a rebuild of past weeks, today's risk is compared with a made-up past.
+        count = scorecards_recompute(today=today, notify=not weeks)
         new = scorecards_snapshot(today=today)
         self.stdout.write(
             f"{count} scorecards recomputed for {today}; {new} new snapshots this week"
