@@ -11,6 +11,7 @@ from pilots.views import (
     readings,
     registration,
     reminders,
+    search,
     tokens,
 )
 
@@ -21,6 +22,7 @@ P = "pilots/<str:reference>/"
 urlpatterns = [
     path("pilots/", pilot.pilot_list_view, name="list"),
     path("pilots/new/", registration.pilot_new, name="new"),
+    path("search/", search.search, name="search"),
     path("review/", pilot.review_queue_view, name="review"),
     path("reminders/", reminders.reminder_log_view, name="reminders"),
     path("inbox/", reminders.inbox, name="inbox"),

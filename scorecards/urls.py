@@ -9,5 +9,7 @@ app_name = "scorecards"
 urlpatterns = [
     path("portfolio/", views.dashboard, name="dashboard"),
     path("portfolio/export.csv", views.export_csv, name="export"),
+    path("portfolio/views/", views.view_save, name="view_save"),
+    path("portfolio/views/<int:view_id>/delete/", views.view_delete, name="view_delete"),
     path("pilots/<str:reference>/scorecard/", views.pilot_scorecard, name="pilot"),
 ]

@@ -27,6 +27,8 @@ from pilots.accounts import tokens
 from pilots.enums import ReminderKind
 from pilots.models import ApiToken, Reminder
 from scorecards import urls as scorecard_urls
+from scorecards.models import SavedView
+from scorecards.saved_views import saved_view_save
 from tests import factories
 
 STEPS = ("basics", "metric", "owner", "operations", "infrastructure", "plan", "review")
@@ -59,10 +61,12 @@ def world(running, sponsor, owner, member, ops, lead):
         sweep=uuid.uuid4(),
     )
     token, _ = tokens.token_create(user=member, name="Script")
+    view = saved_view_save(user=member, name="Mine", query="risk=watch")
     ref = running.reference
     return {
         # name: (who opens it, URL arguments)
         "pilots:list": (member, []),
+        "pilots:search": (member, []),
         "pilots:new": (sponsor, []),
         "pilots:review": (lead, []),
         "pilots:reminders": (lead, []),
@@ -99,6 +103,8 @@ def world(running, sponsor, owner, member, ops, lead):
         "pilots:task_move": (owner, [ref, task.pk]),
         "scorecards:dashboard": (member, []),
         "scorecards:export": (member, []),
+        "scorecards:view_save": (member, []),
+        "scorecards:view_delete": (member, [view.pk]),
         "scorecards:pilot": (member, [ref]),
         "login": (None, []),
         "logout": (member, []),
@@ -147,3 +153,4 @@ def test_a_get_of_an_action_changes_nothing(client, world, running):
     assert after == before
     assert running.memberships.count() == 1
     assert not any(token.revoked_at for token in ApiToken.objects.all())
+    assert SavedView.objects.count() == 1
