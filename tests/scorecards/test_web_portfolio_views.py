@@ -110,7 +110,8 @@ def headers(response) -> dict[str, tuple[str, str]]:
     return {
         label.strip(): (aria, href.replace("&amp;", "&"))
         for aria, href, label in re.findall(
-            r'<th scope="col"(?: aria-sort="(\w+)")?><a class="sort" href="([^"]*)">([\w ]+)',
+            r'<th scope="col"(?: aria-sort="(\w+)")?>'
+            r'<a class="sort" href="([^"]*)"(?: aria-current="true")?>([\w ]+)',
             response.content.decode(),
         )
     }
