@@ -16,6 +16,7 @@ from pilots.views import (
     readings,
     registration,
     reminders,
+    search,
     tokens,
 )
 
@@ -25,6 +26,7 @@ P = "pilots/<str:reference>/"
 
 urlpatterns = [
     path("pilots/new/", registration.pilot_new, name="new"),
+    path("search/", search.search, name="search"),
     path("review/", pilot.review_queue_view, name="review"),
     path("reminders/", reminders.reminder_log_view, name="reminders"),
     path("inbox/", reminders.inbox, name="inbox"),

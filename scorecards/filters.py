@@ -14,16 +14,18 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
+from django.db.models.functions import Lower
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from pilots.enums import Stage
 from pilots.frame.filters import IdFilter
+from pilots.selectors.search import SEARCH_MAX_LENGTH, search_condition
 from scorecards.models import Scorecard, ScorecardReason
 from scorecards.scoring import REASON_CODES, Risk
-from scorecards.selectors import FilterChoices
+from scorecards.selectors import DASHBOARD_ORDER, FilterChoices
 
 RISK_CHOICES = [(risk.slug, risk.label) for risk in Risk]
 
@@ -102,3 +104,52 @@ class DashboardFilter(django_filters.FilterSet):
 
     def at_risk_level(self, queryset: QuerySet[Scorecard], name: str, value: str):
         return queryset.filter(risk=Risk[value.upper()])
+
+
+# The portfolio page's sortable columns: the ``sort`` value, what it orders by, and the
+# direction a first click sorts in (the worst first: highest risk, lowest score, soonest
+# date). Pilots with no next date come last either way. Ties always follow the
+# dashboard's order, so pages never repeat or skip a pilot.
+SORTS: dict[str, tuple[F | Lower, str]] = {
+    "risk": (F("risk"), "-"),
+    "title": (Lower("pilot__title"), ""),
+    "score": (F("overall"), ""),
+    "next": (F("next_date"), ""),
+}
+SORT_CHOICES = [
+    (f"{sign}{key}", f"{key} ({'descending' if sign else 'ascending'})")
+    for key in SORTS
+    for sign in ("", "-")
+]
+
+
+class PortfolioSearch(django_filters.FilterSet):
+    """The portfolio's search box (a base of its own, so that it comes first in the form)."""
+
+    q = django_filters.CharFilter(
+        label="Search",
+        method="search",
+        max_length=SEARCH_MAX_LENGTH,
+        help_text="Reference, title, sponsor, owner or business unit.",
+    )
+
+    def search(self, queryset: QuerySet[Scorecard], name: str, value: str):
+        return queryset.filter(search_condition(value, prefix="pilot__"))
+
+
+class PortfolioFilter(PortfolioSearch, DashboardFilter):
+    """The portfolio page's and its CSV's filters: a search, the dashboard's, and a sort."""
+
+    sort = django_filters.ChoiceFilter(
+        choices=SORT_CHOICES, method="sorted_by", widget=forms.HiddenInput
+    )
+
+    def sorted_by(self, queryset: QuerySet[Scorecard], name: str, value: str):
+        expression, _ = SORTS[value.lstrip("-")]
+        if value.startswith("-"):
+            return queryset.order_by(expression.desc(nulls_last=True), *DASHBOARD_ORDER)
+        return queryset.order_by(expression.asc(nulls_last=True), *DASHBOARD_ORDER)
+
+
+# What a saved view keeps of a query string: these parameters and nothing else.
+SAVED_VIEW_PARAMETERS = tuple(PortfolioFilter.base_filters)

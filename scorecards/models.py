@@ -7,6 +7,7 @@ dashboard, which reads one row per pilot and never the readings themselves.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -151,3 +152,27 @@ class PortfolioTotals(models.Model):
 
     def __str__(self) -> str:
         return f"Portfolio totals at {self.computed_at:%Y-%m-%d %H:%M}"
+
+
+class SavedView(models.Model):
+    """A user's named set of portfolio filters: the query string ``/portfolio/`` opens with.
+
+    Written by ``scorecards.saved_views.saved_view_save`` only, which keeps the
+    portfolio's filter parameters and drops everything else.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views"
+    )
+    name = models.CharField(max_length=60)
+    query = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name"], name="saved_view_name_once"),
+            models.CheckConstraint(condition=~Q(name=""), name="saved_view_named"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.user})"

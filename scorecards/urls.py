@@ -13,5 +13,7 @@ urlpatterns = [
     # The pilot list shows each pilot's risk: served here, ahead of the pilots app's pages.
     path("pilots/", pilot_list.pilot_list_view, name="list"),
     path("pilots/export.csv", pilot_list.pilot_list_export, name="list_export"),
+    path("portfolio/views/", views.view_save, name="view_save"),
+    path("portfolio/views/<int:view_id>/delete/", views.view_delete, name="view_delete"),
     path("pilots/<str:reference>/scorecard/", views.pilot_scorecard, name="pilot"),
 ]

@@ -17,14 +17,17 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.contrib import messages
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 from zen_queries import queries_disabled
 
 from pilots.abilities import may_edit_registration
@@ -36,8 +39,16 @@ from pilots.models import Pilot
 from pilots.permissions import AnyUser, sees_every_pilot
 from pilots.selectors.pilots import pilot_get_for_user
 from scorecards import charts
-from scorecards.filters import DashboardFilter
+from scorecards.filters import SORTS, PortfolioFilter
+from scorecards.forms import SavedViewForm
 from scorecards.models import RiskLevel, Scorecard
+from scorecards.saved_views import (
+    saved_view_delete,
+    saved_view_of,
+    saved_view_query,
+    saved_view_save,
+    saved_views_of,
+)
 from scorecards.scoring import PRACTICE_LABELS, REASON_CODES, Practice
 from scorecards.selectors import (
     Summary,
@@ -83,7 +94,29 @@ def query_without_page(request: HttpRequest) -> str:
 
 
 def is_filtered(request: HttpRequest) -> bool:
-    return any(value for key, value in request.GET.items() if key != "page")
+    """Whether the filters narrow the pilots shown (a page or an order narrows nothing)."""
+    return any(value for key, value in request.GET.items() if key not in ("page", "sort"))
+
+
+DEFAULT_SORT = "-risk"  # the dashboard's own order: worst risk first
+
+
+def sort_headers(request: HttpRequest, chosen: str) -> dict[str, dict[str, str]]:
+    """Per sortable column: the link that sorts by it (the other way round when it is the
+    column sorted by) and its ``aria-sort`` ("" when the page is not sorted by it)."""
+    current = chosen or DEFAULT_SORT
+    headers = {}
+    for key, (_, first) in SORTS.items():
+        query = request.GET.copy()
+        query.pop("page", None)
+        aria_sort = ""
+        if current.lstrip("-") == key:
+            aria_sort = "descending" if current.startswith("-") else "ascending"
+            query["sort"] = key if current.startswith("-") else f"-{key}"
+        else:
+            query["sort"] = f"{first}{key}"
+        headers[key] = {"href": f"?{query.urlencode()}", "aria_sort": aria_sort}
+    return headers
 
 
 # --- The dashboard --------------------------------------------------------------------------
@@ -340,10 +373,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     """The pilots this user may see, at risk first, with why, what moves, and the totals."""
     today = timezone.localdate()
     user = request.user
-    portfolio = DashboardFilter(
+    portfolio = PortfolioFilter(
         request.GET, queryset=dashboard_scorecards(user), choices=filter_choices(user)
     )
     scorecards = portfolio.qs
+    current_query = saved_view_query(request.GET.urlencode())
     filtered = is_filtered(request)
     # A lead's unfiltered page: the totals and the trend counted when they were written.
     whole_portfolio = sees_every_pilot(user) and not filtered
@@ -379,9 +413,63 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "query": query_without_page(request),
         "filtered": filtered,
         "today": today,
+        "sort": sort_headers(request, portfolio.form.cleaned_data.get("sort", "")),
+        "saved_views": [
+            {
+                "view": view,
+                "current": view.query == current_query,
+                "delete_url": reverse("scorecards:view_delete", args=[view.pk]),
+            }
+            for view in saved_views_of(signed_in(request))
+        ],
+        "save_form": SavedViewForm(initial={"query": current_query}),
     }
     with queries_disabled():
         return render(request, "scorecards/dashboard.html", context)
+
+
+# --- Saved views ----------------------------------------------------------------------------
+
+
+def signed_in(request: HttpRequest) -> User:
+    """The user of a page ``LoginRequiredMiddleware`` let through: never anonymous."""
+    assert isinstance(request.user, User), "LoginRequiredMiddleware signs everyone in first"
+    return request.user
+
+
+def _portfolio(query: str = "") -> HttpResponse:
+    return redirect(reverse("scorecards:dashboard") + (f"?{query}" if query else ""))
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def view_save(request: HttpRequest) -> HttpResponse:
+    """Name the portfolio's current filters; a GET (a reloaded address) goes to the portfolio."""
+    if request.method != "POST":
+        return _portfolio()
+    form = SavedViewForm(request.POST)
+    query = request.POST.get("query", "")
+    if not form.is_valid():
+        problems = [str(problem) for problem in form.errors.get("name", ["invalid."])]
+        messages.error(request, "Not saved: " + " ".join(problems))
+        return _portfolio(saved_view_query(query))
+    try:
+        view = saved_view_save(user=signed_in(request), name=form.cleaned_data["name"], query=query)
+    except ValidationError as error:
+        messages.error(request, f"Not saved: {' '.join(error.messages)}")
+        return _portfolio(saved_view_query(query))
+    messages.success(request, f"Saved view “{view.name}” saved: it is listed above the filters.")
+    return _portfolio(view.query)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def view_delete(request: HttpRequest, view_id: int) -> HttpResponse:
+    """Delete one of the user's saved views (anyone else's: 404)."""
+    if request.method != "POST":
+        return _portfolio()
+    view = saved_view_of(signed_in(request), view_id)
+    saved_view_delete(view=view)
+    messages.success(request, f"Saved view “{view.name}” deleted.")
+    return _portfolio()
 
 
 # --- The CSV export -------------------------------------------------------------------------
@@ -496,7 +584,7 @@ def csv_response(name: str, header: list[str], rows: Iterable[list[object]]) -> 
 @require_GET
 def export_csv(request: HttpRequest) -> HttpResponse:
     """Exactly the rows the dashboard's filters show, every page, in the same order."""
-    portfolio = DashboardFilter(request.GET, queryset=dashboard_scorecards(request.user))
+    portfolio = PortfolioFilter(request.GET, queryset=dashboard_scorecards(request.user))
     if refused := filters_refused(portfolio):
         return refused
     cards = list(portfolio.qs)

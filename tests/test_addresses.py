@@ -28,6 +28,8 @@ from pilots.accounts.calendar import calendar_feed_of
 from pilots.enums import ReminderKind
 from pilots.models import ApiToken, Reminder
 from scorecards import urls as scorecard_urls
+from scorecards.models import SavedView
+from scorecards.saved_views import saved_view_save
 from tests import factories
 
 STEPS = ("basics", "metric", "owner", "operations", "infrastructure", "plan", "review")
@@ -61,12 +63,14 @@ def world(running, sponsor, owner, member, ops, lead):
     )
     token, _ = tokens.token_create(user=member, name="Script")
     feed = calendar_feed_of(member)
+    view = saved_view_save(user=member, name="Mine", query="risk=watch")
     ref = running.reference
     return {
         # name: (who opens it, URL arguments)
         "scorecards:list": (member, []),
         "scorecards:list_export": (member, []),
         "pilots:people": (member, []),
+        "pilots:search": (member, []),
         "pilots:new": (sponsor, []),
         "pilots:review": (lead, []),
         "pilots:reminders": (lead, []),
@@ -106,6 +110,8 @@ def world(running, sponsor, owner, member, ops, lead):
         "pilots:task_move": (owner, [ref, task.pk]),
         "scorecards:dashboard": (member, []),
         "scorecards:export": (member, []),
+        "scorecards:view_save": (member, []),
+        "scorecards:view_delete": (member, [view.pk]),
         "scorecards:pilot": (member, [ref]),
         "login": (None, []),
         "logout": (member, []),
@@ -155,3 +161,4 @@ def test_a_get_of_an_action_changes_nothing(client, world, running):
     assert running.memberships.count() == 1
     assert not any(token.revoked_at for token in ApiToken.objects.all())
     assert calendar_feed_of(world["pilots:inbox"][0]).secret == world["pilots:calendar_feed"][1][0]
+    assert SavedView.objects.count() == 1

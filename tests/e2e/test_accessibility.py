@@ -12,6 +12,7 @@ from playwright.sync_api import Page
 from pilots.enums import ReminderKind, ReminderStatus
 from pilots.models import MetricReading, Reminder
 from pilots.services import handover
+from scorecards.saved_views import saved_view_save
 from scorecards.services import scorecards_recompute, scorecards_snapshot
 from tests import factories
 
@@ -117,8 +118,13 @@ def test_pilot_pages_have_no_serious_violations(
         problems += check(page, base + path)
 
     page = sign_in(lead)
+    saved_view_save(user=lead, name="Running", query="stage=running")
     for path in (
         "/",
+        "/search/",
+        "/search/?q=pil",
+        "/search/?q=nothing+like+it",
+        "/portfolio/?stage=running&sort=title",  # its saved view current, a column sorted
         "/review/",
         "/pilots/?stage=running&sort=title",
         "/reminders/",

@@ -37,7 +37,15 @@ def pilot_pages(pilot: Pilot) -> list[str]:
     ]
 
 
-EVERYONE = ["/", "/pilots/", "/portfolio/", "/inbox/", "/account/", "/account/tokens/"]
+EVERYONE = [
+    "/",
+    "/pilots/",
+    "/search/?q=pil",
+    "/portfolio/",
+    "/inbox/",
+    "/account/",
+    "/account/tokens/",
+]
 
 
 def visit(page: Page, base: str, path: str) -> None:

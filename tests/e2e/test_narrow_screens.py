@@ -247,6 +247,10 @@ def demo_pages() -> dict[str, list[str | tuple[str, int]]]:
             f"/pilots/{proposed.reference}/",  # the gate decision's form
             f"{pilot}/",  # the acknowledgement and the waiver's approval
             f"{pilot}/history/",
+            "/portfolio/?q=a&sort=-title",
+            "/search/",
+            "/search/?q=a",
+            "/search/?q=nothing+like+it",
             f"/pilots/{graduated.reference}/scorecard/",
             f"/pilots/{divergent}/",
             f"/pilots/{checkpoint.reference}/",  # the checkpoint's form

@@ -35,6 +35,7 @@ from pilots.enums import Stage
 from pilots.models import ApiToken, Pilot
 from pilots.permissions import Role
 from pilots.services import gates, ownership
+from scorecards.saved_views import saved_view_save
 from scorecards.services import scorecards_recompute
 from tests import factories
 
@@ -119,6 +120,10 @@ RULES: dict[str, Route] = {
     # --- Web pages -------------------------------------------------------------------
     "scorecards:dashboard": pages(SIGNED_IN),
     "scorecards:export": pages(SIGNED_IN),
+    # Saved views: anyone signed in saves their own; only one's own is deleted.
+    "scorecards:view_save": action(SIGNED_IN, POST={"name": "Mine", "query": "risk=watch"}),
+    "scorecards:view_delete": action(OWN),
+    "pilots:search": pages(SIGNED_IN),
     "scorecards:pilot": pages(SEES),
     "scorecards:list": pages(SIGNED_IN),
     "scorecards:list_export": pages(SIGNED_IN),
@@ -357,6 +362,7 @@ class World:
     users: dict[str, object]
     pilots: dict[tuple[str, str], PilotParts]  # (side, stage)
     tokens: dict[str, ApiToken]  # each signed-in user's own token
+    saved_views: dict[str, int]  # each signed-in user's own saved view
     reminders: dict[str, int]
     calendar_secret: str  # the sponsor's calendar feed
 
@@ -411,6 +417,10 @@ def build_world() -> World:
     tokens = {name: token_create(user=user, name="matrix")[0] for name, user in users.items()}
     running = pilots["owned", Stage.RUNNING].pilot
     reminders = {name: remind(user, running).pk for name, user in users.items()}
+    saved_views = {
+        name: saved_view_save(user=user, name="matrix", query="risk=watch").pk
+        for name, user in users.items()
+    }
     scorecards_recompute()
     secret = calendar_feed_of(users["sponsor"]).secret  # type: ignore[arg-type]
-    return World(users, pilots, tokens, reminders, secret)
+    return World(users, pilots, tokens, saved_views, reminders, secret)

@@ -105,7 +105,7 @@ def parameters(
     names: tuple[str, ...], key: str, world: World, who: str, side: str, stage: str
 ) -> dict[str, str]:
     parts = world.pilots[side, stage]
-    # Owned: the user's own token; foreign: someone else's.
+    # Owned: the user's own token (and saved view); foreign: someone else's.
     if side == "owned" and who in world.tokens:
         owner_of_token = who
     else:
@@ -117,6 +117,7 @@ def parameters(
         "task_id": parts.task_id,
         "membership_id": parts.membership_id,
         "token_id": world.tokens[owner_of_token].pk,
+        "view_id": world.saved_views[owner_of_token],
         "reminder_id": world.reminders["sponsor" if side == "owned" else "outsider"],
         "step": "basics",
         "item": "monitoring",
@@ -343,7 +344,7 @@ def test_every_cell_of_the_permission_matrix(db, today, capsys, record_property)
     for cell in cells():
         stage = cell.route.stage
         scoped = cell.route.scoped or any(
-            p in cell.params for p in ("reference", "token_id", "secret")
+            p in cell.params for p in ("reference", "token_id", "secret", "view_id")
         )
         for side in SIDES if scoped else ("owned",):
             for who in CAST:
