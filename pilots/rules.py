@@ -581,6 +581,11 @@ def start_overdue(
     )
 
 
+def review_due_by(*, submitted_on: date, rules: RuleSettings) -> date:
+    """The last day a submitted pilot's gate decision is within the review days."""
+    return submitted_on + timedelta(days=rules.review_days)
+
+
 def review_overdue_if_submitted_before(*, today: date, rules: RuleSettings) -> date:
     """A pilot submitted (local day) before this one has waited too long for its gate."""
     return today - timedelta(days=rules.review_days)

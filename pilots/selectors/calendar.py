@@ -17,7 +17,9 @@ nomination             the day the unanswered nomination is        the nominee
 hand over a task       its due date (to do, in progress)           its giver (assignee)
 receive a task         its due date (not done yet; "confirm        its receiver
                        receipt" once the giver completed it)       (``task_receiver_refusal``)
-gate decision          the planned start (proposed)                independent leads
+gate decision          the last day within the gate's time limit    independent leads
+                       (``rules.review_due_by``: the submission +
+                       the review days), else the planned start
 checkpoint             its deadline (running, undecided)           independent leads
 final decision         the end + grace (``rules.decision_due_by``) independent leads
 =====================  ==========================================  ======================
@@ -40,7 +42,13 @@ from pilots import rules, timeline
 from pilots.enums import Stage, TaskStatus
 from pilots.frame import formats
 from pilots.links import PilotLinks
-from pilots.models import CheckpointDecision, KnowledgeTransferTask, Pilot, PilotMembership
+from pilots.models import (
+    CheckpointDecision,
+    GateDecision,
+    KnowledgeTransferTask,
+    Pilot,
+    PilotMembership,
+)
 from pilots.permissions import (
     Role,
     is_independent_lead,
@@ -89,6 +97,9 @@ def calendar_items(user: User, *, today: date | None = None) -> list[CalendarIte
 
 def _pilots(user: User, *, lead: bool) -> list[Pilot]:
     latest = CheckpointDecision.objects.filter(pilot=OuterRef("pk")).order_by("-decided_at", "-pk")
+    submitted = GateDecision.objects.filter(pilot=OuterRef("pk"), to_stage=Stage.PROPOSED).order_by(
+        "-decided_at"
+    )
     pilots = Pilot.objects.filter(stage__in=Stage.OPEN)
     if not lead:  # a lead's calendar has the portfolio's decisions; anyone else's, their pilots
         pilots = pilots.filter(own_pilots_filter(user))
@@ -96,6 +107,7 @@ def _pilots(user: User, *, lead: bool) -> list[Pilot]:
         pilots.annotate(
             decided_for=Subquery(latest.values("window_opened_on")[:1]),
             decided_at=Subquery(latest.values("decided_at")[:1]),
+            submitted_at=Subquery(submitted.values("decided_at")[:1]),
         )
         # Only the user's own membership: pilot_roles reads it from here, no query a pilot.
         .prefetch_related(
@@ -179,15 +191,21 @@ def _pilot_items(
 
         if not is_independent_lead(roles):
             continue
-        if pilot.stage == Stage.PROPOSED and pilot.planned_start:
+        submitted_at = pilot.submitted_at  # type: ignore[attr-defined]
+        gate_by = (
+            rules.review_due_by(submitted_on=timezone.localdate(submitted_at), rules=settings_)
+            if submitted_at is not None
+            else pilot.planned_start
+        )
+        if pilot.stage == Stage.PROPOSED and gate_by is not None:
             items.append(
                 CalendarItem(
                     f"pilot-{pilot.pk}-gate",
-                    pilot.planned_start,
-                    pilot.planned_start,
+                    gate_by,
+                    gate_by,
                     _summary("Gate decision: approve or reject", pilot),
-                    "Submitted for review and waiting for a portfolio lead's gate decision "
-                    "before its planned start.",
+                    "Submitted for review and waiting for a portfolio lead's gate decision: "
+                    "after this day the leads are reminded that it waits too long.",
                     links.detail(reference, "decision"),
                 )
             )

@@ -15,7 +15,7 @@ from icalendar import Calendar
 
 from pilots.accounts.calendar import calendar_feed_of, calendar_feed_reset, secret_digest
 from pilots.enums import CheckpointChoice, OwnershipStatus, Stage, TaskStatus
-from pilots.models import CalendarFeed, CheckpointDecision, Pilot
+from pilots.models import CalendarFeed, CheckpointDecision, GateDecision, Pilot
 from tests import factories
 
 SITE = "https://pilotgate.example.com"
@@ -199,6 +199,23 @@ def test_the_sponsor_and_owner_of_an_approved_pilot_see_its_planned_start(cast):
             f"Planned start: start the pilot · {approved.reference} {approved.title}",
         )
     assert uid(f"pilot-{approved.pk}-start", ops) not in events(fetch(feed_url(ops)))
+
+
+def test_a_submitted_pilots_gate_decision_is_dated_by_the_gates_time_limit(cast, lead, settings):
+    settings.PILOTGATE_REVIEW_DAYS = 5
+    _ana, other, boss, _ops = cast
+    proposed = pilot(Stage.PROPOSED, sponsor=other, owner=boss, title="Submitted one")
+    GateDecision.objects.create(
+        pilot=proposed,
+        decided_by=other,
+        decided_at=datetime(2026, 2, 27, 12, tzinfo=UTC),
+        from_stage=Stage.DRAFT,
+        to_stage=Stage.PROPOSED,
+        rationale="Submitted for review.",
+    )
+    found = events(fetch(feed_url(lead)))
+    # Waiting more than 5 days from 27 Feb is overdue: the last day within is 4 Mar.
+    assert found[uid(f"pilot-{proposed.pk}-gate", lead)][:2] == (date(2026, 3, 4),) * 2
 
 
 def test_a_lead_sees_the_portfolios_decisions_but_not_on_pilots_they_sponsor(cast, lead):

@@ -180,7 +180,12 @@ def test_search_selector_matches_nothing_without_a_word(lead, churn):
 
 def test_header_search_box_on_every_signed_in_page(client, member):
     client.force_login(member)
-    for url in (reverse("home"), reverse("scorecards:list"), reverse("scorecards:dashboard"), SEARCH):
+    for url in (
+        reverse("home"),
+        reverse("scorecards:list"),
+        reverse("scorecards:dashboard"),
+        SEARCH,
+    ):
         page = client.get(url).content.decode()
         assert 'id="header-search-q"' in page, url
         assert f'hx-get="{SEARCH}"' in page
