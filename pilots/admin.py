@@ -32,6 +32,8 @@ from pilots.forms.passwords import AdminPasswordKeepTokensForm
 from pilots.frame import formats
 from pilots.models import (
     BusinessUnit,
+    Channel,
+    ChannelDelivery,
     CheckIn,
     ContractChange,
     ContractSnapshot,
@@ -49,6 +51,7 @@ from pilots.models import (
     Reminder,
     ReminderMute,
 )
+from pilots.reminders.channels import WebhookError, channel_test_send
 from pilots.selectors.pilots import pilot_events
 from pilots.services import gates, registration
 
@@ -447,6 +450,85 @@ class ContractChangeAdmin(ViewOnly, admin.ModelAdmin):
 @admin.register(BusinessUnit)
 class BusinessUnitAdmin(admin.ModelAdmin):
     search_fields = ("name",)
+
+
+class ChannelForm(forms.ModelForm):
+    """The webhook URL is a secret: typed, never shown again; empty keeps the current one."""
+
+    webhook_url = forms.CharField(
+        label="Incoming-webhook URL",
+        max_length=500,
+        required=False,
+        strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"class": "vTextField"}),
+        help_text="The URL Slack or Teams gave for the channel's incoming webhook (https). "
+        "It is a secret: once saved it is not shown again (leave this empty to keep it).",
+    )
+
+    class Meta:
+        model = Channel
+        fields = ("name", "kind", "webhook_url", "business_unit", "active")
+
+    def clean_webhook_url(self) -> str:
+        url = self.cleaned_data["webhook_url"]
+        if not url and self.instance.pk:
+            return self.instance.webhook_url
+        if not url:
+            raise ValidationError("Enter the channel's incoming-webhook URL.")
+        return url
+
+
+@admin.action(description="Send a test message", permissions=["change"])
+def send_test_message(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Channel]
+) -> None:
+    """Post a test message to each selected channel now, and say how it went."""
+    for channel in queryset.order_by("name"):
+        try:
+            channel_test_send(channel=channel)
+        except WebhookError as exc:
+            modeladmin.message_user(
+                request, f"{channel}: the test message failed: {exc}", messages.ERROR
+            )
+        else:
+            modeladmin.message_user(request, f"{channel}: the test message was sent.")
+
+
+@admin.register(Channel)
+class ChannelAdmin(admin.ModelAdmin):
+    """Slack and Teams channels: a business unit's, or the portfolio's (no business unit)."""
+
+    form = ChannelForm
+    list_display = ("name", "kind", "told_of", "active", "webhook")
+    list_filter = ("kind", "active", "business_unit")
+    list_select_related = ("business_unit",)
+    search_fields = ("name",)
+    readonly_fields = ("current_webhook",)
+    actions = (send_test_message,)
+
+    def get_fields(self, request: HttpRequest, obj: Channel | None = None) -> Any:
+        fields = ("name", "kind", "webhook_url", "business_unit", "active")
+        return ("name", "kind", "current_webhook", *fields[2:]) if obj else fields
+
+    @admin.display(description="Told of", ordering="business_unit__name")
+    def told_of(self, channel: Channel) -> str:
+        return str(channel.business_unit) if channel.business_unit else "The whole portfolio"
+
+    @admin.display(description="Webhook")
+    def webhook(self, channel: Channel) -> str:
+        return channel.webhook_masked
+
+    @admin.display(description="Current webhook")
+    def current_webhook(self, channel: Channel) -> str:
+        return channel.webhook_masked
+
+
+@admin.register(ChannelDelivery)
+class ChannelDeliveryAdmin(ViewOnly, admin.ModelAdmin):
+    list_display = ("channel", "pilot", "kind", "period", "status", "attempts", "sent_at")
+    list_filter = ("status", "kind", "channel")
+    search_fields = ("pilot__reference", "channel__name", "text")
+    list_select_related = ("channel", "pilot")
 
 
 @admin.register(InfrastructureAnswer)

@@ -267,3 +267,19 @@ class ReminderStatus(models.TextChoices):
     IN_APP = "in_app", "In the inbox only (no email address)"
     FAILED = "failed", "Email failed"
     CANCELLED = "cancelled", "Not sent: fixed before it went out"
+
+
+class ChannelKind(models.TextChoices):
+    """Where a channel's incoming webhook lives: it decides the message's JSON."""
+
+    SLACK = "slack", "Slack"
+    TEAMS = "teams", "Microsoft Teams"
+
+
+class ChannelDeliveryStatus(models.TextChoices):
+    """A channel message's delivery; the values the reminders' redelivery shares."""
+
+    PENDING = "pending", "Waiting to be sent"
+    SENDING = "sending", "Being sent"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"

@@ -17,10 +17,16 @@ from django.utils import timezone
 
 from pilots.accounts.tasks import password_reset_send
 from pilots.models import Heartbeat
-from pilots.reminders.tasks import reminder_deliver, reminders_redeliver, reminders_sweep
+from pilots.reminders.tasks import (
+    channel_deliver,
+    reminder_deliver,
+    reminders_redeliver,
+    reminders_sweep,
+)
 from pilots.services.outbox import outbox_relay_pending
 
 __all__ = [
+    "channel_deliver",
     "heartbeat_record",
     "outbox_relay",
     "password_reset_send",

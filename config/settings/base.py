@@ -545,6 +545,9 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.2,
     "interval_max": 0.2,
 }
+# Slack/Teams incoming webhooks must be https; true also allows http (a local
+# receiver in tests). Never in production: the URL is a secret sent in clear.
+PILOTGATE_WEBHOOK_ALLOW_HTTP = env.bool("PILOTGATE_WEBHOOK_ALLOW_HTTP", default=False)
 # Beat's scheduler records that beat itself is alive (for /health/).
 CELERY_BEAT_SCHEDULER = "config.celery:Scheduler"
 # /health/ answers 503 when beat has not recorded itself, no worker has run beat's

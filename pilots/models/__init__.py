@@ -6,6 +6,7 @@ other code writes it. Choices and stage policy live in ``pilots.enums``.
 """
 
 from pilots.models.accounts import ApiToken, CalendarFeed
+from pilots.models.channels import Channel, ChannelDelivery
 from pilots.models.checkins import CheckIn
 from pilots.models.contract import ContractChange, ContractSnapshot
 from pilots.models.handover import KnowledgeTransferTask
@@ -21,6 +22,8 @@ __all__ = [
     "ApiToken",
     "BusinessUnit",
     "CalendarFeed",
+    "Channel",
+    "ChannelDelivery",
     "CheckIn",
     "CheckpointDecision",
     "ContractChange",

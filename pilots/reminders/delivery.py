@@ -8,7 +8,7 @@ from smtplib import SMTPException
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db.models import F, Q, Subquery
+from django.db.models import F, Model, Q, Subquery
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -123,7 +123,9 @@ def _close_quietly(server) -> None:
         log.warning("closing the mail connection failed after delivery: %s", exc)
 
 
-def reminders_redeliver(*, now: datetime | None = None, limit: int = 500) -> list[int]:
+def reminders_redeliver(
+    *, now: datetime | None = None, limit: int = 500, model: type[Model] = Reminder
+) -> list[int]:
     """Release reminders whose delivery was lost (never queued, worker killed); return their ids.
 
     Stuck means sending under a claim older than ``CLAIM_TIMEOUT`` (its worker
@@ -134,7 +136,8 @@ def reminders_redeliver(*, now: datetime | None = None, limit: int = 500) -> lis
     same transaction, through the outbox).
 
     A mail server that had accepted a message just before its worker died
-    receives it again: at most one duplicate per send in flight.
+    receives it again: at most one duplicate per send in flight. ``model`` may be
+    ``ChannelDelivery``, whose statuses (pending, sending, failed) are the same.
     """
     now = now or timezone.now()
     cut = now - REDELIVER_AFTER
@@ -142,16 +145,16 @@ def reminders_redeliver(*, now: datetime | None = None, limit: int = 500) -> lis
         Q(status=ReminderStatus.PENDING)
         & (Q(claimed_at__lt=cut) | Q(claimed_at__isnull=True, created_at__lt=cut))
     )
-    Reminder.objects.filter(stuck, attempts__gte=MAX_ATTEMPTS).update(
+    model._default_manager.filter(stuck, attempts__gte=MAX_ATTEMPTS).update(
         status=ReminderStatus.FAILED, last_error="Gave up: no delivery after repeated attempts."
     )
-    batch = Reminder.objects.filter(stuck).order_by("pk").values("pk")[:limit]
+    batch = model._default_manager.filter(stuck).order_by("pk").values("pk")[:limit]
     # Conditional on still being stuck: a row a worker claims meanwhile is left alone.
-    Reminder.objects.filter(stuck, pk__in=Subquery(batch)).update(
+    model._default_manager.filter(stuck, pk__in=Subquery(batch)).update(
         status=ReminderStatus.PENDING, claimed_at=now
     )
     return list(
-        Reminder.objects.filter(status=ReminderStatus.PENDING, claimed_at=now)
+        model._default_manager.filter(status=ReminderStatus.PENDING, claimed_at=now)
         .order_by("pk")
         .values_list("pk", flat=True)
     )

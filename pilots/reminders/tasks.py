@@ -1,4 +1,5 @@
-"""The reminder tasks: the daily sweep, one delivery per reminder, and redelivery.
+"""The reminder tasks: the daily sweep, one delivery per reminder or channel message,
+and redelivery.
 
 Task names stay ``pilots.*`` (beat's schedule and queued tasks refer to them).
 """
@@ -6,14 +7,17 @@ Task names stay ``pilots.*`` (beat's schedule and queued tasks refer to them).
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import date
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.db import transaction
 
 from pilots.enums import ReminderStatus
-from pilots.reminders import delivery, sweep
+from pilots.models import ChannelDelivery
+from pilots.reminders import channels, delivery, sweep
 from pilots.services import notifications
+from pilots.services.channels import channel_deliveries_enqueue
 
 # Retry countdowns for a failed email: 30 s, 1, 2, 4, 8 min, capped at 10 min,
 # with jitter. Short on purpose: a reminder is never scheduled with a long ETA.
@@ -25,6 +29,16 @@ def retry_countdown(retries: int) -> int:
     """Exponential backoff with full jitter in its upper half, never above the cap."""
     ceiling = min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2**retries)
     return random.randint(ceiling // 2, ceiling)  # noqa: S311 (jitter, not security)
+
+
+def _retried(task: Task, send: Callable[[], str]) -> str:
+    """``send()``'s outcome; after a failed attempt, a retry with backoff (or ``failed``)."""
+    try:
+        return send()
+    except delivery.DeliveryFailed as exc:
+        if exc.final:
+            return ReminderStatus.FAILED
+        raise task.retry(exc=exc, countdown=retry_countdown(exc.attempts - 1)) from exc
 
 
 @shared_task(name="pilots.reminders_sweep", time_limit=10 * 60, soft_time_limit=9 * 60)
@@ -45,18 +59,28 @@ def reminders_sweep(*, day: str | None = None) -> dict[str, object]:
 )
 def reminder_deliver(self, *, reminder_id: int) -> str:
     """Email one reminder; on an SMTP failure retry with backoff until it is marked failed."""
-    try:
-        return delivery.reminder_deliver(reminder_id=reminder_id)
-    except delivery.DeliveryFailed as exc:
-        if exc.final:
-            return ReminderStatus.FAILED
-        raise self.retry(exc=exc, countdown=retry_countdown(exc.attempts - 1)) from exc
+    return _retried(self, lambda: delivery.reminder_deliver(reminder_id=reminder_id))
+
+
+@shared_task(
+    bind=True,
+    name="pilots.channel_deliver",
+    time_limit=60,
+    soft_time_limit=45,
+    max_retries=None,  # the row's attempt count decides, as for reminders
+)
+def channel_deliver(self, *, delivery_id: int) -> str:
+    """Post one channel message; on a failure retry with backoff until it is marked failed."""
+    return _retried(self, lambda: channels.channel_deliver(delivery_id=delivery_id))
 
 
 @shared_task(name="pilots.reminders_redeliver", time_limit=5 * 60, soft_time_limit=4 * 60)
 def reminders_redeliver() -> int:
-    """Queue again the reminders whose delivery was lost; the claim keeps it to one email."""
+    """Queue again the reminders and channel messages whose delivery was lost; the
+    claim keeps each to one send."""
     with transaction.atomic():  # released and queued (in the outbox) together
         ids = delivery.reminders_redeliver()
         notifications.enqueue_deliveries(ids)
-    return len(ids)
+        posts = delivery.reminders_redeliver(model=ChannelDelivery)
+        channel_deliveries_enqueue(posts)
+    return len(ids) + len(posts)

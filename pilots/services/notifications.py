@@ -32,6 +32,7 @@ from django.utils import timezone
 from pilots.enums import PORTFOLIO_LEADS_GROUP, OwnershipStatus, ReminderKind
 from pilots.links import PilotLinks
 from pilots.models import Pilot, PilotEvent, Reminder, ReminderMute
+from pilots.services.channels import channel_notices_record
 from pilots.services.outbox import OutboxRelay, outbox_record
 
 # The reminders' delivery task (``pilots.reminders.tasks``), sent by name through the
@@ -214,6 +215,10 @@ def event_notify(
     )
     # A saved pilot always has its reference (``registration.pilot_insert``).
     link = _link(PilotLinks(), pilot.reference or "", notice.section, task_id)
+    if not _skipping.get():  # the Slack/Teams channels: once per event, whoever is told
+        channel_notices_record(
+            pilot=pilot, kind=kind, period=f"E{event.pk}", text=fit(reason), link=link
+        )
     recipients = {pk for pk in to if pk is not None and pk != event.actor_id}
     return notices_record(
         [(pilot.pk, kind, pk, reason, notice.action, link) for pk in sorted(recipients)],
@@ -320,6 +325,10 @@ def risk_worsened_notify(changes: list[RiskChange], *, day: date) -> list[int]:
         )
         action = "Open the scorecard and fix what it lists first."
         period = f"R{day.isoformat()}-{change.level}"
+        if not _skipping.get():
+            channel_notices_record(
+                pilot=pilot, kind=K.RISK_WORSENED, period=period, text=fit(reason), link=change.link
+            )
         for pk in sorted({pk for pk in pilot_people(pilot) if pk is not None}):
             by_period.setdefault(period, []).append(
                 (pilot.pk, K.RISK_WORSENED, pk, reason, action, change.link)

@@ -15,7 +15,7 @@ from django.utils import timezone
 from config.celery import app
 from pilots.enums import OwnershipStatus, ReminderKind, ReminderStatus, Stage
 from pilots.models import Heartbeat, Reminder
-from pilots.reminders import delivery, rules
+from pilots.reminders import channels, delivery, rules
 from pilots.tasks import heartbeat_record
 from tests import factories
 from tests.integration.processes import celery, database_url, solo_worker
@@ -38,6 +38,7 @@ def test_broker_redelivery_outlasts_every_task_time_limit_and_retry_countdown():
         "pilots.reminders_sweep",
         "pilots.reminder_deliver",
         "pilots.reminders_redeliver",
+        "pilots.channel_deliver",
     } <= set(ours)
     for name, task in ours.items():
         hard_limit = task.time_limit or app.conf.task_time_limit
@@ -45,6 +46,9 @@ def test_broker_redelivery_outlasts_every_task_time_limit_and_retry_countdown():
         assert hard_limit + tasks.RETRY_MAX_SECONDS < timeout, name
     # A delivery's claim outlives the delivery task, so a live send is never taken over.
     assert ours["pilots.reminder_deliver"].time_limit < delivery.CLAIM_TIMEOUT.total_seconds()
+    assert ours["pilots.channel_deliver"].time_limit < delivery.CLAIM_TIMEOUT.total_seconds()
+    # A hung webhook fails the attempt before the task's soft time limit.
+    assert ours["pilots.channel_deliver"].soft_time_limit > channels.POST_TIMEOUT
     assert delivery.REDELIVER_AFTER.total_seconds() > tasks.RETRY_MAX_SECONDS
     # A hung mail server fails the attempt before the task's soft time limit.
     assert ours["pilots.reminder_deliver"].soft_time_limit > settings.EMAIL_TIMEOUT
