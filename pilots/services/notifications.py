@@ -52,11 +52,14 @@ class Notice:
     ``title``, ``subject`` (the event's subject: a task's title, a stage move) and
     ``why`` (the event's reason, with a leading space, or nothing). ``section`` is
     the part of the pilot page where it is done (``task``: that task's card).
+    ``channel``: the sentence for a Slack or Teams channel, where "you" would name
+    nobody (the same fields); empty when ``reason`` reads well to a whole team.
     """
 
     reason: str
     action: str
     section: str
+    channel: str = ""
 
 
 NOTICES: dict[str, Notice] = {
@@ -64,17 +67,22 @@ NOTICES: dict[str, Notice] = {
         "{actor} nominated you as the business owner of {pilot} {title}.",
         "Read what it asks of you, then accept or decline the nomination.",
         "nomination",
+        "{actor} nominated a business owner for {pilot} {title}: the nomination waits "
+        "for an answer.",
     ),
     K.OPERATIONS_NAMED: Notice(
         "{actor} named you the operations owner of {pilot} {title}: you will run it "
         "after the handover.",
         "Look at the pilot and its handover plan.",
         "people",
+        "{actor} named the operations owner of {pilot} {title}, who will run it after "
+        "the handover.",
     ),
     K.MEMBER_ADDED: Notice(
         "{actor} added you to the team of {pilot} {title}.",
         "Look at the pilot and the tasks assigned to you.",
         "people",
+        "{actor} added a member to the team of {pilot} {title}.",
     ),
     K.OWNERSHIP_ACCEPTED: Notice(
         "{actor} accepted the business ownership of {pilot} {title}.",
@@ -120,12 +128,15 @@ NOTICES: dict[str, Notice] = {
         "{actor} assigned you the knowledge-transfer task “{subject}” of {pilot} {title}.",
         "Hand it over by its due date, then complete it with the evidence.",
         "task",
+        "{actor} assigned the knowledge-transfer task “{subject}” of {pilot} {title}.",
     ),
     K.TASK_COMPLETED: Notice(
         "{actor} completed the knowledge-transfer task “{subject}” of {pilot} {title}: "
         "it waits for your confirmation.",
         "Check the evidence, then confirm receipt, or decline saying what is missing.",
         "task",
+        "{actor} completed the knowledge-transfer task “{subject}” of {pilot} {title}: "
+        "it waits for its receiver's confirmation.",
     ),
     K.TASK_CONFIRMED: Notice(
         "{actor} confirmed receipt of the knowledge-transfer task “{subject}” of {pilot} {title}.",
@@ -206,18 +217,23 @@ def event_notify(
     notice = NOTICES[kind]
     pilot = event.pilot
     why = f" {event.reason.strip()}" if event.reason.strip() else ""
-    reason = notice.reason.format(
-        actor=_name(event.actor),
-        pilot=pilot.reference,
-        title=pilot.title,
-        subject=event.subject,
-        why=why,
-    )
+    fields = {
+        "actor": _name(event.actor),
+        "pilot": pilot.reference,
+        "title": pilot.title,
+        "subject": event.subject,
+        "why": why,
+    }
+    reason = notice.reason.format(**fields)
     # A saved pilot always has its reference (``registration.pilot_insert``).
     link = _link(PilotLinks(), pilot.reference or "", notice.section, task_id)
     if not _skipping.get():  # the Slack/Teams channels: once per event, whoever is told
         channel_notices_record(
-            pilot=pilot, kind=kind, period=f"E{event.pk}", text=fit(reason), link=link
+            pilot=pilot,
+            kind=kind,
+            period=f"E{event.pk}",
+            text=fit((notice.channel or notice.reason).format(**fields)),
+            link=link,
         )
     recipients = {pk for pk in to if pk is not None and pk != event.actor_id}
     return notices_record(

@@ -4,6 +4,7 @@ a real HTTP POST to a local receiver (never a real service, never a mock of HTTP
 from __future__ import annotations
 
 import json
+import re
 import threading
 import uuid
 from collections.abc import Iterator
@@ -20,7 +21,7 @@ from pilots.enums import ChannelDeliveryStatus, ChannelKind, ReminderKind
 from pilots.models import Channel, ChannelDelivery, OutboxMessage, PilotEvent
 from pilots.reminders import channels, delivery
 from pilots.reminders import tasks as reminder_tasks
-from pilots.services import ownership
+from pilots.services import ownership, registration
 from pilots.services.channels import channel_notices_record
 from scorecards.services import scorecards_recompute
 from tests import factories
@@ -347,3 +348,24 @@ def test_two_workers_delivering_the_same_rows_post_each_once(receiver):
     assert sorted(outcomes).count("sent") == len(rows)
     assert len(receiver.posts) == len(rows)
     assert set(ChannelDelivery.objects.values_list("status", flat=True)) == {S.SENT}
+
+
+@pytest.mark.parametrize("kind", sorted(ReminderKind.EVENTS - {ReminderKind.RISK_WORSENED}))
+def test_a_channels_sentence_names_no_you(kind):
+    """A channel is read by a whole team: its sentence never says "you" or "your"."""
+    from pilots.services.notifications import NOTICES
+
+    notice = NOTICES[kind]
+    sentence = (notice.channel or notice.reason).format(
+        actor="Ada", pilot="PIL-0042", title="Claims triage", subject="Runbook", why=""
+    )
+    assert not re.search(r"\byou(r)?\b", sentence, re.IGNORECASE), sentence
+
+
+def test_a_team_change_reaches_the_channel_in_the_third_person(fresh, sponsor, receiver):
+    channel(receiver, "unit", fresh.business_unit)
+    registration.member_add(pilot=fresh, by=sponsor, user=factories.UserFactory())
+    assert deliver_queued() == ["sent"]
+    (text,) = [post["text"] for _path, post in receiver.posts]
+    assert text.startswith(f"{sponsor.get_full_name()} added a member to the team of ")
+    assert not re.search(r"\byou\b", text)
