@@ -29,9 +29,7 @@ def test_a_lead_finds_a_pilot_created_a_minute_ago_by_typing_in_the_header(
 ):
     page: Page = sign_in(lead)
     page.goto(f"{live_server.url}/pilots/")
-    box = page.get_by_role(
-        "searchbox", name="Search pilots by reference, title, person or business unit"
-    )
+    box = page.get_by_role("searchbox", name="Find a pilot")
     box.press_sequentially("freight recon", delay=40)  # part of its title; no Enter
     suggestion = page.locator("#header-search-suggestions").get_by_role(
         "link", name=re.compile(fresh_pilot.reference)
