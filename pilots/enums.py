@@ -267,3 +267,13 @@ class ReminderStatus(models.TextChoices):
     IN_APP = "in_app", "In the inbox only (no email address)"
     FAILED = "failed", "Email failed"
     CANCELLED = "cancelled", "Not sent: fixed before it went out"
+    # The recipient chose a digest for its kind: held, then emailed in one digest.
+    HELD = "held", "Held for the recipient's digest"
+    DIGESTED = "digested", "Emailed in a digest"
+
+
+class DigestCadence(models.TextChoices):
+    """How often a person's digest of the kinds they chose is emailed (no row: at once)."""
+
+    DAILY = "daily", "Daily digest"
+    WEEKLY = "weekly", "Weekly digest (Mondays)"

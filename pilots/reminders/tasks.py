@@ -1,4 +1,4 @@
-"""The reminder tasks: the daily sweep, one delivery per reminder, and redelivery.
+"""The reminder tasks: the daily sweep, one delivery per reminder, redelivery, and digests.
 
 Task names stay ``pilots.*`` (beat's schedule and queued tasks refer to them).
 """
@@ -6,14 +6,17 @@ Task names stay ``pilots.*`` (beat's schedule and queued tasks refer to them).
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import date
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.db import transaction
 
 from pilots.enums import ReminderStatus
-from pilots.reminders import delivery, sweep
+from pilots.models import Digest
+from pilots.reminders import delivery, digests, sweep
 from pilots.services import notifications
+from pilots.services.outbox import outbox_record
 
 # Retry countdowns for a failed email: 30 s, 1, 2, 4, 8 min, capped at 10 min,
 # with jitter. Short on purpose: a reminder is never scheduled with a long ETA.
@@ -45,18 +48,41 @@ def reminders_sweep(*, day: str | None = None) -> dict[str, object]:
 )
 def reminder_deliver(self, *, reminder_id: int) -> str:
     """Email one reminder; on an SMTP failure retry with backoff until it is marked failed."""
+    return _deliver_or_retry(self, lambda: delivery.reminder_deliver(reminder_id=reminder_id))
+
+
+def _deliver_or_retry(task: Task, deliver: Callable[[], str]) -> str:
     try:
-        return delivery.reminder_deliver(reminder_id=reminder_id)
+        return deliver()
     except delivery.DeliveryFailed as exc:
         if exc.final:
             return ReminderStatus.FAILED
-        raise self.retry(exc=exc, countdown=retry_countdown(exc.attempts - 1)) from exc
+        raise task.retry(exc=exc, countdown=retry_countdown(exc.attempts - 1)) from exc
 
 
 @shared_task(name="pilots.reminders_redeliver", time_limit=5 * 60, soft_time_limit=4 * 60)
 def reminders_redeliver() -> int:
-    """Queue again the reminders whose delivery was lost; the claim keeps it to one email."""
+    """Queue again the reminders (and digests) whose delivery was lost; the claim keeps it
+    to one email."""
     with transaction.atomic():  # released and queued (in the outbox) together
         ids = delivery.reminders_redeliver()
         notifications.enqueue_deliveries(ids)
-    return len(ids)
+        digest_ids = delivery.reminders_redeliver(model=Digest)
+        outbox_record(digests.DELIVER_TASK, [{"digest_id": pk} for pk in digest_ids])
+    return len(ids) + len(digest_ids)
+
+
+@shared_task(name="pilots.digests_record", time_limit=5 * 60, soft_time_limit=4 * 60)
+def digests_record(*, cadence: str, day: str | None = None) -> int:
+    """Record the day's (or week's) digests and queue their emails; a re-run records none."""
+    return len(
+        digests.digests_record(cadence=cadence, day=date.fromisoformat(day) if day else None)
+    )
+
+
+@shared_task(
+    bind=True, name="pilots.digest_deliver", time_limit=60, soft_time_limit=45, max_retries=None
+)
+def digest_deliver(self, *, digest_id: int) -> str:
+    """Email one digest; on an SMTP failure retry with backoff until it is marked failed."""
+    return _deliver_or_retry(self, lambda: digests.digest_deliver(digest_id=digest_id))
