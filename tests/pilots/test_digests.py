@@ -242,3 +242,15 @@ def test_the_leads_log_shows_held_and_digested_items_truthfully(client, lead, pi
     (digest_id,) = digests.digests_record(cadence=DigestCadence.DAILY, day=DAY)
     digests.digest_deliver(digest_id=digest_id)
     assert "emailed in a digest" in client.get(reverse("pilots:reminders")).content.decode()
+
+
+def test_staff_see_digests_and_choices_in_the_admin_read_only(client, admin_user, pilot, daily):
+    notice(pilot, daily, K.PILOT_STARTED, 1)
+    (digest_id,) = digests.digests_record(cadence=DigestCadence.DAILY, day=DAY)
+    client.force_login(admin_user)
+    page = client.get(reverse("admin:pilots_digest_changelist")).content.decode()
+    assert DAY.isoformat() in page
+    choices = client.get(reverse("admin:pilots_digestchoice_changelist")).content.decode()
+    assert "Pilot started" in choices
+    change = client.get(reverse("admin:pilots_digest_change", args=[digest_id]))
+    assert 'name="_save"' not in change.content.decode()
