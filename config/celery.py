@@ -78,6 +78,19 @@ def _schedule_periodic_jobs(sender: Celery, **kwargs: object) -> None:
             "schedule": crontab(hour=settings.PILOTGATE_DIGEST_HOUR, minute=0, day_of_week=1),
             "kwargs": {"cadence": "weekly"},
         },
+        **(
+            {
+                # The leads' portfolio digest (pilots.reminders.portfolio).
+                "portfolio-digest": {
+                    "task": "pilots.portfolio_digests_record",
+                    "schedule": crontab(
+                        hour=settings.PILOTGATE_DIGEST_HOUR, minute=0, day_of_week=1
+                    ),
+                }
+            }
+            if settings.PILOTGATE_PORTFOLIO_DIGEST
+            else {}
+        ),
         # Every scorecard for the new day (time moves reasons), and the weekly snapshot.
         "scorecards-nightly": {
             "task": "scorecards.nightly",

@@ -277,3 +277,8 @@ class DigestCadence(models.TextChoices):
 
     DAILY = "daily", "Daily digest"
     WEEKLY = "weekly", "Weekly digest (Mondays)"
+    # The leads' weekly portfolio digest (``PILOTGATE_PORTFOLIO_DIGEST``): not a choice.
+    PORTFOLIO = "portfolio", "Weekly portfolio digest"
+
+    #: What a person may choose per kind in their profile.
+    PERSONAL = nonmember(frozenset({"daily", "weekly"}))

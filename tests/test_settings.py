@@ -277,6 +277,15 @@ def test_digests_go_out_daily_and_on_mondays_at_the_configured_local_hour():
     assert weekly.stdout.startswith("pilots.digests_record <crontab: 0 6 * * 1 (m/h/dM/MY/d)>")
 
 
+def test_the_portfolio_digest_goes_out_on_mondays_unless_turned_off():
+    on = beat_schedule("portfolio-digest", PILOTGATE_DIGEST_HOUR="8")
+    assert on.returncode == 0, on.stderr
+    assert on.stdout.startswith("pilots.portfolio_digests_record <crontab: 0 8 * * 1 ")
+    off = beat_schedule("portfolio-digest", PILOTGATE_PORTFOLIO_DIGEST="false")
+    assert off.returncode != 0
+    assert "KeyError: 'portfolio-digest'" in off.stderr
+
+
 @pytest.mark.parametrize("value", ["24", "-1", "seven"])
 def test_malformed_digest_hour_stops_start_up(value):
     result = load_settings(

@@ -338,6 +338,8 @@ if PILOTGATE_DIGEST_HOUR > 23:
     raise ImproperlyConfigured(
         f"PILOTGATE_DIGEST_HOUR must be 0 to 23, got {PILOTGATE_DIGEST_HOUR}"
     )
+# The leads' weekly portfolio digest (Mondays at PILOTGATE_DIGEST_HOUR); false: none.
+PILOTGATE_PORTFOLIO_DIGEST = env.bool("PILOTGATE_PORTFOLIO_DIGEST", default=True)
 # Local time of the nightly scorecard recompute (and the weekly snapshot).
 PILOTGATE_SCORECARDS_AT = clock_time("PILOTGATE_SCORECARDS_AT", "02:30")
 

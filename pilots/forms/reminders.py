@@ -47,7 +47,8 @@ class DigestChoiceForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        choices = [(AT_ONCE, "At once"), *DigestCadence.choices]
+        personal = [c for c in DigestCadence.choices if c[0] in DigestCadence.PERSONAL]
+        choices = [(AT_ONCE, "At once"), *personal]
         for kind in ReminderKind:
             self.fields[kind.value] = forms.ChoiceField(
                 label=kind.label, required=False, choices=choices

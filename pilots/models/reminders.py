@@ -92,7 +92,9 @@ class DigestChoice(models.Model):
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="digest_choices")
     kind = models.CharField(max_length=30, choices=ReminderKind.choices)
-    cadence = models.CharField(max_length=10, choices=DigestCadence.choices)
+    cadence = models.CharField(
+        max_length=10, choices=[c for c in DigestCadence.choices if c[0] in DigestCadence.PERSONAL]
+    )
 
     class Meta:
         constraints = [
@@ -101,7 +103,8 @@ class DigestChoice(models.Model):
                 condition=Q(kind__in=ReminderKind.values), name="digest_choice_kind_valid"
             ),
             models.CheckConstraint(
-                condition=Q(cadence__in=DigestCadence.values), name="digest_choice_cadence_valid"
+                condition=Q(cadence__in=sorted(DigestCadence.PERSONAL)),
+                name="digest_choice_cadence_valid",
             ),
         ]
 

@@ -23,7 +23,7 @@ in the next daily digest, so nothing held is ever left behind.
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -38,6 +38,8 @@ from django.utils import timezone
 from pilots.enums import DigestCadence, ReminderKind, ReminderStatus
 from pilots.models import Digest, DigestChoice, Reminder
 from pilots.reminders.delivery import DeliveryFailed, claim, send
+from pilots.reminders.portfolio import PortfolioWeek, portfolio_week
+from pilots.services.notifications import portfolio_lead_ids
 from pilots.services.outbox import outbox_record
 
 # The digest's delivery task (``pilots.reminders.tasks``), sent by name through the outbox.
@@ -57,7 +59,7 @@ def digest_choices_set(*, user: User, choices: dict[str, str]) -> dict[str, str]
     refused = sorted(set(choices) - set(ReminderKind.values))
     if refused:
         raise ValidationError({"__all__": f"Unknown kinds of reminder: {', '.join(refused)}."})
-    if bad := sorted(c for c in set(choices.values()) if c not in DigestCadence.values):
+    if bad := sorted(c for c in set(choices.values()) if c not in DigestCadence.PERSONAL):
         raise ValidationError({"__all__": f"Unknown digest: {', '.join(bad)}."})
     with transaction.atomic():
         DigestChoice.objects.filter(user_id=user.pk).delete()
@@ -102,18 +104,35 @@ def digests_record(*, cadence: str, day: date | None = None) -> list[int]:
     same period got there first). A fixed number of queries however many people.
     """
     day = day or timezone.localdate()
-    period = digest_period(cadence, day)
-    run = uuid.uuid4()
     held = _held_for(cadence)
     recipients = sorted(set(held.values_list("recipient_id", flat=True)))
+    mine = _digests_insert(recipients, cadence=cadence, period=digest_period(cadence, day))
+    held.filter(recipient_id__in=mine.values("recipient_id")).update(
+        digest_id=Subquery(mine.filter(recipient_id=OuterRef("recipient_id")).values("pk")[:1])
+    )
+    return _digests_queue(mine)
+
+
+@transaction.atomic
+def portfolio_digests_record(*, day: date | None = None) -> list[int]:
+    """Record the week's portfolio digest for every active lead and queue the emails."""
+    period = digest_period(DigestCadence.WEEKLY, day or timezone.localdate())
+    return _digests_queue(
+        _digests_insert(portfolio_lead_ids(), cadence=DigestCadence.PORTFOLIO, period=period)
+    )
+
+
+def _digests_insert(recipients: list[int], *, cadence: str, period: str) -> QuerySet[Digest]:
+    """Insert the period's digests with ON CONFLICT DO NOTHING; those this run inserted."""
+    run = uuid.uuid4()
     Digest.objects.bulk_create(
         [Digest(recipient_id=pk, cadence=cadence, period=period, run=run) for pk in recipients],
         ignore_conflicts=True,
     )
-    mine = Digest.objects.filter(run=run)
-    held.filter(recipient_id__in=mine.values("recipient_id")).update(
-        digest_id=Subquery(mine.filter(recipient_id=OuterRef("recipient_id")).values("pk")[:1])
-    )
+    return Digest.objects.filter(run=run)
+
+
+def _digests_queue(mine: QuerySet[Digest]) -> list[int]:
     ids = list(mine.order_by("pk").values_list("pk", flat=True))
     outbox_record(DELIVER_TASK, [{"digest_id": pk} for pk in ids])
     return ids
@@ -135,6 +154,8 @@ def digest_deliver(*, digest_id: int) -> str:
         return "skipped"
     digest = Digest.objects.select_related("recipient").get(pk=digest_id)
     mine = Digest.objects.filter(pk=digest_id, status=ReminderStatus.SENDING, claimed_at=now)
+    if digest.cadence == DigestCadence.PORTFOLIO:
+        return _portfolio_deliver(digest, mine)
     items = Reminder.objects.filter(digest_id=digest_id, status=ReminderStatus.HELD)
     listed = list(items.select_related("pilot").order_by("created_at", "pk"))
     if not listed:
@@ -152,6 +173,48 @@ def digest_deliver(*, digest_id: int) -> str:
         raise
     items.update(status=ReminderStatus.DIGESTED, emailed_at=timezone.now())
     return ReminderStatus.EMAILED
+
+
+def _portfolio_deliver(digest: Digest, mine: QuerySet[Digest]) -> str:
+    """The lead's portfolio digest: the seven days before its ISO week; none if empty."""
+    year, _, week_number = digest.period.partition("-W")
+    last_day = date.fromisocalendar(int(year), int(week_number), 1) - timedelta(days=1)
+    week = portfolio_week(digest.recipient, last_day=last_day)
+    if week.empty or not digest.recipient.email:
+        mine.update(status=ReminderStatus.CANCELLED if week.empty else ReminderStatus.IN_APP)
+        return ReminderStatus.CANCELLED if week.empty else ReminderStatus.IN_APP
+    send(portfolio_email(digest, week), mine=mine, attempts=digest.attempts)
+    return ReminderStatus.EMAILED
+
+
+def portfolio_email(digest: Digest, week: PortfolioWeek) -> EmailMultiAlternatives:
+    site = settings.SITE_URL
+    sections = [
+        ("Newly at risk", week.at_risk),
+        ("Waiting for a gate decision", week.to_review),
+        ("Reviews overdue", week.reviews_overdue),
+        ("Checkpoints due", week.checkpoints_due),
+        ("Final decisions due", week.decisions_due),
+        ("Graduated", week.graduated),
+        ("Stopped", week.stopped),
+    ]
+    context = {
+        "digest": digest,
+        "recipient": digest.recipient,
+        "week": week,
+        "site": site,
+        "sections": [(title, lines) for title, lines in sections if lines],
+        "portfolio_url": site + reverse("scorecards:dashboard"),
+    }
+    message = EmailMultiAlternatives(
+        subject=f"Pilotgate portfolio: the week to {week.last_day:%-d %b %Y}",
+        body=render_to_string("emails/portfolio_digest.txt", context),
+        to=[digest.recipient.email],
+    )
+    message.attach_alternative(
+        render_to_string("emails/portfolio_digest.html", context), "text/html"
+    )
+    return message
 
 
 def digest_email(digest: Digest, items: list[Reminder]) -> EmailMultiAlternatives:

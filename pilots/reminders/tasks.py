@@ -80,6 +80,12 @@ def digests_record(*, cadence: str, day: str | None = None) -> int:
     )
 
 
+@shared_task(name="pilots.portfolio_digests_record", time_limit=5 * 60, soft_time_limit=4 * 60)
+def portfolio_digests_record() -> int:
+    """Record this week's portfolio digest for each lead and queue the emails; once a week."""
+    return len(digests.portfolio_digests_record())
+
+
 @shared_task(
     bind=True, name="pilots.digest_deliver", time_limit=60, soft_time_limit=45, max_retries=None
 )

@@ -3,7 +3,7 @@ goes out in one email a day or week, exactly once, retried on an SMTP failure.""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from unittest import mock
 
 import pytest
@@ -12,9 +12,9 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from pilots.enums import DigestCadence, ReminderKind, ReminderStatus
-from pilots.models import Digest, DigestChoice, OutboxMessage, Pilot, Reminder
-from pilots.reminders import delivery, digests, tasks
+from pilots.enums import DigestCadence, ReminderKind, ReminderStatus, Stage
+from pilots.models import Digest, DigestChoice, GateDecision, OutboxMessage, Pilot, Reminder
+from pilots.reminders import delivery, digests, portfolio, tasks
 from pilots.reminders.inbox import inbox_of
 from tests import factories
 from tests.pilots.test_reminder_sweep import failing_then_working
@@ -26,16 +26,15 @@ DIGEST_TASK = "pilots.digest_deliver"
 
 def notice(pilot: Pilot, user, kind: str, n: int) -> Reminder:
     """An event notification recorded for ``user`` and delivered (held or emailed)."""
-    row = Reminder.objects.create(
-        pilot=pilot,
-        kind=kind,
-        recipient=user,
+    row = recorded(
+        pilot,
+        user,
+        kind,
+        DAY,
+        f"Reason {n} for {pilot.reference}.",
         period=f"E{n}",
-        day=DAY,
-        sweep="00000000-0000-0000-0000-000000000000",
-        reason=f"Reason {n} for {pilot.reference}.",
         action=f"Action {n}.",
-        link=f"/pilots/{pilot.reference}/",
+        status=ReminderStatus.PENDING,
     )
     delivery.reminder_deliver(reminder_id=row.pk)
     row.refresh_from_db()
@@ -254,3 +253,115 @@ def test_staff_see_digests_and_choices_in_the_admin_read_only(client, admin_user
     assert "Pilot started" in choices
     change = client.get(reverse("admin:pilots_digest_change", args=[digest_id]))
     assert 'name="_save"' not in change.content.decode()
+
+
+# --- The leads' weekly portfolio digest ---------------------------------------------------
+
+MONDAY = date(2026, 12, 7)  # the digest of 30 Nov to 6 Dec
+
+
+def recorded(
+    pilot: Pilot,
+    user,
+    kind: str,
+    day: date,
+    reason: str,
+    *,
+    period: str = "",
+    action: str = "Look.",
+    status: str = ReminderStatus.EMAILED,
+) -> Reminder:
+    return Reminder.objects.create(
+        pilot=pilot,
+        kind=kind,
+        recipient=user,
+        period=period or f"W{pilot.pk}{kind[:4]}{day}",
+        day=day,
+        sweep="00000000-0000-0000-0000-000000000000",
+        reason=reason,
+        action=action,
+        link=f"/pilots/{pilot.reference}/",
+        status=status,
+    )
+
+
+def closed(pilot: Pilot, lead, stage: str, day: date) -> None:
+    GateDecision.objects.create(
+        pilot=pilot,
+        decided_by=lead,
+        decided_at=timezone.make_aware(datetime.combine(day, time(12))),
+        from_stage=Stage.RUNNING,
+        to_stage=stage,
+        rationale=f"{stage.title()} for good reasons.",
+        lessons_learned="What we learned.",
+    )
+
+
+@pytest.fixture
+def week(proposed, lead, sponsor):
+    """A small portfolio's week: one pilot at risk (told twice), one review overdue,
+    one graduated, one stopped, and one risk from the week before (not in it)."""
+    Reminder.objects.all().delete()
+    risky, late, done, dropped = (factories.PilotFactory(sponsor=sponsor) for _ in range(4))
+    recorded(risky, sponsor, K.RISK_WORSENED, date(2026, 12, 1), "Watch: behind trajectory.")
+    recorded(risky, sponsor, K.RISK_WORSENED, date(2026, 12, 3), "At risk: far behind.")
+    recorded(late, lead, K.REVIEW_OVERDUE, date(2026, 12, 2), "Waiting 6 days for review.")
+    recorded(dropped, sponsor, K.RISK_WORSENED, date(2026, 11, 29), "Last week's news.")
+    closed(done, lead, Stage.GRADUATED, date(2026, 12, 4))
+    closed(dropped, lead, Stage.STOPPED, date(2026, 12, 6))
+    return {"risky": risky, "late": late, "done": done, "dropped": dropped, "proposed": proposed}
+
+
+def refs(lines) -> list[str]:
+    return [line.pilot.reference for line in lines]
+
+
+def test_the_portfolio_week_lists_what_changed_and_what_waits(week, lead):
+    got = portfolio.portfolio_week(lead, last_day=date(2026, 12, 6))
+    assert refs(got.at_risk) == [week["risky"].reference]
+    assert [line.text for line in got.at_risk] == ["At risk: far behind."]  # the latest
+    assert refs(got.reviews_overdue) == [week["late"].reference]
+    assert refs(got.to_review) == [week["proposed"].reference]
+    assert refs(got.graduated) == [week["done"].reference]
+    assert refs(got.stopped) == [week["dropped"].reference]
+    assert (got.checkpoints_due, got.decisions_due) == ([], [])
+
+
+@pytest.mark.parametrize("n", [1, 5])
+def test_the_portfolio_week_takes_four_queries_whatever_its_size(
+    lead, sponsor, n, django_assert_num_queries
+):
+    for _ in range(n):
+        pilot = factories.PilotFactory(sponsor=sponsor)
+        recorded(pilot, sponsor, K.RISK_WORSENED, date(2026, 12, 2), "At risk.")
+        recorded(pilot, lead, K.DECISION_OVERDUE, date(2026, 12, 2), "Decide.")
+        closed(pilot, lead, Stage.STOPPED, date(2026, 12, 2))
+    with django_assert_num_queries(4):
+        got = portfolio.portfolio_week(lead, last_day=date(2026, 12, 6))
+        assert (len(got.at_risk), len(got.decisions_due), len(got.stopped)) == (n, n, n)
+
+
+def test_each_lead_gets_one_portfolio_email_a_week_with_links(week, lead, settings):
+    other = factories.lead_user("lead2")
+    ids = digests.portfolio_digests_record(day=MONDAY)
+    assert digests.portfolio_digests_record(day=MONDAY) == []  # a second run: nothing
+    assert sorted(Digest.objects.values_list("recipient__username", flat=True)) == sorted(
+        [lead.username, other.username]
+    )
+    for pk in ids:
+        assert digests.digest_deliver(digest_id=pk) == ReminderStatus.EMAILED
+        assert digests.digest_deliver(digest_id=pk) == "skipped"
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([lead.email, other.email])
+    body = mail.outbox[0].body
+    assert mail.outbox[0].subject == "Pilotgate portfolio: the week to 6 Dec 2026"
+    for title in ("Newly at risk (1)", "Waiting for a gate decision (1)", "Graduated (1)"):
+        assert title in body
+    assert f"{settings.SITE_URL}/pilots/{week['risky'].reference}/" in body
+    assert "Last week's news." not in body
+
+
+def test_a_quiet_week_sends_no_portfolio_email(lead):
+    Reminder.objects.all().delete()
+    (pk,) = digests.portfolio_digests_record(day=MONDAY)
+    assert digests.digest_deliver(digest_id=pk) == ReminderStatus.CANCELLED
+    assert mail.outbox == []
