@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.contrib.auth.models import User
+from django.utils import timezone
 
 from pilots.enums import ReminderKind, Stage
 from pilots.links import PilotLinks
@@ -88,7 +89,9 @@ def portfolio_week(lead: User, *, last_day: date) -> PortfolioWeek:
         week.to_review.append(
             Line(
                 pilot,
-                "Waiting for a gate decision.",
+                f"Submitted {timezone.localdate(submitted):%-d %b %Y}."
+                if (submitted := getattr(pilot, "submitted_at", None))  # review_queue's
+                else "Waiting for a gate decision.",
                 links.detail(pilot.reference or "", "decision"),
             )
         )

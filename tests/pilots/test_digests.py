@@ -322,6 +322,7 @@ def test_the_portfolio_week_lists_what_changed_and_what_waits(week, lead):
     assert [line.text for line in got.at_risk] == ["At risk: far behind."]  # the latest
     assert refs(got.reviews_overdue) == [week["late"].reference]
     assert refs(got.to_review) == [week["proposed"].reference]
+    assert got.to_review[0].text.startswith("Submitted ")
     assert refs(got.graduated) == [week["done"].reference]
     assert refs(got.stopped) == [week["dropped"].reference]
     assert (got.checkpoints_due, got.decisions_due) == ([], [])
