@@ -67,6 +67,30 @@ def _schedule_periodic_jobs(sender: Celery, **kwargs: object) -> None:
         },
         # The day's reminders (pilots.reminders).
         "reminders": {"task": "pilots.reminders_sweep", "schedule": reminders},
+        # Digests (pilots.reminders.digests): each person's held reminders in one email.
+        "digests-daily": {
+            "task": "pilots.digests_record",
+            "schedule": crontab(hour=settings.PILOTGATE_DIGEST_HOUR, minute=0),
+            "kwargs": {"cadence": "daily"},
+        },
+        "digests-weekly": {
+            "task": "pilots.digests_record",
+            "schedule": crontab(hour=settings.PILOTGATE_DIGEST_HOUR, minute=0, day_of_week=1),
+            "kwargs": {"cadence": "weekly"},
+        },
+        **(
+            {
+                # The leads' portfolio digest (pilots.reminders.portfolio).
+                "portfolio-digest": {
+                    "task": "pilots.portfolio_digests_record",
+                    "schedule": crontab(
+                        hour=settings.PILOTGATE_DIGEST_HOUR, minute=0, day_of_week=1
+                    ),
+                }
+            }
+            if settings.PILOTGATE_PORTFOLIO_DIGEST
+            else {}
+        ),
         # Every scorecard for the new day (time moves reasons), and the weekly snapshot.
         "scorecards-nightly": {
             "task": "scorecards.nightly",

@@ -37,6 +37,8 @@ from pilots.models import (
     CheckIn,
     ContractChange,
     ContractSnapshot,
+    Digest,
+    DigestChoice,
     GateDecision,
     Heartbeat,
     InfrastructureAnswer,
@@ -629,6 +631,27 @@ class ReminderMuteAdmin(ViewOnly, admin.ModelAdmin):
     list_filter = ("kind",)
     search_fields = ("user__username",)
     list_select_related = ("user",)
+
+
+@admin.register(DigestChoice)
+class DigestChoiceAdmin(ViewOnly, admin.ModelAdmin):
+    """Each user sets their own in their profile (``digest_choices_set``)."""
+
+    list_display = ("user", "kind", "cadence")
+    list_filter = ("cadence", "kind")
+    search_fields = ("user__username",)
+    list_select_related = ("user",)
+
+
+@admin.register(Digest)
+class DigestAdmin(ViewOnly, admin.ModelAdmin):
+    """Recorded by the digest job, changed only by its delivery."""
+
+    list_display = ("recipient", "cadence", "period", "status", "attempts", "emailed_at")
+    list_filter = ("cadence", "status")
+    search_fields = ("recipient__username",)
+    list_select_related = ("recipient",)
+    date_hierarchy = "created_at"
 
 
 # Users: Django's admin, with the API tokens rule on "Change password" (revoked unless kept).

@@ -267,6 +267,9 @@ class ReminderStatus(models.TextChoices):
     IN_APP = "in_app", "In the inbox only (no email address)"
     FAILED = "failed", "Email failed"
     CANCELLED = "cancelled", "Not sent: fixed before it went out"
+    # The recipient chose a digest for its kind: held, then emailed in one digest.
+    HELD = "held", "Held for the recipient's digest"
+    DIGESTED = "digested", "Emailed in a digest"
 
 
 class ChannelKind(models.TextChoices):
@@ -283,3 +286,15 @@ class ChannelDeliveryStatus(models.TextChoices):
     SENDING = "sending", "Being sent"
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed"
+
+
+class DigestCadence(models.TextChoices):
+    """How often a person's digest of the kinds they chose is emailed (no row: at once)."""
+
+    DAILY = "daily", "Daily digest"
+    WEEKLY = "weekly", "Weekly digest (Mondays)"
+    # The leads' weekly portfolio digest (``PILOTGATE_PORTFOLIO_DIGEST``): not a choice.
+    PORTFOLIO = "portfolio", "Weekly portfolio digest"
+
+    #: What a person may choose per kind in their profile.
+    PERSONAL = nonmember(frozenset({"daily", "weekly"}))

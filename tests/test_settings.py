@@ -215,7 +215,7 @@ def test_zero_lead_days_is_refused():
     assert "PILOTGATE_HANDOVER_LEAD_DAYS must be at least 1, got 0" in result.stderr
 
 
-def beat_schedule(**env: str) -> subprocess.CompletedProcess[str]:
+def beat_schedule(entry: str = "reminders", **env: str) -> subprocess.CompletedProcess[str]:
     ours = ("DJANGO_", "PILOTGATE_", "TIME_ZONE")
     clean = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
     return subprocess.run(
@@ -223,7 +223,7 @@ def beat_schedule(**env: str) -> subprocess.CompletedProcess[str]:
             sys.executable,
             "-c",
             "import django; django.setup(); from config.celery import app; "
-            "s = app.conf.beat_schedule['reminders']; "
+            f"s = app.conf.beat_schedule[{entry!r}]; "
             "print(s['task'], repr(s['schedule']), app.conf.timezone)",
         ],
         cwd=ROOT,
@@ -267,6 +267,32 @@ def test_malformed_reminder_time_stops_start_up(value):
     result = beat_schedule(PILOTGATE_REMINDERS_AT=value)
     assert result.returncode != 0
     assert f"PILOTGATE_REMINDERS_AT must be a time like 07:00, got '{value}'" in result.stderr
+
+
+def test_digests_go_out_daily_and_on_mondays_at_the_configured_local_hour():
+    daily = beat_schedule("digests-daily", PILOTGATE_DIGEST_HOUR="6")
+    weekly = beat_schedule("digests-weekly", PILOTGATE_DIGEST_HOUR="6")
+    assert daily.returncode == 0, daily.stderr
+    assert daily.stdout.startswith("pilots.digests_record <crontab: 0 6 * * * (m/h/dM/MY/d)>")
+    assert weekly.stdout.startswith("pilots.digests_record <crontab: 0 6 * * 1 (m/h/dM/MY/d)>")
+
+
+def test_the_portfolio_digest_goes_out_on_mondays_unless_turned_off():
+    on = beat_schedule("portfolio-digest", PILOTGATE_DIGEST_HOUR="8")
+    assert on.returncode == 0, on.stderr
+    assert on.stdout.startswith("pilots.portfolio_digests_record <crontab: 0 8 * * 1 ")
+    off = beat_schedule("portfolio-digest", PILOTGATE_PORTFOLIO_DIGEST="false")
+    assert off.returncode != 0
+    assert "KeyError: 'portfolio-digest'" in off.stderr
+
+
+@pytest.mark.parametrize("value", ["24", "-1", "seven"])
+def test_malformed_digest_hour_stops_start_up(value):
+    result = load_settings(
+        "config.settings.local", PILOTGATE_DIGEST_HOUR=value, DATABASE_URL="sqlite://"
+    )
+    assert result.returncode != 0
+    assert "PILOTGATE_DIGEST_HOUR must be" in result.stderr
 
 
 def test_scorecards_are_recomputed_nightly_at_the_configured_time():

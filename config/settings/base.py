@@ -331,6 +331,15 @@ def clock_time(name: str, default: str) -> tuple[int, int]:
 # itself is in config/celery.py.
 PILOTGATE_REMINDERS_AT = clock_time("PILOTGATE_REMINDERS_AT", "07:00")
 PILOTGATE_REMINDERS_EVERY_SECONDS = env_int("PILOTGATE_REMINDERS_EVERY_SECONDS", 0, minimum=0)
+# Local hour (0-23, TIME_ZONE) the daily digests go out; weekly digests (and the
+# leads' portfolio digest) go out at that hour on Mondays.
+PILOTGATE_DIGEST_HOUR = env_int("PILOTGATE_DIGEST_HOUR", 7, minimum=0)
+if PILOTGATE_DIGEST_HOUR > 23:
+    raise ImproperlyConfigured(
+        f"PILOTGATE_DIGEST_HOUR must be 0 to 23, got {PILOTGATE_DIGEST_HOUR}"
+    )
+# The leads' weekly portfolio digest (Mondays at PILOTGATE_DIGEST_HOUR); false: none.
+PILOTGATE_PORTFOLIO_DIGEST = env.bool("PILOTGATE_PORTFOLIO_DIGEST", default=True)
 # Local time of the nightly scorecard recompute (and the weekly snapshot).
 PILOTGATE_SCORECARDS_AT = clock_time("PILOTGATE_SCORECARDS_AT", "02:30")
 

@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from pilots.enums import (
+    DigestCadence,
     ReminderKind,
     ReminderStatus,
 )
@@ -34,6 +35,34 @@ class ReminderMuteForm(forms.Form):
         cast(forms.MultipleChoiceField, self.fields["muted"]).choices = [
             (kind.value, kind.label) for kind in ReminderKind if kind in ReminderKind.MUTABLE
         ]
+
+
+AT_ONCE = ""
+
+
+class DigestChoiceForm(forms.Form):
+    """Per kind: emailed at once (the default), or in a daily or weekly digest."""
+
+    prefix = "digest"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        personal = [c for c in DigestCadence.choices if c[0] in DigestCadence.PERSONAL]
+        choices = [(AT_ONCE, "At once"), *personal]
+        for kind in ReminderKind:
+            self.fields[kind.value] = forms.ChoiceField(
+                label=kind.label, required=False, choices=choices
+            )
+
+    def reminder_fields(self) -> list[forms.BoundField]:
+        return [self[kind] for kind in ReminderKind.values if kind not in ReminderKind.EVENTS]
+
+    def notification_fields(self) -> list[forms.BoundField]:
+        return [self[kind] for kind in ReminderKind.values if kind in ReminderKind.EVENTS]
+
+    def choices(self) -> dict[str, str]:
+        """The kinds sent by a digest, and how often (``{kind: cadence}``)."""
+        return {kind: cadence for kind, cadence in self.cleaned_data.items() if cadence}
 
 
 class ReminderLogFilter(forms.Form):

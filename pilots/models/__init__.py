@@ -16,7 +16,7 @@ from pilots.models.metrics import Metric, MetricReading
 from pilots.models.outbox import OutboxMessage
 from pilots.models.pilot import BusinessUnit, Pilot, PilotMembership
 from pilots.models.readiness import InfrastructureAnswer, OperatingPlan
-from pilots.models.reminders import Reminder, ReminderMute
+from pilots.models.reminders import Digest, DigestChoice, Reminder, ReminderMute
 
 __all__ = [
     "ApiToken",
@@ -28,6 +28,8 @@ __all__ = [
     "CheckpointDecision",
     "ContractChange",
     "ContractSnapshot",
+    "Digest",
+    "DigestChoice",
     "GateDecision",
     "Heartbeat",
     "InfrastructureAnswer",

@@ -6,8 +6,9 @@ whom it goes and whether it may be muted; the rules themselves are decided in
 The package: ``rules`` (who must hear of what), ``due`` (what a finder is
 given and returns), ``ahead`` (before a date, and the gate's time limit),
 ``escalation`` (a reminder unanswered goes one level up), ``sweep`` (record a
-day's reminders), ``delivery`` (email one), ``inbox`` (read, mute, the leads'
-log), ``tasks`` (the Celery tasks).
+day's reminders), ``delivery`` (email one), ``digests`` (hold the kinds a
+person chose to get daily or weekly, and email them in one digest), ``inbox``
+(read, mute, the leads' log), ``tasks`` (the Celery tasks).
 
 How a sweep delivers exactly once:
 

@@ -8,7 +8,7 @@ from smtplib import SMTPException
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db.models import F, Model, Q, Subquery
+from django.db.models import F, Model, Q, QuerySet, Subquery
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +18,7 @@ from pilots.enums import (
     ReminderStatus,
 )
 from pilots.models import (
+    DigestChoice,
     Reminder,
 )
 from pilots.reminders.rules import reminders_due
@@ -60,6 +61,7 @@ def reminder_deliver(*, reminder_id: int) -> str:
     """Email one recorded reminder unless another delivery has it; return the outcome.
 
     Outcomes: ``emailed``, ``in_app`` (the recipient has no email address),
+    ``held`` (the recipient chose a digest for its kind: the digest emails it),
     ``cancelled`` (the cause was fixed, or the kind muted, before it went
     out) or ``skipped`` (already delivered, or being delivered, elsewhere).
     Raises ``DeliveryFailed`` when the mail server refused or could not be
@@ -67,15 +69,7 @@ def reminder_deliver(*, reminder_id: int) -> str:
     ``MAX_ATTEMPTS`` attempts however they were queued.
     """
     now = timezone.now()
-    claimed = (
-        Reminder.objects.filter(pk=reminder_id)
-        .filter(
-            Q(status=ReminderStatus.PENDING)
-            | Q(status=ReminderStatus.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT)
-        )
-        .update(status=ReminderStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1)
-    )
-    if not claimed:
+    if not claim(Reminder.objects.filter(pk=reminder_id), now=now):
         return "skipped"
     reminder = Reminder.objects.select_related("pilot", "recipient").get(pk=reminder_id)
     mine = Reminder.objects.filter(pk=reminder_id, status=ReminderStatus.SENDING, claimed_at=now)
@@ -86,25 +80,51 @@ def reminder_deliver(*, reminder_id: int) -> str:
     if not reminder.recipient.email:
         mine.update(status=ReminderStatus.IN_APP)
         return ReminderStatus.IN_APP
+    if DigestChoice.objects.filter(user_id=reminder.recipient_id, kind=reminder.kind).exists():
+        # Its recipient chose a digest for this kind: the digest job emails it.
+        mine.update(status=ReminderStatus.HELD)
+        return ReminderStatus.HELD
 
-    message = reminder_email(reminder)
+    send(reminder_email(reminder), mine=mine, attempts=reminder.attempts)
+    return ReminderStatus.EMAILED
+
+
+def claim(rows: QuerySet, *, now: datetime) -> bool:
+    """Take one reminder or digest for sending unless another delivery has it.
+
+    A conditional ``UPDATE``: pending, or sending under a claim older than
+    ``CLAIM_TIMEOUT`` (its worker died). Of two deliveries only one wins.
+    """
+    return bool(
+        rows.filter(
+            Q(status=ReminderStatus.PENDING)
+            | Q(status=ReminderStatus.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT)
+        ).update(status=ReminderStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+    )
+
+
+def send(message: EmailMultiAlternatives, *, mine: QuerySet, attempts: int) -> None:
+    """Hand a claimed row's email to the mail server, then mark ``mine`` emailed.
+
+    On an SMTP failure ``mine`` is pending again (failed after ``MAX_ATTEMPTS``)
+    and ``DeliveryFailed`` is raised for the task to retry.
+    """
     server = get_connection()  # timeouts: EMAIL_TIMEOUT, well inside the task's time limit
     try:
         server.open()
         server.send_messages([message])
     except (SMTPException, OSError) as exc:
         _close_quietly(server)
-        final = reminder.attempts >= MAX_ATTEMPTS
+        final = attempts >= MAX_ATTEMPTS
         mine.update(
             status=ReminderStatus.FAILED if final else ReminderStatus.PENDING,
             last_error=f"{type(exc).__name__}: {exc}"[:500],
         )
-        raise DeliveryFailed(str(exc), attempts=reminder.attempts, final=final) from exc
+        raise DeliveryFailed(str(exc), attempts=attempts, final=final) from exc
     mine.update(status=ReminderStatus.EMAILED, emailed_at=timezone.now(), last_error="")
     # The server has accepted the message: an error while saying goodbye is not a
     # failed delivery, and must not lead to a second email.
     _close_quietly(server)
-    return ReminderStatus.EMAILED
 
 
 def _still_due(reminder: Reminder) -> bool:
@@ -127,6 +147,8 @@ def reminders_redeliver(
     *, now: datetime | None = None, limit: int = 500, model: type[Model] = Reminder
 ) -> list[int]:
     """Release reminders whose delivery was lost (never queued, worker killed); return their ids.
+
+    ``model=Digest``: the same for digests (their rows have the same delivery fields).
 
     Stuck means sending under a claim older than ``CLAIM_TIMEOUT`` (its worker
     died mid-send), or pending and untouched for ``REDELIVER_AFTER`` (longer

@@ -1,5 +1,5 @@
-"""The reminder tasks: the daily sweep, one delivery per reminder or channel message,
-and redelivery.
+"""The reminder tasks: the daily sweep, one delivery per reminder, channel message or
+digest, redelivery, and the digests.
 
 Task names stay ``pilots.*`` (beat's schedule and queued tasks refer to them).
 """
@@ -14,10 +14,11 @@ from celery import Task, shared_task
 from django.db import transaction
 
 from pilots.enums import ReminderStatus
-from pilots.models import ChannelDelivery
-from pilots.reminders import channels, delivery, sweep
+from pilots.models import ChannelDelivery, Digest
+from pilots.reminders import channels, delivery, digests, sweep
 from pilots.services import notifications
 from pilots.services.channels import channel_deliveries_enqueue
+from pilots.services.outbox import outbox_record
 
 # Retry countdowns for a failed email: 30 s, 1, 2, 4, 8 min, capped at 10 min,
 # with jitter. Short on purpose: a reminder is never scheduled with a long ETA.
@@ -76,11 +77,35 @@ def channel_deliver(self, *, delivery_id: int) -> str:
 
 @shared_task(name="pilots.reminders_redeliver", time_limit=5 * 60, soft_time_limit=4 * 60)
 def reminders_redeliver() -> int:
-    """Queue again the reminders and channel messages whose delivery was lost; the
-    claim keeps each to one send."""
+    """Queue again the reminders, channel messages and digests whose delivery was lost;
+    the claim keeps each to one send."""
     with transaction.atomic():  # released and queued (in the outbox) together
         ids = delivery.reminders_redeliver()
         notifications.enqueue_deliveries(ids)
         posts = delivery.reminders_redeliver(model=ChannelDelivery)
         channel_deliveries_enqueue(posts)
-    return len(ids) + len(posts)
+        digest_ids = delivery.reminders_redeliver(model=Digest)
+        outbox_record(digests.DELIVER_TASK, [{"digest_id": pk} for pk in digest_ids])
+    return len(ids) + len(posts) + len(digest_ids)
+
+
+@shared_task(name="pilots.digests_record", time_limit=5 * 60, soft_time_limit=4 * 60)
+def digests_record(*, cadence: str, day: str | None = None) -> int:
+    """Record the day's (or week's) digests and queue their emails; a re-run records none."""
+    return len(
+        digests.digests_record(cadence=cadence, day=date.fromisoformat(day) if day else None)
+    )
+
+
+@shared_task(name="pilots.portfolio_digests_record", time_limit=5 * 60, soft_time_limit=4 * 60)
+def portfolio_digests_record() -> int:
+    """Record this week's portfolio digest for each lead and queue the emails; once a week."""
+    return len(digests.portfolio_digests_record())
+
+
+@shared_task(
+    bind=True, name="pilots.digest_deliver", time_limit=60, soft_time_limit=45, max_retries=None
+)
+def digest_deliver(self, *, digest_id: int) -> str:
+    """Email one digest; on an SMTP failure retry with backoff until it is marked failed."""
+    return _retried(self, lambda: digests.digest_deliver(digest_id=digest_id))

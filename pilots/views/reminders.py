@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
@@ -12,9 +13,10 @@ from django.views.decorators.http import require_http_methods
 
 from pilots.accounts.calendar import calendar_feed_of, calendar_feed_url
 from pilots.enums import ReminderKind
-from pilots.forms.reminders import ReminderLogFilter, ReminderMuteForm
+from pilots.forms.reminders import DigestChoiceForm, ReminderLogFilter, ReminderMuteForm
 from pilots.frame.formats import plural_suffix
 from pilots.permissions import is_portfolio_lead
+from pilots.reminders.digests import digest_choices_of, digest_choices_set
 from pilots.reminders.inbox import (
     inbox_of,
     reminder_log,
@@ -70,13 +72,31 @@ def inbox_read_all(request: SignedInRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def profile(request: SignedInRequest) -> HttpResponse:
-    """The user's profile: who they are, which non-critical reminders they mute, and the
-    address of their calendar feed."""
+    """The user's profile: who they are, which non-critical reminders they mute, which
+    kinds they get in a digest, and the address of their calendar feed."""
+    posted = request.POST if request.method == "POST" else None
+    digests_posted = posted is not None and posted.get("save") == "digests"
     form = ReminderMuteForm(
-        request.POST if request.method == "POST" else None,  # no box ticked: an empty POST
+        None if digests_posted else posted,  # no box ticked: an empty POST
         initial={"muted": sorted(reminder_mutes_of(request.user))},
     )
-    if request.method == "POST" and form.is_valid():
+    digest_form = DigestChoiceForm(
+        posted if digests_posted else None, initial=digest_choices_of(request.user)
+    )
+    if digests_posted and digest_form.is_valid():
+        choices = digest_form.choices()
+        chosen = call_service(
+            digest_form, lambda: digest_choices_set(user=request.user, choices=choices)
+        )
+        if chosen is not None:
+            messages.success(
+                request,
+                f"Saved: {len(chosen)} kind{plural_suffix(len(chosen))} in a digest."
+                if chosen
+                else "Saved: everything is emailed at once.",
+            )
+            return redirect(reverse("pilots:profile") + "#digests")
+    if posted is not None and not digests_posted and form.is_valid():
         kinds = form.cleaned_data["muted"]
         muted = call_service(form, lambda: reminder_mutes_set(user=request.user, kinds=kinds))
         if muted is not None:
@@ -95,6 +115,12 @@ def profile(request: SignedInRequest) -> HttpResponse:
         "pilots/profile.html",
         {
             "form": form,
+            "digest_form": digest_form,
+            "digest_groups": [
+                ("Reminders", digest_form.reminder_fields()),
+                ("Notifications", digest_form.notification_fields()),
+            ],
+            "digest_hour": settings.PILOTGATE_DIGEST_HOUR,
             "always_sent": always_sent,
             "calendar": feed,
             "calendar_url": calendar_url,

@@ -425,7 +425,9 @@ def sweep_query_count() -> int:
     return 19 + 2 + (1 if connection.vendor == "postgresql" else 2)
 
 
-@pytest.mark.parametrize("size", [3, 12])
+# Up to 11 pilots (55 rows): SQLite splits an insert at 999 parameters, and a
+# reminder row has 17 columns; PostgreSQL's test below compares 10 and 1000.
+@pytest.mark.parametrize("size", [3, 11])
 def test_sweep_runs_a_fixed_number_of_queries(
     size, sponsor, owner, member, lead, django_assert_num_queries
 ):
