@@ -172,7 +172,9 @@ def demo_running() -> Pilot:
 def demo_pages() -> dict[str, list[str | tuple[str, int]]]:
     """username → the pages to open as them, on the demo portfolio (a status if not 200)."""
     sponsored = Pilot.objects.filter(sponsor__username="sponsor")
-    draft = sponsored.filter(stage=Stage.DRAFT).order_by("reference").last()
+    # The sponsor's draft with the long title (add_long_words): by its title, not by the
+    # order of references, which is textual (PIL-12804 sorts before PIL-4262).
+    draft = sponsored.filter(stage=Stage.DRAFT, title__contains=LONG_WORD).first()
     running = demo_running()
     drafted = sponsored.filter(stage=Stage.DRAFT, metrics__isnull=False).first()
     proposed = sponsored.filter(stage=Stage.PROPOSED).order_by("reference").first()
