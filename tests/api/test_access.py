@@ -276,6 +276,10 @@ def test_only_sponsors_and_leads_register_pilots(client_as, role, sponsor, owner
 def test_users_are_listed_for_choosing_owners(client_as, sponsor, owner, outsider):
     outsider.is_active = False
     outsider.save()
+    # Names of their own: a random one ("Brown") would match "own" too.
+    for user, name in ((sponsor, "Priya"), (owner, "Maria")):
+        user.first_name, user.last_name = name, "Lopez"
+        user.save()
     response = client_as("sponsor").get("/api/v1/users/", {"q": "own"})
     assert [user["username"] for user in response.json()["results"]] == ["owner"]
     assert set(response.json()["results"][0]) == {"id", "username", "full_name"}
