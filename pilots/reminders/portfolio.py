@@ -5,7 +5,8 @@ this week (no new rule here): risk worsened (the scorecards' notifications),
 reviews, checkpoints and final decisions overdue (the sweep's reminders),
 the proposed pilots in the review queue, and the gate decisions that
 graduated or stopped a pilot. Four queries whatever the portfolio's size
-(the review queue asks who the lead is).
+(the review queue asks who the lead is). What waits for a decision leaves out the
+pilots the lead sponsors or owns: an independent lead must decide those.
 Recorded and delivered as a ``Digest`` of cadence ``portfolio``, one per
 lead and ISO week, on Mondays at ``PILOTGATE_DIGEST_HOUR`` unless
 ``PILOTGATE_PORTFOLIO_DIGEST`` is off.
@@ -32,6 +33,13 @@ SECTIONS = {
     K.CHECKPOINT_OVERDUE: "checkpoints_due",
     K.DECISION_OVERDUE: "decisions_due",
 }
+# The sections that ask the lead to decide: a lead who sponsors or owns the pilot may not
+# (independent decisions), so it is left out of theirs; the news (risk, outcomes) is not.
+DECIDING = frozenset({"reviews_overdue", "checkpoints_due", "decisions_due"})
+
+
+def _own(pilot: Pilot, lead: User) -> bool:
+    return lead.pk in (pilot.sponsor_id, pilot.owner_id)
 
 
 @dataclass
@@ -81,11 +89,13 @@ def portfolio_week(lead: User, *, last_day: date) -> PortfolioWeek:
     )
     for reminder in recorded:  # newest first: a pilot's latest reason per section
         section = SECTIONS[ReminderKind(reminder.kind)]
+        if section in DECIDING and _own(reminder.pilot, lead):
+            continue
         if (section, reminder.pilot_id) not in seen:
             seen.add((section, reminder.pilot_id))
             line = Line(reminder.pilot, reminder.reason, reminder.link)
             getattr(week, section).append(line)
-    for pilot in review_queue(lead):
+    for pilot in review_queue(lead).exclude(sponsor=lead).exclude(owner=lead):
         week.to_review.append(
             Line(
                 pilot,

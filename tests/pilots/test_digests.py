@@ -12,7 +12,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from pilots.enums import DigestCadence, ReminderKind, ReminderStatus, Stage
+from pilots.enums import DigestCadence, OwnershipStatus, ReminderKind, ReminderStatus, Stage
 from pilots.models import Digest, DigestChoice, GateDecision, OutboxMessage, Pilot, Reminder
 from pilots.reminders import delivery, digests, portfolio, tasks
 from pilots.reminders.inbox import inbox_of
@@ -326,6 +326,36 @@ def test_the_portfolio_week_lists_what_changed_and_what_waits(week, lead):
     assert refs(got.graduated) == [week["done"].reference]
     assert refs(got.stopped) == [week["dropped"].reference]
     assert (got.checkpoints_due, got.decisions_due) == ([], [])
+
+
+def test_what_waits_for_a_decision_leaves_out_the_leads_own_pilots(lead, sponsor):
+    """An independent lead decides a pilot its sponsor or owner leads: the digest asks
+    only those who may; the news of the lead's own pilots is still in it."""
+    Reminder.objects.all().delete()
+    own, owned, other = (
+        factories.PilotFactory(sponsor=lead),
+        factories.PilotFactory(
+            sponsor=sponsor,
+            owner=lead,
+            owner_status=OwnershipStatus.ACCEPTED,
+            owner_responded_at=timezone.now(),
+        ),
+        factories.PilotFactory(sponsor=sponsor),
+    )
+    for pilot in (own, owned, other):
+        recorded(pilot, sponsor, K.DECISION_OVERDUE, date(2026, 12, 2), "Decide.")
+        recorded(pilot, sponsor, K.CHECKPOINT_OVERDUE, date(2026, 12, 2), "Checkpoint.")
+        recorded(pilot, sponsor, K.RISK_WORSENED, date(2026, 12, 2), "At risk.")
+    got = portfolio.portfolio_week(lead, last_day=date(2026, 12, 6))
+    assert refs(got.decisions_due) == refs(got.checkpoints_due) == [other.reference]
+    assert sorted(refs(got.at_risk)) == sorted(p.reference for p in (own, owned, other))
+
+
+def test_the_review_queue_in_the_digest_leaves_out_the_leads_own_proposals(lead, proposed):
+    proposed.sponsor = lead
+    proposed.save(update_fields=["sponsor"])
+    got = portfolio.portfolio_week(lead, last_day=date(2026, 12, 6))
+    assert got.to_review == []
 
 
 @pytest.mark.parametrize("n", [1, 5])
