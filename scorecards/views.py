@@ -42,6 +42,7 @@ from scorecards import charts
 from scorecards.filters import SORTS, PortfolioFilter
 from scorecards.forms import SavedViewForm
 from scorecards.models import RiskLevel, Scorecard
+from scorecards.navigation import SavedViewsNavigation, evaluated_saved_views
 from scorecards.saved_views import (
     saved_view_delete,
     saved_view_of,
@@ -389,8 +390,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     trend = risk_trend(scorecards, today=today, whole_portfolio=whole_portfolio)
     weeks = [(week.week, week.per_risk) for week in trend]
     links = RowLinks()
+    saved_views = saved_views_of(signed_in(request))
     context = {
         "nav": evaluated_navigation(request),
+        "saved_nav": SavedViewsNavigation(request, saved_views),
         "sees_all": sees_every_pilot(user),
         "filter": portfolio,
         "form": portfolio.form,
@@ -420,7 +423,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 "current": view.query == current_query,
                 "delete_url": reverse("scorecards:view_delete", args=[view.pk]),
             }
-            for view in saved_views_of(signed_in(request))
+            for view in saved_views
         ],
         "save_form": SavedViewForm(initial={"query": current_query}),
     }
@@ -457,7 +460,11 @@ def view_save(request: HttpRequest) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, f"Not saved: {' '.join(error.messages)}")
         return _portfolio(saved_view_query(query))
-    messages.success(request, f"Saved view “{view.name}” saved: it is listed above the filters.")
+    messages.success(
+        request,
+        f"Saved view “{view.name}” saved: it is listed under “Saved views” in the header "
+        "and above the filters.",
+    )
     return _portfolio(view.query)
 
 
@@ -619,6 +626,7 @@ def pilot_scorecard(request: HttpRequest, reference: str) -> HttpResponse:
     today = timezone.localdate()
     context = {
         "nav": evaluated_navigation(request),
+        "saved_nav": evaluated_saved_views(request),
         "pilot": pilot,
         "card": card,
         "practices": practice_rows(request.user, card) if card else [],

@@ -116,6 +116,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "pilots.frame.navigation.navigation",
+                "scorecards.navigation.saved_views_navigation",
             ],
         },
     },

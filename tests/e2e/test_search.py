@@ -117,6 +117,15 @@ def test_portfolio_filters_apply_on_change_and_a_saved_view_opens_them(
         "aria-sort", "ascending"
     )
 
+    # The header's navigation lists it on every page: open it from a pilot's page.
+    page.goto(f"{live_server.url}/pilots/{running.reference}/")
+    header = page.get_by_role("navigation", name="Main")
+    header.get_by_text("Saved views").click()
+    header.get_by_role("link", name="Running ones").click()
+    expect(page).to_have_url(f"{live_server.url}/portfolio/?stage=running")
+    expect(page.locator("tr[data-reference]")).to_have_count(1)
+
     saved.get_by_role("button", name="Delete the saved view “Running ones”").click()
     expect(page.get_by_text("Saved view “Running ones” deleted.")).to_be_visible()
     assert not SavedView.objects.exists()
+    expect(page.get_by_role("navigation", name="Main").get_by_text("Saved views")).to_have_count(0)

@@ -347,7 +347,8 @@ def test_the_inbox_shows_notifications_in_bounded_queries(
         ownership.owner_nominate(pilot=pilot, by=sponsor, owner=nominee)
     client.force_login(nominee)
     # session, user, groups (navigation), unread count, page count, the page's rows
-    with django_assert_num_queries(6):
+    # + the header's saved views (scorecards.navigation)
+    with django_assert_num_queries(7):
         response = client.get(reverse("pilots:inbox"))
     html = response.content.decode()
     assert html.count("nominated you as the business owner of") == n

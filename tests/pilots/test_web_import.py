@@ -451,6 +451,7 @@ def test_import_preview_query_count_does_not_grow(
     # (roles), the pilot's metrics; the service: its savepoint, the metrics, their pilots,
     # the user's memberships, the readings already stored, its savepoint's release, the
     # unread reminders (the header's inbox badge)
-    with django_assert_num_queries(13):
+    # + the header's saved views (scorecards.navigation)
+    with django_assert_num_queries(14):
         response = preview(client, running, text)
     assert f"Import {n} readings" in response.content.decode()

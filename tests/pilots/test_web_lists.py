@@ -254,7 +254,8 @@ def test_list_query_count_does_not_grow(client, sponsor, n, django_assert_num_qu
     # session, user, the page count, the page's pilots (with their people and unit), the
     # business-unit choices of the filter form, the user's groups and unread reminders
     # (navigation)
-    with django_assert_num_queries(7):
+    # + the header's saved views (scorecards.navigation)
+    with django_assert_num_queries(8):
         response = client.get(LIST)
     assert len(listed(response)) == n
 
@@ -326,7 +327,8 @@ def test_review_queue_query_count_does_not_grow(
     client.force_login(lead)
     # session, user, the user's groups, the page count, the page's pilots, the unread
     # reminders (the header's inbox badge)
-    with django_assert_num_queries(6):
+    # + the header's saved views (scorecards.navigation)
+    with django_assert_num_queries(7):
         response = client.get(REVIEW)
     assert response.content.decode().count('#decision">PIL-') == n
 
@@ -393,7 +395,8 @@ def test_home_query_count_for_a_sponsor_does_not_grow(
     # session, user, groups, the drafts and their metrics and checklists, then one query
     # per agenda list: nominations, readings due, tasks due, tasks to confirm, to start, to
     # close, to accept, and the unread reminders (the header's inbox badge)
-    with django_assert_num_queries(14):
+    # + the header's saved views (scorecards.navigation)
+    with django_assert_num_queries(15):
         response = client.get(HOME)
     assert response.content.decode().count("ready to submit") == min(n, AGENDA_LIMIT)
 
@@ -408,7 +411,8 @@ def test_home_query_count_for_a_nominee_does_not_grow(
     # session, user, groups, then one query per agenda list: drafts, nominations, readings
     # due, tasks due, tasks to confirm, to start, to close, to accept, and the unread
     # reminders (inbox badge)
-    with django_assert_num_queries(12):
+    # + the header's saved views (scorecards.navigation)
+    with django_assert_num_queries(13):
         response = client.get(HOME)
     assert response.content.decode().count("#nomination") == min(n, AGENDA_LIMIT)
 
@@ -423,7 +427,8 @@ def test_home_query_count_for_a_lead_does_not_grow(
     # session, user, groups, then one query per agenda list: drafts, nominations, readings
     # due, tasks due, tasks to confirm, to review, to start, to close, to accept, the
     # queue's total, and the unread reminders (the header's inbox badge).
-    with django_assert_num_queries(14):
+    # + the header's saved views (scorecards.navigation)
+    with django_assert_num_queries(15):
         response = client.get(HOME)
     assert f"{n} proposed pilot" in response.content.decode()
 

@@ -164,7 +164,8 @@ def test_search_query_count_does_not_grow(client, lead, sponsor, n, django_asser
     client.force_login(lead)
     # session, user, groups (what the lead may see; read once, the header reuses
     # them), count, page of pilots (people and business unit joined), unread reminders.
-    with django_assert_num_queries(6):
+    # + the header's saved views (scorecards.navigation)
+    with django_assert_num_queries(7):
         response = client.get(SEARCH, {"q": "forecast"})
     assert len(found(response)) == min(n, 25)
     # As you type: session, user, groups, count, the suggestions; no header.
