@@ -87,7 +87,9 @@ class CheckpointForm(LessonForm):
         # Its own ids: the final-decision form on the same page has a rationale too.
         kwargs.setdefault("auto_id", "id_checkpoint_%s")
         super().__init__(*args, **kwargs)
-        self.fields["what_worked"].help_text = (
+        self.fields[
+            "what_worked"
+        ].help_text = (
             "Stop only: the lessons learned (what worked or what failed), for the next pilot."
         )
 

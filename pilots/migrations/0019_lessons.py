@@ -5,7 +5,6 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-
 # The library's full-text search on PostgreSQL (``pilots.selectors.lessons``) reads
 # ``SearchVector("search_text", config="english")``: this index is on exactly that
 # expression. SQLite has no such index: its search is a plain ``icontains``.

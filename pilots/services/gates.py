@@ -595,7 +595,9 @@ def pilot_stop(
     if words.is_blank:
         missing.append(
             MissingItem(
-                "lessons_learned", "Write the lessons learned: what worked, what failed.", "decision"
+                "lessons_learned",
+                "Write the lessons learned: what worked, what failed.",
+                "decision",
             )
         )
     _refuse_if("stop", missing)

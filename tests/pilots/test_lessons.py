@@ -81,8 +81,14 @@ def test_record_lesson_takes_no_failure_mode_and_no_tag(running, lead):
         (LessonWords(what_failed="x", failure_modes=("vendor_lockin",)), {"failure_modes"}),
         (LessonWords(what_failed="x", tags="a,b,c,d,e,f,g"), {"tags"}),
         (LessonWords(what_failed="x", tags=["t" * 31]), {"tags"}),
-        (LessonWords(what_worked="x" * 4001, what_failed="y" * 4001), {"what_worked", "what_failed"}),
-        (LessonWords(failure_modes=("nope",), tags="a,b,c,d,e,f,g"), {"what_failed", "failure_modes", "tags"}),
+        (
+            LessonWords(what_worked="x" * 4001, what_failed="y" * 4001),
+            {"what_worked", "what_failed"},
+        ),
+        (
+            LessonWords(failure_modes=("nope",), tags="a,b,c,d,e,f,g"),
+            {"what_failed", "failure_modes", "tags"},
+        ),
     ],
 )
 def test_record_lesson_refuses_bad_words_naming_each_field_and_writes_nothing(

@@ -352,9 +352,7 @@ def test_stop_with_lessons_learned_stops_the_pilot(client, running, lead):
     )
 
 
-def test_stop_with_a_bad_lesson_rerenders_with_the_error_and_writes_nothing(
-    client, running, lead
-):
+def test_stop_with_a_bad_lesson_rerenders_with_the_error_and_writes_nothing(client, running, lead):
     client.force_login(lead)
     response = decide(
         client,
