@@ -97,6 +97,7 @@ STOP_WORDS = frozenset(
         *("in", "into", "is", "it", "its", "of", "on", "or", "our", "that", "the", "their"),
         *("this", "to", "was", "we", "were", "will", "with", "without", "per", "more", "less"),
         *("than", "not", "all", "any", "each", "time", "pilot", "pilots", "system", "using"),
+        *("day", "days", "week", "weeks", "month", "months", "year", "years", "every", "end"),
     }
 )
 

@@ -151,7 +151,7 @@ def test_the_library_is_paginated(client, lead, sponsor):
 
 @pytest.mark.parametrize("n", [1, 8])
 def test_the_library_query_count_does_not_grow(client, sponsor, lead, n, django_assert_num_queries):
-    for i in range(n):
+    for _i in range(n):
         pilot = factories.PilotFactory(sponsor=sponsor)
         lesson(pilot, lead, what_failed="Data first.", failure_modes=("metric_mirage",))
     client.force_login(sponsor)
@@ -260,7 +260,8 @@ def test_the_basics_step_shows_the_similar_pilots_with_their_lessons(
     ).content.decode()
     assert "Similar pilots" in page
     aside = page[page.index('id="similar-pilots"') :]
-    assert "PIL-0302" in aside and "PIL-0303" in aside
+    assert "PIL-0302" in aside
+    assert "PIL-0303" in aside
     assert "PIL-0301</span>" not in aside  # the draft itself
     assert "PIL-0305" not in aside  # not the sponsor's to see
     assert "Matching needed the ERP feed" in aside
