@@ -151,8 +151,7 @@ class LessonFilter(django_filters.FilterSet):
     search's (``lesson_search``): best match first on PostgreSQL, else newest first."""
 
     q = django_filters.CharFilter(
-        method="search",
-        max_length=100,
+        method="search",  # the search reads the first 100 characters (``search_words``)
         label="Search",
         help_text="Words of what worked, what failed or the tags; every word must be found.",
     )
