@@ -13,6 +13,7 @@ from pilots.enums import (
     PORTFOLIO_LEADS_GROUP,
     SPONSORS_GROUP,
     Confidence,
+    FailureMode,
     Stage,
     TaskKind,
     TaskStatus,
@@ -67,6 +68,9 @@ class Spec:
     rejected_once: bool = False
     operations_accepted: bool = False
     lessons: str = ""
+    # The structured lesson of a stop or a graduation (the lessons library): what worked,
+    # what failed, the failure modes that bit, tags (separated by commas).
+    lesson: tuple[str, str, tuple[FailureMode, ...], str] | None = None
     # The baseline's provenance (when, how, from what); a draft may not have it yet.
     provenance: bool = True
     # The business owner's latest check-in: confidence, narrative, blockers.
@@ -380,6 +384,13 @@ SPECS = [
         last_reading=3,
         tasks=ALL_DONE,
         operations_accepted=True,
+        lesson=(
+            "The payroll team owned the answers from the start; operations shadowed the "
+            "delivery team for a month before the handover window opened.",
+            "The first knowledge base was written by the vendor and went stale within weeks.",
+            (FailureMode.OWNERSHIP_VACUUM,),
+            "handover, knowledge base",
+        ),
     ),
     Spec(
         "Delivery slot pricing",
@@ -400,6 +411,13 @@ SPECS = [
             Confidence.ON_TRACK,
             "Utilisation at peak holds above target two months after handover.",
             "",
+        ),
+        lesson=(
+            "Measured van utilisation at peak, the business number, from the first week, "
+            "with a segment metric for rural slots.",
+            "",
+            (),
+            "pricing, segment metric",
         ),
     ),
     Spec(
@@ -431,6 +449,13 @@ SPECS = [
         lessons="Camera coverage in older stores was too patchy; the data pipeline never "
         "reached production quality. Fund the camera refresh before a second attempt.",
         segment=("Gaps on promoted lines fixed within an hour", "%", "increase", "40", "85"),
+        lesson=(
+            "The shelf-gap model itself was accurate on the stores with new cameras.",
+            "Camera coverage in older stores was too patchy, and the image pipeline was a "
+            "nightly extract the team tuned by hand: it never reached production quality.",
+            (FailureMode.LAB_TO_DESK_GAP,),
+            "data pipeline, cameras, stores",
+        ),
     ),
     Spec(
         "Recruiter CV screening",
@@ -444,6 +469,13 @@ SPECS = [
         sponsor="sponsor2",
         lessons="The fairness review showed the pilot could not meet our hiring policy "
         "with the data available. Stopped before any candidate was affected.",
+        lesson=(
+            "Stopping early: the fairness review came before any candidate was screened.",
+            "We reported screening accuracy, not hires or fairness: the pilot's number "
+            "looked good while the policy question was open.",
+            (FailureMode.METRIC_MIRAGE,),
+            "fairness, hr policy",
+        ),
     ),
     Spec(
         "Route planning for field engineers",

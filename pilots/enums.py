@@ -168,6 +168,27 @@ class CheckpointChoice(models.TextChoices):
     STOP = "stop", "Stop the pilot"
 
 
+class LessonOccasion(models.TextChoices):
+    """When a lesson was recorded: the decision that asked for it."""
+
+    STOP = "stop", "Stop"
+    GRADUATION = "graduation", "Graduation"
+    #: A value review after graduation (its retire decision, among others).
+    VALUE_REVIEW = "value_review", "Value review"
+
+
+class FailureMode(models.TextChoices):
+    """The three failure modes the product exists to prevent (``PRODUCT.md``).
+
+    A lesson stores each as its own boolean column named after the value, so a
+    filter is a plain ``WHERE`` on SQLite and PostgreSQL alike.
+    """
+
+    LAB_TO_DESK_GAP = "lab_to_desk_gap", "Lab-to-desk gap"
+    METRIC_MIRAGE = "metric_mirage", "Metric mirage"
+    OWNERSHIP_VACUUM = "ownership_vacuum", "Ownership vacuum"
+
+
 class ReminderKind(models.TextChoices):
     # A label is an email's subject and an inbox item's title: it must hold whatever
     # the reason says (the window may be near, open today or open for days).

@@ -11,6 +11,7 @@ from pilots.views import (
     gates,
     handover,
     imports,
+    lessons,
     people,
     pilot,
     readings,
@@ -27,6 +28,8 @@ P = "pilots/<str:reference>/"
 urlpatterns = [
     path("pilots/new/", registration.pilot_new, name="new"),
     path("search/", search.search, name="search"),
+    path("lessons/", lessons.lesson_library, name="lessons"),
+    path("pilots/similar/", lessons.similar, name="similar"),
     path("review/", pilot.review_queue_view, name="review"),
     path("reminders/", reminders.reminder_log_view, name="reminders"),
     path("inbox/", reminders.inbox, name="inbox"),

@@ -12,17 +12,27 @@ import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
-from pilots.enums import Confidence, MetricKind, ReadingSource, Stage, TaskKind, TaskStatus
+from pilots.enums import (
+    Confidence,
+    FailureMode,
+    MetricKind,
+    ReadingSource,
+    Stage,
+    TaskKind,
+    TaskStatus,
+)
 from pilots.filters import PilotFilter
 from pilots.frame.filters import IdFilter
 from pilots.models import (
     CheckIn,
     GateDecision,
     KnowledgeTransferTask,
+    Lesson,
     Metric,
     MetricReading,
     PilotEvent,
 )
+from pilots.selectors.lessons import lesson_search
 
 
 class ApiPilotFilter(PilotFilter):
@@ -134,3 +144,31 @@ class UserFilter(_TotalOrder):
             | Q(first_name__icontains=value)
             | Q(last_name__icontains=value)
         )
+
+
+class LessonFilter(django_filters.FilterSet):
+    """The lessons library's search and filters, as on ``/lessons/``. The order is the
+    search's (``lesson_search``): best match first on PostgreSQL, else newest first."""
+
+    q = django_filters.CharFilter(
+        method="search",  # the search reads the first 100 characters (``search_words``)
+        label="Search",
+        help_text="Words of what worked, what failed or the tags; every word must be found.",
+    )
+    failure_mode = django_filters.ChoiceFilter(
+        choices=FailureMode.choices, method="bitten", label="Failure mode that bit"
+    )
+    business_unit = IdFilter(field_name="pilot__business_unit", label="Business unit's id")
+    outcome = django_filters.ChoiceFilter(
+        field_name="pilot__stage", choices=Stage.choices, label="The pilot's stage"
+    )
+
+    class Meta:
+        model = Lesson
+        fields: list[str] = []
+
+    def search(self, queryset: QuerySet[Lesson], name: str, value: str) -> QuerySet[Lesson]:
+        return lesson_search(queryset, value)
+
+    def bitten(self, queryset: QuerySet[Lesson], name: str, value: str) -> QuerySet[Lesson]:
+        return queryset.filter(**{value: True}) if value in FailureMode.values else queryset

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pilots.api.views import checkins, contract, handover, metrics, people, pilots
+from pilots.api.views import checkins, contract, handover, lessons, metrics, people, pilots
 from pilots.frame.api.routing import P, route
 
 app_name = "api"
@@ -15,6 +15,7 @@ urlpatterns = [
     route("auth/me/", people.Me, "me"),
     route("users/", people.UserList, "user-list"),
     route("business-units/", people.BusinessUnitList, "business-unit-list"),
+    route("lessons/", lessons.LessonList, "lesson-list"),
     route("pilots/", pilots.PilotList, "pilot-list"),
     route(P, pilots.PilotDetail, "pilot-detail"),
     route(P + "submit/", pilots.Submit, "pilot-submit"),

@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from pilots.enums import CheckpointChoice
+from pilots.forms.lessons import LESSON_FIELDS, LessonForm
 from pilots.forms.widgets import DateInput, short_text
 
 User = get_user_model()
@@ -19,29 +20,32 @@ class DeclineForm(forms.Form):
     )
 
 
-class DecisionForm(forms.Form):
-    """Approve / reject / start / graduate / stop: one decision with its words."""
+class DecisionForm(LessonForm):
+    """Approve / reject / start / graduate / stop: one decision with its words, and the
+    lessons learned where graduating or stopping is open (required to stop)."""
 
     rationale = forms.CharField(
         required=False,
         widget=short_text(3),
         help_text="Recorded with the decision, with your name and the time.",
     )
-    lessons_learned = forms.CharField(
-        required=False,
-        widget=short_text(4),
-        help_text="Required to stop: what the organisation learned, for the next pilot.",
-    )
+    field_order = ("rationale", *LESSON_FIELDS)
 
     def __init__(self, *args: Any, decisions: tuple[str, ...], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if "stop" not in decisions:
-            del self.fields["lessons_learned"]
+        if not {"stop", "graduate"} & set(decisions):
+            for name in LESSON_FIELDS:
+                del self.fields[name]
+        else:
+            self.fields["what_worked"].help_text = (
+                "Lessons learned: required to stop (what worked or what failed), asked at "
+                "graduation. They go to the lessons library, for the next pilot."
+            )
         if decisions == ("start",):
             self.fields["rationale"].label = "Note (optional)"
 
 
-class CheckpointForm(forms.Form):
+class CheckpointForm(LessonForm):
     """The checkpoint when the handover window opens: continue, extend or stop."""
 
     decision = forms.ChoiceField(
@@ -77,16 +81,17 @@ class CheckpointForm(forms.Form):
         widget=DateInput(),
         help_text="Extend only: after the current planned end.",
     )
-    lessons_learned = forms.CharField(
-        required=False,
-        widget=short_text(3),
-        help_text="Stop only: what the organisation learned, for the next pilot.",
-    )
+    field_order = ("decision", "rationale", "new_end", *LESSON_FIELDS)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # Its own ids: the final-decision form on the same page has a rationale too.
         kwargs.setdefault("auto_id", "id_checkpoint_%s")
         super().__init__(*args, **kwargs)
+        self.fields[
+            "what_worked"
+        ].help_text = (
+            "Stop only: the lessons learned (what worked or what failed), for the next pilot."
+        )
 
 
 class AcknowledgeForm(forms.Form):

@@ -12,6 +12,7 @@ from pilots.models.contract import ContractChange, ContractSnapshot
 from pilots.models.handover import KnowledgeTransferTask
 from pilots.models.health import Heartbeat
 from pilots.models.history import CheckpointDecision, GateDecision, PilotEvent
+from pilots.models.lessons import Lesson
 from pilots.models.metrics import Metric, MetricReading
 from pilots.models.outbox import OutboxMessage
 from pilots.models.pilot import BusinessUnit, Pilot, PilotMembership
@@ -34,6 +35,7 @@ __all__ = [
     "Heartbeat",
     "InfrastructureAnswer",
     "KnowledgeTransferTask",
+    "Lesson",
     "Metric",
     "MetricReading",
     "OperatingPlan",

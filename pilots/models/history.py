@@ -171,6 +171,7 @@ class PilotEvent(AppendOnly):
         CHECKIN_RECORDED = "checkin_recorded", "Owner checked in"
         CHECKPOINT_DECIDED = "checkpoint_decided", "Checkpoint decision recorded"
         CONTRACT_ACKNOWLEDGED = "contract_acknowledged", "Contract changes acknowledged"
+        LESSON_RECORDED = "lesson_recorded", "Lesson recorded"
 
     pilot = models.ForeignKey(Pilot, on_delete=models.PROTECT, related_name="events")
     # None: the system (a job). A user who acted cannot be deleted (PROTECT): deactivate them.
@@ -202,5 +203,6 @@ CREATIONS = frozenset(
         PilotEvent.Action.METRIC_ADDED,
         PilotEvent.Action.MEMBER_ADDED,
         PilotEvent.Action.TASK_ADDED,
+        PilotEvent.Action.LESSON_RECORDED,
     }
 )

@@ -38,7 +38,8 @@ from pilots.permissions import independent_decision_refusal, pilot_roles
 from pilots.services.access import lock_pilot
 from pilots.services.audit import event_record, plain
 from pilots.services.contract import contract_guarded
-from pilots.services.gates import pilot_stop
+from pilots.services.gates import pilot_stop, stop_lesson
+from pilots.services.lessons import LessonWords
 
 ACTION = "record the checkpoint"
 
@@ -132,7 +133,13 @@ def _window_items(pilot: Pilot, today: date) -> tuple[timeline.Timeline | None, 
 
 
 def _clean_words(
-    *, decision: str, rationale: str, new_end: date | None, lessons_learned: str, end: date | None
+    *,
+    decision: str,
+    rationale: str,
+    new_end: date | None,
+    lessons_learned: str,
+    lesson: LessonWords | None,
+    end: date | None,
 ) -> None:
     """Field errors (400): what the lead wrote, before any state is checked."""
     errors: dict[str, str] = {}
@@ -149,8 +156,11 @@ def _clean_words(
             )
     elif new_end is not None:
         errors["new_end"] = "Only an extension sets a new planned end."
-    if decision == CheckpointChoice.STOP and not lessons_learned.strip():
-        errors["lessons_learned"] = "Stopping needs the lessons learned."
+    if decision == CheckpointChoice.STOP and stop_lesson(lessons_learned, lesson).is_blank:
+        # The web form asks the structured lesson; the API, the text.
+        errors["lessons_learned" if lesson is None else "what_failed"] = (
+            "Stopping needs the lessons learned."
+        )
     if errors:
         raise ValidationError(errors)
 
@@ -201,6 +211,7 @@ def checkpoint_record(
     rationale: str,
     new_end: date | None = None,
     lessons_learned: str = "",
+    lesson: LessonWords | None = None,
     today: date | None = None,
 ) -> CheckpointDecision:
     """A lead's checkpoint decision (continue, extend or stop) for the pilot's current window.
@@ -216,6 +227,7 @@ def checkpoint_record(
         rationale=rationale,
         new_end=new_end,
         lessons_learned=lessons_learned,
+        lesson=lesson,
         end=pilot.planned_end,
     )
     window, missing = _window_items(pilot, today)
@@ -243,7 +255,10 @@ def checkpoint_record(
     if decision == CheckpointChoice.EXTEND and new_end is not None:
         pilot_end_extend(pilot=pilot, by=by, new_end=new_end, reason=rationale)
     elif decision == CheckpointChoice.STOP:
-        pilot_stop(pilot=pilot, by=by, rationale=rationale, lessons_learned=lessons_learned)
+        # Records the stop's lesson in the library too (``pilot_stop``).
+        pilot_stop(
+            pilot=pilot, by=by, rationale=rationale, lessons_learned=lessons_learned, lesson=lesson
+        )
     recorded = CheckpointDecision(
         pilot=pilot,
         decision=decision,

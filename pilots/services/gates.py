@@ -25,6 +25,7 @@ from pilots import rules
 from pilots.enums import (
     InfrastructureAnswerValue,
     InfrastructureItem,
+    LessonOccasion,
     MetricKind,
     OwnershipStatus,
     ReminderKind,
@@ -50,6 +51,7 @@ from pilots.permissions import (
 from pilots.services import contract
 from pilots.services.access import lock_pilot, require_role
 from pilots.services.audit import apply_changes, event_record, plain
+from pilots.services.lessons import LessonWords, record_lesson
 from pilots.services.notifications import event_notify, pilot_people, portfolio_lead_ids
 
 
@@ -499,9 +501,18 @@ def pilot_start(
 
 
 @transaction.atomic
-def pilot_graduate(*, pilot: Pilot, by: User, rationale: str) -> GateDecision:
+def pilot_graduate(
+    *, pilot: Pilot, by: User, rationale: str, lesson: LessonWords | None = None
+) -> GateDecision:
     """running → graduated ("in production"): every handover task confirmed by its
-    receiver, and operations accepted."""
+    receiver, and operations accepted.
+
+    ``lesson``: asked, optional. When written, it is recorded in the library in
+    this transaction (a bad lesson refuses the whole decision) and kept as the
+    decision's ``lessons_learned``. Optional, unlike at a stop: graduation's
+    conditions are the handover and operations' acceptance, and a production
+    decision is not held back for prose; a stop has no other record of why.
+    """
     _require_independent_lead(pilot, by, "graduate")
     missing = _stage_item(pilot, "graduate")
     if not missing:
@@ -540,20 +551,65 @@ def pilot_graduate(*, pilot: Pilot, by: User, rationale: str) -> GateDecision:
             )
     missing += _text_item(rationale, "rationale", "Write the rationale for graduating.")
     _refuse_if("graduate", missing)
-    return _move(pilot=pilot, by=by, to=Stage.GRADUATED, rationale=rationale)
+    written = lesson is not None and not lesson.is_blank
+    decision = _move(
+        pilot=pilot,
+        by=by,
+        to=Stage.GRADUATED,
+        rationale=rationale,
+        lessons_learned=lesson.as_text() if lesson is not None and written else "",
+    )
+    if lesson is not None and written:
+        record_lesson(pilot=pilot, by=by, occasion=LessonOccasion.GRADUATION, words=lesson)
+    return decision
+
+
+def stop_lesson(lessons_learned: str, lesson: LessonWords | None) -> LessonWords:
+    """The lesson a stop records: the structured one, else the text alone as what failed
+    (the API's and the admin's ``lessons_learned``, and decisions from before the library)."""
+    if lesson is not None and not lesson.is_blank:
+        return lesson
+    return LessonWords(what_failed=lessons_learned)
 
 
 @transaction.atomic
-def pilot_stop(*, pilot: Pilot, by: User, rationale: str, lessons_learned: str) -> GateDecision:
-    """approved | running → stopped: a legitimate outcome, with lessons learned in writing."""
+def pilot_stop(
+    *,
+    pilot: Pilot,
+    by: User,
+    rationale: str,
+    lessons_learned: str = "",
+    lesson: LessonWords | None = None,
+) -> GateDecision:
+    """approved | running → stopped: a legitimate outcome, with lessons learned in writing.
+
+    The lessons are ``lesson`` (what worked, what failed, failure modes, tags: the web
+    forms) or the plain ``lessons_learned`` text (the API, the admin); either is
+    recorded in the lessons library in this transaction. The decision keeps the text
+    (``lessons_learned``, or the lesson written out).
+    """
     _require_independent_lead(pilot, by, "stop")
+    words = stop_lesson(lessons_learned, lesson)
     missing = _stage_item(pilot, "stop")
     missing += _text_item(rationale, "rationale", "Write why the pilot is stopped.")
-    missing += _text_item(lessons_learned, "lessons_learned", "Write the lessons learned.")
+    if words.is_blank:
+        missing.append(
+            MissingItem(
+                "lessons_learned",
+                "Write the lessons learned: what worked, what failed.",
+                "decision",
+            )
+        )
     _refuse_if("stop", missing)
-    return _move(
-        pilot=pilot, by=by, to=Stage.STOPPED, rationale=rationale, lessons_learned=lessons_learned
+    decision = _move(
+        pilot=pilot,
+        by=by,
+        to=Stage.STOPPED,
+        rationale=rationale,
+        lessons_learned=lessons_learned.strip() or words.as_text(),
     )
+    record_lesson(pilot=pilot, by=by, occasion=LessonOccasion.STOP, words=words)
+    return decision
 
 
 # --- The transitions table ---------------------------------------------------------------
@@ -565,6 +621,7 @@ class Words:
 
     rationale: str = ""
     lessons_learned: str = ""
+    lesson: LessonWords | None = None
 
 
 @dataclass(frozen=True)
@@ -634,7 +691,9 @@ TRANSITIONS = _table(
         "graduated",
         "recorded as graduated to production",
         "rationale",
-        lambda pilot, by, words: pilot_graduate(pilot=pilot, by=by, rationale=words.rationale),
+        lambda pilot, by, words: pilot_graduate(
+            pilot=pilot, by=by, rationale=words.rationale, lesson=words.lesson
+        ),
     ),
     Transition(
         "stop",
@@ -645,7 +704,11 @@ TRANSITIONS = _table(
         "recorded as stopped",
         "rationale",
         lambda pilot, by, words: pilot_stop(
-            pilot=pilot, by=by, rationale=words.rationale, lessons_learned=words.lessons_learned
+            pilot=pilot,
+            by=by,
+            rationale=words.rationale,
+            lessons_learned=words.lessons_learned,
+            lesson=words.lesson,
         ),
     ),
 )

@@ -86,7 +86,7 @@ def pilot_decide(request: SignedInRequest, reference: str) -> HttpResponse:
             transition = gates.TRANSITIONS[decision]
             words = gates.Words(
                 rationale=form.cleaned_data.get("rationale", ""),
-                lessons_learned=form.cleaned_data.get("lessons_learned", ""),
+                lesson=form.lesson_words() if "what_failed" in form.fields else None,
             )
             if call_service(form, lambda: transition.run(pilot, request.user, words)):
                 messages.success(request, f"{pilot.reference} {transition.outcome}.")
@@ -125,7 +125,7 @@ def checkpoint_decide(request: SignedInRequest, reference: str) -> HttpResponse:
                     decision=data["decision"],
                     rationale=data["rationale"],
                     new_end=data["new_end"],
-                    lessons_learned=data["lessons_learned"],
+                    lesson=form.lesson_words(),
                 ),
             )
             if recorded is not None:

@@ -35,6 +35,7 @@ from pilots.forms.registration import (
 from pilots.links import PilotLinks
 from pilots.models import Metric, OperatingPlan, Pilot, PilotMembership
 from pilots.permissions import EDITORS, can_register_pilots
+from pilots.selectors.lessons import primary_metric_name, similar_pilots
 from pilots.selectors.metrics import metric_of
 from pilots.selectors.pilots import infrastructure_answers, infrastructure_rows, pilot_for_page
 from pilots.services import gates, metrics, ownership, registration
@@ -126,7 +127,15 @@ def _basics(request: SignedInRequest, pilot: Pilot) -> HttpResponse | dict[str, 
             form, lambda: registration.pilot_update(pilot=pilot, by=request.user, **fields)
         ):
             return _saved(request, pilot, "basics", "Basics")
-    return {"form": form}
+    # Beside the form: the pilots like this one as saved (htmx refreshes them as one types).
+    similar = similar_pilots(
+        request.user,
+        title=pilot.title,
+        problem=pilot.problem_statement,
+        metric=primary_metric_name(pilot),
+        exclude=pilot.pk,
+    )
+    return {"form": form, "similar": similar, "asked": True}
 
 
 def _primary(pilot: Pilot) -> Metric | None:

@@ -265,10 +265,35 @@ WEB_PATHS = [
         "lead",
         web(
             pilots_url("decide"),
-            lambda pilot, cast: {"decision": "stop", "rationale": "No", "lessons_learned": "L"},
+            lambda pilot, cast: {"decision": "stop", "rationale": "No", "what_failed": "L"},
         ),
         A.STAGE_CHANGED,
         lambda pilot, cast: {"stage": ["approved", "stopped"]},
+    ),
+    Path(
+        "web",
+        "stop: its lesson (gate decision)",
+        "approved",
+        "lead",
+        web(
+            pilots_url("decide"),
+            lambda pilot, cast: {
+                "decision": "stop",
+                "rationale": "No",
+                "what_worked": "Check-ins",
+                "what_failed": "Data",
+                "failure_modes": ["metric_mirage"],
+                "tags": "Data, vendor",
+            },
+        ),
+        A.LESSON_RECORDED,
+        lambda pilot, cast: {
+            "occasion": [None, "stop"],
+            "what_worked": [None, "Check-ins"],
+            "what_failed": [None, "Data"],
+            "failure_modes": [None, ["metric_mirage"]],
+            "tags": [None, ["data", "vendor"]],
+        },
     ),
     Path(
         "web",

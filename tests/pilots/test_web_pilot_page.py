@@ -10,8 +10,15 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils.html import escape
 
-from pilots.enums import PORTFOLIO_LEADS_GROUP, OwnershipStatus, ReadingSource, Stage
-from pilots.models import GateDecision, MetricReading, Pilot, PilotEvent
+from pilots.enums import (
+    PORTFOLIO_LEADS_GROUP,
+    FailureMode,
+    LessonOccasion,
+    OwnershipStatus,
+    ReadingSource,
+    Stage,
+)
+from pilots.models import GateDecision, Lesson, MetricReading, Pilot, PilotEvent
 from pilots.services import ownership
 from pilots.services.audit import event_record
 from pilots.services.gates import submission_missing_items
@@ -39,7 +46,7 @@ def stored(pilot: Pilot) -> Pilot:
     return Pilot.objects.get(pk=pilot.pk)
 
 
-def decide(client, pilot: Pilot, decision: str, **data: str):
+def decide(client, pilot: Pilot, decision: str, **data: str | list[str]):
     return client.post(
         reverse("pilots:decide", args=[pilot.reference]), {"decision": decision, **data}
     )
@@ -310,10 +317,10 @@ def test_sponsor_starts_an_approved_pilot_today(client, approved, sponsor):
 
 def test_stop_without_lessons_learned_is_refused(client, running, lead):
     client.force_login(lead)
-    response = decide(client, running, "stop", rationale="No uplift.", lessons_learned="")
+    response = decide(client, running, "stop", rationale="No uplift.", what_failed=" ")
     assert response.status_code == 200
     assert "Cannot stop yet." in response.content.decode()
-    assert shows(response, "Write the lessons learned.")
+    assert shows(response, "Write the lessons learned: what worked, what failed.")
     assert stored(running).stage == Stage.RUNNING
     assert not GateDecision.objects.filter(pilot=running, to_stage=Stage.STOPPED).exists()
 
@@ -325,12 +332,41 @@ def test_stop_with_lessons_learned_stops_the_pilot(client, running, lead):
         running,
         "stop",
         rationale="No uplift.",
-        lessons_learned="Agree the data source first.",
+        what_worked="The owner's weekly check-ins.",
+        what_failed="Agree the data source first.",
+        failure_modes=["lab_to_desk_gap", "metric_mirage"],
+        tags="Data, Vendor",
     )
     assert response.status_code == 302
     assert stored(running).stage == Stage.STOPPED
     decision = GateDecision.objects.get(pilot=running, to_stage=Stage.STOPPED)
-    assert decision.lessons_learned == "Agree the data source first."
+    assert decision.lessons_learned == (
+        "What worked: The owner's weekly check-ins.\n\nWhat failed: Agree the data source first."
+    )
+    lesson = Lesson.objects.get(pilot=running)
+    assert (lesson.occasion, lesson.what_failed, lesson.failure_modes, lesson.tags) == (
+        LessonOccasion.STOP,
+        "Agree the data source first.",
+        [FailureMode.LAB_TO_DESK_GAP, FailureMode.METRIC_MIRAGE],
+        ["data", "vendor"],
+    )
+
+
+def test_stop_with_a_bad_lesson_rerenders_with_the_error_and_writes_nothing(client, running, lead):
+    client.force_login(lead)
+    response = decide(
+        client,
+        running,
+        "stop",
+        rationale="No uplift.",
+        what_failed="Data.",
+        tags="a, b, c, d, e, f, g",
+    )
+    assert response.status_code == 200
+    assert shows(response, "At most 6 tags (a handful); this has 7.")
+    assert stored(running).stage == Stage.RUNNING
+    assert not Lesson.objects.exists()
+    assert not GateDecision.objects.filter(pilot=running, to_stage=Stage.STOPPED).exists()
 
 
 def test_graduate_is_refused_with_every_missing_item(client, running, lead):
@@ -380,7 +416,7 @@ INDEPENDENCE = "A portfolio lead who is neither this pilot's sponsor nor its bus
     ("decision", "data"),
     [
         ("graduate", {"rationale": "Live."}),
-        ("stop", {"rationale": "No uplift.", "lessons_learned": "Data first."}),
+        ("stop", {"rationale": "No uplift.", "what_failed": "Data first."}),
     ],
 )
 def test_the_sponsor_may_not_take_the_final_decision(client, running, sponsor, decision, data):
@@ -438,14 +474,14 @@ def test_the_sponsor_sees_who_approves_a_proposed_pilot(client, proposed, sponso
 
 def test_member_cannot_record_any_decision(client, running, member):
     client.force_login(member)
-    response = decide(client, running, "stop", rationale="x", lessons_learned="y")
+    response = decide(client, running, "stop", rationale="x", what_failed="y")
     assert response.status_code == 403
     assert stored(running).stage == Stage.RUNNING
 
 
 def test_decide_by_an_outsider_is_404(client, running, outsider):
     client.force_login(outsider)
-    response = decide(client, running, "stop", rationale="x", lessons_learned="y")
+    response = decide(client, running, "stop", rationale="x", what_failed="y")
     assert response.status_code == 404
     assert stored(running).stage == Stage.RUNNING
 

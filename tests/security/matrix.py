@@ -124,6 +124,9 @@ RULES: dict[str, Route] = {
     "scorecards:view_save": action(SIGNED_IN, POST={"name": "Mine", "query": "risk=watch"}),
     "scorecards:view_delete": action(OWN),
     "pilots:search": pages(SIGNED_IN),
+    "pilots:lessons": pages(SIGNED_IN),
+    # The similar pilots beside the registration: only pilots the user may see.
+    "pilots:similar": pages(SIGNED_IN),
     "scorecards:pilot": pages(SEES),
     "scorecards:list": pages(SIGNED_IN),
     "scorecards:list_export": pages(SIGNED_IN),
@@ -177,6 +180,7 @@ RULES: dict[str, Route] = {
     "api:me": Route({"GET": SIGNED_IN}),
     "api:user-list": Route({"GET": SIGNED_IN}),
     "api:business-unit-list": Route({"GET": SIGNED_IN}),
+    "api:lesson-list": Route({"GET": SIGNED_IN}),
     "api:pilot-list": Route(
         {"GET": SIGNED_IN, "POST": REGISTRARS}, data={"POST": {"title": "Invoice triage"}}
     ),

@@ -21,6 +21,7 @@ from pilots.api.serializers.handover import (
     TaskUpdateInput,
     WaiverInput,
 )
+from pilots.api.serializers.lessons import LessonSerializer
 from pilots.api.serializers.metrics import (
     BulkMetricOutcomeSerializer,
     BulkReadingRow,
@@ -75,6 +76,7 @@ __all__ = [
     "InfrastructureAnswerInput",
     "InfrastructureAnswerSerializer",
     "InfrastructureInput",
+    "LessonSerializer",
     "MeSerializer",
     "MembershipInput",
     "MembershipSerializer",

@@ -49,6 +49,7 @@ from pilots.services import (
     registration,
 )
 from pilots.services.audit import refresh_skipped
+from pilots.services.lessons import LessonWords
 from pilots.services.notifications import notifications_skipped
 
 
@@ -339,11 +340,21 @@ class Command(BaseCommand):
                 new_end=today + timedelta(days=spec.extend_to) if spec.extend_to else None,
                 today=today,
             )
+        lesson = None
+        if spec.lesson is not None:
+            worked, failed, modes, tags = spec.lesson
+            lesson = LessonWords(
+                what_worked=worked,
+                what_failed=failed,
+                failure_modes=tuple(mode.value for mode in modes),
+                tags=tags,
+            )
         if spec.stage == Stage.GRADUATED:
             gates.pilot_graduate(
                 pilot=pilot,
                 by=lead,
                 rationale="Target reached and held for six weeks; operations runs it.",
+                lesson=lesson,
             )
         elif spec.stage == Stage.STOPPED:
             gates.pilot_stop(
@@ -351,6 +362,7 @@ class Command(BaseCommand):
                 by=lead,
                 rationale="Decided with the sponsor at the gate review.",
                 lessons_learned=spec.lessons,
+                lesson=lesson,
             )
 
     def _readings(self, pilot, tracked, start, today, spec, users) -> None:
