@@ -17,7 +17,10 @@ LESSONS = "/api/v1/lessons/"
 def stopped_lessons(sponsor, lead):
     unit = factories.BusinessUnitFactory(name="Finance")
     mine = factories.PilotFactory(reference="PIL-0401", sponsor=sponsor, business_unit=unit)
-    other = factories.PilotFactory(reference="PIL-0402")
+    # A unit of its own: the factory's units cycle through names and could be "Finance".
+    other = factories.PilotFactory(
+        reference="PIL-0402", business_unit=factories.BusinessUnitFactory(name="Logistics")
+    )
     Pilot.objects.filter(pk__in=[mine.pk, other.pk]).update(stage=Stage.STOPPED)
     record_lesson(
         pilot=mine,
