@@ -37,6 +37,7 @@ function                    meaning
                             snapshot taken at approval)
 ``payback``                 realised vs the run cost per month (net value per month) and vs
                             what was committed at approval (``Payback``)
+``over_months``             a monthly amount over 12 months (what a budget holder accepts)
 ``totals``                  the sum of many ``Payback``s (the portfolio), counting only the
                             known figures
 ==========================  ===============================================================
@@ -120,6 +121,11 @@ def committed_per_month(
     return value_per_month(
         direction=direction, baseline=baseline, level=target, value_per_unit=value_per_unit
     )
+
+
+def over_months(per_month: Decimal | None, months: int = 12) -> Decimal | None:
+    """A monthly amount over ``months`` (the 12-month run cost a budget holder accepts)."""
+    return None if per_month is None else _money(per_month * months)
 
 
 @dataclass(frozen=True)
