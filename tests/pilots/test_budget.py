@@ -48,7 +48,8 @@ def test_naming_a_budget_holder_asks_them_at_once(draft, sponsor, holder):
     registration.operating_plan_update(pilot=draft, by=sponsor, budget_holder=holder)
     plan = plan_of(draft)
     assert (plan.budget_holder, plan.budget_status) == (holder, BudgetStatus.PENDING)
-    assert plan.budget_named_at is not None and plan.budget_responded_at is None
+    assert plan.budget_named_at is not None
+    assert plan.budget_responded_at is None
     assert told(K.BUDGET_NAMED) == {"holder"}
     (note,) = Reminder.objects.filter(kind=K.BUDGET_NAMED)
     assert note.link.endswith("#budget")
@@ -121,7 +122,8 @@ def test_after_approval_a_new_holder_needs_a_reason(approved, sponsor, holder):
 def test_the_holder_accepts_and_the_sponsor_is_told(asked, holder):
     budget.budget_accept(pilot=asked, by=holder)
     plan = plan_of(asked)
-    assert plan.budget_status == BudgetStatus.ACCEPTED and plan.budget_responded_at
+    assert plan.budget_status == BudgetStatus.ACCEPTED
+    assert plan.budget_responded_at
     event = PilotEvent.objects.get(pilot=asked, action=PilotEvent.Action.BUDGET_ACCEPTED)
     assert (event.actor, event.subject) == (holder, "12,000.00 GBP over 12 months")
     assert told(K.BUDGET_ACCEPTED) == {"sponsor"}

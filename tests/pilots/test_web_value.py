@@ -56,7 +56,8 @@ def test_the_page_shows_realised_value_against_run_cost_and_commitment(client, p
     block = value_block(client, priced)
     assert "300.00 GBP" in block  # realised
     assert "1,000.00 GBP" in block  # run cost
-    assert "-700.00 GBP" in block and "costs more than it returns" in block
+    assert "-700.00 GBP" in block
+    assert "costs more than it returns" in block
     assert "750.00 GBP a month" in block  # committed: (40 - 10) x 25
     assert "450.00 GBP short" in block
 
