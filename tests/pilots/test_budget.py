@@ -265,3 +265,26 @@ def test_api_names_the_holder_and_they_accept(client, draft, sponsor, holder):
     assert plan_of(draft).budget_status == BudgetStatus.ACCEPTED
     detail_body = client.get(f"/api/v1/pilots/{draft.reference}/").json()
     assert detail_body["operating_plan"]["budget_status"] == "accepted"
+
+
+# --- Calendar and inbox -----------------------------------------------------------------------
+
+
+def test_the_pending_run_cost_is_in_the_holders_calendar_until_answered(asked, holder):
+    from pilots.selectors.calendar import calendar_items
+
+    def budget_items() -> list[str]:
+        return [item.summary for item in calendar_items(holder) if item.key.endswith("-budget")]
+
+    assert budget_items() == [
+        f"Accept or decline the run cost as budget holder · {asked.reference} {asked.title}"
+    ]
+    budget.budget_accept(pilot=asked, by=holder)
+    assert budget_items() == []
+
+
+def test_the_holder_finds_the_question_in_their_inbox(client, draft, sponsor, holder):
+    registration.operating_plan_update(pilot=draft, by=sponsor, budget_holder=holder)
+    client.force_login(holder)
+    page = client.get(reverse("pilots:inbox")).content.decode()
+    assert "You are named budget holder: accept the run cost" in page
