@@ -192,12 +192,12 @@ def submission_missing_items(pilot: Pilot) -> list[MissingItem]:
             )
     # As for the business owner: submitted with a holder asked (or accepted); approval
     # waits for the acceptance (``budget_accepted_item``).
-    if plan is None or plan.budget_status in (BudgetStatus.NONE, BudgetStatus.DECLINED):
+    if plan is not None and plan.budget_status in (BudgetStatus.NONE, BudgetStatus.DECLINED):
         missing.append(
             MissingItem(
                 "budget_holder",
                 "The budget holder declined the run cost: name another or change the cost."
-                if plan is not None and plan.budget_status == BudgetStatus.DECLINED
+                if plan.budget_status == BudgetStatus.DECLINED
                 else "Name the budget holder who will accept the 12-month run cost.",
                 "plan",
             )

@@ -220,7 +220,9 @@ def pilot_page_context(request: SignedInRequest, pilot: Pilot, **overrides: Any)
             primary,
             primary_status.latest.value if primary_status and primary_status.latest else None,
         )
+        # Shown once it says something: a priced metric, or an approved contract.
         if primary
+        and (primary.value_per_unit is not None or pilot.stage in Stage.APPROVED_OR_LATER)
         else None,
         "events": readable_events(pilot_events(pilot)[:RECENT_EVENTS]),
         "members": list(pilot.memberships.all()),
