@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pilots.enums import OwnershipStatus, Stage, TaskStatus
+from pilots.enums import BudgetStatus, OwnershipStatus, Stage, TaskStatus
 from pilots.models import KnowledgeTransferTask, MetricReading, Pilot
 from pilots.permissions import (
     CHECKIN_AUTHORS,
@@ -42,6 +42,8 @@ class Abilities:
     # (approval, or the final decision): the independence rule in words, or "".
     decision_rule: str
     answer_nomination: bool
+    # The named budget holder, asked to accept the 12-month run cost.
+    answer_budget: bool
     nominate: bool
     edit_metrics: bool
     record_readings: bool
@@ -104,6 +106,12 @@ def may_edit_registration(user: AnyUser, pilot: Pilot) -> bool:
     return bool(roles & EDITORS) and pilot.stage in Stage.SETUP
 
 
+def _budget_status(pilot: Pilot) -> str:
+    """The budget holder's answer (read only for the holder, whose role read the plan)."""
+    plan = getattr(pilot, "operating_plan", None)
+    return plan.budget_status if plan is not None else BudgetStatus.NONE
+
+
 def pilot_abilities(user: AnyUser, pilot: Pilot) -> Abilities:
     roles = pilot_roles(user, pilot)
     stage = pilot.stage
@@ -135,6 +143,9 @@ def pilot_abilities(user: AnyUser, pilot: Pilot) -> Abilities:
         decision_rule=(refusal or "") if involved else "",
         answer_nomination=Role.NOMINEE in roles
         and pilot.owner_status == OwnershipStatus.PENDING
+        and stage in Stage.OPEN,
+        answer_budget=Role.BUDGET_HOLDER in roles
+        and _budget_status(pilot) == BudgetStatus.PENDING
         and stage in Stage.OPEN,
         nominate=bool(roles & EDITORS) and stage in Stage.OPEN,
         edit_metrics=bool(roles & EDITORS) and stage in Stage.METRICS,

@@ -563,14 +563,19 @@ class InfrastructureAnswerAdmin(ViewOnly, admin.ModelAdmin):
 
 @admin.register(OperatingPlan)
 class OperatingPlanAdmin(ViewOnly, admin.ModelAdmin):
-    list_display = ("pilot", "run_cost", "budget_holder")
-    search_fields = ("pilot__reference", "pilot__title", "budget_holder")
+    list_display = ("pilot", "run_cost", "budget_holder", "budget_status")
+    search_fields = (
+        "pilot__reference",
+        "pilot__title",
+        "budget_holder__username",
+        "budget_holder_note",
+    )
 
     @admin.display(description="Run cost per month", ordering="run_cost_per_month")
     def run_cost(self, plan: OperatingPlan) -> str:
         return formats.money(plan.run_cost_per_month)
 
-    list_select_related = ("pilot",)
+    list_select_related = ("pilot", "budget_holder")
     autocomplete_fields = ("pilot",)
 
 

@@ -34,6 +34,8 @@ USERS = {
     "ops2": ("Grace", "Mensah", [], False),
     "lead": ("Helen", "Murray", [PORTFOLIO_LEADS_GROUP], False),
     "admin": ("Site", "Administrator", [], True),
+    # The budget holder who accepts the demo pilots' 12-month run costs.
+    "finance": ("Olivia", "Grant", [], False),
 }
 
 
@@ -85,6 +87,12 @@ class Spec:
     # After approval the sponsor moved the primary target (new target, the reason):
     # drift against the approved contract, awaiting a portfolio lead's acknowledgement.
     target_moved: tuple[str, str] | None = None
+    # Value in money: the primary metric's value per unit (per month, in the currency),
+    # the operating plan's run cost per month, and the budget holder's answer to it
+    # (accept | pending).
+    value_per_unit: str | None = None
+    run_cost: str = "4200.00"
+    budget_answer: str = "accept"
 
 
 HANDOVER_TASKS = [
@@ -155,6 +163,7 @@ SPECS = [
         stage=Stage.PROPOSED,
         owner="owner2",
         owner_answer="pending",
+        budget_answer="pending",
     ),
     Spec(
         "Demand forecast for fresh produce",
@@ -391,6 +400,8 @@ SPECS = [
             (FailureMode.OWNERSHIP_VACUUM,),
             "handover, knowledge base",
         ),
+        value_per_unit="6.50",
+        run_cost="3800.00",
     ),
     Spec(
         "Delivery slot pricing",
@@ -419,6 +430,8 @@ SPECS = [
             (),
             "pricing, segment metric",
         ),
+        value_per_unit="1500.00",
+        run_cost="6800.00",
     ),
     Spec(
         "Credit memo matching",
@@ -434,6 +447,7 @@ SPECS = [
         tasks=ALL_DONE,
         operations_accepted=True,
         segment=("Credit memos over £10,000 matched correctly", "%", "increase", "0", "90"),
+        value_per_unit="40.00",
     ),
     Spec(
         "Store shelf gap detection",

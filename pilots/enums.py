@@ -62,6 +62,15 @@ class OwnershipStatus(models.TextChoices):
     DECLINED = "declined", "Declined"
 
 
+class BudgetStatus(models.TextChoices):
+    """The budget holder's answer to the 12-month run cost, as an owner answers ownership."""
+
+    NONE = "none", "No budget holder named"
+    PENDING = "pending", "Named, awaiting acceptance of the run cost"
+    ACCEPTED = "accepted", "Accepted the run cost"
+    DECLINED = "declined", "Declined the run cost"
+
+
 # --- Metrics -------------------------------------------------------------------------
 
 
@@ -216,6 +225,9 @@ class ReminderKind(models.TextChoices):
     MEMBER_ADDED = "member_added", "You are added to the team"
     OWNERSHIP_ACCEPTED = "ownership_accepted", "Ownership accepted"
     OWNERSHIP_DECLINED = "ownership_declined", "Ownership declined"
+    BUDGET_NAMED = "budget_named", "You are named budget holder: accept the run cost"
+    BUDGET_ACCEPTED = "budget_accepted", "Run cost accepted by the budget holder"
+    BUDGET_DECLINED = "budget_declined", "Run cost declined by the budget holder"
     PILOT_SUBMITTED = "pilot_submitted", "Submitted for review"
     PILOT_APPROVED = "pilot_approved", "Pilot approved"
     PILOT_REJECTED = "pilot_rejected", "Pilot rejected: back to draft"
@@ -247,6 +259,7 @@ class ReminderKind(models.TextChoices):
                 # Event notifications that only inform (nothing to do).
                 "member_added",
                 "ownership_accepted",
+                "budget_accepted",
                 "pilot_approved",
                 "pilot_started",
                 "pilot_graduated",
@@ -265,6 +278,9 @@ class ReminderKind(models.TextChoices):
                 "member_added",
                 "ownership_accepted",
                 "ownership_declined",
+                "budget_named",
+                "budget_accepted",
+                "budget_declined",
                 "pilot_submitted",
                 "pilot_approved",
                 "pilot_rejected",

@@ -2,7 +2,7 @@
 
 Portfolio leads and administrators (superusers) see every pilot. Everyone else
 sees the pilots they sponsor, own (nominated and not declined), will operate,
-or work on. A pilot one may not see is a 404; one may see but not change, 403.
+hold the budget of, or work on. A pilot one may not see is a 404; one may see but not change, 403.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Exists, OuterRef, Q
 
 from pilots.enums import PORTFOLIO_LEADS_GROUP, SPONSORS_GROUP, OwnershipStatus
-from pilots.models import KnowledgeTransferTask, Pilot, PilotMembership
+from pilots.models import KnowledgeTransferTask, OperatingPlan, Pilot, PilotMembership
 
 # The project uses Django's own ``auth.User``. Anonymous visitors reach these
 # checks only where a page may be seen signed out, so the checks accept both;
@@ -26,6 +26,7 @@ class Role(enum.StrEnum):
     OWNER = "owner"  # accepted ownership
     NOMINEE = "nominee"  # nominated, not yet accepted
     OPERATIONS = "operations"
+    BUDGET_HOLDER = "budget_holder"  # named in the operating plan to pay for its run cost
     MEMBER = "member"
     LEAD = "lead"
     ADMIN = "admin"
@@ -73,19 +74,22 @@ def visible_pilots_filter(user: AnyUser) -> Q:
 
 
 def own_pilots_filter(user: User) -> Q:
-    """The pilots the user sponsors, owns (nominated and not declined), will operate or
-    works on: what anyone but a lead or an administrator sees."""
+    """The pilots the user sponsors, owns (nominated and not declined), will operate,
+    holds the budget of or works on: what anyone but a lead or an administrator sees."""
     is_member = Exists(PilotMembership.objects.filter(pilot=OuterRef("pk"), user=user))
+    holds_budget = Exists(OperatingPlan.objects.filter(pilot=OuterRef("pk"), budget_holder=user))
     return (
         Q(sponsor=user)
         | (Q(owner=user) & ~Q(owner_status=OwnershipStatus.DECLINED))
         | Q(operations_owner=user)
+        | Q(holds_budget)
         | Q(is_member)
     )
 
 
 def pilot_roles(user: AnyUser, pilot: Pilot) -> frozenset[Role]:
-    """Every role the user holds on this pilot (one query at most, for membership)."""
+    """Every role the user holds on this pilot (two queries at most: the budget holder
+    unless the plan was joined, and membership unless prefetched)."""
     if not user.is_authenticated:
         return frozenset()
     roles: set[Role] = set()
@@ -102,6 +106,8 @@ def pilot_roles(user: AnyUser, pilot: Pilot) -> frozenset[Role]:
             roles.add(Role.NOMINEE)
     if pilot.operations_owner_id == user.pk:
         roles.add(Role.OPERATIONS)
+    if _holds_budget(user, pilot):
+        roles.add(Role.BUDGET_HOLDER)
     if _is_member(user, pilot):
         roles.add(Role.MEMBER)
     return frozenset(roles)
@@ -112,6 +118,15 @@ def _is_member(user: User, pilot: Pilot) -> bool:
     if "memberships" in cache:
         return any(m.user_id == user.pk for m in cache["memberships"])
     return PilotMembership.objects.filter(pilot=pilot, user=user).exists()
+
+
+def _holds_budget(user: User, pilot: Pilot) -> bool:
+    """Named budget holder in the pilot's operating plan (read from a plan the selector
+    joined, else one query)."""
+    if "operating_plan" in pilot._state.fields_cache:
+        plan = pilot._state.fields_cache["operating_plan"]
+        return plan is not None and plan.budget_holder_id == user.pk
+    return OperatingPlan.objects.filter(pilot_id=pilot.pk, budget_holder_id=user.pk).exists()
 
 
 def can_see(user: AnyUser, pilot: Pilot) -> bool:

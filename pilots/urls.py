@@ -55,6 +55,7 @@ urlpatterns = [
     path(P + "team/<int:membership_id>/remove/", registration.member_remove, name="member_remove"),
     path(P + "check-ins/", checkins.checkin_create, name="checkin_new"),
     path(P + "ownership/", gates.ownership_respond, name="ownership"),
+    path(P + "budget/", gates.budget_respond, name="budget"),
     path(P + "decide/", gates.pilot_decide, name="decide"),
     path(P + "checkpoint/", gates.checkpoint_decide, name="checkpoint"),
     path(P + "operations/accept/", gates.operations_accept, name="operations_accept"),

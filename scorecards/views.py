@@ -30,6 +30,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_http_methods
 from zen_queries import queries_disabled
 
+from pilots import value as money
 from pilots.abilities import may_edit_registration
 from pilots.enums import Stage
 from pilots.frame import formats
@@ -38,6 +39,7 @@ from pilots.links import PilotLinks
 from pilots.models import Pilot
 from pilots.permissions import AnyUser, sees_every_pilot
 from pilots.selectors.pilots import pilot_get_for_user
+from pilots.selectors.value import graduated_values
 from scorecards import charts
 from scorecards.filters import SORTS, PortfolioFilter
 from scorecards.forms import SavedViewForm
@@ -391,6 +393,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     weeks = [(week.week, week.per_risk) for week in trend]
     links = RowLinks()
     saved_views = saved_views_of(signed_in(request))
+    # The graduated pilots' value in money against their run cost (``pilots.value``).
+    values = graduated_values(Pilot.objects.filter(pk__in=scorecards.order_by().values("pilot_id")))
     context = {
         "nav": evaluated_navigation(request),
         "saved_nav": SavedViewsNavigation(request, saved_views),
@@ -426,6 +430,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             for view in saved_views
         ],
         "save_form": SavedViewForm(initial={"query": current_query}),
+        "values": values,
+        "value_totals": money.totals(row.figures for row in values),
     }
     with queries_disabled():
         return render(request, "scorecards/dashboard.html", context)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from pilots.enums import (
     PORTFOLIO_LEADS_GROUP,
     SPONSORS_GROUP,
+    BudgetStatus,
     Cadence,
     Confidence,
     Direction,
@@ -146,8 +147,15 @@ class TaskFactory(factory.django.DjangoModelFactory):
     due_on = factory.LazyAttribute(lambda t: t.pilot.planned_end - timedelta(days=7))
 
 
-def complete_registration(pilot: Pilot, *, owner: object | None = None) -> Pilot:
-    """Fill in everything submission requires (owner nominated, pending)."""
+def complete_registration(
+    pilot: Pilot,
+    *,
+    owner: object | None = None,
+    budget_holder: object | None = None,
+    budget_status: str = BudgetStatus.ACCEPTED,
+) -> Pilot:
+    """Fill in everything submission requires (owner nominated, pending), with a budget
+    holder (a new user unless given) who accepted the run cost unless told."""
     if not pilot.metrics.filter(kind=MetricKind.PRIMARY).exists():
         MetricFactory(pilot=pilot)
     for item in InfrastructureItem:
@@ -167,7 +175,15 @@ def complete_registration(pilot: Pilot, *, owner: object | None = None) -> Pilot
             "monitoring_plan": "Dashboards",
             "incident_process": "Service desk",
             "model_maintenance": "Quarterly retraining",
-            "budget_holder": "Finance director",
+            "budget_holder": budget_holder or UserFactory(),
+            "budget_status": budget_status,
+            "budget_named_at": timezone.now(),
+            "budget_responded_at": timezone.now()
+            if budget_status in (BudgetStatus.ACCEPTED, BudgetStatus.DECLINED)
+            else None,
+            "budget_decline_reason": "Not in this year's budget."
+            if budget_status == BudgetStatus.DECLINED
+            else "",
         },
     )
     if owner is not None:

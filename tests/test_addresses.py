@@ -96,6 +96,7 @@ def world(running, sponsor, owner, member, ops, lead):
         "pilots:member_remove": (sponsor, [ref, membership.pk]),
         "pilots:checkin_new": (owner, [ref]),
         "pilots:ownership": (owner, [ref]),
+        "pilots:budget": (owner, [ref]),
         "pilots:decide": (sponsor, [ref]),
         "pilots:operations_accept": (ops, [ref]),
         "pilots:waiver_approve": (lead, [ref, "monitoring"]),

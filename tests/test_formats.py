@@ -105,7 +105,13 @@ def test_every_page_showing_money_names_its_currency(client, draft, sponsor, set
 
     client.post(
         reverse("pilots:register", args=[draft.reference, "plan"]),
-        {**model_to_dict(draft.operating_plan), "run_cost_per_month": "1500", "then": "stay"},
+        {
+            **model_to_dict(draft.operating_plan),
+            # The people picker takes the person's username, not their id.
+            "budget_holder": draft.operating_plan.budget_holder.username,
+            "run_cost_per_month": "1500",
+            "then": "stay",
+        },
     )
     page = client.get(reverse("pilots:detail", args=[draft.reference])).content.decode()
     assert "<dt>Run cost per month</dt><dd>1,500.00 EUR</dd>" in page

@@ -21,6 +21,8 @@ urlpatterns = [
     route(P + "submit/", pilots.Submit, "pilot-submit"),
     route(P + "accept-ownership/", pilots.AcceptOwnership, "pilot-accept-ownership"),
     route(P + "decline-ownership/", pilots.DeclineOwnership, "pilot-decline-ownership"),
+    route(P + "accept-budget/", pilots.AcceptBudget, "pilot-accept-budget"),
+    route(P + "decline-budget/", pilots.DeclineBudget, "pilot-decline-budget"),
     route(P + "approve/", pilots.Approve, "pilot-approve"),
     route(P + "reject/", pilots.Reject, "pilot-reject"),
     route(P + "start/", pilots.Start, "pilot-start"),

@@ -101,6 +101,7 @@ class MetricForm(forms.ModelForm):
             "baseline_method",
             "baseline_source",
             "guardrail",
+            "value_per_unit",
         ]
         widgets = {"target_date": DateInput(), "baseline_measured_on": DateInput()}
         help_texts = {
@@ -121,7 +122,17 @@ class MetricForm(forms.ModelForm):
             del self.fields["guardrail"]  # a critical segment's, never the primary's
             del self.fields["kind"]
             self.instance.kind = MetricKind.PRIMARY
+            per_unit = self.fields["value_per_unit"]
+            per_unit.label = f"Value per unit, per month ({formats.currency()})"
+            per_unit.help_text = (
+                "Optional. What one unit of improvement of this metric is worth per month, in "
+                f"{formats.currency()}: for a metric counting hours of work per month, the cost "
+                "of an hour; for a per-case metric, what one unit less per case is worth in a "
+                "month. The pilot page then shows the realised value against the run cost."
+            )
+            self.initial["value_per_unit"] = plain_decimal(self.initial.get("value_per_unit"))
         else:
+            del self.fields["value_per_unit"]  # only the primary metric is priced
             cast(forms.ChoiceField, self.fields["kind"]).choices = [
                 (value, label) for value, label in MetricKind.choices if value != MetricKind.PRIMARY
             ]
@@ -259,7 +270,7 @@ class InfrastructureAnswerForm(forms.ModelForm):
 class OperatingPlanForm(forms.ModelForm):
     class Meta:
         model = OperatingPlan
-        fields = list(OperatingPlan.REQUIRED_FIELDS)
+        fields = list(OperatingPlan.CONTRACT_FIELDS)
         widgets = {
             name: short_text(3)
             for name in (
@@ -277,6 +288,19 @@ class OperatingPlanForm(forms.ModelForm):
         cost.label = f"Run cost per month ({formats.currency()})"
         cost.help_text = (
             f"Expected monthly cost in production, in {formats.currency()}: "
-            "infrastructure, licences, people."
+            "infrastructure, licences, people. A change asks the budget holder again."
+        )
+        plan = self.instance
+        help_text = (
+            "The person who pays for the 12 months of operation. They are asked at once to "
+            "accept the 12-month run cost; the pilot cannot be approved until they do."
+        )
+        if plan.budget_holder_note and plan.budget_holder_id is None:
+            help_text += f" The plan named “{plan.budget_holder_note}” before: name that person."
+        self.fields["budget_holder"] = UserChoiceField(
+            label="Budget holder",
+            required=False,
+            empty_label="Type a name, username or email",
+            help_text=help_text,
         )
         with_contract_reason(self, self.instance.pilot)

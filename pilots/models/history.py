@@ -162,6 +162,8 @@ class PilotEvent(AppendOnly):
         INFRASTRUCTURE_ANSWERED = "infrastructure_answered", "Infrastructure answered"
         WAIVER_APPROVED = "waiver_approved", "Infrastructure waiver approved"
         PLAN_CHANGED = "plan_changed", "Operating plan changed"
+        BUDGET_ACCEPTED = "budget_accepted", "Run cost accepted by the budget holder"
+        BUDGET_DECLINED = "budget_declined", "Run cost declined by the budget holder"
         TASK_ADDED = "task_added", "Knowledge-transfer task added"
         TASK_CHANGED = "task_changed", "Knowledge-transfer task changed"
         TASK_COMPLETED = "task_completed", "Knowledge-transfer task completed"

@@ -38,6 +38,19 @@ class Metric(models.Model):
     data_source = models.CharField(
         max_length=300, blank=True, help_text="The production system the readings come from."
     )
+    # On the metric, not the pilot: it prices the metric's own unit (replace the
+    # metric and its price goes with it), and the contract snapshots it with the
+    # metric's other terms. Counted for the primary metric only (``pilots.value``).
+    value_per_unit = models.DecimalField(
+        "value per unit",
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Primary metric only: what one unit of improvement is worth per month, in "
+        "money (e.g. the metric counts hours of manual work per month: the cost of an hour). "
+        "Empty: the value is not priced.",
+    )
     # --- Baseline provenance: when, how and from what the baseline was measured ---
     baseline_measured_on = models.DateField(
         "baseline measured on",
@@ -105,6 +118,13 @@ class Metric(models.Model):
                     "floor at or below its target when higher is better, a ceiling at or "
                     "above it when lower is better."
                 ),
+            ),
+            models.CheckConstraint(
+                condition=Q(value_per_unit__isnull=True)
+                | (Q(kind=MetricKind.PRIMARY) & Q(value_per_unit__gte=0)),
+                name="metric_value_per_unit_primary",
+                violation_error_message="Only the primary metric has a value per unit, and it "
+                "is not negative.",
             ),
         ]
 

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from pilots.enums import InfrastructureAnswerValue, InfrastructureItem
+from pilots.enums import BudgetStatus, InfrastructureAnswerValue, InfrastructureItem
 from pilots.models.pilot import Pilot
 
 User = settings.AUTH_USER_MODEL
@@ -120,14 +120,17 @@ class InfrastructureAnswer(models.Model):
 class OperatingPlan(models.Model):
     """The answer to "what would it take to operate this in production for 12 months?"."""
 
+    # The texts and the cost the plan must hold (the budget holder is asked for apart:
+    # a person who must accept the run cost, ``pilots.services.budget``).
     REQUIRED_FIELDS = (
         "run_cost_per_month",
         "support_model",
         "monitoring_plan",
         "incident_process",
         "model_maintenance",
-        "budget_holder",
     )
+    # What the plan puts in the approved contract, and what its editors write.
+    CONTRACT_FIELDS = (*REQUIRED_FIELDS, "budget_holder")
 
     pilot = models.OneToOneField(Pilot, on_delete=models.CASCADE, related_name="operating_plan")
     run_cost_per_month = models.DecimalField(
@@ -147,8 +150,35 @@ class OperatingPlan(models.Model):
     model_maintenance = models.TextField(
         blank=True, help_text="Retraining, re-validation and data refresh over 12 months."
     )
-    budget_holder = models.CharField(
-        max_length=200, blank=True, help_text="Who pays for the 12 months of operation."
+    budget_holder = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="budgets_held",
+        verbose_name="budget holder",
+        help_text="The person who pays for the 12 months of operation. They must accept the "
+        "12-month run cost before the pilot can be approved.",
+    )
+    # The budget holder's answer, as the business owner answers the nomination. Naming
+    # another holder or changing the run cost asks again (``pilots.services.budget``).
+    budget_status = models.CharField(
+        max_length=10,
+        choices=BudgetStatus.choices,
+        default=BudgetStatus.NONE,
+        editable=False,
+    )
+    budget_named_at = models.DateTimeField(null=True, blank=True, editable=False)
+    budget_responded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    budget_decline_reason = models.TextField(blank=True, editable=False)
+    # Before budget holders were people, the plan named one in words; kept as written.
+    budget_holder_note = models.CharField(
+        "budget holder (as written before)",
+        max_length=200,
+        blank=True,
+        editable=False,
+        help_text="The budget holder as the plan named them in words, before a person was "
+        "asked to accept the run cost.",
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -157,6 +187,20 @@ class OperatingPlan(models.Model):
             models.CheckConstraint(
                 condition=Q(run_cost_per_month__isnull=True) | Q(run_cost_per_month__gte=0),
                 name="plan_cost_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=(Q(budget_holder__isnull=True) & Q(budget_status=BudgetStatus.NONE))
+                | (Q(budget_holder__isnull=False) & ~Q(budget_status=BudgetStatus.NONE)),
+                name="plan_budget_status_matches_holder",
+            ),
+            models.CheckConstraint(
+                condition=~Q(budget_status__in=[BudgetStatus.ACCEPTED, BudgetStatus.DECLINED])
+                | Q(budget_responded_at__isnull=False),
+                name="plan_budget_response_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(budget_status=BudgetStatus.DECLINED) | ~Q(budget_decline_reason=""),
+                name="plan_budget_decline_has_reason",
             ),
         ]
 

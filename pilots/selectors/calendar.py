@@ -39,7 +39,7 @@ from django.db.models import OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 
 from pilots import rules, timeline
-from pilots.enums import Stage, TaskStatus
+from pilots.enums import BudgetStatus, Stage, TaskStatus
 from pilots.frame import formats
 from pilots.links import PilotLinks
 from pilots.models import (
@@ -109,7 +109,9 @@ def _pilots(user: User, *, lead: bool) -> list[Pilot]:
             decided_at=Subquery(latest.values("decided_at")[:1]),
             submitted_at=Subquery(submitted.values("decided_at")[:1]),
         )
-        # Only the user's own membership: pilot_roles reads it from here, no query a pilot.
+        # Only the user's own membership, and the plan (its budget holder): pilot_roles
+        # reads them from here, no query a pilot.
+        .select_related("operating_plan")
         .prefetch_related(
             Prefetch("memberships", queryset=PilotMembership.objects.filter(user=user))
         )
@@ -150,6 +152,28 @@ def _pilot_items(
                     f"{formats.day(nominated_on)}: accept the accountability, or decline "
                     "with a reason.",
                     links.detail(reference, "nomination"),
+                )
+            )
+
+        plan = getattr(pilot, "operating_plan", None)
+        if (
+            Role.BUDGET_HOLDER in roles
+            and plan is not None
+            and plan.budget_status == BudgetStatus.PENDING
+            and plan.budget_named_at is not None
+        ):
+            named_on = timezone.localdate(plan.budget_named_at)
+            # Answered as a nomination is: within the same number of days.
+            day = rules.ownership_reminded_on(nominated_on=named_on, rules=settings_)
+            items.append(
+                CalendarItem(
+                    f"pilot-{pilot.pk}-budget",
+                    day,
+                    day,
+                    _summary("Accept or decline the run cost as budget holder", pilot),
+                    f"You were named budget holder of this pilot on {formats.day(named_on)}: "
+                    "accept its 12-month run cost, or decline with a reason.",
+                    links.detail(reference, "budget"),
                 )
             )
 

@@ -166,7 +166,7 @@ def pilot_for_page(user: AnyUser, *, reference: str) -> Pilot:
     """
     queryset = (
         pilot_list(user)
-        .select_related("operating_plan", "operations_accepted_by")
+        .select_related("operating_plan__budget_holder", "operations_accepted_by")
         .prefetch_related(
             Prefetch(
                 "memberships",

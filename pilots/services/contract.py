@@ -3,7 +3,9 @@
 A pilot's contract is what a portfolio lead approves: its metric definitions
 (with the baseline's provenance and a segment's guardrail), its planned dates,
 its business and operations owners and receiving team, its infrastructure
-answers and its operating plan. ``contract_of`` writes it as plain JSON data,
+answers and its operating plan (with its budget holder; the primary metric's
+value per unit is one of the metric's terms, so the value committed at approval
+is read from the snapshot: ``pilots.value``). ``contract_of`` writes it as plain JSON data,
 ``{key: {"label": ..., "value": ...}}``, in a fixed order; a snapshot stores
 exactly that, so two versions compare key by key.
 
@@ -62,6 +64,7 @@ METRIC_FIELDS = {
     "target_date": "target date",
     **{name: name.replace("_", " ") for name in Metric.PROVENANCE_FIELDS},
     "guardrail": "segment guardrail",
+    "value_per_unit": "value per unit",
 }
 _KIND_ORDER: dict[str, int] = {
     MetricKind.PRIMARY: 0,
@@ -108,7 +111,7 @@ def contract_of(pilot: Pilot) -> Contract:
             "value": answers.get(item.value),
         }
     plan = OperatingPlan.objects.filter(pilot_id=pilot.pk).first()
-    for name in OperatingPlan.REQUIRED_FIELDS:
+    for name in OperatingPlan.CONTRACT_FIELDS:
         verbose = str(
             cast("models.Field[Any, Any]", OperatingPlan._meta.get_field(name)).verbose_name
         )

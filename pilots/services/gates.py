@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from pilots import rules
 from pilots.enums import (
+    BudgetStatus,
     InfrastructureAnswerValue,
     InfrastructureItem,
     LessonOccasion,
@@ -83,6 +84,28 @@ def _owner_accepted_item(pilot: Pilot) -> list[MissingItem]:
         OwnershipStatus.DECLINED: "The nominated business owner declined: nominate another.",
     }[OwnershipStatus(pilot.owner_status)]
     return [MissingItem("owner_not_accepted", message, "owner")]
+
+
+def budget_accepted_item(pilot: Pilot) -> list[MissingItem]:
+    """Approval waits for the budget holder's acceptance of the 12-month run cost."""
+    plan = _plan_of(pilot)
+    status = plan.budget_status if plan else BudgetStatus.NONE
+    if status == BudgetStatus.ACCEPTED:
+        return []
+    message = {
+        BudgetStatus.NONE: "No budget holder is named in the operating plan.",
+        BudgetStatus.PENDING: "The budget holder has not accepted the 12-month run cost yet.",
+        BudgetStatus.DECLINED: "The budget holder declined the 12-month run cost: name "
+        "another or change the run cost.",
+    }[BudgetStatus(status)]
+    return [MissingItem("budget_not_accepted", message, "plan")]
+
+
+def _plan_of(pilot: Pilot) -> OperatingPlan | None:
+    try:
+        return pilot.operating_plan
+    except OperatingPlan.DoesNotExist:
+        return None
 
 
 def submission_missing_items(pilot: Pilot) -> list[MissingItem]:
@@ -157,10 +180,7 @@ def submission_missing_items(pilot: Pilot) -> list[MissingItem]:
             )
     missing += waiver_missing_items(pilot)
 
-    try:
-        plan: OperatingPlan | None = pilot.operating_plan
-    except OperatingPlan.DoesNotExist:
-        plan = None
+    plan = _plan_of(pilot)
     if plan is None:
         missing.append(MissingItem("operating_plan", "Write the 12-month operating plan.", "plan"))
     else:
@@ -172,6 +192,18 @@ def submission_missing_items(pilot: Pilot) -> list[MissingItem]:
                     "plan",
                 )
             )
+    # As for the business owner: submitted with a holder asked (or accepted); approval
+    # waits for the acceptance (``budget_accepted_item``).
+    if plan is not None and plan.budget_status in (BudgetStatus.NONE, BudgetStatus.DECLINED):
+        missing.append(
+            MissingItem(
+                "budget_holder",
+                "The budget holder declined the run cost: name another or change the cost."
+                if plan.budget_status == BudgetStatus.DECLINED
+                else "Name the budget holder who will accept the 12-month run cost.",
+                "plan",
+            )
+        )
     return missing
 
 
@@ -367,6 +399,8 @@ _GRANDFATHERED_CODES = frozenset(
             for suffix in _WAIVER_SUFFIXES
         ),
         "segment_metric",
+        # Pilots submitted before budget holders were people: asked again at approval.
+        "budget_holder",
     }
 )
 
@@ -427,13 +461,15 @@ def _require_independent_lead(pilot: Pilot, by: User, decision: str) -> None:
 def pilot_approve(
     *, pilot: Pilot, by: User, rationale: str, today: date | None = None
 ) -> GateDecision:
-    """proposed → approved: a portfolio lead, with a rationale, once ownership is accepted."""
+    """proposed → approved: a portfolio lead, with a rationale, once ownership and the
+    run cost (by the budget holder) are accepted."""
     _require_independent_lead(pilot, by, "approve")
     missing = _stage_item(pilot, "approve")
     if not missing:
         missing = (
             submission_missing_items(pilot)
             + _owner_accepted_item(pilot)
+            + budget_accepted_item(pilot)
             + _waivers_expired_items(pilot, today or timezone.localdate())
         )
     missing += _text_item(rationale, "rationale", "Write the rationale for approving.")

@@ -197,8 +197,13 @@ def parse_rows(
 
 def _recordable_pilots(by: User, pilot_ids: set[int], *, lock: bool) -> dict[int, Pilot]:
     """The pilots of the batch, locked for the write, with this user's membership."""
-    queryset = Pilot.objects.filter(pk__in=pilot_ids).prefetch_related(
-        Prefetch("memberships", queryset=PilotMembership.objects.filter(user_id=by.pk))
+    # The plan joined: pilot_roles reads the budget holder from it, not a query a pilot.
+    queryset = (
+        Pilot.objects.filter(pk__in=pilot_ids)
+        .select_related("operating_plan")
+        .prefetch_related(
+            Prefetch("memberships", queryset=PilotMembership.objects.filter(user_id=by.pk))
+        )
     )
     if lock:
         queryset = queryset.select_for_update(of=("self",)).order_by("pk")

@@ -40,6 +40,7 @@ METRIC_FIELDS = frozenset(
         "data_source",
         *Metric.PROVENANCE_FIELDS,
         "guardrail",
+        "value_per_unit",
     }
 )
 # Once a pilot runs, these fields of its primary metric are the goalposts:

@@ -94,6 +94,24 @@ NOTICES: dict[str, Notice] = {
         "Nominate another business owner.",
         "people",
     ),
+    K.BUDGET_NAMED: Notice(
+        "{actor} named you the budget holder of {pilot} {title}: you are asked to pay its "
+        "run cost for 12 months of operation.",
+        "Read the operating plan, then accept or decline the run cost.",
+        "budget",
+        "{actor} named the budget holder of {pilot} {title}: the run cost waits for their "
+        "acceptance.",
+    ),
+    K.BUDGET_ACCEPTED: Notice(
+        "{actor} accepted the 12-month run cost of {pilot} {title} ({subject}).",
+        "Nothing to do: the operation is funded.",
+        "plan",
+    ),
+    K.BUDGET_DECLINED: Notice(
+        "{actor} declined the 12-month run cost of {pilot} {title}.{why}",
+        "Name another budget holder, or change the run cost and ask again.",
+        "plan",
+    ),
     K.PILOT_SUBMITTED: Notice(
         "{actor} submitted {pilot} {title} for review.",
         "Review it and approve or reject the gate.",

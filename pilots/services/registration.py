@@ -20,7 +20,7 @@ from pilots.permissions import (
     independent_decision_refusal,
     pilot_roles,
 )
-from pilots.services import gates
+from pilots.services import budget, gates
 from pilots.services.access import lock_in_stage, lock_pilot, require_role
 from pilots.services.audit import apply_changes, created_values, event_record, removed_values
 from pilots.services.contract import contract_guarded
@@ -497,24 +497,35 @@ def operating_plan_update(
     *, pilot: Pilot, by: User, reason: str = "", **fields: Any
 ) -> OperatingPlan:
     """Write the 12-month operating plan (insert or update); once approved, a change
-    needs a written ``reason`` (``contract``)."""
+    needs a written ``reason`` (``contract``).
+
+    Naming a budget holder, another one, or changing the run cost asks the holder to
+    accept the run cost (again), and tells them at once (``budget``)."""
     require_role(by, pilot, EDITORS, "edit its operating plan")
     lock_in_stage(pilot, Stage.SETUP, "edit its operating plan")
-    unknown = set(fields) - set(OperatingPlan.REQUIRED_FIELDS)
+    unknown = set(fields) - set(OperatingPlan.CONTRACT_FIELDS)
     if unknown:
         raise TypeError(f"operating_plan_update() got unexpected fields: {sorted(unknown)}")
+    holder = fields.get("budget_holder")
+    if holder is not None and not holder.is_active:
+        raise ValidationError(
+            {"budget_holder": "This account is deactivated: name someone active."}
+        )
     plan = OperatingPlan.objects.filter(pilot=pilot).first() or OperatingPlan(pilot=pilot)
     with contract_guarded(pilot=pilot, by=by, reason=reason):
         diff = apply_changes(plan, fields)
+        diff.update(budget.budget_answer_reset(plan=plan, diff=diff))
         plan.full_clean()
         plan.save()
         gates.require_complete_registration(pilot)
     if diff:
-        event_record(
+        event = event_record(
             pilot=pilot,
             actor=by,
             action=PilotEvent.Action.PLAN_CHANGED,
             changes=diff,
             reason=reason.strip(),
         )
+        if any(name in diff for name in budget.ASKED_ON):
+            budget.budget_ask(event=event, plan=plan)
     return plan

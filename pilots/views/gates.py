@@ -16,7 +16,7 @@ from pilots.permissions import (
     independent_decision_refusal,
 )
 from pilots.selectors.pilots import pilot_for_page
-from pilots.services import checkpoints, contract, gates, ownership, registration
+from pilots.services import budget, checkpoints, contract, gates, ownership, registration
 from pilots.views.common import (
     SignedInRequest,
     abilities,
@@ -60,6 +60,38 @@ def ownership_respond(request: SignedInRequest, reference: str) -> HttpResponse:
         request,
         "pilots/pilot_detail.html",
         pilot_page_context(request, pilot, decline_form=form),
+    )
+
+
+@post_only(lambda reference: PilotLinks().detail(reference, "budget"))
+def budget_respond(request: SignedInRequest, reference: str) -> HttpResponse:
+    """The budget holder accepts the 12-month run cost, or declines with a reason."""
+    pilot = pilot_for_page(request.user, reference=reference)
+    require(
+        abilities(request, pilot).answer_budget,
+        "Only the named budget holder may accept or decline the run cost.",
+    )
+    if request.POST.get("decision") == "accept":
+        if run_or_report(request, lambda: budget.budget_accept(pilot=pilot, by=request.user)):
+            messages.success(request, f"You accepted the 12-month run cost of {pilot.reference}.")
+        return redirect(pilot_url(pilot))
+    form = DeclineForm(request.POST, prefix="budget")
+    if (
+        form.is_valid()
+        and call_service(
+            form,
+            lambda: budget.budget_decline(
+                pilot=pilot, by=request.user, reason=form.cleaned_data["reason"]
+            ),
+        )
+        is not None
+    ):
+        messages.success(request, "You declined the run cost; the sponsor has your reason.")
+        return redirect(pilot_url(pilot))
+    return render(
+        request,
+        "pilots/pilot_detail.html",
+        pilot_page_context(request, pilot, budget_decline_form=form),
     )
 
 

@@ -14,7 +14,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from pilots import charts, rules, timeline
+from pilots import charts, rules, timeline, value
 from pilots.abilities import Abilities
 from pilots.enums import MetricKind, Stage, TaskStatus
 from pilots.forms.checkins import CheckInForm
@@ -46,6 +46,7 @@ from pilots.selectors.pilots import (
     rule_settings,
     task_receiver_words,
 )
+from pilots.selectors.value import pilot_value
 from pilots.services.checkpoints import continue_missing_items
 from pilots.services.gates import TRANSITIONS, submission_missing_items
 from pilots.views.common import (
@@ -210,6 +211,19 @@ def pilot_page_context(request: SignedInRequest, pilot: Pilot, **overrides: Any)
         "decision_steps": [TRANSITIONS[name] for name in decisions],
         "decision_form": DecisionForm(decisions=decisions) if decisions else None,
         "decline_form": DeclineForm() if ab.answer_nomination else None,
+        "budget_decline_form": DeclineForm(prefix="budget") if ab.answer_budget else None,
+        "budget_total": value.over_months(pilot.operating_plan.run_cost_per_month)
+        if ab.answer_budget
+        else None,
+        "value": pilot_value(
+            pilot,
+            primary,
+            primary_status.latest.value if primary_status and primary_status.latest else None,
+        )
+        # Shown once it says something: a priced metric, or an approved contract.
+        if primary
+        and (primary.value_per_unit is not None or pilot.stage in Stage.APPROVED_OR_LATER)
+        else None,
         "events": readable_events(pilot_events(pilot)[:RECENT_EVENTS]),
         "members": list(pilot.memberships.all()),
         "drift": drift,

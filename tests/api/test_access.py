@@ -176,7 +176,7 @@ WRITES = [
     (
         "patch",
         "operating-plan/",
-        {"budget_holder": "CFO", "reason": "R."},
+        {"support_model": "CFO on call.", "reason": "R."},
         {"sponsor", "lead"},
         200,
     ),

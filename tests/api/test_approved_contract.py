@@ -37,7 +37,7 @@ def test_changing_an_approved_target_without_a_reason_is_a_400_on_reason(client_
     ("method", "rest", "body"),
     [
         ("patch", "", {"receiving_team": "Claims IT"}),
-        ("patch", "operating-plan/", {"budget_holder": "COO"}),
+        ("patch", "operating-plan/", {"support_model": "COO on call."}),
         (
             "patch",
             "infrastructure/",

@@ -74,7 +74,7 @@ def test_sponsor_registers_and_submits_a_pilot(live_server, page: Page, sponsor,
     page.get_by_label("Monitoring plan").fill("Drift and error dashboards")
     page.get_by_label("Incident process").fill("P2 tickets to the claims platform team")
     page.get_by_label("Model maintenance").fill("Quarterly retraining")
-    page.get_by_label("Budget holder").fill("Head of claims")
+    page.get_by_label("Budget holder").fill(ops.username)
     _save_and_continue(page)
 
     # A rate ("%") needs a critical-segment metric: the review names it, its link leads

@@ -77,6 +77,7 @@ NOT_PAGES = {
             "pilots:member_remove",
             "pilots:checkin_new",
             "pilots:ownership",
+            "pilots:budget",
             "pilots:decide",
             "pilots:checkpoint",
             "pilots:operations_accept",

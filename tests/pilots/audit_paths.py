@@ -15,10 +15,11 @@ from typing import Any
 from django.urls import reverse
 from django.utils import timezone
 
-from pilots.enums import TaskKind
+from pilots.enums import BudgetStatus, TaskKind
 from pilots.models import (
     InfrastructureAnswer,
     Metric,
+    OperatingPlan,
     Pilot,
     PilotEvent,
     PilotMembership,
@@ -130,6 +131,16 @@ def admin_lead(pilot: Pilot, cast: Cast) -> None:
     accept(pilot, cast)
     cast.lead.is_staff = cast.lead.is_superuser = True
     cast.lead.save()
+
+
+def budget_asked(pilot: Pilot, cast: Cast) -> None:
+    """The team member named budget holder, asked to accept the run cost."""
+    OperatingPlan.objects.filter(pilot=pilot).update(
+        budget_holder=cast.member,
+        budget_status=BudgetStatus.PENDING,
+        budget_named_at=timezone.now(),
+        budget_responded_at=None,
+    )
 
 
 def accept(pilot: Pilot, cast: Cast) -> None:

@@ -15,6 +15,7 @@ from tests.pilots.audit_paths import (
     add_task,
     add_tasks,
     api,
+    budget_asked,
     complete_task,
     drifted,
     graduable,
@@ -296,13 +297,39 @@ API_PATHS = [
         api(
             "patch",
             lambda pilot, cast: "operating-plan/",
-            lambda pilot, cast: {"budget_holder": "Claims director"},
+            lambda pilot, cast: {"support_model": "Claims director on call"},
         ),
         A.PLAN_CHANGED,
         lambda pilot, cast: {
-            "budget_holder": [pilot.operating_plan.budget_holder, "Claims director"]
+            "support_model": [pilot.operating_plan.support_model, "Claims director on call"]
         },
         route="operating-plan",
+    ),
+    Path(
+        "api",
+        "accept the run cost",
+        "proposed",
+        "member",
+        api("post", lambda pilot, cast: "accept-budget/", lambda pilot, cast: {}),
+        A.BUDGET_ACCEPTED,
+        lambda pilot, cast: {"budget_status": ["pending", "accepted"]},
+        setup=budget_asked,
+        route="pilot-accept-budget",
+    ),
+    Path(
+        "api",
+        "decline the run cost",
+        "proposed",
+        "member",
+        api(
+            "post",
+            lambda pilot, cast: "decline-budget/",
+            lambda pilot, cast: {"reason": "No funds."},
+        ),
+        A.BUDGET_DECLINED,
+        lambda pilot, cast: {"budget_decline_reason": ["", "No funds."]},
+        setup=budget_asked,
+        route="pilot-decline-budget",
     ),
     Path(
         "api",

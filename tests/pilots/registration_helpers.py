@@ -86,7 +86,7 @@ def plan_data(**overrides) -> dict[str, str]:
         "monitoring_plan": "Drift and error dashboards",
         "incident_process": "Raised in the service desk",
         "model_maintenance": "Quarterly retraining",
-        "budget_holder": "Claims director",
+        "budget_holder": "",
         **overrides,
     }
 
@@ -98,7 +98,7 @@ def step_data(step: str, owner, ops) -> dict[str, str]:
         "owner": lambda: {"action": "nominate", "nominate-owner": owner.username},
         "operations": lambda: {"operations_owner": ops.username, "receiving_team": "Claims IT"},
         "infrastructure": lambda: infrastructure_data(),
-        "plan": lambda: plan_data(),
+        "plan": lambda: plan_data(budget_holder=ops.username),
     }[step]()
 
 

@@ -104,7 +104,7 @@ def test_moving_an_approved_target_without_a_reason_is_refused(approved, sponsor
         ),
         pytest.param(
             lambda p, by, r: registration.operating_plan_update(
-                pilot=p, by=by, budget_holder="Chief operating officer", reason=r
+                pilot=p, by=by, support_model="Chief operating officer on call", reason=r
             ),
             id="operating plan",
         ),

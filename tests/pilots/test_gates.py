@@ -83,7 +83,9 @@ def test_submit_empty_draft_names_every_missing_item_at_once(sponsor):
 
 def test_submit_names_each_missing_part_of_the_primary_metric_and_plan(draft, sponsor):
     Metric.objects.filter(pilot=draft).update(unit="", baseline=None, target_date=None)
-    OperatingPlan.objects.filter(pilot=draft).update(support_model="", budget_holder="")
+    OperatingPlan.objects.filter(pilot=draft).update(
+        support_model="", budget_holder=None, budget_status="none"
+    )
     InfrastructureAnswer.objects.filter(pilot=draft, item=InfrastructureItem.MONITORING).delete()
 
     with pytest.raises(TransitionRefused) as refused:
@@ -96,7 +98,7 @@ def test_submit_names_each_missing_part_of_the_primary_metric_and_plan(draft, sp
         "The primary business metric has no target date.",
         f"Answer the infrastructure question: {InfrastructureItem.MONITORING.label}.",
         "The 12-month operating plan has no support model.",
-        "The 12-month operating plan has no budget holder.",
+        "Name the budget holder who will accept the 12-month run cost.",
     ]
 
 

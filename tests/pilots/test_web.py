@@ -151,8 +151,9 @@ def test_admin_pilot_page_query_count_does_not_grow_with_history(
     client.force_login(admin_user)
     ContentType.objects.clear_cache()  # the same cold cache at both sizes
     # session, user, pilot, 6 inlines, content type, 1 business unit, 3 people, 20 events,
-    # and the 2 pilot look-ups of the admin's object-tools and breadcrumbs
-    with django_assert_num_queries(16):
+    # the 2 pilot look-ups of the admin's object-tools and breadcrumbs, and the operating
+    # plan's budget holder
+    with django_assert_num_queries(17):
         response = client.get(reverse("admin:pilots_pilot_change", args=[running.pk]))
     assert response.content.decode().count("Edit ") == min(events, 20)
 

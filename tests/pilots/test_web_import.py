@@ -448,10 +448,10 @@ def test_import_preview_query_count_does_not_grow(
     client.force_login(owner)
     text = weekly("Invoices per hour", n, date(2025, 1, 6))
     # session, user, the user's groups and the pilot (visibility), the user's membership
-    # (roles), the pilot's metrics; the service: its savepoint, the metrics, their pilots,
-    # the user's memberships, the readings already stored, its savepoint's release, the
-    # unread reminders (the header's inbox badge)
+    # and budget holding (roles), the pilot's metrics; the service: its savepoint, the
+    # metrics, their pilots, the user's memberships, the readings already stored, its
+    # savepoint's release, the unread reminders (the header's inbox badge)
     # + the header's saved views (scorecards.navigation)
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(15):
         response = preview(client, running, text)
     assert f"Import {n} readings" in response.content.decode()

@@ -552,9 +552,10 @@ def test_pilot_page_query_count_does_not_grow(client, running, owner, n, django_
     # tasks, decisions, checklist, metrics), the checkpoint decisions, metrics with their
     # latest day, the latest readings, the recent readings, the chart's series, the recent
     # check-ins with their authors, the recent events, the unread reminders (the header's
-    # inbox badge), the open changes to the approved contract
+    # inbox badge), the open changes to the approved contract, the approval's snapshot (the
+    # value committed)
     # + the header's saved views (scorecards.navigation)
-    with django_assert_num_queries(19):
+    with django_assert_num_queries(20):
         response = client.get(detail_url(running))
     assert response.status_code == 200
     assert f"0 of {n} knowledge-transfer task" in response.content.decode()

@@ -204,10 +204,13 @@ def test_infrastructure_invalid_url_on_one_item_saves_none(client, empty_draft, 
 
 def test_plan_step_writes_the_operating_plan(client, empty_draft, sponsor):
     client.force_login(sponsor)
-    response = client.post(step_url(empty_draft, "plan"), {**plan_data(), "then": "next"})
+    response = client.post(
+        step_url(empty_draft, "plan"),
+        {**plan_data(budget_holder=sponsor.username), "then": "next"},
+    )
     assert response["Location"] == step_url(empty_draft, "review")
     plan = OperatingPlan.objects.get(pilot=empty_draft)
-    assert (plan.run_cost_per_month, plan.budget_holder) == (Decimal("1500"), "Claims director")
+    assert (plan.run_cost_per_month, plan.budget_holder) == (Decimal("1500"), sponsor)
     assert plan.missing_fields() == []
 
 

@@ -65,6 +65,7 @@ def test_profile_offers_only_non_critical_kinds_and_says_which_cannot_be_muted(c
         # Event notifications that only inform.
         K.MEMBER_ADDED,
         K.OWNERSHIP_ACCEPTED,
+        K.BUDGET_ACCEPTED,
         K.PILOT_APPROVED,
         K.PILOT_STARTED,
         K.PILOT_GRADUATED,
@@ -93,6 +94,8 @@ def test_profile_offers_only_non_critical_kinds_and_says_which_cannot_be_muted(c
         K.OWNER_NOMINATED.label,
         K.OPERATIONS_NAMED.label,
         K.OWNERSHIP_DECLINED.label,
+        K.BUDGET_NAMED.label,
+        K.BUDGET_DECLINED.label,
         K.PILOT_SUBMITTED.label,
         K.PILOT_REJECTED.label,
         K.TASK_ASSIGNED.label,

@@ -60,6 +60,9 @@ STARTERS = frozenset({Role.SPONSOR, Role.OWNER, Role.LEAD})
 # business owner (the world's lead is neither).
 DECIDERS = frozenset({Role.LEAD})
 NOMINEE = frozenset({Role.NOMINEE})
+# The run cost is answered by the budget holder named in the plan: in the world, a person
+# outside the cast (who accepted), so every one of the cast is refused.
+BUDGET_HOLDER = frozenset({Role.BUDGET_HOLDER})
 OPERATIONS = frozenset({Role.OPERATIONS})
 # Readings are changed by whoever recorded them or the business owner; the
 # world's readings were recorded by the owner.
@@ -158,6 +161,7 @@ RULES: dict[str, Route] = {
         CHECKIN_AUTHORS, POST={"confidence": "on_track", "narrative": "Volumes are up."}
     ),
     "pilots:ownership": action(NOMINEE, Stage.PROPOSED),
+    "pilots:budget": action(BUDGET_HOLDER, Stage.PROPOSED),
     "pilots:decide": action(DECIDERS, POST={"decision": "stop"}),
     # The checkpoint: the same independent lead as the final decision.
     "pilots:checkpoint": action(DECIDERS, POST={"decision": "stop"}),
@@ -191,6 +195,10 @@ RULES: dict[str, Route] = {
     "api:pilot-accept-ownership": Route({"POST": NOMINEE}, Stage.PROPOSED),
     "api:pilot-decline-ownership": Route(
         {"POST": NOMINEE}, Stage.PROPOSED, data={"POST": {"reason": "Too busy."}}
+    ),
+    "api:pilot-accept-budget": Route({"POST": BUDGET_HOLDER}, Stage.PROPOSED),
+    "api:pilot-decline-budget": Route(
+        {"POST": BUDGET_HOLDER}, Stage.PROPOSED, data={"POST": {"reason": "No funds."}}
     ),
     "api:pilot-approve": Route(
         {"POST": DECIDERS}, Stage.PROPOSED, data={"POST": {"rationale": "Credible."}}
@@ -234,7 +242,8 @@ RULES: dict[str, Route] = {
     ),
     "api:waiver-approve": Route({"POST": DECIDERS}),
     "api:operating-plan": Route(
-        {"GET": SEES, "PATCH": EDITORS}, data={"PATCH": {"budget_holder": "CFO"}}
+        {"GET": SEES, "PATCH": EDITORS},
+        data={"PATCH": {"budget_holder": "{owner_id}", "reason": "R."}},
     ),
     "api:metric-list": Route(
         {"GET": SEES, "POST": EDITORS},

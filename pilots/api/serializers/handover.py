@@ -10,7 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from pilots import rules
-from pilots.enums import InfrastructureAnswerValue, InfrastructureItem
+from pilots.enums import BudgetStatus, InfrastructureAnswerValue, InfrastructureItem
 from pilots.frame import formats
 from pilots.frame.api.fields import (
     BlankableURLField,
@@ -148,13 +148,35 @@ class OperatingPlanSerializer(serializers.ModelSerializer):
         min_value=0,
         help_text=RUN_COST_HELP,
     )
+    budget_holder = UserSummarySerializer(
+        read_only=True,
+        allow_null=True,
+        help_text="The person who pays for the 12 months of operation; they accept the run "
+        "cost before approval.",
+    )
+    budget_status = serializers.ChoiceField(
+        choices=BudgetStatus.choices,
+        read_only=True,
+        help_text="Their answer; naming another holder or changing the run cost asks again.",
+    )
+    budget_holder_note = serializers.CharField(
+        read_only=True, help_text="The budget holder as the plan named them in words before."
+    )
     updated_at = serializers.DateTimeField(
         read_only=True, allow_null=True, help_text="Null until the plan is first written."
     )
 
     class Meta:
         model = OperatingPlan
-        fields = [*OperatingPlan.REQUIRED_FIELDS, "updated_at"]
+        fields = [
+            *OperatingPlan.CONTRACT_FIELDS,
+            "budget_status",
+            "budget_named_at",
+            "budget_responded_at",
+            "budget_decline_reason",
+            "budget_holder_note",
+            "updated_at",
+        ]
         read_only_fields = fields
 
 
@@ -268,7 +290,13 @@ class OperatingPlanInput(StrictSerializer):
     monitoring_plan = StrictCharField(required=False, allow_blank=True)
     incident_process = StrictCharField(required=False, allow_blank=True)
     model_maintenance = StrictCharField(required=False, allow_blank=True)
-    budget_holder = StrictCharField(max_length=200, required=False, allow_blank=True)
+    budget_holder = StrictPrimaryKeyRelatedField(
+        queryset=active_users(),
+        required=False,
+        allow_null=True,
+        help_text="Names this user budget holder: they accept or decline the 12-month run "
+        "cost (asked again when the run cost changes).",
+    )
     reason = StrictCharField(
         required=False, allow_blank=True, default="", help_text=CONTRACT_REASON_ANY_HELP
     )

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.functional import lazy
 from rest_framework import serializers
 
 from pilots.enums import Direction
+from pilots.frame import formats
 from pilots.frame.api.fields import (
     DecimalValue,
     IdField,
@@ -23,6 +25,16 @@ from pilots.models import (
 from pilots.services.ingest import max_rows
 from pilots.services.metrics import METRIC_FIELDS
 
+# Lazy: read when the schema is built, after the settings (PILOTGATE_CURRENCY) are.
+VALUE_PER_UNIT_HELP = lazy(
+    lambda: (
+        "Primary metric only: what one unit of improvement (from the baseline, in the "
+        f"metric's direction) is worth per month, in {formats.currency()}; null: not priced. "
+        "Realised value per month = improvement x value per unit (`pilots.value`)."
+    ),
+    str,
+)()
+
 
 class MetricSerializer(serializers.ModelSerializer):
     direction = serializers.ChoiceField(
@@ -35,6 +47,14 @@ class MetricSerializer(serializers.ModelSerializer):
         allow_null=True,
         help_text="Critical-segment metrics: the floor (higher is better) or ceiling (lower "
         "is better) it must not cross; null: its own trajectory is its guardrail.",
+    )
+    value_per_unit = DecimalValue(
+        read_only=True,
+        allow_null=True,
+        max_digits=12,
+        decimal_places=2,
+        min_value=0,
+        help_text=VALUE_PER_UNIT_HELP,
     )
     counts_as_success = serializers.BooleanField(read_only=True)
 
@@ -55,6 +75,7 @@ class MetricSerializer(serializers.ModelSerializer):
             "baseline_method",
             "baseline_source",
             "guardrail",
+            "value_per_unit",
             "counts_as_success",
             "created_at",
         ]
@@ -88,6 +109,14 @@ class MetricInput(StrictModelSerializer):
         help_text="Critical-segment metrics only: the floor (higher is better, at or below "
         "the target) or ceiling (lower is better, at or above it) the segment must not cross; "
         "null: its own trajectory from baseline to target.",
+    )
+    value_per_unit = DecimalValue(
+        required=False,
+        allow_null=True,
+        max_digits=12,
+        decimal_places=2,
+        min_value=0,
+        help_text=VALUE_PER_UNIT_HELP,
     )
 
     class Meta:

@@ -18,7 +18,7 @@ from pilots.enums import Stage
 from pilots.frame.api.views import ApiView, SignedInApiRequest
 from pilots.models import CheckpointDecision, GateDecision, Pilot, PilotEvent
 from pilots.selectors.pilots import pilot_events, pilot_for_page, pilot_list
-from pilots.services import checkpoints, gates, ownership, registration
+from pilots.services import budget, checkpoints, gates, ownership, registration
 from pilots.services.gates import submission_missing_items
 
 
@@ -137,6 +137,20 @@ class DeclineOwnership(PilotAction):
 
     def perform(self, pilot: Pilot, by: User, data: dict[str, Any]) -> object:
         return ownership.ownership_decline(pilot=pilot, by=by, reason=data["reason"])
+
+
+@_action_schema("Accept the run cost", "The named budget holder accepts the 12-month run cost.")
+class AcceptBudget(PilotAction):
+    def perform(self, pilot: Pilot, by: User, data: dict[str, Any]) -> object:
+        return budget.budget_accept(pilot=pilot, by=by)
+
+
+@_action_schema("Decline the run cost", "The budget holder declines, with a reason.", s.ReasonInput)
+class DeclineBudget(PilotAction):
+    input_serializer = s.ReasonInput
+
+    def perform(self, pilot: Pilot, by: User, data: dict[str, Any]) -> object:
+        return budget.budget_decline(pilot=pilot, by=by, reason=data["reason"])
 
 
 @_action_schema(

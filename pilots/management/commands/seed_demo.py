@@ -40,6 +40,7 @@ from pilots.enums import (
 )
 from pilots.models import BusinessUnit, KnowledgeTransferTask, Pilot
 from pilots.services import (
+    budget,
     checkins,
     checkpoints,
     gates,
@@ -179,6 +180,7 @@ class Command(BaseCommand):
             target_date=end,
             cadence=Cadence.WEEKLY,
             data_source="Production data warehouse, nightly load",
+            value_per_unit=Decimal(spec.value_per_unit) if spec.value_per_unit else None,
             **provenance(
                 "4-week average before the pilot, from the weekly operations report",
                 f"{spec.unit} weekly report",
@@ -238,7 +240,7 @@ class Command(BaseCommand):
             registration.operating_plan_update(
                 pilot=pilot,
                 by=sponsor,
-                run_cost_per_month=Decimal("4200.00"),
+                run_cost_per_month=Decimal(spec.run_cost),
                 support_model="Business-hours support by the receiving team; "
                 "out-of-hours on the existing platform on-call rota.",
                 monitoring_plan="Input drift, error rate and the primary metric on the "
@@ -246,8 +248,10 @@ class Command(BaseCommand):
                 incident_process="Raised in the service desk as a P2 against the application.",
                 model_maintenance="Quarterly retraining on the last 12 months of data, with a "
                 "re-validation sign-off by the business owner.",
-                budget_holder=f"{spec.unit} director",
+                budget_holder=users["finance"],
             )
+            if spec.budget_answer == "accept":
+                budget.budget_accept(pilot=pilot, by=users["finance"])
         if owner:
             ownership.owner_nominate(pilot=pilot, by=sponsor, owner=owner)
             if spec.owner_answer == "decline":
