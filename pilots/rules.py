@@ -211,6 +211,11 @@ def _median(values: Sequence[Decimal]) -> Decimal:
     return (ordered[middle - 1] + ordered[middle]) / 2
 
 
+def graduation_level(at_graduation: Sequence[Decimal], *, rules: RuleSettings) -> Decimal:
+    """The level at graduation: the median of the last N readings on or before its day."""
+    return _median(at_graduation[-max(1, rules.degrading_readings) :])
+
+
 def degradation(
     *,
     stage: str,
@@ -256,7 +261,7 @@ def degradation(
         or len(after_graduation) < n
     ):
         return None
-    level_then = _median(at_graduation[-n:])
+    level_then = graduation_level(at_graduation, rules=rules)
     span = abs(target - baseline)
     sign = 1 if increasing else -1
     threshold = Decimal(rules.degrading_percent) / 100

@@ -597,21 +597,8 @@ def _degrading(
         "DEGRADING",
         50,
         Risk.AT_RISK,
-        degrading_sentence(primary.name, decline, primary.unit, settings),
+        formats.decline(primary.name, decline, primary.unit, settings.degrading_readings),
         "metrics",
-    )
-
-
-def degrading_sentence(
-    name: str, decline: rules.Degradation, unit: str, settings: RuleSettings
-) -> str:
-    """Since when and by how much: the reason's sentence (the reminders say it too)."""
-    return (
-        f"“{name}” has fallen back since {formats.day(decline.since)}: "
-        f"{formats.quantity(decline.level, unit)} (the median of its last "
-        f"{plural(settings.degrading_readings, 'reading')}) against "
-        f"{formats.quantity(decline.graduation_level, unit)} at graduation, "
-        f"{decline.share:.0%} of the way from baseline to target lost."
     )
 
 

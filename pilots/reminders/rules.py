@@ -728,11 +728,8 @@ def _degrading(sweep: Sweep) -> list[Due]:
         )
         if decline is None:
             continue
-        reason = (
-            f"The primary metric “{name[:80]}” of {reference} has fallen back since "
-            f"{formats.day(decline.since)}: {formats.quantity(decline.level, unit)} against "
-            f"{formats.quantity(decline.graduation_level, unit)} at graduation "
-            f"({decline.share:.0%} of the way from baseline to target lost)."
+        reason = f"{reference}: " + formats.decline(
+            name[:80], decline, unit, sweep.rules.degrading_readings
         )
         link = sweep.links.detail(reference, "metrics")
         owners = [owner if owner_status == OwnershipStatus.ACCEPTED else None, operations]

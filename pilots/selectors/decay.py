@@ -18,9 +18,9 @@ from django.db.models.functions import RowNumber, TruncDate
 from django.utils import timezone
 
 from pilots import timeline
-from pilots.enums import MetricKind, Stage
-from pilots.models import GateDecision, MetricReading
-from pilots.rules import RuleSettings
+from pilots.enums import Direction, MetricKind, Stage
+from pilots.models import GateDecision, Metric, MetricReading, Pilot
+from pilots.rules import Degradation, RuleSettings, degradation, graduation_level
 
 
 @dataclass(frozen=True)
@@ -90,3 +90,39 @@ def graduation_series(
         for pilot_id, readings in after.items()
         if before.get(pilot_id)
     }
+
+
+@dataclass(frozen=True)
+class PilotDecline:
+    """One graduated pilot's primary metric after graduation, for its page."""
+
+    graduated_on: date
+    level: Decimal  # at graduation (``rules.graduation_level``)
+    found: Degradation | None  # the decline, if it is degrading
+
+
+def pilot_decline(
+    pilot: Pilot, metric: Metric, *, today: date, rules: RuleSettings
+) -> PilotDecline | None:
+    """A graduated pilot's primary metric against its level at graduation: two queries,
+    none for another stage or metric; None without readings on both sides."""
+    if pilot.stage != Stage.GRADUATED or metric.kind != MetricKind.PRIMARY:
+        return None
+    series = graduation_series(today=today, rules=rules, pilot_ids=[pilot.pk]).get(pilot.pk)
+    if series is None:
+        return None
+    return PilotDecline(
+        graduated_on=series.graduated_on,
+        level=graduation_level(series.at_graduation, rules=rules),
+        found=degradation(
+            stage=pilot.stage,
+            graduated_on=series.graduated_on,
+            increasing=(metric.direction == Direction.INCREASE) if metric.direction else None,
+            baseline=metric.baseline,
+            target=metric.target,
+            at_graduation=series.at_graduation,
+            after_graduation=series.after_graduation,
+            today=today,
+            rules=rules,
+        ),
+    )

@@ -8,6 +8,7 @@ from decimal import Decimal
 from unittest import mock
 
 import pytest
+import time_machine
 
 from pilots.enums import MetricKind, ReminderKind
 from pilots.models import Pilot, Reminder
@@ -54,9 +55,9 @@ def test_degrading_to_the_business_owner_and_the_operations_owner_with_since_and
     assert due(days[2], K.DEGRADING_ESCALATED) == set()
     (item, _) = [i for i in reminders_due(days[2]) if i.kind == K.DEGRADING]
     assert item.reason == (
-        f"The primary metric “{graduated.metrics.get().name}” of {graduated.reference} has "
-        "fallen back since 27 Jul 2026: 34 cases a day against 40 cases a day at graduation "
-        "(20% of the way from baseline to target lost)."
+        f"{graduated.reference}: “{graduated.metrics.get().name}” has fallen back since 27 Jul "
+        "2026: 34 cases a day (the median of its last 3 readings) against 40 cases a day at "
+        "graduation, 20% of the way from baseline to target lost."
     )
     assert item.link == f"/pilots/{graduated.reference}/#metrics"
     assert item.period == "D2026-07-27"
@@ -125,3 +126,42 @@ def test_recovered_before_delivery_is_not_emailed(graduated, lead):
     from pilots.reminders.delivery import reminder_deliver
 
     assert {reminder_deliver(reminder_id=pk) for pk in ids} == {"cancelled"}
+
+
+# --- The pilot page -------------------------------------------------------------------------
+
+
+def test_the_pilot_page_says_since_when_and_by_how_much_and_marks_the_graduation_level(
+    client, graduated, owner
+):
+    days = weekly(graduated, 40, 34, 34)
+    client.force_login(owner)
+    with time_machine.travel(datetime(2026, 7, 28, 9, tzinfo=UTC)):
+        html = client.get(f"/pilots/{graduated.reference}/").content.decode()
+    assert '<div class="callout-box degrading" id="degrading" role="status">' in html
+    assert (
+        f"has fallen back since {days[2].day} Jul 2026: 34 cases a day (the median of its last "
+        "3 readings) against 40 cases a day at graduation, 20% of the way from baseline to "
+        "target lost." in html
+    )
+    assert "if it lasts 2 weeks (on 10 Aug 2026), the sponsor and the portfolio leads" in html
+    assert 'class="chart-graduation"' in html
+    assert "Level at graduation" in html
+
+
+def test_the_pilot_page_of_a_graduated_pilot_holding_its_level_marks_it_without_a_callout(
+    client, graduated, owner
+):
+    weekly(graduated, 40, 25, 41)  # one noisy week
+    client.force_login(owner)
+    with time_machine.travel(datetime(2026, 7, 28, 9, tzinfo=UTC)):
+        html = client.get(f"/pilots/{graduated.reference}/").content.decode()
+    assert 'id="degrading"' not in html
+    assert 'class="chart-graduation"' in html
+
+
+def test_a_running_pilots_page_has_no_graduation_level(client, running, owner):
+    client.force_login(owner)
+    html = client.get(f"/pilots/{running.reference}/").content.decode()
+    assert "chart-graduation" not in html
+    assert 'id="degrading"' not in html

@@ -76,8 +76,8 @@ def test_profile_offers_only_non_critical_kinds_and_says_which_cannot_be_muted(c
     assert (
         "an unplanned handover, an overdue decision or checkpoint, a breached critical "
         "segment, an expired infrastructure waiver, a gate decision waiting too long, a "
-        "metric falling back after graduation and an escalation cannot be muted, nor can a notification that asks you to act or "
-        "tells that the risk of a pilot worsened." in html
+        "metric falling back after graduation and an escalation cannot be muted, nor can "
+        "a notification that asks you to act or tells that the risk of a pilot worsened." in html
     )
     always = re.search(r'<div class="always-sent">.*?</ul>', html, re.S).group()
     assert re.findall(r"<li>(.*?)</li>", always) == [
