@@ -436,7 +436,7 @@ def test_seed_demo_reminds_before_the_date():
         (ReminderKind.PILOT_ENDING, "Energy use anomaly detection", "owner2"),
         (ReminderKind.PILOT_ENDING, "Energy use anomaly detection", "sponsor"),
         (ReminderKind.START_OVERDUE, "Email intent detection for banking", "sponsor2"),
-        (ReminderKind.START_OVERDUE, "Van loading sequence optimiser", "sponsor"),
+        (ReminderKind.START_OVERDUE, "Warehouse pick-path optimisation", "sponsor"),
         (ReminderKind.TASK_DUE_SOON, "Collections call prioritisation", "member"),
     ]
 
