@@ -46,6 +46,8 @@ class Chart:
     today_x: float | None
     x_ticks: list[Tick]
     y_ticks: list[Tick]
+    # The level at graduation, from the graduation day on: x from, x to, y.
+    graduation: tuple[float, float, float] | None = None
 
     @property
     def plot_height(self) -> float:
@@ -96,10 +98,14 @@ def readings_chart(
     end: date | None,
     handover_opens: date | None,
     today: date,
+    graduation: tuple[date, Decimal] | None = None,
 ) -> Chart | None:
-    """Coordinates for the readings, the trajectory, the window and today; None if empty."""
+    """Coordinates for the readings, the trajectory, the window, today and the level at
+    graduation (its day and value, after graduation); None if empty."""
     dates = [on for on, _ in readings] + [d for d in (start, target_date, end) if d]
     values = [value for _, value in readings] + [v for v in (baseline, target) if v is not None]
+    if graduation is not None:
+        values.append(graduation[1])
     if not dates or not values:
         return None
     first, last = min(dates), max(dates)
@@ -154,6 +160,7 @@ def readings_chart(
             Tick(x(month), label) for month, label in zip(months, month_ticks(months), strict=True)
         ],
         y_ticks=y_ticks,
+        graduation=(x(graduation[0]), float(right), y(graduation[1])) if graduation else None,
     )
 
 

@@ -93,6 +93,9 @@ class Spec:
     value_per_unit: str | None = None
     run_cost: str = "4200.00"
     budget_answer: str = "accept"
+    # Graduated on its planned end (not today), then these weekly primary readings after
+    # graduation, the first a week after it: the operating phase's series.
+    after_graduation: tuple[str, ...] = ()
 
 
 HANDOVER_TASKS = [
@@ -515,5 +518,23 @@ SPECS = [
         stage=Stage.APPROVED,
         owner="owner3",
         sponsor="sponsor2",
+    ),
+    # Graduated 75 days ago at about 119 parcels an hour; one noisy week (107) that the
+    # rule ignores, then a slow slide: DEGRADING since 12 days ago, owners reminded once,
+    # not yet escalated (PILOTGATE_DEGRADING_ESCALATION_WEEKS, 2).
+    Spec(
+        "Van loading sequence optimiser",
+        "Operations",
+        "Vans are loaded in the wrong order and drivers re-sort at every stop.",
+        ("Parcels loaded per hour", "parcels", "increase", "95", "120"),
+        start=-230,
+        end=-75,
+        stage=Stage.GRADUATED,
+        owner="owner2",
+        ops="ops2",
+        last_reading=75,
+        tasks=ALL_DONE,
+        operations_accepted=True,
+        after_graduation=("121", "120", "107", "120", "119", "118", "117", "116", "111", "110"),
     ),
 ]

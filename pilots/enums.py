@@ -217,6 +217,9 @@ class ReminderKind(models.TextChoices):
     TARGET_DATE_NEAR = "target_date_near", "Target date near, target not reached"
     START_OVERDUE = "start_overdue", "Planned start passed without a start"
     REVIEW_OVERDUE = "review_overdue", "Gate decision waiting too long"
+    # After graduation: a sustained decline from the level at graduation (once per decline).
+    DEGRADING = "degrading", "Primary metric falling back since graduation"
+    DEGRADING_ESCALATED = "degrading_escalated", "Decline after graduation still going: escalated"
     REMINDER_ESCALATED = "reminder_escalated", "Reminder unanswered: escalated to you"
     # Event notifications (``EVENTS``): recorded by the service that made the change,
     # once per event and recipient, never to its actor.
@@ -268,6 +271,8 @@ class ReminderKind(models.TextChoices):
             }
         )
     )
+    #: Told once per episode, not once a week (``Due.period`` names the episode).
+    EPISODES = nonmember(frozenset({"degrading", "degrading_escalated"}))
     #: Event notifications: told once, when the change happens (``pilots.services.
     #: notifications``), not found by the daily sweep; never cancelled once recorded.
     EVENTS = nonmember(

@@ -66,6 +66,13 @@ review overdue              proposed, submitted more than the review days ago (t
                             gate's time limit; the review queue marks it too)
 escalation due              a reminder recorded the escalation days ago or more (in
                             the week that follows) whose cause still holds
+degradation                 graduated and followed, and the median of the last N
+                            readings after graduation is worse than the level at
+                            graduation (the median of the last N readings on or
+                            before its day) by the degrading percent of the
+                            baseline-to-target distance or more; since the reading
+                            from which that has held without a break (the episode)
+degradation escalated       the same, for the escalation weeks since its episode
 ==========================  ========================================================
 """
 
@@ -73,6 +80,7 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -99,6 +107,12 @@ class RuleSettings:
     start_grace_days: int
     review_days: int
     reminder_escalation_days: int
+    # Degradation after graduation (``degradation``): the readings whose median is a
+    # level, the decline (percent of the baseline-to-target distance) that counts, and
+    # the weeks a decline may last before the sponsor and the leads are told.
+    degrading_readings: int
+    degrading_percent: int
+    degrading_escalation_weeks: int
 
 
 # --- Metrics ---------------------------------------------------------------------------
@@ -168,6 +182,112 @@ def metric_stale(
         rules=rules,
     )
     return found is not None and found.stale
+
+
+@dataclass(frozen=True)
+class Degradation:
+    """A sustained decline from the level at graduation: one episode, since its first day."""
+
+    since: date  # the reading from which the decline has held without a break
+    level: Decimal  # the recent level: the median of the last N readings
+    graduation_level: Decimal  # the median of the last N readings on or before graduation
+    share: Decimal  # the decline, as a share of the baseline-to-target distance
+
+    @property
+    def period(self) -> str:
+        """The episode's key (``D2026-11-20``): its reminders go once per episode."""
+        return f"D{self.since.isoformat()}"
+
+    def escalated_on(self, rules: RuleSettings) -> date:
+        """The day the episode has lasted the escalation weeks."""
+        return self.since + timedelta(weeks=rules.degrading_escalation_weeks)
+
+
+def _median(values: Sequence[Decimal]) -> Decimal:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def graduation_level(at_graduation: Sequence[Decimal], *, rules: RuleSettings) -> Decimal:
+    """The level at graduation: the median of the last N readings on or before its day."""
+    return _median(at_graduation[-max(1, rules.degrading_readings) :])
+
+
+def degradation(
+    *,
+    stage: str,
+    graduated_on: date | None,
+    increasing: bool | None,
+    baseline: Decimal | None,
+    target: Decimal | None,
+    at_graduation: Sequence[Decimal],
+    after_graduation: Sequence[tuple[date, Decimal]],
+    today: date,
+    rules: RuleSettings,
+) -> Degradation | None:
+    """Has the primary metric declined from its level at graduation, and stayed down?
+
+    A sustained decline, robust to one noisy reading. Two levels are compared,
+    each the median of N readings (``degrading_readings``, default 3): the level
+    at graduation (the last N readings on or before the graduation day, fewer if
+    there are fewer) and the recent level (the last N readings after it). It
+    degrades when the recent level is worse than the graduation level, in the
+    metric's direction, by at least ``degrading_percent`` (default 10) of the
+    baseline-to-target distance. With N = 3 one outlier among good readings is
+    never the median, so it cannot raise it (nor clear it); two of the last three
+    do. Fewer than N readings after graduation say nothing yet.
+
+    Each reading after graduation is judged with the N readings ending at it; the
+    episode runs from the first reading of the unbroken run of declines that ends
+    at the latest one (``since``). A recovery (the recent level back within the
+    percent) ends the episode; a later decline starts a new one with a new
+    ``since``, so its reminders go again. Only while the pilot is followed
+    (graduated, for ``timeline.TRACKED_AFTER_GRADUATION``), with a direction and a
+    baseline different from its target. Readings dated after ``today`` are not read.
+    """
+    n = max(1, rules.degrading_readings)
+    after_graduation = [reading for reading in after_graduation if reading[0] <= today]
+    if (
+        stage != Stage.GRADUATED
+        or not followed(stage=stage, graduated_on=graduated_on, today=today)
+        or increasing is None
+        or baseline is None
+        or target is None
+        or baseline == target
+        or not at_graduation
+        or len(after_graduation) < n
+    ):
+        return None
+    level_then = graduation_level(at_graduation, rules=rules)
+    span = abs(target - baseline)
+    sign = 1 if increasing else -1
+    threshold = Decimal(rules.degrading_percent) / 100
+
+    def decline(end: int) -> Decimal:
+        recent = _median([value for _day, value in after_graduation[end - n + 1 : end + 1]])
+        return sign * (level_then - recent) / span
+
+    last = len(after_graduation) - 1
+    share = decline(last)
+    if share < threshold:
+        return None
+    first = last
+    while first - 1 >= n - 1 and decline(first - 1) >= threshold:
+        first -= 1
+    return Degradation(
+        since=after_graduation[first][0],
+        level=_median([value for _day, value in after_graduation[-n:]]),
+        graduation_level=level_then,
+        share=share,
+    )
+
+
+def degradation_escalated(*, found: Degradation | None, today: date, rules: RuleSettings) -> bool:
+    """The decline has lasted the escalation weeks (from its episode's first reading)."""
+    return found is not None and today >= found.escalated_on(rules)
 
 
 def reading_due(

@@ -39,9 +39,14 @@ METRIC_STALE            business metric 30      watch; at risk when stale for mo
 METRIC_BEHIND           business metric 30      watch; at risk when the gap to the
                                                 trajectory is 25% of the distance
                                                 from baseline to target or more
-DEGRADING               business metric 50      at risk: after graduation the last
-                                                readings are all worse than the level
-                                                at graduation, by 10% of that distance
+DEGRADING               business metric 50      at risk: a sustained decline after
+                                                graduation (``pilots.rules.degradation``,
+                                                for 12 months): the median of the last
+                                                3 readings is worse than the median of
+                                                the last 3 on or before the graduation
+                                                day by 10% of the baseline-to-target
+                                                distance or more (settings); one noisy
+                                                reading never raises it
 SEGMENT_BREACH          business metric 30      at risk (whatever the primary says):
                         per metric,             a critical-segment metric is beyond
                         at most 60              its guardrail, or behind its own
@@ -128,9 +133,6 @@ CONTRACT_CHANGED_POINTS = 20
 CONTRACT_CHANGED_NAMED = 3
 # METRIC_BEHIND is at risk from this share of the baseline-to-target distance.
 BEHIND_AT_RISK_SHARE = Decimal("0.25")
-# DEGRADING: the readings after graduation that must all be worse, and by how much.
-DEGRADING_READINGS = 2
-DEGRADING_SHARE = Decimal("0.10")
 HANDOVER_BEHIND_CRITICAL = 3
 CONFIDENCE_DIVERGES_POINTS = 20
 INFRASTRUCTURE_ITEMS = 6
@@ -200,9 +202,11 @@ class PrimaryMetric:
     cadence_days: int
     latest_value: Decimal | None
     latest_on: date | None
-    # Readings after graduation, oldest first, and the level at graduation.
-    after_graduation: tuple[Decimal, ...] = ()
-    at_graduation: Decimal | None = None
+    # Readings after graduation (day, value), oldest first, and the last readings on or
+    # before the graduation day, oldest first (``pilots.rules.degradation``).
+    after_graduation: tuple[tuple[date, Decimal], ...] = ()
+    at_graduation: tuple[Decimal, ...] = ()
+    unit: str = ""
 
 
 @dataclass(frozen=True)
@@ -473,14 +477,7 @@ def _metric(facts: Facts, found: _Found, today: date, settings: RuleSettings) ->
     if status == timeline.Trajectory.BEHIND:
         _behind(primary, facts, found)
     _confidence(facts, primary, status, found, today, settings)
-    if silence is not None and facts.stage == Stage.GRADUATED and _degrading(primary):
-        found.add(
-            "DEGRADING",
-            50,
-            Risk.AT_RISK,
-            f"“{primary.name}” has fallen back from the level it reached at graduation.",
-            "metrics",
-        )
+    _degrading(facts, primary, found, today, settings)
 
 
 def primary_trajectory(facts: Facts) -> timeline.Trajectory:
@@ -579,20 +576,30 @@ def _confidence(
     )
 
 
-def _degrading(primary: PrimaryMetric) -> bool:
-    """The last readings after graduation are all worse than the level at graduation."""
-    recent = primary.after_graduation[-DEGRADING_READINGS:]
-    if (
-        len(recent) < DEGRADING_READINGS
-        or primary.at_graduation is None
-        or primary.increasing is None
-        or primary.baseline is None
-        or primary.target is None
-    ):
-        return False
-    sign = 1 if primary.increasing else -1
-    threshold = abs(primary.target - primary.baseline) * DEGRADING_SHARE
-    return all(sign * (primary.at_graduation - value) >= threshold for value in recent)
+def _degrading(
+    facts: Facts, primary: PrimaryMetric, found: _Found, today: date, settings: RuleSettings
+) -> None:
+    """DEGRADING: a sustained decline from the level at graduation (``rules.degradation``)."""
+    decline = rules.degradation(
+        stage=facts.stage,
+        graduated_on=facts.graduated_on,
+        increasing=primary.increasing,
+        baseline=primary.baseline,
+        target=primary.target,
+        at_graduation=primary.at_graduation,
+        after_graduation=primary.after_graduation,
+        today=today,
+        rules=settings,
+    )
+    if decline is None:
+        return
+    found.add(
+        "DEGRADING",
+        50,
+        Risk.AT_RISK,
+        formats.decline(primary.name, decline, primary.unit, settings.degrading_readings),
+        "metrics",
+    )
 
 
 def _infrastructure(facts: Facts, found: _Found, approved: bool) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery, Window
-from django.db.models.functions import RowNumber, TruncDate
+from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import timezone
 
@@ -48,6 +48,7 @@ from pilots.models import (
     PilotEvent,
 )
 from pilots.rules import RuleSettings
+from pilots.selectors.decay import GraduationSeries, graduation_series
 from pilots.selectors.pilots import rule_settings
 from pilots.services import notifications
 from scorecards import scoring
@@ -85,7 +86,7 @@ def reason_link(links: PilotLinks, reference: str, stage: str, section: str) -> 
 def _facts(
     pilot_ids: list[int] | None, today: date, settings_: RuleSettings
 ) -> list[tuple[Mapping[str, Any], scoring.Facts, list[list[str]]]]:
-    """(pilot values, facts, sparkline) for every scored pilot in scope: 8 queries."""
+    """(pilot values, facts, sparkline) for every scored pilot in scope: 9 queries."""
     overdue_before = rules.overdue_if_due_before(today=today, rules=settings_)
     # rules.task_unconfirmed: completed on a local day before this one's midnight.
     unconfirmed_before = timezone.make_aware(
@@ -184,32 +185,9 @@ def _facts(
             to_stage=Stage.GRADUATED, **related
         ).values_list("pilot_id", "decided_at")
     }
-    # The primary metric's level at graduation: its last reading on or before that
-    # (local) day, which may be older than the readings kept above. One query.
-    graduation_day = (
-        GateDecision.objects.filter(pilot=OuterRef("pilot"), to_stage=Stage.GRADUATED)
-        .annotate(day=TruncDate("decided_at", tzinfo=timezone.get_default_timezone()))
-        .order_by("decided_at")
-        .values("day")[:1]
-    )
-    level = (
-        MetricReading.objects.filter(
-            metric=OuterRef("pk"), observed_on__lte=OuterRef("graduation_day")
-        )
-        .order_by("-observed_on")
-        .values("value")[:1]
-    )
-    at_graduation = dict(
-        Metric.objects.filter(
-            kind=MetricKind.PRIMARY,
-            pilot__stage=Stage.GRADUATED,
-            **{f"pilot__{key}": value for key, value in _scope_filter(pilot_ids).items()},
-        )
-        .annotate(graduation_day=Subquery(graduation_day))
-        .annotate(level=Subquery(level))
-        .filter(level__isnull=False)
-        .values_list("pilot_id", "level")
-    )
+    # The primary metric around and after graduation (two queries): what the
+    # degradation rule reads, as the reminder sweep does.
+    decay = graduation_series(today=today, rules=settings_, pilot_ids=pilot_ids)
     contract_changes: dict[int, list[str]] = defaultdict(list)
     for pilot_id, label in (
         ContractChange.objects.filter(acknowledged_at__isnull=True, **related)
@@ -242,11 +220,7 @@ def _facts(
         own = metrics.get(pk, [])
         primary_row = next((m for m in own if m["kind"] == MetricKind.PRIMARY), None)
         readings = sorted(series.get(primary_row["pk"], [])) if primary_row else []
-        primary = (
-            _primary(primary_row, readings, graduated_on.get(pk), at_graduation.get(pk))
-            if primary_row
-            else None
-        )
+        primary = _primary(primary_row, readings, decay.get(pk)) if primary_row else None
         task: Mapping[str, Any] = tasks.get(pk, {})
         first = task.get("first")
         facts = scoring.Facts(
@@ -309,13 +283,9 @@ def _segment(row: Mapping[str, Any], readings: list[tuple[date, Decimal]]) -> sc
 def _primary(
     row: Mapping[str, Any],
     readings: list[tuple[date, Decimal]],
-    graduated: date | None,
-    at_graduation: Decimal | None,
-):
+    series: GraduationSeries | None,
+) -> scoring.PrimaryMetric:
     latest_on, latest_value = readings[-1] if readings else (None, None)
-    after: tuple[Decimal, ...] = ()
-    if graduated is not None:
-        after = tuple(value for day, value in readings if day > graduated)
     return scoring.PrimaryMetric(
         name=row["name"],
         kind=row["kind"],
@@ -326,8 +296,9 @@ def _primary(
         cadence_days=Cadence.DAYS[row["cadence"]],
         latest_value=latest_value,
         latest_on=latest_on,
-        after_graduation=after,
-        at_graduation=at_graduation,
+        after_graduation=series.after_graduation if series else (),
+        at_graduation=series.at_graduation if series else (),
+        unit=row["unit"],
     )
 
 

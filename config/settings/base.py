@@ -525,6 +525,13 @@ PILOTGATE_REVIEW_DAYS = env_int("PILOTGATE_REVIEW_DAYS", 5, minimum=0)
 # Days a reminder may go unanswered (its cause still there) before it escalates one
 # level: the business owner's to the sponsor, the sponsor's to the portfolio leads.
 PILOTGATE_REMINDER_ESCALATION_DAYS = env_int("PILOTGATE_REMINDER_ESCALATION_DAYS", 7)
+# Degradation after graduation (pilots.rules.degradation): the readings whose median is
+# a level (the recent one, and the one at graduation), the decline that counts (percent
+# of the baseline-to-target distance), and the weeks a decline may last before the
+# sponsor and the portfolio leads are told.
+PILOTGATE_DEGRADING_READINGS = env_int("PILOTGATE_DEGRADING_READINGS", 3)
+PILOTGATE_DEGRADING_PERCENT = env_int("PILOTGATE_DEGRADING_PERCENT", 10)
+PILOTGATE_DEGRADING_ESCALATION_WEEKS = env_int("PILOTGATE_DEGRADING_ESCALATION_WEEKS", 2)
 # Most readings one bulk request (API) or CSV file (web) may carry.
 PILOTGATE_INGEST_MAX_ROWS = env_int("PILOTGATE_INGEST_MAX_ROWS", 10_000)
 # The currency of every amount of money (an operating plan's run cost): an ISO 4217 code.

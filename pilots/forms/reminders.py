@@ -24,9 +24,9 @@ class ReminderMuteForm(forms.Form):
         help_text=(
             "Muted reminders are neither emailed nor shown in your inbox. Reminders about "
             "an unplanned handover, an overdue decision or checkpoint, a breached critical "
-            "segment, an expired infrastructure waiver, a gate decision waiting too long and "
-            "an escalation cannot be muted, nor can a notification that asks you to act or "
-            "tells that the risk of a pilot worsened."
+            "segment, an expired infrastructure waiver, a gate decision waiting too long, a "
+            "metric falling back after graduation and an escalation cannot be muted, nor can "
+            "a notification that asks you to act or tells that the risk of a pilot worsened."
         ),
     )
 

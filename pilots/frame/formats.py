@@ -11,8 +11,12 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
+
+if TYPE_CHECKING:
+    from pilots.rules import Degradation
 
 
 def day(on: date) -> str:
@@ -70,3 +74,14 @@ def currency() -> str:
 def money(amount: Decimal | None) -> str:
     """``4,200.00 GBP``; an em dash for no amount."""
     return "—" if amount is None else f"{amount:,.2f} {currency()}"
+
+
+def decline(name: str, found: Degradation, unit: str, readings: int) -> str:
+    """``“Name” has fallen back since …``: a decline after graduation, since when and by
+    how much (the scorecard's reason, the pilot page and the reminders say it so)."""
+    return (
+        f"“{name}” has fallen back since {day(found.since)}: "
+        f"{quantity(found.level, unit)} (the median of its last {plural(readings, 'reading')}) "
+        f"against {quantity(found.graduation_level, unit)} at graduation, "
+        f"{found.share:.0%} of the way from baseline to target lost."
+    )

@@ -43,8 +43,9 @@ class Reminder(EmailDelivery):
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="reminders")
     period = models.CharField(
         max_length=24,
-        help_text="ISO week of the sweep, e.g. 2026-W48; for an event notification its "
-        "event (E123), for a worsened risk its day and level (R2026-12-02-3).",
+        help_text="ISO week of the sweep, e.g. 2026-W48; for a decline after graduation "
+        "the day it was found (D2026-11-20: once per decline); for an event notification "
+        "its event (E123), for a worsened risk its day and level (R2026-12-02-3).",
     )
     day = models.DateField(help_text="The day of the sweep that recorded it.")
     sweep = models.UUIDField(editable=False, help_text="The sweep run that recorded it.")

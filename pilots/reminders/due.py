@@ -28,6 +28,9 @@ class Due:
     reason: str
     action: str
     link: str
+    # The period it is sent at most once in; "" for the sweep's ISO week. A kind told
+    # once per episode names the episode (``D2026-11-20``: a decline and its first day).
+    period: str = ""
 
     @property
     def key(self) -> tuple[int, str, int]:

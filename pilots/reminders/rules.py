@@ -47,6 +47,7 @@ from pilots.reminders import ahead
 from pilots.reminders.due import LOCAL, Due, Sweep
 from pilots.reminders.escalation import escalated
 from pilots.rules import HandoverAlarm
+from pilots.selectors.decay import graduation_series
 from pilots.selectors.pilots import rule_settings
 from pilots.services.notifications import portfolio_lead_ids
 
@@ -663,6 +664,112 @@ def _checkpoint_overdue(sweep: Sweep) -> list[Due]:
     return due
 
 
+def _degrading(sweep: Sweep) -> list[Due]:
+    """A graduated pilot in operation whose primary metric has fallen back from its level at
+    graduation (``rules.degradation``): to the business owner and the operations owner once
+    per decline; to the sponsor and the portfolio leads once it has lasted the escalation
+    weeks. The period is the decline's (``Degradation.period``): the daily sweep finds the
+    same one again and records nothing, a new decline after a recovery is told again.
+
+    Three queries: the series (``graduation_series``, two) and the pilots' people.
+    """
+    day = sweep.day
+    series = graduation_series(
+        today=day,
+        rules=sweep.rules,
+        pilot_ids=[sweep.pilot_id] if sweep.pilot_id is not None else None,
+    )
+    rows = (
+        sweep.scope(Metric.objects.all(), "pilot_id")
+        .filter(
+            Exists(
+                GateDecision.objects.filter(
+                    pilot=OuterRef("pilot"),
+                    to_stage=Stage.GRADUATED,
+                    decided_at__gte=sweep.local_midnight(day - timeline.TRACKED_AFTER_GRADUATION),
+                )
+            ),
+            kind=MetricKind.PRIMARY,
+            pilot__stage=Stage.GRADUATED,
+        )
+        .values_list(
+            "pilot_id",
+            "pilot__reference",
+            "pilot__stage",
+            "pilot__sponsor_id",
+            "pilot__owner_id",
+            "pilot__owner_status",
+            "pilot__operations_owner_id",
+            "name",
+            "unit",
+            "direction",
+            "baseline",
+            "target",
+        )
+        .order_by("pilot_id")
+    )
+    due: list[Due] = []
+    for row in rows:
+        pilot, reference, stage, sponsor, owner, owner_status, operations = row[:7]
+        name, unit, direction, baseline, target = row[7:]
+        found = series.get(pilot)
+        if found is None or not direction:
+            continue
+        decline = rules.degradation(
+            stage=stage,
+            graduated_on=found.graduated_on,
+            increasing=direction == Direction.INCREASE,
+            baseline=baseline,
+            target=target,
+            at_graduation=found.at_graduation,
+            after_graduation=found.after_graduation,
+            today=day,
+            rules=sweep.rules,
+        )
+        if decline is None:
+            continue
+        reason = f"{reference}: " + formats.decline(
+            name[:80], decline, unit, sweep.rules.degrading_readings
+        )
+        link = sweep.links.detail(reference, "metrics")
+        owners = [owner if owner_status == OwnershipStatus.ACCEPTED else None, operations]
+        for recipient in dict.fromkeys(r for r in owners if r is not None):
+            due.append(
+                Due(
+                    pilot,
+                    ReminderKind.DEGRADING,
+                    recipient,
+                    reason,
+                    "Find out why (data, process, model or use) and record a check-in with "
+                    "what is being done; if it lasts "
+                    f"{plural(sweep.rules.degrading_escalation_weeks, 'week')}, the sponsor "
+                    "and the portfolio leads are told.",
+                    link,
+                    decline.period,
+                )
+            )
+        if not rules.degradation_escalated(found=decline, today=day, rules=sweep.rules):
+            continue
+        weeks = (day - decline.since).days // 7
+        for recipient in [
+            sponsor,
+            *sweep.deciding_leads(sponsor=sponsor, owner=owner, owner_status=owner_status),
+        ]:
+            due.append(
+                Due(
+                    pilot,
+                    ReminderKind.DEGRADING_ESCALATED,
+                    recipient,
+                    f"{reason[:-1]}, {plural(weeks, 'week')} without a recovery.",
+                    "Take it up with the business owner and the operations owner: fix it, "
+                    "fund the work, or consider retiring the system.",
+                    link,
+                    decline.period,
+                )
+            )
+    return due
+
+
 # --- The registry ---------------------------------------------------------------------------
 
 
@@ -797,6 +904,20 @@ KINDS = _registry(
         ahead.review_overdue,
         "a submitted pilot has waited for its gate decision more than the review days",
         "portfolio leads who may decide (not the pilot's sponsor or business owner)",
+        to_leads=True,
+    ),
+    Kind(
+        ReminderKind.DEGRADING,
+        _degrading,
+        "a graduated pilot in operation (12 months) whose primary metric has fallen back from "
+        "its level at graduation (``DEGRADING``); once per decline",
+        "business owner (once accepted), operations owner",
+    ),
+    Kind(
+        ReminderKind.DEGRADING_ESCALATED,
+        _degrading,
+        "the same decline has lasted the escalation weeks; once per decline",
+        "sponsor, portfolio leads who may decide",
         to_leads=True,
     ),
     Kind(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Literal, cast
 
 from django.db import connection, transaction
@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from pilots.enums import (
+    ReminderKind,
     ReminderStatus,
 )
 from pilots.models import (
@@ -74,10 +75,17 @@ def reminders_sweep(
     result = SweepResult(day=day, period=period, due=len(due), dry_run=dry_run)
     # Most days of a week re-find what Monday recorded: leave those out before
     # inserting. ON CONFLICT below still settles two sweeps racing each other.
+    # A kind told once per episode (``Due.period``) is looked up under its episode's period.
+    episodes = {item.period for item in due if item.period}
     recorded = set(
-        Reminder.objects.filter(period=period).values_list("pilot_id", "kind", "recipient_id")
+        Reminder.objects.filter(Q(period=period) | Q(period__in=episodes)).values_list(
+            "pilot_id", "kind", "recipient_id", "period"
+        )
     )
-    due = sorted((item for item in due if item.key not in recorded), key=lambda item: item.key)
+    due = sorted(
+        (item for item in due if (*item.key, item.period or period) not in recorded),
+        key=lambda item: item.key,
+    )
     if dry_run or not due:
         result.new = due if dry_run else []
         if deliver == "inline" and not dry_run:
@@ -119,6 +127,7 @@ def _record(due: list[Due], *, period: str, day: date) -> list[tuple[int, int, s
             fit(item.reason),
             fit(item.action),
             item.link[:TEXT_LENGTH],
+            item.period or period,
         )
         for item in due
     ]
@@ -128,13 +137,15 @@ def _record(due: list[Due], *, period: str, day: date) -> list[tuple[int, int, s
         column = {
             f.name: connection.ops.quote_name(cast(str, f.column)) for f in meta.concrete_fields
         }
-        per_row = ("pilot", "kind", "recipient", "reason", "action", "link")
-        per_sweep = ("period", "day", "sweep", "created_at", "status", "attempts", "last_error")
+        per_row = ("pilot", "kind", "recipient", "reason", "action", "link", "period")
+        per_sweep = ("day", "sweep", "created_at", "status", "attempts", "last_error")
         table = connection.ops.quote_name(meta.db_table)
         names = ", ".join(column[name] for name in (*per_row, *per_sweep))
         constants = ", ".join(["%s"] * len(per_sweep))
         returning = ", ".join(column[name] for name in ("id", "pilot", "kind", "recipient"))
-        arrays = "%s::bigint[], %s::text[], %s::bigint[], %s::text[], %s::text[], %s::text[]"
+        arrays = (
+            "%s::bigint[], %s::text[], %s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[]"
+        )
         # Only the model's own quoted table and column names are formatted in.
         sql = (
             f"INSERT INTO {table} ({names}) SELECT t.*, {constants} "  # noqa: S608
@@ -142,12 +153,14 @@ def _record(due: list[Due], *, period: str, day: date) -> list[tuple[int, int, s
         )
         columns = list(
             zip(
-                *((d.pilot_id, d.kind, d.recipient_id, d.reason, d.action, d.link) for d in due),
+                *(
+                    (d.pilot_id, d.kind, d.recipient_id, d.reason, d.action, d.link, d.period)
+                    for d in due
+                ),
                 strict=True,
             )
         )
         params: list[Any] = [
-            period,
             day,
             sweep,
             now,
@@ -165,7 +178,7 @@ def _record(due: list[Due], *, period: str, day: date) -> list[tuple[int, int, s
                 pilot_id=item.pilot_id,
                 kind=item.kind,
                 recipient_id=item.recipient_id,
-                period=period,
+                period=item.period,
                 day=day,
                 sweep=sweep,
                 reason=item.reason,
@@ -192,8 +205,11 @@ def _deliver_inline(result: SweepResult) -> None:
     keeps each to one email even if a worker is on it too). One reminder's
     error never stops the others.
     """
+    monday = result.day - timedelta(days=result.day.weekday())
     earlier = (
-        Reminder.objects.filter(period=result.period)
+        Reminder.objects.filter(
+            Q(period=result.period) | Q(kind__in=ReminderKind.EPISODES, day__gte=monday)
+        )
         .filter(
             Q(status=ReminderStatus.PENDING)
             | Q(status=ReminderStatus.SENDING, claimed_at__lt=timezone.now() - CLAIM_TIMEOUT)

@@ -50,6 +50,9 @@ def rule_settings() -> RuleSettings:
         start_grace_days=settings.PILOTGATE_START_GRACE_DAYS,
         review_days=settings.PILOTGATE_REVIEW_DAYS,
         reminder_escalation_days=settings.PILOTGATE_REMINDER_ESCALATION_DAYS,
+        degrading_readings=settings.PILOTGATE_DEGRADING_READINGS,
+        degrading_percent=settings.PILOTGATE_DEGRADING_PERCENT,
+        degrading_escalation_weeks=settings.PILOTGATE_DEGRADING_ESCALATION_WEEKS,
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, cast
 
 from django.conf import settings
@@ -214,6 +214,7 @@ def _move(
     to: Stage,
     rationale: str,
     lessons_learned: str = "",
+    decided_at: datetime | None = None,
 ) -> GateDecision:
     from_stage = pilot.stage
     pilot.stage = to
@@ -225,6 +226,7 @@ def _move(
         to_stage=to,
         rationale=rationale.strip(),
         lessons_learned=lessons_learned.strip(),
+        decided_at=decided_at or timezone.now(),
     )
     decision.full_clean()
     decision.save()
@@ -538,10 +540,16 @@ def pilot_start(
 
 @transaction.atomic
 def pilot_graduate(
-    *, pilot: Pilot, by: User, rationale: str, lesson: LessonWords | None = None
+    *,
+    pilot: Pilot,
+    by: User,
+    rationale: str,
+    lesson: LessonWords | None = None,
+    decided_at: datetime | None = None,
 ) -> GateDecision:
     """running → graduated ("in production"): every handover task confirmed by its
-    receiver, and operations accepted.
+    receiver, and operations accepted. ``decided_at``: when it was decided, if not now
+    (the demo's history of a system in operation).
 
     ``lesson``: asked, optional. When written, it is recorded in the library in
     this transaction (a bad lesson refuses the whole decision) and kept as the
@@ -594,6 +602,7 @@ def pilot_graduate(
         to=Stage.GRADUATED,
         rationale=rationale,
         lessons_learned=lesson.as_text() if lesson is not None and written else "",
+        decided_at=decided_at,
     )
     if lesson is not None and written:
         record_lesson(pilot=pilot, by=by, occasion=LessonOccasion.GRADUATION, words=lesson)

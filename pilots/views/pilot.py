@@ -5,6 +5,7 @@ The pilot list shows each pilot's risk, so ``scorecards.pilot_list`` serves it.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
@@ -26,6 +27,7 @@ from pilots.models import Metric, MetricReading, Pilot
 from pilots.permissions import is_portfolio_lead
 from pilots.selectors.checkins import checkin_panel
 from pilots.selectors.contract import drift_of, promise_of
+from pilots.selectors.decay import PilotDecline, pilot_decline
 from pilots.selectors.history import history_events, history_people, readable_events
 from pilots.selectors.metrics import (
     MetricStatus,
@@ -59,6 +61,7 @@ from pilots.views.common import (
 
 if TYPE_CHECKING:
     from pilots.models.handover import ListedTask
+    from pilots.rules import RuleSettings
 
 PAGE_SIZE = 25
 RECENT_EVENTS = 10
@@ -113,8 +116,15 @@ def metric_cards(
     ]
 
 
-def metric_chart(pilot: Pilot, metric: Metric, tl: Any) -> charts.Chart | None:
+def metric_chart(
+    pilot: Pilot, metric: Metric, tl: Any, decline: PilotDecline | None = None
+) -> charts.Chart | None:
+    """The metric's chart; a graduated pilot's primary marks its level at graduation (asked
+    here unless ``decline`` is given)."""
+    if decline is None:
+        decline = pilot_decline(pilot, metric, today=timezone.localdate(), rules=rule_settings())
     return charts.readings_chart(
+        graduation=(decline.graduated_on, decline.level) if decline else None,
         readings=metric_series(metric),
         baseline=metric.baseline,
         target=metric.target,
@@ -124,6 +134,18 @@ def metric_chart(pilot: Pilot, metric: Metric, tl: Any) -> charts.Chart | None:
         handover_opens=tl.handover_opens if tl else None,
         today=timezone.localdate(),
     )
+
+
+def decline_told(decline: PilotDecline | None, *, today: date, settings_: RuleSettings) -> str:
+    """Who is told of a decline after graduation, and who next (``degrading`` reminders)."""
+    if decline is None or decline.found is None:
+        return ""
+    weeks = formats.plural(settings_.degrading_escalation_weeks, "week")
+    told = "The business owner and the operations owner are reminded once for this decline"
+    if rules.degradation_escalated(found=decline.found, today=today, rules=settings_):
+        return f"{told}; it has lasted {weeks}: the sponsor and the portfolio leads are told too."
+    on = formats.day(decline.found.escalated_on(settings_))
+    return f"{told}; if it lasts {weeks} (on {on}), the sponsor and the portfolio leads are told."
 
 
 def handover_note(alarm: rules.HandoverAlarm, tl: timeline.Timeline | None) -> str:
@@ -151,6 +173,8 @@ def pilot_page_context(request: SignedInRequest, pilot: Pilot, **overrides: Any)
     primary = primary_status.metric if primary_status else None
     checkin = checkin_panel(pilot, primary=primary_status, today=today)
     settings_ = rule_settings()
+    # A graduated pilot's primary metric against its level at graduation (DEGRADING).
+    decline = pilot_decline(pilot, primary, today=today, rules=settings_) if primary else None
     # The model's order: position, due date, id; overdue is set below.
     tasks = cast("list[ListedTask]", list(pilot.tasks.all()))
     for task in tasks:
@@ -193,7 +217,14 @@ def pilot_page_context(request: SignedInRequest, pilot: Pilot, **overrides: Any)
         "primary_latest": next(
             (st.latest for st in statuses if st.metric.kind == MetricKind.PRIMARY), None
         ),
-        "chart": metric_chart(pilot, primary, tl) if primary else None,
+        "chart": metric_chart(pilot, primary, tl, decline) if primary else None,
+        "decline": decline,
+        "decline_sentence": formats.decline(
+            primary.name, decline.found, primary.unit, settings_.degrading_readings
+        )
+        if primary and decline and decline.found
+        else "",
+        "decline_told": decline_told(decline, today=today, settings_=settings_),
         "tasks": tasks,
         "handover_note": handover_note(
             rules.handover_alarm(

@@ -27,6 +27,9 @@ RULES = RuleSettings(
     start_grace_days=0,
     review_days=5,
     reminder_escalation_days=7,
+    degrading_readings=3,
+    degrading_percent=10,
+    degrading_escalation_weeks=2,
 )
 START, END = date(2026, 1, 5), date(2026, 7, 5)  # the window opens 6 May 2026
 OPENS = date(2026, 5, 6)

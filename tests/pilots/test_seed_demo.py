@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 from unittest import mock
 
@@ -438,3 +439,49 @@ def test_seed_demo_reminds_before_the_date():
         (ReminderKind.START_OVERDUE, "Warehouse pick-path optimisation", "sponsor"),
         (ReminderKind.TASK_DUE_SOON, "Collections call prioritisation", "member"),
     ]
+
+
+@pytest.mark.django_db
+def test_seed_demo_has_a_decaying_graduated_pilot_whose_owners_are_reminded_once():
+    """Graduated 75 days ago; one noisy week ignored, then a slide: DEGRADING, its business
+    owner and operations owner reminded exactly once however often the sweep runs, and
+    not yet escalated (the decline was found 12 days ago, the escalation is at 14)."""
+    from pilots.models import Reminder
+    from pilots.reminders import sweep
+    from pilots.reminders.sweep import reminders_sweep
+    from scorecards.services import scorecards_recompute
+
+    call_command("seed_demo")
+    today = timezone.localdate()
+    scorecards_recompute(today=today)
+    pilot = Pilot.objects.get(title="Van loading sequence optimiser")
+    assert pilot.stage == Stage.GRADUATED
+    reasons = {r["code"]: r for r in Scorecard.objects.get(pilot=pilot).reasons}
+    assert "DEGRADING" in reasons
+    since = today - timedelta(days=12)
+    assert reasons["DEGRADING"]["sentence"] == (
+        f"“Parcels loaded per hour” has fallen back since {since.day} {since:%b %Y}: 111 "
+        "parcels (the median of its last 3 readings) against 118.71 parcels at graduation, "
+        "31% of the way from baseline to target lost."
+    )
+    # The other graduated pilots graduated today: nothing after graduation to decline.
+    degrading = Scorecard.objects.filter(reason_rows__code="DEGRADING").values_list(
+        "pilot__title", flat=True
+    )
+    assert list(degrading) == ["Van loading sequence optimiser"]
+
+    with mock.patch.object(sweep, "enqueue_deliveries"):
+        reminders_sweep(day=today)
+        reminders_sweep(day=today)
+        reminders_sweep(day=today + timedelta(days=1))
+    told = Reminder.objects.filter(pilot=pilot, kind=ReminderKind.DEGRADING)
+    assert sorted(told.values_list("recipient__username", flat=True)) == ["ops2", "owner2"]
+    assert set(told.values_list("period", flat=True)) == {f"D{since.isoformat()}"}
+    assert not Reminder.objects.filter(kind=ReminderKind.DEGRADING_ESCALATED).exists()
+    # Two days on it has lasted two weeks: the sponsor and the leads are told, once.
+    with mock.patch.object(sweep, "enqueue_deliveries"):
+        reminders_sweep(day=today + timedelta(days=2))
+        reminders_sweep(day=today + timedelta(days=3))
+    escalated = Reminder.objects.filter(pilot=pilot, kind=ReminderKind.DEGRADING_ESCALATED)
+    assert sorted(escalated.values_list("recipient__username", flat=True)) == ["lead", "sponsor"]
+    assert told.count() == 2

@@ -76,9 +76,9 @@ def test_profile_offers_only_non_critical_kinds_and_says_which_cannot_be_muted(c
     assert '<fieldset aria-describedby="id_muted_helptext">' in html
     assert (
         "an unplanned handover, an overdue decision or checkpoint, a breached critical "
-        "segment, an expired infrastructure waiver, a gate decision waiting too long and "
-        "an escalation cannot be muted, nor can a notification that asks you to act or "
-        "tells that the risk of a pilot worsened." in html
+        "segment, an expired infrastructure waiver, a gate decision waiting too long, a "
+        "metric falling back after graduation and an escalation cannot be muted, nor can "
+        "a notification that asks you to act or tells that the risk of a pilot worsened." in html
     )
     always = re.search(r'<div class="always-sent">.*?</ul>', html, re.S).group()
     assert re.findall(r"<li>(.*?)</li>", always) == [
@@ -89,6 +89,8 @@ def test_profile_offers_only_non_critical_kinds_and_says_which_cannot_be_muted(c
         K.WAIVER_EXPIRED.label,
         K.CHECKPOINT_OVERDUE.label,
         K.REVIEW_OVERDUE.label,
+        K.DEGRADING.label,
+        K.DEGRADING_ESCALATED.label,
         K.REMINDER_ESCALATED.label,
         # Event notifications that ask someone to act, or tell of a worse risk.
         K.OWNER_NOMINATED.label,

@@ -28,6 +28,9 @@ RULES = RuleSettings(
     start_grace_days=0,
     review_days=5,
     reminder_escalation_days=7,
+    degrading_readings=3,
+    degrading_percent=10,
+    degrading_escalation_weeks=2,
 )
 
 
@@ -171,18 +174,34 @@ def test_metric_behind_is_watch_below_a_quarter_and_at_risk_from_it():
     assert codes(healthy(primary=behind_by("0.25"))) == {"METRIC_BEHIND": Risk.AT_RISK}
 
 
-def test_degrading_after_graduation():
+def after(*values: int | str, last: date = TODAY - timedelta(days=1)) -> tuple:
+    """Weekly readings after graduation ending on ``last``, oldest first."""
+    days = [last - timedelta(weeks=n) for n in range(len(values) - 1, -1, -1)]
+    return tuple(zip(days, (Decimal(v) for v in values), strict=True))
+
+
+def test_degrading_after_graduation_says_since_when_and_by_how_much():
     graduated = {
         "stage": "graduated",
         "task_count": 3,
         "next_task_due": None,
-        "graduated_on": TODAY - timedelta(days=30),
+        "graduated_on": TODAY - timedelta(days=60),
     }
-    falling = metric(at_graduation=Decimal(40), after_graduation=(Decimal(37), Decimal(36)))
+    at_graduation = (Decimal(40), Decimal(40), Decimal(39))
+    falling = metric(at_graduation=at_graduation, after_graduation=after(40, 37, 36, 35), unit="%")
     assert codes(healthy(**graduated, primary=falling)) == {"DEGRADING": Risk.AT_RISK}
-    one_dip = metric(at_graduation=Decimal(40), after_graduation=(Decimal(36), Decimal(40)))
+    reason = next(r for r in evaluate(healthy(**graduated, primary=falling), today=TODAY).reasons)
+    since = TODAY - timedelta(days=1, weeks=1)  # 40, 37, 36: the median 37 is 10% below
+    assert reason.sentence == (
+        f"“Invoices matched” has fallen back since {since:%-d %b %Y}: 36% (the median of its "
+        "last 3 readings) against 40% at graduation, 13% of the way from baseline to target "
+        "lost."
+    )
+    assert reason.section == "metrics"
+    assert reason.points == 50
+    one_dip = metric(at_graduation=at_graduation, after_graduation=after(40, 36, 40))
     assert codes(healthy(**graduated, primary=one_dip)) == {}
-    small = metric(at_graduation=Decimal(40), after_graduation=(Decimal(38), Decimal("37.5")))
+    small = metric(at_graduation=at_graduation, after_graduation=after(38, "37.5", 38))
     assert codes(healthy(**graduated, primary=small)) == {}  # less than 10% of 30 = 3
     assert codes(healthy(primary=falling)) == {}  # only after graduation
 
@@ -443,8 +462,8 @@ def test_settings_move_the_handover_rule():
 def test_a_graduated_pilot_is_followed_for_twelve_months_only():
     falling = metric(
         latest_on=TODAY - timedelta(days=60),
-        at_graduation=Decimal(40),
-        after_graduation=(Decimal(37), Decimal(36)),
+        at_graduation=(Decimal(40),),
+        after_graduation=after(37, 36, 36, last=TODAY - timedelta(days=60)),
     )
     year_ago = healthy(stage="graduated", primary=falling, graduated_on=TODAY - timedelta(days=365))
     assert set(codes(year_ago)) == {"METRIC_STALE", "DEGRADING"}

@@ -359,7 +359,13 @@ class Command(BaseCommand):
                 by=lead,
                 rationale="Target reached and held for six weeks; operations runs it.",
                 lesson=lesson,
+                # History: a system in operation graduated on its planned end.
+                decided_at=timezone.make_aware(datetime.combine(end, time(16)))
+                if spec.after_graduation
+                else None,
             )
+            if spec.after_graduation:
+                self._operating(pilot, end, spec, users)
         elif spec.stage == Stage.STOPPED:
             gates.pilot_stop(
                 pilot=pilot,
@@ -367,6 +373,18 @@ class Command(BaseCommand):
                 rationale="Decided with the sponsor at the gate review.",
                 lessons_learned=spec.lessons,
                 lesson=lesson,
+            )
+
+    def _operating(self, pilot, end, spec, users) -> None:
+        """The weekly readings after its graduation on its planned end."""
+        primary = pilot.metrics.get(kind=MetricKind.PRIMARY)
+        for week, value in enumerate(spec.after_graduation, start=1):
+            metrics.reading_record(
+                metric=primary,
+                by=users[spec.owner],
+                observed_on=end + timedelta(weeks=week),
+                value=Decimal(value),
+                source=ReadingSource.API,
             )
 
     def _readings(self, pilot, tracked, start, today, spec, users) -> None:
