@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from dataclasses import asdict
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -50,7 +51,7 @@ from pilots.models import (
 from pilots.rules import RuleSettings
 from pilots.selectors.pilots import rule_settings
 from pilots.services import notifications
-from scorecards import scoring
+from scorecards import evidence, scoring
 from scorecards.models import (
     PortfolioTotals,
     PortfolioWeek,
@@ -348,9 +349,18 @@ SCORE_FIELDS = [
     "has_primary_metric",
     "handover_planned_early",
     "sparkline",
+    *(practice.key for practice in evidence.PRACTICES),
+    "target_share",
     "computed_for",
     "computed_at",
 ]
+NOT_DECIDED = evidence.PracticeFacts(
+    owner_accepted_at_start=None,
+    infrastructure_yes_at_start=None,
+    handover_before_window=None,
+    segment_metric_defined=None,
+    target_share=None,
+)
 
 
 def scorecards_recompute(
@@ -389,6 +399,7 @@ def _recompute(ids: list[int] | None, today: date, *, notify: bool = True) -> in
     worsened: dict[int, tuple[int, int, str]] = {}
     cards: list[Scorecard] = []
     reason_rows: list[ScorecardReason] = []
+    decided = evidence.decided_practice_facts(ids)
     for pilot, facts, sparkline in _facts(ids, today, settings_):
         result = scoring.evaluate(facts, today=today, settings=settings_)
         reasons = [
@@ -416,6 +427,7 @@ def _recompute(ids: list[int] | None, today: date, *, notify: bool = True) -> in
                 has_primary_metric=facts.primary is not None,
                 handover_planned_early=result.handover_planned_early,
                 sparkline=sparkline,
+                **asdict(decided.get(pilot["pk"], NOT_DECIDED)),
                 computed_for=today,
                 computed_at=now,
             )
@@ -478,7 +490,8 @@ def summary_counts(scorecards: QuerySet[Scorecard]) -> dict[str, int]:
 
     ``total``; ``stage_<stage>`` and ``risk_<level>`` for every stage and level;
     ``with_accepted_owner``, ``with_primary_metric``, ``window_reached`` and
-    ``planned_before_window``.
+    ``planned_before_window``; and the decided pilots' evidence per practice
+    (``scorecards.evidence.evidence_aggregates``).
     """
     return scorecards.order_by().aggregate(
         total=Count("pk"),
@@ -488,6 +501,7 @@ def summary_counts(scorecards: QuerySet[Scorecard]) -> dict[str, int]:
         with_primary_metric=Count("pk", filter=Q(has_primary_metric=True)),
         window_reached=Count("pk", filter=Q(handover_planned_early__isnull=False)),
         planned_before_window=Count("pk", filter=Q(handover_planned_early=True)),
+        **evidence.evidence_aggregates(),
     )
 
 
