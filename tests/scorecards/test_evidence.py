@@ -96,7 +96,7 @@ def test_owner_accepted_at_without_history_trusts_a_response_written_by_then():
 
 
 def all_items(answer: str, when: datetime) -> dict[str, tuple[str, datetime]]:
-    return {item: (answer, when) for item in InfrastructureItem.values}
+    return dict.fromkeys(InfrastructureItem.values, (answer, when))
 
 
 def test_infrastructure_yes_at_reads_each_answer_as_it_stood():
