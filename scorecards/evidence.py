@@ -26,8 +26,8 @@ metric's latest reading, as a share of the way from its baseline to its target,
 capped to 0 (no better than the baseline) and 1 (the target or beyond).
 
 ``decided_practice_facts`` reads the facts for any number of pilots in three
-queries; the recompute stores them on each scorecard, and ``evidence_aggregates``
-counts them with the dashboard's summary (one query, or the stored portfolio
+queries; the recompute stores them on each scorecard, and ``evidence_counts``
+counts them with the dashboard's summary (one more query, or the stored portfolio
 totals). ``evidence_from`` turns those counts into what the pages show, and
 withholds every rate and mean where a side has fewer than the minimum of pilots.
 
@@ -45,13 +45,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import (
-    Aggregate,
     Case,
     Count,
     Exists,
     F,
     OuterRef,
     Q,
+    QuerySet,
     Subquery,
     Sum,
     Value,
@@ -366,26 +366,50 @@ def figure_key(practice: str, side: str, what: str) -> str:
     return f"evidence__{practice}__{side}__{what}"
 
 
-def evidence_aggregates() -> dict[str, Aggregate]:
-    """The counts and sums ``evidence_from`` reads, as aggregates over scorecards (they go
-    into the dashboard summary's one query)."""
-    aggregates: dict[str, Aggregate] = {}
-    for practice in PRACTICES:
-        for side, followed in SIDES:
-            where = Q(stage__in=DECIDED, **{practice.key: followed})
-            aggregates[figure_key(practice.key, side, "decided")] = Count("pk", filter=where)
-            for outcome in OUTCOMES:
-                measured = where & outcome.measured
-                aggregates[figure_key(practice.key, side, f"{outcome.key}_n")] = Count(
-                    "pk", filter=measured
-                )
-                aggregates[figure_key(practice.key, side, f"{outcome.key}_total")] = Sum(
-                    outcome.value, filter=measured
-                )
-    return aggregates
+def evidence_counts(scorecards: QuerySet) -> dict[str, float]:
+    """The counts and sums ``evidence_from`` reads, over these scorecards, in one query.
+
+    Grouped by the four facts (a few dozen groups at most) and added up here: far
+    cheaper than a filtered aggregate per practice, side and outcome over every row.
+    """
+    counts: dict[str, float] = dict.fromkeys(EVIDENCE_KEYS, 0)
+    keys = [practice.key for practice in PRACTICES]
+    groups = (
+        scorecards.filter(stage__in=DECIDED)
+        .order_by()
+        .values(*keys)
+        .annotate(
+            decided=Count("pk"),
+            **{
+                f"{outcome.key}_n": Count("pk", filter=outcome.measured)
+                for outcome in OUTCOMES
+            },
+            **{
+                f"{outcome.key}_total": Sum(outcome.value, filter=outcome.measured)
+                for outcome in OUTCOMES
+            },
+        )
+    )
+    for group in groups:
+        for key in keys:
+            if group[key] is None:
+                continue  # not known: on neither side
+            side = "followed" if group[key] else "not_followed"
+            for what in WHATS:
+                counts[figure_key(key, side, what)] += group[what] or 0
+    return counts
 
 
-EVIDENCE_KEYS = frozenset(evidence_aggregates())
+WHATS = (
+    "decided",
+    *(f"{outcome.key}_{what}" for outcome in OUTCOMES for what in ("n", "total")),
+)
+EVIDENCE_KEYS = frozenset(
+    figure_key(practice.key, side, what)
+    for practice in PRACTICES
+    for side, _ in SIDES
+    for what in WHATS
+)
 
 
 # --- Presented --------------------------------------------------------------------------------

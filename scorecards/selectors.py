@@ -2,7 +2,8 @@
 
 Every read starts from ``dashboard_scorecards(user)``, which applies the same
 visibility as the rest of the product: leads see every pilot, others their own.
-Each function below is one query whatever the size of the portfolio.
+Each function below is one query whatever the size of the portfolio (the summary two: its
+counts, then its evidence per practice).
 """
 
 from __future__ import annotations
@@ -162,7 +163,7 @@ class Summary:
 
 
 def dashboard_summary(scorecards: QuerySet[Scorecard], *, whole_portfolio: bool = False) -> Summary:
-    """The summary figures of exactly these (filtered) scorecards, in one query: with the
+    """The summary figures of exactly these (filtered) scorecards, in two queries: with the
     evidence of their decided pilots (``scorecards.evidence``).
 
     ``whole_portfolio`` (a lead, no filter: ``scorecards`` is every scorecard)

@@ -485,13 +485,13 @@ def _risk_worsened_notify(worsened: dict[int, tuple[int, int, str]], today: date
     )
 
 
-def summary_counts(scorecards: QuerySet[Scorecard]) -> dict[str, int]:
-    """What the dashboard's summary counts of these scorecards, in one query (no join).
+def summary_counts(scorecards: QuerySet[Scorecard]) -> dict[str, Any]:
+    """What the dashboard's summary counts of these scorecards, in two queries (no join).
 
     ``total``; ``stage_<stage>`` and ``risk_<level>`` for every stage and level;
     ``with_accepted_owner``, ``with_primary_metric``, ``window_reached`` and
-    ``planned_before_window``; and the decided pilots' evidence per practice
-    (``scorecards.evidence.evidence_aggregates``).
+    ``planned_before_window``; then the decided pilots' evidence per practice
+    (``scorecards.evidence.evidence_counts``).
     """
     return scorecards.order_by().aggregate(
         total=Count("pk"),
@@ -501,12 +501,11 @@ def summary_counts(scorecards: QuerySet[Scorecard]) -> dict[str, int]:
         with_primary_metric=Count("pk", filter=Q(has_primary_metric=True)),
         window_reached=Count("pk", filter=Q(handover_planned_early__isnull=False)),
         planned_before_window=Count("pk", filter=Q(handover_planned_early=True)),
-        **evidence.evidence_aggregates(),
-    )
+    ) | evidence.evidence_counts(scorecards)
 
 
 def portfolio_totals_refresh(*, now=None) -> None:
-    """Recount the summary of every scorecard into the one totals row (two queries).
+    """Recount the summary of every scorecard into the one totals row (three queries).
 
     Every recompute calls it in its transaction, after its writes, so the row
     always counts the scorecards as they stand.

@@ -551,10 +551,11 @@ def fresh_client(user) -> APIClient:
 
 # (role, query, queries): the user's groups, then count + page (list) or figures + trend
 # (summary); filters add none (ids are checked as integers).
+# The summary: its counts, then the evidence per practice (scorecards.evidence).
 COSTS = [
-    ("lead", {}, 3, 3),
-    ("sponsor", {}, 3, 3),
-    ("lead", {"sponsor": "SPONSOR", "reason": "OWNER_PENDING", "stage": "draft"}, 3, 3),
+    ("lead", {}, 3, 4),
+    ("sponsor", {}, 3, 4),
+    ("lead", {"sponsor": "SPONSOR", "reason": "OWNER_PENDING", "stage": "draft"}, 3, 4),
 ]
 
 

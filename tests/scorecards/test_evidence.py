@@ -398,11 +398,12 @@ def test_dashboard_with_decided_pilots_runs_a_fixed_number_of_queries(
     decided_portfolio(n, owner)
     scorecards_recompute(today=TODAY)
     client.force_login(lead)
-    # session, user, groups, people choices, business units, summary (with the evidence),
-    # page rows, risk trend, saved views, unread reminders; filtered or not.
+    # session, user, groups, people choices, business units, summary (the stored totals,
+    # evidence included), page rows, risk trend, saved views, unread reminders.
     with django_assert_num_queries(10):
         whole = client.get(DASHBOARD)
-    with django_assert_num_queries(10):
+    # Filtered, the summary is counted: its counts, then its evidence per practice.
+    with django_assert_num_queries(11):
         filtered = client.get(DASHBOARD, {"stage": "stopped"})
     assert f"The {2 * n} decided pilots" in section(whole)
     assert f"The {n} decided pilots (graduated or stopped) matching the filters" in section(

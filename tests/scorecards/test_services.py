@@ -200,8 +200,8 @@ def recompute_queries() -> int:
 
     # savepoint and release, the lock (PostgreSQL), 8 facts, the decided pilots' 3
     # practice facts (scorecards.evidence), 3 writes, and the portfolio totals: their
-    # count and their upsert.
-    return 2 + (1 if connection.vendor == "postgresql" else 0) + 8 + 3 + 3 + 2
+    # count, their evidence per practice and their upsert.
+    return 2 + (1 if connection.vendor == "postgresql" else 0) + 8 + 3 + 3 + 3
 
 
 @pytest.mark.parametrize("size", [3, 12])
