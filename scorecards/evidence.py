@@ -380,10 +380,7 @@ def evidence_counts(scorecards: QuerySet) -> dict[str, float]:
         .values(*keys)
         .annotate(
             decided=Count("pk"),
-            **{
-                f"{outcome.key}_n": Count("pk", filter=outcome.measured)
-                for outcome in OUTCOMES
-            },
+            **{f"{outcome.key}_n": Count("pk", filter=outcome.measured) for outcome in OUTCOMES},
             **{
                 f"{outcome.key}_total": Sum(outcome.value, filter=outcome.measured)
                 for outcome in OUTCOMES
