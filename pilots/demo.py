@@ -96,6 +96,9 @@ class Spec:
     # Graduated on its planned end (not today), then these weekly primary readings after
     # graduation, the first a week after it: the operating phase's series.
     after_graduation: tuple[str, ...] = ()
+    # Days after the start on which the handover plan (its tasks) was written: in the
+    # first weeks, or, for a late plan, once the handover window had opened.
+    plan_written_on: int = 14
 
 
 HANDOVER_TASKS = [
@@ -536,5 +539,129 @@ SPECS = [
         tasks=ALL_DONE,
         operations_accepted=True,
         after_graduation=("121", "120", "107", "120", "119", "118", "117", "116", "111", "110"),
+    # Decided pilots for the portfolio's evidence that the practices matter: with those
+    # above, enough on each side of the handover, segment and infrastructure practices
+    # to compare (PILOTGATE_EVIDENCE_MIN_PILOTS). "planned" here: the security review was
+    # still planned, under an approved waiver, when the pilot started.
+    Spec(
+        "Invoice coding suggestions",
+        "Finance",
+        "Clerks code every supplier invoice line to a ledger account by hand.",
+        ("Invoices coded without correction per day", "invoices", "increase", "120", "400"),
+        start=-280,
+        end=-100,
+        stage=Stage.GRADUATED,
+        owner="owner2",
+        progress=0.7,
+        last_reading=4,
+        tasks=ALL_DONE,
+        operations_accepted=True,
+        plan_written_on=130,  # after the window opened: a late handover that still made it
+    ),
+    Spec(
+        "Parcel damage photo checks",
+        "Operations",
+        "Damaged parcels are found by customers, not at dispatch.",
+        ("Damaged parcels caught before dispatch", "%", "increase", "35", "80"),
+        start=-260,
+        end=-80,
+        stage=Stage.GRADUATED,
+        owner="owner3",
+        ops="ops2",
+        progress=0.6,
+        last_reading=6,
+        tasks=ALL_DONE,
+        operations_accepted=True,
+        segment=("Fragile goods damage caught before dispatch", "%", "increase", "20", "70"),
+    ),
+    Spec(
+        "Sales call summaries",
+        "Sales",
+        "Account managers spend twelve minutes on admin after every call.",
+        ("Minutes of admin per sales call", "minutes", "decrease", "12", "4"),
+        start=-200,
+        end=-20,
+        stage=Stage.STOPPED,
+        owner="owner",
+        progress=0.3,
+        last_reading=25,
+        waiver="planned",
+        lessons="The summaries were built on exported call recordings; the production "
+        "telephony feed was never connected, so nobody trusted them on live calls.",
+    ),
+    Spec(
+        "Broadband fault chatbot",
+        "Customer Service",
+        "Most broadband fault calls are solved by the same three checks.",
+        ("Fault calls resolved in the chat", "%", "increase", "10", "45"),
+        start=-230,
+        end=-50,
+        stage=Stage.STOPPED,
+        owner="owner2",
+        progress=0.5,
+        last_reading=40,
+        tasks=ALL_DONE,
+        waiver="planned",
+        segment=("Vulnerable customers' faults resolved in the chat", "%", "increase", "5", "30"),
+        lessons="The service desk was ready to run it, but the chat never resolved enough "
+        "faults to pay its licence: customers rang anyway.",
+    ),
+    Spec(
+        "Stock count drones",
+        "Operations",
+        "Stores close an aisle a day for manual stock counts.",
+        ("Hours of manual stock counting per store per month", "hours", "decrease", "60", "15"),
+        start=-180,
+        end=-20,
+        stage=Stage.STOPPED,
+        owner="owner3",
+        progress=0.15,
+        last_reading=30,
+        waiver="planned",
+        lessons="Tested in the one store with wide aisles; the other stores' layouts and "
+        "wi-fi were never surveyed.",
+    ),
+    Spec(
+        "Legal hold email triage",
+        "Risk & Compliance",
+        "Putting a custodian's mail under legal hold takes six days of back and forth.",
+        ("Days to place mail under legal hold", "days", "decrease", "6", "1"),
+        start=15,
+        end=135,
+        stage=Stage.STOPPED,
+        owner="owner",
+        waiver="planned",
+        lessons="Stopped before the start: the e-discovery platform's replacement was "
+        "announced, and the pilot would have been built on the old one.",
+    ),
+    Spec(
+        "Warranty claim pre-checks",
+        "Customer Service",
+        "Agents check every warranty claim against the terms by hand.",
+        ("Warranty claims settled per agent per day", "claims", "increase", "18", "30"),
+        start=-320,
+        end=-140,
+        stage=Stage.GRADUATED,
+        owner="owner",
+        progress=0.8,
+        last_reading=3,
+        tasks=ALL_DONE,
+        operations_accepted=True,
+    ),
+    Spec(
+        "Energy tariff switching advice",
+        "Sales",
+        "Customers on expensive tariffs are never told a cheaper one exists.",
+        ("Customers switched to a cheaper tariff", "%", "increase", "3", "12"),
+        start=-210,
+        end=-30,
+        stage=Stage.STOPPED,
+        owner="owner2",
+        progress=0.35,
+        last_reading=30,
+        waiver="planned",
+        segment=("Customers in fuel poverty switched", "%", "increase", "2", "10"),
+        lessons="The advice was right, but switching still took a call to the billing "
+        "team: without that handover planned, the saving never reached customers.",
     ),
 ]

@@ -25,6 +25,7 @@ from pilots.frame.api.serializers import BusinessUnitSerializer, UserSummarySeri
 from pilots.frame.api.views import ApiView
 from pilots.models import Pilot
 from pilots.permissions import sees_every_pilot
+from scorecards.evidence import OUTCOMES, PRACTICES, Evidence, Side, Split
 from scorecards.filters import RISK_CHOICES, DashboardFilter
 from scorecards.models import Scorecard, ScorecardSnapshot
 from scorecards.scoring import PRACTICE_LABELS, REASON_CODES, Practice, Risk
@@ -238,6 +239,95 @@ def _share(help_text: str) -> serializers.FloatField:
     )
 
 
+class OutcomeMeasureSerializer(serializers.Serializer):
+    """One outcome over the decided pilots of one side."""
+
+    measured = serializers.IntegerField(min_value=0, help_text="Pilots with a value.")
+    total = serializers.FloatField(
+        min_value=0, help_text="The sum of their values (graduation: 1 for each graduated)."
+    )
+    mean = serializers.FloatField(
+        allow_null=True,
+        help_text="total / measured; null when either side has fewer than minimum_per_side "
+        "pilots measured (too few to compare).",
+    )
+
+
+class EvidenceSideSerializer(serializers.Serializer):
+    """The decided pilots on one side of a practice, and each outcome over them."""
+
+    decided = serializers.IntegerField(min_value=0)
+
+    # A field per outcome compared (scorecards.evidence.OUTCOMES).
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        for outcome in OUTCOMES:
+            fields[outcome.key] = OutcomeMeasureSerializer(help_text=outcome.heading)
+        return fields
+
+    def to_representation(self, side: Side) -> dict[str, Any]:
+        return super().to_representation(
+            {
+                "decided": side.decided,
+                **{
+                    measure.outcome.key: {
+                        "measured": measure.n,
+                        "total": measure.total,
+                        "mean": measure.mean,
+                    }
+                    for measure in side.measures
+                },
+            }
+        )
+
+
+class PracticeEvidenceSerializer(serializers.Serializer):
+    practice = serializers.ChoiceField(choices=[(p.key, p.label) for p in PRACTICES])
+    name = serializers.CharField(help_text="The practice, in words.")
+    followed_means = serializers.CharField(help_text="What following the practice means.")
+    comparable = serializers.BooleanField(
+        help_text="Both sides have at least minimum_per_side decided pilots."
+    )
+    followed = EvidenceSideSerializer()
+    not_followed = EvidenceSideSerializer()
+    not_known = serializers.IntegerField(
+        min_value=0, help_text="Decided pilots whose fact could not be known (on neither side)."
+    )
+
+    def to_representation(self, split: Split) -> dict[str, Any]:
+        return super().to_representation(
+            {
+                "practice": split.practice.key,
+                "name": split.practice.label,
+                "followed_means": split.practice.followed,
+                "comparable": split.comparable,
+                "followed": split.followed,
+                "not_followed": split.not_followed,
+                "not_known": split.unknown,
+            }
+        )
+
+
+class EvidenceSerializer(serializers.Serializer):
+    """The decided pilots (graduated or stopped) split by each practice followed or not."""
+
+    decided = serializers.IntegerField(min_value=0, help_text="Decided pilots shown.")
+    minimum_per_side = serializers.IntegerField(
+        min_value=1, help_text="PILOTGATE_EVIDENCE_MIN_PILOTS: fewer on a side, no means."
+    )
+    practices = PracticeEvidenceSerializer(many=True)
+
+    def to_representation(self, evidence: Evidence) -> dict[str, Any]:
+        return super().to_representation(
+            {
+                "decided": evidence.decided,
+                "minimum_per_side": evidence.minimum,
+                "practices": evidence.splits,
+            }
+        )
+
+
 class PortfolioSummarySerializer(serializers.Serializer):
     total = serializers.IntegerField(min_value=0, help_text="Pilots shown.")
     per_stage = StageCountsSerializer()
@@ -249,6 +339,10 @@ class PortfolioSummarySerializer(serializers.Serializer):
         "Of the pilots whose handover window has opened, the share with tasks before it opened."
     )
     trend = TrendWeekSerializer(many=True, help_text="Pilots per risk level, weekly, oldest first.")
+    evidence = EvidenceSerializer(
+        help_text="The organisation's evidence that the practices matter: the decided pilots "
+        "that followed each practice against those that did not."
+    )
 
     def to_representation(self, instance: tuple[Summary, list[TrendWeek]]) -> dict[str, Any]:
         summary, trend = instance
@@ -262,6 +356,7 @@ class PortfolioSummarySerializer(serializers.Serializer):
                 "primary_metric_share": summary.primary_metric_share,
                 "planned_early_share": summary.planned_early_share,
                 "trend": trend,
+                "evidence": summary.evidence,
             }
         )
 

@@ -46,6 +46,26 @@ class Scorecard(models.Model):
     )
     # The primary metric's latest readings, oldest first: [[ISO day, value], ...].
     sparkline = models.JSONField(default=list)
+    # A decided pilot's practices and outcome, for the portfolio's evidence that the
+    # practices matter (``scorecards.evidence``); empty for a pilot not decided yet, and
+    # a practice empty when its fact cannot be known.
+    owner_accepted_at_start = models.BooleanField(
+        null=True, help_text="Decided pilots: the owner had accepted when it started."
+    )
+    infrastructure_yes_at_start = models.BooleanField(
+        null=True, help_text="Decided pilots: every checklist item was “yes” when it started."
+    )
+    handover_before_window = models.BooleanField(
+        null=True, help_text="Decided pilots: a task existed before the handover window opened."
+    )
+    segment_metric_defined = models.BooleanField(
+        null=True, help_text="Decided pilots: a critical-segment metric is defined."
+    )
+    target_share = models.FloatField(
+        null=True,
+        help_text="Decided pilots: the primary metric's latest reading as a share of the way "
+        "from baseline to target (0 to 1).",
+    )
     computed_for = models.DateField(help_text="The day the rules were evaluated for.")
     computed_at = models.DateTimeField()
 
@@ -64,6 +84,11 @@ class Scorecard(models.Model):
                     condition=Q(**{f"{practice}__lte": 100}), name=f"scorecard_{practice}_max"
                 )
                 for practice in (*Practice, "overall")
+            ),
+            models.CheckConstraint(
+                condition=Q(target_share__isnull=True)
+                | Q(target_share__gte=0, target_share__lte=1),
+                name="scorecard_target_share_range",
             ),
         ]
 

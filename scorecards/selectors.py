@@ -2,7 +2,8 @@
 
 Every read starts from ``dashboard_scorecards(user)``, which applies the same
 visibility as the rest of the product: leads see every pilot, others their own.
-Each function below is one query whatever the size of the portfolio.
+Each function below is one query whatever the size of the portfolio (the summary two: its
+counts, then its evidence per practice).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
@@ -19,6 +21,7 @@ from pilots.enums import Stage
 from pilots.models import BusinessUnit, Pilot
 from pilots.permissions import AnyUser, sees_every_pilot
 from pilots.selectors.pilots import pilots_visible_to
+from scorecards.evidence import EVIDENCE_KEYS, Evidence, evidence_from
 from scorecards.models import (
     PortfolioTotals,
     PortfolioWeek,
@@ -130,6 +133,7 @@ class Summary:
     with_primary_metric: int
     window_reached: int  # pilots whose handover window has opened
     planned_before_window: int  # ... that had tasks before it opened
+    evidence: Evidence  # the decided pilots, split by each practice followed or not
 
     @staticmethod
     def share(part: int, whole: int) -> float | None:
@@ -159,7 +163,8 @@ class Summary:
 
 
 def dashboard_summary(scorecards: QuerySet[Scorecard], *, whole_portfolio: bool = False) -> Summary:
-    """The summary figures of exactly these (filtered) scorecards, in one query.
+    """The summary figures of exactly these (filtered) scorecards, in two queries: with the
+    evidence of their decided pilots (``scorecards.evidence``).
 
     ``whole_portfolio`` (a lead, no filter: ``scorecards`` is every scorecard)
     reads the totals the last recompute counted instead, one row.
@@ -167,7 +172,8 @@ def dashboard_summary(scorecards: QuerySet[Scorecard], *, whole_portfolio: bool 
     figures = None
     if whole_portfolio:
         figures = PortfolioTotals.objects.values_list("figures", flat=True).first()
-    if figures is None:  # not asked, or no recompute has counted them yet
+    if figures is None or not figures.keys() >= EVIDENCE_KEYS:
+        # Not asked, or no recompute has counted them (all of them) yet.
         figures = summary_counts(scorecards)
     per_stage = {stage: figures[f"stage_{stage}"] for stage in Stage.values}
     return Summary(
@@ -180,6 +186,11 @@ def dashboard_summary(scorecards: QuerySet[Scorecard], *, whole_portfolio: bool 
         with_primary_metric=figures["with_primary_metric"],
         window_reached=figures["window_reached"],
         planned_before_window=figures["planned_before_window"],
+        evidence=evidence_from(
+            figures,
+            decided=per_stage[Stage.GRADUATED] + per_stage[Stage.STOPPED],
+            minimum=settings.PILOTGATE_EVIDENCE_MIN_PILOTS,
+        ),
     )
 
 

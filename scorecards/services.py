@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from dataclasses import asdict
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -51,7 +52,7 @@ from pilots.rules import RuleSettings
 from pilots.selectors.decay import GraduationSeries, graduation_series
 from pilots.selectors.pilots import rule_settings
 from pilots.services import notifications
-from scorecards import scoring
+from scorecards import evidence, scoring
 from scorecards.models import (
     PortfolioTotals,
     PortfolioWeek,
@@ -319,9 +320,18 @@ SCORE_FIELDS = [
     "has_primary_metric",
     "handover_planned_early",
     "sparkline",
+    *(practice.key for practice in evidence.PRACTICES),
+    "target_share",
     "computed_for",
     "computed_at",
 ]
+NOT_DECIDED = evidence.PracticeFacts(
+    owner_accepted_at_start=None,
+    infrastructure_yes_at_start=None,
+    handover_before_window=None,
+    segment_metric_defined=None,
+    target_share=None,
+)
 
 
 def scorecards_recompute(
@@ -360,6 +370,7 @@ def _recompute(ids: list[int] | None, today: date, *, notify: bool = True) -> in
     worsened: dict[int, tuple[int, int, str]] = {}
     cards: list[Scorecard] = []
     reason_rows: list[ScorecardReason] = []
+    decided = evidence.decided_practice_facts(ids)
     for pilot, facts, sparkline in _facts(ids, today, settings_):
         result = scoring.evaluate(facts, today=today, settings=settings_)
         reasons = [
@@ -387,6 +398,7 @@ def _recompute(ids: list[int] | None, today: date, *, notify: bool = True) -> in
                 has_primary_metric=facts.primary is not None,
                 handover_planned_early=result.handover_planned_early,
                 sparkline=sparkline,
+                **asdict(decided.get(pilot["pk"], NOT_DECIDED)),
                 computed_for=today,
                 computed_at=now,
             )
@@ -444,12 +456,13 @@ def _risk_worsened_notify(worsened: dict[int, tuple[int, int, str]], today: date
     )
 
 
-def summary_counts(scorecards: QuerySet[Scorecard]) -> dict[str, int]:
-    """What the dashboard's summary counts of these scorecards, in one query (no join).
+def summary_counts(scorecards: QuerySet[Scorecard]) -> dict[str, Any]:
+    """What the dashboard's summary counts of these scorecards, in two queries (no join).
 
     ``total``; ``stage_<stage>`` and ``risk_<level>`` for every stage and level;
     ``with_accepted_owner``, ``with_primary_metric``, ``window_reached`` and
-    ``planned_before_window``.
+    ``planned_before_window``; then the decided pilots' evidence per practice
+    (``scorecards.evidence.evidence_counts``).
     """
     return scorecards.order_by().aggregate(
         total=Count("pk"),
@@ -459,11 +472,11 @@ def summary_counts(scorecards: QuerySet[Scorecard]) -> dict[str, int]:
         with_primary_metric=Count("pk", filter=Q(has_primary_metric=True)),
         window_reached=Count("pk", filter=Q(handover_planned_early__isnull=False)),
         planned_before_window=Count("pk", filter=Q(handover_planned_early=True)),
-    )
+    ) | evidence.evidence_counts(scorecards)
 
 
 def portfolio_totals_refresh(*, now=None) -> None:
-    """Recount the summary of every scorecard into the one totals row (two queries).
+    """Recount the summary of every scorecard into the one totals row (three queries).
 
     Every recompute calls it in its transaction, after its writes, so the row
     always counts the scorecards as they stand.

@@ -41,6 +41,7 @@ from pilots.permissions import AnyUser, sees_every_pilot
 from pilots.selectors.pilots import pilot_get_for_user
 from pilots.selectors.value import graduated_values
 from scorecards import charts
+from scorecards.evidence import OUTCOMES, Evidence, Side
 from scorecards.filters import SORTS, PortfolioFilter
 from scorecards.forms import SavedViewForm
 from scorecards.models import RiskLevel, Scorecard
@@ -175,6 +176,40 @@ def summary_figures(summary: Summary) -> list[dict[str, str]]:
                 "No pilot's handover window has opened yet",
             ),
         },
+    ]
+
+
+def evidence_side(side: Side) -> dict[str, Any]:
+    """One side of a practice (followed, or not) as the table writes it: each outcome's
+    mean (empty where withheld) and its counts."""
+    cells = []
+    for measure in side.measures:
+        outcome, mean = measure.outcome, measure.mean
+        words = outcome.detail if mean is not None else outcome.withheld
+        cells.append(
+            {
+                "value": outcome.show(mean) if mean is not None else "",
+                "detail": words.format(total=measure.total, n=measure.n),
+            }
+        )
+    return {
+        "label": "Followed" if side.followed else "Not followed",
+        "decided": side.decided,
+        "cells": cells,
+    }
+
+
+def evidence_rows(evidence: Evidence) -> list[dict[str, Any]]:
+    """Per practice: its label, whether it can be compared, and its two sides."""
+    return [
+        {
+            "label": split.practice.label,
+            "followed": split.practice.followed,
+            "notes": split.notes,
+            "unknown": split.unknown,
+            "sides": [evidence_side(split.followed), evidence_side(split.not_followed)],
+        }
+        for split in evidence.splits
     ]
 
 
@@ -407,6 +442,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         ],
         "summary": summary,
         "figures": summary_figures(summary),
+        "evidence": summary.evidence,
+        "evidence_rows": evidence_rows(summary.evidence),
+        "outcomes": OUTCOMES,
+        "evidence_columns": 2 + len(OUTCOMES),  # a side's name, its count, each outcome
         "per_stage": [(label, summary.per_stage.get(value, 0)) for value, label in Stage.choices],
         "per_risk": [
             (level, label, summary.per_risk.get(level, 0))

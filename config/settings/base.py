@@ -582,6 +582,12 @@ if PILOTGATE_SEGMENT_METRIC_REQUIRED not in ("rates", "always", "never"):
         f"got {PILOTGATE_SEGMENT_METRIC_REQUIRED!r}"
     )
 
+# --- The portfolio's evidence that the practices matter ----------------------------
+# Fewest decided pilots on each side (followed the practice, did not) before the
+# portfolio compares their graduation rates and shares of the target: below it, it
+# shows the counts only and says there are too few to compare.
+PILOTGATE_EVIDENCE_MIN_PILOTS = env_int("PILOTGATE_EVIDENCE_MIN_PILOTS", 5, minimum=1)
+
 # --- Independent decisions ----------------------------------------------------------
 # Off by default: the sponsor may not be their own pilot's business owner. A small
 # organisation where one person must hold both roles may turn it on.

@@ -358,7 +358,9 @@ def no_trend() -> list[dict[str, object]]:
 
 
 def test_summary_figures_for_the_lead(client_as, portfolio):
-    assert client_as("lead").get(SUMMARY).json() == {
+    body = client_as("lead").get(SUMMARY).json()
+    evidence = body.pop("evidence")
+    assert body == {
         "total": 4,
         "per_stage": {
             "draft": 1,
@@ -375,6 +377,46 @@ def test_summary_figures_for_the_lead(client_as, portfolio):
         "planned_early_share": 0.0,  # d's window opened with no task planned
         "trend": no_trend(),
     }
+    # d (graduated) had its owner's acceptance before its start; c (stopped) had no owner.
+    # One pilot a side is too few to compare: counts, no means.
+    assert (evidence["decided"], evidence["minimum_per_side"]) == (2, 5)
+    owner = evidence["practices"][0]
+    assert owner == {
+        "practice": "owner_accepted_at_start",
+        "name": "Business owner accepted before the start",
+        "followed_means": owner["followed_means"],
+        "comparable": False,
+        "followed": {
+            "decided": 1,
+            "graduation": {"measured": 1, "total": 1.0, "mean": None},
+            "target_share": {"measured": 0, "total": 0.0, "mean": None},
+        },
+        "not_followed": {
+            "decided": 1,
+            "graduation": {"measured": 1, "total": 0.0, "mean": None},
+            "target_share": {"measured": 0, "total": 0.0, "mean": None},
+        },
+        "not_known": 0,
+    }
+    assert [p["practice"] for p in evidence["practices"]] == [
+        "owner_accepted_at_start",
+        "infrastructure_yes_at_start",
+        "handover_before_window",
+        "segment_metric_defined",
+    ]
+    # Neither answered the checklist, planned a handover or defined a segment metric.
+    assert [
+        (p["followed"]["decided"], p["not_followed"]["decided"]) for p in evidence["practices"][1:]
+    ] == [(0, 2)] * 3
+
+
+def test_summary_evidence_compares_with_enough_pilots_a_side(client_as, portfolio, settings):
+    settings.PILOTGATE_EVIDENCE_MIN_PILOTS = 1
+    owner = client_as("lead").get(SUMMARY).json()["evidence"]["practices"][0]
+    assert owner["comparable"] is True
+    assert owner["followed"]["graduation"]["mean"] == 1.0
+    assert owner["not_followed"]["graduation"]["mean"] == 0.0
+    assert owner["followed"]["target_share"]["mean"] is None  # no reading on either side
 
 
 def test_summary_figures_follow_visibility_and_filters(client_as, portfolio):
@@ -509,10 +551,11 @@ def fresh_client(user) -> APIClient:
 
 # (role, query, queries): the user's groups, then count + page (list) or figures + trend
 # (summary); filters add none (ids are checked as integers).
+# The summary: its counts, then the evidence per practice (scorecards.evidence).
 COSTS = [
-    ("lead", {}, 3, 3),
-    ("sponsor", {}, 3, 3),
-    ("lead", {"sponsor": "SPONSOR", "reason": "OWNER_PENDING", "stage": "draft"}, 3, 3),
+    ("lead", {}, 3, 4),
+    ("sponsor", {}, 3, 4),
+    ("lead", {"sponsor": "SPONSOR", "reason": "OWNER_PENDING", "stage": "draft"}, 3, 4),
 ]
 
 

@@ -9,7 +9,7 @@ from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
 from playwright.sync_api import Page
 
-from pilots.enums import ReminderKind, ReminderStatus
+from pilots.enums import ReminderKind, ReminderStatus, Stage
 from pilots.models import MetricReading, Reminder
 from pilots.services import handover
 from scorecards.saved_views import saved_view_save
@@ -67,6 +67,8 @@ def test_pilot_pages_have_no_serious_violations(
     given = factories.TaskFactory(pilot=live_running, assignee=member, title="Runbook")
     handover.task_complete(task=given, by=member, evidence_url="https://wiki.example.com/rb")
     other = factories.PilotFactory(sponsor=sponsor, title="A second draft")
+    # A decided pilot: the portfolio shows its evidence table (practices followed or not).
+    factories.PilotFactory(sponsor=sponsor, title="A stopped pilot", stage=Stage.STOPPED)
     for kind, status, read_at in (
         (ReminderKind.METRIC_STALE, ReminderStatus.EMAILED, None),
         (ReminderKind.TASK_OVERDUE, ReminderStatus.FAILED, timezone.now()),

@@ -193,14 +193,16 @@ def portfolio(n: int, sponsor, owner, member) -> None:
         factories.CheckInFactory(pilot=pilot, author=owner)  # read with the pilot: no query
 
 
-# In a savepoint (2): the recompute lock (PostgreSQL only), 9 fact queries, then the
+# In a savepoint (2): the recompute lock (PostgreSQL only), 9 + 3 fact queries, then the
 # upsert, deleting and writing the reason rows.
 def recompute_queries() -> int:
     from django.db import connection
 
     # savepoint and release, the lock (PostgreSQL), 9 facts (two of them the series
-    # around graduation), 3 writes, and the portfolio totals: their count and their upsert.
-    return 2 + (1 if connection.vendor == "postgresql" else 0) + 9 + 3 + 2
+    # around graduation), the decided pilots' 3 practice facts (scorecards.evidence),
+    # 3 writes, and the portfolio totals: their count, their evidence per practice and
+    # their upsert.
+    return 2 + (1 if connection.vendor == "postgresql" else 0) + 9 + 3 + 3 + 3
 
 
 @pytest.mark.parametrize("size", [3, 12])

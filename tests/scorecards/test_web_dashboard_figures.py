@@ -180,7 +180,9 @@ def test_dashboard_query_count_does_not_grow(
         "q": "pil",
         "sort": "-next",
     }
-    with django_assert_num_queries(11):
+    # Filtered, the summary is counted: its counts, then its evidence per practice; and
+    # the graduated pilots' value.
+    with django_assert_num_queries(12):
         response = client.get(DASHBOARD, query)
     assert shown(response)
 
@@ -189,7 +191,9 @@ def test_dashboard_query_count_does_not_grow(
 def test_dashboard_query_count_for_a_sponsor(client, sponsor, owner, n, django_assert_num_queries):
     portfolio(n, sponsor=sponsor, owner=owner)
     client.force_login(sponsor)
-    with django_assert_num_queries(11):
+    # As a lead's, with the summary counted (its counts, then its evidence) and the
+    # graduated pilots' value: 12.
+    with django_assert_num_queries(12):
         response = client.get(DASHBOARD)
     assert len(shown(response)) == min(n, 25)
 

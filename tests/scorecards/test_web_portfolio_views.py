@@ -249,8 +249,9 @@ def test_portfolio_with_saved_views_query_count_does_not_grow(
         saved_view_save(user=lead, name=f"View {n}", query=f"risk=watch&q=v{n}")
     factories.UserFactory()  # someone else's views are not read
     client.force_login(lead)
-    # session, user, groups, people choices, business units, summary, page rows,
-    # risk trend, the graduated pilots' value, saved views, unread reminders.
-    with django_assert_num_queries(11):
+    # session, user, groups, people choices, business units, summary (its counts and its
+    # evidence per practice), page rows, risk trend, the graduated pilots' value, saved
+    # views, unread reminders.
+    with django_assert_num_queries(12):
         response = client.get(DASHBOARD, {"q": "pilot", "sort": "title"})
     assert len(response.context["saved_views"]) == 5

@@ -309,7 +309,9 @@ class Command(BaseCommand):
             # History: the plan was written in the pilot's first weeks, not today.
             KnowledgeTransferTask.objects.filter(pk=task.pk).update(
                 created_at=timezone.make_aware(
-                    datetime.combine(min(today, start + timedelta(days=14)), time(10))
+                    datetime.combine(
+                        min(today, start + timedelta(days=spec.plan_written_on)), time(10)
+                    )
                 )
             )
             if status in TaskStatus.COMPLETED:
