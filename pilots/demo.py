@@ -539,6 +539,7 @@ SPECS = [
         tasks=ALL_DONE,
         operations_accepted=True,
         after_graduation=("121", "120", "107", "120", "119", "118", "117", "116", "111", "110"),
+    ),
     # Decided pilots for the portfolio's evidence that the practices matter: with those
     # above, enough on each side of the handover, segment and infrastructure practices
     # to compare (PILOTGATE_EVIDENCE_MIN_PILOTS). "planned" here: the security review was
