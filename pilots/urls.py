@@ -11,6 +11,7 @@ from pilots.views import (
     gates,
     handover,
     imports,
+    operation,
     people,
     pilot,
     readings,
@@ -54,6 +55,12 @@ urlpatterns = [
     path(P + "ownership/", gates.ownership_respond, name="ownership"),
     path(P + "decide/", gates.pilot_decide, name="decide"),
     path(P + "checkpoint/", gates.checkpoint_decide, name="checkpoint"),
+    path(P + "value-reviews/", operation.value_review_create, name="value_review_new"),
+    path(
+        P + "value-reviews/<int:review_id>/sign/",
+        operation.value_review_sign,
+        name="value_review_sign",
+    ),
     path(P + "operations/accept/", gates.operations_accept, name="operations_accept"),
     path(
         P + "infrastructure/<slug:item>/approve-waiver/",

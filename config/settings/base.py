@@ -6,6 +6,7 @@ the console, so nothing but Python is needed. ``production.py`` removes the
 insecure defaults and refuses to start without real values.
 """
 
+import itertools
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -524,6 +525,31 @@ PILOTGATE_REVIEW_DAYS = env_int("PILOTGATE_REVIEW_DAYS", 5, minimum=0)
 # Days a reminder may go unanswered (its cause still there) before it escalates one
 # level: the business owner's to the sponsor, the sponsor's to the portfolio leads.
 PILOTGATE_REMINDER_ESCALATION_DAYS = env_int("PILOTGATE_REMINDER_ESCALATION_DAYS", 7)
+# The operating phase: a graduated pilot is "in operation" for these months after its
+# graduation, unless a value review retires it earlier.
+PILOTGATE_OPERATION_MONTHS = env_int("PILOTGATE_OPERATION_MONTHS", 12)
+
+
+def env_days(name: str, default: str) -> tuple[int, ...]:
+    """A list of whole days like ``90,180,365``: positive, strictly increasing."""
+    raw = env.str(name, default=default)
+    try:
+        days = tuple(int(part) for part in raw.split(",") if part.strip())
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be days like 90,180,365, got {raw!r}") from exc
+    if not days or days[0] < 1 or any(a >= b for a, b in itertools.pairwise(days)):
+        raise ImproperlyConfigured(
+            f"{name} must be positive days in increasing order like 90,180,365, got {raw!r}"
+        )
+    return days
+
+
+# The value reviews (post-implementation reviews): days after graduation each is due.
+# In Python settings a list (``[90, 180, 365]``) works as well.
+PILOTGATE_VALUE_REVIEW_DAYS = env_days("PILOTGATE_VALUE_REVIEW_DAYS", "90,180,365")
+# Days a value review may wait past its due date (not recorded and signed off) before
+# it is overdue: the scorecard says "at risk" instead of "watch".
+PILOTGATE_VALUE_REVIEW_GRACE_DAYS = env_int("PILOTGATE_VALUE_REVIEW_GRACE_DAYS", 14, minimum=0)
 # Most readings one bulk request (API) or CSV file (web) may carry.
 PILOTGATE_INGEST_MAX_ROWS = env_int("PILOTGATE_INGEST_MAX_ROWS", 10_000)
 # The currency of every amount of money (an operating plan's run cost): an ISO 4217 code.

@@ -13,6 +13,7 @@ from pilots.models.handover import KnowledgeTransferTask
 from pilots.models.health import Heartbeat
 from pilots.models.history import CheckpointDecision, GateDecision, PilotEvent
 from pilots.models.metrics import Metric, MetricReading
+from pilots.models.operation import ValueReview, ValueReviewSignOff
 from pilots.models.outbox import OutboxMessage
 from pilots.models.pilot import BusinessUnit, Pilot, PilotMembership
 from pilots.models.readiness import InfrastructureAnswer, OperatingPlan
@@ -43,4 +44,6 @@ __all__ = [
     "PilotMembership",
     "Reminder",
     "ReminderMute",
+    "ValueReview",
+    "ValueReviewSignOff",
 ]

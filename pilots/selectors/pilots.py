@@ -50,7 +50,16 @@ def rule_settings() -> RuleSettings:
         start_grace_days=settings.PILOTGATE_START_GRACE_DAYS,
         review_days=settings.PILOTGATE_REVIEW_DAYS,
         reminder_escalation_days=settings.PILOTGATE_REMINDER_ESCALATION_DAYS,
+        operation_months=settings.PILOTGATE_OPERATION_MONTHS,
+        value_review_days=review_days(settings.PILOTGATE_VALUE_REVIEW_DAYS),
+        value_review_grace_days=settings.PILOTGATE_VALUE_REVIEW_GRACE_DAYS,
     )
+
+
+def review_days(value: str | Iterable[int]) -> tuple[int, ...]:
+    """``PILOTGATE_VALUE_REVIEW_DAYS`` as days: a list, or text like ``90,180,365``."""
+    parts = value.split(",") if isinstance(value, str) else value
+    return tuple(sorted(int(part) for part in parts if str(part).strip()))
 
 
 def pilots_visible_to(user: AnyUser) -> QuerySet[Pilot]:

@@ -35,6 +35,12 @@ from pilots.api.serializers.metrics import (
     ReadingSerializer,
     ReadingUpdateInput,
 )
+from pilots.api.serializers.operation import (
+    SignOffInput,
+    SignOffSerializer,
+    ValueReviewInput,
+    ValueReviewSerializer,
+)
 from pilots.api.serializers.people import (
     MembershipInput,
     MembershipSerializer,
@@ -95,6 +101,8 @@ __all__ = [
     "ReadingSerializer",
     "ReadingUpdateInput",
     "ReasonInput",
+    "SignOffInput",
+    "SignOffSerializer",
     "StartInput",
     "StopInput",
     "TaskCompleteInput",
@@ -105,5 +113,7 @@ __all__ = [
     "TaskUpdateInput",
     "TokenObtainInput",
     "TokenSerializer",
+    "ValueReviewInput",
+    "ValueReviewSerializer",
     "WaiverInput",
 ]
