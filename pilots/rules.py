@@ -73,6 +73,8 @@ value review owed           graduated, not retired, and a review day after gradu
                             (90, 180, 365) has come with no review for it signed off
                             by the sponsor and a lead; the earliest such day first.
                             Due from its day; overdue from its day + the grace days
+value review sign-off late  a recorded value review, not refused, has waited for the
+                            sponsor's or a lead's sign-off more than the grace days
 ==========================  ========================================================
 """
 
@@ -704,3 +706,8 @@ def value_review_owed(
             continue
         return slot if slot.due_on <= today else None
     return None
+
+
+def value_review_signoff_late(*, recorded_on: date, today: date, rules: RuleSettings) -> bool:
+    """A recorded value review has waited for its sign-offs more than the grace days."""
+    return (today - recorded_on).days > rules.value_review_grace_days

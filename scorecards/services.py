@@ -48,6 +48,7 @@ from pilots.models import (
     PilotEvent,
 )
 from pilots.rules import RuleSettings
+from pilots.selectors.operation import signed_through_subquery
 from pilots.selectors.pilots import rule_settings
 from pilots.services import notifications
 from scorecards import scoring
@@ -109,6 +110,8 @@ def _facts(
         .annotate(
             checkpoint_for=Subquery(latest_checkpoint.values("window_opened_on")[:1]),
             checkpoint_at=Subquery(latest_checkpoint.values("decided_at")[:1]),
+            # The latest value review day signed off (``rules.value_review_owed``).
+            value_reviewed_through=Subquery(signed_through_subquery()),
         )
         .order_by("pk")
         .values(
@@ -126,6 +129,8 @@ def _facts(
             "checkin_at",
             "checkpoint_for",
             "checkpoint_at",
+            "value_reviewed_through",
+            "operation_ended_on",
             # The stored risk (None: no scorecard yet), to tell who must hear it rose.
             "scorecard__risk",
             "scorecard__computed_for",
@@ -279,6 +284,8 @@ def _facts(
             checkin_on=timezone.localdate(pilot["checkin_at"]) if pilot["checkin_at"] else None,
             waivers=tuple(waivers.get(pk, ())),
             contract_changes=tuple(contract_changes.get(pk, ())),
+            value_reviewed_through=pilot["value_reviewed_through"],
+            operation_ended_on=pilot["operation_ended_on"],
         )
         sparkline = [[day.isoformat(), format(value.normalize(), "f")] for day, value in readings]
         gathered.append((pilot, facts, sparkline))

@@ -14,6 +14,7 @@ from pilots.errors import NotAllowed, TransitionRefused
 from pilots.models import Pilot, PilotEvent, Reminder, ValueReview, ValueReviewSignOff
 from pilots.selectors.pilots import rule_settings
 from pilots.services import operation
+from scorecards.scoring import Risk
 from tests import factories
 
 GRADUATED_AT = datetime(2026, 7, 6, 10, tzinfo=UTC)
@@ -59,9 +60,7 @@ def test_in_operation_for_the_operation_months_after_graduation_unless_retired()
     assert rules.operation_until(graduated_on=date(2026, 1, 31), rules=RULES) == date(2027, 1, 31)
     assert rules.in_operation(operation_ended_on=None, today=date(2027, 1, 31), **kw)
     assert not rules.in_operation(operation_ended_on=None, today=date(2027, 2, 1), **kw)
-    assert not rules.in_operation(
-        operation_ended_on=date(2026, 6, 1), today=date(2026, 6, 1), **kw
-    )
+    assert not rules.in_operation(operation_ended_on=date(2026, 6, 1), today=date(2026, 6, 1), **kw)
     assert not rules.in_operation(
         stage=Stage.RUNNING,
         graduated_on=None,
@@ -297,3 +296,77 @@ def test_sustain_signed_off_does_not_end_the_operation(graduated, owner, sponsor
     sign(review, sponsor, SignOffRole.SPONSOR)
     sign(review, lead, SignOffRole.LEAD)
     assert Pilot.objects.get(pk=graduated.pk).operation_ended_on is None
+
+
+# --- The scorecard and the reminders ask the same rule ---------------------------------------
+
+
+def reasons_on(pilot, today):
+    from scorecards.models import Scorecard
+    from scorecards.services import scorecards_recompute
+
+    scorecards_recompute(today=today)
+    return {r["code"]: r["risk"] for r in Scorecard.objects.get(pilot=pilot).reasons}
+
+
+def test_the_scorecard_says_value_review_due_until_both_sign_off(graduated, owner, sponsor, lead):
+    assert "VALUE_REVIEW_DUE" not in reasons_on(graduated, DAY_90 - timedelta(days=1))
+    assert reasons_on(graduated, DAY_90)["VALUE_REVIEW_DUE"] == Risk.WATCH
+    assert reasons_on(graduated, DAY_90 + timedelta(days=14))["VALUE_REVIEW_DUE"] == Risk.AT_RISK
+    review = record(graduated, owner)
+    sign(review, sponsor, SignOffRole.SPONSOR)
+    assert "VALUE_REVIEW_DUE" in reasons_on(graduated, DAY_90 + timedelta(days=14))
+    sign(review, lead, SignOffRole.LEAD)
+    assert "VALUE_REVIEW_DUE" not in reasons_on(graduated, DAY_90 + timedelta(days=14))
+
+
+def due_kinds(day, kinds):
+    from pilots.reminders.rules import reminders_due
+
+    return sorted(
+        (item.kind, item.recipient_id) for item in reminders_due(day) if item.kind in kinds
+    )
+
+
+def test_the_owner_is_reminded_of_an_owed_review_until_it_is_recorded(graduated, owner, sponsor):
+    kinds = {ReminderKind.VALUE_REVIEW_DUE}
+    assert due_kinds(DAY_90 - timedelta(days=1), kinds) == []
+    assert due_kinds(DAY_90, kinds) == [(ReminderKind.VALUE_REVIEW_DUE, owner.pk)]
+    from pilots.reminders.rules import reminders_due
+
+    (item,) = [i for i in reminders_due(DAY_90 + timedelta(days=20)) if i.kind in kinds]
+    assert item.reason == (
+        f"The 90-day value review of {graduated.reference} was due on 4 Oct 2026 and is "
+        "overdue since 18 Oct 2026."
+    )
+    assert item.link.endswith("#operation")
+    record(graduated, owner)
+    assert due_kinds(DAY_90 + timedelta(days=20), kinds) == []
+
+
+def test_a_review_waiting_for_sign_off_reminds_the_signers_who_have_not_answered(
+    graduated, owner, sponsor, lead, lead2, time_machine
+):
+    kinds = {ReminderKind.VALUE_REVIEW_SIGNOFF}
+    time_machine.move_to(datetime(2026, 10, 4, 9, tzinfo=UTC), tick=False)
+    review = record(graduated, owner)
+    assert due_kinds(DAY_90 + timedelta(days=14), kinds) == []  # within the grace days
+    later = DAY_90 + timedelta(days=15)
+    signoff = ReminderKind.VALUE_REVIEW_SIGNOFF
+    assert due_kinds(later, kinds) == sorted(
+        [(signoff, sponsor.pk), (signoff, lead.pk), (signoff, lead2.pk)]
+    )
+    sign(review, lead, SignOffRole.LEAD)
+    assert due_kinds(later, kinds) == [(signoff, sponsor.pk)]
+    sign(review, sponsor, SignOffRole.SPONSOR)
+    assert due_kinds(later, kinds) == []
+
+
+def test_a_refused_review_reminds_the_owner_again_not_the_signers(graduated, owner, sponsor, lead):
+    review = record(graduated, owner)
+    sign(review, sponsor, SignOffRole.SPONSOR, SignOffDecision.REFUSE, reason="No figures.")
+    later = DAY_90 + timedelta(days=20)
+    assert due_kinds(later, {ReminderKind.VALUE_REVIEW_SIGNOFF}) == []
+    assert due_kinds(later, {ReminderKind.VALUE_REVIEW_DUE}) == [
+        (ReminderKind.VALUE_REVIEW_DUE, owner.pk)
+    ]
