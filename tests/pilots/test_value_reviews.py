@@ -87,7 +87,8 @@ def test_the_review_owed_is_the_earliest_unsigned_day_that_has_come():
     assert rules.value_review_owed(signed_through=None, today=DAY_90 - timedelta(1), **kw) is None
     owed = rules.value_review_owed(signed_through=None, today=DAY_90, **kw)
     assert (owed.due_day, owed.due_on, owed.overdue_on) == (90, DAY_90, DAY_90 + timedelta(14))
-    assert not owed.overdue(DAY_90 + timedelta(13)) and owed.overdue(DAY_90 + timedelta(14))
+    assert not owed.overdue(DAY_90 + timedelta(13))
+    assert owed.overdue(DAY_90 + timedelta(14))
     # Signed at 90: nothing until 180; at 200 the 180-day one.
     assert rules.value_review_owed(signed_through=90, today=DAY_90 + timedelta(30), **kw) is None
     later = rules.value_review_owed(signed_through=90, today=GRADUATED_ON + timedelta(200), **kw)
