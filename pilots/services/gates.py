@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, cast
 
 from django.conf import settings
@@ -180,6 +180,7 @@ def _move(
     to: Stage,
     rationale: str,
     lessons_learned: str = "",
+    at: datetime | None = None,
 ) -> GateDecision:
     from_stage = pilot.stage
     pilot.stage = to
@@ -191,6 +192,7 @@ def _move(
         to_stage=to,
         rationale=rationale.strip(),
         lessons_learned=lessons_learned.strip(),
+        decided_at=at or timezone.now(),
     )
     decision.full_clean()
     decision.save()
@@ -499,9 +501,12 @@ def pilot_start(
 
 
 @transaction.atomic
-def pilot_graduate(*, pilot: Pilot, by: User, rationale: str) -> GateDecision:
+def pilot_graduate(
+    *, pilot: Pilot, by: User, rationale: str, at: datetime | None = None
+) -> GateDecision:
     """running → graduated ("in production"): every handover task confirmed by its
-    receiver, and operations accepted."""
+    receiver, and operations accepted. ``at``: when it was decided, if not now (history
+    recorded after the fact: the demo's graduations months ago)."""
     _require_independent_lead(pilot, by, "graduate")
     missing = _stage_item(pilot, "graduate")
     if not missing:
@@ -540,7 +545,7 @@ def pilot_graduate(*, pilot: Pilot, by: User, rationale: str) -> GateDecision:
             )
     missing += _text_item(rationale, "rationale", "Write the rationale for graduating.")
     _refuse_if("graduate", missing)
-    return _move(pilot=pilot, by=by, to=Stage.GRADUATED, rationale=rationale)
+    return _move(pilot=pilot, by=by, to=Stage.GRADUATED, rationale=rationale, at=at)
 
 
 @transaction.atomic

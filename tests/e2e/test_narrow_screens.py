@@ -81,6 +81,8 @@ NOT_PAGES = {
             "pilots:operations_accept",
             "pilots:waiver_approve",
             "pilots:contract_acknowledge",
+            "pilots:value_review_new",
+            "pilots:value_review_sign",
             "pilots:reading_new",
             "pilots:task_confirm",
             "pilots:task_reopen",

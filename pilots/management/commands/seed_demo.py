@@ -39,12 +39,14 @@ from pilots.enums import (
     TaskStatus,
 )
 from pilots.models import BusinessUnit, KnowledgeTransferTask, Pilot
+from pilots.selectors.pilots import rule_settings
 from pilots.services import (
     checkins,
     checkpoints,
     gates,
     handover,
     metrics,
+    operation,
     ownership,
     registration,
 )
@@ -340,11 +342,15 @@ class Command(BaseCommand):
                 today=today,
             )
         if spec.stage == Stage.GRADUATED:
+            ago = spec.graduated_days_ago
             gates.pilot_graduate(
                 pilot=pilot,
                 by=lead,
                 rationale="Target reached and held for six weeks; operations runs it.",
+                at=timezone.now() - timedelta(days=ago) if ago else None,
             )
+            if ago and spec.value_reviews:
+                self._value_reviews(pilot, spec, users, today - timedelta(days=ago))
         elif spec.stage == Stage.STOPPED:
             gates.pilot_stop(
                 pilot=pilot,
@@ -352,6 +358,31 @@ class Command(BaseCommand):
                 rationale="Decided with the sponsor at the gate review.",
                 lessons_learned=spec.lessons,
             )
+
+    def _value_reviews(self, pilot, spec: Spec, users: dict[str, User], graduated: date) -> None:
+        """Each review recorded by the owner on its day, signed off by the sponsor and the
+        lead a few days later (a signed-off retire ends the operation)."""
+        days = rule_settings().value_review_days
+        for due_day, (proposal, narrative, lessons) in zip(days, spec.value_reviews, strict=False):
+            on = graduated + timedelta(days=due_day)
+            review = operation.value_review_record(
+                pilot=pilot,
+                by=users[spec.owner or "owner"],
+                still_used=proposal != "retire",
+                worth_cost=proposal != "retire",
+                narrative=narrative,
+                proposal=proposal,
+                lessons_learned=lessons,
+                today=on,
+            )
+            for role, signer in (("sponsor", spec.sponsor), ("lead", "lead")):
+                operation.value_review_sign(
+                    review=review,
+                    by=users[signer],
+                    role=role,
+                    decision="sign",
+                    today=on + timedelta(days=3),
+                )
 
     def _readings(self, pilot, tracked, start, today, spec, users) -> None:
         """Weekly readings from the start up to ``last_reading`` days ago."""
