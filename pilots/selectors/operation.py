@@ -58,9 +58,12 @@ def signed_through(pilot: Pilot) -> int | None:
     )
 
 
-def review_signed(review: ValueReview) -> bool:
-    """Signed off by the sponsor and a lead, neither refusing (reads its sign-offs)."""
-    answers = {s.role: s.decision for s in review.signoffs.all()}
+def review_signed(review: ValueReview, signoffs: list[ValueReviewSignOff] | None = None) -> bool:
+    """Signed off by the sponsor and a lead, neither refusing (its sign-offs: those given,
+    else the review's, prefetched or read)."""
+    answers = {
+        s.role: s.decision for s in (review.signoffs.all() if signoffs is None else signoffs)
+    }
     return answers.get(SignOffRole.SPONSOR) == SignOffDecision.SIGN and (
         answers.get(SignOffRole.LEAD) == SignOffDecision.SIGN
     )

@@ -297,7 +297,7 @@ def value_review_sign(
     owner = pilot.owner_id if pilot.owner_status == OwnershipStatus.ACCEPTED else None
     if not signed:
         event_notify(event=event, kind=ReminderKind.VALUE_REVIEW_REFUSED, to=[owner])
-    elif review_signed(review):
+    elif review_signed(review, list(ValueReviewSignOff.objects.filter(review=review))):
         event_notify(
             event=event,
             kind=ReminderKind.VALUE_REVIEW_SIGNED,
@@ -328,7 +328,7 @@ def _sign_items(review: ValueReview, role: str) -> list[MissingItem]:
                 "operation",
             )
         ]
-    if any(s.role == role for s in review.signoffs.all()):
+    if ValueReviewSignOff.objects.filter(review=review, role=role).exists():
         return [
             MissingItem(
                 "already_signed",
