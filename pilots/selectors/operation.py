@@ -8,97 +8,46 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.http import Http404
 
 from pilots import rules
-from pilots.enums import MetricKind, SignOffDecision, SignOffRole, Stage
+from pilots.enums import MetricKind, Stage
 from pilots.models import (
     ContractSnapshot,
     Metric,
     MetricReading,
     Pilot,
     ValueReview,
-    ValueReviewSignOff,
 )
-from pilots.selectors.pilots import graduated_on, rule_settings
+from pilots.selectors.pilots import rule_settings
+from pilots.services.operation import (
+    graduation_day,
+    open_review,
+    review_refused,
+    review_signed,
+    signed_reviews,
+    signed_through,
+    signed_through_subquery,
+    value_reviews,
+    value_reviews_queryset,
+)
 
-
-def graduation_day(pilot: Pilot) -> date | None:
-    """The local day the pilot graduated (``closed_at`` of ``pilot_list``, else a query)."""
-    return graduated_on(pilot)
-
-
-def _signed(role: str) -> Exists:
-    return Exists(
-        ValueReviewSignOff.objects.filter(
-            review=OuterRef("pk"), role=role, decision=SignOffDecision.SIGN
-        )
-    )
-
-
-def signed_reviews() -> QuerySet[ValueReview]:
-    """Reviews signed off by both the sponsor and a lead (the filter, for any pilot)."""
-    return ValueReview.objects.filter(_signed(SignOffRole.SPONSOR), _signed(SignOffRole.LEAD))
-
-
-def signed_through_subquery() -> QuerySet[ValueReview]:
-    """The latest review day signed off, per pilot (``OuterRef("pk")``): an annotation."""
-    return signed_reviews().filter(pilot=OuterRef("pk")).order_by("-due_day").values("due_day")[:1]
-
-
-def signed_through(pilot: Pilot) -> int | None:
-    """The latest review day of the pilot whose review is signed off (one query)."""
-    return (
-        signed_reviews()
-        .filter(pilot=pilot)
-        .order_by("-due_day")
-        .values_list("due_day", flat=True)
-        .first()
-    )
-
-
-def review_signed(review: ValueReview, signoffs: list[ValueReviewSignOff] | None = None) -> bool:
-    """Signed off by the sponsor and a lead, neither refusing (its sign-offs: those given,
-    else the review's, prefetched or read)."""
-    answers = {
-        s.role: s.decision for s in (review.signoffs.all() if signoffs is None else signoffs)
-    }
-    return answers.get(SignOffRole.SPONSOR) == SignOffDecision.SIGN and (
-        answers.get(SignOffRole.LEAD) == SignOffDecision.SIGN
-    )
-
-
-def review_refused(review: ValueReview) -> bool:
-    return any(s.decision == SignOffDecision.REFUSE for s in review.signoffs.all())
-
-
-def value_reviews(pilot: Pilot) -> list[ValueReview]:
-    """The pilot's value reviews, newest first, with their sign-offs and people (2 queries)."""
-    return list(value_reviews_queryset(pilot))
-
-
-def value_reviews_queryset(pilot: Pilot) -> QuerySet[ValueReview]:
-    return (
-        ValueReview.objects.filter(pilot=pilot)
-        .select_related("recorded_by")
-        .prefetch_related(
-            Prefetch(
-                "signoffs",
-                queryset=ValueReviewSignOff.objects.select_related("by").order_by("at", "pk"),
-            )
-        )
-        .order_by("-recorded_at", "-pk")
-    )
-
-
-def open_review(pilot: Pilot, reviews: list[ValueReview] | None = None) -> ValueReview | None:
-    """The latest review when it still waits for a sign-off (not signed, not refused)."""
-    reviews = value_reviews(pilot) if reviews is None else reviews
-    latest = reviews[0] if reviews else None
-    if latest is None or review_signed(latest) or review_refused(latest):
-        return None
-    return latest
+# Read here by the pages, the API, the reminders and the scorecards; defined beside the
+# service whose rules they decide (services may not import selectors).
+__all__ = [
+    "Operation",
+    "graduation_day",
+    "open_review",
+    "operation_of",
+    "review_refused",
+    "review_signed",
+    "signed_reviews",
+    "signed_through",
+    "signed_through_subquery",
+    "value_review_of",
+    "value_reviews",
+    "value_reviews_queryset",
+]
 
 
 def value_review_of(pilot: Pilot, review_id: int) -> ValueReview:

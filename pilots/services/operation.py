@@ -17,10 +17,12 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 
 from pilots import rules
@@ -35,23 +37,119 @@ from pilots.enums import (
 )
 from pilots.errors import MissingItem, NotAllowed, TransitionRefused
 from pilots.frame import formats
-from pilots.models import MetricReading, Pilot, PilotEvent, ValueReview, ValueReviewSignOff
-from pilots.permissions import Role, independent_decision_refusal, pilot_roles
-from pilots.selectors.operation import (
-    graduation_day,
-    open_review,
-    review_signed,
-    signed_through,
+from pilots.models import (
+    GateDecision,
+    MetricReading,
+    Pilot,
+    PilotEvent,
+    ValueReview,
+    ValueReviewSignOff,
 )
-from pilots.selectors.pilots import rule_settings
+from pilots.permissions import Role, independent_decision_refusal, pilot_roles
 from pilots.services.access import lock_pilot
 from pilots.services.audit import event_record, plain
 from pilots.services.notifications import event_notify, portfolio_lead_ids
+from pilots.services.settings import rule_settings
 
 RECORD_ACTION = "record the value review"
 SIGN_ACTION = "sign off the value review"
 OWNER_RULE = "Only the pilot's accepted business owner records its value reviews."
 SPONSOR_RULE = "Only the pilot's sponsor signs a value review off as sponsor."
+
+
+# --- Reads the rules of the reviews decide on (re-exported by the selectors) ---------
+
+
+def graduation_day(pilot: Pilot) -> date | None:
+    """The local day a graduated pilot graduated (``closed_at`` of ``pilot_list``, else a
+    query)."""
+    if pilot.stage != Stage.GRADUATED:
+        return None
+    if hasattr(pilot, "closed_at"):
+        at = pilot.closed_at
+    else:
+        at = (
+            GateDecision.objects.filter(pilot=pilot, to_stage=Stage.GRADUATED)
+            .order_by("-decided_at")
+            .values_list("decided_at", flat=True)
+            .first()
+        )
+    return timezone.localdate(at) if at else None
+
+
+def _signed(role: str) -> Exists:
+    return Exists(
+        ValueReviewSignOff.objects.filter(
+            review=OuterRef("pk"), role=role, decision=SignOffDecision.SIGN
+        )
+    )
+
+
+def signed_reviews() -> QuerySet[ValueReview]:
+    """Reviews signed off by both the sponsor and a lead (the filter, for any pilot)."""
+    return ValueReview.objects.filter(_signed(SignOffRole.SPONSOR), _signed(SignOffRole.LEAD))
+
+
+def signed_through_subquery() -> QuerySet[ValueReview, Any]:
+    """The latest review day signed off, per pilot (``OuterRef("pk")``): an annotation."""
+    return signed_reviews().filter(pilot=OuterRef("pk")).order_by("-due_day").values("due_day")[:1]
+
+
+def signed_through(pilot: Pilot) -> int | None:
+    """The latest review day of the pilot whose review is signed off (one query)."""
+    return (
+        signed_reviews()
+        .filter(pilot=pilot)
+        .order_by("-due_day")
+        .values_list("due_day", flat=True)
+        .first()
+    )
+
+
+def review_signed(review: ValueReview, signoffs: list[ValueReviewSignOff] | None = None) -> bool:
+    """Signed off by the sponsor and a lead, neither refusing (its sign-offs: those given,
+    else the review's, prefetched or read)."""
+    answers = {
+        s.role: s.decision for s in (review.signoffs.all() if signoffs is None else signoffs)
+    }
+    return answers.get(SignOffRole.SPONSOR) == SignOffDecision.SIGN and (
+        answers.get(SignOffRole.LEAD) == SignOffDecision.SIGN
+    )
+
+
+def review_refused(review: ValueReview) -> bool:
+    return any(s.decision == SignOffDecision.REFUSE for s in review.signoffs.all())
+
+
+def value_reviews(pilot: Pilot) -> list[ValueReview]:
+    """The pilot's value reviews, newest first, with their sign-offs and people (2 queries)."""
+    return list(value_reviews_queryset(pilot))
+
+
+def value_reviews_queryset(pilot: Pilot) -> QuerySet[ValueReview]:
+    return (
+        ValueReview.objects.filter(pilot=pilot)
+        .select_related("recorded_by")
+        .prefetch_related(
+            Prefetch(
+                "signoffs",
+                queryset=ValueReviewSignOff.objects.select_related("by").order_by("at", "pk"),
+            )
+        )
+        .order_by("-recorded_at", "-pk")
+    )
+
+
+def open_review(pilot: Pilot, reviews: list[ValueReview] | None = None) -> ValueReview | None:
+    """The latest review when it still waits for a sign-off (not signed, not refused)."""
+    reviews = value_reviews(pilot) if reviews is None else reviews
+    latest = reviews[0] if reviews else None
+    if latest is None or review_signed(latest) or review_refused(latest):
+        return None
+    return latest
+
+
+# --- Writes ----------------------------------------------------------------------------
 
 
 def owed_review(pilot: Pilot, *, today: date) -> rules.ValueReviewSlot | None:
@@ -212,7 +310,7 @@ def latest_primary_value(pilot: Pilot) -> Decimal | None:
 
 def signers_of(pilot: Pilot) -> list[int]:
     """Who signs a value review off: the sponsor, and the leads who are independent."""
-    barred = {pilot.sponsor_id}
+    barred: set[int | None] = {pilot.sponsor_id}
     if pilot.owner_status in (OwnershipStatus.ACCEPTED, OwnershipStatus.PENDING):
         barred.add(pilot.owner_id)
     return [pilot.sponsor_id] + [lead for lead in portfolio_lead_ids() if lead not in barred]

@@ -198,6 +198,9 @@ def demo_pages() -> dict[str, list[str | tuple[str, int]]]:
     pilot = f"/pilots/{running.reference}"
     # Its owner's check-in says on track while its metric is behind (the divergence shown).
     divergent = Pilot.objects.get(title="Collections call prioritisation").reference
+    # In operation: its owner's value review form; a retired system's reviews and sign-offs.
+    review_due = Pilot.objects.get(title="Supplier invoice coding assistant").reference
+    retired = Pilot.objects.get(title="Meeting minutes summariser").reference
     return {
         "sponsor": [
             "/",
@@ -236,6 +239,7 @@ def demo_pages() -> dict[str, list[str | tuple[str, int]]]:
             f"{pilot}/readings/{reading.pk}/delete/",
             f"{pilot}/tasks/{task.pk}/complete/",
             f"{pilot}/scorecard/",
+            f"/pilots/{review_due}/",
             "/inbox/",
             "/inbox/?show=unread",
             "/portfolio/",
@@ -264,6 +268,7 @@ def demo_pages() -> dict[str, list[str | tuple[str, int]]]:
             f"/pilots/{graduated.reference}/scorecard/",
             f"/pilots/{divergent}/",
             f"/pilots/{checkpoint.reference}/",  # the checkpoint's form
+            f"/pilots/{retired}/",
         ],
         "admin": ["/admin/"],
     }

@@ -100,7 +100,7 @@ def test_the_review_owed_is_the_earliest_unsigned_day_that_has_come():
 
 
 def test_the_review_days_setting_takes_a_list_or_text(settings):
-    from pilots.selectors.pilots import review_days
+    from pilots.services.settings import review_days
 
     assert review_days("30, 60") == (30, 60)
     assert review_days([365, 90]) == (90, 365)
