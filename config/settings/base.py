@@ -487,6 +487,8 @@ SPECTACULAR_SETTINGS = {
         "TokenScope": "pilots.enums.TokenScope",
         "ReadingSource": "pilots.enums.ReadingSource",
         "EventAction": "pilots.models.PilotEvent.Action",
+        "CheckpointChoice": "pilots.enums.CheckpointChoice",
+        "SignOffDecision": "pilots.enums.SignOffDecision",
         # A scorecard reason's ``code`` and a snapshot's ``reason_codes``: one enum.
         "ReasonCode": "scorecards.api.REASON_CHOICES",
     },
