@@ -84,6 +84,11 @@ class Spec:
     # an extension moves the end from ``end`` to ``extend_to`` (days from today).
     checkpoint: tuple[str, str] | None = None
     extend_to: int | None = None
+    # The operating phase: graduated this many days ago (None: on the day of the seed),
+    # and its value reviews, each recorded by the owner on its review day and signed off
+    # by the sponsor and the lead: (proposal, narrative, lessons learned for a retire).
+    graduated_days_ago: int | None = None
+    value_reviews: Sequence[tuple[str, str, str]] = ()
     # After approval the sponsor moved the primary target (new target, the reason):
     # drift against the approved contract, awaiting a portfolio lead's acknowledgement.
     target_moved: tuple[str, str] | None = None
@@ -664,5 +669,68 @@ SPECS = [
         segment=("Customers in fuel poverty switched", "%", "increase", "2", "10"),
         lessons="The advice was right, but switching still took a call to the billing "
         "team: without that handover planned, the saving never reached customers.",
+    ),
+    # --- In operation: value reviews (issue 17) ---------------------------------------
+    Spec(
+        "Supplier invoice coding assistant",
+        "Finance",
+        "Accounts payable codes every supplier invoice line to a ledger account by hand.",
+        ("Invoice lines coded without correction", "%", "increase", "40", "85"),
+        start=-285,
+        end=-105,
+        stage=Stage.GRADUATED,
+        owner="owner",
+        progress=1.1,
+        last_reading=4,
+        tasks=ALL_DONE,
+        operations_accepted=True,
+        segment=("Invoice lines over £5,000 coded correctly", "%", "increase", "30", "80"),
+        graduated_days_ago=100,  # its 90-day value review is due (10 days ago)
+    ),
+    Spec(
+        "Warranty claim triage",
+        "Customer Service",
+        "Warranty claims wait a week in one queue before anyone reads them.",
+        ("Days from claim to first decision", "days", "decrease", "7", "2"),
+        start=-320,
+        end=-125,
+        stage=Stage.GRADUATED,
+        owner="owner2",
+        ops="ops2",
+        progress=1.05,
+        last_reading=1,
+        tasks=ALL_DONE,
+        operations_accepted=True,
+        graduated_days_ago=122,  # its 90-day value review is overdue (32 days after its day)
+    ),
+    Spec(
+        "Meeting minutes summariser",
+        "HR",
+        "Managers write up every HR case meeting by hand.",
+        ("Minutes to write up a case meeting", "minutes", "decrease", "45", "15"),
+        start=-420,
+        end=-215,
+        stage=Stage.GRADUATED,
+        owner="owner3",
+        sponsor="sponsor2",
+        progress=1.0,
+        last_reading=1,
+        tasks=ALL_DONE,
+        operations_accepted=True,
+        graduated_days_ago=210,
+        value_reviews=(
+            (
+                "improve",
+                "Write-ups take 18 minutes, close to target, but only two of five teams use it.",
+                "",
+            ),
+            (
+                "retire",
+                "The new case system records meetings itself: usage fell to one team and the "
+                "licence costs more than the time it saves.",
+                "Check the roadmap of the systems around a pilot before graduating it: the "
+                "case system's own summaries made this one redundant within six months.",
+            ),
+        ),
     ),
 ]

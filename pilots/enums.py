@@ -198,6 +198,26 @@ class FailureMode(models.TextChoices):
     OWNERSHIP_VACUUM = "ownership_vacuum", "Ownership vacuum"
 
 
+class ValueReviewProposal(models.TextChoices):
+    """What the business owner proposes at a value review of a system in operation."""
+
+    SUSTAIN = "sustain", "Sustain: keep running it as it is"
+    IMPROVE = "improve", "Improve: keep it, and fix what the review found"
+    RETIRE = "retire", "Retire: end its operation"
+
+
+class SignOffRole(models.TextChoices):
+    """Who signs a value review off: the pilot's sponsor, and an independent portfolio lead."""
+
+    SPONSOR = "sponsor", "Sponsor"
+    LEAD = "lead", "Portfolio lead"
+
+
+class SignOffDecision(models.TextChoices):
+    SIGN = "sign", "Signed off"
+    REFUSE = "refuse", "Refused"
+
+
 class ReminderKind(models.TextChoices):
     # A label is an email's subject and an inbox item's title: it must hold whatever
     # the reason says (the window may be near, open today or open for days).
@@ -221,6 +241,9 @@ class ReminderKind(models.TextChoices):
     DEGRADING = "degrading", "Primary metric falling back since graduation"
     DEGRADING_ESCALATED = "degrading_escalated", "Decline after graduation still going: escalated"
     REMINDER_ESCALATED = "reminder_escalated", "Reminder unanswered: escalated to you"
+    # The operating phase: the value reviews after graduation.
+    VALUE_REVIEW_DUE = "value_review_due", "Value review due"
+    VALUE_REVIEW_SIGNOFF = "value_review_signoff", "Value review waiting for your sign-off"
     # Event notifications (``EVENTS``): recorded by the service that made the change,
     # once per event and recipient, never to its actor.
     OWNER_NOMINATED = "owner_nominated", "You are nominated as business owner"
@@ -242,6 +265,9 @@ class ReminderKind(models.TextChoices):
     TASK_CONFIRMED = "task_confirmed", "Knowledge-transfer task confirmed"
     TASK_DECLINED = "task_declined", "Knowledge-transfer task declined by its receiver"
     RISK_WORSENED = "risk_worsened", "Risk worsened"
+    VALUE_REVIEW_RECORDED = "value_review_recorded", "Value review recorded: sign it off"
+    VALUE_REVIEW_SIGNED = "value_review_signed", "Value review signed off"
+    VALUE_REVIEW_REFUSED = "value_review_refused", "Value review refused: record it again"
 
     #: The kinds a user may mute in their profile. The handover and decision
     #: reminders are the product's point and cannot be muted, nor can a breached
@@ -268,6 +294,7 @@ class ReminderKind(models.TextChoices):
                 "pilot_graduated",
                 "pilot_stopped",
                 "task_confirmed",
+                "value_review_signed",
             }
         )
     )
@@ -297,6 +324,9 @@ class ReminderKind(models.TextChoices):
                 "task_confirmed",
                 "task_declined",
                 "risk_worsened",
+                "value_review_recorded",
+                "value_review_signed",
+                "value_review_refused",
             }
         )
     )

@@ -33,6 +33,7 @@ PAGE_ANCHORS = {
     "decision": "decision",
     "checkins": "checkins",
     "checkpoint": "checkpoint",
+    "operation": "operation",
     "contract": "contract",
 }
 _REFERENCE = "PIL-0000"

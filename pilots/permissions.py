@@ -171,6 +171,7 @@ INDEPENDENT_DECISIONS = {
     "approve_waiver": "approve its infrastructure waivers",
     "checkpoint": "take its checkpoint decision (continue, extend or stop)",
     "acknowledge": "acknowledge changes to its approved contract",
+    "value_review": "sign its value reviews off as portfolio lead",
 }
 
 

@@ -73,6 +73,15 @@ degradation                 graduated and followed, and the median of the last N
                             baseline-to-target distance or more; since the reading
                             from which that has held without a break (the episode)
 degradation escalated       the same, for the escalation weeks since its episode
+in operation                graduated, from the graduation day for the operation
+                            months (``operation_until``), unless retired earlier (a
+                            value review's "retire" signed off: ``operation_ended_on``)
+value review owed           graduated, not retired, and a review day after graduation
+                            (90, 180, 365) has come with no review for it signed off
+                            by the sponsor and a lead; the earliest such day first.
+                            Due from its day; overdue from its day + the grace days
+value review sign-off late  a recorded value review, not refused, has waited for the
+                            sponsor's or a lead's sign-off more than the grace days
 ==========================  ========================================================
 """
 
@@ -113,6 +122,10 @@ class RuleSettings:
     degrading_readings: int
     degrading_percent: int
     degrading_escalation_weeks: int
+    # The operating phase (defaults: the settings' defaults).
+    operation_months: int = 12
+    value_review_days: tuple[int, ...] = (90, 180, 365)
+    value_review_grace_days: int = 14
 
 
 # --- Metrics ---------------------------------------------------------------------------
@@ -740,3 +753,81 @@ def escalation_due(
     after that) and its cause still holds today."""
     first, last = escalation_window(today=today, rules=rules)
     return still_holds and first <= reminded_on <= last
+
+
+# --- The operating phase ------------------------------------------------------------------
+
+
+def operation_until(*, graduated_on: date, rules: RuleSettings) -> date:
+    """The last day of a graduated pilot's operating phase, if it is not retired earlier."""
+    return timeline.add_months(graduated_on, rules.operation_months)
+
+
+def in_operation(
+    *,
+    stage: str,
+    graduated_on: date | None,
+    operation_ended_on: date | None,
+    today: date,
+    rules: RuleSettings,
+) -> bool:
+    """Graduated, and within the operation months after graduation, and not retired."""
+    return (
+        stage == Stage.GRADUATED
+        and graduated_on is not None
+        and graduated_on <= today <= operation_until(graduated_on=graduated_on, rules=rules)
+        and (operation_ended_on is None or today < operation_ended_on)
+    )
+
+
+@dataclass(frozen=True)
+class ValueReviewSlot:
+    """One value review of the schedule: its day after graduation, its date, when overdue."""
+
+    due_day: int
+    due_on: date
+    overdue_on: date  # from this day it is overdue (due date + the grace days)
+
+    def overdue(self, today: date) -> bool:
+        return today >= self.overdue_on
+
+
+def value_review_schedule(*, graduated_on: date, rules: RuleSettings) -> list[ValueReviewSlot]:
+    """Every value review of a pilot graduated on ``graduated_on``, in order."""
+    grace = timedelta(days=rules.value_review_grace_days)
+    return [
+        ValueReviewSlot(
+            day, graduated_on + timedelta(days=day), graduated_on + timedelta(days=day) + grace
+        )
+        for day in rules.value_review_days
+    ]
+
+
+def value_review_owed(
+    *,
+    stage: str,
+    graduated_on: date | None,
+    operation_ended_on: date | None,
+    signed_through: int | None,
+    today: date,
+    rules: RuleSettings,
+) -> ValueReviewSlot | None:
+    """The value review owed today: the earliest review day that has come (its due date
+    today or past) whose review is not signed off; None when none is owed.
+
+    ``signed_through``: the latest review day with a review signed off by the sponsor and
+    a lead (reviews are taken in order, so every earlier day is done too). A retired
+    system owes no more review; the operation's natural end does not cancel the last one.
+    """
+    if stage != Stage.GRADUATED or graduated_on is None or operation_ended_on is not None:
+        return None
+    for slot in value_review_schedule(graduated_on=graduated_on, rules=rules):
+        if signed_through is not None and slot.due_day <= signed_through:
+            continue
+        return slot if slot.due_on <= today else None
+    return None
+
+
+def value_review_signoff_late(*, recorded_on: date, today: date, rules: RuleSettings) -> bool:
+    """A recorded value review has waited for its sign-offs more than the grace days."""
+    return (today - recorded_on).days > rules.value_review_grace_days

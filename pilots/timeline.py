@@ -97,6 +97,19 @@ def timeline(
     )
 
 
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later; the month's last day when it is shorter (31 Jan + 1
+    month is 28 or 29 Feb)."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    for last in (31, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 class Trajectory(enum.StrEnum):
     NO_DATA = "no_data"
     ON_TRACK = "on_track"

@@ -12,6 +12,7 @@ from pilots.views import (
     handover,
     imports,
     lessons,
+    operation,
     people,
     pilot,
     readings,
@@ -58,6 +59,12 @@ urlpatterns = [
     path(P + "budget/", gates.budget_respond, name="budget"),
     path(P + "decide/", gates.pilot_decide, name="decide"),
     path(P + "checkpoint/", gates.checkpoint_decide, name="checkpoint"),
+    path(P + "value-reviews/", operation.value_review_create, name="value_review_new"),
+    path(
+        P + "value-reviews/<int:review_id>/sign/",
+        operation.value_review_sign,
+        name="value_review_sign",
+    ),
     path(P + "operations/accept/", gates.operations_accept, name="operations_accept"),
     path(
         P + "infrastructure/<slug:item>/approve-waiver/",

@@ -28,6 +28,11 @@ CONFIDENCE_DIVERGES     ownership       20      watch: the owner's latest check-
                                                 behind its trajectory, or at risk /
                                                 off track while it is on track or has
                                                 reached its target (running)
+VALUE_REVIEW_DUE        ownership       30      watch: a graduated pilot's value review
+                                                day (90, 180, 365) has come and no
+                                                review for it is signed off by the
+                                                sponsor and a lead; at risk once
+                                                overdue (the grace days after its day)
 NO_PRIMARY_METRIC       business metric 100     at risk
 ONLY_MODEL_METRICS      business metric 100     at risk: no primary metric, and every
                                                 metric is a model metric (the metric
@@ -162,6 +167,7 @@ REASONS = _registry(
     ReasonCode("OWNER_INACTIVE", "Owner's account deactivated", Practice.OWNERSHIP),
     ReasonCode("NO_OPERATIONS_OWNER", "No operations owner", Practice.OWNERSHIP),
     ReasonCode("CONFIDENCE_DIVERGES", "Owner's confidence diverges", Practice.OWNERSHIP),
+    ReasonCode("VALUE_REVIEW_DUE", "Value review due", Practice.OWNERSHIP),
     ReasonCode("NO_PRIMARY_METRIC", "No primary business metric", Practice.METRIC),
     ReasonCode("ONLY_MODEL_METRICS", "Only model metrics", Practice.METRIC),
     ReasonCode("METRIC_STALE", "Metric stale", Practice.METRIC),
@@ -265,6 +271,9 @@ class Facts:
     contract_changes: tuple[str, ...] = ()
     # Tasks completed by their giver and waiting for the receiver beyond the unconfirmed days.
     tasks_unconfirmed: int = 0
+    # The operating phase: the latest value review day signed off, and a retirement.
+    value_reviewed_through: int | None = None
+    operation_ended_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -302,6 +311,7 @@ def evaluate(facts: Facts, *, today: date, settings: RuleSettings) -> Evaluation
     found = _Found()
     approved = facts.stage in Stage.APPROVED_OR_LATER
     _ownership(facts, found, approved)
+    _value_review(facts, found, today, settings)
     _metric(facts, found, today, settings)
     _infrastructure(facts, found, approved)
     _waivers(facts, found, today)
@@ -328,6 +338,32 @@ def evaluate(facts: Facts, *, today: date, settings: RuleSettings) -> Evaluation
         reasons=tuple(reasons),
         next_date=_next_date(facts, today, window),
         handover_planned_early=_planned_early(facts, window, today),
+    )
+
+
+VALUE_REVIEW_DUE_POINTS = 30
+
+
+def _value_review(facts: Facts, found: _Found, today: date, settings: RuleSettings) -> None:
+    owed = rules.value_review_owed(
+        stage=facts.stage,
+        graduated_on=facts.graduated_on,
+        operation_ended_on=facts.operation_ended_on,
+        signed_through=facts.value_reviewed_through,
+        today=today,
+        rules=settings,
+    )
+    if owed is None:
+        return
+    overdue = owed.overdue(today)
+    found.add(
+        "VALUE_REVIEW_DUE",
+        VALUE_REVIEW_DUE_POINTS,
+        Risk.AT_RISK if overdue else Risk.WATCH,
+        f"The {owed.due_day}-day value review was due on {formats.day(owed.due_on)} and is "
+        "not signed off by the sponsor and a portfolio lead"
+        + (f": overdue since {formats.day(owed.overdue_on)}." if overdue else "."),
+        "operation",
     )
 
 

@@ -50,6 +50,7 @@ from pilots.models import (
 )
 from pilots.rules import RuleSettings
 from pilots.selectors.decay import GraduationSeries, graduation_series
+from pilots.selectors.operation import signed_through_subquery
 from pilots.selectors.pilots import rule_settings
 from pilots.services import notifications
 from scorecards import evidence, scoring
@@ -111,6 +112,8 @@ def _facts(
         .annotate(
             checkpoint_for=Subquery(latest_checkpoint.values("window_opened_on")[:1]),
             checkpoint_at=Subquery(latest_checkpoint.values("decided_at")[:1]),
+            # The latest value review day signed off (``rules.value_review_owed``).
+            value_reviewed_through=Subquery(signed_through_subquery()),
         )
         .order_by("pk")
         .values(
@@ -128,6 +131,8 @@ def _facts(
             "checkin_at",
             "checkpoint_for",
             "checkpoint_at",
+            "value_reviewed_through",
+            "operation_ended_on",
             # The stored risk (None: no scorecard yet), to tell who must hear it rose.
             "scorecard__risk",
             "scorecard__computed_for",
@@ -254,6 +259,8 @@ def _facts(
             checkin_on=timezone.localdate(pilot["checkin_at"]) if pilot["checkin_at"] else None,
             waivers=tuple(waivers.get(pk, ())),
             contract_changes=tuple(contract_changes.get(pk, ())),
+            value_reviewed_through=pilot["value_reviewed_through"],
+            operation_ended_on=pilot["operation_ended_on"],
         )
         sparkline = [[day.isoformat(), format(value.normalize(), "f")] for day, value in readings]
         gathered.append((pilot, facts, sparkline))

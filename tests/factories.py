@@ -220,3 +220,16 @@ def due_portfolio(n: int, *, sponsor: object, owner: object, assignee: object) -
         TaskFactory(pilot=pilot, assignee=assignee, due_on=date(2026, 6, 1))
         pilots.append(pilot)
     return pilots
+
+
+def graduate(pilot: Pilot, *, owner: object, ops: object, lead: object) -> Pilot:
+    """Graduate a running pilot through the gate (a confirmed task, operations' acceptance)."""
+    from pilots.services import gates, handover, ownership
+
+    task = TaskFactory(pilot=pilot, assignee=owner)
+    handover.task_complete(task=task, by=owner, evidence_url="https://wiki.example.com/r")
+    handover.task_confirm(task=task, by=ops)
+    ownership.operations_accept(pilot=pilot, by=ops)
+    gates.pilot_graduate(pilot=pilot, by=lead, rationale="Live.")
+    pilot.refresh_from_db()
+    return pilot

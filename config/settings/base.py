@@ -6,6 +6,7 @@ the console, so nothing but Python is needed. ``production.py`` removes the
 insecure defaults and refuses to start without real values.
 """
 
+import itertools
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -487,6 +488,8 @@ SPECTACULAR_SETTINGS = {
         "TokenScope": "pilots.enums.TokenScope",
         "ReadingSource": "pilots.enums.ReadingSource",
         "EventAction": "pilots.models.PilotEvent.Action",
+        "CheckpointChoice": "pilots.enums.CheckpointChoice",
+        "SignOffDecision": "pilots.enums.SignOffDecision",
         # A scorecard reason's ``code`` and a snapshot's ``reason_codes``: one enum.
         "ReasonCode": "scorecards.api.REASON_CHOICES",
     },
@@ -532,6 +535,31 @@ PILOTGATE_REMINDER_ESCALATION_DAYS = env_int("PILOTGATE_REMINDER_ESCALATION_DAYS
 PILOTGATE_DEGRADING_READINGS = env_int("PILOTGATE_DEGRADING_READINGS", 3)
 PILOTGATE_DEGRADING_PERCENT = env_int("PILOTGATE_DEGRADING_PERCENT", 10)
 PILOTGATE_DEGRADING_ESCALATION_WEEKS = env_int("PILOTGATE_DEGRADING_ESCALATION_WEEKS", 2)
+# The operating phase: a graduated pilot is "in operation" for these months after its
+# graduation, unless a value review retires it earlier.
+PILOTGATE_OPERATION_MONTHS = env_int("PILOTGATE_OPERATION_MONTHS", 12)
+
+
+def env_days(name: str, default: str) -> tuple[int, ...]:
+    """A list of whole days like ``90,180,365``: positive, strictly increasing."""
+    raw = env.str(name, default=default)
+    try:
+        days = tuple(int(part) for part in raw.split(",") if part.strip())
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be days like 90,180,365, got {raw!r}") from exc
+    if not days or days[0] < 1 or any(a >= b for a, b in itertools.pairwise(days)):
+        raise ImproperlyConfigured(
+            f"{name} must be positive days in increasing order like 90,180,365, got {raw!r}"
+        )
+    return days
+
+
+# The value reviews (post-implementation reviews): days after graduation each is due.
+# In Python settings a list (``[90, 180, 365]``) works as well.
+PILOTGATE_VALUE_REVIEW_DAYS = env_days("PILOTGATE_VALUE_REVIEW_DAYS", "90,180,365")
+# Days a value review may wait past its due date (not recorded and signed off) before
+# it is overdue: the scorecard says "at risk" instead of "watch".
+PILOTGATE_VALUE_REVIEW_GRACE_DAYS = env_int("PILOTGATE_VALUE_REVIEW_GRACE_DAYS", 14, minimum=0)
 # Most readings one bulk request (API) or CSV file (web) may carry.
 PILOTGATE_INGEST_MAX_ROWS = env_int("PILOTGATE_INGEST_MAX_ROWS", 10_000)
 # The currency of every amount of money (an operating plan's run cost): an ISO 4217 code.

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from pilots.api.views import checkins, contract, handover, lessons, metrics, people, pilots
+from pilots.api.views import (
+    checkins,
+    contract,
+    handover,
+    lessons,
+    metrics,
+    operation,
+    people,
+    pilots,
+)
 from pilots.frame.api.routing import P, route
 
 app_name = "api"
@@ -31,6 +40,12 @@ urlpatterns = [
     route(P + "accept-operations/", pilots.AcceptOperations, "pilot-accept-operations"),
     route(P + "decisions/", pilots.DecisionList, "decision-list"),
     route(P + "checkpoints/", pilots.CheckpointList, "checkpoint-list"),
+    route(P + "value-reviews/", operation.ValueReviewList, "value-review-list"),
+    route(
+        P + "value-reviews/<int:review_id>/sign-off/",
+        operation.ValueReviewSignOff,
+        "value-review-sign-off",
+    ),
     route(P + "events/", pilots.EventList, "event-list"),
     route(P + "check-ins/", checkins.CheckInList, "checkin-list"),
     route(P + "contract/", contract.Contract, "contract"),

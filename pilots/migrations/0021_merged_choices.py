@@ -4,15 +4,48 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('pilots', '0020_money'),
+        ("pilots", "0020_money"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='pilotevent',
-            name='action',
-            field=models.CharField(choices=[('created', 'Created'), ('updated', 'Updated'), ('stage_changed', 'Stage changed'), ('owner_nominated', 'Business owner nominated'), ('owner_accepted', 'Ownership accepted'), ('owner_declined', 'Ownership declined'), ('operations_accepted', 'Operations accepted the system'), ('member_added', 'Team member added'), ('member_removed', 'Team member removed'), ('metric_added', 'Metric added'), ('metric_changed', 'Metric changed'), ('metric_locked_change', 'Locked metric changed'), ('reading_recorded', 'Reading recorded'), ('reading_deleted', 'Reading deleted'), ('readings_ingested', 'Readings ingested in bulk'), ('infrastructure_answered', 'Infrastructure answered'), ('waiver_approved', 'Infrastructure waiver approved'), ('plan_changed', 'Operating plan changed'), ('budget_accepted', 'Run cost accepted by the budget holder'), ('budget_declined', 'Run cost declined by the budget holder'), ('task_added', 'Knowledge-transfer task added'), ('task_changed', 'Knowledge-transfer task changed'), ('task_completed', 'Knowledge-transfer task completed'), ('task_confirmed', 'Knowledge-transfer task confirmed by its receiver'), ('task_declined', 'Knowledge-transfer task declined by its receiver'), ('task_reordered', 'Handover plan reordered'), ('checkin_recorded', 'Owner checked in'), ('checkpoint_decided', 'Checkpoint decision recorded'), ('contract_acknowledged', 'Contract changes acknowledged'), ('lesson_recorded', 'Lesson recorded')], max_length=30),
+            model_name="pilotevent",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("created", "Created"),
+                    ("updated", "Updated"),
+                    ("stage_changed", "Stage changed"),
+                    ("owner_nominated", "Business owner nominated"),
+                    ("owner_accepted", "Ownership accepted"),
+                    ("owner_declined", "Ownership declined"),
+                    ("operations_accepted", "Operations accepted the system"),
+                    ("member_added", "Team member added"),
+                    ("member_removed", "Team member removed"),
+                    ("metric_added", "Metric added"),
+                    ("metric_changed", "Metric changed"),
+                    ("metric_locked_change", "Locked metric changed"),
+                    ("reading_recorded", "Reading recorded"),
+                    ("reading_deleted", "Reading deleted"),
+                    ("readings_ingested", "Readings ingested in bulk"),
+                    ("infrastructure_answered", "Infrastructure answered"),
+                    ("waiver_approved", "Infrastructure waiver approved"),
+                    ("plan_changed", "Operating plan changed"),
+                    ("budget_accepted", "Run cost accepted by the budget holder"),
+                    ("budget_declined", "Run cost declined by the budget holder"),
+                    ("task_added", "Knowledge-transfer task added"),
+                    ("task_changed", "Knowledge-transfer task changed"),
+                    ("task_completed", "Knowledge-transfer task completed"),
+                    ("task_confirmed", "Knowledge-transfer task confirmed by its receiver"),
+                    ("task_declined", "Knowledge-transfer task declined by its receiver"),
+                    ("task_reordered", "Handover plan reordered"),
+                    ("checkin_recorded", "Owner checked in"),
+                    ("checkpoint_decided", "Checkpoint decision recorded"),
+                    ("contract_acknowledged", "Contract changes acknowledged"),
+                    ("lesson_recorded", "Lesson recorded"),
+                ],
+                max_length=30,
+            ),
         ),
     ]

@@ -14,6 +14,7 @@ from pilots.models.health import Heartbeat
 from pilots.models.history import CheckpointDecision, GateDecision, PilotEvent
 from pilots.models.lessons import Lesson
 from pilots.models.metrics import Metric, MetricReading
+from pilots.models.operation import ValueReview, ValueReviewSignOff
 from pilots.models.outbox import OutboxMessage
 from pilots.models.pilot import BusinessUnit, Pilot, PilotMembership
 from pilots.models.readiness import InfrastructureAnswer, OperatingPlan
@@ -45,4 +46,6 @@ __all__ = [
     "PilotMembership",
     "Reminder",
     "ReminderMute",
+    "ValueReview",
+    "ValueReviewSignOff",
 ]

@@ -174,6 +174,10 @@ class PilotEvent(AppendOnly):
         CHECKPOINT_DECIDED = "checkpoint_decided", "Checkpoint decision recorded"
         CONTRACT_ACKNOWLEDGED = "contract_acknowledged", "Contract changes acknowledged"
         LESSON_RECORDED = "lesson_recorded", "Lesson recorded"
+        VALUE_REVIEW_RECORDED = "value_review_recorded", "Value review recorded"
+        VALUE_REVIEW_SIGNED = "value_review_signed", "Value review signed off"
+        VALUE_REVIEW_REFUSED = "value_review_refused", "Value review refused"
+        OPERATION_ENDED = "operation_ended", "Operation ended: system retired"
 
     pilot = models.ForeignKey(Pilot, on_delete=models.PROTECT, related_name="events")
     # None: the system (a job). A user who acted cannot be deleted (PROTECT): deactivate them.

@@ -101,6 +101,18 @@ class Pilot(models.Model):
         related_name="+",
     )
 
+    # The end of the operating phase before its months are up: a value review whose
+    # proposal "retire" was signed off (``pilots.services.operation``).
+    operation_ended_on = models.DateField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The day the system was retired, ending its operation early.",
+    )
+    operation_end_reason = models.TextField(
+        blank=True, editable=False, help_text="Why the operation ended: the value review."
+    )
+
     members: models.ManyToManyField[AuthUser, PilotMembership] = models.ManyToManyField(
         User, through="PilotMembership", related_name="member_pilots", blank=True
     )
@@ -140,6 +152,10 @@ class Pilot(models.Model):
             models.CheckConstraint(
                 condition=~Q(stage__in=list(Stage.STARTED)) | Q(started_on__isnull=False),
                 name="pilot_running_has_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(operation_ended_on__isnull=True) | Q(stage=Stage.GRADUATED),
+                name="pilot_operation_ends_graduated",
             ),
             models.CheckConstraint(
                 condition=~Q(stage=Stage.GRADUATED) | Q(operations_accepted_at__isnull=False),

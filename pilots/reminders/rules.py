@@ -43,7 +43,7 @@ from pilots.models import (
     Pilot,
     ReminderMute,
 )
-from pilots.reminders import ahead
+from pilots.reminders import ahead, operation
 from pilots.reminders.due import LOCAL, Due, Sweep
 from pilots.reminders.escalation import escalated
 from pilots.rules import HandoverAlarm
@@ -918,6 +918,20 @@ KINDS = _registry(
         _degrading,
         "the same decline has lasted the escalation weeks; once per decline",
         "sponsor, portfolio leads who may decide",
+        to_leads=True,
+    ),
+    Kind(
+        ReminderKind.VALUE_REVIEW_DUE,
+        operation.value_review_due,
+        "a graduated pilot's value review day (90, 180, 365 days after graduation) has come "
+        "and no review for it is recorded or signed off",
+        "business owner",
+    ),
+    Kind(
+        ReminderKind.VALUE_REVIEW_SIGNOFF,
+        operation.value_review_signoff,
+        "a recorded value review has waited for its sign-off more than the grace days",
+        "sponsor, portfolio leads who may sign (not the pilot's sponsor or business owner)",
         to_leads=True,
     ),
     Kind(

@@ -31,29 +31,12 @@ from pilots.models import (
 )
 from pilots.permissions import AnyUser, visible_pilots_filter
 from pilots.rules import RuleSettings
+from pilots.services import settings as rule_config
 
 
 def rule_settings() -> RuleSettings:
-    """The deployment's settings for ``pilots.rules`` (``PILOTGATE_*``; defaults live there)."""
-    return RuleSettings(
-        lead_days=settings.PILOTGATE_HANDOVER_LEAD_DAYS,
-        escalation_days=settings.PILOTGATE_HANDOVER_ESCALATION_DAYS,
-        stale_grace_days=settings.PILOTGATE_STALE_GRACE_DAYS,
-        task_grace_days=settings.PILOTGATE_TASK_OVERDUE_GRACE_DAYS,
-        decision_grace_days=settings.PILOTGATE_DECISION_GRACE_DAYS,
-        ownership_pending_days=settings.PILOTGATE_OWNERSHIP_PENDING_DAYS,
-        checkpoint_grace_days=settings.PILOTGATE_CHECKPOINT_GRACE_DAYS,
-        unconfirmed_days=settings.PILOTGATE_TASK_UNCONFIRMED_DAYS,
-        due_soon_days=settings.PILOTGATE_TASK_DUE_SOON_DAYS,
-        ending_days=settings.PILOTGATE_PILOT_ENDING_DAYS,
-        target_date_days=settings.PILOTGATE_TARGET_DATE_DAYS,
-        start_grace_days=settings.PILOTGATE_START_GRACE_DAYS,
-        review_days=settings.PILOTGATE_REVIEW_DAYS,
-        reminder_escalation_days=settings.PILOTGATE_REMINDER_ESCALATION_DAYS,
-        degrading_readings=settings.PILOTGATE_DEGRADING_READINGS,
-        degrading_percent=settings.PILOTGATE_DEGRADING_PERCENT,
-        degrading_escalation_weeks=settings.PILOTGATE_DEGRADING_ESCALATION_WEEKS,
-    )
+    """The deployment's settings for ``pilots.rules`` (``pilots.services.settings``)."""
+    return rule_config.rule_settings()
 
 
 def pilots_visible_to(user: AnyUser) -> QuerySet[Pilot]:

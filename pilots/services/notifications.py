@@ -167,6 +167,24 @@ NOTICES: dict[str, Notice] = {
         "Hand over what is missing, then complete the task again.",
         "task",
     ),
+    K.VALUE_REVIEW_RECORDED: Notice(
+        "{actor} recorded the {subject} of {pilot} {title}: it waits for your sign-off.",
+        "Read the review, then sign it off or refuse it with a reason.",
+        "operation",
+        "{actor} recorded the {subject} of {pilot} {title}: it waits for the sponsor's "
+        "and a portfolio lead's sign-off.",
+    ),
+    K.VALUE_REVIEW_SIGNED: Notice(
+        "{actor} signed off a value review of {pilot} {title}: the sponsor and a portfolio "
+        "lead have signed it.",
+        "Nothing to do: the review is signed off.",
+        "operation",
+    ),
+    K.VALUE_REVIEW_REFUSED: Notice(
+        "{actor} refused the value review of {pilot} {title}.{why}",
+        "Record the value review again, answering the reason.",
+        "operation",
+    ),
 }
 
 # The columns' lengths (get_field is typed for any field or relation).

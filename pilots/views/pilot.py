@@ -21,10 +21,11 @@ from pilots.enums import MetricKind, Stage, TaskStatus
 from pilots.forms.checkins import CheckInForm
 from pilots.forms.gates import AcknowledgeForm, CheckpointForm, DecisionForm, DeclineForm
 from pilots.forms.history import HistoryFilterForm
+from pilots.forms.operation import SignOffForm, ValueReviewForm
 from pilots.forms.readings import ReadingForm
 from pilots.frame import formats
 from pilots.models import Metric, MetricReading, Pilot
-from pilots.permissions import is_portfolio_lead
+from pilots.permissions import Role, is_portfolio_lead
 from pilots.selectors.checkins import checkin_panel
 from pilots.selectors.contract import drift_of, promise_of
 from pilots.selectors.decay import PilotDecline, pilot_decline
@@ -36,6 +37,7 @@ from pilots.selectors.metrics import (
     pilot_metric_statuses,
     recent_readings,
 )
+from pilots.selectors.operation import operation_of
 from pilots.selectors.pilots import (
     infrastructure_rows,
     pilot_checkpoint,
@@ -51,6 +53,7 @@ from pilots.selectors.pilots import (
 from pilots.selectors.value import pilot_value
 from pilots.services.checkpoints import continue_missing_items
 from pilots.services.gates import TRANSITIONS, submission_missing_items
+from pilots.services.operation import signoff_role_for
 from pilots.views.common import (
     SignedInRequest,
     abilities,
@@ -202,6 +205,8 @@ def pilot_page_context(request: SignedInRequest, pilot: Pilot, **overrides: Any)
     checkpoint = pilot_checkpoint(pilot, today=today, tl=tl, decisions=checkpoint_decisions)
     drift = drift_of(pilot) if pilot.stage in Stage.APPROVED_OR_LATER else None
     closing = pilot.stage == Stage.RUNNING and "graduate" in decisions
+    operation = operation_of(pilot, primary=primary, today=today)
+    signer = signoff_role_for(ab.roles) if operation else None
     context = {
         "pilot": pilot,
         "ab": ab,
@@ -284,6 +289,18 @@ def pilot_page_context(request: SignedInRequest, pilot: Pilot, **overrides: Any)
         else [],
         "checkpoint_form": CheckpointForm()
         if ab.checkpoint and checkpoint and checkpoint.recordable
+        else None,
+        # The "In operation" section of a graduated pilot: its value reviews.
+        "operation": operation,
+        "review_form": ValueReviewForm()
+        if operation and operation.owed and not operation.waiting and Role.OWNER in ab.roles
+        else None,
+        "signer": signer,
+        "signoff_form": SignOffForm()
+        if operation
+        and operation.waiting
+        and signer
+        and signer not in {s.role for s in operation.waiting.signoffs.all()}
         else None,
     }
     context.update(overrides)

@@ -83,6 +83,8 @@ NOT_PAGES = {
             "pilots:operations_accept",
             "pilots:waiver_approve",
             "pilots:contract_acknowledge",
+            "pilots:value_review_new",
+            "pilots:value_review_sign",
             "pilots:reading_new",
             "pilots:task_confirm",
             "pilots:task_reopen",
@@ -198,6 +200,9 @@ def demo_pages() -> dict[str, list[str | tuple[str, int]]]:
     pilot = f"/pilots/{running.reference}"
     # Its owner's check-in says on track while its metric is behind (the divergence shown).
     divergent = Pilot.objects.get(title="Collections call prioritisation").reference
+    # In operation: its owner's value review form; a retired system's reviews and sign-offs.
+    review_due = Pilot.objects.get(title="Supplier invoice coding assistant").reference
+    retired = Pilot.objects.get(title="Meeting minutes summariser").reference
     return {
         "sponsor": [
             "/",
@@ -238,6 +243,7 @@ def demo_pages() -> dict[str, list[str | tuple[str, int]]]:
             f"{pilot}/readings/{reading.pk}/delete/",
             f"{pilot}/tasks/{task.pk}/complete/",
             f"{pilot}/scorecard/",
+            f"/pilots/{review_due}/",
             "/inbox/",
             "/inbox/?show=unread",
             "/portfolio/",
@@ -268,6 +274,7 @@ def demo_pages() -> dict[str, list[str | tuple[str, int]]]:
             f"/pilots/{graduated.reference}/scorecard/",
             f"/pilots/{divergent}/",
             f"/pilots/{checkpoint.reference}/",  # the checkpoint's form
+            f"/pilots/{retired}/",
         ],
         "admin": ["/admin/"],
     }

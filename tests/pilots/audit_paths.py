@@ -181,3 +181,43 @@ def acknowledged(pilot: Pilot, cast: Cast) -> dict[str, list[Any]]:
     metric = primary(pilot)
     now = metric.target.normalize()
     return {f"“{metric.name}”: target": [format(now - 5, "f"), format(now, "f")]}
+
+
+def in_operation(pilot: Pilot, cast: Cast) -> None:
+    """Graduated on 1 Nov 2025: its 90-day value review is due on 1 Mar 2026 (the day
+    these writes run)."""
+    from datetime import UTC, datetime
+
+    from pilots.services import gates
+
+    graduable(pilot, cast)
+    gates.pilot_graduate(
+        pilot=pilot, by=cast.lead, rationale="Live.", at=datetime(2025, 11, 1, 12, tzinfo=UTC)
+    )
+
+
+def value_review(pilot: Pilot, cast: Cast, proposal: str = "sustain") -> None:
+    """In operation, its 90-day value review recorded by the owner."""
+    from pilots.services import operation
+
+    in_operation(pilot, cast)
+    cast.review = operation.value_review_record(
+        pilot=pilot,
+        by=cast.owner,
+        still_used=True,
+        worth_cost=proposal != "retire",
+        narrative="Used daily.",
+        proposal=proposal,
+        metric_value=12,
+        lessons_learned="Retire what nobody owns." if proposal == "retire" else "",
+    )
+
+
+def retire_signed_by_sponsor(pilot: Pilot, cast: Cast) -> None:
+    """A recorded "retire" review the sponsor has signed off: the lead's sign-off ends it."""
+    from pilots.services import operation
+
+    value_review(pilot, cast, "retire")
+    operation.value_review_sign(
+        review=cast.review, by=cast.sponsor, role="sponsor", decision="sign"
+    )

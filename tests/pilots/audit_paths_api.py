@@ -19,13 +19,57 @@ from tests.pilots.audit_paths import (
     complete_task,
     drifted,
     graduable,
+    in_operation,
     membership,
     pending_waiver,
     primary,
+    value_review,
     waiver_approved,
 )
 
 API_PATHS = [
+    # --- The operating phase: value reviews ----------------------------------------------
+    Path(
+        "api",
+        "record a value review",
+        "running",
+        "owner",
+        api(
+            "post",
+            lambda pilot, cast: "value-reviews/",
+            lambda pilot, cast: {
+                "still_used": True,
+                "worth_cost": False,
+                "narrative": "Used, but the licence doubled.",
+                "proposal": "improve",
+                "metric_value": "14.5",
+            },
+        ),
+        A.VALUE_REVIEW_RECORDED,
+        lambda pilot, cast: {
+            "proposal": [None, "improve"],
+            "metric_value": [None, "14.5"],
+            "still_used": [None, True],
+            "worth_cost": [None, False],
+        },
+        setup=in_operation,
+        route="value-review-list",
+    ),
+    Path(
+        "api",
+        "sign a value review off",
+        "running",
+        "sponsor",
+        api(
+            "post",
+            lambda pilot, cast: f"value-reviews/{cast.review.pk}/sign-off/",
+            lambda pilot, cast: {"decision": "sign"},
+        ),
+        A.VALUE_REVIEW_SIGNED,
+        lambda pilot, cast: {"sponsor_signoff": [None, "sign"]},
+        setup=value_review,
+        route="value-review-sign-off",
+    ),
     # --- API ------------------------------------------------------------------------------
     Path(
         "api",

@@ -21,6 +21,8 @@ from tests.pilots.audit_paths import (
     pending_waiver,
     pilots_url,
     primary,
+    retire_signed_by_sponsor,
+    value_review,
     waiver_approved,
     web,
 )
@@ -28,6 +30,37 @@ from tests.pilots.handover_pages import reading_data, task_data
 from tests.pilots.registration_helpers import basics_data, metric_data, plan_data, step_url
 
 WEB_PATHS = [
+    # --- The operating phase: value reviews ----------------------------------------------
+    Path(
+        "web",
+        "refuse a value review",
+        "running",
+        "lead",
+        web(
+            lambda pilot, cast: reverse(
+                "pilots:value_review_sign", args=[pilot.reference, cast.review.pk]
+            ),
+            lambda pilot, cast: {"decision": "refuse", "reason": "No usage figures."},
+        ),
+        A.VALUE_REVIEW_REFUSED,
+        lambda pilot, cast: {"lead_signoff": [None, "refuse"]},
+        setup=value_review,
+    ),
+    Path(
+        "web",
+        "retire: the last sign-off ends the operation",
+        "running",
+        "lead",
+        web(
+            lambda pilot, cast: reverse(
+                "pilots:value_review_sign", args=[pilot.reference, cast.review.pk]
+            ),
+            lambda pilot, cast: {"decision": "sign"},
+        ),
+        A.OPERATION_ENDED,
+        lambda pilot, cast: {"operation_ended_on": [None, "2026-03-01"]},
+        setup=retire_signed_by_sponsor,
+    ),
     # --- Web forms ------------------------------------------------------------------------
     Path(
         "web",

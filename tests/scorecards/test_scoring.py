@@ -288,6 +288,7 @@ def test_every_documented_code_is_produced_by_some_case():
         "HANDOVER_UNPLANNED",
         "DECISION_OVERDUE",
         "CHECKPOINT_DUE",
+        "VALUE_REVIEW_DUE",
     }
     assert produced == set(REASON_CODES)
 
@@ -465,7 +466,12 @@ def test_a_graduated_pilot_is_followed_for_twelve_months_only():
         at_graduation=(Decimal(40),),
         after_graduation=after(37, 36, 36, last=TODAY - timedelta(days=60)),
     )
-    year_ago = healthy(stage="graduated", primary=falling, graduated_on=TODAY - timedelta(days=365))
+    year_ago = healthy(
+        stage="graduated",
+        primary=falling,
+        graduated_on=TODAY - timedelta(days=365),
+        value_reviewed_through=365,  # every value review signed off
+    )
     assert set(codes(year_ago)) == {"METRIC_STALE", "DEGRADING"}
     older = replace(year_ago, graduated_on=TODAY - timedelta(days=366))
     assert codes(older) == {}
@@ -636,3 +642,46 @@ def test_handover_unconfirmed_is_a_watch_per_waiting_task_at_most_30():
     assert one.risk == Risk.WATCH
     four = evaluate(healthy(tasks_unconfirmed=4), today=TODAY)
     assert [r.points for r in four.reasons] == [30]
+
+
+# --- VALUE_REVIEW_DUE -------------------------------------------------------------------------
+
+GRADUATED = date(2026, 1, 5)  # its 90-day review is due on 5 Apr 2026, overdue from 19 Apr
+
+
+def value_reason(facts: Facts, today: date):
+    return next(
+        (r for r in evaluate(facts, today=today).reasons if r.code == "VALUE_REVIEW_DUE"), None
+    )
+
+
+def test_value_review_due_is_watch_from_its_day_and_at_risk_once_overdue():
+    facts = healthy(stage="graduated", graduated_on=GRADUATED)
+    assert value_reason(facts, date(2026, 4, 4)) is None
+    due = value_reason(facts, date(2026, 4, 5))
+    assert (due.risk, due.points, due.section) == (Risk.WATCH, 30, "operation")
+    assert due.sentence == (
+        "The 90-day value review was due on 5 Apr 2026 and is not signed off by the sponsor "
+        "and a portfolio lead."
+    )
+    overdue = value_reason(facts, date(2026, 4, 19))
+    assert overdue.risk == Risk.AT_RISK
+    assert overdue.sentence.endswith(": overdue since 19 Apr 2026.")
+
+
+def test_value_review_due_clears_when_signed_off_and_returns_at_the_next_day():
+    signed = healthy(stage="graduated", graduated_on=GRADUATED, value_reviewed_through=90)
+    assert value_reason(signed, date(2026, 5, 1)) is None
+    assert value_reason(signed, date(2026, 7, 4)).sentence.startswith("The 180-day value review")
+
+
+@pytest.mark.parametrize("stage", ["running", "approved", "stopped"])
+def test_value_review_due_only_for_graduated_pilots(stage):
+    assert value_reason(healthy(stage=stage, graduated_on=GRADUATED), date(2026, 5, 1)) is None
+
+
+def test_a_retired_system_owes_no_value_review():
+    retired = healthy(
+        stage="graduated", graduated_on=GRADUATED, operation_ended_on=date(2026, 4, 10)
+    )
+    assert value_reason(retired, date(2026, 8, 1)) is None

@@ -405,7 +405,8 @@ def test_degrading_sees_the_level_at_graduation_beyond_the_sparkline(running, le
     today = graduated + timedelta(weeks=14, days=1)
     scorecards_recompute(today=today)
     assert len(card(running).sparkline) == 12  # the graduation reading is not among them
-    assert [r["code"] for r in card(running).reasons] == ["DEGRADING"]
+    # Its 90-day value review, due 9 days ago, is owed too (watch).
+    assert [r["code"] for r in card(running).reasons] == ["DEGRADING", "VALUE_REVIEW_DUE"]
     scorecards_recompute(today=graduated + timedelta(days=366))
     assert "DEGRADING" not in [r["code"] for r in card(running).reasons]  # a year on
 

@@ -32,7 +32,7 @@ from datetime import date
 from typing import Any
 
 from pilots.enums import Stage
-from pilots.models import ApiToken, Pilot
+from pilots.models import ApiToken, Pilot, ValueReview
 from pilots.permissions import Role
 from pilots.services import gates, ownership
 from scorecards.saved_views import saved_view_save
@@ -74,6 +74,9 @@ TASK_COMPLETERS = frozenset({Role.OWNER})
 # A task's receipt is confirmed or declined by its receiver: the person named, else the
 # pilot's operations owner for the receiving team; the world's tasks name a team.
 RECEIVERS = frozenset({Role.OPERATIONS})
+# A value review is signed off by the sponsor, and by a lead who is neither the pilot's
+# sponsor nor its business owner (the world's lead is neither).
+SIGNERS = frozenset({Role.SPONSOR, Role.LEAD})
 
 Rule = str | frozenset[Role]
 
@@ -166,6 +169,18 @@ RULES: dict[str, Route] = {
     # The checkpoint: the same independent lead as the final decision.
     "pilots:checkpoint": action(DECIDERS, POST={"decision": "stop"}),
     "pilots:operations_accept": action(OPERATIONS),
+    # Value reviews: the accepted owner records; the sponsor and an independent lead sign.
+    # The world's pilots are not graduated: past the permission the service refuses (200).
+    "pilots:value_review_new": action(
+        CHECKIN_AUTHORS,
+        POST={
+            "still_used": "yes",
+            "worth_cost": "yes",
+            "proposal": "sustain",
+            "narrative": "Used.",
+        },
+    ),
+    "pilots:value_review_sign": action(SIGNERS, POST={"decision": "sign"}),
     # An independent lead (the world's lead neither sponsors nor owns a pilot).
     "pilots:waiver_approve": action(DECIDERS),
     # Acknowledge the changes to the approved contract: a lead who neither sponsors nor owns it.
@@ -218,6 +233,18 @@ RULES: dict[str, Route] = {
         data={"POST": {"decision": "stop", "rationale": "No.", "lessons_learned": "Some."}},
     ),
     "api:event-list": Route({"GET": SEES}),
+    "api:value-review-list": Route(
+        {"GET": SEES, "POST": CHECKIN_AUTHORS},
+        data={
+            "POST": {
+                "still_used": True,
+                "worth_cost": True,
+                "proposal": "sustain",
+                "narrative": "Used daily.",
+            }
+        },
+    ),
+    "api:value-review-sign-off": Route({"POST": SIGNERS}, data={"POST": {"decision": "sign"}}),
     "api:checkin-list": Route(
         {"GET": SEES, "POST": CHECKIN_AUTHORS},
         data={"POST": {"confidence": "at_risk", "narrative": "Volumes dipped this week."}},
@@ -368,6 +395,7 @@ class PilotParts:
     reading_id: int
     task_id: int
     membership_id: int
+    review_id: int
 
 
 @dataclass
@@ -398,7 +426,18 @@ def _pilot(stage: str, *, sponsor, owner, member, ops, lead) -> PilotParts:
         metric=metric, recorded_by=owner, observed_on=date(2026, 2, 1)
     )
     task = factories.TaskFactory(pilot=pilot, assignee=owner)
-    return PilotParts(pilot, metric.pk, reading.pk, task.pk, membership.pk)
+    # A value review (as if graduated): sign-off routes reach the permission, not a 404.
+    review = ValueReview.objects.create(
+        pilot=pilot,
+        due_day=90,
+        due_on=date(2026, 4, 5),
+        still_used=True,
+        worth_cost=True,
+        narrative="Used daily.",
+        proposal="sustain",
+        recorded_by=owner,
+    )
+    return PilotParts(pilot, metric.pk, reading.pk, task.pk, membership.pk, review.pk)
 
 
 def build_world() -> World:

@@ -116,6 +116,7 @@ def parameters(
         "reading_id": parts.reading_id,
         "task_id": parts.task_id,
         "membership_id": parts.membership_id,
+        "review_id": parts.review_id,
         "token_id": world.tokens[owner_of_token].pk,
         "view_id": world.saved_views[owner_of_token],
         "reminder_id": world.reminders["sponsor" if side == "owned" else "outsider"],

@@ -36,6 +36,12 @@ from pilots.api.serializers.metrics import (
     ReadingSerializer,
     ReadingUpdateInput,
 )
+from pilots.api.serializers.operation import (
+    SignOffInput,
+    SignOffSerializer,
+    ValueReviewInput,
+    ValueReviewSerializer,
+)
 from pilots.api.serializers.people import (
     MembershipInput,
     MembershipSerializer,
@@ -97,6 +103,8 @@ __all__ = [
     "ReadingSerializer",
     "ReadingUpdateInput",
     "ReasonInput",
+    "SignOffInput",
+    "SignOffSerializer",
     "StartInput",
     "StopInput",
     "TaskCompleteInput",
@@ -107,5 +115,7 @@ __all__ = [
     "TaskUpdateInput",
     "TokenObtainInput",
     "TokenSerializer",
+    "ValueReviewInput",
+    "ValueReviewSerializer",
     "WaiverInput",
 ]

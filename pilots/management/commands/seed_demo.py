@@ -39,6 +39,7 @@ from pilots.enums import (
     TaskStatus,
 )
 from pilots.models import BusinessUnit, KnowledgeTransferTask, Pilot
+from pilots.selectors.pilots import rule_settings
 from pilots.services import (
     budget,
     checkins,
@@ -46,6 +47,7 @@ from pilots.services import (
     gates,
     handover,
     metrics,
+    operation,
     ownership,
     registration,
 )
@@ -356,18 +358,20 @@ class Command(BaseCommand):
                 tags=tags,
             )
         if spec.stage == Stage.GRADUATED:
+            ago = spec.graduated_days_ago
             gates.pilot_graduate(
                 pilot=pilot,
                 by=lead,
                 rationale="Target reached and held for six weeks; operations runs it.",
                 lesson=lesson,
-                # History: a system in operation graduated on its planned end.
-                decided_at=timezone.make_aware(datetime.combine(end, time(16)))
-                if spec.after_graduation
-                else None,
+                # History: a system in operation graduated on its planned end, or the
+                # days ago its value reviews need.
+                decided_at=_graduated_at(end, spec, ago),
             )
             if spec.after_graduation:
                 self._operating(pilot, end, spec, users)
+            if ago and spec.value_reviews:
+                self._value_reviews(pilot, spec, users, today - timedelta(days=ago))
         elif spec.stage == Stage.STOPPED:
             gates.pilot_stop(
                 pilot=pilot,
@@ -389,6 +393,31 @@ class Command(BaseCommand):
                 source=ReadingSource.API,
             )
 
+    def _value_reviews(self, pilot, spec: Spec, users: dict[str, User], graduated: date) -> None:
+        """Each review recorded by the owner on its day, signed off by the sponsor and the
+        lead a few days later (a signed-off retire ends the operation)."""
+        days = rule_settings().value_review_days
+        for due_day, (proposal, narrative, lessons) in zip(days, spec.value_reviews, strict=False):
+            on = graduated + timedelta(days=due_day)
+            review = operation.value_review_record(
+                pilot=pilot,
+                by=users[spec.owner or "owner"],
+                still_used=proposal != "retire",
+                worth_cost=proposal != "retire",
+                narrative=narrative,
+                proposal=proposal,
+                lessons_learned=lessons,
+                today=on,
+            )
+            for role, signer in (("sponsor", spec.sponsor), ("lead", "lead")):
+                operation.value_review_sign(
+                    review=review,
+                    by=users[signer],
+                    role=role,
+                    decision="sign",
+                    today=on + timedelta(days=3),
+                )
+
     def _readings(self, pilot, tracked, start, today, spec, users) -> None:
         """Weekly readings from the start up to ``last_reading`` days ago."""
         recorder = users[spec.owner]
@@ -407,3 +436,11 @@ class Command(BaseCommand):
                     source=ReadingSource.API,
                 )
                 day += timedelta(days=7)
+
+
+def _graduated_at(end, spec, ago):
+    """When a demo pilot graduated: on its planned end when its operating series follows
+    (``after_graduation``), ``ago`` days ago when its value reviews need it, else now."""
+    if spec.after_graduation:
+        return timezone.make_aware(datetime.combine(end, time(16)))
+    return timezone.now() - timedelta(days=ago) if ago else None
