@@ -62,6 +62,15 @@ class OwnershipStatus(models.TextChoices):
     DECLINED = "declined", "Declined"
 
 
+class SuccessionRole(models.TextChoices):
+    """The roles that keep a pilot alive: watched for orphaning, handed on by succession."""
+
+    OWNER = "owner", "Business owner"
+    OPERATIONS = "operations", "Operations owner"
+    SPONSOR = "sponsor", "Sponsor"
+    TASK_GIVER = "task_giver", "Task giver"
+
+
 # --- Metrics -------------------------------------------------------------------------
 
 
@@ -206,6 +215,11 @@ class ReminderKind(models.TextChoices):
     TASK_CONFIRMED = "task_confirmed", "Knowledge-transfer task confirmed"
     TASK_DECLINED = "task_declined", "Knowledge-transfer task declined by its receiver"
     RISK_WORSENED = "risk_worsened", "Risk worsened"
+    ORPHANED = "orphaned", "Pilot orphaned: a role that keeps it alive is vacant"
+    SUCCESSION_NOMINATED = "succession_nominated", "You are nominated as successor"
+    SUCCEEDED = "succeeded", "A successor is named to your role"
+    SUCCESSION_ACCEPTED = "succession_accepted", "Succession accepted: the role changed hands"
+    SUCCESSION_DECLINED = "succession_declined", "Succession declined by the successor"
 
     #: The kinds a user may mute in their profile. The handover and decision
     #: reminders are the product's point and cannot be muted, nor can a breached
@@ -231,6 +245,8 @@ class ReminderKind(models.TextChoices):
                 "pilot_graduated",
                 "pilot_stopped",
                 "task_confirmed",
+                "succeeded",
+                "succession_accepted",
             }
         )
     )
@@ -255,6 +271,10 @@ class ReminderKind(models.TextChoices):
                 "task_confirmed",
                 "task_declined",
                 "risk_worsened",
+                "succession_nominated",
+                "succeeded",
+                "succession_accepted",
+                "succession_declined",
             }
         )
     )

@@ -48,6 +48,7 @@ from pilots.models import (
     PilotEvent,
 )
 from pilots.rules import RuleSettings
+from pilots.selectors.keepers import watched_pilots
 from pilots.selectors.pilots import rule_settings
 from pilots.services import notifications
 from scorecards import scoring
@@ -85,7 +86,7 @@ def reason_link(links: PilotLinks, reference: str, stage: str, section: str) -> 
 def _facts(
     pilot_ids: list[int] | None, today: date, settings_: RuleSettings
 ) -> list[tuple[Mapping[str, Any], scoring.Facts, list[list[str]]]]:
-    """(pilot values, facts, sparkline) for every scored pilot in scope: 8 queries."""
+    """(pilot values, facts, sparkline) for every scored pilot in scope: 11 queries."""
     overdue_before = rules.overdue_if_due_before(today=today, rules=settings_)
     # rules.task_unconfirmed: completed on a local day before this one's midnight.
     unconfirmed_before = timezone.make_aware(
@@ -236,6 +237,7 @@ def _facts(
         )
     }
 
+    watched = watched_pilots(pilot_ids=pilot_ids)
     gathered: list[tuple[Mapping[str, Any], scoring.Facts, list[list[str]]]] = []
     for pilot in pilots:
         pk = pilot["pk"]
@@ -279,6 +281,7 @@ def _facts(
             checkin_on=timezone.localdate(pilot["checkin_at"]) if pilot["checkin_at"] else None,
             waivers=tuple(waivers.get(pk, ())),
             contract_changes=tuple(contract_changes.get(pk, ())),
+            keepers=watched[pk].keepers if pk in watched else (),
         )
         sparkline = [[day.isoformat(), format(value.normalize(), "f")] for day, value in readings]
         gathered.append((pilot, facts, sparkline))
@@ -549,11 +552,17 @@ def scorecards_out_of_date(*, limit: int = 2_000) -> list[int]:
     changed_since = PilotEvent.objects.filter(
         pilot=OuterRef("pk"), at__gt=OuterRef("scorecard__computed_at")
     )
-    inactive_unseen = Q(
-        owner__is_active=False,
-        owner_status__in=[OwnershipStatus.PENDING, OwnershipStatus.ACCEPTED],
+    inactive_unseen = (
+        Q(
+            owner__is_active=False,
+            owner_status__in=[OwnershipStatus.PENDING, OwnershipStatus.ACCEPTED],
+        )
+        | Q(stage__in=Stage.STARTED, operations_owner__is_active=False)
+        | Q(stage__in=Stage.STARTED, sponsor__is_active=False)
     ) & ~Exists(
-        ScorecardReason.objects.filter(scorecard=OuterRef("scorecard"), code="OWNER_INACTIVE")
+        ScorecardReason.objects.filter(
+            scorecard=OuterRef("scorecard"), code__in=["OWNER_INACTIVE", "ORPHANED"]
+        )
     )
     return list(
         Pilot.objects.filter(Q(scorecard__isnull=True) | Exists(changed_since) | inactive_unseen)

@@ -524,6 +524,9 @@ PILOTGATE_REVIEW_DAYS = env_int("PILOTGATE_REVIEW_DAYS", 5, minimum=0)
 # Days a reminder may go unanswered (its cause still there) before it escalates one
 # level: the business owner's to the sponsor, the sponsor's to the portfolio leads.
 PILOTGATE_REMINDER_ESCALATION_DAYS = env_int("PILOTGATE_REMINDER_ESCALATION_DAYS", 7)
+# Days a role that keeps a running (or in operation) pilot alive may go without touching
+# it (readings, check-ins, tasks, decisions) before the pilot is orphaned.
+PILOTGATE_ORPHANED_AFTER_DAYS = env_int("PILOTGATE_ORPHANED_AFTER_DAYS", 60, minimum=1)
 # Most readings one bulk request (API) or CSV file (web) may carry.
 PILOTGATE_INGEST_MAX_ROWS = env_int("PILOTGATE_INGEST_MAX_ROWS", 10_000)
 # The currency of every amount of money (an operating plan's run cost): an ISO 4217 code.

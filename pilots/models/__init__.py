@@ -17,6 +17,7 @@ from pilots.models.outbox import OutboxMessage
 from pilots.models.pilot import BusinessUnit, Pilot, PilotMembership
 from pilots.models.readiness import InfrastructureAnswer, OperatingPlan
 from pilots.models.reminders import Digest, DigestChoice, Reminder, ReminderMute
+from pilots.models.succession import Succession
 
 __all__ = [
     "ApiToken",
@@ -43,4 +44,5 @@ __all__ = [
     "PilotMembership",
     "Reminder",
     "ReminderMute",
+    "Succession",
 ]

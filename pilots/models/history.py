@@ -171,6 +171,9 @@ class PilotEvent(AppendOnly):
         CHECKIN_RECORDED = "checkin_recorded", "Owner checked in"
         CHECKPOINT_DECIDED = "checkpoint_decided", "Checkpoint decision recorded"
         CONTRACT_ACKNOWLEDGED = "contract_acknowledged", "Contract changes acknowledged"
+        SUCCESSION_NOMINATED = "succession_nominated", "Successor nominated"
+        SUCCESSION_ACCEPTED = "succession_accepted", "Succession accepted: the role changed hands"
+        SUCCESSION_DECLINED = "succession_declined", "Succession declined by the successor"
 
     pilot = models.ForeignKey(Pilot, on_delete=models.PROTECT, related_name="events")
     # None: the system (a job). A user who acted cannot be deleted (PROTECT): deactivate them.

@@ -50,6 +50,7 @@ def rule_settings() -> RuleSettings:
         start_grace_days=settings.PILOTGATE_START_GRACE_DAYS,
         review_days=settings.PILOTGATE_REVIEW_DAYS,
         reminder_escalation_days=settings.PILOTGATE_REMINDER_ESCALATION_DAYS,
+        orphaned_after_days=settings.PILOTGATE_ORPHANED_AFTER_DAYS,
     )
 
 
