@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from pilots import rules
 from pilots.enums import OwnershipStatus, ReminderKind, Stage, SuccessionRole, TaskStatus
@@ -81,7 +82,7 @@ def test_the_giver_of_an_open_task_is_watched(running, member):
 
 def test_orphaned_alerts_the_sponsor_and_leads_once_per_episode(running, owner, sponsor, lead):
     deactivate(owner)
-    day = START + timedelta(days=1)
+    day = timezone.localdate() + timedelta(days=1)  # after the owner's last touch
     found = [d for d in reminders_due(day) if d.kind == ReminderKind.ORPHANED]
     assert {d.recipient_id for d in found} == {sponsor.pk, lead.pk}
     assert f"Business owner {owner.get_full_name()}’s account is deactivated" in found[0].reason
