@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pilots.api.views import checkins, contract, handover, metrics, people, pilots
+from pilots.api.views import checkins, contract, handover, metrics, people, pilots, succession
 from pilots.frame.api.routing import P, route
 
 app_name = "api"
@@ -26,6 +26,15 @@ urlpatterns = [
     route(P + "graduate/", pilots.Graduate, "pilot-graduate"),
     route(P + "stop/", pilots.Stop, "pilot-stop"),
     route(P + "accept-operations/", pilots.AcceptOperations, "pilot-accept-operations"),
+    route(P + "succession/", succession.SuccessionCreate, "pilot-succession"),
+    route(
+        "successions/<int:succession_id>/accept/", succession.SuccessionAccept, "succession-accept"
+    ),
+    route(
+        "successions/<int:succession_id>/decline/",
+        succession.SuccessionDecline,
+        "succession-decline",
+    ),
     route(P + "decisions/", pilots.DecisionList, "decision-list"),
     route(P + "checkpoints/", pilots.CheckpointList, "checkpoint-list"),
     route(P + "events/", pilots.EventList, "event-list"),

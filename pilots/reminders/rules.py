@@ -691,14 +691,8 @@ def _orphaned(sweep: Sweep) -> list[Due]:
         ]
         episode = max(starts) if starts else None
         sponsor_gone = any(o.keeper.user_id == pilot.sponsor_id for o in gone)
-        recipients = dict.fromkeys(
-            ([] if sponsor_gone else [pilot.sponsor_id]) + list(sweep.leads)
-        )
-        reason = (
-            f"{pilot.reference} is orphaned: "
-            + "; ".join(o.sentence for o in gone)
-            + "."
-        )
+        recipients = dict.fromkeys(([] if sponsor_gone else [pilot.sponsor_id]) + list(sweep.leads))
+        reason = f"{pilot.reference} is orphaned: " + "; ".join(o.sentence for o in gone) + "."
         for recipient in recipients:
             last = told.get((pilot.pilot_id, recipient))
             if last is not None and (episode is None or last >= episode):

@@ -64,7 +64,11 @@ def watched_pilots(*, pilot_ids: list[int] | None = None) -> dict[int, Watched]:
             "graduated_at",
             "owner_status",
             "owner_nominated_at",
-            *(f"{role}__{field}" for role in ("sponsor", "owner", "operations_owner") for field in people),
+            *(
+                f"{role}__{field}"
+                for role in ("sponsor", "owner", "operations_owner")
+                for field in people
+            ),
         )
         .order_by("pk")
     )
@@ -130,7 +134,9 @@ def watched_pilots(*, pilot_ids: list[int] | None = None) -> dict[int, Watched]:
             if row[f"{prefix}__id"] is None:
                 return None
             name = full_name(
-                row[f"{prefix}__first_name"], row[f"{prefix}__last_name"], row[f"{prefix}__username"]
+                row[f"{prefix}__first_name"],
+                row[f"{prefix}__last_name"],
+                row[f"{prefix}__username"],
             )
             return row[f"{prefix}__id"], name, row[f"{prefix}__is_active"]
 

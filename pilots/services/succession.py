@@ -225,9 +225,7 @@ def succession_accept(*, succession: Succession, by: User) -> Succession:
     else:
         field = _field(role)
         if getattr(pilot, f"{field}_id") != succession.predecessor_id:
-            raise ValidationError(
-                "The role changed hands since the nomination: ask for a new one."
-            )
+            raise ValidationError("The role changed hands since the nomination: ask for a new one.")
         changes: dict[str, object] = {field: by}
         if role == SuccessionRole.OWNER:
             changes |= {

@@ -84,7 +84,9 @@ def _mine(request: SignedInRequest, succession_id: int) -> Succession:
 def succession_accept(request: SignedInRequest, succession_id: int) -> HttpResponse:
     succession = _mine(request, succession_id)
     form = DeclineForm()
-    if call_service(form, lambda: service.succession_accept(succession=succession, by=request.user)):
+    if call_service(
+        form, lambda: service.succession_accept(succession=succession, by=request.user)
+    ):
         messages.success(
             request,
             f"You are now the {succession.get_role_display().lower()} of "

@@ -2,6 +2,7 @@
 serializers as s`` reaches every one of them."""
 
 from pilots.api.serializers.checkins import CheckInInput, CheckInSerializer
+from pilots.api.serializers.succession import SuccessionInput, SuccessionSerializer
 from pilots.api.serializers.contract import (
     AcknowledgeInput,
     ContractSerializer,
@@ -97,6 +98,8 @@ __all__ = [
     "ReasonInput",
     "StartInput",
     "StopInput",
+    "SuccessionInput",
+    "SuccessionSerializer",
     "TaskCompleteInput",
     "TaskDeclineInput",
     "TaskInput",
