@@ -29,9 +29,10 @@ class SuccessionCreate(ApiView):
         responses={201: s.SuccessionSerializer},
     )
     def post(self, request: SignedInApiRequest, reference: str) -> Response:
+        pilot = self.pilot  # a pilot one may not see is a 404 before the input is read
         data = self.parse(s.SuccessionInput)
         named = service.succession_nominate(
-            pilot=self.pilot,
+            pilot=pilot,
             by=request.user,
             role=data["role"],
             successor=data["successor"],
