@@ -31,6 +31,7 @@ USERS = {
     "member2": ("Nora", "Haddad", [], False),
     "ops": ("Daniel", "Kim", [], False),
     "ops2": ("Grace", "Mensah", [], False),
+    "owner4": ("Sam", "Patel", [], False),  # left the company: deactivated (orphaned demo)
     "lead": ("Helen", "Murray", [PORTFOLIO_LEADS_GROUP], False),
     "admin": ("Site", "Administrator", [], True),
 }
@@ -81,6 +82,10 @@ class Spec:
     # After approval the sponsor moved the primary target (new target, the reason):
     # drift against the approved contract, awaiting a portfolio lead's acknowledgement.
     target_moved: tuple[str, str] | None = None
+    # Succession: "orphaned" (the business owner's account is deactivated after the build:
+    # ORPHANED, the sponsor and leads alerted); "handed_on" (the operations owner handed
+    # the system to ops2, who accepted: the history shows it).
+    succession: str = ""
 
 
 HANDOVER_TASKS = [
@@ -469,5 +474,35 @@ SPECS = [
         stage=Stage.APPROVED,
         owner="owner3",
         sponsor="sponsor2",
+    ),
+    Spec(
+        "Supplier invoice coding",
+        "Finance",
+        "Supplier invoices wait a week for a cost-centre code.",
+        ("Invoices coded on receipt", "%", "increase", "30", "80"),
+        start=-60,
+        end=60,
+        stage=Stage.RUNNING,
+        owner="owner4",
+        progress=1.0,
+        last_reading=2,
+        tasks=HANDOVER_TASKS,
+        segment=("High-value invoices coded on receipt", "%", "increase", "20", "70"),
+        succession="orphaned",
+    ),
+    Spec(
+        "Warehouse pick-path optimiser",
+        "Operations",
+        "Pickers walk twice the distance an optimal route needs.",
+        ("Metres walked per order", "metres", "decrease", "420", "260"),
+        start=-380,
+        end=-200,
+        stage=Stage.GRADUATED,
+        owner="owner2",
+        progress=1.1,
+        last_reading=4,
+        tasks=ALL_DONE,
+        operations_accepted=True,
+        succession="handed_on",
     ),
 ]

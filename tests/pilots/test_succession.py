@@ -40,7 +40,9 @@ def deactivate(user) -> None:
 def test_a_deactivated_keeper_orphans_a_running_pilot(running, ops):
     assert orphanings(running, START) == []
     deactivate(ops)
-    assert orphanings(running, START) == [f"Operations owner {ops.get_full_name()}’s account is deactivated"]
+    assert orphanings(running, START) == [
+        f"Operations owner {ops.get_full_name()}’s account is deactivated"
+    ]
 
 
 def test_an_idle_business_owner_orphans_it_and_a_touch_clears_it(running, owner, settings):
@@ -74,7 +76,9 @@ def test_closed_and_unstarted_pilots_are_not_watched(approved, owner, sponsor):
 def test_the_giver_of_an_open_task_is_watched(running, member):
     factories.TaskFactory(pilot=running, assignee=member)
     deactivate(member)
-    assert orphanings(running, START) == [f"Task giver {member.get_full_name()}’s account is deactivated"]
+    assert orphanings(running, START) == [
+        f"Task giver {member.get_full_name()}’s account is deactivated"
+    ]
 
 
 # --- The reminder --------------------------------------------------------------------------
@@ -266,3 +270,25 @@ def test_only_the_sponsor_or_a_lead_open_the_succession_page(client, running, ow
 
 def test_rules_table_mentions_orphaned():
     assert "orphaned" in rules.__doc__
+
+
+@pytest.mark.django_db
+def test_the_demo_has_an_orphaned_pilot_and_a_succession():
+    from django.core.management import call_command
+
+    from scorecards.models import Scorecard
+    from scorecards.services import scorecards_recompute
+
+    call_command("seed_demo", verbosity=0)
+    scorecards_recompute()
+    orphaned = Pilot.objects.get(title="Supplier invoice coding")
+    card = Scorecard.objects.get(pilot=orphaned)
+    (reason,) = [r for r in card.reasons if r["code"] == "ORPHANED"]
+    assert "Business owner Sam Patel’s account is deactivated" in reason["sentence"]
+    found = [d for d in reminders_due(timezone.localdate()) if d.kind == ReminderKind.ORPHANED]
+    assert {d.pilot_id for d in found} == {orphaned.pk}
+    handed = Pilot.objects.get(title="Warehouse pick-path optimiser")
+    assert (handed.stage, handed.operations_owner.username) == (Stage.GRADUATED, "ops2")
+    event = handed.events.get(action=PilotEvent.Action.SUCCESSION_ACCEPTED)
+    assert event.changes["operations_owner"] == ["ops", "ops2"]
+    assert "data platform team" in event.reason

@@ -345,7 +345,8 @@ def test_every_cell_of_the_permission_matrix(db, today, capsys, record_property)
     for cell in cells():
         stage = cell.route.stage
         scoped = cell.route.scoped or any(
-            p in cell.params for p in ("reference", "token_id", "secret", "view_id", "succession_id")
+            p in cell.params
+            for p in ("reference", "token_id", "secret", "view_id", "succession_id")
         )
         for side in SIDES if scoped else ("owned",):
             for who in CAST:

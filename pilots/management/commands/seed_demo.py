@@ -36,6 +36,7 @@ from pilots.enums import (
     MetricKind,
     ReadingSource,
     Stage,
+    SuccessionRole,
     TaskStatus,
 )
 from pilots.models import BusinessUnit, KnowledgeTransferTask, Pilot
@@ -47,6 +48,7 @@ from pilots.services import (
     metrics,
     ownership,
     registration,
+    succession,
 )
 from pilots.services.audit import refresh_skipped
 from pilots.services.notifications import notifications_skipped
@@ -352,6 +354,19 @@ class Command(BaseCommand):
                 rationale="Decided with the sponsor at the gate review.",
                 lessons_learned=spec.lessons,
             )
+        if spec.succession == "orphaned" and owner is not None:
+            owner.is_active = False  # left the company: the pilot is orphaned
+            owner.save(update_fields=["is_active"])
+        elif spec.succession == "handed_on":
+            handed = succession.succession_nominate(
+                pilot=pilot,
+                by=sponsor,
+                role=SuccessionRole.OPERATIONS,
+                successor=users["ops2"],
+                reason="Daniel moved to the data platform team; Grace's team runs the "
+                "warehouse systems now.",
+            )
+            succession.succession_accept(succession=handed, by=users["ops2"])
 
     def _readings(self, pilot, tracked, start, today, spec, users) -> None:
         """Weekly readings from the start up to ``last_reading`` days ago."""
