@@ -666,7 +666,7 @@ class Orphaning:
     def sentence(self) -> str:
         who = f"{self.keeper.role_label} {self.keeper.name}"
         if self.idle_days is None:
-            return f"{who}\u2019s account is deactivated"
+            return f"{who}'s account is deactivated"
         return f"{who} has not touched it for {self.idle_days} days"
 
 

@@ -1,6 +1,6 @@
 """Naming a successor to a role that keeps a pilot alive."""
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -22,7 +22,9 @@ class SuccessionForm(forms.Form):
     def __init__(self, *args: Any, holders: list[Holder], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.holders = {holder.key: holder for holder in holders}
-        self.fields["role"].choices = [(key, h.label) for key, h in self.holders.items()]
+        cast(forms.ChoiceField, self.fields["role"]).choices = [
+            (key, h.label) for key, h in self.holders.items()
+        ]
 
     def holder(self) -> Holder:
         return self.holders[self.cleaned_data["role"]]

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 from django.db.models import Max, OuterRef, Subquery
 from django.utils import timezone
@@ -41,7 +42,7 @@ class Watched:
         )
 
 
-def _day(moment) -> date:  # type: ignore[no-untyped-def]
+def _day(moment: datetime) -> date:
     return timezone.localdate(moment, timezone.get_default_timezone())
 
 
@@ -105,59 +106,68 @@ def watched_pilots(*, pilot_ids: list[int] | None = None) -> dict[int, Watched]:
 
     watched: dict[int, Watched] = {}
     for row in pilots:
-        pk, started = row["pk"], row["started_on"]
-        keepers: list[Keeper] = []
-        seen: set[int] = set()
-
-        def keep(
-            role: str, user_id: int, name: str, active: bool, since: date | None, idle: bool
-        ) -> None:
-            if user_id in seen:  # one person, one mention: under their first role
-                return
-            seen.add(user_id)
-            keepers.append(
-                Keeper(
-                    role=role,
-                    role_label=SuccessionRole(role).label,
-                    user_id=user_id,
-                    name=name,
-                    active=active,
-                    last_touch=touched.get((pk, user_id)),
-                    since=max(day for day in (since, started) if day is not None)
-                    if since or started
-                    else None,
-                    idle_watched=idle,
-                )
-            )
-
-        def person(prefix: str) -> tuple[int, str, bool] | None:
-            if row[f"{prefix}__id"] is None:
-                return None
-            name = full_name(
-                row[f"{prefix}__first_name"],
-                row[f"{prefix}__last_name"],
-                row[f"{prefix}__username"],
-            )
-            return row[f"{prefix}__id"], name, row[f"{prefix}__is_active"]
-
-        owner = person("owner")
-        if owner and row["owner_status"] in (OwnershipStatus.PENDING, OwnershipStatus.ACCEPTED):
-            nominated = row["owner_nominated_at"]
-            keep(SuccessionRole.OWNER, *owner, _day(nominated) if nominated else None, True)
-        operations = person("operations_owner")
-        if operations:
-            keep(SuccessionRole.OPERATIONS, *operations, None, row["stage"] == Stage.GRADUATED)
-        sponsor = person("sponsor")
-        assert sponsor is not None  # noqa: S101 (a pilot always has its sponsor)
-        keep(SuccessionRole.SPONSOR, *sponsor, None, False)
-        for user_id, name, active, newest in givers.get(pk, []):
-            keep(SuccessionRole.TASK_GIVER, user_id, name, active, newest, False)
-        watched[pk] = Watched(
-            pilot_id=pk,
+        keepers = _keepers(row, touched, givers.get(row["pk"], []))
+        watched[row["pk"]] = Watched(
+            pilot_id=row["pk"],
             reference=row["reference"],
             stage=row["stage"],
             graduated_on=_day(row["graduated_at"]) if row["graduated_at"] else None,
-            sponsor_id=sponsor[0],
-            keepers=tuple(keepers),
+            sponsor_id=row["sponsor__id"],
+            keepers=keepers,
         )
     return watched
+
+
+def _person(row: dict[str, Any], prefix: str) -> tuple[int, str, bool] | None:
+    if row[f"{prefix}__id"] is None:
+        return None
+    name = full_name(
+        row[f"{prefix}__first_name"], row[f"{prefix}__last_name"], row[f"{prefix}__username"]
+    )
+    return row[f"{prefix}__id"], name, row[f"{prefix}__is_active"]
+
+
+def _keepers(
+    row: dict[str, Any],
+    touched: dict[tuple[int, int], date],
+    givers: list[tuple[int, str, bool, date]],
+) -> tuple[Keeper, ...]:
+    """The pilot's keepers, each person once (under their first role): business owner,
+    operations owner, sponsor, givers of open tasks. Idleness is watched for the business
+    owner, and for the operations owner once the system is theirs (graduated)."""
+    pk, started = row["pk"], row["started_on"]
+    keepers: list[Keeper] = []
+    seen: set[int] = set()
+
+    def keep(person: tuple[int, str, bool], role: str, since: date | None, idle: bool) -> None:
+        user_id, name, active = person
+        if user_id in seen:
+            return
+        seen.add(user_id)
+        days = [day for day in (since, started) if day is not None]
+        keepers.append(
+            Keeper(
+                role=role,
+                role_label=SuccessionRole(role).label,
+                user_id=user_id,
+                name=name,
+                active=active,
+                last_touch=touched.get((pk, user_id)),
+                since=max(days) if days else None,
+                idle_watched=idle,
+            )
+        )
+
+    owner = _person(row, "owner")
+    if owner and row["owner_status"] in (OwnershipStatus.PENDING, OwnershipStatus.ACCEPTED):
+        nominated = row["owner_nominated_at"]
+        keep(owner, SuccessionRole.OWNER, _day(nominated) if nominated else None, True)
+    operations = _person(row, "operations_owner")
+    if operations:
+        keep(operations, SuccessionRole.OPERATIONS, None, row["stage"] == Stage.GRADUATED)
+    sponsor = _person(row, "sponsor")
+    if sponsor:
+        keep(sponsor, SuccessionRole.SPONSOR, None, False)
+    for user_id, name, active, newest in givers:
+        keep((user_id, name, active), SuccessionRole.TASK_GIVER, newest, False)
+    return tuple(keepers)

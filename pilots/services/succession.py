@@ -12,6 +12,7 @@ told at once.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -62,10 +63,11 @@ class Holder:
 def succession_holders(*, pilot: Pilot) -> list[Holder]:
     """Every role of ``pilot`` that may be handed on, with its holder (one query, for tasks)."""
     holders = []
-    if pilot.owner_id and pilot.owner_status in (OwnershipStatus.PENDING, OwnershipStatus.ACCEPTED):
-        holders.append(Holder(SuccessionRole.OWNER, pilot.owner))
-    if pilot.operations_owner_id:
-        holders.append(Holder(SuccessionRole.OPERATIONS, pilot.operations_owner))
+    owner, operations = pilot.owner, pilot.operations_owner
+    if owner and pilot.owner_status in (OwnershipStatus.PENDING, OwnershipStatus.ACCEPTED):
+        holders.append(Holder(SuccessionRole.OWNER, owner))
+    if operations:
+        holders.append(Holder(SuccessionRole.OPERATIONS, operations))
     holders.append(Holder(SuccessionRole.SPONSOR, pilot.sponsor))
     counts: dict[int, list[KnowledgeTransferTask]] = {}
     for task in pilot.tasks.filter(status__in=TaskStatus.OPEN).select_related("assignee"):
@@ -214,7 +216,7 @@ def succession_accept(*, succession: Succession, by: User) -> Succession:
             task.assignee = by
             task.full_clean()
             task.save(update_fields=["assignee"])
-        diff = {
+        diff: dict[str, list[Any]] = {
             "assignee": [succession.predecessor.get_username(), by.get_username()],
             "Open tasks handed on": [None, len(tasks)],
         }
@@ -226,7 +228,7 @@ def succession_accept(*, succession: Succession, by: User) -> Succession:
         field = _field(role)
         if getattr(pilot, f"{field}_id") != succession.predecessor_id:
             raise ValidationError("The role changed hands since the nomination: ask for a new one.")
-        changes: dict[str, object] = {field: by}
+        changes: dict[str, Any] = {field: by}
         if role == SuccessionRole.OWNER:
             changes |= {
                 "owner_status": OwnershipStatus.ACCEPTED,

@@ -94,7 +94,7 @@ def succession_accept(request: SignedInRequest, succession_id: int) -> HttpRespo
         )
         return redirect(pilot_url(succession.pilot))
     for error in form.non_field_errors():
-        messages.error(request, error)
+        messages.error(request, str(error))
     return redirect("pilots:successions")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from pilots.models import Pilot
 from scorecards.services import scorecards_recompute
@@ -28,7 +28,7 @@ def test_the_sponsor_names_a_successor_who_accepts_and_the_pilot_is_kept_again(
     page.goto(base + "/portfolio/?reason=ORPHANED")
     row = page.locator("main").get_by_text(live_running.title).first
     expect(row).to_be_visible()
-    expect(page.locator("main")).to_contain_text("Business owner Jane Doe’s account is deactivated")
+    expect(page.locator("main")).to_contain_text("Business owner Jane Doe's account is deactivated")
     assert blocking_violations(page) == []
 
     # The sponsor names a successor from the pilot page, with the people picker and a reason.

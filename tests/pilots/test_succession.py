@@ -41,7 +41,7 @@ def test_a_deactivated_keeper_orphans_a_running_pilot(running, ops):
     assert orphanings(running, START) == []
     deactivate(ops)
     assert orphanings(running, START) == [
-        f"Operations owner {ops.get_full_name()}’s account is deactivated"
+        f"Operations owner {ops.get_full_name()}'s account is deactivated"
     ]
 
 
@@ -77,7 +77,7 @@ def test_the_giver_of_an_open_task_is_watched(running, member):
     factories.TaskFactory(pilot=running, assignee=member)
     deactivate(member)
     assert orphanings(running, START) == [
-        f"Task giver {member.get_full_name()}’s account is deactivated"
+        f"Task giver {member.get_full_name()}'s account is deactivated"
     ]
 
 
@@ -89,7 +89,7 @@ def test_orphaned_alerts_the_sponsor_and_leads_once_per_episode(running, owner, 
     day = timezone.localdate() + timedelta(days=1)  # after the owner's last touch
     found = [d for d in reminders_due(day) if d.kind == ReminderKind.ORPHANED]
     assert {d.recipient_id for d in found} == {sponsor.pk, lead.pk}
-    assert f"Business owner {owner.get_full_name()}’s account is deactivated" in found[0].reason
+    assert f"Business owner {owner.get_full_name()}'s account is deactivated" in found[0].reason
     reminders_sweep(day=day, deliver="inline")
     assert Reminder.objects.filter(kind=ReminderKind.ORPHANED).count() == 2
     # Next week, and the week after: the same episode, nobody is told again.
@@ -284,7 +284,7 @@ def test_the_demo_has_an_orphaned_pilot_and_a_succession():
     orphaned = Pilot.objects.get(title="Supplier invoice coding")
     card = Scorecard.objects.get(pilot=orphaned)
     (reason,) = [r for r in card.reasons if r["code"] == "ORPHANED"]
-    assert "Business owner Sam Patel’s account is deactivated" in reason["sentence"]
+    assert "Business owner Sam Patel's account is deactivated" in reason["sentence"]
     found = [d for d in reminders_due(timezone.localdate()) if d.kind == ReminderKind.ORPHANED]
     assert {d.pilot_id for d in found} == {orphaned.pk}
     handed = Pilot.objects.get(title="Warehouse pick-path optimiser")

@@ -142,7 +142,7 @@ def test_orphaned_names_who_and_why_and_owner_inactive_does_not_repeat_it():
         "succession",
     )
     assert reason.sentence == (
-        "Operations owner Jane Doe\u2019s account is deactivated; Business owner Sam Lee has "
+        "Operations owner Jane Doe's account is deactivated; Business owner Sam Lee has "
         "not touched it for 74 days: name a successor."
     )
 

@@ -2,7 +2,6 @@
 serializers as s`` reaches every one of them."""
 
 from pilots.api.serializers.checkins import CheckInInput, CheckInSerializer
-from pilots.api.serializers.succession import SuccessionInput, SuccessionSerializer
 from pilots.api.serializers.contract import (
     AcknowledgeInput,
     ContractSerializer,
@@ -58,6 +57,7 @@ from pilots.api.serializers.pilots import (
     StartInput,
     StopInput,
 )
+from pilots.api.serializers.succession import SuccessionInput, SuccessionSerializer
 
 __all__ = [
     "RUN_COST_HELP",
