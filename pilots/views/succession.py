@@ -11,6 +11,7 @@ from pilots.forms.gates import DeclineForm
 from pilots.forms.succession import SuccessionForm
 from pilots.links import PilotLinks
 from pilots.models import Succession
+from pilots.permissions import Role, pilot_roles
 from pilots.services import succession as service
 from pilots.views.common import (
     SignedInRequest,
@@ -29,7 +30,11 @@ def pilot_succession(request: SignedInRequest, reference: str) -> HttpResponse:
         service.may_name_successor(request.user, pilot),
         "Only the pilot's sponsor or a portfolio lead may name a successor.",
     )
-    holders = service.succession_holders(pilot=pilot)
+    holders = [
+        holder
+        for holder in service.succession_holders(pilot=pilot)
+        if holder.role != SuccessionRole.SPONSOR or Role.LEAD in pilot_roles(request.user, pilot)
+    ]  # only a lead names a new sponsor: the sponsor is not offered their own role
     form = SuccessionForm(request.POST or None, holders=holders)
     if request.method == "POST" and form.is_valid():
         holder = form.holder()
