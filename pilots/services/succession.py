@@ -28,6 +28,8 @@ from pilots.services.access import lock_pilot, require_role
 from pilots.services.audit import apply_changes, event_record
 from pilots.services.notifications import event_notify
 
+# The history's label for the successor's answer (a declined succession changes no field).
+ANSWER = "Successor's answer"
 SPONSOR_SUCCESSION_RULE = "Only a portfolio lead may name a new sponsor."
 
 
@@ -276,6 +278,7 @@ def succession_decline(*, succession: Succession, by: User, reason: str) -> Succ
         actor=by,
         action=PilotEvent.Action.SUCCESSION_DECLINED,
         subject=_subject(succession),
+        changes={ANSWER: [str(Succession.Status.PENDING.label), "Declined"]},
         reason=reason,
     )
     event_notify(

@@ -170,3 +170,20 @@ def acknowledged(pilot: Pilot, cast: Cast) -> dict[str, list[Any]]:
     metric = primary(pilot)
     now = metric.target.normalize()
     return {f"“{metric.name}”: target": [format(now - 5, "f"), format(now, "f")]}
+
+
+def successor_named(pilot: Pilot, cast: Cast) -> None:
+    """The sponsor named the outsider to succeed the operations owner: it waits for them."""
+    from pilots.services.succession import succession_nominate
+
+    cast.succession = succession_nominate(
+        pilot=pilot, by=cast.sponsor, role="operations", successor=cast.outsider, reason="Moved."
+    )
+
+
+def handed_on(pilot: Pilot, cast: Cast) -> dict[str, list[Any]]:
+    return {"operations_owner": ["ops", "outsider"]}
+
+
+def declined(pilot: Pilot, cast: Cast) -> dict[str, list[Any]]:
+    return {"Successor's answer": ["Awaiting the successor's acceptance", "Declined"]}
