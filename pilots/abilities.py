@@ -61,6 +61,8 @@ class Abilities:
     checkpoint_rule: str = ""
     # Acknowledge changes to the approved contract: an independent lead, once approved.
     acknowledge_contract: bool = False
+    # Name a successor to a role that keeps it alive (``pilots.services.succession``).
+    name_successor: bool = False
     # Why this lead may not acknowledge them (the independence rule), or "".
     acknowledge_rule: str = ""
     operations_owner_id: int | None = None
@@ -134,6 +136,7 @@ def pilot_abilities(user: AnyUser, pilot: Pilot) -> Abilities:
     else:
         may_accept_operations = bool(roles & OPERATIONS_ACCEPTORS) and bool(pilot.receiving_team)
     return Abilities(
+        name_successor=bool(roles & EDITORS) and stage != Stage.STOPPED,
         roles=roles,
         edit=bool(roles & EDITORS) and stage in Stage.SETUP,
         submit=bool(roles & EDITORS) and stage in TRANSITIONS["submit"].sources,

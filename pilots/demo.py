@@ -32,6 +32,7 @@ USERS = {
     "member2": ("Nora", "Haddad", [], False),
     "ops": ("Daniel", "Kim", [], False),
     "ops2": ("Grace", "Mensah", [], False),
+    "owner4": ("Sam", "Patel", [], False),  # left the company: deactivated (orphaned demo)
     "lead": ("Helen", "Murray", [PORTFOLIO_LEADS_GROUP], False),
     "admin": ("Site", "Administrator", [], True),
     # The budget holder who accepts the demo pilots' 12-month run costs.
@@ -104,6 +105,10 @@ class Spec:
     # Days after the start on which the handover plan (its tasks) was written: in the
     # first weeks, or, for a late plan, once the handover window had opened.
     plan_written_on: int = 14
+    # Succession: "orphaned" (the business owner's account is deactivated after the build:
+    # ORPHANED, the sponsor and leads alerted); "handed_on" (the operations owner handed
+    # the system to ops2, who accepted: the history shows it).
+    succession: str = ""
 
 
 HANDOVER_TASKS = [
@@ -732,5 +737,35 @@ SPECS = [
                 "case system's own summaries made this one redundant within six months.",
             ),
         ),
+    ),
+    Spec(
+        "Supplier cost-centre routing",
+        "Finance",
+        "Supplier invoices wait a week for a cost-centre code.",
+        ("Invoices coded on receipt", "%", "increase", "30", "80"),
+        start=-60,
+        end=60,
+        stage=Stage.RUNNING,
+        owner="owner4",
+        progress=1.0,
+        last_reading=2,
+        tasks=HANDOVER_TASKS,
+        segment=("High-value invoices coded on receipt", "%", "increase", "20", "70"),
+        succession="orphaned",
+    ),
+    Spec(
+        "Picker route planner",
+        "Operations",
+        "Pickers walk twice the distance an optimal route needs.",
+        ("Metres walked per order", "metres", "decrease", "420", "260"),
+        start=-380,
+        end=-200,
+        stage=Stage.GRADUATED,
+        owner="owner2",
+        progress=1.1,
+        last_reading=4,
+        tasks=ALL_DONE,
+        operations_accepted=True,
+        succession="handed_on",
     ),
 ]

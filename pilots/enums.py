@@ -71,6 +71,15 @@ class BudgetStatus(models.TextChoices):
     DECLINED = "declined", "Declined the run cost"
 
 
+class SuccessionRole(models.TextChoices):
+    """The roles that keep a pilot alive: watched for orphaning, handed on by succession."""
+
+    OWNER = "owner", "Business owner"
+    OPERATIONS = "operations", "Operations owner"
+    SPONSOR = "sponsor", "Sponsor"
+    TASK_GIVER = "task_giver", "Task giver"
+
+
 # --- Metrics -------------------------------------------------------------------------
 
 
@@ -268,6 +277,11 @@ class ReminderKind(models.TextChoices):
     VALUE_REVIEW_RECORDED = "value_review_recorded", "Value review recorded: sign it off"
     VALUE_REVIEW_SIGNED = "value_review_signed", "Value review signed off"
     VALUE_REVIEW_REFUSED = "value_review_refused", "Value review refused: record it again"
+    ORPHANED = "orphaned", "Pilot orphaned: a role that keeps it alive is vacant"
+    SUCCESSION_NOMINATED = "succession_nominated", "You are nominated as successor"
+    SUCCEEDED = "succeeded", "A successor is named to your role"
+    SUCCESSION_ACCEPTED = "succession_accepted", "Succession accepted: the role changed hands"
+    SUCCESSION_DECLINED = "succession_declined", "Succession declined by the successor"
 
     #: The kinds a user may mute in their profile. The handover and decision
     #: reminders are the product's point and cannot be muted, nor can a breached
@@ -295,6 +309,8 @@ class ReminderKind(models.TextChoices):
                 "pilot_stopped",
                 "task_confirmed",
                 "value_review_signed",
+                "succeeded",
+                "succession_accepted",
             }
         )
     )
@@ -327,6 +343,10 @@ class ReminderKind(models.TextChoices):
                 "value_review_recorded",
                 "value_review_signed",
                 "value_review_refused",
+                "succession_nominated",
+                "succeeded",
+                "succession_accepted",
+                "succession_declined",
             }
         )
     )

@@ -35,6 +35,7 @@ PAGE_ANCHORS = {
     "checkpoint": "checkpoint",
     "operation": "operation",
     "contract": "contract",
+    "succession": "succession",
 }
 _REFERENCE = "PIL-0000"
 
@@ -43,6 +44,7 @@ class PilotLinks:
     def __init__(self) -> None:
         self._detail = reverse("pilots:detail", args=[_REFERENCE])
         self._task_new = reverse("pilots:task_new", args=[_REFERENCE])
+        self._successions = reverse("pilots:successions")
         self._steps = {
             section: reverse("pilots:register", args=[_REFERENCE, section])
             for section in REGISTRATION_SECTIONS
@@ -51,6 +53,10 @@ class PilotLinks:
     def detail(self, reference: str, anchor: str = "") -> str:
         path = self._detail.replace(_REFERENCE, reference)
         return f"{path}#{anchor}" if anchor else path
+
+    def successions(self) -> str:
+        """The roles waiting for the signed-in user's answer (a successor sees no pilot yet)."""
+        return self._successions
 
     def task_new(self, reference: str) -> str:
         return self._task_new.replace(_REFERENCE, reference)

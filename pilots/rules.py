@@ -82,6 +82,14 @@ value review owed           graduated, not retired, and a review day after gradu
                             Due from its day; overdue from its day + the grace days
 value review sign-off late  a recorded value review, not refused, has waited for the
                             sponsor's or a lead's sign-off more than the grace days
+orphaned                    followed (running, or graduated within 12 months), and a
+                            role that keeps it alive (business owner, operations
+                            owner, sponsor, giver of an open task) is held by a
+                            deactivated account; or an owner (the business owner;
+                            the operations owner once graduated) has not touched
+                            the pilot (any audited change they made) for the
+                            orphaned days, counted from the later of their last
+                            touch and the day they took the role (or the start)
 ==========================  ========================================================
 """
 
@@ -126,6 +134,8 @@ class RuleSettings:
     operation_months: int = 12
     value_review_days: tuple[int, ...] = (90, 180, 365)
     value_review_grace_days: int = 14
+    # Days a role that keeps a running (or in operation) pilot alive may go without touching it.
+    orphaned_after_days: int = 60
 
 
 # --- Metrics ---------------------------------------------------------------------------
@@ -831,3 +841,72 @@ def value_review_owed(
 def value_review_signoff_late(*, recorded_on: date, today: date, rules: RuleSettings) -> bool:
     """A recorded value review has waited for its sign-offs more than the grace days."""
     return (today - recorded_on).days > rules.value_review_grace_days
+
+
+# --- Orphaned pilots ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Keeper:
+    """Someone whose role keeps a pilot alive, as the orphaned rule needs them."""
+
+    role: str  # a ``SuccessionRole`` value
+    role_label: str  # "Business owner", ...
+    user_id: int
+    name: str
+    active: bool
+    last_touch: date | None  # the local day of their latest audited change to the pilot
+    since: date | None  # the day they took the role (or the pilot started)
+    # Idle counts for the owners: the business owner, and the operations owner once the
+    # system is theirs (graduated). Every keeper counts when deactivated.
+    idle_watched: bool = True
+
+
+@dataclass(frozen=True)
+class Orphaning:
+    """A keeper who no longer keeps the pilot: deactivated, or idle for ``idle_days``."""
+
+    keeper: Keeper
+    idle_days: int | None  # None: the account is deactivated
+
+    @property
+    def deactivated(self) -> bool:
+        return self.idle_days is None
+
+    @property
+    def sentence(self) -> str:
+        who = f"{self.keeper.role_label} {self.keeper.name}"
+        if self.idle_days is None:
+            return f"{who}'s account is deactivated"
+        return f"{who} has not touched it for {self.idle_days} days"
+
+
+def orphaned(
+    *,
+    stage: str,
+    graduated_on: date | None,
+    keepers: tuple[Keeper, ...] | list[Keeper],
+    today: date,
+    rules: RuleSettings,
+) -> tuple[Orphaning, ...]:
+    """The keepers who leave a followed pilot orphaned; empty when it is not orphaned.
+
+    A keeper is deactivated, or (an owner whose idleness is watched) has not touched
+    the pilot for the orphaned days, counted from the later of their last touch and
+    the day they took the role.
+    A pilot not followed (not started, stopped, or out of its operation) is not watched.
+    """
+    if not followed(stage=stage, graduated_on=graduated_on, today=today):
+        return ()
+    found: list[Orphaning] = []
+    for keeper in keepers:
+        if not keeper.active:
+            found.append(Orphaning(keeper, None))
+            continue
+        days = [day for day in (keeper.last_touch, keeper.since) if day is not None]
+        if not keeper.idle_watched or not days:
+            continue
+        idle = (today - max(days)).days
+        if idle >= rules.orphaned_after_days:
+            found.append(Orphaning(keeper, idle))
+    return tuple(found)

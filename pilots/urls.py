@@ -19,6 +19,7 @@ from pilots.views import (
     registration,
     reminders,
     search,
+    succession,
     tokens,
 )
 
@@ -39,6 +40,17 @@ urlpatterns = [
     path("account/", reminders.profile, name="profile"),
     path("account/calendar/reset/", calendar.calendar_reset, name="calendar_reset"),
     path("people/", people.people_search, name="people"),
+    path("successions/", succession.successions, name="successions"),
+    path(
+        "successions/<int:succession_id>/accept/",
+        succession.succession_accept,
+        name="succession_accept",
+    ),
+    path(
+        "successions/<int:succession_id>/decline/",
+        succession.succession_decline,
+        name="succession_decline",
+    ),
     path("account/tokens/", tokens.token_list, name="tokens"),
     path("account/tokens/<int:token_id>/revoke/", tokens.token_revoke, name="token_revoke"),
     # The calendar feed needs no session: the secret in the address is the key.
@@ -58,6 +70,7 @@ urlpatterns = [
     path(P + "ownership/", gates.ownership_respond, name="ownership"),
     path(P + "budget/", gates.budget_respond, name="budget"),
     path(P + "decide/", gates.pilot_decide, name="decide"),
+    path(P + "succession/", succession.pilot_succession, name="succession"),
     path(P + "checkpoint/", gates.checkpoint_decide, name="checkpoint"),
     path(P + "value-reviews/", operation.value_review_create, name="value_review_new"),
     path(

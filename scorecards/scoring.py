@@ -20,7 +20,20 @@ code                    practice        points  level
 ======================  ==============  ======  ======================================
 NO_OWNER                ownership       60      at risk
 OWNER_PENDING           ownership       30      watch
-OWNER_INACTIVE          ownership       60      critical (the account is deactivated)
+OWNER_INACTIVE          ownership       60      critical: the business owner's account
+                                                is deactivated while the pilot is not
+                                                watched for orphaning (not started, or
+                                                past its operation); ORPHANED says it
+                                                otherwise
+ORPHANED                ownership       60      critical when a keeper's account is
+                                                deactivated, else at risk: running or
+                                                graduated within 12 months, and the
+                                                business owner, operations owner,
+                                                sponsor or giver of an open task is
+                                                deactivated, or an owner (business;
+                                                operations once graduated) has not
+                                                touched the pilot for
+                                                PILOTGATE_ORPHANED_AFTER_DAYS
 NO_OPERATIONS_OWNER     ownership       40      watch; at risk once approved
 CONFIDENCE_DIVERGES     ownership       20      watch: the owner's latest check-in
                                                 (current: within the cadence + grace)
@@ -165,6 +178,7 @@ REASONS = _registry(
     ReasonCode("NO_OWNER", "No accepted business owner", Practice.OWNERSHIP),
     ReasonCode("OWNER_PENDING", "Owner has not accepted", Practice.OWNERSHIP),
     ReasonCode("OWNER_INACTIVE", "Owner's account deactivated", Practice.OWNERSHIP),
+    ReasonCode("ORPHANED", "Orphaned: a keeper is gone", Practice.OWNERSHIP),
     ReasonCode("NO_OPERATIONS_OWNER", "No operations owner", Practice.OWNERSHIP),
     ReasonCode("CONFIDENCE_DIVERGES", "Owner's confidence diverges", Practice.OWNERSHIP),
     ReasonCode("VALUE_REVIEW_DUE", "Value review due", Practice.OWNERSHIP),
@@ -274,6 +288,8 @@ class Facts:
     # The operating phase: the latest value review day signed off, and a retirement.
     value_reviewed_through: int | None = None
     operation_ended_on: date | None = None
+    # The people whose roles keep it alive, with their last touch (``rules.orphaned``).
+    keepers: tuple[rules.Keeper, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -310,7 +326,7 @@ def evaluate(facts: Facts, *, today: date, settings: RuleSettings) -> Evaluation
         )
     found = _Found()
     approved = facts.stage in Stage.APPROVED_OR_LATER
-    _ownership(facts, found, approved)
+    _ownership(facts, found, approved, today, settings)
     _value_review(facts, found, today, settings)
     _metric(facts, found, today, settings)
     _infrastructure(facts, found, approved)
@@ -367,7 +383,10 @@ def _value_review(facts: Facts, found: _Found, today: date, settings: RuleSettin
     )
 
 
-def _ownership(facts: Facts, found: _Found, approved: bool) -> None:
+def _ownership(
+    facts: Facts, found: _Found, approved: bool, today: date, settings: RuleSettings
+) -> None:
+    watched = rules.followed(stage=facts.stage, graduated_on=facts.graduated_on, today=today)
     declined = facts.owner_status == OwnershipStatus.DECLINED
     if facts.owner_status == OwnershipStatus.NONE or declined:
         found.add(
@@ -391,6 +410,7 @@ def _ownership(facts: Facts, found: _Found, approved: bool) -> None:
     if (
         facts.owner_status in (OwnershipStatus.PENDING, OwnershipStatus.ACCEPTED)
         and not facts.owner_active
+        and not watched  # a followed pilot's deactivated owner is ORPHANED
     ):
         found.add(
             "OWNER_INACTIVE",
@@ -399,6 +419,7 @@ def _ownership(facts: Facts, found: _Found, approved: bool) -> None:
             "The business owner's account is deactivated: nobody is accountable.",
             "owner",
         )
+    _orphaned(facts, found, today, settings)
     if not facts.has_operations_owner:
         found.add(
             "NO_OPERATIONS_OWNER",
@@ -407,6 +428,26 @@ def _ownership(facts: Facts, found: _Found, approved: bool) -> None:
             "Nobody is named to operate it after handover.",
             "operations",
         )
+
+
+def _orphaned(facts: Facts, found: _Found, today: date, settings: RuleSettings) -> None:
+    """A keeper gone (deactivated) or idle: the pilot is orphaned; one reason naming each."""
+    orphanings = rules.orphaned(
+        stage=facts.stage,
+        graduated_on=facts.graduated_on,
+        keepers=facts.keepers,
+        today=today,
+        rules=settings,
+    )
+    if not orphanings:
+        return
+    found.add(
+        "ORPHANED",
+        60,
+        Risk.CRITICAL if any(o.deactivated for o in orphanings) else Risk.AT_RISK,
+        "; ".join(o.sentence for o in orphanings) + ": name a successor.",
+        "succession",
+    )
 
 
 def _number(value: Decimal) -> str:

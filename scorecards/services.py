@@ -50,6 +50,7 @@ from pilots.models import (
 )
 from pilots.rules import RuleSettings
 from pilots.selectors.decay import GraduationSeries, graduation_series
+from pilots.selectors.keepers import watched_pilots
 from pilots.selectors.operation import signed_through_subquery
 from pilots.selectors.pilots import rule_settings
 from pilots.services import notifications
@@ -88,7 +89,7 @@ def reason_link(links: PilotLinks, reference: str, stage: str, section: str) -> 
 def _facts(
     pilot_ids: list[int] | None, today: date, settings_: RuleSettings
 ) -> list[tuple[Mapping[str, Any], scoring.Facts, list[list[str]]]]:
-    """(pilot values, facts, sparkline) for every scored pilot in scope: 9 queries."""
+    """(pilot values, facts, sparkline) for every scored pilot in scope: 12 queries."""
     overdue_before = rules.overdue_if_due_before(today=today, rules=settings_)
     # rules.task_unconfirmed: completed on a local day before this one's midnight.
     unconfirmed_before = timezone.make_aware(
@@ -220,6 +221,7 @@ def _facts(
         )
     }
 
+    watched = watched_pilots(pilot_ids=pilot_ids)
     gathered: list[tuple[Mapping[str, Any], scoring.Facts, list[list[str]]]] = []
     for pilot in pilots:
         pk = pilot["pk"]
@@ -261,6 +263,7 @@ def _facts(
             contract_changes=tuple(contract_changes.get(pk, ())),
             value_reviewed_through=pilot["value_reviewed_through"],
             operation_ended_on=pilot["operation_ended_on"],
+            keepers=watched[pk].keepers if pk in watched else (),
         )
         sparkline = [[day.isoformat(), format(value.normalize(), "f")] for day, value in readings]
         gathered.append((pilot, facts, sparkline))
@@ -540,11 +543,17 @@ def scorecards_out_of_date(*, limit: int = 2_000) -> list[int]:
     changed_since = PilotEvent.objects.filter(
         pilot=OuterRef("pk"), at__gt=OuterRef("scorecard__computed_at")
     )
-    inactive_unseen = Q(
-        owner__is_active=False,
-        owner_status__in=[OwnershipStatus.PENDING, OwnershipStatus.ACCEPTED],
+    inactive_unseen = (
+        Q(
+            owner__is_active=False,
+            owner_status__in=[OwnershipStatus.PENDING, OwnershipStatus.ACCEPTED],
+        )
+        | Q(stage__in=Stage.STARTED, operations_owner__is_active=False)
+        | Q(stage__in=Stage.STARTED, sponsor__is_active=False)
     ) & ~Exists(
-        ScorecardReason.objects.filter(scorecard=OuterRef("scorecard"), code="OWNER_INACTIVE")
+        ScorecardReason.objects.filter(
+            scorecard=OuterRef("scorecard"), code__in=["OWNER_INACTIVE", "ORPHANED"]
+        )
     )
     return list(
         Pilot.objects.filter(Q(scorecard__isnull=True) | Exists(changed_since) | inactive_unseen)

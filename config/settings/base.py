@@ -560,6 +560,9 @@ PILOTGATE_VALUE_REVIEW_DAYS = env_days("PILOTGATE_VALUE_REVIEW_DAYS", "90,180,36
 # Days a value review may wait past its due date (not recorded and signed off) before
 # it is overdue: the scorecard says "at risk" instead of "watch".
 PILOTGATE_VALUE_REVIEW_GRACE_DAYS = env_int("PILOTGATE_VALUE_REVIEW_GRACE_DAYS", 14, minimum=0)
+# Days a role that keeps a running (or in operation) pilot alive may go without touching
+# it (readings, check-ins, tasks, decisions) before the pilot is orphaned.
+PILOTGATE_ORPHANED_AFTER_DAYS = env_int("PILOTGATE_ORPHANED_AFTER_DAYS", 60, minimum=1)
 # Most readings one bulk request (API) or CSV file (web) may carry.
 PILOTGATE_INGEST_MAX_ROWS = env_int("PILOTGATE_INGEST_MAX_ROWS", 10_000)
 # The currency of every amount of money (an operating plan's run cost): an ISO 4217 code.

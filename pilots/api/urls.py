@@ -11,6 +11,7 @@ from pilots.api.views import (
     operation,
     people,
     pilots,
+    succession,
 )
 from pilots.frame.api.routing import P, route
 
@@ -38,6 +39,15 @@ urlpatterns = [
     route(P + "graduate/", pilots.Graduate, "pilot-graduate"),
     route(P + "stop/", pilots.Stop, "pilot-stop"),
     route(P + "accept-operations/", pilots.AcceptOperations, "pilot-accept-operations"),
+    route(P + "succession/", succession.SuccessionCreate, "pilot-succession"),
+    route(
+        "successions/<int:succession_id>/accept/", succession.SuccessionAccept, "succession-accept"
+    ),
+    route(
+        "successions/<int:succession_id>/decline/",
+        succession.SuccessionDecline,
+        "succession-decline",
+    ),
     route(P + "decisions/", pilots.DecisionList, "decision-list"),
     route(P + "checkpoints/", pilots.CheckpointList, "checkpoint-list"),
     route(P + "value-reviews/", operation.ValueReviewList, "value-review-list"),

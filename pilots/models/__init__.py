@@ -19,6 +19,7 @@ from pilots.models.outbox import OutboxMessage
 from pilots.models.pilot import BusinessUnit, Pilot, PilotMembership
 from pilots.models.readiness import InfrastructureAnswer, OperatingPlan
 from pilots.models.reminders import Digest, DigestChoice, Reminder, ReminderMute
+from pilots.models.succession import Succession
 
 __all__ = [
     "ApiToken",
@@ -46,6 +47,7 @@ __all__ = [
     "PilotMembership",
     "Reminder",
     "ReminderMute",
+    "Succession",
     "ValueReview",
     "ValueReviewSignOff",
 ]

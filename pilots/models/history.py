@@ -178,6 +178,9 @@ class PilotEvent(AppendOnly):
         VALUE_REVIEW_SIGNED = "value_review_signed", "Value review signed off"
         VALUE_REVIEW_REFUSED = "value_review_refused", "Value review refused"
         OPERATION_ENDED = "operation_ended", "Operation ended: system retired"
+        SUCCESSION_NOMINATED = "succession_nominated", "Successor nominated"
+        SUCCESSION_ACCEPTED = "succession_accepted", "Succession accepted: the role changed hands"
+        SUCCESSION_DECLINED = "succession_declined", "Succession declined by the successor"
 
     pilot = models.ForeignKey(Pilot, on_delete=models.PROTECT, related_name="events")
     # None: the system (a job). A user who acted cannot be deleted (PROTECT): deactivate them.

@@ -41,6 +41,7 @@ from pilots.models import (
     Metric,
     MetricReading,
     Pilot,
+    Reminder,
     ReminderMute,
 )
 from pilots.reminders import ahead, operation
@@ -48,6 +49,7 @@ from pilots.reminders.due import LOCAL, Due, Sweep
 from pilots.reminders.escalation import escalated
 from pilots.rules import HandoverAlarm
 from pilots.selectors.decay import graduation_series
+from pilots.selectors.keepers import watched_pilots
 from pilots.selectors.pilots import rule_settings
 from pilots.services.notifications import portfolio_lead_ids
 
@@ -770,6 +772,51 @@ def _degrading(sweep: Sweep) -> list[Due]:
     return due
 
 
+def _orphaned(sweep: Sweep) -> list[Due]:
+    """A followed pilot whose keeper is deactivated or idle (``rules.orphaned``): to the
+    sponsor and the portfolio leads (the leads only when the sponsor is the one gone), once
+    per episode.
+
+    An episode starts at the latest touch (or taking of the role) of the keepers who are
+    gone: a reminder recorded since then told of this episode already, whatever the week.
+    """
+    watched = watched_pilots(pilot_ids=[sweep.pilot_id] if sweep.pilot_id is not None else None)
+    told: dict[tuple[int, int], date] = {}
+    for pilot_id, recipient_id, day in (
+        Reminder.objects.filter(kind=ReminderKind.ORPHANED, pilot_id__in=list(watched))
+        .values_list("pilot_id", "recipient_id", "day")
+        .order_by("day")
+    ):
+        told[(pilot_id, recipient_id)] = day
+    due = []
+    for pilot in watched.values():
+        gone = pilot.orphanings(today=sweep.day, rules_=sweep.rules)
+        if not gone:
+            continue
+        starts = [
+            day for o in gone for day in (o.keeper.last_touch, o.keeper.since) if day is not None
+        ]
+        episode = max(starts) if starts else None
+        sponsor_gone = any(o.keeper.user_id == pilot.sponsor_id for o in gone)
+        recipients = dict.fromkeys(([] if sponsor_gone else [pilot.sponsor_id]) + list(sweep.leads))
+        reason = f"{pilot.reference} is orphaned: " + "; ".join(o.sentence for o in gone) + "."
+        for recipient in recipients:
+            last = told.get((pilot.pilot_id, recipient))
+            if last is not None and (episode is None or last >= episode):
+                continue  # told of this episode already
+            due.append(
+                Due(
+                    pilot.pilot_id,
+                    ReminderKind.ORPHANED,
+                    recipient,
+                    reason,
+                    "Name a successor (the pilot page's succession), who must accept the role.",
+                    sweep.links.detail(pilot.reference, "succession"),
+                )
+            )
+    return due
+
+
 # --- The registry ---------------------------------------------------------------------------
 
 
@@ -932,6 +979,15 @@ KINDS = _registry(
         operation.value_review_signoff,
         "a recorded value review has waited for its sign-off more than the grace days",
         "sponsor, portfolio leads who may sign (not the pilot's sponsor or business owner)",
+        to_leads=True,
+    ),
+    Kind(
+        ReminderKind.ORPHANED,
+        _orphaned,
+        "a running (or in operation) pilot's business owner, operations owner, sponsor or "
+        "giver of an open task is deactivated, or an owner has not touched it for the "
+        "orphaned days; once per episode",
+        "sponsor (unless the sponsor is the one gone), portfolio leads",
         to_leads=True,
     ),
     Kind(

@@ -185,6 +185,27 @@ NOTICES: dict[str, Notice] = {
         "Record the value review again, answering the reason.",
         "operation",
     ),
+    K.SUCCESSION_NOMINATED: Notice(
+        "{actor} named you to succeed {subject} of {pilot} {title}.{why}",
+        "Read what the role asks of you, then accept or decline it.",
+        "successions",
+        "{actor} named a successor ({subject}) for {pilot} {title}: it waits for an answer.",
+    ),
+    K.SUCCEEDED: Notice(
+        "{actor} named a successor to your role on {pilot} {title}: {subject}.{why}",
+        "Nothing to do unless you disagree: tell the sponsor.",
+        "succession",
+    ),
+    K.SUCCESSION_ACCEPTED: Notice(
+        "{actor} accepted the succession on {pilot} {title}: {subject}.",
+        "Nothing to do: the role has changed hands.",
+        "people",
+    ),
+    K.SUCCESSION_DECLINED: Notice(
+        "{actor} declined the succession on {pilot} {title}: {subject}.{why}",
+        "Name another successor.",
+        "succession",
+    ),
 }
 
 # The columns' lengths (get_field is typed for any field or relation).
@@ -236,6 +257,8 @@ def _name(user: Any) -> str:
 def _link(links: PilotLinks, reference: str, section: str, task_id: int | None) -> str:
     if section == "task":
         return links.detail(reference, f"task-{task_id}" if task_id else "handover")
+    if section == "successions":  # the successor answers there: they do not see the pilot yet
+        return links.successions()
     return links.detail(reference, section)
 
 

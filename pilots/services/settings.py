@@ -36,6 +36,7 @@ def rule_settings() -> RuleSettings:
         operation_months=settings.PILOTGATE_OPERATION_MONTHS,
         value_review_days=review_days(settings.PILOTGATE_VALUE_REVIEW_DAYS),
         value_review_grace_days=settings.PILOTGATE_VALUE_REVIEW_GRACE_DAYS,
+        orphaned_after_days=settings.PILOTGATE_ORPHANED_AFTER_DAYS,
     )
 
 

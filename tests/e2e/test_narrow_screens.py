@@ -89,6 +89,8 @@ NOT_PAGES = {
             "pilots:task_confirm",
             "pilots:task_reopen",
             "pilots:task_move",
+            "pilots:succession_accept",
+            "pilots:succession_decline",
             "pilots:calendar_reset",
             "scorecards:view_save",
             "scorecards:view_delete",
@@ -221,6 +223,7 @@ def demo_pages() -> dict[str, list[str | tuple[str, int]]]:
             f"/pilots/{stopped.reference}/",
             f"{pilot}/tasks/new/",
             f"{pilot}/tasks/{task.pk}/edit/",
+            f"{pilot}/succession/",  # name a successor
             "/portfolio/",
             "/portfolio/?stage=running",
             "/lessons/",
@@ -249,7 +252,7 @@ def demo_pages() -> dict[str, list[str | tuple[str, int]]]:
             "/portfolio/",
             ("/review/", 403),
         ],
-        "member": ["/", "/pilots/", f"/pilots/{on_a_team.first().reference}/"],
+        "member": ["/", "/pilots/", f"/pilots/{on_a_team.first().reference}/", "/successions/"],
         # The receiver: the demo's task waiting for ops, on the plan and its decline form.
         "ops": [
             "/",
@@ -266,6 +269,7 @@ def demo_pages() -> dict[str, list[str | tuple[str, int]]]:
             f"{pilot}/",  # the acknowledgement and the waiver's approval
             f"{pilot}/history/",
             "/portfolio/?q=a&sort=-title",
+            "/portfolio/?reason=ORPHANED",  # the demo's orphaned pilot
             "/search/",
             "/search/?q=a",
             "/search/?q=nothing+like+it",

@@ -221,3 +221,20 @@ def retire_signed_by_sponsor(pilot: Pilot, cast: Cast) -> None:
     operation.value_review_sign(
         review=cast.review, by=cast.sponsor, role="sponsor", decision="sign"
     )
+
+
+def successor_named(pilot: Pilot, cast: Cast) -> None:
+    """The sponsor named the outsider to succeed the operations owner: it waits for them."""
+    from pilots.services.succession import succession_nominate
+
+    cast.succession = succession_nominate(
+        pilot=pilot, by=cast.sponsor, role="operations", successor=cast.outsider, reason="Moved."
+    )
+
+
+def handed_on(pilot: Pilot, cast: Cast) -> dict[str, list[Any]]:
+    return {"operations_owner": ["ops", "outsider"]}
+
+
+def declined(pilot: Pilot, cast: Cast) -> dict[str, list[Any]]:
+    return {"Successor's answer": ["Awaiting the successor's acceptance", "Declined"]}

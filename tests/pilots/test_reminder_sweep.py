@@ -419,19 +419,21 @@ def sweep_queries(django_assert_num_queries, expected: int) -> int:
 
 # One query per finder (15: the escalation's reads the reminders recorded the
 # escalation days ago; the decline after graduation's three: its two series and the
-# pilots' people), leads, mutes, deactivated users and the keys already recorded this
-# week; then, inside a savepoint (2), the insert, which on PostgreSQL returns the rows
-# it inserted and elsewhere is followed by a read of them.
+# pilots' people; the orphaned finder's 4: started pilots, last touches, open tasks'
+# givers, who was told), leads, mutes, deactivated users and the keys already recorded
+# this week; then, inside a savepoint (2), the insert, which on PostgreSQL returns the
+# rows it inserted and elsewhere is followed by a read of them.
 def sweep_query_count() -> int:
-    return 22 + 2 + (1 if connection.vendor == "postgresql" else 2)
+    return 26 + 2 + (1 if connection.vendor == "postgresql" else 2)
 
 
 # Up to 11 pilots (55 rows): SQLite splits an insert at 999 parameters, and a
 # reminder row has 17 columns; PostgreSQL's test below compares 10 and 1000.
 @pytest.mark.parametrize("size", [3, 11])
 def test_sweep_runs_a_fixed_number_of_queries(
-    size, sponsor, owner, member, lead, django_assert_num_queries
+    size, sponsor, owner, member, lead, django_assert_num_queries, settings
 ):
+    settings.PILOTGATE_ORPHANED_AFTER_DAYS = 10_000  # no owner here is idle that long
     factories.due_portfolio(size, sponsor=sponsor, owner=owner, assignee=member)
     # Per pilot: task overdue (member, owner), metric stale (owner), decision (sponsor, lead).
     assert sweep_queries(django_assert_num_queries, sweep_query_count()) == 5 * size

@@ -71,6 +71,8 @@ def test_profile_offers_only_non_critical_kinds_and_says_which_cannot_be_muted(c
         K.PILOT_GRADUATED,
         K.PILOT_STOPPED,
         K.TASK_CONFIRMED,
+        K.SUCCEEDED,
+        K.SUCCESSION_ACCEPTED,
     }
     assert "<legend>Mute these reminders</legend>" in html
     assert '<fieldset aria-describedby="id_muted_helptext">' in html
@@ -104,6 +106,10 @@ def test_profile_offers_only_non_critical_kinds_and_says_which_cannot_be_muted(c
         K.TASK_COMPLETED.label,
         K.TASK_DECLINED.label,
         K.RISK_WORSENED.label,
+        # An orphaned pilot (a reminder); a succession to answer, or declined.
+        K.ORPHANED.label,
+        K.SUCCESSION_NOMINATED.label,
+        K.SUCCESSION_DECLINED.label,
     ]
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from pilots.rules import RuleSettings
+from pilots.rules import Keeper, RuleSettings
 from scorecards import scoring
 from scorecards.scoring import REASON_CODES, Facts, Practice, PrimaryMetric, Risk
 
@@ -59,6 +59,20 @@ def metric(**changes) -> PrimaryMetric:
     return replace(base, **changes)
 
 
+def keeper(**changes) -> Keeper:
+    """The business owner, active, who touched the pilot yesterday."""
+    base = Keeper(
+        role="owner",
+        role_label="Business owner",
+        user_id=7,
+        name="Jane Doe",
+        active=True,
+        last_touch=TODAY - timedelta(days=1),
+        since=date(2025, 6, 1),
+    )
+    return replace(base, **changes)
+
+
 def healthy(**changes) -> Facts:
     """A running pilot with nothing wrong on TODAY."""
     base = Facts(
@@ -98,7 +112,11 @@ CASES = [
     ("NO_OWNER", {"owner_status": "none"}, Risk.AT_RISK),
     ("NO_OWNER", {"owner_status": "declined"}, Risk.AT_RISK),
     ("OWNER_PENDING", {"owner_status": "pending"}, Risk.WATCH),
-    ("OWNER_INACTIVE", {"owner_active": False}, Risk.CRITICAL),
+    # Not yet started: not watched for orphaning, so the deactivated owner is OWNER_INACTIVE.
+    ("OWNER_INACTIVE", {"owner_active": False, "stage": "approved"}, Risk.CRITICAL),
+    # Running: a keeper deactivated (critical) or idle for the orphaned days (at risk).
+    ("ORPHANED", {"keepers": (keeper(active=False),)}, Risk.CRITICAL),
+    ("ORPHANED", {"keepers": (keeper(last_touch=TODAY - timedelta(days=60)),)}, Risk.AT_RISK),
     ("NO_OPERATIONS_OWNER", {"has_operations_owner": False}, Risk.AT_RISK),
     ("NO_PRIMARY_METRIC", {"primary": None}, Risk.AT_RISK),
     ("INFRA_MISSING", {"infrastructure_yes": 4}, Risk.AT_RISK),
@@ -112,6 +130,44 @@ CASES = [
 def test_each_reason_fires_alone_and_clears(code, change, risk):
     assert codes(healthy(**change)) == {code: risk}
     assert codes(healthy()) == {}
+
+
+def test_orphaned_names_who_and_why_and_owner_inactive_does_not_repeat_it():
+    gone = keeper(role="operations", role_label="Operations owner", active=False)
+    idle = keeper(last_touch=TODAY - timedelta(days=74), user_id=8, name="Sam Lee")
+    facts = healthy(owner_active=False, keepers=(gone, idle))
+    (reason,) = evaluate(facts, today=TODAY).reasons
+    assert (reason.code, reason.practice, reason.points, reason.risk, reason.section) == (
+        "ORPHANED",
+        Practice.OWNERSHIP,
+        60,
+        Risk.CRITICAL,
+        "succession",
+    )
+    assert reason.sentence == (
+        "Operations owner Jane Doe's account is deactivated; Business owner Sam Lee has "
+        "not touched it for 74 days: name a successor."
+    )
+
+
+def test_orphaned_is_watched_only_while_followed():
+    idle = healthy(keepers=(keeper(last_touch=TODAY - timedelta(days=200)),))
+    assert "ORPHANED" in codes(idle)
+    # A recent touch clears it; the role's start counts when there is no touch.
+    assert "ORPHANED" not in codes(healthy(keepers=(keeper(last_touch=TODAY - timedelta(59)),)))
+    assert "ORPHANED" not in codes(
+        healthy(keepers=(keeper(last_touch=None, since=TODAY - timedelta(days=10)),))
+    )
+    # Graduated within 12 months is watched; long after, and stopped, it is not.
+    assert "ORPHANED" in codes(replace(idle, stage="graduated", graduated_on=TODAY - timedelta(90)))
+    assert "ORPHANED" not in codes(
+        replace(idle, stage="graduated", graduated_on=TODAY - timedelta(400))
+    )
+    assert codes(replace(idle, stage="stopped")) == {}
+    # Idleness counts for the owners only; a deactivated keeper counts in every role.
+    sponsor = keeper(role="sponsor", role_label="Sponsor", idle_watched=False, last_touch=None)
+    assert "ORPHANED" not in codes(healthy(keepers=(sponsor,)))
+    assert "ORPHANED" in codes(healthy(keepers=(replace(sponsor, active=False),)))
 
 
 def test_contract_changed_names_the_fields_and_links_to_the_drift():
@@ -377,7 +433,7 @@ PROPOSED = {"stage": "proposed", "started_on": None, "planned_start": date(2026,
 
 def test_risk_is_the_worst_reason():
     assert evaluate(healthy(**PROPOSED, owner_status="pending"), today=TODAY).risk == Risk.WATCH
-    mixed = healthy(owner_status="pending", owner_active=False)
+    mixed = healthy(owner_status="pending", owner_active=False, stage="approved")
     assert evaluate(mixed, today=TODAY).risk == Risk.CRITICAL
 
 
@@ -419,9 +475,11 @@ def test_a_stopped_pilot_is_a_recorded_outcome_not_a_risk():
 
 
 def test_reasons_are_sorted_worst_first():
-    facts = healthy(owner_status="pending", owner_active=False, tasks_overdue=1)
+    facts = healthy(
+        owner_status="pending", owner_active=False, tasks_overdue=1, keepers=(keeper(active=False),)
+    )
     assert [r.code for r in evaluate(facts, today=TODAY).reasons] == [
-        "OWNER_INACTIVE",
+        "ORPHANED",
         "HANDOVER_BEHIND",
         "OWNER_PENDING",
     ]

@@ -184,7 +184,10 @@ def test_deactivating_the_owner_is_critical(running):
     reading(running, DAY, "30")
     scorecards_recompute(today=DAY)
     assert card(running).risk == RiskLevel.CRITICAL
-    assert card(running).reasons[0]["code"] == "OWNER_INACTIVE"
+    # Running: watched for orphaning, so ORPHANED names it (OWNER_INACTIVE is before the start).
+    first = card(running).reasons[0]
+    assert first["code"] == "ORPHANED"
+    assert "account is deactivated" in first["sentence"]
 
 
 def portfolio(n: int, sponsor, owner, member) -> None:
@@ -193,16 +196,16 @@ def portfolio(n: int, sponsor, owner, member) -> None:
         factories.CheckInFactory(pilot=pilot, author=owner)  # read with the pilot: no query
 
 
-# In a savepoint (2): the recompute lock (PostgreSQL only), 9 + 3 fact queries, then the
+# In a savepoint (2): the recompute lock (PostgreSQL only), 12 + 3 fact queries, then the
 # upsert, deleting and writing the reason rows.
 def recompute_queries() -> int:
     from django.db import connection
 
-    # savepoint and release, the lock (PostgreSQL), 9 facts (two of them the series
-    # around graduation), the decided pilots' 3 practice facts (scorecards.evidence),
-    # 3 writes, and the portfolio totals: their count, their evidence per practice and
-    # their upsert.
-    return 2 + (1 if connection.vendor == "postgresql" else 0) + 9 + 3 + 3 + 3
+    # savepoint and release, the lock (PostgreSQL), 12 facts (two of them the series
+    # around graduation, 3 the keepers of the orphaned rule), the decided pilots' 3
+    # practice facts (scorecards.evidence), 3 writes, and the portfolio totals: their
+    # count, their evidence per practice and their upsert.
+    return 2 + (1 if connection.vendor == "postgresql" else 0) + 12 + 3 + 3 + 3
 
 
 @pytest.mark.parametrize("size", [3, 12])
@@ -331,7 +334,7 @@ def test_one_snapshot_per_pilot_per_week_the_first_one_stays(running):
     assert scorecards_snapshot(today=DAY + timedelta(days=7)) == 1
     latest = ScorecardSnapshot.objects.order_by("week").last()
     assert (latest.week, latest.risk) == (DAY + timedelta(days=7), RiskLevel.CRITICAL)
-    assert "OWNER_INACTIVE" in latest.reason_codes
+    assert "ORPHANED" in latest.reason_codes
 
 
 def test_week_of_is_the_monday():
@@ -384,9 +387,10 @@ def test_the_weekly_totals_match_counting_the_snapshots(running, sponsor, owner,
     assert totals[-1].per_risk[RiskLevel.CRITICAL] == 4  # past their end on 6 July
 
 
-def test_degrading_sees_the_level_at_graduation_beyond_the_sparkline(running, lead):
+def test_degrading_sees_the_level_at_graduation_beyond_the_sparkline(running, lead, settings):
     """More readings after graduation than the sparkline keeps: still compared with the
     level the metric had on graduation day."""
+    settings.PILOTGATE_ORPHANED_AFTER_DAYS = 1_000  # readings made here are nobody's touch
     graduated = date(2026, 1, 31)
     reading(running, graduated, "40")
     for week in range(1, 15):  # 14 weekly readings after graduation, all lower
@@ -452,6 +456,6 @@ def test_catch_up_notices_a_deactivated_owner_and_the_task_fixes_it(running):
     running.owner.save()  # not a pilot change: no refresh was queued
     assert scorecards_out_of_date() == [running.pk]
     assert tasks.scorecards_catch_up.run() == 1
-    assert "OWNER_INACTIVE" in [reason["code"] for reason in card(running).reasons]
+    assert "ORPHANED" in [reason["code"] for reason in card(running).reasons]
     assert scorecards_out_of_date() == []
     assert tasks.scorecards_catch_up.run() == 0  # nothing left to catch up

@@ -32,7 +32,7 @@ from datetime import date
 from typing import Any
 
 from pilots.enums import Stage
-from pilots.models import ApiToken, Pilot, ValueReview
+from pilots.models import ApiToken, Pilot, Succession, ValueReview
 from pilots.permissions import Role
 from pilots.services import gates, ownership
 from scorecards.saved_views import saved_view_save
@@ -192,6 +192,14 @@ RULES: dict[str, Route] = {
     "pilots:task_confirm": action(RECEIVERS),
     "pilots:task_decline": pages(RECEIVERS, "GET", "POST", POST={"reason": "No failover."}),
     "pilots:task_move": action(PLANNERS),
+    # Succession: the sponsor or a lead names a successor; the named successor answers
+    # (someone else's succession is a 404, as an API token is).
+    "pilots:succession": pages(
+        EDITORS, "GET", "POST", POST={"role": "operations", "successor": "outsider", "reason": "r"}
+    ),
+    "pilots:successions": pages(SIGNED_IN),
+    "pilots:succession_accept": action(OWN),
+    "pilots:succession_decline": action(OWN, POST={"reason": "Not my team."}),
     # --- API (the methods come from the OpenAPI schema; each must be here) ---------
     "api:token-obtain": Route({"POST": PUBLIC}),
     "api:token-list": Route({"GET": SIGNED_IN}),
@@ -222,6 +230,12 @@ RULES: dict[str, Route] = {
         {"POST": DECIDERS}, Stage.PROPOSED, data={"POST": {"reason": "Not now."}}
     ),
     "api:pilot-start": Route({"POST": STARTERS}, Stage.APPROVED),
+    "api:pilot-succession": Route(
+        {"POST": EDITORS},
+        data={"POST": {"role": "operations", "successor": "{outsider_id}", "reason": "r"}},
+    ),
+    "api:succession-accept": Route({"POST": OWN}),
+    "api:succession-decline": Route({"POST": OWN}, data={"POST": {"reason": "Not my team."}}),
     "api:pilot-graduate": Route({"POST": DECIDERS}, data={"POST": {"rationale": "Done."}}),
     "api:pilot-stop": Route(
         {"POST": DECIDERS}, data={"POST": {"rationale": "No.", "lessons_learned": "Some."}}
@@ -406,6 +420,8 @@ class World:
     saved_views: dict[str, int]  # each signed-in user's own saved view
     reminders: dict[str, int]
     calendar_secret: str  # the sponsor's calendar feed
+    # Each signed-in user's own pending succession (a task giver's role on a spare pilot).
+    successions: dict[str, int] = field(default_factory=dict)
 
 
 def _pilot(stage: str, *, sponsor, owner, member, ops, lead) -> PilotParts:
@@ -475,4 +491,16 @@ def build_world() -> World:
     }
     scorecards_recompute()
     secret = calendar_feed_of(users["sponsor"]).secret  # type: ignore[arg-type]
-    return World(users, pilots, tokens, saved_views, reminders, secret)
+    spare = factories.PilotFactory(sponsor=others["sponsor"])
+    successions = {
+        name: Succession.objects.create(
+            pilot=spare,
+            role="task_giver",
+            predecessor=factories.UserFactory(),
+            successor=user,
+            reason="matrix",
+            nominated_by=others["sponsor"],
+        ).pk
+        for name, user in users.items()
+    }
+    return World(users, pilots, tokens, saved_views, reminders, secret, successions)

@@ -120,6 +120,7 @@ def parameters(
         "token_id": world.tokens[owner_of_token].pk,
         "view_id": world.saved_views[owner_of_token],
         "reminder_id": world.reminders["sponsor" if side == "owned" else "outsider"],
+        "succession_id": world.successions[owner_of_token],
         "step": "basics",
         "item": "monitoring",
         "uidb64": "MQ",
@@ -345,7 +346,8 @@ def test_every_cell_of_the_permission_matrix(db, today, capsys, record_property)
     for cell in cells():
         stage = cell.route.stage
         scoped = cell.route.scoped or any(
-            p in cell.params for p in ("reference", "token_id", "secret", "view_id")
+            p in cell.params
+            for p in ("reference", "token_id", "secret", "view_id", "succession_id")
         )
         for side in SIDES if scoped else ("owned",):
             for who in CAST:

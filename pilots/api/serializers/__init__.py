@@ -64,6 +64,7 @@ from pilots.api.serializers.pilots import (
     StartInput,
     StopInput,
 )
+from pilots.api.serializers.succession import SuccessionInput, SuccessionSerializer
 
 __all__ = [
     "RUN_COST_HELP",
@@ -107,6 +108,8 @@ __all__ = [
     "SignOffSerializer",
     "StartInput",
     "StopInput",
+    "SuccessionInput",
+    "SuccessionSerializer",
     "TaskCompleteInput",
     "TaskDeclineInput",
     "TaskInput",

@@ -36,6 +36,7 @@ from pilots.enums import (
     MetricKind,
     ReadingSource,
     Stage,
+    SuccessionRole,
     TaskStatus,
 )
 from pilots.models import BusinessUnit, KnowledgeTransferTask, Pilot
@@ -50,6 +51,7 @@ from pilots.services import (
     operation,
     ownership,
     registration,
+    succession,
 )
 from pilots.services.audit import refresh_skipped
 from pilots.services.lessons import LessonWords
@@ -380,6 +382,19 @@ class Command(BaseCommand):
                 lessons_learned=spec.lessons,
                 lesson=lesson,
             )
+        if spec.succession == "orphaned" and owner is not None:
+            owner.is_active = False  # left the company: the pilot is orphaned
+            owner.save(update_fields=["is_active"])
+        elif spec.succession == "handed_on":
+            handed = succession.succession_nominate(
+                pilot=pilot,
+                by=sponsor,
+                role=SuccessionRole.OPERATIONS,
+                successor=users["ops2"],
+                reason="Daniel moved to the data platform team; Grace's team runs the "
+                "warehouse systems now.",
+            )
+            succession.succession_accept(succession=handed, by=users["ops2"])
 
     def _operating(self, pilot, end, spec, users) -> None:
         """The weekly readings after its graduation on its planned end."""
