@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 
 from pilots.enums import ValueReviewProposal
+from pilots.forms.lessons import LESSON_FIELDS, LessonForm
 from pilots.forms.widgets import short_text
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -20,8 +21,9 @@ def yes_no(label: str, message: str) -> forms.TypedChoiceField:
     )
 
 
-class ValueReviewForm(forms.Form):
-    """The business owner's value review: the level, use, worth, narrative and proposal."""
+class ValueReviewForm(LessonForm):
+    """The business owner's value review: the level, use, worth, narrative and proposal,
+    then the lesson (``LessonForm``): optional, except to retire."""
 
     metric_value = forms.DecimalField(
         label="Primary metric's level now",
@@ -48,10 +50,14 @@ class ValueReviewForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose sustain, improve or retire."},
     )
-    lessons_learned = forms.CharField(
-        required=False,
-        widget=short_text(3),
-        help_text="Retire only (then required): what the organisation learned from running it.",
+
+    field_order = (
+        "metric_value",
+        "still_used",
+        "worth_cost",
+        "narrative",
+        "proposal",
+        *LESSON_FIELDS,
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from pilots import rules
 from pilots.enums import (
+    LessonOccasion,
     MetricKind,
     OwnershipStatus,
     ReminderKind,
@@ -48,6 +49,7 @@ from pilots.models import (
 from pilots.permissions import Role, independent_decision_refusal, pilot_roles
 from pilots.services.access import lock_pilot
 from pilots.services.audit import event_record, plain
+from pilots.services.lessons import LessonWords, record_lesson
 from pilots.services.notifications import event_notify, portfolio_lead_ids
 from pilots.services.settings import rule_settings
 
@@ -209,7 +211,13 @@ def _record_items(
 
 
 def _clean_review(
-    *, narrative: str, proposal: str, lessons_learned: str, still_used: object, worth_cost: object
+    *,
+    narrative: str,
+    proposal: str,
+    lessons_learned: str,
+    still_used: object,
+    worth_cost: object,
+    lessons_field: str = "lessons_learned",
 ) -> None:
     errors: dict[str, str] = {}
     if proposal not in ValueReviewProposal.values:
@@ -221,7 +229,7 @@ def _clean_review(
     if not isinstance(worth_cost, bool):
         errors["worth_cost"] = "Say whether it is still worth its cost."
     if proposal == ValueReviewProposal.RETIRE and not lessons_learned.strip():
-        errors["lessons_learned"] = "Retiring needs the lessons learned."
+        errors[lessons_field] = "Retiring needs the lessons learned."
     if errors:
         raise ValidationError(errors)
 
@@ -237,9 +245,15 @@ def value_review_record(
     proposal: str,
     metric_value: Decimal | None = None,
     lessons_learned: str = "",
+    lesson: LessonWords | None = None,
     today: date | None = None,
 ) -> ValueReview:
     """The business owner's value review for the review day owed today.
+
+    Its lesson goes to the lessons library (occasion "value review") in this
+    transaction: ``lesson``, the structured one the web form asks, or else the
+    ``lessons_learned`` text (the API's) as what failed. Optional, except to
+    retire, which needs the lessons learned as a stop does.
 
     403 (``NotAllowed``) unless the accepted business owner; ``ValidationError`` for
     what was written; ``TransitionRefused`` when no review is owed (not graduated,
@@ -250,12 +264,17 @@ def value_review_record(
     lock_pilot(pilot)
     if Role.OWNER not in pilot_roles(by, pilot):
         raise NotAllowed(OWNER_RULE)
+    words = lesson if lesson is not None and not lesson.is_blank else None
+    if words is None and lessons_learned.strip():
+        words = LessonWords(what_failed=lessons_learned.strip())
+    lessons_learned = lessons_learned.strip() or (words.as_text() if words else "")
     _clean_review(
         narrative=narrative,
         proposal=proposal,
         lessons_learned=lessons_learned,
         still_used=still_used,
         worth_cost=worth_cost,
+        lessons_field="lessons_learned" if lesson is None else "what_worked",
     )
     slot, missing = _record_items(pilot, today)
     if missing or slot is None:
@@ -290,6 +309,8 @@ def value_review_record(
         },
         reason=narrative.strip(),
     )
+    if words is not None:
+        record_lesson(pilot=pilot, by=by, occasion=LessonOccasion.VALUE_REVIEW, words=words)
     event_notify(
         event=event,
         kind=ReminderKind.VALUE_REVIEW_RECORDED,

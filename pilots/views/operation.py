@@ -45,7 +45,7 @@ def value_review_create(request: SignedInRequest, reference: str) -> HttpRespons
                     worth_cost=data["worth_cost"],
                     narrative=data["narrative"],
                     proposal=data["proposal"],
-                    lessons_learned=data["lessons_learned"],
+                    lesson=form.lesson_words(),
                 ),
             )
             if review is not None:

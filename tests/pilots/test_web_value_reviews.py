@@ -160,9 +160,49 @@ def test_a_graduated_pilot_page_query_count_does_not_grow(
                 pilot=graduated, actor=owner, action=PilotEvent.Action.UPDATED, subject=str(i)
             )
         client.force_login(owner)
-        # The running page's 18 plus the section's 5: the reviews, their sign-offs, the
-        # level at graduation, the readings since, the approved contract.
-        with django_assert_num_queries(23):
+        # The running page's 20 plus the section's 5 (the reviews, their sign-offs, the
+        # level at graduation, the readings since, the approved contract) and the decline
+        # after graduation's 4 (its series twice: the box and the chart's graduation line;
+        # the readings; the approved contract again). Constant; the repeated reads could
+        # be shared (left for later, see the closing note).
+        with django_assert_num_queries(29):
             response = client.get(detail(graduated))
     assert response.status_code == 200
     assert response.content.decode().count("Portfolio lead: signed off") == n
+
+
+def test_the_reviews_lesson_goes_to_the_library_in_the_same_transaction(client, graduated, owner):
+    from pilots.enums import LessonOccasion
+    from pilots.models import Lesson
+
+    client.force_login(owner)
+    response = client.post(
+        record_url(graduated),
+        {
+            **REVIEW,
+            "proposal": "retire",
+            "what_worked": "Weekly readings kept the owner honest.",
+            "what_failed": "Nobody budgeted the licence after year one.",
+            "failure_modes": ["ownership_vacuum"],
+            "tags": "licence, budget",
+        },
+    )
+    assert response.status_code == 302
+    review = ValueReview.objects.get()
+    assert "Nobody budgeted the licence" in review.lessons_learned  # what ends the operation
+    lesson = Lesson.objects.get()
+    assert (lesson.pilot_id, lesson.occasion) == (graduated.pk, LessonOccasion.VALUE_REVIEW)
+    assert lesson.what_worked == "Weekly readings kept the owner honest."
+
+
+def test_a_bad_lesson_refuses_the_whole_review(client, graduated, owner):
+    from pilots.models import Lesson
+
+    client.force_login(owner)
+    too_many = ", ".join(f"tag{n}" for n in range(20))
+    response = client.post(
+        record_url(graduated), {**REVIEW, "what_worked": "Readings.", "tags": too_many}
+    )
+    assert response.status_code == 200
+    assert not ValueReview.objects.exists()
+    assert not Lesson.objects.exists()
