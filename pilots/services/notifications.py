@@ -195,6 +195,7 @@ NOTICES: dict[str, Notice] = {
         "{actor} named a successor to your role on {pilot} {title}: {subject}.{why}",
         "Nothing to do unless you disagree: tell the sponsor.",
         "succession",
+        "{actor} named a successor on {pilot} {title}: {subject}.",
     ),
     K.SUCCESSION_ACCEPTED: Notice(
         "{actor} accepted the succession on {pilot} {title}: {subject}.",

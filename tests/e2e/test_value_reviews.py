@@ -30,7 +30,7 @@ def in_operation(live_running, owner, ops, lead) -> Pilot:
     handover.task_confirm(task=task, by=ops)
     ownership.operations_accept(pilot=pilot, by=ops)
     gates.pilot_graduate(
-        pilot=pilot, by=lead, rationale="Live.", at=timezone.now() - timedelta(days=95)
+        pilot=pilot, by=lead, rationale="Live.", decided_at=timezone.now() - timedelta(days=95)
     )
     pilot.refresh_from_db()
     return pilot

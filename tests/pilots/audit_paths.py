@@ -192,7 +192,10 @@ def in_operation(pilot: Pilot, cast: Cast) -> None:
 
     graduable(pilot, cast)
     gates.pilot_graduate(
-        pilot=pilot, by=cast.lead, rationale="Live.", at=datetime(2025, 11, 1, 12, tzinfo=UTC)
+        pilot=pilot,
+        by=cast.lead,
+        rationale="Live.",
+        decided_at=datetime(2025, 11, 1, 12, tzinfo=UTC),
     )
 
 

@@ -71,6 +71,7 @@ def test_profile_offers_only_non_critical_kinds_and_says_which_cannot_be_muted(c
         K.PILOT_GRADUATED,
         K.PILOT_STOPPED,
         K.TASK_CONFIRMED,
+        K.VALUE_REVIEW_SIGNED,
         K.SUCCEEDED,
         K.SUCCESSION_ACCEPTED,
     }
@@ -94,6 +95,8 @@ def test_profile_offers_only_non_critical_kinds_and_says_which_cannot_be_muted(c
         K.DEGRADING.label,
         K.DEGRADING_ESCALATED.label,
         K.REMINDER_ESCALATED.label,
+        K.VALUE_REVIEW_DUE.label,
+        K.VALUE_REVIEW_SIGNOFF.label,
         # Event notifications that ask someone to act, or tell of a worse risk.
         K.OWNER_NOMINATED.label,
         K.OPERATIONS_NAMED.label,
@@ -106,6 +109,8 @@ def test_profile_offers_only_non_critical_kinds_and_says_which_cannot_be_muted(c
         K.TASK_COMPLETED.label,
         K.TASK_DECLINED.label,
         K.RISK_WORSENED.label,
+        K.VALUE_REVIEW_RECORDED.label,
+        K.VALUE_REVIEW_REFUSED.label,
         # An orphaned pilot (a reminder); a succession to answer, or declined.
         K.ORPHANED.label,
         K.SUCCESSION_NOMINATED.label,

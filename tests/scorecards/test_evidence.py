@@ -399,11 +399,12 @@ def test_dashboard_with_decided_pilots_runs_a_fixed_number_of_queries(
     scorecards_recompute(today=TODAY)
     client.force_login(lead)
     # session, user, groups, people choices, business units, summary (the stored totals,
-    # evidence included), page rows, risk trend, saved views, unread reminders.
-    with django_assert_num_queries(10):
+    # evidence included), page rows, risk trend, the graduated pilots' value, saved views,
+    # unread reminders.
+    with django_assert_num_queries(11):
         whole = client.get(DASHBOARD)
     # Filtered, the summary is counted: its counts, then its evidence per practice.
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         filtered = client.get(DASHBOARD, {"stage": "stopped"})
     assert f"The {2 * n} decided pilots" in section(whole)
     assert f"The {n} decided pilots (graduated or stopped) matching the filters" in section(
