@@ -421,8 +421,8 @@ def sweep_queries(django_assert_num_queries, expected: int) -> int:
 # reminders recorded the escalation days ago; the decline after graduation's three: its
 # two series and the pilots' people; the orphaned finder's 4: started pilots, last
 # touches, open tasks' givers, who was told), leads, mutes, deactivated users and the
-# keys already recorded this week; then, inside a savepoint (2), the insert, which on PostgreSQL returns the
-# rows it inserted and elsewhere is followed by a read of them.
+# keys already recorded this week; then, inside a savepoint (2), the insert, which on
+# PostgreSQL returns the rows it inserted and elsewhere is followed by a read of them.
 def sweep_query_count() -> int:
     return 28 + 2 + (1 if connection.vendor == "postgresql" else 2)
 
