@@ -490,6 +490,9 @@ SPECTACULAR_SETTINGS = {
         "EventAction": "pilots.models.PilotEvent.Action",
         "CheckpointChoice": "pilots.enums.CheckpointChoice",
         "SignOffDecision": "pilots.enums.SignOffDecision",
+        # Two choice sets named "role": who signs a value review off, whose role is handed on.
+        "SignOffRole": "pilots.enums.SignOffRole",
+        "SuccessionRole": "pilots.enums.SuccessionRole",
         # A scorecard reason's ``code`` and a snapshot's ``reason_codes``: one enum.
         "ReasonCode": "scorecards.api.REASON_CHOICES",
     },
