@@ -141,8 +141,16 @@ class RuleSettings:
 # --- Metrics ---------------------------------------------------------------------------
 
 
-def followed(*, stage: str, graduated_on: date | None, today: date) -> bool:
-    """Is the primary metric still followed? Running, or graduated in the last 12 months.
+def followed(
+    *,
+    stage: str,
+    graduated_on: date | None,
+    today: date,
+    operation_ended_on: date | None = None,
+) -> bool:
+    """Is the primary metric still followed? Running, or graduated in the last 12 months
+    and not retired (a signed-off "retire" value review ends the operation on
+    ``operation_ended_on``: from that day nothing about it is followed any more).
 
     A graduated pilot whose graduation day is unknown is not followed.
     """
@@ -152,6 +160,7 @@ def followed(*, stage: str, graduated_on: date | None, today: date) -> bool:
         stage == Stage.GRADUATED
         and graduated_on is not None
         and today - graduated_on <= timeline.TRACKED_AFTER_GRADUATION
+        and (operation_ended_on is None or today < operation_ended_on)
     )
 
 
@@ -176,9 +185,12 @@ def silence(
     cadence_days: int,
     today: date,
     rules: RuleSettings,
+    operation_ended_on: date | None = None,
 ) -> Silence | None:
     """The silence of a metric that is followed; None when it is not followed (or not started)."""
-    if started_on is None or not followed(stage=stage, graduated_on=graduated_on, today=today):
+    if started_on is None or not followed(
+        stage=stage, graduated_on=graduated_on, today=today, operation_ended_on=operation_ended_on
+    ):
         return None
     reference = max(last_reading_on, started_on) if last_reading_on else started_on
     return Silence(days=(today - reference).days, allowed=cadence_days + rules.stale_grace_days)
@@ -193,6 +205,7 @@ def metric_stale(
     cadence_days: int,
     today: date,
     rules: RuleSettings,
+    operation_ended_on: date | None = None,
 ) -> bool:
     """Followed, and no reading within its cadence plus the grace days."""
     found = silence(
@@ -203,6 +216,7 @@ def metric_stale(
         cadence_days=cadence_days,
         today=today,
         rules=rules,
+        operation_ended_on=operation_ended_on,
     )
     return found is not None and found.stale
 
@@ -250,6 +264,7 @@ def degradation(
     after_graduation: Sequence[tuple[date, Decimal]],
     today: date,
     rules: RuleSettings,
+    operation_ended_on: date | None = None,
 ) -> Degradation | None:
     """Has the primary metric declined from its level at graduation, and stayed down?
 
@@ -275,7 +290,12 @@ def degradation(
     after_graduation = [reading for reading in after_graduation if reading[0] <= today]
     if (
         stage != Stage.GRADUATED
-        or not followed(stage=stage, graduated_on=graduated_on, today=today)
+        or not followed(
+            stage=stage,
+            graduated_on=graduated_on,
+            today=today,
+            operation_ended_on=operation_ended_on,
+        )
         or increasing is None
         or baseline is None
         or target is None
@@ -888,6 +908,7 @@ def orphaned(
     keepers: tuple[Keeper, ...] | list[Keeper],
     today: date,
     rules: RuleSettings,
+    operation_ended_on: date | None = None,
 ) -> tuple[Orphaning, ...]:
     """The keepers who leave a followed pilot orphaned; empty when it is not orphaned.
 
@@ -896,7 +917,9 @@ def orphaned(
     the day they took the role.
     A pilot not followed (not started, stopped, or out of its operation) is not watched.
     """
-    if not followed(stage=stage, graduated_on=graduated_on, today=today):
+    if not followed(
+        stage=stage, graduated_on=graduated_on, today=today, operation_ended_on=operation_ended_on
+    ):
         return ()
     found: list[Orphaning] = []
     for keeper in keepers:

@@ -386,7 +386,12 @@ def _value_review(facts: Facts, found: _Found, today: date, settings: RuleSettin
 def _ownership(
     facts: Facts, found: _Found, approved: bool, today: date, settings: RuleSettings
 ) -> None:
-    watched = rules.followed(stage=facts.stage, graduated_on=facts.graduated_on, today=today)
+    watched = rules.followed(
+        stage=facts.stage,
+        graduated_on=facts.graduated_on,
+        today=today,
+        operation_ended_on=facts.operation_ended_on,
+    )
     declined = facts.owner_status == OwnershipStatus.DECLINED
     if facts.owner_status == OwnershipStatus.NONE or declined:
         found.add(
@@ -438,6 +443,7 @@ def _orphaned(facts: Facts, found: _Found, today: date, settings: RuleSettings) 
         keepers=facts.keepers,
         today=today,
         rules=settings,
+        operation_ended_on=facts.operation_ended_on,
     )
     if not orphanings:
         return
@@ -539,6 +545,7 @@ def _metric(facts: Facts, found: _Found, today: date, settings: RuleSettings) ->
         cadence_days=primary.cadence_days,
         today=today,
         rules=settings,
+        operation_ended_on=facts.operation_ended_on,
     )
     if silence is not None and silence.stale:
         since = f"since {formats.day(primary.latest_on)}" if primary.latest_on else "yet"
@@ -667,6 +674,7 @@ def _degrading(
         after_graduation=primary.after_graduation,
         today=today,
         rules=settings,
+        operation_ended_on=facts.operation_ended_on,
     )
     if decline is None:
         return

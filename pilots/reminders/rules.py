@@ -312,11 +312,13 @@ def _metric_stale(sweep: Sweep) -> list[Due]:
             "name",
             "last_on",
             "cadence",
+            "pilot__operation_ended_on",
         )
         .order_by("pilot_id")
     )
     due = []
-    for pilot, reference, stage, started_on, graduated_at, owner, name, last_on, cadence in rows:
+    for row in rows:
+        pilot, reference, stage, started_on, graduated_at, owner, name, last_on, cadence = row[:9]
         if not rules.metric_stale(
             stage=stage,
             graduated_on=timezone.localdate(graduated_at, LOCAL()) if graduated_at else None,
@@ -325,6 +327,7 @@ def _metric_stale(sweep: Sweep) -> list[Due]:
             cadence_days=Cadence.DAYS[cadence],
             today=day,
             rules=sweep.rules,
+            operation_ended_on=row[9],
         ):
             continue
         since = f"since {formats.day(last_on)}" if last_on else "since the pilot started"
@@ -707,13 +710,14 @@ def _degrading(sweep: Sweep) -> list[Due]:
             "direction",
             "baseline",
             "target",
+            "pilot__operation_ended_on",
         )
         .order_by("pilot_id")
     )
     due: list[Due] = []
     for row in rows:
         pilot, reference, stage, sponsor, owner, owner_status, operations = row[:7]
-        name, unit, direction, baseline, target = row[7:]
+        name, unit, direction, baseline, target, operation_ended_on = row[7:]
         found = series.get(pilot)
         if found is None or not direction:
             continue
@@ -727,6 +731,7 @@ def _degrading(sweep: Sweep) -> list[Due]:
             after_graduation=found.after_graduation,
             today=day,
             rules=sweep.rules,
+            operation_ended_on=operation_ended_on,
         )
         if decline is None:
             continue

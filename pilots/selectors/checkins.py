@@ -55,7 +55,12 @@ def checkin_panel(pilot: Pilot, *, primary: MetricStatus | None, today: date) ->
     latest = recent[0] if recent else None
     latest_on = timezone.localdate(latest.created_at) if latest else None
     settings_ = rule_settings()
-    is_open = rules.followed(stage=pilot.stage, graduated_on=graduated_on(pilot), today=today)
+    is_open = rules.followed(
+        stage=pilot.stage,
+        graduated_on=graduated_on(pilot),
+        today=today,
+        operation_ended_on=pilot.operation_ended_on,
+    )
     cadence_days = Cadence.DAYS[primary.metric.cadence] if primary else None
     due_on = None
     if is_open and cadence_days is not None:

@@ -124,5 +124,6 @@ def pilot_decline(
             after_graduation=series.after_graduation,
             today=today,
             rules=rules,
+            operation_ended_on=pilot.operation_ended_on,
         ),
     )

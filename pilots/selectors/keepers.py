@@ -31,6 +31,7 @@ class Watched:
     graduated_on: date | None
     sponsor_id: int
     keepers: tuple[Keeper, ...]
+    operation_ended_on: date | None = None
 
     def orphanings(self, *, today: date, rules_: RuleSettings) -> tuple[Orphaning, ...]:
         return rules.orphaned(
@@ -39,6 +40,7 @@ class Watched:
             keepers=self.keepers,
             today=today,
             rules=rules_,
+            operation_ended_on=self.operation_ended_on,
         )
 
 
@@ -63,6 +65,7 @@ def watched_pilots(*, pilot_ids: list[int] | None = None) -> dict[int, Watched]:
             "stage",
             "started_on",
             "graduated_at",
+            "operation_ended_on",
             "owner_status",
             "owner_nominated_at",
             *(
@@ -114,6 +117,7 @@ def watched_pilots(*, pilot_ids: list[int] | None = None) -> dict[int, Watched]:
             graduated_on=_day(row["graduated_at"]) if row["graduated_at"] else None,
             sponsor_id=row["sponsor__id"],
             keepers=keepers,
+            operation_ended_on=row["operation_ended_on"],
         )
     return watched
 

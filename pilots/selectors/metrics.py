@@ -65,6 +65,7 @@ def metric_status(
         cadence_days=Cadence.DAYS[metric.cadence],
         today=today,
         rules=rule_settings(),
+        operation_ended_on=pilot.operation_ended_on,
     )
     breached = metric.kind == MetricKind.CRITICAL_SEGMENT and rules.segment_breach(
         stage=pilot.stage,

@@ -48,7 +48,12 @@ def checkin_record(
     if not has_any_role(by, pilot, CHECKIN_AUTHORS):
         raise NotAllowed(CHECKIN_RULE)
     today = timezone.localdate()
-    if not rules.followed(stage=pilot.stage, graduated_on=_graduated_on(pilot), today=today):
+    if not rules.followed(
+        stage=pilot.stage,
+        graduated_on=_graduated_on(pilot),
+        today=today,
+        operation_ended_on=pilot.operation_ended_on,
+    ):
         raise ValidationError(
             f"Cannot record a check-in while the pilot is {pilot.get_stage_display().lower()}: "
             + CHECKIN_STAGE_RULE[0].lower()

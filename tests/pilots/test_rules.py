@@ -52,6 +52,27 @@ def test_followed_while_running_and_for_a_year_after_graduation(
     assert rules.followed(stage=stage, graduated_on=graduated_on, today=today) is expected
 
 
+@pytest.mark.parametrize(
+    ("operation_ended_on", "expected"),
+    [
+        (None, True),
+        (date(2026, 9, 2), True),  # retired tomorrow
+        (date(2026, 9, 1), False),  # retired today
+        (date(2026, 8, 1), False),
+    ],
+)
+def test_a_retired_system_is_not_followed(operation_ended_on, expected):
+    assert (
+        rules.followed(
+            stage=Stage.GRADUATED,
+            graduated_on=date(2026, 3, 1),
+            today=date(2026, 9, 1),
+            operation_ended_on=operation_ended_on,
+        )
+        is expected
+    )
+
+
 def stale(**changes):
     facts = {
         "stage": Stage.RUNNING,

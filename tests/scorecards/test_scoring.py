@@ -210,6 +210,19 @@ def test_metric_stale_after_cadence_plus_grace_and_at_risk_after_twice_that():
     }
 
 
+def test_a_retired_system_is_no_longer_followed():
+    """A signed-off "retire" ends the operation: from that day its silent metric is not
+    stale (nobody is asked for readings of a system switched off); before, it was."""
+    silent = metric(latest_on=TODAY - timedelta(days=60))
+    in_operation = healthy(
+        stage="graduated", graduated_on=TODAY - timedelta(days=120), primary=silent
+    )
+    assert "METRIC_STALE" in codes(in_operation)
+    retired = replace(in_operation, operation_ended_on=TODAY - timedelta(days=30))
+    assert "METRIC_STALE" not in codes(retired)
+    assert "METRIC_STALE" in codes(replace(in_operation, operation_ended_on=TODAY + timedelta(1)))
+
+
 def test_metric_stale_counts_from_the_start_when_never_read():
     never = metric(latest_on=None, latest_value=None)
     assert codes(healthy(primary=never), START + timedelta(days=10)) == {}
