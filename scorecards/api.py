@@ -244,7 +244,9 @@ class OutcomeMeasureSerializer(serializers.Serializer):
 
     measured = serializers.IntegerField(min_value=0, help_text="Pilots with a value.")
     total = serializers.FloatField(
-        min_value=0, help_text="The sum of their values (graduation: 1 for each graduated)."
+        help_text="The sum of their values (graduation: 1 for each graduated; share of "
+        "target: 0 to 1 each; realised value per month: money in the currency, below 0 "
+        "when the metric got worse)."
     )
     mean = serializers.FloatField(
         allow_null=True,

@@ -23,7 +23,11 @@ the fact is unknown (``None``) and the pilot counts on neither side.
 
 Each decided pilot also has its **share of the target reached**: the primary
 metric's latest reading, as a share of the way from its baseline to its target,
-capped to 0 (no better than the baseline) and 1 (the target or beyond).
+capped to 0 (no better than the baseline) and 1 (the target or beyond), and
+its **realised value per month** in money (``pilots.value``): a graduated
+pilot's primary-metric improvement times its value per unit; a stopped pilot with a
+priced metric realised none (0); a metric without a value per unit, or no
+reading, measures nothing.
 
 ``decided_practice_facts`` reads the facts for any number of pilots in three
 queries; the recompute stores them on each scorecard, and ``evidence_counts``
@@ -49,6 +53,7 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    FloatField,
     OuterRef,
     Q,
     QuerySet,
@@ -57,9 +62,11 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from pilots.enums import InfrastructureAnswerValue, InfrastructureItem, MetricKind, Stage
+from pilots.frame import formats
 from pilots.models import (
     GateDecision,
     InfrastructureAnswer,
@@ -70,6 +77,7 @@ from pilots.models import (
     PilotEvent,
 )
 from pilots.timeline import handover_window_opens
+from pilots.value import realised_per_month
 
 DECIDED = sorted(Stage.CLOSED)
 
@@ -153,6 +161,16 @@ OUTCOMES = (
         "{n} with readings",
         "Too few with readings to compare the share of the target",
     ),
+    Outcome(
+        "value_per_month",
+        "Realised value per month",
+        Cast(F("value_per_month"), FloatField()),
+        Q(value_per_month__isnull=False),
+        lambda mean: formats.money(Decimal(str(round(mean, 2)))),
+        "mean of {n} with a value per unit",
+        "{n} with a value per unit",
+        "Too few with a value per unit to compare the value realised",
+    ),
 )
 SIDES = (("followed", True), ("not_followed", False))
 
@@ -169,6 +187,7 @@ class PracticeFacts:
     handover_before_window: bool | None
     segment_metric_defined: bool | None
     target_share: float | None
+    value_per_month: Decimal | None = None
 
 
 Changes = list[tuple[datetime, Any]]  # (when, the value after the change), oldest first
@@ -285,6 +304,8 @@ def decided_practice_facts(pilot_ids: Iterable[int] | None = None) -> dict[int, 
         ),
         baseline=Subquery(primary.values("baseline")[:1]),
         target=Subquery(primary.values("target")[:1]),
+        direction=Subquery(primary.values("direction")[:1]),
+        value_per_unit=Subquery(primary.values("value_per_unit")[:1]),
         latest=Subquery(
             MetricReading.objects.filter(
                 metric__pilot=OuterRef("pk"), metric__kind=MetricKind.PRIMARY
@@ -294,6 +315,7 @@ def decided_practice_facts(pilot_ids: Iterable[int] | None = None) -> dict[int, 
         ),
     ).values(
         "pk",
+        "stage",
         "started_on",
         "planned_start",
         "planned_end",
@@ -306,6 +328,8 @@ def decided_practice_facts(pilot_ids: Iterable[int] | None = None) -> dict[int, 
         "baseline",
         "target",
         "latest",
+        "direction",
+        "value_per_unit",
     )
     owner_changes: dict[int, Changes] = defaultdict(list)
     answer_changes: dict[int, dict[str, Changes]] = defaultdict(lambda: defaultdict(list))
@@ -355,8 +379,24 @@ def decided_practice_facts(pilot_ids: Iterable[int] | None = None) -> dict[int, 
             target_share=target_share(
                 baseline=row["baseline"], target=row["target"], latest=row["latest"]
             ),
+            value_per_month=realised_value(row),
         )
     return facts
+
+
+def realised_value(row: Mapping[str, Any]) -> Decimal | None:
+    """A decided pilot's value realised per month: a graduated one's improvement priced
+    (``pilots.value``), a stopped one's none (0) when its metric has a price."""
+    if row["value_per_unit"] is None:
+        return None
+    if row["stage"] != Stage.GRADUATED:
+        return Decimal(0)
+    return realised_per_month(
+        direction=row["direction"] or "",
+        baseline=row["baseline"],
+        latest=row["latest"],
+        value_per_unit=row["value_per_unit"],
+    )
 
 
 # --- Counted over scorecards ------------------------------------------------------------------

@@ -66,6 +66,13 @@ class Scorecard(models.Model):
         help_text="Decided pilots: the primary metric's latest reading as a share of the way "
         "from baseline to target (0 to 1).",
     )
+    value_per_month = models.DecimalField(
+        max_digits=18,
+        decimal_places=2,
+        null=True,
+        help_text="Decided pilots: the value realised per month in the currency (a graduated "
+        "pilot's primary-metric improvement times its value per unit; a stopped one's 0).",
+    )
     computed_for = models.DateField(help_text="The day the rules were evaluated for.")
     computed_at = models.DateTimeField()
 

@@ -332,6 +332,7 @@ SCORE_FIELDS = [
     "sparkline",
     *(practice.key for practice in evidence.PRACTICES),
     "target_share",
+    "value_per_month",
     "computed_for",
     "computed_at",
 ]
@@ -341,6 +342,7 @@ NOT_DECIDED = evidence.PracticeFacts(
     handover_before_window=None,
     segment_metric_defined=None,
     target_share=None,
+    value_per_month=None,
 )
 
 

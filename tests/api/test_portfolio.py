@@ -390,11 +390,13 @@ def test_summary_figures_for_the_lead(client_as, portfolio):
             "decided": 1,
             "graduation": {"measured": 1, "total": 1.0, "mean": None},
             "target_share": {"measured": 0, "total": 0.0, "mean": None},
+            "value_per_month": {"measured": 0, "total": 0.0, "mean": None},
         },
         "not_followed": {
             "decided": 1,
             "graduation": {"measured": 1, "total": 0.0, "mean": None},
             "target_share": {"measured": 0, "total": 0.0, "mean": None},
+            "value_per_month": {"measured": 0, "total": 0.0, "mean": None},
         },
         "not_known": 0,
     }

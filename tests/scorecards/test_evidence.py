@@ -262,13 +262,17 @@ def test_rates_are_shown_only_with_the_minimum_on_each_side():
     compared = evidence_from(figures(key, (6, 5), (5, 1)), decided=11, minimum=5).splits[2]
     assert compared.practice.key == key
     assert compared.comparable
-    assert [m.mean for m in compared.followed.measures] == [5 / 6, None]  # no readings
-    assert [m.mean for m in compared.not_followed.measures] == [1 / 5, None]
-    assert compared.notes == ["Too few with readings to compare the share of the target"]
+    # No readings, no value per unit: those means are withheld.
+    assert [m.mean for m in compared.followed.measures] == [5 / 6, None, None]
+    assert [m.mean for m in compared.not_followed.measures] == [1 / 5, None, None]
+    assert compared.notes == [
+        "Too few with readings to compare the share of the target",
+        "Too few with a value per unit to compare the value realised",
+    ]
 
     too_few = evidence_from(figures(key, (6, 5), (4, 1)), decided=10, minimum=5).splits[2]
     assert not too_few.comparable
-    assert [m.mean for m in too_few.followed.measures] == [None, None]  # not even this side
+    assert [m.mean for m in too_few.followed.measures] == [None, None, None]  # not this side
     assert (too_few.followed.measures[0].n, too_few.followed.measures[0].total) == (6, 5)
     assert too_few.notes == ["Too few decided pilots to compare"]
     assert too_few.unknown == 0
@@ -291,13 +295,16 @@ def test_counted_over_scorecards_by_the_summary_query():
     counts = summary_counts(Scorecard.objects.all())
     segment = evidence_from(counts, decided=5, minimum=2).splits[3]
     assert segment.practice.key == "segment_metric_defined"
-    (graduated, share) = segment.followed.measures
+    (graduated, share, _value) = segment.followed.measures
     assert (graduated.n, graduated.total, graduated.mean) == (2, 2, 1.0)
     assert (share.n, share.total, share.mean) == (2, 1.5, None)  # withheld: see below
-    (graduated, share) = segment.not_followed.measures
+    (graduated, share, _value) = segment.not_followed.measures
     assert (graduated.n, graduated.total, graduated.mean) == (3, 1, 1 / 3)
     assert (share.n, share.mean) == (0, None)  # none with a reading: no side is compared
-    assert segment.notes == ["Too few with readings to compare the share of the target"]
+    assert segment.notes == [
+        "Too few with readings to compare the share of the target",
+        "Too few with a value per unit to compare the value realised",
+    ]
     Scorecard.objects.filter(pilot__in=pilots[2:4]).update(target_share=0.25)
     segment = evidence_from(summary_counts(Scorecard.objects.all()), decided=5, minimum=2)
     assert [side.measures[1].mean for side in (segment.splits[3].followed,)] == [0.75]
@@ -324,7 +331,7 @@ def test_page_shows_the_table_with_its_counts_and_no_percentages_below_the_minim
     assert "The 3 decided pilots (graduated or stopped)" in shown
     assert "<caption>Decided pilots by practice, followed or not</caption>" in shown
     assert '<div class="table-wrap" role="region" aria-label="Practices and outcomes"' in shown
-    assert shown.count('<th scope="rowgroup" colspan="4"') == len(evidence.PRACTICES)
+    assert shown.count('<th scope="rowgroup" colspan="5"') == len(evidence.PRACTICES)
     assert shown.count("Too few decided pilots to compare") == len(evidence.PRACTICES)
     assert "%" not in shown.split("<table", 1)[1].split("</table>")[0]
     assert '<th scope="row">Not followed</th>\n        <td>3</td>' in shown
@@ -410,3 +417,33 @@ def test_dashboard_with_decided_pilots_runs_a_fixed_number_of_queries(
     assert f"The {n} decided pilots (graduated or stopped) matching the filters" in section(
         filtered
     )
+
+
+def test_the_value_realised_splits_by_practice_in_money():
+    """A graduated pilot's priced improvement, a stopped one's nothing (0), unpriced: not
+    measured (the split's counts take the measured ones only)."""
+    from decimal import Decimal
+
+    def primary(pilot, price):
+        return factories.MetricFactory(
+            pilot=pilot, baseline=Decimal("10"), target=Decimal("40"), value_per_unit=price
+        )
+
+    graduated = [decided(stage=Stage.GRADUATED) for _ in range(2)]
+    stopped, unpriced = decided(), decided(stage=Stage.GRADUATED)
+    for pilot, value in zip(graduated, ("20", "30"), strict=True):
+        factories.ReadingFactory(metric=primary(pilot, Decimal("100")), value=Decimal(value))
+    primary(stopped, Decimal("100"))
+    factories.ReadingFactory(metric=primary(unpriced, None), value=Decimal("25"))
+    scorecards_recompute(today=TODAY)
+    stored = dict(Scorecard.objects.values_list("pilot_id", "value_per_month"))
+    assert [stored[p.pk] for p in (*graduated, stopped, unpriced)] == [
+        Decimal("1000.00"),  # (20 - 10) x 100 a month
+        Decimal("2000.00"),
+        Decimal("0.00"),
+        None,
+    ]
+    counts = summary_counts(Scorecard.objects.all())
+    key = "segment_metric_defined"  # none defines one: all four are "not followed"
+    assert counts[figure_key(key, "not_followed", "value_per_month_n")] == 3
+    assert counts[figure_key(key, "not_followed", "value_per_month_total")] == 3000
