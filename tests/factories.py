@@ -34,6 +34,7 @@ from pilots.models import (
     MetricReading,
     OperatingPlan,
     Pilot,
+    PilotEvent,
     PilotMembership,
 )
 
@@ -203,7 +204,8 @@ def due_portfolio(n: int, *, sponsor: object, owner: object, assignee: object) -
 
     Each has a task overdue (to the assignee and the owner), a primary metric
     never read (stale, to the owner) and no final decision (to the sponsor and
-    every portfolio lead).
+    every portfolio lead). Its owner touched it on 1 Jul 2026 (an audited change),
+    so it is not orphaned: these are the reminders due, and only these.
     """
     pilots = []
     for _ in range(n):
@@ -219,6 +221,16 @@ def due_portfolio(n: int, *, sponsor: object, owner: object, assignee: object) -
         MetricFactory(pilot=pilot)
         TaskFactory(pilot=pilot, assignee=assignee, due_on=date(2026, 6, 1))
         pilots.append(pilot)
+    PilotEvent.objects.bulk_create(
+        PilotEvent(
+            pilot=pilot,
+            actor=owner,
+            at=datetime(2026, 7, 1, 12, tzinfo=UTC),
+            action=PilotEvent.Action.UPDATED,
+            subject="Checked the plan.",
+        )
+        for pilot in pilots
+    )
     return pilots
 
 

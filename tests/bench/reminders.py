@@ -97,6 +97,19 @@ DUE = "reminders_due"
 SWEEP = "sweep (records)"
 RERUN = "sweep re-run (no-op)"
 
+# The kinds of the operating phase (issue 17) the SQL floor does not model yet: the
+# scratch portfolio's idle owners make pilots orphaned, and the floor would need the
+# audit history's last touches to find them. The sweep finds and times them all the same.
+NOT_IN_FLOOR = frozenset(
+    {
+        ReminderKind.ORPHANED,
+        ReminderKind.DEGRADING,
+        ReminderKind.DEGRADING_ESCALATED,
+        ReminderKind.VALUE_REVIEW_DUE,
+        ReminderKind.VALUE_REVIEW_SIGNOFF,
+    }
+)
+
 # Every due (pilot, kind, recipient) on %(day)s, all the rules of
 # ``pilots.reminders.rules`` at once, less muted kinds and inactive
 # recipients, one row per key.
@@ -580,12 +593,21 @@ class Command(BaseCommand):
             rules=rules,
             due_by_kind=due_by_kind,
             floor_keys=set(outcomes[FLOOR]),
-            due_keys={(pilot, str(kind), user) for pilot, kind, user in (d.key for d in due_items)},
+            due_keys={
+                (pilot, str(kind), user)
+                for pilot, kind, user in (d.key for d in due_items)
+                if kind not in NOT_IN_FLOOR
+            },
         )
 
     def check_same(self, floor: set[tuple[int, str, int]], due: list[Any], rows: list[Any]) -> None:
-        """The floor must find exactly the reminders the service finds, once each."""
-        keys = [(pilot, str(kind), user) for pilot, kind, user in (item.key for item in due)]
+        """The floor must find exactly the reminders the service finds, once each (of the
+        kinds it models: ``NOT_IN_FLOOR`` are found by the sweep and timed with it)."""
+        keys = [
+            (pilot, str(kind), user)
+            for pilot, kind, user in (item.key for item in due)
+            if kind not in NOT_IN_FLOOR
+        ]
         problems = []
         if len(keys) != len(set(keys)):
             problems.append(f"reminders_due returned {len(keys) - len(set(keys))} duplicate keys")
