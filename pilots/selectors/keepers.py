@@ -68,6 +68,7 @@ def watched_pilots(*, pilot_ids: list[int] | None = None) -> dict[int, Watched]:
             "operation_ended_on",
             "owner_status",
             "owner_nominated_at",
+            "owner_responded_at",
             *(
                 f"{role}__{field}"
                 for role in ("sponsor", "owner", "operations_owner")
@@ -164,8 +165,9 @@ def _keepers(
 
     owner = _person(row, "owner")
     if owner and row["owner_status"] in (OwnershipStatus.PENDING, OwnershipStatus.ACCEPTED):
-        nominated = row["owner_nominated_at"]
-        keep(owner, SuccessionRole.OWNER, _day(nominated) if nominated else None, True)
+        # The role is theirs from their acceptance (else, data without it, the nomination).
+        took = row["owner_responded_at"] or row["owner_nominated_at"]
+        keep(owner, SuccessionRole.OWNER, _day(took) if took else None, True)
     operations = _person(row, "operations_owner")
     if operations:
         keep(operations, SuccessionRole.OPERATIONS, None, row["stage"] == Stage.GRADUATED)

@@ -45,7 +45,7 @@ def test_sponsor_registers_and_submits_a_pilot(live_server, page: Page, sponsor,
     page.get_by_role("link", name="Define the primary business metric.").click()
 
     page.get_by_label("Name").fill("Claims triaged within a day")
-    page.get_by_label("Unit").fill("%")
+    page.get_by_label("Unit", exact=True).fill("%")
     page.get_by_label("Direction").select_option("increase")
     page.get_by_label("Baseline", exact=True).fill("40")
     page.get_by_label("Baseline measured on").fill(f"{today - timedelta(days=3):%Y-%m-%d}")
@@ -85,7 +85,7 @@ def test_sponsor_registers_and_submits_a_pilot(live_server, page: Page, sponsor,
     page.get_by_role("link", name="Add a critical-segment metric").click()
     expect(page.get_by_label("Kind")).to_have_value("critical_segment")
     page.get_by_label("Name").fill("Injury claims triaged within a day")
-    page.get_by_label("Unit").fill("%")
+    page.get_by_label("Unit", exact=True).fill("%")
     page.get_by_label("Direction").select_option("increase")
     page.get_by_label("Baseline", exact=True).fill("30")
     page.get_by_label("Target", exact=True).fill("70")
