@@ -204,7 +204,7 @@ def due_portfolio(n: int, *, sponsor: object, owner: object, assignee: object) -
 
     Each has a task overdue (to the assignee and the owner), a primary metric
     never read (stale, to the owner) and no final decision (to the sponsor and
-    every portfolio lead). Its owner touched it on 1 Jul 2026 (an audited change),
+    every portfolio lead). Its owner checked in on 1 Jul 2026 (an audited change, the event alone),
     so it is not orphaned: these are the reminders due, and only these.
     """
     pilots = []
@@ -226,8 +226,8 @@ def due_portfolio(n: int, *, sponsor: object, owner: object, assignee: object) -
             pilot=pilot,
             actor=owner,
             at=datetime(2026, 7, 1, 12, tzinfo=UTC),
-            action=PilotEvent.Action.UPDATED,
-            subject="Checked the plan.",
+            action=PilotEvent.Action.CHECKIN_RECORDED,
+            subject="Checked in.",
         )
         for pilot in pilots
     )
